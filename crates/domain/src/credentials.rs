@@ -1,0 +1,181 @@
+//! Passwords, API tokens and session tokens.
+//!
+//! Passwords are low-entropy and chosen by people, so they are stored as argon2id
+//! hashes (slow on purpose). Tokens are 256 random bits, so a fast SHA-256 digest
+//! is enough to make a stolen database useless for logging in, while keeping the
+//! per-request check cheap. Plain secrets live in [`Secret`], whose `Debug`
+//! never prints them.
+
+use crate::ValidationErrors;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A secret value that never shows up in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A password that meets the policy; only its hash is ever stored.
+#[derive(Debug, Clone)]
+pub struct Password(Secret);
+
+impl Password {
+    pub const MIN_LENGTH: usize = 10;
+    pub const MAX_LENGTH: usize = 256;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
+        let length = input.chars().count();
+        if length < Self::MIN_LENGTH {
+            return Err(ValidationErrors::single(
+                "",
+                format!("must be at least {} characters", Self::MIN_LENGTH),
+            ));
+        }
+        if length > Self::MAX_LENGTH {
+            return Err(ValidationErrors::single(
+                "",
+                format!("must be at most {} characters", Self::MAX_LENGTH),
+            ));
+        }
+        Ok(Self(Secret::new(input)))
+    }
+
+    /// An argon2id PHC string with a fresh random salt.
+    pub fn hash(&self) -> Result<String, CredentialError> {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(self.0.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| CredentialError(error.to_string()))
+    }
+}
+
+/// Hashing failed (only on a broken random source or absurd parameters).
+#[derive(Debug, thiserror::Error)]
+#[error("could not hash the password: {0}")]
+pub struct CredentialError(String);
+
+/// Whether `password` matches a stored argon2 PHC hash. A malformed hash never matches.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    match PasswordHash::new(stored_hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the account does not exist, so that an unknown
+/// email costs as much time as a wrong password and reveals nothing.
+pub fn decoy_password_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        Password(Secret::new(URL_SAFE_NO_PAD.encode(bytes)))
+            .hash()
+            .unwrap_or_default()
+    })
+}
+
+/// What a bearer token or session token is for; the prefix makes leaked tokens
+/// recognisable to secret scanners and people alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Api,
+    Session,
+}
+
+impl TokenKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Api => "rt_",
+            TokenKind::Session => "rts_",
+        }
+    }
+}
+
+/// A freshly issued token: shown once, then only its digest is kept.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub secret: Secret,
+    pub digest: String,
+}
+
+/// Issues a new random token of `kind`.
+pub fn issue_token(kind: TokenKind) -> IssuedToken {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes));
+    let digest = token_digest(&secret);
+    IssuedToken {
+        secret: Secret::new(secret),
+        digest,
+    }
+}
+
+/// The stored form of a token: lower-case hex SHA-256.
+pub fn token_digest(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hash_verifies_only_the_right_password() {
+        let password = Password::parse("correct horse battery").map_err(|e| e.to_string());
+        let hash = password.and_then(|p| p.hash().map_err(|e| e.to_string()));
+        let hash = hash.unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse battery!", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn decoy_hash_is_well_formed_and_matches_nothing_useful() {
+        assert!(PasswordHash::new(decoy_password_hash()).is_ok());
+        assert!(!verify_password("", decoy_password_hash()));
+    }
+
+    #[test]
+    fn password_policy_bounds_length() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse(&"x".repeat(257)).is_err());
+        assert!(Password::parse("long enough now").is_ok());
+    }
+
+    #[test]
+    fn tokens_are_unique_prefixed_and_stored_as_digest() {
+        let first = issue_token(TokenKind::Api);
+        let second = issue_token(TokenKind::Api);
+        assert_ne!(first.secret, second.secret);
+        assert!(first.secret.expose().starts_with("rt_"));
+        assert_eq!(first.digest, token_digest(first.secret.expose()));
+        assert_eq!(first.digest.len(), 64);
+        assert!(!format!("{first:?}").contains(first.secret.expose()));
+    }
+}

@@ -1,0 +1,19 @@
+//! The pure heart of Roundtable.
+//!
+//! Everything here is a value or a rule: it knows nothing of HTTP, SQL, files or
+//! the clock on the wall (callers pass "now" in). That keeps the rules testable
+//! on their own, property-testable where they are arithmetic, and identical
+//! whichever database or interface drives them.
+//!
+//! Values are parsed at the edge: a [`text::Email`] or a [`text::Slug`] can only be
+//! made through its `parse` function, so an invalid one cannot exist past the
+//! API or import layer.
+
+pub mod calendar;
+pub mod credentials;
+pub mod ids;
+pub mod people;
+pub mod text;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};

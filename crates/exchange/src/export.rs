@@ -1,0 +1,228 @@
+//! Exports of organization data as CSV or JSON, streamed page by page so an
+//! organization of any size exports in constant memory. The people CSV uses
+//! the import's columns, so an export can be edited and imported back.
+
+use roundtable_store::{PageRequest, Scoped, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    /// One JSON array.
+    Json,
+}
+
+/// What can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    People,
+    Departments,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 2] = [ExportKind::People, ExportKind::Departments];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportKind::People => "people",
+            ExportKind::Departments => "departments",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the export: {0}")]
+    Write(String),
+}
+
+#[derive(Debug, Serialize)]
+struct PersonRow {
+    email: String,
+    name: String,
+    title: String,
+    department: String,
+    parent_department: String,
+    role: String,
+    active: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct DepartmentRow {
+    id: i64,
+    slug: String,
+    name: String,
+    parent: String,
+    customer_facing: bool,
+    calendar_id: Option<i64>,
+    lead_emails: String,
+}
+
+/// Writes rows as CSV or as one JSON array.
+struct RowWriter<W: Write> {
+    format: ExportFormat,
+    csv: Option<csv::Writer<W>>,
+    json: Option<W>,
+    first: bool,
+}
+
+impl<W: Write> RowWriter<W> {
+    fn new(format: ExportFormat, output: W) -> Self {
+        match format {
+            ExportFormat::Csv => Self {
+                format,
+                csv: Some(csv::Writer::from_writer(output)),
+                json: None,
+                first: true,
+            },
+            ExportFormat::Json => Self {
+                format,
+                csv: None,
+                json: Some(output),
+                first: true,
+            },
+        }
+    }
+
+    fn write<T: Serialize>(&mut self, row: &T) -> Result<(), ExportError> {
+        let failed = |error: &dyn std::fmt::Display| ExportError::Write(error.to_string());
+        match (self.format, &mut self.csv, &mut self.json) {
+            (ExportFormat::Csv, Some(writer), _) => {
+                writer.serialize(row).map_err(|error| failed(&error))
+            }
+            (ExportFormat::Json, _, Some(output)) => {
+                output
+                    .write_all(if self.first { b"[\n" } else { b",\n" })
+                    .map_err(|error| failed(&error))?;
+                serde_json::to_writer(&mut *output, row).map_err(|error| failed(&error))?;
+                self.first = false;
+                Ok(())
+            }
+            _ => Err(ExportError::Write("writer misconfigured".to_owned())),
+        }
+    }
+
+    fn finish(mut self) -> Result<(), ExportError> {
+        let failed = |error: &dyn std::fmt::Display| ExportError::Write(error.to_string());
+        if let Some(mut writer) = self.csv.take() {
+            writer.flush().map_err(|error| failed(&error))?;
+        }
+        if let Some(mut output) = self.json.take() {
+            output
+                .write_all(if self.first { b"[]\n" } else { b"\n]\n" })
+                .map_err(|error| failed(&error))?;
+            output.flush().map_err(|error| failed(&error))?;
+        }
+        Ok(())
+    }
+}
+
+async fn all_departments(
+    scoped: &Scoped<'_>,
+) -> Result<Vec<roundtable_store::departments::Department>, StoreError> {
+    let mut departments = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = scoped.list_departments(page).await?;
+        departments.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return Ok(departments),
+        }
+    }
+}
+
+/// Writes one kind of export to `output`; returns the number of rows.
+pub async fn export(
+    scoped: Scoped<'_>,
+    kind: ExportKind,
+    format: ExportFormat,
+    output: impl Write,
+) -> Result<u64, ExportError> {
+    let departments = all_departments(&scoped).await?;
+    let names: HashMap<i64, &str> = departments
+        .iter()
+        .map(|department| (department.id.0, department.name.as_str()))
+        .collect();
+    let mut writer = RowWriter::new(format, output);
+    let mut rows = 0;
+    match kind {
+        ExportKind::Departments => {
+            let mut emails: HashMap<i64, String> = HashMap::new();
+            for department in &departments {
+                for lead in &department.lead_ids {
+                    if let std::collections::hash_map::Entry::Vacant(entry) = emails.entry(lead.0) {
+                        entry.insert(scoped.person(*lead).await?.email);
+                    }
+                }
+            }
+            for department in &departments {
+                let lead_emails: Vec<&str> = department
+                    .lead_ids
+                    .iter()
+                    .filter_map(|lead| emails.get(&lead.0).map(String::as_str))
+                    .collect();
+                writer.write(&DepartmentRow {
+                    id: department.id.0,
+                    slug: department.slug.clone(),
+                    name: department.name.clone(),
+                    parent: department
+                        .parent_id
+                        .and_then(|parent| names.get(&parent.0).copied())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    customer_facing: department.customer_facing,
+                    calendar_id: department.calendar_id.map(|calendar| calendar.0),
+                    lead_emails: lead_emails.join(" "),
+                })?;
+                rows += 1;
+            }
+        }
+        ExportKind::People => {
+            let parents: HashMap<i64, &str> = departments
+                .iter()
+                .filter_map(|department| {
+                    let parent = names.get(&department.parent_id?.0)?;
+                    Some((department.id.0, *parent))
+                })
+                .collect();
+            let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+            loop {
+                let listing = scoped.list_people(Default::default(), page).await?;
+                for person in &listing.items {
+                    let department = person.department_id.map(|department| department.0);
+                    writer.write(&PersonRow {
+                        email: person.email.clone(),
+                        name: person.name.clone(),
+                        title: person.title.clone().unwrap_or_default(),
+                        department: department
+                            .and_then(|id| names.get(&id).copied())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        parent_department: department
+                            .and_then(|id| parents.get(&id).copied())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        role: person.role.as_str().to_owned(),
+                        active: person.active,
+                    })?;
+                    rows += 1;
+                }
+                match listing.next_after {
+                    Some(after) => page.after = Some(after),
+                    None => break,
+                }
+            }
+        }
+    }
+    writer.finish()?;
+    Ok(rows)
+}

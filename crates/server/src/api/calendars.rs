@@ -1,0 +1,367 @@
+//! `/api/v1/calendars`: business calendars (time zone, weekly working
+//! intervals, holidays) that service-level clocks run on.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, with_etag,
+};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::calendar::{
+    CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval,
+};
+use roundtable_domain::ids::CalendarId;
+use roundtable_domain::text::Label;
+use roundtable_store::Change;
+use roundtable_store::calendars::{Calendar, CalendarChanges, NewCalendar};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_calendars, create_calendar))
+        .routes(routes!(get_calendar, update_calendar, delete_calendar))
+}
+
+/// A working interval in local wall-clock time; `end` may be `24:00`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interval {
+    #[schema(example = "09:00")]
+    pub start: String,
+    #[schema(example = "17:30")]
+    pub end: String,
+}
+
+/// Working intervals per weekday; a missing day has none.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Week {
+    #[serde(default)]
+    pub monday: Vec<Interval>,
+    #[serde(default)]
+    pub tuesday: Vec<Interval>,
+    #[serde(default)]
+    pub wednesday: Vec<Interval>,
+    #[serde(default)]
+    pub thursday: Vec<Interval>,
+    #[serde(default)]
+    pub friday: Vec<Interval>,
+    #[serde(default)]
+    pub saturday: Vec<Interval>,
+    #[serde(default)]
+    pub sunday: Vec<Interval>,
+}
+
+impl Week {
+    fn days(&self) -> [&Vec<Interval>; 7] {
+        [
+            &self.monday,
+            &self.tuesday,
+            &self.wednesday,
+            &self.thursday,
+            &self.friday,
+            &self.saturday,
+            &self.sunday,
+        ]
+    }
+
+    fn from_schedule(schedule: &WeeklySchedule) -> Self {
+        let day = |index: usize| {
+            schedule
+                .intervals(WEEKDAYS[index].0)
+                .iter()
+                .map(|interval| Interval {
+                    start: interval.start.to_string(),
+                    end: interval.end.to_string(),
+                })
+                .collect()
+        };
+        Week {
+            monday: day(0),
+            tuesday: day(1),
+            wednesday: day(2),
+            thursday: day(3),
+            friday: day(4),
+            saturday: day(5),
+            sunday: day(6),
+        }
+    }
+
+    fn parse(&self) -> Result<WeeklySchedule, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut days = Vec::new();
+        for ((weekday, name), intervals) in WEEKDAYS.iter().zip(self.days()) {
+            let parsed: Vec<WorkingInterval> = intervals
+                .iter()
+                .enumerate()
+                .filter_map(|(index, interval)| {
+                    errors.check(
+                        &format!("working_hours.{name}[{index}]"),
+                        WorkingInterval::parse(&interval.start, &interval.end),
+                    )
+                })
+                .collect();
+            days.push((*weekday, parsed));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut errors = ValidationErrors::new();
+        let schedule = errors.check("working_hours", WeeklySchedule::new(days));
+        match schedule {
+            Some(schedule) => Ok(schedule),
+            None => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    #[schema(example = "2026-12-25")]
+    pub date: String,
+    #[schema(example = "Christmas Day")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarView {
+    pub id: i64,
+    pub name: String,
+    /// IANA time zone name.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+    pub working_hours: Week,
+    pub holidays: Vec<Holiday>,
+    /// Working minutes in a week without clock changes or holidays.
+    pub minutes_per_week: u32,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Calendar> for CalendarView {
+    fn from(calendar: Calendar) -> Self {
+        let definition = &calendar.definition;
+        CalendarView {
+            id: calendar.id.0,
+            name: calendar.name,
+            time_zone: definition.time_zone_name().to_owned(),
+            working_hours: Week::from_schedule(definition.schedule()),
+            holidays: definition
+                .holidays()
+                .iter()
+                .map(|holiday| Holiday {
+                    date: holiday.date.to_string(),
+                    name: holiday.name.clone(),
+                })
+                .collect(),
+            minutes_per_week: definition.schedule().minutes_per_week(),
+            version: calendar.version,
+            created_at: calendar.created_at.to_string(),
+            updated_at: calendar.updated_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCalendar {
+    #[schema(example = "Head office")]
+    pub name: String,
+    pub time_zone: String,
+    pub working_hours: Week,
+    #[serde(default)]
+    pub holidays: Vec<Holiday>,
+}
+
+/// Only the fields present change; the result must still be a valid calendar.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCalendar {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub working_hours: Option<Week>,
+    pub holidays: Option<Vec<Holiday>>,
+}
+
+pub type CalendarPage = Page<CalendarView>;
+
+fn holiday_inputs(holidays: Vec<Holiday>) -> Vec<HolidayInput> {
+    holidays
+        .into_iter()
+        .map(|holiday| HolidayInput {
+            date: holiday.date,
+            name: holiday.name,
+        })
+        .collect()
+}
+
+/// Lists the calendars.
+#[utoipa::path(
+    get, path = "/calendars", tag = "calendars", params(PageQuery),
+    responses((status = 200, body = CalendarPage), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_calendars(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<axum::Json<CalendarPage>, ApiError> {
+    let listing = state
+        .store
+        .scoped(actor.organization_id)
+        .list_calendars(query.to_page()?)
+        .await?;
+    Ok(axum::Json(Page::from_listing(listing, CalendarView::from)))
+}
+
+/// Creates a calendar (administrators).
+#[utoipa::path(
+    post, path = "/calendars", tag = "calendars", request_body = CreateCalendar,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses(
+        (status = 201, body = CalendarView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreateCalendar>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let name = errors.check("name", Label::parse(&input.name));
+    let schedule = input.working_hours.parse();
+    let definition = match schedule {
+        Ok(schedule) => errors.check(
+            "",
+            CalendarDefinition::new(&input.time_zone, schedule, holiday_inputs(input.holidays)),
+        ),
+        Err(schedule_errors) => {
+            errors.0.extend(schedule_errors.0);
+            None
+        }
+    };
+    let (Some(name), Some(definition)) = (name, definition) else {
+        return Err(errors.into());
+    };
+    let calendar = state
+        .store
+        .scoped(actor.organization_id)
+        .create_calendar(NewCalendar { name, definition })
+        .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        calendar.version,
+        CalendarView::from(calendar),
+    ))
+}
+
+/// Reads one calendar.
+#[utoipa::path(
+    get, path = "/calendars/{id}", tag = "calendars", params(("id" = i64, Path)),
+    responses((status = 200, body = CalendarView, headers(("ETag" = String))), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    let calendar = state
+        .store
+        .scoped(actor.organization_id)
+        .calendar(CalendarId(id))
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        calendar.version,
+        CalendarView::from(calendar),
+    ))
+}
+
+/// Changes a calendar (administrators); needs `If-Match`.
+#[utoipa::path(
+    patch, path = "/calendars/{id}", tag = "calendars", request_body = UpdateCalendar,
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, body = CalendarView, headers(("ETag" = String))),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 422, body = Problem), (status = 428, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_calendar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UpdateCalendar>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let mut changes = CalendarChanges::default();
+    if let Some(name) = &input.name {
+        if let Some(name) = errors.check("name", Label::parse(name)) {
+            changes.name = Change::Set(name);
+        }
+    }
+    if let Some(time_zone) = input.time_zone {
+        changes.time_zone = Change::Set(time_zone);
+    }
+    if let Some(week) = &input.working_hours {
+        match week.parse() {
+            Ok(schedule) => changes.working_hours = Change::Set(schedule),
+            Err(week_errors) => errors.0.extend(week_errors.0),
+        }
+    }
+    if let Some(holidays) = input.holidays {
+        changes.holidays = Change::Set(holiday_inputs(holidays));
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let calendar = state
+        .store
+        .scoped(actor.organization_id)
+        .update_calendar(CalendarId(id), changes, version)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        calendar.version,
+        CalendarView::from(calendar),
+    ))
+}
+
+/// Deletes a calendar that no department uses (administrators).
+#[utoipa::path(
+    delete, path = "/calendars/{id}", tag = "calendars",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn delete_calendar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> Result<StatusCode, ApiError> {
+    policy::manage_organization(&actor)?;
+    state
+        .store
+        .scoped(actor.organization_id)
+        .delete_calendar(CalendarId(id), version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

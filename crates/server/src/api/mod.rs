@@ -1,0 +1,70 @@
+//! The JSON API under `/api/v1`, one module per resource, following the URL
+//! tree. Handlers stay thin: parse at the edge, ask the policy, call the store,
+//! shape the response. The OpenAPI document is generated from these same route
+//! definitions, so it cannot drift from what is served.
+
+pub mod calendars;
+pub mod departments;
+pub mod organization;
+pub mod people;
+pub mod tokens;
+
+use crate::AppState;
+use crate::auth;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Roundtable API",
+        description = "Internal customer relationship management: departments, people, calendars, \
+                       the relationship matrix, requests, checks and more. Errors are RFC 9457 problem \
+                       details; creates accept an Idempotency-Key; updates need If-Match; lists page with cursors."
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Signing in and out"),
+        (name = "organization", description = "The caller's organization"),
+        (name = "departments", description = "Departments: the nodes of the internal-customer chain"),
+        (name = "people", description = "People and their roles"),
+        (name = "calendars", description = "Business calendars for service levels"),
+        (name = "tokens", description = "API tokens"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The API's routes and the OpenAPI document describing them.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .merge(organization::router())
+        .merge(departments::router())
+        .merge(people::router())
+        .merge(calendars::router())
+        .merge(tokens::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .split_for_parts()
+}

@@ -1,0 +1,124 @@
+//! `/api/v1/organization`: the caller's own organization and its settings.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, IfMatch, explicit_null, with_etag};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use roundtable_domain::ids::CalendarId;
+use roundtable_domain::text::Label;
+use roundtable_store::Change;
+use roundtable_store::organizations::{Organization, OrganizationChanges};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_organization, update_organization))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// The calendar of departments that name none.
+    pub default_calendar_id: Option<i64>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Organization> for OrganizationView {
+    fn from(organization: Organization) -> Self {
+        OrganizationView {
+            id: organization.id.0,
+            slug: organization.slug,
+            name: organization.name,
+            default_calendar_id: organization.default_calendar_id.map(|calendar| calendar.0),
+            version: organization.version,
+            created_at: organization.created_at.to_string(),
+            updated_at: organization.updated_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub default_calendar_id: Option<Option<i64>>,
+}
+
+/// Reads the caller's organization.
+#[utoipa::path(
+    get, path = "/organization", tag = "organization",
+    responses((status = 200, body = OrganizationView, headers(("ETag" = String))), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_organization(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Response, ApiError> {
+    let organization = state
+        .store
+        .scoped(actor.organization_id)
+        .organization()
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        organization.version,
+        OrganizationView::from(organization),
+    ))
+}
+
+/// Changes the organization's name or default calendar (administrators).
+#[utoipa::path(
+    patch, path = "/organization", tag = "organization", request_body = UpdateOrganization,
+    params(("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, body = OrganizationView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_organization(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UpdateOrganization>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let mut changes = OrganizationChanges::default();
+    if let Some(name) = &input.name {
+        let name = Label::parse(name).map_err(|errors| {
+            ApiError::Validation(roundtable_domain::ValidationErrors(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|error| roundtable_domain::FieldError::new("name", error.message))
+                    .collect(),
+            ))
+        })?;
+        changes.name = Change::Set(name);
+    }
+    if let Some(calendar) = input.default_calendar_id {
+        changes.default_calendar_id = Change::Set(calendar.map(CalendarId));
+    }
+    let organization = state
+        .store
+        .scoped(actor.organization_id)
+        .update_organization(changes, version)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        organization.version,
+        OrganizationView::from(organization),
+    ))
+}

@@ -1,0 +1,343 @@
+//! `/api/v1/people`: who works in the organization, in which department, with
+//! which role. Deleting a person deactivates them, so their history stays.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
+    with_etag,
+};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::credentials::Password;
+use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::people::Role;
+use roundtable_domain::text::{Email, Label};
+use roundtable_store::Change;
+use roundtable_store::people::{NewPerson, PeopleFilter, Person, PersonChanges};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(get_person, update_person, delete_person))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub department_id: Option<i64>,
+    /// One of `admin`, `executive`, `lead`, `member`.
+    #[schema(example = "member")]
+    pub role: String,
+    /// Deactivated people cannot sign in; their history stays.
+    pub active: bool,
+    /// Whether a password is set (the password itself is never shown).
+    pub has_password: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Person> for PersonView {
+    fn from(person: Person) -> Self {
+        PersonView {
+            id: person.id.0,
+            email: person.email,
+            name: person.name,
+            title: person.title,
+            department_id: person.department_id.map(|department| department.0),
+            role: person.role.as_str().to_owned(),
+            active: person.active,
+            has_password: person.has_password,
+            version: person.version,
+            created_at: person.created_at.to_string(),
+            updated_at: person.updated_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePerson {
+    pub email: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub department_id: Option<i64>,
+    /// Defaults to `member`.
+    pub role: Option<String>,
+    /// An initial password (at least 10 characters); without one the person cannot sign in yet.
+    pub password: Option<String>,
+}
+
+/// Only the fields present change. People may change their own name, title
+/// and password; administrators may change everything.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePerson {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub department_id: Option<Option<i64>>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// Only people of this department.
+    pub department_id: Option<i64>,
+    /// Only active (`true`) or deactivated (`false`) people.
+    pub active: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+pub type PersonPage = Page<PersonView>;
+
+async fn hash_password(password: Password) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map_err(|error| ApiError::Internal(error.to_string()))
+}
+
+/// Lists people, optionally of one department or activity state.
+#[utoipa::path(
+    get, path = "/people", tag = "people", params(PeopleQuery),
+    responses((status = 200, body = PersonPage), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_people(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<PeopleQuery>,
+) -> Result<axum::Json<PersonPage>, ApiError> {
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .to_page()?;
+    let filter = PeopleFilter {
+        department_id: query.department_id.map(DepartmentId),
+        active: query.active,
+    };
+    let listing = state
+        .store
+        .scoped(actor.organization_id)
+        .list_people(filter, page)
+        .await?;
+    Ok(axum::Json(Page::from_listing(listing, PersonView::from)))
+}
+
+/// Adds a person (administrators).
+#[utoipa::path(
+    post, path = "/people", tag = "people", request_body = CreatePerson,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses(
+        (status = 201, body = PersonView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreatePerson>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(&input.email));
+    let name = errors.check("name", Label::parse(&input.name));
+    let title = match &input.title {
+        Some(title) => errors
+            .check("title", Label::parse_optional(title))
+            .flatten(),
+        None => None,
+    };
+    let role = match &input.role {
+        Some(role) => errors.check("role", Role::parse(role)),
+        None => Some(Role::Member),
+    };
+    let password = match &input.password {
+        Some(password) => errors.check("password", Password::parse(password)),
+        None => None,
+    };
+    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let password_hash = match password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+    let person = state
+        .store
+        .scoped(actor.organization_id)
+        .create_person(NewPerson {
+            email,
+            name,
+            title,
+            department_id: input.department_id.map(DepartmentId),
+            role,
+            password_hash,
+        })
+        .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        person.version,
+        PersonView::from(person),
+    ))
+}
+
+/// Reads one person.
+#[utoipa::path(
+    get, path = "/people/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = PersonView, headers(("ETag" = String))), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    let person = state
+        .store
+        .scoped(actor.organization_id)
+        .person(PersonId(id))
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        person.version,
+        PersonView::from(person),
+    ))
+}
+
+/// Changes a person; needs `If-Match`.
+#[utoipa::path(
+    patch, path = "/people/{id}", tag = "people", request_body = UpdatePerson,
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, body = PersonView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UpdatePerson>,
+) -> Result<Response, ApiError> {
+    let administrative = input.email.is_some()
+        || input.department_id.is_some()
+        || input.role.is_some()
+        || input.active.is_some();
+    if administrative || actor.person_id != PersonId(id) {
+        policy::manage_organization(&actor)?;
+    }
+    let mut errors = ValidationErrors::new();
+    let mut changes = PersonChanges::default();
+    if let Some(email) = &input.email {
+        if let Some(email) = errors.check("email", Email::parse(email)) {
+            changes.email = Change::Set(email);
+        }
+    }
+    if let Some(name) = &input.name {
+        if let Some(name) = errors.check("name", Label::parse(name)) {
+            changes.name = Change::Set(name);
+        }
+    }
+    if let Some(title) = &input.title {
+        match title {
+            Some(title) => {
+                if let Some(title) = errors.check("title", Label::parse_optional(title)) {
+                    changes.title = Change::Set(title);
+                }
+            }
+            None => changes.title = Change::Set(None),
+        }
+    }
+    if let Some(department) = input.department_id {
+        changes.department_id = Change::Set(department.map(DepartmentId));
+    }
+    if let Some(role) = &input.role {
+        if let Some(role) = errors.check("role", Role::parse(role)) {
+            changes.role = Change::Set(role);
+        }
+    }
+    if let Some(active) = input.active {
+        changes.active = Change::Set(active);
+    }
+    let password = match &input.password {
+        Some(password) => errors.check("password", Password::parse(password)),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    if let Some(password) = password {
+        changes.password_hash = Change::Set(hash_password(password).await?);
+    }
+    let person = state
+        .store
+        .scoped(actor.organization_id)
+        .update_person(PersonId(id), changes, version)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        person.version,
+        PersonView::from(person),
+    ))
+}
+
+/// Deactivates a person (administrators): they can no longer sign in, their
+/// sessions and tokens end, and their history stays attributed to them.
+#[utoipa::path(
+    delete, path = "/people/{id}", tag = "people",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn delete_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> Result<StatusCode, ApiError> {
+    policy::manage_organization(&actor)?;
+    if actor.person_id == PersonId(id) {
+        return Err(ApiError::Conflict {
+            field: None,
+            detail: "You cannot deactivate yourself; ask another administrator.".to_owned(),
+        });
+    }
+    state
+        .store
+        .scoped(actor.organization_id)
+        .deactivate_person(PersonId(id), version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,154 @@
+//! `/api/v1/tokens`: API tokens for scripts and integrations. A token is shown
+//! once, at creation; only its digest is stored.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, RecordId};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use roundtable_domain::credentials::{TokenKind, issue_token};
+use roundtable_domain::ids::{PersonId, TokenId};
+use roundtable_domain::text::Label;
+use roundtable_store::auth::ApiToken;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenView {
+    fn from(token: ApiToken) -> Self {
+        TokenView {
+            id: token.id.0,
+            person_id: token.person_id.0,
+            name: token.name,
+            created_at: token.created_at.to_string(),
+            expires_at: token.expires_at.map(|instant| instant.to_string()),
+            revoked_at: token.revoked_at.map(|instant| instant.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The secret: shown only now. Send it as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    #[serde(flatten)]
+    pub details: TokenView,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    #[schema(example = "reporting script")]
+    pub name: String,
+    /// Days until the token stops working (1 to 3650); never, when absent.
+    pub expires_in_days: Option<i64>,
+    /// Administrators may issue a token for someone else.
+    pub person_id: Option<i64>,
+}
+
+/// Lists the caller's tokens (never their secrets).
+#[utoipa::path(
+    get, path = "/tokens", tag = "tokens",
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
+    let tokens = state
+        .store
+        .scoped(actor.organization_id)
+        .list_api_tokens(actor.person_id)
+        .await?;
+    Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
+}
+
+/// Issues a new API token.
+#[utoipa::path(
+    post, path = "/tokens", tag = "tokens", request_body = CreateToken,
+    responses((status = 201, body = CreatedToken), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreateToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let owner = input.person_id.map(PersonId).unwrap_or(actor.person_id);
+    policy::manage_tokens_of(&actor, owner)?;
+    let name = Label::parse(&input.name)
+        .map_err(|_| ApiError::invalid("name", "must be a non-empty single line"))?;
+    let expires_at = match input.expires_in_days {
+        None => None,
+        Some(days) if (1..=3650).contains(&days) => Some(
+            Timestamp::now()
+                .checked_add(SignedDuration::from_hours(days * 24))
+                .map_err(|error| ApiError::Internal(error.to_string()))?,
+        ),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                "must be between 1 and 3650",
+            ));
+        }
+    };
+    let issued = issue_token(TokenKind::Api);
+    let token = state
+        .store
+        .scoped(actor.organization_id)
+        .create_api_token(owner, name.into_string(), issued.digest, expires_at)
+        .await
+        .map_err(|error| match error {
+            roundtable_store::StoreError::Invalid(_) => {
+                ApiError::invalid("person_id", "no such person")
+            }
+            other => other.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: issued.secret.expose().to_owned(),
+            details: TokenView::from(token),
+        }),
+    ))
+}
+
+/// Revokes a token at once.
+#[utoipa::path(
+    delete, path = "/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
+    responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<TokenView>, ApiError> {
+    let scoped = state.store.scoped(actor.organization_id);
+    let token = scoped.api_token(TokenId(id)).await?;
+    policy::manage_tokens_of(&actor, token.person_id)?;
+    let token = scoped.revoke_api_token(TokenId(id)).await?;
+    Ok(Json(TokenView::from(token)))
+}

@@ -1,0 +1,290 @@
+//! Who is calling: API tokens (`Authorization: Bearer`) and browser sessions
+//! (a cookie), resolved once per request by [`resolve_actor`] into the
+//! [`Authenticated`] person every handler acts as.
+
+use crate::AppState;
+use crate::extract::ApiJson;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use roundtable_domain::credentials::{
+    TokenKind, decoy_password_hash, issue_token, token_digest, verify_password,
+};
+use roundtable_domain::text::Email;
+use roundtable_store::auth::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub const SESSION_COOKIE: &str = "roundtable_session";
+
+/// The person a request acts as; extracting it answers 401 when nobody signed in.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Actor);
+
+/// How the caller authenticated, kept for handlers that care (logout).
+#[derive(Debug, Clone)]
+enum Credential {
+    Token,
+    Session(String),
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Authenticated>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "Sign in, or send an API token as Authorization: Bearer TOKEN.".to_owned(),
+                )
+            })
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let text = value.to_str().map_err(|_| ());
+    Some(text.and_then(|text| {
+        let (scheme, token) = text.split_once(' ').ok_or(())?;
+        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+            Ok(token.trim())
+        } else {
+            Err(())
+        }
+    }))
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// Resolves the caller before routing. A bad bearer token is refused at once;
+/// a stale session cookie just leaves the request anonymous.
+pub async fn resolve_actor(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let now = Timestamp::now();
+    let resolved = match bearer_token(request.headers()) {
+        Some(Ok(token)) => match state.store.actor_for_token(&token_digest(token), now).await {
+            Ok(Some(actor)) => Some((actor, Credential::Token)),
+            Ok(None) => {
+                return ApiError::Unauthorized(
+                    "The API token is unknown, expired or revoked.".to_owned(),
+                )
+                .into_response();
+            }
+            Err(error) => return ApiError::from(error).into_response(),
+        },
+        Some(Err(())) => {
+            return ApiError::Unauthorized(
+                "The Authorization header must be `Bearer TOKEN`.".to_owned(),
+            )
+            .into_response();
+        }
+        None => match session_cookie(request.headers()) {
+            Some(cookie) => {
+                let digest = token_digest(cookie);
+                match state.store.actor_for_session(&digest, now).await {
+                    Ok(Some(actor)) => Some((actor, Credential::Session(digest))),
+                    Ok(None) => None,
+                    Err(error) => return ApiError::from(error).into_response(),
+                }
+            }
+            None => None,
+        },
+    };
+    if let Some((actor, credential)) = resolved {
+        request.extensions_mut().insert(Authenticated(actor));
+        request.extensions_mut().insert(credential);
+    }
+    next.run(request).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@demo.example")]
+    pub email: String,
+    pub password: String,
+    /// The organization's slug; needed only when the same email and password
+    /// open accounts in several organizations.
+    pub organization: Option<String>,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub person_id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub email: String,
+    #[schema(example = "member")]
+    pub role: String,
+    pub department_id: Option<i64>,
+}
+
+impl From<&Actor> for Me {
+    fn from(actor: &Actor) -> Self {
+        Me {
+            person_id: actor.person_id.0,
+            organization_id: actor.organization_id.0,
+            name: actor.name.clone(),
+            email: actor.email.clone(),
+            role: actor.role.as_str().to_owned(),
+            department_id: actor.department_id.map(|department| department.0),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub me: Me,
+    /// When the session ends (RFC 3339).
+    pub expires_at: String,
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized("The email or password is wrong.".to_owned())
+}
+
+/// Signs in with email and password and starts a browser session (a cookie).
+#[utoipa::path(
+    post, path = "/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = LoginResponse),
+        (status = 401, description = "Wrong email or password", body = Problem),
+        (status = 422, description = "Invalid input", body = Problem),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let email = Email::parse(&input.email)
+        .map_err(|_| ApiError::invalid("email", "must be an email address"))?;
+    let candidates = state
+        .store
+        .login_candidates(email.as_str(), input.organization.as_deref())
+        .await?;
+    let password = input.password;
+    let hashes: Vec<Option<String>> = candidates
+        .iter()
+        .map(|candidate| candidate.password_hash.clone())
+        .collect();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || {
+        if hashes.is_empty() {
+            verify_password(&password, decoy_password_hash());
+            return Vec::new();
+        }
+        hashes
+            .iter()
+            .map(|hash| {
+                verify_password(&password, hash.as_deref().unwrap_or(decoy_password_hash()))
+                    && hash.is_some()
+            })
+            .collect::<Vec<bool>>()
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("password check panicked: {error}")))?;
+    let matching: Vec<_> = candidates
+        .iter()
+        .zip(matches)
+        .filter_map(|(candidate, matched)| matched.then_some(candidate))
+        .collect();
+    let candidate = match matching.as_slice() {
+        [] => return Err(wrong_credentials()),
+        [one] => *one,
+        several => {
+            let slugs: Vec<_> = several
+                .iter()
+                .map(|candidate| candidate.organization_slug.as_str())
+                .collect();
+            return Err(ApiError::invalid(
+                "organization",
+                format!(
+                    "you have accounts in several organizations; name one of: {}",
+                    slugs.join(", ")
+                ),
+            ));
+        }
+    };
+    let scoped = state.store.scoped(candidate.organization_id);
+    let session = issue_token(TokenKind::Session);
+    let lifetime = state.config.session_lifetime;
+    let expires_at = Timestamp::now()
+        .checked_add(lifetime)
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    scoped
+        .create_session(candidate.person_id, session.digest.clone(), expires_at)
+        .await?;
+    let actor = scoped.actor(candidate.person_id).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.secret.expose(),
+        lifetime.as_secs(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let body = LoginResponse {
+        me: Me::from(&actor),
+        expires_at: expires_at.to_string(),
+    };
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    let cookie =
+        HeaderValue::from_str(&cookie).map_err(|error| ApiError::Internal(error.to_string()))?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Ends the current browser session.
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out"), (status = 401, body = Problem))
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+    request: Request,
+) -> Result<Response, ApiError> {
+    if let Some(Credential::Session(digest)) = request.extensions().get::<Credential>() {
+        state.store.delete_session(digest).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("roundtable_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// Who am I?
+#[utoipa::path(
+    get, path = "/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn me(Authenticated(actor): Authenticated) -> Json<Me> {
+    Json(Me::from(&actor))
+}

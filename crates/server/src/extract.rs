@@ -1,0 +1,341 @@
+//! Request extractors that turn every kind of bad input into problem details
+//! naming the field: JSON bodies, query strings, `If-Match` and cursors.
+
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use roundtable_domain::ValidationErrors;
+use roundtable_store::{Listing, PageRequest};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A JSON body, parsed with the path of any bad value kept for the error.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|media_type| {
+                let media_type = media_type.trim().to_ascii_lowercase();
+                media_type == "application/json" || media_type.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(format!("could not read the body: {rejection}"))
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, reporting syntax errors as 400 and wrong or missing values as
+/// 422 with the field's path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = strip_position(&inner.to_string());
+                ApiError::Validation(field_error(&path, &message))
+            }
+            _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
+        }
+    })
+}
+
+/// Parses a query string with the same field-naming errors as bodies.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        ApiError::Validation(field_error(&path, &message))
+    })
+}
+
+fn form_urlencoded_parse(input: &[u8]) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(input)
+}
+
+/// serde names a missing or unknown field in the message, at the parent's path.
+fn field_error(path: &str, message: &str) -> ValidationErrors {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let field = match (named, path) {
+        (Some(name), "." | "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, ".") => String::new(),
+        (None, path) => path.to_owned(),
+    };
+    let message = if message.starts_with("missing field") {
+        "is required".to_owned()
+    } else if message.starts_with("unknown field") {
+        "is not a known field".to_owned()
+    } else {
+        message.to_owned()
+    };
+    ValidationErrors::single(
+        if field.is_empty() {
+            "body"
+        } else {
+            field.as_str()
+        },
+        message,
+    )
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// A query string, with errors naming the parameter.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or_default()).map(ApiQuery)
+    }
+}
+
+/// The version a client expects to change, from `If-Match: "N"`.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(header::IF_MATCH) {
+            None => Err(ApiError::PreconditionRequired),
+            Some(value) => parse_etag(value.to_str().unwrap_or_default())
+                .map(IfMatch)
+                .ok_or_else(|| {
+                    ApiError::invalid("If-Match", "must be the ETag of the record, e.g. \"3\"")
+                }),
+        }
+    }
+}
+
+/// An optional `If-Match`, for deletes.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalIfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::IF_MATCH) {
+            IfMatch::from_request_parts(parts, state)
+                .await
+                .map(|IfMatch(version)| OptionalIfMatch(Some(version)))
+        } else {
+            Ok(OptionalIfMatch(None))
+        }
+    }
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+fn parse_etag(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let value = value.strip_prefix("W/").unwrap_or(value);
+    let value = value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(value);
+    value.parse().ok().filter(|version| *version > 0)
+}
+
+/// `?limit=N&cursor=C`: the page a list call asks for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn to_page(&self) -> Result<PageRequest, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=PageRequest::MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid("limit", "must be between 1 and 200"));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
+                ApiError::invalid("cursor", "is not a cursor this server issued")
+            })?),
+        };
+        Ok(PageRequest { after, limit })
+    }
+}
+
+fn encode_cursor(after: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("after:{after}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix("after:")?.parse().ok()
+}
+
+/// A page of a list: the items and, when more follow, the cursor for the next page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn from_listing<S>(listing: Listing<S>, view: impl Fn(S) -> T) -> Self {
+        Page {
+            next_cursor: listing.next_after.map(encode_cursor),
+            items: listing.items.into_iter().map(view).collect(),
+        }
+    }
+}
+
+/// For PATCH bodies: tells an absent field (`None`, keep) from an explicit
+/// `null` (`Some(None)`, clear).
+pub fn explicit_null<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        count: i64,
+    }
+
+    fn fields(error: ApiError) -> Vec<String> {
+        match error {
+            ApiError::Validation(errors) => errors.0.into_iter().map(|error| error.field).collect(),
+            other => vec![format!("not a validation error: {other}")],
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let wrong_type = parse_json::<Sample>(br#"{"name": "x", "count": "many"}"#);
+        assert_eq!(wrong_type.err().map(fields), Some(vec!["count".to_owned()]));
+        let missing = parse_json::<Sample>(br#"{"name": "x"}"#);
+        assert_eq!(missing.err().map(fields), Some(vec!["count".to_owned()]));
+        let unknown = parse_json::<Sample>(br#"{"name": "x", "count": 1, "colour": 2}"#);
+        assert_eq!(unknown.err().map(fields), Some(vec!["colour".to_owned()]));
+        assert!(matches!(
+            parse_json::<Sample>(b"{"),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_forgeries() {
+        assert_eq!(decode_cursor(&encode_cursor(42)), Some(42));
+        assert_eq!(decode_cursor("garbage!"), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("before:3")), None);
+    }
+
+    #[test]
+    fn etags_parse_strong_weak_and_bare() {
+        assert_eq!(parse_etag("\"3\""), Some(3));
+        assert_eq!(parse_etag("W/\"3\""), Some(3));
+        assert_eq!(parse_etag("3"), Some(3));
+        assert_eq!(parse_etag("*"), None);
+        assert_eq!(parse_etag("\"0\""), None);
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let error = parse_query::<PageQuery>("limit=lots").err().map(fields);
+        assert_eq!(error, Some(vec!["limit".to_owned()]));
+    }
+}
+
+/// The `{id}` of a record's address, as a positive integer.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::invalid("id", "must be a record id"))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(RecordId)
+            .ok_or_else(|| ApiError::invalid("id", "must be a positive whole number"))
+    }
+}
+
+/// A JSON response carrying the record's version as its ETag.
+pub fn with_etag<T: Serialize>(
+    status: axum::http::StatusCode,
+    version: i64,
+    body: T,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&etag(version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}

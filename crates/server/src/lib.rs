@@ -1,0 +1,154 @@
+//! Roundtable's HTTP layer: the JSON API (and, as it grows, the web pages).
+//!
+//! [`App::build`] binds the listener and assembles the router, so a test can
+//! start the real application on port 0 and learn its address before
+//! [`App::run`] serves. Handlers are thin: they parse input into domain values,
+//! ask [`policy`] whether the caller may act, call the store, and shape the
+//! response. Every error leaves as problem details ([`problem`]).
+
+pub mod api;
+pub mod auth;
+pub mod extract;
+pub mod idempotency;
+pub mod observability;
+pub mod policy;
+pub mod problem;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use jiff::SignedDuration;
+use metrics_exporter_prometheus::PrometheusHandle;
+use roundtable_store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// How the HTTP server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub bind: String,
+    /// Mark the session cookie `Secure` (serve over HTTPS, or behind a proxy that does).
+    pub secure_cookies: bool,
+    /// How long a browser session lasts.
+    pub session_lifetime: SignedDuration,
+    /// The longest a request may take before it is answered 408.
+    pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            secure_cookies: false,
+            session_lifetime: SignedDuration::from_hours(12),
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler may reach: the store, the configuration, the metrics.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub metrics: PrometheusHandle,
+    openapi: Arc<String>,
+}
+
+/// A built, bound application, ready to [`run`](App::run).
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl App {
+    /// Binds the listener and assembles the routes. The store must be migrated.
+    pub async fn build(config: ServerConfig, store: Store) -> std::io::Result<App> {
+        let listener = TcpListener::bind(&config.bind).await?;
+        let router = router(config, store);
+        Ok(App { listener, router })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// The whole application's routes and layers.
+pub fn router(config: ServerConfig, store: Store) -> Router {
+    let (api_routes, openapi) = api::routes();
+    let openapi = serde_json::to_string_pretty(&openapi).unwrap_or_else(|_| "{}".to_owned());
+    let body_limit = config.body_limit;
+    let request_timeout = config.request_timeout;
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        metrics: observability::metrics_handle(),
+        openapi: Arc::new(openapi),
+    };
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(observability::healthz))
+        .route("/readyz", get(observability::readyz))
+        .route("/metrics", get(observability::metrics))
+        .route("/api/v1/openapi.json", get(openapi_document))
+        .merge(api_routes)
+        .route_layer(middleware::from_fn(observability::record_metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::idempotent_creates))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_actor))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(middleware::from_fn(problem::ensure_problem_details))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn openapi_document(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let mut response = state.openapi.as_str().to_owned().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn home() -> Html<&'static str> {
+    Html(include_str!("home.html"))
+}

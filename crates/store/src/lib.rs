@@ -1,0 +1,447 @@
+//! Storage: the only code in Roundtable that speaks SQL.
+//!
+//! One portable SQL dialect runs on both SQLite and PostgreSQL through sqlx's
+//! `Any` driver: the same statement text, `$N` placeholders, `RETURNING`,
+//! `ON CONFLICT`, recursive CTEs. Backend-specific text exists only in the two
+//! migration folders (which must keep matching versions) and in the connection
+//! set-up below. We chose one dialect over one implementation per backend so
+//! that the two can never drift apart in features: a query either runs on both
+//! or the suite, which runs whole on both, fails.
+//!
+//! Portable types: integers are `BIGINT` (SQLite `INTEGER`) and decode as
+//! `i64`; flags are 0/1 integers; instants are fixed-width UTC RFC 3339 text
+//! (see [`time`]), which sorts chronologically; structured values that are
+//! always read whole (a calendar's week) are JSON text.
+//!
+//! Every query of tenant data goes through an [`Scoped`] handle, made with
+//! [`Store::scoped`], that adds the organization to every statement. The only
+//! unscoped lookups are the ones that *find* the organization: login by email
+//! and the digest of a token or session.
+//!
+//! Every write goes through [`Store::write`]. Today it runs the operation in one
+//! transaction on the writer pool (a single connection on SQLite, so writers
+//! never fight over the file lock); because operations are self-contained,
+//! `Send + 'static` closures, a later group-commit writer can batch many of them
+//! into one transaction and one sync without any caller changing.
+
+pub mod auth;
+pub mod calendars;
+pub mod departments;
+mod error;
+pub mod idempotency;
+pub mod import;
+pub mod organizations;
+pub mod people;
+pub mod time;
+
+pub use error::StoreError;
+
+use futures::future::BoxFuture;
+use roundtable_domain::ids::OrganizationId;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+/// The transaction every write operation runs in.
+pub type WriteTransaction = Transaction<'static, Any>;
+
+/// Which database a store talks to, read from the URL scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Configuration(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Hides a password in a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Pool sizes and timeouts.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A connection to Roundtable's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connection settings that make SQLite safe for a server: WAL so readers never
+/// block the writer, foreign keys enforced, a busy timeout instead of instant
+/// "database is locked", and `synchronous=FULL` so an acknowledged commit
+/// survives power loss.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH`, created when missing, or `postgres://…`).
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url_creating_file(url);
+                let pool_options = || {
+                    AnyPoolOptions::new()
+                        .acquire_timeout(options.acquire_timeout)
+                        .after_connect(|connection, _| {
+                            Box::pin(
+                                async move { connection.execute(SQLITE_PRAGMAS).await.map(|_| ()) },
+                            )
+                        })
+                };
+                let write = pool_options()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await
+                    .map_err(StoreError::from)?;
+                let read = pool_options()
+                    .max_connections(options.max_connections.max(1))
+                    .connect(&url)
+                    .await
+                    .map_err(StoreError::from)?;
+                Ok(Self {
+                    read,
+                    write,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .acquire_timeout(options.acquire_timeout)
+                    .max_connections(options.max_connections.max(2))
+                    .connect(url)
+                    .await
+                    .map_err(StoreError::from)?;
+                Ok(Self {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|error| StoreError::Migration(error.to_string()))
+    }
+
+    /// The versions of the embedded migrations for a backend, in order.
+    pub fn migration_versions(backend: Backend) -> Vec<(i64, String)> {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .iter()
+            .map(|migration| (migration.version, migration.description.to_string()))
+            .collect()
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
+
+    /// A handle whose every query is limited to one organization.
+    pub fn scoped(&self, organization: OrganizationId) -> Scoped<'_> {
+        Scoped {
+            store: self,
+            organization,
+        }
+    }
+
+    /// Runs `operation` in one transaction and commits it durably, or rolls
+    /// everything back if it returns an error. The single entry point for
+    /// writes (see the module documentation).
+    pub async fn write<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let mut transaction = self.write.begin().await.map_err(StoreError::from)?;
+        match operation(&mut transaction).await {
+            Ok(value) => {
+                transaction.commit().await.map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback_error) = transaction.rollback().await {
+                    tracing::warn!(%rollback_error, "rollback failed after {error}");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The pool for reads.
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` while the
+    /// server keeps running. PostgreSQL has its own tool for that (pg_dump).
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => {
+                if path.exists() {
+                    return Err(StoreError::Configuration(format!(
+                        "{} already exists; choose a new file for the backup",
+                        path.display()
+                    )));
+                }
+                let target = path.to_string_lossy().into_owned();
+                sqlx::query("VACUUM INTO $1")
+                    .bind(target)
+                    .execute(&self.read)
+                    .await
+                    .map(|_| ())
+                    .map_err(StoreError::from)
+            }
+            Backend::Postgres => Err(StoreError::Configuration(
+                "online backup of PostgreSQL is pg_dump's job: run `pg_dump --format=custom --file=PATH DATABASE_URL`"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Closes every connection, waiting for running statements to finish.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// A store handle limited to one organization: every method scopes its SQL to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scoped<'a> {
+    store: &'a Store,
+    organization: OrganizationId,
+}
+
+impl Scoped<'_> {
+    pub fn organization_id(&self) -> OrganizationId {
+        self.organization
+    }
+}
+
+/// Adds `mode=rwc` so that a missing SQLite file is created.
+fn sqlite_url_creating_file(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// One page of a list, ordered by id; `next_after` is the last id when more follow.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<i64>,
+}
+
+/// Where a page starts (after which id) and how long it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: u32 = 200;
+
+    pub fn first(limit: u32) -> Self {
+        Self { after: None, limit }
+    }
+
+    /// How many rows to fetch: one more than asked, to learn whether more follow.
+    pub(crate) fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
+    }
+
+    pub(crate) fn after_id(&self) -> i64 {
+        self.after.unwrap_or(0)
+    }
+
+    pub(crate) fn into_listing<T>(
+        self,
+        mut items: Vec<T>,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Listing<T> {
+        let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
+        let next_after = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(id_of)
+        } else {
+            None
+        };
+        Listing { items, next_after }
+    }
+}
+
+/// Changes of a stored value: `Keep` leaves it, `Set` replaces it. For optional
+/// values `Set(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    pub fn or(self, current: T) -> T {
+        match self {
+            Change::Keep => current,
+            Change::Set(value) => value,
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        matches!(self, Change::Set(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_and_hide_passwords() {
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://h/db").is_err());
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/rt"),
+            "postgres://app:***@db:5432/rt"
+        );
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let versions = |backend| {
+            Store::migration_versions(backend)
+                .into_iter()
+                .map(|(version, description)| (version, description))
+                .collect::<Vec<_>>()
+        };
+        assert!(!versions(Backend::Sqlite).is_empty());
+        assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
+    }
+
+    #[test]
+    fn a_page_knows_whether_more_follow() {
+        let page = PageRequest {
+            after: None,
+            limit: 2,
+        };
+        let listing = page.into_listing(vec![1, 2, 3], |value| *value);
+        assert_eq!(listing.items, [1, 2]);
+        assert_eq!(listing.next_after, Some(2));
+        let last = page.into_listing(vec![4, 5], |value| *value);
+        assert_eq!(last.next_after, None);
+    }
+}
+
+/// Checks, inside a write, that `id` names a row of `table` in the organization;
+/// otherwise the input is invalid at `field`. Used before inserting references so
+/// the error names the field instead of a bare foreign-key failure.
+pub(crate) async fn ensure_exists(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    field: &str,
+) -> Result<(), StoreError> {
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(&mut **transaction)
+    .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
+    }
+}

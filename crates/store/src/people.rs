@@ -1,0 +1,298 @@
+//! People: who works where, with which role. Removing a person deactivates
+//! them (their history must stay attributable) and ends their sessions and
+//! tokens at once.
+
+use crate::time::{from_db, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use jiff::Timestamp;
+use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::people::Role;
+use roundtable_domain::text::{Email, Label};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: PersonId,
+    pub email: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub role: Role,
+    pub active: bool,
+    pub has_password: bool,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: Email,
+    pub name: Label,
+    pub title: Option<Label>,
+    pub department_id: Option<DepartmentId>,
+    pub role: Role,
+    /// An argon2id hash, never the password itself.
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PersonChanges {
+    pub email: Change<Email>,
+    pub name: Change<Label>,
+    pub title: Change<Option<Label>>,
+    pub department_id: Change<Option<DepartmentId>>,
+    pub role: Change<Role>,
+    pub active: Change<bool>,
+    pub password_hash: Change<String>,
+}
+
+/// Which people a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeopleFilter {
+    pub department_id: Option<DepartmentId>,
+    pub active: Option<bool>,
+}
+
+pub(crate) const COLUMNS: &str = "id, email, name, title, department_id, role, active, \
+     CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password, version, created_at, updated_at";
+
+pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(Person {
+        id: PersonId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        title: row.try_get("title")?,
+        department_id: row
+            .try_get::<Option<i64>, _>("department_id")?
+            .map(DepartmentId),
+        role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("role {role:?}")))?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        has_password: row.try_get::<i64, _>("has_password")? != 0,
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn email_conflict(error: sqlx::Error, email: &str) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: Some("email".to_owned()),
+            message: format!("someone with email {email} already exists"),
+        },
+        other => other,
+    }
+}
+
+pub(crate) async fn fetch(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: PersonId,
+) -> Result<Person, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id.0)
+    .fetch_optional(&mut **transaction)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// Ends every session and revokes every token of a person.
+async fn end_access(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    person: PersonId,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE organization_id = $1 AND person_id = $2")
+        .bind(organization.0)
+        .bind(person.0)
+        .execute(&mut **transaction)
+        .await?;
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 AND person_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(to_db(now()))
+    .bind(organization.0)
+    .bind(person.0)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+impl Scoped<'_> {
+    pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    if let Some(department) = new.department_id {
+                        ensure_exists(transaction, "departments", organization, department.0, "department_id").await?;
+                    }
+                    let stamp = to_db(now());
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO people (organization_id, email, name, title, department_id, role, password_hash, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(new.email.as_str().to_owned())
+                    .bind(new.name.into_string())
+                    .bind(new.title.map(Label::into_string))
+                    .bind(new.department_id.map(|department| department.0))
+                    .bind(new.role.as_str())
+                    .bind(new.password_hash)
+                    .bind(stamp)
+                    .fetch_one(&mut **transaction)
+                    .await
+                    .map_err(|error| email_conflict(error, new.email.as_str()))?;
+                    from_row(&row)
+                })
+            })
+            .await
+    }
+
+    pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(id.0)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    pub async fn person_by_email(&self, email: &Email) -> Result<Option<Person>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND email = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(email.as_str().to_owned())
+        .fetch_optional(self.store.reader())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn list_people(
+        &self,
+        filter: PeopleFilter,
+        page: PageRequest,
+    ) -> Result<Listing<Person>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id > $2 \
+             AND ($3 IS NULL OR department_id = $3) AND ($4 IS NULL OR active = $4) ORDER BY id LIMIT $5"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after_id())
+        .bind(filter.department_id.map(|department| department.0))
+        .bind(filter.active.map(i64::from))
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |person| person.id.0))
+    }
+
+    pub async fn update_person(
+        &self,
+        id: PersonId,
+        changes: PersonChanges,
+        expected_version: i64,
+    ) -> Result<Person, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    if current.version != expected_version {
+                        return Err(StoreError::VersionMismatch { current: current.version });
+                    }
+                    let department_id = changes.department_id.or(current.department_id);
+                    if let Some(department) = department_id {
+                        ensure_exists(transaction, "departments", organization, department.0, "department_id").await?;
+                    }
+                    let email = match changes.email {
+                        Change::Set(email) => email.as_str().to_owned(),
+                        Change::Keep => current.email,
+                    };
+                    let name = match changes.name {
+                        Change::Set(name) => name.into_string(),
+                        Change::Keep => current.name,
+                    };
+                    let title = match changes.title {
+                        Change::Set(title) => title.map(Label::into_string),
+                        Change::Keep => current.title,
+                    };
+                    let role = changes.role.or(current.role);
+                    let active = changes.active.or(current.active);
+                    let new_password = match changes.password_hash {
+                        Change::Set(hash) => Some(hash),
+                        Change::Keep => None,
+                    };
+                    sqlx::query(
+                        "UPDATE people SET email = $1, name = $2, title = $3, department_id = $4, role = $5, active = $6, \
+                         password_hash = COALESCE($7, password_hash), version = version + 1, updated_at = $8 \
+                         WHERE organization_id = $9 AND id = $10",
+                    )
+                    .bind(email.clone())
+                    .bind(name)
+                    .bind(title)
+                    .bind(department_id.map(|department| department.0))
+                    .bind(role.as_str())
+                    .bind(i64::from(active))
+                    .bind(new_password.clone())
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id.0)
+                    .execute(&mut **transaction)
+                    .await
+                    .map_err(|error| email_conflict(error, &email))?;
+                    if !active || new_password.is_some() {
+                        end_access(transaction, organization, id).await?;
+                    }
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    /// Deactivates a person: they can no longer sign in, but what they did stays theirs.
+    pub async fn deactivate_person(
+        &self,
+        id: PersonId,
+        expected_version: Option<i64>,
+    ) -> Result<Person, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    if expected_version.is_some_and(|version| version != current.version) {
+                        return Err(StoreError::VersionMismatch {
+                            current: current.version,
+                        });
+                    }
+                    if current.active {
+                        sqlx::query(
+                            "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
+                             WHERE organization_id = $2 AND id = $3",
+                        )
+                        .bind(to_db(now()))
+                        .bind(organization.0)
+                        .bind(id.0)
+                        .execute(&mut **transaction)
+                        .await?;
+                    }
+                    end_access(transaction, organization, id).await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,131 @@
+//! Test support shared by every crate's tests: a throwaway database per test.
+//!
+//! The backend is chosen once per test run by the environment, so the same
+//! suite runs whole on each: with `ROUNDTABLE_TEST_POSTGRES` set to an admin
+//! URL (`postgres://postgres@127.0.0.1:PORT/postgres`) every test gets its own
+//! fresh PostgreSQL database, dropped afterwards; otherwise every test gets its
+//! own SQLite file in a temporary folder, removed afterwards.
+
+use rand::Rng;
+use roundtable_store::{Store, StoreOptions};
+use sqlx::Connection;
+
+/// The environment variable that selects PostgreSQL for the test run.
+pub const POSTGRES_ENV: &str = "ROUNDTABLE_TEST_POSTGRES";
+
+/// The backend this test run uses: `"postgres"` or `"sqlite"`.
+pub fn backend_name() -> &'static str {
+    if std::env::var_os(POSTGRES_ENV).is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// A database that exists for one test.
+#[derive(Debug)]
+pub struct TestDatabase {
+    url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// Creates an empty database on the run's backend.
+    ///
+    /// # Panics
+    /// When PostgreSQL was asked for but cannot be reached: a test run must not
+    /// silently fall back to the other backend.
+    pub async fn create() -> Self {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) => {
+                let name = format!("roundtable_test_{:016x}", rand::rng().random::<u64>());
+                let mut connection = match sqlx::PgConnection::connect(&admin_url).await {
+                    Ok(connection) => connection,
+                    Err(error) => {
+                        panic!("cannot reach the test PostgreSQL at {admin_url}: {error}")
+                    }
+                };
+                if let Err(error) = sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut connection)
+                    .await
+                {
+                    panic!("cannot create test database {name}: {error}");
+                }
+                let _ = connection.close().await;
+                let url = match admin_url.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}"),
+                    None => panic!("{POSTGRES_ENV} must end in /DATABASE"),
+                };
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            Err(_) => {
+                let directory = match tempfile::tempdir() {
+                    Ok(directory) => directory,
+                    Err(error) => panic!("cannot create a temporary folder: {error}"),
+                };
+                let url = format!(
+                    "sqlite://{}",
+                    directory.path().join("roundtable.db").display()
+                );
+                Self {
+                    url,
+                    cleanup: Cleanup::Sqlite(directory),
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> Store {
+        let store = match Store::connect(&self.url, &StoreOptions::default()).await {
+            Ok(store) => store,
+            Err(error) => panic!("cannot connect to {}: {error}", self.url),
+        };
+        if let Err(error) = store.migrate().await {
+            panic!("cannot migrate {}: {error}", self.url);
+        }
+        store
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let admin_url = admin_url.clone();
+            let name = name.clone();
+            // Drop runs inside the test's runtime, which cannot be blocked on;
+            // a short-lived thread with its own runtime does the async work.
+            let dropper = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    if let Ok(mut connection) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut connection)
+                                .await;
+                        let _ = connection.close().await;
+                    }
+                });
+            });
+            let _ = dropper.join();
+        }
+    }
+}
