@@ -55,6 +55,15 @@ where
 /// Parses JSON, reporting syntax errors as 400 and wrong or missing values as
 /// 422 with the field's path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so a truncated document is 400 whatever its first value.
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::BadRequest(format!(
+            "the body is not valid JSON: {error}"
+        )));
+    }
+    if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -91,6 +100,10 @@ fn field_error(path: &str, message: &str) -> ValidationErrors {
         .and_then(|rest| rest.split('`').next());
     let field = match (named, path) {
         (Some(name), "." | "") => name.to_owned(),
+        // For unknown fields the path already ends at the field itself.
+        (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => {
+            path.to_owned()
+        }
         (Some(name), parent) => format!("{parent}.{name}"),
         (None, ".") => String::new(),
         (None, path) => path.to_owned(),

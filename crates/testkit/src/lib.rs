@@ -15,11 +15,17 @@ pub const POSTGRES_ENV: &str = "ROUNDTABLE_TEST_POSTGRES";
 
 /// The backend this test run uses: `"postgres"` or `"sqlite"`.
 pub fn backend_name() -> &'static str {
-    if std::env::var_os(POSTGRES_ENV).is_some() {
+    if postgres_admin_url().is_some() {
         "postgres"
     } else {
         "sqlite"
     }
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
 }
 
 /// A database that exists for one test.
@@ -42,8 +48,8 @@ impl TestDatabase {
     /// When PostgreSQL was asked for but cannot be reached: a test run must not
     /// silently fall back to the other backend.
     pub async fn create() -> Self {
-        match std::env::var(POSTGRES_ENV) {
-            Ok(admin_url) => {
+        match postgres_admin_url() {
+            Some(admin_url) => {
                 let name = format!("roundtable_test_{:016x}", rand::rng().random::<u64>());
                 let mut connection = match sqlx::PgConnection::connect(&admin_url).await {
                     Ok(connection) => connection,
@@ -67,7 +73,7 @@ impl TestDatabase {
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
-            Err(_) => {
+            None => {
                 let directory = match tempfile::tempdir() {
                     Ok(directory) => directory,
                     Err(error) => panic!("cannot create a temporary folder: {error}"),

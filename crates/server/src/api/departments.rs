@@ -107,7 +107,8 @@ fn parse_new(input: CreateDepartment) -> Result<NewDepartment, ValidationErrors>
     let name = errors.check("name", Label::parse(&input.name));
     let slug = match &input.slug {
         Some(slug) => errors.check("slug", Slug::parse(slug)),
-        None => errors.check("name", Slug::from_name(&input.name)),
+        None if name.is_some() => errors.check("name", Slug::from_name(&input.name)),
+        None => None,
     };
     match (name, slug) {
         (Some(name), Some(slug)) if errors.is_empty() => Ok(NewDepartment {

@@ -1,0 +1,16 @@
+//! API tests: real HTTP against the running application, on whichever database
+//! the run selected (see roundtable-testkit). The same tests run on both.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod calendars;
+mod concurrency;
+mod departments;
+mod idempotency;
+mod observability;
+mod people;
+mod robustness;
+mod support;
+mod tenancy;
+mod tokens;

@@ -1,0 +1,274 @@
+//! The test application: the real server on port 0 against a fresh database
+//! (SQLite or PostgreSQL, per the run), spoken to over real HTTP, with two
+//! organizations and ready-made people per role.
+
+use reqwest::{Method, Response, StatusCode};
+use roundtable_domain::credentials::{Password, TokenKind, issue_token};
+use roundtable_domain::ids::{OrganizationId, PersonId};
+use roundtable_domain::people::Role;
+use roundtable_domain::text::{Email, Label, Slug};
+use roundtable_server::{App, ServerConfig};
+use roundtable_store::Store;
+use roundtable_store::people::NewPerson;
+use roundtable_testkit::TestDatabase;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A person of a test organization with an API token.
+#[derive(Debug, Clone)]
+#[allow(dead_code)]
+pub struct User {
+    pub id: PersonId,
+    pub organization: OrganizationId,
+    pub email: String,
+    pub token: String,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    /// Organization "acme".
+    pub admin: User,
+    pub lead: User,
+    pub member: User,
+    /// An administrator of another organization, "globex".
+    pub outsider: User,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _database: TestDatabase,
+}
+
+/// Argon2 is slow on purpose; one hash serves every test person.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        Password::parse(PASSWORD)
+            .ok()
+            .and_then(|password| password.hash().ok())
+            .unwrap_or_default()
+    })
+    .clone()
+}
+
+async fn add_user(store: &Store, organization: OrganizationId, email: &str, role: Role) -> User {
+    let scoped = store.scoped(organization);
+    let person = scoped
+        .create_person(NewPerson {
+            email: Email::parse(email).expect("valid email"),
+            name: Label::parse(&format!("{role} of test")).expect("valid name"),
+            title: None,
+            department_id: None,
+            role,
+            password_hash: Some(password_hash()),
+        })
+        .await
+        .expect("create person");
+    let token = issue_token(TokenKind::Api);
+    scoped
+        .create_api_token(person.id, "test".to_owned(), token.digest.clone(), None)
+        .await
+        .expect("create token");
+    User {
+        id: person.id,
+        organization,
+        email: email.to_owned(),
+        token: token.secret.expose().to_owned(),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(ServerConfig::default()).await
+    }
+
+    pub async fn spawn_with(config: ServerConfig) -> TestApp {
+        let database = TestDatabase::create().await;
+        let store = database.store().await;
+        let acme = store
+            .create_organization(
+                Slug::parse("acme").expect("slug"),
+                Label::parse("Acme").expect("name"),
+            )
+            .await
+            .expect("create acme");
+        let globex = store
+            .create_organization(
+                Slug::parse("globex").expect("slug"),
+                Label::parse("Globex").expect("name"),
+            )
+            .await
+            .expect("create globex");
+        let admin = add_user(&store, acme.id, "admin@acme.test", Role::Admin).await;
+        let lead = add_user(&store, acme.id, "lead@acme.test", Role::Lead).await;
+        let member = add_user(&store, acme.id, "member@acme.test", Role::Member).await;
+        let outsider = add_user(&store, globex.id, "admin@globex.test", Role::Admin).await;
+
+        let app = App::build(
+            ServerConfig {
+                bind: "127.0.0.1:0".to_owned(),
+                ..config
+            },
+            store.clone(),
+        )
+        .await
+        .expect("bind");
+        let address = format!("http://{}", app.local_addr().expect("address"));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            store,
+            admin,
+            lead,
+            member,
+            outsider,
+            shutdown: Some(shutdown),
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        user: Option<&User>,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match user {
+            Some(user) => builder.bearer_auth(&user.token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, user: &User, path: &str) -> Response {
+        self.request(Method::GET, Some(user), path)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, user: &User, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, Some(user), path)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, user: &User, path: &str, version: i64, body: &Value) -> Response {
+        self.request(Method::PATCH, Some(user), path)
+            .header("If-Match", format!("\"{version}\""))
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    pub async fn delete(&self, user: &User, path: &str) -> Response {
+        self.request(Method::DELETE, Some(user), path)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    /// Creates a department as the admin and returns its JSON.
+    pub async fn department(&self, name: &str) -> Value {
+        let response = self
+            .post(
+                &self.admin,
+                "/api/v1/departments",
+                &serde_json::json!({ "name": name }),
+            )
+            .await;
+        expect_status(response, StatusCode::CREATED).await
+    }
+
+    /// Creates a valid calendar as the admin and returns its JSON.
+    pub async fn calendar(&self, name: &str) -> Value {
+        let response = self
+            .post(&self.admin, "/api/v1/calendars", &weekday_calendar(name))
+            .await;
+        expect_status(response, StatusCode::CREATED).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub fn weekday_calendar(name: &str) -> Value {
+    let day = serde_json::json!([{ "start": "09:00", "end": "12:30" }, { "start": "13:30", "end": "17:30" }]);
+    serde_json::json!({
+        "name": name,
+        "time_zone": "Europe/Berlin",
+        "working_hours": { "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day },
+        "holidays": [{ "date": "2026-12-25", "name": "Christmas Day" }]
+    })
+}
+
+/// Asserts the status, and that errors are problem details; returns the JSON body.
+pub async fn expect_status(response: Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.expect("body");
+    assert_eq!(status, expected, "unexpected status; body: {text}");
+    if status.is_client_error() || status.is_server_error() {
+        assert!(
+            content_type.starts_with("application/problem+json"),
+            "error without problem details ({content_type}): {text}"
+        );
+    }
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+    }
+}
+
+/// The fields a validation problem names.
+pub fn problem_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|error| error["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn id_of(value: &Value) -> i64 {
+    value["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+}
+
+pub fn version_of(value: &Value) -> i64 {
+    value["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no version in {value}"))
+}
