@@ -186,7 +186,6 @@ pub fn parse_people_csv(input: impl Read) -> Result<ParsedImport, ImportError> {
                 .map_err(|error| fail("role", first_message(&error)))
                 .ok(),
         };
-        drop(fail);
         match (email, name) {
             (Some(email), Some(name)) if row_errors.is_empty() => {
                 first_line_of_email.insert(email.as_str().to_owned(), line);

@@ -359,6 +359,16 @@ pub enum Change<T> {
     Set(T),
 }
 
+impl<T> From<Option<T>> for Change<T> {
+    /// `Some` sets, `None` keeps: the shape of an optional PATCH field.
+    fn from(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Change::Set(value),
+            None => Change::Keep,
+        }
+    }
+}
+
 impl<T> Change<T> {
     pub fn or(self, current: T) -> T {
         match self {
@@ -369,6 +379,29 @@ impl<T> Change<T> {
 
     pub fn is_set(&self) -> bool {
         matches!(self, Change::Set(_))
+    }
+}
+
+/// Checks, inside a write, that `id` names a row of `table` in the organization;
+/// otherwise the input is invalid at `field`. Used before inserting references so
+/// the error names the field instead of a bare foreign-key failure.
+pub(crate) async fn ensure_exists(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    field: &str,
+) -> Result<(), StoreError> {
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(&mut **transaction)
+    .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
     }
 }
 
@@ -399,12 +432,7 @@ mod tests {
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {
-        let versions = |backend| {
-            Store::migration_versions(backend)
-                .into_iter()
-                .map(|(version, description)| (version, description))
-                .collect::<Vec<_>>()
-        };
+        let versions = Store::migration_versions;
         assert!(!versions(Backend::Sqlite).is_empty());
         assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
     }
@@ -420,28 +448,5 @@ mod tests {
         assert_eq!(listing.next_after, Some(2));
         let last = page.into_listing(vec![4, 5], |value| *value);
         assert_eq!(last.next_after, None);
-    }
-}
-
-/// Checks, inside a write, that `id` names a row of `table` in the organization;
-/// otherwise the input is invalid at `field`. Used before inserting references so
-/// the error names the field instead of a bare foreign-key failure.
-pub(crate) async fn ensure_exists(
-    transaction: &mut WriteTransaction,
-    table: &'static str,
-    organization: OrganizationId,
-    id: i64,
-    field: &str,
-) -> Result<(), StoreError> {
-    let found: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{
+use crate::extract::{parse_change, 
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, with_etag,
 };
 use crate::policy;
@@ -311,24 +311,22 @@ pub async fn update_calendar(
 ) -> Result<Response, ApiError> {
     policy::manage_organization(&actor)?;
     let mut errors = ValidationErrors::new();
-    let mut changes = CalendarChanges::default();
-    if let Some(name) = &input.name {
-        if let Some(name) = errors.check("name", Label::parse(name)) {
-            changes.name = Change::Set(name);
-        }
-    }
-    if let Some(time_zone) = input.time_zone {
-        changes.time_zone = Change::Set(time_zone);
-    }
-    if let Some(week) = &input.working_hours {
-        match week.parse() {
-            Ok(schedule) => changes.working_hours = Change::Set(schedule),
-            Err(week_errors) => errors.0.extend(week_errors.0),
-        }
-    }
-    if let Some(holidays) = input.holidays {
-        changes.holidays = Change::Set(holiday_inputs(holidays));
-    }
+    let working_hours = match &input.working_hours {
+        Some(week) => match week.parse() {
+            Ok(schedule) => Change::Set(schedule),
+            Err(week_errors) => {
+                errors.0.extend(week_errors.0);
+                Change::Keep
+            }
+        },
+        None => Change::Keep,
+    };
+    let changes = CalendarChanges {
+        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
+        time_zone: input.time_zone.into(),
+        working_hours,
+        holidays: input.holidays.map(holiday_inputs).into(),
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }

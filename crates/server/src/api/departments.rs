@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{
+use crate::extract::{parse_change, 
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
     with_etag,
 };
@@ -14,7 +14,6 @@ use axum::response::Response;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::{CalendarId, DepartmentId, PersonId};
 use roundtable_domain::text::{Label, Slug};
-use roundtable_store::Change;
 use roundtable_store::departments::{Department, DepartmentChanges, NewDepartment};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -125,29 +124,17 @@ fn parse_new(input: CreateDepartment) -> Result<NewDepartment, ValidationErrors>
 
 fn parse_changes(input: UpdateDepartment) -> Result<DepartmentChanges, ValidationErrors> {
     let mut errors = ValidationErrors::new();
-    let mut changes = DepartmentChanges::default();
-    if let Some(name) = &input.name {
-        if let Some(name) = errors.check("name", Label::parse(name)) {
-            changes.name = Change::Set(name);
-        }
-    }
-    if let Some(slug) = &input.slug {
-        if let Some(slug) = errors.check("slug", Slug::parse(slug)) {
-            changes.slug = Change::Set(slug);
-        }
-    }
-    if let Some(parent) = input.parent_id {
-        changes.parent_id = Change::Set(parent.map(DepartmentId));
-    }
-    if let Some(calendar) = input.calendar_id {
-        changes.calendar_id = Change::Set(calendar.map(CalendarId));
-    }
-    if let Some(customer_facing) = input.customer_facing {
-        changes.customer_facing = Change::Set(customer_facing);
-    }
-    if let Some(leads) = input.lead_ids {
-        changes.lead_ids = Change::Set(leads.into_iter().map(PersonId).collect());
-    }
+    let changes = DepartmentChanges {
+        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
+        slug: parse_change(&mut errors, "slug", input.slug.as_deref(), Slug::parse),
+        parent_id: input.parent_id.map(|parent| parent.map(DepartmentId)).into(),
+        calendar_id: input.calendar_id.map(|calendar| calendar.map(CalendarId)).into(),
+        customer_facing: input.customer_facing.into(),
+        lead_ids: input
+            .lead_ids
+            .map(|leads| leads.into_iter().map(PersonId).collect())
+            .into(),
+    };
     errors.finish(|| changes)
 }
 

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{
+use crate::extract::{parse_change, 
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
     with_etag,
 };
@@ -259,38 +259,22 @@ pub async fn update_person(
         policy::manage_organization(&actor)?;
     }
     let mut errors = ValidationErrors::new();
-    let mut changes = PersonChanges::default();
-    if let Some(email) = &input.email {
-        if let Some(email) = errors.check("email", Email::parse(email)) {
-            changes.email = Change::Set(email);
-        }
-    }
-    if let Some(name) = &input.name {
-        if let Some(name) = errors.check("name", Label::parse(name)) {
-            changes.name = Change::Set(name);
-        }
-    }
-    if let Some(title) = &input.title {
-        match title {
-            Some(title) => {
-                if let Some(title) = errors.check("title", Label::parse_optional(title)) {
-                    changes.title = Change::Set(title);
-                }
-            }
-            None => changes.title = Change::Set(None),
-        }
-    }
-    if let Some(department) = input.department_id {
-        changes.department_id = Change::Set(department.map(DepartmentId));
-    }
-    if let Some(role) = &input.role {
-        if let Some(role) = errors.check("role", Role::parse(role)) {
-            changes.role = Change::Set(role);
-        }
-    }
-    if let Some(active) = input.active {
-        changes.active = Change::Set(active);
-    }
+    let title = match &input.title {
+        Some(Some(title)) => errors
+            .check("title", Label::parse_optional(title))
+            .map_or(Change::Keep, Change::Set),
+        Some(None) => Change::Set(None),
+        None => Change::Keep,
+    };
+    let mut changes = PersonChanges {
+        email: parse_change(&mut errors, "email", input.email.as_deref(), Email::parse),
+        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
+        title,
+        department_id: input.department_id.map(|department| department.map(DepartmentId)).into(),
+        role: parse_change(&mut errors, "role", input.role.as_deref(), Role::parse),
+        active: input.active.into(),
+        password_hash: Change::Keep,
+    };
     let password = match &input.password {
         Some(password) => errors.check("password", Password::parse(password)),
         None => None,
