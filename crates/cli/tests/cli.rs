@@ -26,7 +26,12 @@ fn roundtable_with_input(database: &TestDatabase, arguments: &[&str], input: &st
         .stderr(Stdio::piped())
         .spawn()
         .expect("start roundtable");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().expect("run roundtable")
 }
 
@@ -44,15 +49,37 @@ fn write_file(directory: &Path, name: &str, contents: &str) -> String {
 fn bootstrap(database: &TestDatabase) {
     let output = roundtable_with_input(
         database,
-        &["user", "create", "--organization", "acme", "--organization-name", "Acme Corp", "--email", "Boss@Acme.test", "--name", "The Boss", "--role", "admin", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--organization",
+            "acme",
+            "--organization-name",
+            "Acme Corp",
+            "--email",
+            "Boss@Acme.test",
+            "--name",
+            "The Boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
         "a sufficiently long password\n",
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains("boss@acme.test"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("boss@acme.test"),
+        "{}",
+        text(&output.stdout)
+    );
 }
 
 async fn people(store: &Store) -> Vec<roundtable_store::people::Person> {
-    let organization = store.find_organization_by_slug("acme").await.unwrap().unwrap();
+    let organization = store
+        .find_organization_by_slug("acme")
+        .await
+        .unwrap()
+        .unwrap();
     store
         .scoped(organization.id)
         .list_people(PeopleFilter::default(), PageRequest::first(200))
@@ -62,9 +89,21 @@ async fn people(store: &Store) -> Vec<roundtable_store::people::Person> {
 }
 
 async fn department_names(store: &Store) -> Vec<String> {
-    let organization = store.find_organization_by_slug("acme").await.unwrap().unwrap();
-    let listing = store.scoped(organization.id).list_departments(PageRequest::first(200)).await.unwrap();
-    listing.items.into_iter().map(|department| department.name).collect()
+    let organization = store
+        .find_organization_by_slug("acme")
+        .await
+        .unwrap()
+        .unwrap();
+    let listing = store
+        .scoped(organization.id)
+        .list_departments(PageRequest::first(200))
+        .await
+        .unwrap();
+    listing
+        .items
+        .into_iter()
+        .map(|department| department.name)
+        .collect()
 }
 
 const GOOD_CSV: &str = "email,name,title,department,parent_department,role\n\
@@ -87,21 +126,36 @@ async fn importing_people_is_all_or_nothing_unless_partial_and_upserts_by_email(
     assert!(!output.status.success());
     let errors = text(&output.stderr);
     assert!(errors.contains("line 3: email:"), "{errors}");
-    assert!(errors.contains("line 4: name:") && errors.contains("line 4: role:"), "{errors}");
+    assert!(
+        errors.contains("line 4: name:") && errors.contains("line 4: role:"),
+        "{errors}"
+    );
     assert!(text(&output.stdout).contains("nothing imported"));
     let store = database.store().await;
-    assert_eq!(people(&store).await.len(), 1, "only the bootstrap admin: nothing was applied");
+    assert_eq!(
+        people(&store).await.len(),
+        1,
+        "only the bootstrap admin: nothing was applied"
+    );
 
     let output = roundtable(&database, &["import", "people", &bad, "--partial"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("line 3: email:"));
-    let emails: Vec<String> = people(&store).await.into_iter().map(|person| person.email).collect();
+    let emails: Vec<String> = people(&store)
+        .await
+        .into_iter()
+        .map(|person| person.email)
+        .collect();
     assert_eq!(emails, ["boss@acme.test", "ok@acme.test"]);
 
     let good = write_file(folder.path(), "good.csv", GOOD_CSV);
     let output = roundtable(&database, &["import", "people", &good]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains("3 people created, 0 updated, 3 departments created"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("3 people created, 0 updated, 3 departments created"),
+        "{}",
+        text(&output.stdout)
+    );
     let mut names = department_names(&store).await;
     names.sort();
     assert_eq!(names, ["Finance", "IT", "Platform"]);
@@ -112,11 +166,23 @@ async fn importing_people_is_all_or_nothing_unless_partial_and_upserts_by_email(
         "email,name,title,department\nADA@acme.test,Ada King,Head of Analysis,Finance\n",
     );
     let output = roundtable(&database, &["import", "people", &changed]);
-    assert!(text(&output.stdout).contains("0 people created, 1 updated"), "{}", text(&output.stdout));
-    let ada = people(&store).await.into_iter().find(|person| person.email == "ada@acme.test").unwrap();
+    assert!(
+        text(&output.stdout).contains("0 people created, 1 updated"),
+        "{}",
+        text(&output.stdout)
+    );
+    let ada = people(&store)
+        .await
+        .into_iter()
+        .find(|person| person.email == "ada@acme.test")
+        .unwrap();
     assert_eq!(ada.name, "Ada King");
     assert_eq!(ada.title.as_deref(), Some("Head of Analysis"));
-    assert_eq!(ada.role.as_str(), "lead", "an empty role keeps the existing one");
+    assert_eq!(
+        ada.role.as_str(),
+        "lead",
+        "an empty role keeps the existing one"
+    );
     assert_eq!(people(&store).await.len(), 5);
 }
 
@@ -125,10 +191,18 @@ async fn a_file_without_the_required_columns_is_refused_whole() {
     let database = TestDatabase::create().await;
     bootstrap(&database);
     let folder = tempfile::tempdir().unwrap();
-    let file = write_file(folder.path(), "columns.csv", "full name,title\nAda,Analyst\n");
+    let file = write_file(
+        folder.path(),
+        "columns.csv",
+        "full name,title\nAda,Analyst\n",
+    );
     let output = roundtable(&database, &["import", "people", &file]);
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("email"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("email"),
+        "{}",
+        text(&output.stderr)
+    );
     let missing = roundtable(&database, &["import", "people", "/nonexistent/people.csv"]);
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("cannot open"));
@@ -144,10 +218,17 @@ async fn a_token_printed_alone_authenticates_its_person() {
     assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
     let token = stdout.trim();
     let store = database.store().await;
-    let actor = store.actor_for_token(&token_digest(token), jiff::Timestamp::now()).await.unwrap().unwrap();
+    let actor = store
+        .actor_for_token(&token_digest(token), jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(actor.email, "boss@acme.test");
 
-    let unknown = roundtable(&database, &["token", "create", "--email", "nobody@acme.test"]);
+    let unknown = roundtable(
+        &database,
+        &["token", "create", "--email", "nobody@acme.test"],
+    );
     assert!(!unknown.status.success());
     assert!(text(&unknown.stdout).is_empty());
 }
@@ -158,23 +239,42 @@ async fn exports_round_trip_through_import() {
     bootstrap(&database);
     let folder = tempfile::tempdir().unwrap();
     let good = write_file(folder.path(), "good.csv", GOOD_CSV);
-    assert!(roundtable(&database, &["import", "people", &good]).status.success());
+    assert!(
+        roundtable(&database, &["import", "people", &good])
+            .status
+            .success()
+    );
 
     let csv = roundtable(&database, &["export", "people"]);
     assert!(csv.status.success(), "{}", text(&csv.stderr));
     let csv = text(&csv.stdout);
-    assert!(csv.starts_with("email,name,title,department,parent_department,role,active\n"), "{csv}");
-    assert!(csv.contains("alan@acme.test,Alan Turing,Engineer,Platform,IT,member,true"), "{csv}");
+    assert!(
+        csv.starts_with("email,name,title,department,parent_department,role,active\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("alan@acme.test,Alan Turing,Engineer,Platform,IT,member,true"),
+        "{csv}"
+    );
 
     let json = roundtable(&database, &["export", "departments", "--format", "json"]);
     let departments: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    let platform = departments.as_array().unwrap().iter().find(|row| row["name"] == "Platform").unwrap();
+    let platform = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "Platform")
+        .unwrap();
     assert_eq!(platform["parent"], "IT");
 
     // The export is a valid import: re-importing it changes nothing but versions.
     let exported = write_file(folder.path(), "exported.csv", &csv);
     let output = roundtable(&database, &["import", "people", &exported]);
-    assert!(text(&output.stdout).contains("0 people created, 4 updated, 0 departments created"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("0 people created, 4 updated, 0 departments created"),
+        "{}",
+        text(&output.stdout)
+    );
 }
 
 #[tokio::test]
@@ -186,16 +286,36 @@ async fn backup_copies_a_live_sqlite_database() {
     let output = roundtable(&database, &["backup", target.to_str().unwrap()]);
     if roundtable_testkit::backend_name() == "postgres" {
         assert!(!output.status.success());
-        assert!(text(&output.stderr).contains("pg_dump"), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains("pg_dump"),
+            "{}",
+            text(&output.stderr)
+        );
         return;
     }
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let copy = roundtable_store::Store::connect(&format!("sqlite://{}", target.display()), &Default::default()).await.unwrap();
-    let organization = copy.find_organization_by_slug("acme").await.unwrap().unwrap();
-    let boss = copy.scoped(organization.id).person_by_email(&Email::parse("boss@acme.test").unwrap()).await.unwrap();
+    let copy = roundtable_store::Store::connect(
+        &format!("sqlite://{}", target.display()),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let organization = copy
+        .find_organization_by_slug("acme")
+        .await
+        .unwrap()
+        .unwrap();
+    let boss = copy
+        .scoped(organization.id)
+        .person_by_email(&Email::parse("boss@acme.test").unwrap())
+        .await
+        .unwrap();
     assert!(boss.is_some());
     let again = roundtable(&database, &["backup", target.to_str().unwrap()]);
-    assert!(!again.status.success(), "an existing backup is never overwritten");
+    assert!(
+        !again.status.success(),
+        "an existing backup is never overwritten"
+    );
 }
 
 #[tokio::test]
@@ -212,15 +332,26 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
     let address = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
         printed.push(line.clone());
         if let Some(rest) = line.strip_prefix("Roundtable is serving on ") {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
-    assert!(printed.iter().any(|line| line.contains("admin@demo.example")), "{printed:?}");
+    assert!(
+        printed
+            .iter()
+            .any(|line| line.contains("admin@demo.example")),
+        "{printed:?}"
+    );
 
-    let token = roundtable(&database, &["token", "create", "--email", "admin@demo.example"]);
+    let token = roundtable(
+        &database,
+        &["token", "create", "--email", "admin@demo.example"],
+    );
     let token = text(&token.stdout).trim().to_owned();
     let client = reqwest::Client::new();
     let departments: serde_json::Value = client
@@ -232,12 +363,27 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
         .json()
         .await
         .unwrap();
-    let slugs: Vec<&str> = departments["items"].as_array().unwrap().iter().filter_map(|d| d["slug"].as_str()).collect();
-    for expected in ["sales", "marketing", "customer-service", "finance", "operations", "it"] {
+    let slugs: Vec<&str> = departments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["slug"].as_str())
+        .collect();
+    for expected in [
+        "sales",
+        "marketing",
+        "customer-service",
+        "finance",
+        "operations",
+        "it",
+    ] {
         assert!(slugs.contains(&expected), "{expected} in {slugs:?}");
     }
 
-    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = server.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits cleanly: {exit:?}");
@@ -253,5 +399,9 @@ async fn the_demo_is_made_once() {
     assert!(!second.status.success());
     assert!(text(&second.stderr).contains("already exists"));
     let migrate = roundtable(&database, &["migrate"]);
-    assert!(migrate.status.success(), "migrating twice is harmless: {}", text(&migrate.stderr));
+    assert!(
+        migrate.status.success(),
+        "migrating twice is harmless: {}",
+        text(&migrate.stderr)
+    );
 }

@@ -57,7 +57,7 @@ pub async fn idempotent_creates(
         .map(|byte| format!("{byte:02x}"))
         .collect();
 
-    let scoped = state.store.scoped(actor.organization_id);
+    let scoped = state.scoped(&actor);
     match scoped
         .reserve_idempotency_key(actor.person_id, key.clone(), fingerprint)
         .await

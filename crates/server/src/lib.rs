@@ -69,6 +69,13 @@ pub struct AppState {
     openapi: Arc<String>,
 }
 
+impl AppState {
+    /// The store limited to the caller's organization, recording changes as theirs.
+    pub fn scoped(&self, actor: &roundtable_store::auth::Actor) -> roundtable_store::Scoped<'_> {
+        self.store.scoped(actor.organization_id).by(actor.person_id)
+    }
+}
+
 /// A built, bound application, ready to [`run`](App::run).
 #[derive(Debug)]
 pub struct App {

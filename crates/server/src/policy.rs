@@ -28,3 +28,14 @@ pub fn manage_tokens_of(actor: &Actor, owner: PersonId) -> Result<(), ApiError> 
         ))
     }
 }
+
+/// The audit log is for administrators.
+pub fn read_audit_log(actor: &Actor) -> Result<(), ApiError> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only an administrator can read the audit log.",
+        ))
+    }
+}

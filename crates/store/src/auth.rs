@@ -230,6 +230,7 @@ impl Scoped<'_> {
         expires_at: Option<Timestamp>,
     ) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -247,7 +248,10 @@ impl Scoped<'_> {
                     .bind(expires_at.map(to_db))
                     .fetch_one(&mut **transaction)
                     .await?;
-                    token_from_row(&row)
+                    let token = token_from_row(&row)?;
+                    let detail = format!("issued token {:?} for person {}", token.name, token.person_id);
+                    crate::audit::record(transaction, audit, "token.created", "token", token.id.0, detail).await?;
+                    Ok(token)
                 })
             })
             .await
@@ -270,6 +274,7 @@ impl Scoped<'_> {
     /// Revokes a token of this organization; revoking twice is harmless.
     pub async fn revoke_api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -290,7 +295,10 @@ impl Scoped<'_> {
                     .fetch_optional(&mut **transaction)
                     .await?
                     .ok_or(StoreError::NotFound)?;
-                    token_from_row(&row)
+                    let token = token_from_row(&row)?;
+                    let detail = format!("revoked token {:?} of person {}", token.name, token.person_id);
+                    crate::audit::record(transaction, audit, "token.revoked", "token", token.id.0, detail).await?;
+                    Ok(token)
                 })
             })
             .await

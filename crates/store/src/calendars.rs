@@ -171,6 +171,7 @@ async fn fetch(
 impl Scoped<'_> {
     pub async fn create_calendar(&self, new: NewCalendar) -> Result<Calendar, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -188,7 +189,10 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, new.name.as_str()))?;
-                    from_row(&row)
+                    let calendar = from_row(&row)?;
+                    let detail = format!("created {} ({})", calendar.name, calendar.definition.time_zone_name());
+                    crate::audit::record(transaction, audit, "calendar.created", "calendar", calendar.id.0, detail).await?;
+                    Ok(calendar)
                 })
             })
             .await
@@ -226,6 +230,13 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Calendar, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("name", changes.name.is_set()),
+            ("time_zone", changes.time_zone.is_set()),
+            ("working_hours", changes.working_hours.is_set()),
+            ("holidays", changes.holidays.is_set()),
+        ]);
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -258,6 +269,7 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, &name))?;
+                    crate::audit::record(transaction, audit, "calendar.updated", "calendar", id.0, detail).await?;
                     from_row(&row)
                 })
             })
@@ -271,6 +283,7 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -292,6 +305,16 @@ impl Scoped<'_> {
                             ),
                             other => other,
                         })?;
+                    let detail = format!("deleted {}", current.name);
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "calendar.deleted",
+                        "calendar",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(())
                 })
             })

@@ -204,6 +204,7 @@ async fn replace_leads(
 impl Scoped<'_> {
     pub async fn create_department(&self, new: NewDepartment) -> Result<Department, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -224,7 +225,10 @@ impl Scoped<'_> {
                     .await
                     .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
                     replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids).await?;
-                    fetch(transaction, organization, DepartmentId(id)).await
+                    let created = fetch(transaction, organization, DepartmentId(id)).await?;
+                    let detail = format!("created {} ({})", created.name, created.slug);
+                    crate::audit::record(transaction, audit, "department.created", "department", id, detail).await?;
+                    Ok(created)
                 })
             })
             .await
@@ -283,6 +287,15 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Department, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = changed_fields(&[
+            ("slug", changes.slug.is_set()),
+            ("name", changes.name.is_set()),
+            ("parent_id", changes.parent_id.is_set()),
+            ("calendar_id", changes.calendar_id.is_set()),
+            ("customer_facing", changes.customer_facing.is_set()),
+            ("lead_ids", changes.lead_ids.is_set()),
+        ]);
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -325,6 +338,7 @@ impl Scoped<'_> {
                     if leads_changed {
                         replace_leads(transaction, organization, id, &lead_ids).await?;
                     }
+                    crate::audit::record(transaction, audit, "department.updated", "department", id.0, detail).await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -338,6 +352,7 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -356,6 +371,8 @@ impl Scoped<'_> {
                             ),
                             other => other,
                         })?;
+                    let detail = format!("deleted {} ({})", current.name, current.slug);
+                    crate::audit::record(transaction, audit, "department.deleted", "department", id.0, detail).await?;
                     Ok(())
                 })
             })
@@ -391,4 +408,18 @@ async fn ensure_not_descendant(
         ));
     }
     Ok(())
+}
+
+/// "changed name, parent_id": the fields an update set, for the audit log.
+pub(crate) fn changed_fields(fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect();
+    if names.is_empty() {
+        "no fields changed".to_owned()
+    } else {
+        format!("changed {}", names.join(", "))
+    }
 }

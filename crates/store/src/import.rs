@@ -95,6 +95,7 @@ impl Scoped<'_> {
         progress: Arc<AtomicU64>,
     ) -> Result<ImportSummary, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -170,6 +171,12 @@ impl Scoped<'_> {
                         progress.fetch_add(1, Ordering::Relaxed);
                     }
                     summary.departments_created = departments.created;
+                    let detail = format!(
+                        "imported people: {} created, {} updated, {} departments created",
+                        summary.people_created, summary.people_updated, summary.departments_created
+                    );
+                    crate::audit::record(transaction, audit, "people.imported", "organization", organization.0, detail)
+                        .await?;
                     Ok(summary)
                 })
             })

@@ -24,6 +24,7 @@
 //! `Send + 'static` closures, a later group-commit writer can batch many of them
 //! into one transaction and one sync without any caller changing.
 
+pub mod audit;
 pub mod auth;
 pub mod calendars;
 pub mod departments;
@@ -37,7 +38,7 @@ pub mod time;
 pub use error::StoreError;
 
 use futures::future::BoxFuture;
-use roundtable_domain::ids::OrganizationId;
+use roundtable_domain::ids::{OrganizationId, PersonId};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
@@ -214,6 +215,7 @@ impl Store {
         Scoped {
             store: self,
             organization,
+            actor: None,
         }
     }
 
@@ -285,11 +287,29 @@ impl Store {
 pub struct Scoped<'a> {
     store: &'a Store,
     organization: OrganizationId,
+    /// Who acts, for the audit log; `None` for the operator's tools (CLI, demo).
+    actor: Option<PersonId>,
 }
 
 impl Scoped<'_> {
     pub fn organization_id(&self) -> OrganizationId {
         self.organization
+    }
+
+    /// The same scope, with changes written to the audit log as `person`'s.
+    pub fn by(self, person: PersonId) -> Self {
+        Self {
+            actor: Some(person),
+            ..self
+        }
+    }
+
+    /// What the audit log needs to record a change made through this scope.
+    pub(crate) fn audit_context(&self) -> audit::Context {
+        audit::Context {
+            organization: self.organization,
+            actor: self.actor,
+        }
     }
 }
 

@@ -122,6 +122,11 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Organization, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("name", changes.name.is_set()),
+            ("default_calendar_id", changes.default_calendar_id.is_set()),
+        ]);
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -152,6 +157,8 @@ impl Scoped<'_> {
                     .bind(organization.0)
                     .fetch_one(&mut **transaction)
                     .await?;
+                    crate::audit::record(transaction, audit, "organization.updated", "organization", organization.0, detail)
+                        .await?;
                     from_row(&row)
                 })
             })

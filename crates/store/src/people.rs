@@ -128,6 +128,7 @@ async fn end_access(
 impl Scoped<'_> {
     pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -150,7 +151,10 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| email_conflict(error, new.email.as_str()))?;
-                    from_row(&row)
+                    let person = from_row(&row)?;
+                    let detail = format!("created {} <{}> as {}", person.name, person.email, person.role);
+                    crate::audit::record(transaction, audit, "person.created", "person", person.id.0, detail).await?;
+                    Ok(person)
                 })
             })
             .await
@@ -206,6 +210,16 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("email", changes.email.is_set()),
+            ("name", changes.name.is_set()),
+            ("title", changes.title.is_set()),
+            ("department_id", changes.department_id.is_set()),
+            ("role", changes.role.is_set()),
+            ("active", changes.active.is_set()),
+            ("password", changes.password_hash.is_set()),
+        ]);
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -256,6 +270,7 @@ impl Scoped<'_> {
                     if !active || new_password.is_some() {
                         end_access(transaction, organization, id).await?;
                     }
+                    crate::audit::record(transaction, audit, "person.updated", "person", id.0, detail).await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -269,6 +284,7 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
+        let audit = self.audit_context();
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -290,6 +306,16 @@ impl Scoped<'_> {
                         .await?;
                     }
                     end_access(transaction, organization, id).await?;
+                    let detail = format!("deactivated {} <{}>", current.name, current.email);
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "person.deactivated",
+                        "person",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{parse_change, 
-    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, with_etag,
+use crate::extract::{
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, parse_change, with_etag,
 };
 use crate::policy;
 use crate::problem::{ApiError, Problem};
@@ -217,8 +217,7 @@ pub async fn list_calendars(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<CalendarPage>, ApiError> {
     let listing = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .list_calendars(query.to_page()?)
         .await?;
     Ok(axum::Json(Page::from_listing(listing, CalendarView::from)))
@@ -257,8 +256,7 @@ pub async fn create_calendar(
         return Err(errors.into());
     };
     let calendar = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .create_calendar(NewCalendar { name, definition })
         .await?;
     Ok(with_etag(
@@ -279,11 +277,7 @@ pub async fn get_calendar(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let calendar = state
-        .store
-        .scoped(actor.organization_id)
-        .calendar(CalendarId(id))
-        .await?;
+    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         calendar.version,
@@ -331,8 +325,7 @@ pub async fn update_calendar(
         return Err(errors.into());
     }
     let calendar = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .update_calendar(CalendarId(id), changes, version)
         .await?;
     Ok(with_etag(
@@ -357,8 +350,7 @@ pub async fn delete_calendar(
 ) -> Result<StatusCode, ApiError> {
     policy::manage_organization(&actor)?;
     state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .delete_calendar(CalendarId(id), version)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{parse_change, 
+use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
-    with_etag,
+    parse_change, with_etag,
 };
 use crate::policy;
 use crate::problem::{ApiError, Problem};
@@ -127,8 +127,14 @@ fn parse_changes(input: UpdateDepartment) -> Result<DepartmentChanges, Validatio
     let changes = DepartmentChanges {
         name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
         slug: parse_change(&mut errors, "slug", input.slug.as_deref(), Slug::parse),
-        parent_id: input.parent_id.map(|parent| parent.map(DepartmentId)).into(),
-        calendar_id: input.calendar_id.map(|calendar| calendar.map(CalendarId)).into(),
+        parent_id: input
+            .parent_id
+            .map(|parent| parent.map(DepartmentId))
+            .into(),
+        calendar_id: input
+            .calendar_id
+            .map(|calendar| calendar.map(CalendarId))
+            .into(),
         customer_facing: input.customer_facing.into(),
         lead_ids: input
             .lead_ids
@@ -150,8 +156,7 @@ pub async fn list_departments(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<DepartmentPage>, ApiError> {
     let listing = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .list_departments(query.to_page()?)
         .await?;
     Ok(axum::Json(Page::from_listing(
@@ -177,11 +182,7 @@ pub async fn create_department(
 ) -> Result<Response, ApiError> {
     policy::manage_organization(&actor)?;
     let new = parse_new(input)?;
-    let department = state
-        .store
-        .scoped(actor.organization_id)
-        .create_department(new)
-        .await?;
+    let department = state.scoped(&actor).create_department(new).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         department.version,
@@ -200,11 +201,7 @@ pub async fn get_department(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let department = state
-        .store
-        .scoped(actor.organization_id)
-        .department(DepartmentId(id))
-        .await?;
+    let department = state.scoped(&actor).department(DepartmentId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         department.version,
@@ -233,8 +230,7 @@ pub async fn update_department(
     policy::manage_organization(&actor)?;
     let changes = parse_changes(input)?;
     let department = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .update_department(DepartmentId(id), changes, version)
         .await?;
     Ok(with_etag(
@@ -259,8 +255,7 @@ pub async fn delete_department(
 ) -> Result<StatusCode, ApiError> {
     policy::manage_organization(&actor)?;
     state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .delete_department(DepartmentId(id), version)
         .await?;
     Ok(StatusCode::NO_CONTENT)

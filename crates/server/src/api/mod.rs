@@ -3,6 +3,7 @@
 //! shape the response. The OpenAPI document is generated from these same route
 //! definitions, so it cannot drift from what is served.
 
+pub mod audit_log;
 pub mod calendars;
 pub mod departments;
 pub mod organization;
@@ -33,6 +34,7 @@ use utoipa_axum::routes;
         (name = "people", description = "People and their roles"),
         (name = "calendars", description = "Business calendars for service levels"),
         (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "Who changed what"),
     )
 )]
 struct ApiDoc;
@@ -63,7 +65,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(departments::router())
         .merge(people::router())
         .merge(calendars::router())
-        .merge(tokens::router());
+        .merge(tokens::router())
+        .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
         .split_for_parts()

@@ -66,11 +66,7 @@ pub async fn get_organization(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Response, ApiError> {
-    let organization = state
-        .store
-        .scoped(actor.organization_id)
-        .organization()
-        .await?;
+    let organization = state.scoped(&actor).organization().await?;
     Ok(with_etag(
         StatusCode::OK,
         organization.version,
@@ -112,8 +108,7 @@ pub async fn update_organization(
         changes.default_calendar_id = Change::Set(calendar.map(CalendarId));
     }
     let organization = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .update_organization(changes, version)
         .await?;
     Ok(with_etag(

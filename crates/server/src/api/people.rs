@@ -3,9 +3,9 @@
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{parse_change, 
+use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
-    with_etag,
+    parse_change, with_etag,
 };
 use crate::policy;
 use crate::problem::{ApiError, Problem};
@@ -140,11 +140,7 @@ pub async fn list_people(
         department_id: query.department_id.map(DepartmentId),
         active: query.active,
     };
-    let listing = state
-        .store
-        .scoped(actor.organization_id)
-        .list_people(filter, page)
-        .await?;
+    let listing = state.scoped(&actor).list_people(filter, page).await?;
     Ok(axum::Json(Page::from_listing(listing, PersonView::from)))
 }
 
@@ -192,8 +188,7 @@ pub async fn create_person(
         None => None,
     };
     let person = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .create_person(NewPerson {
             email,
             name,
@@ -221,11 +216,7 @@ pub async fn get_person(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let person = state
-        .store
-        .scoped(actor.organization_id)
-        .person(PersonId(id))
-        .await?;
+    let person = state.scoped(&actor).person(PersonId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         person.version,
@@ -270,7 +261,10 @@ pub async fn update_person(
         email: parse_change(&mut errors, "email", input.email.as_deref(), Email::parse),
         name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
         title,
-        department_id: input.department_id.map(|department| department.map(DepartmentId)).into(),
+        department_id: input
+            .department_id
+            .map(|department| department.map(DepartmentId))
+            .into(),
         role: parse_change(&mut errors, "role", input.role.as_deref(), Role::parse),
         active: input.active.into(),
         password_hash: Change::Keep,
@@ -286,8 +280,7 @@ pub async fn update_person(
         changes.password_hash = Change::Set(hash_password(password).await?);
     }
     let person = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .update_person(PersonId(id), changes, version)
         .await?;
     Ok(with_etag(
@@ -319,8 +312,7 @@ pub async fn delete_person(
         });
     }
     state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .deactivate_person(PersonId(id), version)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -78,8 +78,7 @@ pub async fn list_tokens(
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Vec<TokenView>>, ApiError> {
     let tokens = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .list_api_tokens(actor.person_id)
         .await?;
     Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
@@ -116,8 +115,7 @@ pub async fn create_token(
     };
     let issued = issue_token(TokenKind::Api);
     let token = state
-        .store
-        .scoped(actor.organization_id)
+        .scoped(&actor)
         .create_api_token(owner, name.into_string(), issued.digest, expires_at)
         .await
         .map_err(|error| match error {
@@ -146,7 +144,7 @@ pub async fn revoke_token(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<TokenView>, ApiError> {
-    let scoped = state.store.scoped(actor.organization_id);
+    let scoped = state.scoped(&actor);
     let token = scoped.api_token(TokenId(id)).await?;
     policy::manage_tokens_of(&actor, token.person_id)?;
     let token = scoped.revoke_api_token(TokenId(id)).await?;

@@ -1,0 +1,88 @@
+//! The audit log: who changed what in the organization, written in the same
+//! transaction as the change itself, so the log can never disagree with the
+//! data. The application only ever appends to it.
+
+use crate::time::{from_db, now, to_db};
+use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use jiff::Timestamp;
+use roundtable_domain::ids::{OrganizationId, PersonId};
+use sqlx::Row;
+
+/// Where and by whom a change is made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    pub organization: OrganizationId,
+    pub actor: Option<PersonId>,
+}
+
+/// One recorded change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// `None` when made by an operator's tool (the command line, the demo).
+    pub actor_person_id: Option<PersonId>,
+    /// e.g. `department.updated`.
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+    pub detail: String,
+    pub created_at: Timestamp,
+}
+
+/// Appends an entry inside the caller's transaction.
+pub(crate) async fn record(
+    transaction: &mut WriteTransaction,
+    context: Context,
+    action: &str,
+    subject_kind: &str,
+    subject_id: i64,
+    detail: String,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, subject_id, detail, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(context.organization.0)
+    .bind(context.actor.map(|person| person.0))
+    .bind(action.to_owned())
+    .bind(subject_kind.to_owned())
+    .bind(subject_id)
+    .bind(detail)
+    .bind(to_db(now()))
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+impl Scoped<'_> {
+    /// The organization's audit log, newest first; `page.after` continues
+    /// below that entry id.
+    pub async fn audit_log(&self, page: PageRequest) -> Result<Listing<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, actor_person_id, action, subject_kind, subject_id, detail, created_at FROM audit_log \
+             WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(self.organization.0)
+        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    actor_person_id: row
+                        .try_get::<Option<i64>, _>("actor_person_id")?
+                        .map(PersonId),
+                    action: row.try_get("action")?,
+                    subject_kind: row.try_get("subject_kind")?,
+                    subject_id: row.try_get("subject_id")?,
+                    detail: row.try_get("detail")?,
+                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(page.into_listing(items, |entry| entry.id))
+    }
+}
