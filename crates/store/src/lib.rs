@@ -457,6 +457,38 @@ mod tests {
         assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
     }
 
+    #[tokio::test]
+    async fn sqlite_connections_are_durable_and_enforce_references() {
+        let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let url = format!("sqlite://{}", folder.path().join("durable.db").display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        for pool in [&store.read, &store.write] {
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(pool)
+                .await
+                .unwrap_or_default();
+            assert_eq!(journal, "wal");
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(pool)
+                .await
+                .unwrap_or_default();
+            assert_eq!(synchronous, 2, "FULL: a commit survives power loss");
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(pool)
+                .await
+                .unwrap_or_default();
+            assert_eq!(foreign_keys, 1);
+            let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(pool)
+                .await
+                .unwrap_or_default();
+            assert!(busy_timeout >= 1000);
+        }
+        store.close().await;
+    }
+
     #[test]
     fn a_page_knows_whether_more_follow() {
         let page = PageRequest {
