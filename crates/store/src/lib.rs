@@ -33,6 +33,7 @@ pub mod idempotency;
 pub mod import;
 pub mod organizations;
 pub mod people;
+pub mod segments;
 pub mod time;
 
 pub use error::StoreError;

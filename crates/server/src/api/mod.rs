@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod departments;
 pub mod organization;
 pub mod people;
+pub mod segments;
 pub mod tokens;
 
 use crate::AppState;
@@ -35,6 +36,7 @@ use utoipa_axum::routes;
         (name = "calendars", description = "Business calendars for service levels"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "Who changed what"),
+        (name = "segments", description = "Customer segments: the external customer at the centre"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +68,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(people::router())
         .merge(calendars::router())
         .merge(tokens::router())
+        .merge(segments::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

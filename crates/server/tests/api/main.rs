@@ -12,6 +12,7 @@ mod idempotency;
 mod observability;
 mod people;
 mod robustness;
+mod segments;
 mod support;
 mod tenancy;
 mod tokens;

@@ -1,0 +1,1 @@
+//! Customer segments: the external customer at the centre. (Being written.)
