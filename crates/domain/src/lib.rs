@@ -9,10 +9,13 @@
 //! made through its `parse` function, so an invalid one cannot exist past the
 //! API or import layer.
 
+pub mod agreements;
+pub mod business_time;
 pub mod calendar;
 pub mod credentials;
 pub mod ids;
 pub mod people;
+pub mod services;
 pub mod text;
 pub mod validation;
 

@@ -3,9 +3,11 @@
 //! need them.
 
 use crate::problem::ApiError;
+use roundtable_domain::agreements::Side;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::people::Role;
 use roundtable_store::auth::Actor;
+use roundtable_store::departments::Department;
 
 /// Organization structure (departments, people, calendars, settings) is the admins' job.
 pub fn manage_organization(actor: &Actor) -> Result<(), ApiError> {
@@ -37,5 +39,61 @@ pub fn read_audit_log(actor: &Actor) -> Result<(), ApiError> {
         Err(ApiError::forbidden(
             "Only an administrator can read the audit log.",
         ))
+    }
+}
+
+/// Is the actor one of the department's leads?
+pub fn leads(actor: &Actor, department: &Department) -> bool {
+    department.lead_ids.contains(&actor.person_id)
+}
+
+/// A service is managed by its provider's leads (and administrators).
+pub fn manage_service(actor: &Actor, provider: &Department) -> Result<(), ApiError> {
+    if actor.role == Role::Admin || leads(actor, provider) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "Only a lead of {} (the provider) or an administrator can change its services.",
+            provider.name
+        )))
+    }
+}
+
+/// An agreement is drafted and proposed by the leads of either side (and administrators).
+pub fn manage_agreement(
+    actor: &Actor,
+    provider: &Department,
+    consumer: &Department,
+) -> Result<(), ApiError> {
+    if actor.role == Role::Admin || leads(actor, provider) || leads(actor, consumer) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "Only a lead of {} or {} (or an administrator) can change their agreement.",
+            provider.name, consumer.name
+        )))
+    }
+}
+
+/// The sides of an agreement the actor may accept for: only the departments' own leads accept.
+pub fn accepting_sides(
+    actor: &Actor,
+    provider: &Department,
+    consumer: &Department,
+) -> Result<Vec<Side>, ApiError> {
+    let mut sides = Vec::new();
+    if leads(actor, provider) {
+        sides.push(Side::Provider);
+    }
+    if leads(actor, consumer) {
+        sides.push(Side::Consumer);
+    }
+    if sides.is_empty() {
+        Err(ApiError::forbidden(format!(
+            "An agreement is accepted by the leads of {} and {}; you lead neither.",
+            provider.name, consumer.name
+        )))
+    } else {
+        Ok(sides)
     }
 }

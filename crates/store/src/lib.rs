@@ -24,6 +24,7 @@
 //! `Send + 'static` closures, a later group-commit writer can batch many of them
 //! into one transaction and one sync without any caller changing.
 
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
@@ -34,6 +35,7 @@ pub mod import;
 pub mod organizations;
 pub mod people;
 pub mod segments;
+pub mod services;
 pub mod time;
 
 pub use error::StoreError;

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_domain::ValidationErrors;
+use roundtable_domain::business_time::{add_business_minutes, business_time_between};
 use roundtable_domain::calendar::{
     CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval,
 };
@@ -20,7 +21,7 @@ use roundtable_domain::text::Label;
 use roundtable_store::Change;
 use roundtable_store::calendars::{Calendar, CalendarChanges, NewCalendar};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_calendars, create_calendar))
         .routes(routes!(get_calendar, update_calendar, delete_calendar))
+        .routes(routes!(calendar_due))
+        .routes(routes!(calendar_business_minutes))
 }
 
 /// A working interval in local wall-clock time; `end` may be `24:00`.
@@ -354,4 +357,110 @@ pub async fn delete_calendar(
         .delete_calendar(CalendarId(id), version)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// The instant the clock starts (RFC 3339, e.g. `2026-11-20T16:00:00Z`).
+    pub start: String,
+    /// Business minutes to add, 0 to 527040.
+    pub minutes: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueView {
+    pub start: String,
+    pub minutes: i64,
+    /// The earliest instant by which `minutes` business minutes have elapsed (UTC).
+    pub due: String,
+    /// The same instant in the calendar's time zone.
+    pub due_local: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BetweenQuery {
+    /// RFC 3339 instant.
+    pub from: String,
+    /// RFC 3339 instant; before `from` counts as zero.
+    pub to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BusinessMinutesView {
+    pub from: String,
+    pub to: String,
+    /// Whole business minutes elapsed between the two instants.
+    pub business_minutes: i64,
+    /// The exact business time in seconds (with fractions).
+    pub business_seconds: f64,
+}
+
+fn instant(field: &str, text: &str) -> Result<jiff::Timestamp, ApiError> {
+    text.trim().parse::<jiff::Timestamp>().map_err(|_| {
+        ApiError::invalid(
+            field,
+            "must be an RFC 3339 instant with an offset, e.g. 2026-11-20T16:00:00Z",
+        )
+    })
+}
+
+/// The instant N business minutes after `start` on this calendar: the arithmetic every service-level clock uses.
+#[utoipa::path(
+    get, path = "/calendars/{id}/due", tag = "calendars", params(("id" = i64, Path), DueQuery),
+    responses((status = 200, body = DueView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn calendar_due(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiQuery(query): ApiQuery<DueQuery>,
+) -> Result<axum::Json<DueView>, ApiError> {
+    let start = instant("start", &query.start)?;
+    if !(0..=roundtable_domain::services::MAX_TARGET_MINUTES).contains(&query.minutes) {
+        return Err(ApiError::invalid(
+            "minutes",
+            format!(
+                "must be between 0 and {}",
+                roundtable_domain::services::MAX_TARGET_MINUTES
+            ),
+        ));
+    }
+    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
+    let due = add_business_minutes(&calendar.definition, start, query.minutes)
+        .map_err(|error| ApiError::invalid("minutes", error.to_string()))?;
+    Ok(axum::Json(DueView {
+        start: start.to_string(),
+        minutes: query.minutes,
+        due: due.to_string(),
+        due_local: due
+            .to_zoned(calendar.definition.time_zone().clone())
+            .to_string(),
+    }))
+}
+
+/// Business minutes elapsed between two instants on this calendar.
+#[utoipa::path(
+    get, path = "/calendars/{id}/business-minutes", tag = "calendars", params(("id" = i64, Path), BetweenQuery),
+    responses((status = 200, body = BusinessMinutesView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn calendar_business_minutes(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiQuery(query): ApiQuery<BetweenQuery>,
+) -> Result<axum::Json<BusinessMinutesView>, ApiError> {
+    let from = instant("from", &query.from)?;
+    let to = instant("to", &query.to)?;
+    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
+    let elapsed = business_time_between(&calendar.definition, from, to);
+    Ok(axum::Json(BusinessMinutesView {
+        from: from.to_string(),
+        to: to.to_string(),
+        business_minutes: elapsed.as_secs() / 60,
+        business_seconds: elapsed.as_secs_f64(),
+    }))
 }

@@ -3,12 +3,15 @@
 //! shape the response. The OpenAPI document is generated from these same route
 //! definitions, so it cannot drift from what is served.
 
+pub mod agreements;
 pub mod audit_log;
 pub mod calendars;
 pub mod departments;
+pub mod matrix;
 pub mod organization;
 pub mod people;
 pub mod segments;
+pub mod services;
 pub mod tokens;
 
 use crate::AppState;
@@ -36,6 +39,9 @@ use utoipa_axum::routes;
         (name = "calendars", description = "Business calendars for service levels"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "Who changed what"),
+        (name = "services", description = "The service catalogue: what each department delivers to whom"),
+        (name = "agreements", description = "Agreements: the cells of the matrix, accepted by both sides"),
+        (name = "matrix", description = "The Internal Customer Relationship Matrix"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
     )
 )]
@@ -69,6 +75,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(calendars::router())
         .merge(tokens::router())
         .merge(segments::router())
+        .merge(services::router())
+        .merge(agreements::router())
+        .merge(matrix::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

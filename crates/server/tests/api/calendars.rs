@@ -155,3 +155,84 @@ async fn a_calendar_in_use_cannot_be_deleted_and_can_be_the_default() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_calendar_arithmetic_is_open_to_clients() {
+    let app = TestApp::spawn().await;
+    let calendar = app.calendar("Berlin office").await;
+    let base = format!("/api/v1/calendars/{}", id_of(&calendar));
+    // Friday 2026-11-20 16:00 Berlin (15:00Z) + 120 business minutes: 90 on Friday
+    // (to 17:30), then 30 from Monday 09:00.
+    let due = app
+        .get(
+            &app.member,
+            &format!("{base}/due?start=2026-11-20T15:00:00Z&minutes=120"),
+        )
+        .await;
+    let due = expect_status(due, StatusCode::OK).await;
+    assert_eq!(due["due"], "2026-11-23T08:30:00Z");
+    assert!(
+        due["due_local"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-23T09:30:00+01:00")
+    );
+    // A whole working day (7.5 hours around the lunch hour) from Monday 09:00 ends
+    // at 17:30 that day, not at the next opening.
+    let day = app
+        .get(
+            &app.member,
+            &format!("{base}/due?start=2026-11-23T08:00:00Z&minutes=450"),
+        )
+        .await;
+    assert_eq!(
+        expect_status(day, StatusCode::OK).await["due"],
+        "2026-11-23T16:30:00Z"
+    );
+
+    let between = app
+        .get(
+            &app.member,
+            &format!("{base}/business-minutes?from=2026-11-20T15:00:00Z&to=2026-11-23T08:30:00Z"),
+        )
+        .await;
+    assert_eq!(
+        expect_status(between, StatusCode::OK).await["business_minutes"],
+        120
+    );
+    let christmas = app
+        .get(
+            &app.member,
+            &format!("{base}/business-minutes?from=2026-12-25T00:00:00Z&to=2026-12-26T00:00:00Z"),
+        )
+        .await;
+    assert_eq!(
+        expect_status(christmas, StatusCode::OK).await["business_minutes"],
+        0,
+        "a holiday holds no business time"
+    );
+
+    for (query, field) in [
+        ("due?start=yesterday&minutes=5", "start"),
+        ("due?start=2026-11-20T15:00:00Z&minutes=-5", "minutes"),
+        ("due?start=2026-11-20T15:00:00Z", "minutes"),
+        (
+            "business-minutes?from=2026-11-20T15:00:00&to=2026-11-21T15:00:00Z",
+            "from",
+        ),
+    ] {
+        let response = app.get(&app.member, &format!("{base}/{query}")).await;
+        assert_eq!(
+            problem_fields(&expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+            [field],
+            "{query}"
+        );
+    }
+    let intruder = app
+        .get(
+            &app.outsider,
+            &format!("{base}/due?start=2026-11-20T15:00:00Z&minutes=5"),
+        )
+        .await;
+    expect_status(intruder, StatusCode::NOT_FOUND).await;
+}

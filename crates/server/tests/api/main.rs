@@ -9,6 +9,7 @@ mod calendars;
 mod concurrency;
 mod departments;
 mod idempotency;
+mod matrix;
 mod observability;
 mod people;
 mod robustness;

@@ -137,6 +137,11 @@ impl TestApp {
         }
     }
 
+    /// Another person of organization "acme" with an API token.
+    pub async fn add_user(&self, email: &str, role: Role) -> User {
+        add_user(&self.store, self.admin.organization, email, role).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

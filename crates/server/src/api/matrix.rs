@@ -1,0 +1,192 @@
+//! `GET /api/v1/matrix`: the Internal Customer Relationship Matrix. Every
+//! provider → consumer cell (A → B and B → A are different cells) with the
+//! services in that direction and the state of its agreement. Cells are
+//! objects so that later signals (health, frustrations, kudos) join them as
+//! new fields without breaking clients.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use roundtable_domain::agreements::{VersionStatus, review_schedule};
+use roundtable_domain::ids::DepartmentId;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_matrix))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MatrixQuery {
+    /// The window that measures (health, trends) look back over, 1 to 730 days; default 90.
+    #[param(minimum = 1, maximum = 730)]
+    pub window_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixDepartment {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixService {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixAgreementView {
+    pub id: i64,
+    /// The status of the newest version: `draft`, `proposed` or `agreed`.
+    pub status: String,
+    pub current_version: i64,
+    /// The version in force, if any.
+    pub agreed_version: Option<i64>,
+    pub review_cadence: String,
+    pub last_reviewed_on: Option<String>,
+    pub next_review_on: Option<String>,
+    pub review_overdue: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixCell {
+    pub provider_department_id: i64,
+    pub consumer_department_id: i64,
+    /// Active services the provider offers this consumer.
+    pub services: Vec<MatrixService>,
+    /// Absent when the cell has no agreement yet.
+    pub agreement: Option<MatrixAgreementView>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct MatrixSummary {
+    pub cells: usize,
+    pub cells_with_services: usize,
+    /// Cells with an agreement in force.
+    pub agreed: usize,
+    /// Cells whose newest version awaits acceptance.
+    pub proposed: usize,
+    pub drafts: usize,
+    pub reviews_overdue: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Matrix {
+    pub window_days: i64,
+    /// The date review schedules are judged against.
+    pub as_of: String,
+    /// Rows and columns, in this order.
+    pub departments: Vec<MatrixDepartment>,
+    /// Every ordered pair of distinct departments, provider-major in department order.
+    pub cells: Vec<MatrixCell>,
+    pub summary: MatrixSummary,
+}
+
+/// The whole matrix: every provider × consumer cell.
+#[utoipa::path(
+    get, path = "/matrix", tag = "matrix", params(MatrixQuery),
+    responses((status = 200, body = Matrix), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_matrix(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<MatrixQuery>,
+) -> Result<Json<Matrix>, ApiError> {
+    let window_days = query.window_days.unwrap_or(90);
+    if !(1..=730).contains(&window_days) {
+        return Err(ApiError::invalid(
+            "window_days",
+            "must be between 1 and 730",
+        ));
+    }
+    let facts = state.scoped(&actor).matrix_facts().await?;
+    let today = super::agreements::today();
+    let mut services: HashMap<(DepartmentId, DepartmentId), Vec<MatrixService>> = HashMap::new();
+    for (id, name, provider, consumer) in facts.service_links {
+        services
+            .entry((provider, consumer))
+            .or_default()
+            .push(MatrixService { id, name });
+    }
+    let mut agreements: HashMap<(DepartmentId, DepartmentId), MatrixAgreementView> = facts
+        .agreements
+        .into_iter()
+        .map(|agreement| {
+            let schedule = agreement
+                .last_reviewed_on
+                .filter(|_| agreement.agreed_version.is_some())
+                .map(|last| review_schedule(last, agreement.review_cadence, today));
+            let view = MatrixAgreementView {
+                id: agreement.id,
+                status: match agreement.status {
+                    // A superseded newest version cannot exist; report what is in force.
+                    VersionStatus::Superseded => VersionStatus::Agreed.as_str().to_owned(),
+                    status => status.as_str().to_owned(),
+                },
+                current_version: agreement.current_version,
+                agreed_version: agreement.agreed_version,
+                review_cadence: agreement.review_cadence.as_str().to_owned(),
+                last_reviewed_on: agreement.last_reviewed_on.map(|date| date.to_string()),
+                next_review_on: schedule.map(|schedule| schedule.next_review_on.to_string()),
+                review_overdue: schedule.is_some_and(|schedule| schedule.overdue),
+            };
+            ((agreement.provider, agreement.consumer), view)
+        })
+        .collect();
+    let mut summary = MatrixSummary::default();
+    let mut cells = Vec::with_capacity(
+        facts
+            .departments
+            .len()
+            .saturating_mul(facts.departments.len()),
+    );
+    for (provider, _, _) in &facts.departments {
+        for (consumer, _, _) in &facts.departments {
+            if provider == consumer {
+                continue;
+            }
+            let key = (*provider, *consumer);
+            let cell_services = services.remove(&key).unwrap_or_default();
+            let agreement = agreements.remove(&key);
+            summary.cells += 1;
+            summary.cells_with_services += usize::from(!cell_services.is_empty());
+            if let Some(agreement) = &agreement {
+                summary.agreed += usize::from(agreement.agreed_version.is_some());
+                summary.proposed += usize::from(agreement.status == "proposed");
+                summary.drafts += usize::from(agreement.status == "draft");
+                summary.reviews_overdue += usize::from(agreement.review_overdue);
+            }
+            cells.push(MatrixCell {
+                provider_department_id: provider.0,
+                consumer_department_id: consumer.0,
+                services: cell_services,
+                agreement,
+            });
+        }
+    }
+    Ok(Json(Matrix {
+        window_days,
+        as_of: today.to_string(),
+        departments: facts
+            .departments
+            .into_iter()
+            .map(|(id, slug, name)| MatrixDepartment {
+                id: id.0,
+                slug,
+                name,
+            })
+            .collect(),
+        cells,
+        summary,
+    }))
+}
