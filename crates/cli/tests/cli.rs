@@ -380,6 +380,22 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
         assert!(slugs.contains(&expected), "{expected} in {slugs:?}");
     }
 
+    let matrix: serde_json::Value = client
+        .get(format!("{address}/api/v1/matrix"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        matrix["summary"]["agreed"].as_u64().unwrap() >= 12,
+        "{}",
+        matrix["summary"]
+    );
+    assert_eq!(matrix["summary"]["reviews_overdue"], 1);
+
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -6,6 +6,7 @@
 //! Later capabilities add their part of the story here: services, agreements,
 //! requests with history, checks, pulses, objectives, kudos.
 
+mod matrix;
 mod roster;
 
 use rand::SeedableRng;
@@ -56,6 +57,9 @@ pub struct DemoSummary {
     pub calendars: usize,
     pub departments: usize,
     pub people: usize,
+    pub services: usize,
+    /// Cells with an agreement in force.
+    pub agreed_cells: usize,
 }
 
 fn interval(start: &str, end: &str) -> Result<WorkingInterval, ValidationErrors> {
@@ -188,6 +192,8 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
     let mut used_emails: HashSet<String> = HashSet::new();
     used_emails.insert(ADMIN_EMAIL.to_owned());
     let mut department_ids: Vec<DepartmentId> = Vec::new();
+    let mut led: std::collections::HashMap<&'static str, (DepartmentId, PersonId)> =
+        std::collections::HashMap::new();
     let mut people = 0;
     for plan in DEPARTMENTS {
         let parent_id = plan
@@ -226,6 +232,7 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
             people += 1;
             if index == 0 {
                 leads.push(person.id);
+                led.insert(plan.slug, (department.id, person.id));
             }
         }
         if plan.slug == "it" {
@@ -252,11 +259,17 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
             )
             .await?;
     }
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let matrix = matrix::generate(&scoped, &led, today).await?;
     Ok(DemoSummary {
         organization,
         calendars: calendar_ids.len(),
         departments: department_ids.len(),
         people,
+        services: matrix.services,
+        agreed_cells: matrix.agreed_cells,
     })
 }
 
