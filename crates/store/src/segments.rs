@@ -1,1 +1,231 @@
-//! Customer segments: the external customer at the centre. (Being written.)
+//! Customer segments: the external customer at the centre. Services name the
+//! segments they ultimately serve, so every internal service traces to an
+//! external customer.
+
+use crate::time::{from_db, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use jiff::Timestamp;
+use roundtable_domain::ids::OrganizationId;
+use roundtable_domain::text::Label;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub id: i64,
+    pub name: String,
+    /// What this kind of customer needs, in the organization's words.
+    pub needs: String,
+    /// Criteria such as what a qualified lead from this segment looks like.
+    pub criteria: Vec<String>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSegment {
+    pub name: Label,
+    pub needs: String,
+    pub criteria: Vec<Label>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SegmentChanges {
+    pub name: Change<Label>,
+    pub needs: Change<String>,
+    pub criteria: Change<Vec<Label>>,
+}
+
+const COLUMNS: &str = "id, name, needs, criteria, version, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
+    let criteria: String = row.try_get("criteria")?;
+    Ok(Segment {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        needs: row.try_get("needs")?,
+        criteria: serde_json::from_str(&criteria)
+            .map_err(|error| StoreError::Corrupt(format!("segment criteria: {error}")))?,
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn encode_criteria(criteria: &[Label]) -> String {
+    let texts: Vec<&str> = criteria.iter().map(Label::as_str).collect();
+    serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: Some("name".to_owned()),
+            message: format!("a segment named {name:?} already exists"),
+        },
+        other => other,
+    }
+}
+
+async fn fetch(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Segment, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(&mut **transaction)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+impl Scoped<'_> {
+    pub async fn create_segment(&self, new: NewSegment) -> Result<Segment, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO segments (organization_id, name, needs, criteria, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(new.name.as_str().to_owned())
+                    .bind(new.needs.clone())
+                    .bind(encode_criteria(&new.criteria))
+                    .bind(to_db(now()))
+                    .fetch_one(&mut **transaction)
+                    .await
+                    .map_err(|error| name_conflict(error, new.name.as_str()))?;
+                    let segment = from_row(&row)?;
+                    let detail = format!("created {}", segment.name);
+                    crate::audit::record(transaction, audit, "segment.created", "segment", segment.id, detail).await?;
+                    Ok(segment)
+                })
+            })
+            .await
+    }
+
+    pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    pub async fn list_segments(&self, page: PageRequest) -> Result<Listing<Segment>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after_id())
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |segment| segment.id))
+    }
+
+    pub async fn update_segment(
+        &self,
+        id: i64,
+        changes: SegmentChanges,
+        expected_version: i64,
+    ) -> Result<Segment, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("name", changes.name.is_set()),
+            ("needs", changes.needs.is_set()),
+            ("criteria", changes.criteria.is_set()),
+        ]);
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    if current.version != expected_version {
+                        return Err(StoreError::VersionMismatch { current: current.version });
+                    }
+                    let name = match changes.name {
+                        Change::Set(name) => name.into_string(),
+                        Change::Keep => current.name,
+                    };
+                    let criteria = match changes.criteria {
+                        Change::Set(criteria) => encode_criteria(&criteria),
+                        Change::Keep => serde_json::to_string(&current.criteria).unwrap_or_else(|_| "[]".to_owned()),
+                    };
+                    let row = sqlx::query(&format!(
+                        "UPDATE segments SET name = $1, needs = $2, criteria = $3, version = version + 1, updated_at = $4 \
+                         WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
+                    ))
+                    .bind(name.clone())
+                    .bind(changes.needs.or(current.needs))
+                    .bind(criteria)
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_one(&mut **transaction)
+                    .await
+                    .map_err(|error| name_conflict(error, &name))?;
+                    crate::audit::record(transaction, audit, "segment.updated", "segment", id, detail).await?;
+                    from_row(&row)
+                })
+            })
+            .await
+    }
+
+    /// Deletes a segment no service serves.
+    pub async fn delete_segment(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    if expected_version.is_some_and(|version| version != current.version) {
+                        return Err(StoreError::VersionMismatch {
+                            current: current.version,
+                        });
+                    }
+                    sqlx::query("DELETE FROM segments WHERE organization_id = $1 AND id = $2")
+                        .bind(organization.0)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await
+                        .map_err(|error| match StoreError::from(error) {
+                            StoreError::InUse(_) => StoreError::InUse(
+                                "services still serve this segment; change them first".to_owned(),
+                            ),
+                            other => other,
+                        })?;
+                    let detail = format!("deleted {}", current.name);
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "segment.deleted",
+                        "segment",
+                        id,
+                        detail,
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
