@@ -14,6 +14,7 @@ use roundtable_domain::services::{
 use roundtable_domain::text::Label;
 use roundtable_store::Scoped;
 use roundtable_store::agreements::NewAgreement;
+use roundtable_store::segments::NewSegment;
 use roundtable_store::services::ServiceDefinition;
 use std::collections::{BTreeMap, HashMap};
 
@@ -456,11 +457,63 @@ fn department(
     })
 }
 
+/// The external customers every internal service ultimately serves.
+const SEGMENTS: &[(&str, &str, &[&str])] = &[
+    (
+        "Mid-market retailers",
+        "Outdoor and sports shops with 5 to 50 stores: reliable seasonal stock, quick reorders, fair terms.",
+        &[
+            "5 to 50 stores",
+            "Orders at least twice a season",
+            "A named buyer with budget authority",
+        ],
+    ),
+    (
+        "Online shoppers",
+        "People buying for their own trips: honest advice, fast delivery, easy returns.",
+        &["Ordered in the last 12 months", "Ships to the UK, EU or US"],
+    ),
+    (
+        "Clubs and schools",
+        "Climbing clubs, scout groups and schools kitting out groups: bulk pricing and sizing help.",
+        &["Buys for a group of 10 or more", "Pays by invoice"],
+    ),
+];
+
+/// Which segments a service serves, by the service's name.
+fn segments_served(service: &str) -> &'static [usize] {
+    match service {
+        "Qualified leads"
+        | "Quote and discount approvals"
+        | "Account handover"
+        | "Sales forecast" => &[0, 2],
+        "Customer feedback digest"
+        | "Escalated fulfilment issues"
+        | "Delivery exception fixes"
+        | "Launch briefings" => &[0, 1, 2],
+        _ => &[],
+    }
+}
+
 pub(crate) async fn generate(
     scoped: &Scoped<'_>,
     led: &HashMap<&'static str, (DepartmentId, PersonId)>,
     today: Date,
 ) -> Result<MatrixSummary, DemoError> {
+    let mut segment_ids = Vec::new();
+    for (name, needs, criteria) in SEGMENTS {
+        let segment = scoped
+            .create_segment(NewSegment {
+                name: Label::parse(name)?,
+                needs: (*needs).to_owned(),
+                criteria: criteria
+                    .iter()
+                    .map(|criterion| Label::parse(criterion))
+                    .collect::<Result<_, _>>()?,
+            })
+            .await?;
+        segment_ids.push(segment.id);
+    }
     let mut services: Vec<(DepartmentId, Vec<DepartmentId>, i64)> = Vec::new();
     for plan in SERVICES {
         let (provider, owner) = department(led, plan.provider)?;
@@ -490,7 +543,10 @@ pub(crate) async fn generate(
             .create_service(ServiceDefinition {
                 provider_department_id: provider,
                 consumer_department_ids: consumers.clone(),
-                segment_ids: Vec::new(),
+                segment_ids: segments_served(plan.name)
+                    .iter()
+                    .filter_map(|index| segment_ids.get(*index).copied())
+                    .collect(),
                 name: Label::parse(plan.name)?,
                 description: plan.description.to_owned(),
                 definition_of_good: plan.definition_of_good.to_owned(),
