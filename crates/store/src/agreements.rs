@@ -255,8 +255,7 @@ async fn fetch(
     id: i64,
 ) -> Result<Agreement, StoreError> {
     let row = fetch_row(transaction, organization, id).await?;
-    let (_, current) =
-        load_version(transaction, organization, id, row.current_version).await?;
+    let (_, current) = load_version(transaction, organization, id, row.current_version).await?;
     Ok(assemble(row, current))
 }
 
@@ -494,9 +493,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let content_changed = changes.service_ids.is_set() || changes.obligations.is_set() || changes.notes.is_set();
                     let cadence = changes.review_cadence.or(current.review_cadence);
                     let service_ids = changes.service_ids.or(current.current.service_ids.clone());
@@ -562,9 +559,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, expected_version)?;
                     acceptance(&current.current).propose().map_err(workflow)?;
                     sqlx::query(
                         "UPDATE agreement_versions SET status = 'proposed', proposed_by = $1, proposed_at = $2 \
@@ -602,9 +597,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, expected_version)?;
                     let next = acceptance(&current.current).accept(&sides).map_err(workflow)?;
                     let stamp = to_db(now());
                     let number = current.current_version;
@@ -766,9 +759,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, expected_version)?;
                     if current.agreed_version.is_some() {
                         return Err(StoreError::Conflict {
                             field: None,

@@ -241,9 +241,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let time_zone = changes
                         .time_zone
                         .or(current.definition.time_zone_name().to_owned());
@@ -288,23 +286,15 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch {
-                            current: current.version,
-                        });
-                    }
-                    sqlx::query("DELETE FROM calendars WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id.0)
-                        .execute(&mut **transaction)
-                        .await
-                        .map_err(|error| match StoreError::from(error) {
-                            StoreError::InUse(_) => StoreError::InUse(
-                                "departments or the organization still use this calendar"
-                                    .to_owned(),
-                            ),
-                            other => other,
-                        })?;
+                    crate::check_version(current.version, expected_version)?;
+                    crate::delete_row(
+                        transaction,
+                        "calendars",
+                        organization,
+                        id.0,
+                        "departments or the organization still use this calendar",
+                    )
+                    .await?;
                     let detail = format!("deleted {}", current.name);
                     crate::audit::record(
                         transaction,

@@ -300,9 +300,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let parent_id = changes.parent_id.or(current.parent_id);
                     let calendar_id = changes.calendar_id.or(current.calendar_id);
                     let leads_changed = changes.lead_ids.is_set();
@@ -357,20 +355,8 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
-                    sqlx::query("DELETE FROM departments WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id.0)
-                        .execute(&mut **transaction)
-                        .await
-                        .map_err(|error| match StoreError::from(error) {
-                            StoreError::InUse(_) => StoreError::InUse(
-                                "people or sub-departments still belong to this department; move them first".to_owned(),
-                            ),
-                            other => other,
-                        })?;
+                    crate::check_version(current.version, expected_version)?;
+                    crate::delete_row(transaction, "departments", organization, id.0, "people or sub-departments still belong to this department; move them first").await?;
                     let detail = format!("deleted {} ({})", current.name, current.slug);
                     crate::audit::record(transaction, audit, "department.deleted", "department", id.0, detail).await?;
                     Ok(())

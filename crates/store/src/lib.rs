@@ -405,6 +405,37 @@ impl<T> Change<T> {
     }
 }
 
+/// Deletes one row of a tenant table; a foreign-key refusal becomes
+/// [`StoreError::InUse`] with `in_use`, a message that says what to do instead.
+pub(crate) async fn delete_row(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    in_use: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .execute(&mut **transaction)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::InUse(_) => StoreError::InUse(in_use.to_owned()),
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// Refuses a change based on a stale version (optimistic concurrency).
+pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != current => Err(StoreError::VersionMismatch { current }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks, inside a write, that `id` names a row of `table` in the organization;
 /// otherwise the input is invalid at `field`. Used before inserting references so
 /// the error names the field instead of a bare foreign-key failure.

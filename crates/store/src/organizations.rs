@@ -136,9 +136,7 @@ impl Scoped<'_> {
                         .await?
                         .ok_or(StoreError::NotFound)?;
                     let current = from_row(&current)?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let default_calendar = changes.default_calendar_id.or(current.default_calendar_id);
                     if let Some(calendar) = default_calendar {
                         crate::calendars::ensure_exists(transaction, organization, calendar, "default_calendar_id").await?;

@@ -224,9 +224,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let department_id = changes.department_id.or(current.department_id);
                     if let Some(department) = department_id {
                         ensure_exists(transaction, "departments", organization, department.0, "department_id").await?;
@@ -289,11 +287,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch {
-                            current: current.version,
-                        });
-                    }
+                    crate::check_version(current.version, expected_version)?;
                     if current.active {
                         sqlx::query(
                             "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \

@@ -154,9 +154,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let name = match changes.name {
                         Change::Set(name) => name.into_string(),
                         Change::Keep => current.name,
@@ -197,22 +195,15 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch {
-                            current: current.version,
-                        });
-                    }
-                    sqlx::query("DELETE FROM segments WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await
-                        .map_err(|error| match StoreError::from(error) {
-                            StoreError::InUse(_) => StoreError::InUse(
-                                "services still serve this segment; change them first".to_owned(),
-                            ),
-                            other => other,
-                        })?;
+                    crate::check_version(current.version, expected_version)?;
+                    crate::delete_row(
+                        transaction,
+                        "segments",
+                        organization,
+                        id,
+                        "services still serve this segment; change them first",
+                    )
+                    .await?;
                     let detail = format!("deleted {}", current.name);
                     crate::audit::record(
                         transaction,

@@ -557,9 +557,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if current.version != expected_version {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
+                    crate::check_version(current.version, Some(expected_version))?;
                     let definition = apply(changes, definition_of(current)?);
                     check_definition(transaction, organization, &definition).await?;
                     let (quantity, period, unit) = volume_columns(&definition.volume);
@@ -613,22 +611,25 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let current = fetch(transaction, organization, id).await?;
-                    if expected_version.is_some_and(|version| version != current.version) {
-                        return Err(StoreError::VersionMismatch { current: current.version });
-                    }
-                    sqlx::query("DELETE FROM services WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await
-                        .map_err(|error| match StoreError::from(error) {
-                            StoreError::InUse(_) => StoreError::InUse(
-                                "an agreement names this service; retire it with active = false instead".to_owned(),
-                            ),
-                            other => other,
-                        })?;
+                    crate::check_version(current.version, expected_version)?;
+                    crate::delete_row(
+                        transaction,
+                        "services",
+                        organization,
+                        id,
+                        "an agreement names this service; retire it with active = false instead",
+                    )
+                    .await?;
                     let detail = format!("deleted {}", current.name);
-                    crate::audit::record(transaction, audit, "service.deleted", "service", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "service.deleted",
+                        "service",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     Ok(())
                 })
             })
