@@ -159,12 +159,13 @@ impl Scoped<'_> {
                         Change::Set(name) => name.into_string(),
                         Change::Keep => current.name,
                     };
+                    // Unchanged criteria are left as stored, never re-encoded.
                     let criteria = match changes.criteria {
-                        Change::Set(criteria) => encode_criteria(&criteria),
-                        Change::Keep => serde_json::to_string(&current.criteria).unwrap_or_else(|_| "[]".to_owned()),
+                        Change::Set(criteria) => Some(encode_criteria(&criteria)),
+                        Change::Keep => None,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE segments SET name = $1, needs = $2, criteria = $3, version = version + 1, updated_at = $4 \
+                        "UPDATE segments SET name = $1, needs = $2, criteria = COALESCE($3, criteria), version = version + 1, updated_at = $4 \
                          WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
                     ))
                     .bind(name.clone())

@@ -33,6 +33,7 @@ pub struct SegmentView {
     pub needs: String,
     /// Criteria, e.g. what a qualified lead from this segment looks like.
     pub criteria: Vec<String>,
+    /// Send as `If-Match` when updating.
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -55,9 +56,12 @@ impl From<Segment> for SegmentView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSegment {
+    #[schema(example = "Mid-market retailers")]
     pub name: String,
+    /// What this kind of customer needs; several lines, at most 4000 characters.
     #[serde(default)]
     pub needs: String,
+    /// Single-line criteria, at most 50.
     #[serde(default)]
     pub criteria: Vec<String>,
 }
@@ -73,16 +77,30 @@ pub struct UpdateSegment {
 
 pub type SegmentPage = Page<SegmentView>;
 
+/// The longest `needs` text, in characters.
 const MAX_NEEDS: usize = 4_000;
+/// The most criteria one segment lists.
 const MAX_CRITERIA: usize = 50;
 
+/// Free text over several lines, possibly empty: trimmed, bounded, and free of
+/// control characters other than line breaks and tabs.
 fn parse_needs(errors: &mut ValidationErrors, needs: &str) -> String {
+    let needs = needs.trim();
     if needs.chars().count() > MAX_NEEDS {
         errors.push("needs", format!("must be at most {MAX_NEEDS} characters"));
+    } else if needs
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.push(
+            "needs",
+            "must not contain control characters other than line breaks and tabs",
+        );
     }
-    needs.trim().to_owned()
+    needs.to_owned()
 }
 
+/// Each criterion is a single line; errors name it as `criteria[2]`.
 fn parse_criteria(errors: &mut ValidationErrors, criteria: &[String]) -> Vec<Label> {
     if criteria.len() > MAX_CRITERIA {
         errors.push(
@@ -97,6 +115,37 @@ fn parse_criteria(errors: &mut ValidationErrors, criteria: &[String]) -> Vec<Lab
             errors.check(&format!("criteria[{index}]"), Label::parse(criterion))
         })
         .collect()
+}
+
+fn parse_new(input: CreateSegment) -> Result<NewSegment, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let name = errors.check("name", Label::parse(&input.name));
+    let needs = parse_needs(&mut errors, &input.needs);
+    let criteria = parse_criteria(&mut errors, &input.criteria);
+    match name {
+        Some(name) if errors.is_empty() => Ok(NewSegment {
+            name,
+            needs,
+            criteria,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn parse_changes(input: UpdateSegment) -> Result<SegmentChanges, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let changes = SegmentChanges {
+        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
+        needs: input
+            .needs
+            .map(|needs| parse_needs(&mut errors, &needs))
+            .into(),
+        criteria: input
+            .criteria
+            .map(|criteria| parse_criteria(&mut errors, &criteria))
+            .into(),
+    };
+    errors.finish(|| changes)
 }
 
 /// Lists the customer segments.
@@ -130,21 +179,8 @@ pub async fn create_segment(
     ApiJson(input): ApiJson<CreateSegment>,
 ) -> Result<Response, ApiError> {
     policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let name = errors.check("name", Label::parse(&input.name));
-    let needs = parse_needs(&mut errors, &input.needs);
-    let criteria = parse_criteria(&mut errors, &input.criteria);
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let segment = state
-        .scoped(&actor)
-        .create_segment(NewSegment {
-            name,
-            needs,
-            criteria,
-        })
-        .await?;
+    let new = parse_new(input)?;
+    let segment = state.scoped(&actor).create_segment(new).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         segment.version,
@@ -190,21 +226,7 @@ pub async fn update_segment(
     ApiJson(input): ApiJson<UpdateSegment>,
 ) -> Result<Response, ApiError> {
     policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let changes = SegmentChanges {
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        needs: input
-            .needs
-            .map(|needs| parse_needs(&mut errors, &needs))
-            .into(),
-        criteria: input
-            .criteria
-            .map(|criteria| parse_criteria(&mut errors, &criteria))
-            .into(),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
+    let changes = parse_changes(input)?;
     let segment = state
         .scoped(&actor)
         .update_segment(id, changes, version)
