@@ -12,9 +12,11 @@
 pub mod agreements;
 pub mod business_time;
 pub mod calendar;
+pub mod clocks;
 pub mod credentials;
 pub mod ids;
 pub mod people;
+pub mod requests;
 pub mod services;
 pub mod text;
 pub mod validation;

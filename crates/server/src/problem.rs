@@ -256,6 +256,7 @@ impl From<StoreError> for ApiError {
                 current_version: current,
             },
             StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::Forbidden(detail) => ApiError::Forbidden(detail),
             StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(format!("{other:?}")),
         }

@@ -16,6 +16,9 @@ pub enum StoreError {
         field: Option<String>,
         message: String,
     },
+    /// The workflow forbids this caller the step (not their role on the record).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// The record is still referenced by others and cannot be removed.
     #[error("in use: {0}")]
     InUse(String),

@@ -10,6 +10,7 @@ pub mod departments;
 pub mod matrix;
 pub mod organization;
 pub mod people;
+pub mod requests;
 pub mod segments;
 pub mod services;
 pub mod tokens;
@@ -42,6 +43,7 @@ use utoipa_axum::routes;
         (name = "services", description = "The service catalogue: what each department delivers to whom"),
         (name = "agreements", description = "Agreements: the cells of the matrix, accepted by both sides"),
         (name = "matrix", description = "The Internal Customer Relationship Matrix"),
+        (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
     )
 )]
@@ -78,6 +80,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(services::router())
         .merge(agreements::router())
         .merge(matrix::router())
+        .merge(requests::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

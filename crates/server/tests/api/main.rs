@@ -12,6 +12,7 @@ mod idempotency;
 mod matrix;
 mod observability;
 mod people;
+mod requests;
 mod robustness;
 mod segments;
 mod support;

@@ -5,12 +5,16 @@ use reqwest::{Method, StatusCode};
 use roundtable_server::ServerConfig;
 use serde_json::{Value, json};
 
-const COLLECTIONS: [&str; 5] = [
+const COLLECTIONS: [&str; 9] = [
     "/api/v1/departments",
     "/api/v1/people",
     "/api/v1/calendars",
     "/api/v1/tokens",
     "/api/v1/auth/login",
+    "/api/v1/segments",
+    "/api/v1/services",
+    "/api/v1/agreements",
+    "/api/v1/requests",
 ];
 
 #[tokio::test]
@@ -135,6 +139,25 @@ async fn no_input_of_any_shape_causes_a_server_error() {
         "expires_in_days",
         "person_id",
         "organization",
+        "needs",
+        "criteria",
+        "provider_department_id",
+        "consumer_department_ids",
+        "consumer_department_id",
+        "segment_ids",
+        "first_response_minutes",
+        "fulfilment_minutes",
+        "priority_targets",
+        "intake_fields",
+        "volume",
+        "check_sampling_rate",
+        "service_ids",
+        "obligations",
+        "review_cadence",
+        "service_id",
+        "intake_values",
+        "priority",
+        "external_impact",
     ];
     let mut checked = 0;
     for path in COLLECTIONS {
@@ -153,5 +176,5 @@ async fn no_input_of_any_shape_causes_a_server_error() {
             }
         }
     }
-    assert!(checked > 1000);
+    assert!(checked > 4000);
 }

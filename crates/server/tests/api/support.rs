@@ -55,13 +55,23 @@ fn password_hash() -> String {
 }
 
 async fn add_user(store: &Store, organization: OrganizationId, email: &str, role: Role) -> User {
+    add_user_in(store, organization, email, role, None).await
+}
+
+async fn add_user_in(
+    store: &Store,
+    organization: OrganizationId,
+    email: &str,
+    role: Role,
+    department: Option<roundtable_domain::ids::DepartmentId>,
+) -> User {
     let scoped = store.scoped(organization);
     let person = scoped
         .create_person(NewPerson {
             email: Email::parse(email).expect("valid email"),
             name: Label::parse(&format!("{role} of test")).expect("valid name"),
             title: None,
-            department_id: None,
+            department_id: department,
             role,
             password_hash: Some(password_hash()),
         })
@@ -140,6 +150,18 @@ impl TestApp {
     /// Another person of organization "acme" with an API token.
     pub async fn add_user(&self, email: &str, role: Role) -> User {
         add_user(&self.store, self.admin.organization, email, role).await
+    }
+
+    /// Another person of "acme", in a department.
+    pub async fn add_member_of(&self, email: &str, role: Role, department: i64) -> User {
+        add_user_in(
+            &self.store,
+            self.admin.organization,
+            email,
+            role,
+            Some(roundtable_domain::ids::DepartmentId(department)),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,916 @@
+//! `/api/v1/requests`: internal requests, their workflow, timeline and
+//! comments, with service-level clocks computed on the provider's business
+//! calendar; and `GET /api/v1/departments/{id}/queue`, a provider's open work
+//! in the order it should be done.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
+    with_etag,
+};
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::Timestamp;
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::calendar::CalendarDefinition;
+use roundtable_domain::clocks::{
+    ClockInput, ClockReading, ExternalImpact, HoldingPeriod, QueueEntry, queue_order, read_clock,
+    time_held_per_department,
+};
+use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::people::Role;
+use roundtable_domain::requests::{InputQuality, RawValue, Roles, Status, check_intake};
+use roundtable_domain::services::{Priority, Targets};
+use roundtable_domain::text::Label;
+use roundtable_store::Scoped;
+use roundtable_store::auth::Actor;
+use roundtable_store::requests::{
+    AD_HOC_TARGETS, Comment, NewRequest, Request, RequestChanges, RequestEvent, RequestFilter,
+    Transition, TransitionDetails,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_requests, create_request))
+        .routes(routes!(get_request, update_request))
+        .routes(routes!(transition_request))
+        .routes(routes!(list_comments, add_comment))
+        .routes(routes!(list_events))
+        .routes(routes!(department_queue))
+}
+
+/// The share of a target from which a clock is at risk.
+const AT_RISK_SHARE: f64 = 0.75;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockView {
+    /// `running`, `at_risk`, `breached`, `paused`, `met` or `missed`.
+    pub state: String,
+    pub target_minutes: i64,
+    /// Business minutes counted so far (paused time excluded).
+    pub elapsed_minutes: i64,
+    /// Business minutes left; negative once breached.
+    pub remaining_minutes: i64,
+    /// When the target falls due if nothing pauses the clock.
+    pub due_at: Option<String>,
+    pub stopped_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Clocks {
+    pub first_response: ClockView,
+    pub fulfilment: ClockView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeHeld {
+    pub department_id: i64,
+    /// Business minutes on that department's own calendar.
+    pub business_minutes: i64,
+    pub wall_minutes: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub service_id: Option<i64>,
+    pub provider_department_id: i64,
+    pub requester_person_id: i64,
+    pub assignee_person_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    /// Answers to the service's intake fields, by key.
+    #[schema(value_type = Object)]
+    pub intake_values: serde_json::Value,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    pub status: String,
+    /// `none`, `customer_affected` or `customer_waiting`.
+    pub external_impact: String,
+    pub external_reference: Option<String>,
+    pub segment_id: Option<i64>,
+    pub parent_request_id: Option<i64>,
+    pub first_response_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub input_quality: Option<String>,
+    pub input_quality_note: Option<String>,
+    /// Absent when the provider department has no business calendar.
+    pub clocks: Option<Clocks>,
+    /// Who held the request for how long, each on its own calendar.
+    pub time_held: Vec<TimeHeld>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn minutes(duration: jiff::SignedDuration) -> i64 {
+    duration.as_secs().div_euclid(60)
+}
+
+fn clock_view(reading: ClockReading, target_minutes: i64) -> ClockView {
+    ClockView {
+        state: reading.state.as_str().to_owned(),
+        target_minutes,
+        elapsed_minutes: minutes(reading.elapsed),
+        remaining_minutes: target_minutes - minutes(reading.elapsed),
+        due_at: reading.due.map(|due| due.to_string()),
+        stopped_at: reading.stopped_at.map(|stopped| stopped.to_string()),
+    }
+}
+
+fn holding_periods(request: &Request) -> Vec<HoldingPeriod> {
+    request
+        .periods
+        .iter()
+        .map(|period| HoldingPeriod {
+            department: period.department_id,
+            from: period.started_at,
+            to: period.ended_at,
+            paused: period.paused,
+        })
+        .collect()
+}
+
+/// Both clocks of a request, or `None` without a calendar.
+fn clocks_of(
+    request: &Request,
+    calendars: &HashMap<DepartmentId, CalendarDefinition>,
+    now: Timestamp,
+) -> Option<(ClockReading, ClockReading)> {
+    let periods = holding_periods(request);
+    let read = |target: i64, stopped_at: Option<Timestamp>| {
+        read_clock(&ClockInput {
+            periods: &periods,
+            calendars,
+            target_minutes: target,
+            at_risk_share: AT_RISK_SHARE,
+            stopped_at,
+            now,
+        })
+        .ok()
+    };
+    let fulfilment_stop = match request.status {
+        Status::Resolved | Status::Closed => request.resolved_at,
+        Status::Cancelled => Some(request.updated_at),
+        _ => None,
+    };
+    let response_stop = request.first_response_at.or(match request.status {
+        Status::Cancelled => Some(request.updated_at),
+        _ => None,
+    });
+    Some((
+        read(request.targets.first_response_minutes, response_stop)?,
+        read(request.targets.fulfilment_minutes, fulfilment_stop)?,
+    ))
+}
+
+pub fn view(
+    request: Request,
+    calendars: &HashMap<DepartmentId, CalendarDefinition>,
+    now: Timestamp,
+) -> RequestView {
+    let clocks = clocks_of(&request, calendars, now).map(|(response, fulfilment)| Clocks {
+        first_response: clock_view(response, request.targets.first_response_minutes),
+        fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
+    });
+    let time_held = time_held_per_department(&holding_periods(&request), calendars, now)
+        .into_iter()
+        .map(|held| TimeHeld {
+            department_id: held.department.0,
+            business_minutes: minutes(held.business),
+            wall_minutes: minutes(held.wall),
+        })
+        .collect();
+    let text = |instant: Option<Timestamp>| instant.map(|instant| instant.to_string());
+    RequestView {
+        id: request.id,
+        service_id: request.service_id,
+        provider_department_id: request.provider_department_id.0,
+        requester_person_id: request.requester_person_id.0,
+        assignee_person_id: request.assignee_person_id.map(|person| person.0),
+        title: request.title,
+        description: request.description,
+        intake_values: serde_json::from_str(&request.intake_values)
+            .unwrap_or_else(|_| serde_json::json!({})),
+        priority: request.priority.as_str().to_owned(),
+        status: request.status.as_str().to_owned(),
+        external_impact: request.external_impact,
+        external_reference: request.external_reference,
+        segment_id: request.segment_id,
+        parent_request_id: request.parent_request_id,
+        first_response_at: text(request.first_response_at),
+        resolved_at: text(request.resolved_at),
+        closed_at: text(request.closed_at),
+        input_quality: request
+            .input_quality
+            .map(|quality| quality.as_str().to_owned()),
+        input_quality_note: request.input_quality_note,
+        clocks,
+        time_held,
+        version: request.version,
+        created_at: request.created_at.to_string(),
+        updated_at: request.updated_at.to_string(),
+    }
+}
+
+/// Who may see a request: its requester, the requester's and the provider's
+/// departments, executives and administrators.
+fn can_see(actor: &Actor, request: &Request) -> bool {
+    matches!(actor.role, Role::Admin | Role::Executive)
+        || actor.person_id == request.requester_person_id
+        || actor.department_id.is_some_and(|department| {
+            department == request.provider_department_id
+                || Some(department) == request.requester_department_id
+        })
+}
+
+/// The provider side works the request: people of the provider department, and administrators.
+fn roles_of(actor: &Actor, request: &Request) -> Roles {
+    Roles {
+        provider: actor.role == Role::Admin
+            || actor.department_id == Some(request.provider_department_id),
+        requester: actor.person_id == request.requester_person_id,
+    }
+}
+
+/// Reads a request the actor may see; others get 404, as if it did not exist.
+async fn visible(scoped: &Scoped<'_>, actor: &Actor, id: i64) -> Result<Request, ApiError> {
+    let request = scoped.request(id).await?;
+    if can_see(actor, &request) {
+        Ok(request)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn respond(
+    status: StatusCode,
+    request: Request,
+    calendars: &HashMap<DepartmentId, CalendarDefinition>,
+) -> Response {
+    let version = request.version;
+    with_etag(status, version, view(request, calendars, Timestamp::now()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    /// The service asked for; its provider works the request.
+    pub service_id: Option<i64>,
+    /// For a request without a service: the department asked.
+    pub provider_department_id: Option<i64>,
+    #[schema(example = "Leads for the spring trade show")]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Answers to the service's intake fields, by key.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub intake_values: serde_json::Map<String, serde_json::Value>,
+    /// Defaults to `normal`.
+    pub priority: Option<String>,
+    /// Defaults to `none`.
+    pub external_impact: Option<String>,
+    /// A CRM case or order id.
+    pub external_reference: Option<String>,
+    pub segment_id: Option<i64>,
+}
+
+/// Only the fields present change. A new priority brings the service's targets
+/// for it; time already elapsed or paused is kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_person_id: Option<Option<i64>>,
+    pub external_impact: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<String>)]
+    pub external_reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub segment_id: Option<Option<i64>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    /// The new status.
+    #[schema(example = "in_progress")]
+    pub to: String,
+    #[serde(default)]
+    pub note: String,
+    /// On resolving: how complete the input from the requester was (`complete`, `partial`, `poor`).
+    pub input_quality: Option<String>,
+    pub input_quality_note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    pub body: String,
+    /// An internal note, visible only to the provider department.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub author_person_id: i64,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: String,
+}
+
+impl From<Comment> for CommentView {
+    fn from(comment: Comment) -> Self {
+        CommentView {
+            id: comment.id,
+            author_person_id: comment.author_person_id.0,
+            body: comment.body,
+            internal: comment.internal,
+            created_at: comment.created_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    pub actor_person_id: Option<i64>,
+    /// `created`, `status_changed`, `reopened`, `updated`, `commented`, `internal_note`, …
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+    pub note: String,
+    pub created_at: String,
+}
+
+impl From<RequestEvent> for EventView {
+    fn from(event: RequestEvent) -> Self {
+        EventView {
+            id: event.id,
+            actor_person_id: event.actor_person_id.map(|person| person.0),
+            kind: event.kind,
+            before: serde_json::from_str(&event.before).unwrap_or_default(),
+            after: serde_json::from_str(&event.after).unwrap_or_default(),
+            note: event.note,
+            created_at: event.created_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestQuery {
+    pub status: Option<String>,
+    /// Only open requests.
+    pub open: Option<bool>,
+    pub provider_department_id: Option<i64>,
+    pub requester_person_id: Option<i64>,
+    /// Only requests the caller raised.
+    pub mine: Option<bool>,
+    pub service_id: Option<i64>,
+    pub external_impact: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+pub type RequestPage = Page<RequestView>;
+
+fn parse_impact(value: &str) -> Result<ExternalImpact, ValidationErrors> {
+    ExternalImpact::parse(value).map_err(|_| {
+        ValidationErrors::single(
+            "",
+            "must be one of none, customer_affected, customer_waiting",
+        )
+    })
+}
+
+fn raw(value: &serde_json::Value) -> RawValue {
+    match value {
+        serde_json::Value::Null => RawValue::Null,
+        serde_json::Value::Bool(flag) => RawValue::Bool(*flag),
+        serde_json::Value::Number(number) => {
+            number.as_f64().map_or(RawValue::Other, RawValue::Number)
+        }
+        serde_json::Value::String(text) => RawValue::Text(text.clone()),
+        _ => RawValue::Other,
+    }
+}
+
+fn long_text(errors: &mut ValidationErrors, field: &str, text: &str) -> String {
+    if text.chars().count() > 20_000 {
+        errors.push(field, "must be at most 20000 characters");
+    }
+    text.trim().to_owned()
+}
+
+/// Lists the requests the caller may see, with filters.
+#[utoipa::path(
+    get, path = "/requests", tag = "requests", params(RequestQuery),
+    responses((status = 200, body = RequestPage), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<RequestQuery>,
+) -> Result<Json<RequestPage>, ApiError> {
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .to_page()?;
+    let mut errors = ValidationErrors::new();
+    let status = query
+        .status
+        .as_deref()
+        .and_then(|status| errors.check("status", Status::parse(status)));
+    let impact = query
+        .external_impact
+        .as_deref()
+        .and_then(|impact| errors.check("external_impact", parse_impact(impact)));
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let sees_all = matches!(actor.role, Role::Admin | Role::Executive);
+    let filter = RequestFilter {
+        status,
+        open_only: query.open.unwrap_or(false),
+        provider_department_id: query.provider_department_id.map(DepartmentId),
+        requester_person_id: if query.mine.unwrap_or(false) {
+            Some(actor.person_id)
+        } else {
+            query.requester_person_id.map(PersonId)
+        },
+        service_id: query.service_id,
+        external_impact: impact.map(ExternalImpact::as_str),
+        visible_to: (!sees_all).then_some((actor.person_id, actor.department_id)),
+    };
+    let scoped = state.scoped(&actor);
+    let listing = scoped.list_requests(filter, page).await?;
+    let calendars = scoped.department_calendars().await?;
+    let now = Timestamp::now();
+    Ok(Json(Page::from_listing(listing, |request| {
+        view(request, &calendars, now)
+    })))
+}
+
+/// Raises a request against a service (or ad hoc to a department).
+#[utoipa::path(
+    post, path = "/requests", tag = "requests", request_body = CreateRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = RequestView, headers(("ETag" = String))), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreateRequest>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let mut errors = ValidationErrors::new();
+    let title = errors.check("title", Label::parse(&input.title));
+    let description = long_text(&mut errors, "description", &input.description);
+    let priority = match &input.priority {
+        Some(priority) => errors.check("priority", Priority::parse(priority)),
+        None => Some(Priority::Normal),
+    };
+    let impact = match &input.external_impact {
+        Some(impact) => errors.check("external_impact", parse_impact(impact)),
+        None => Some(ExternalImpact::None),
+    };
+    let reference = match input.external_reference.as_deref() {
+        Some(reference) => errors
+            .check("external_reference", Label::parse_optional(reference))
+            .flatten(),
+        None => None,
+    };
+    let answers: Vec<(String, RawValue)> = input
+        .intake_values
+        .iter()
+        .map(|(key, value)| (key.clone(), raw(value)))
+        .collect();
+    let (provider, service, intake, targets) =
+        match (input.service_id, input.provider_department_id) {
+            (Some(service_id), provider) => {
+                let service = scoped
+                    .service(service_id)
+                    .await
+                    .map_err(|error| match error {
+                        roundtable_store::StoreError::NotFound => {
+                            ApiError::invalid("service_id", "no such service")
+                        }
+                        other => other.into(),
+                    })?;
+                if !service.active {
+                    errors.push(
+                        "service_id",
+                        "this service is retired and takes no new requests",
+                    );
+                }
+                if provider.is_some_and(|provider| provider != service.provider_department_id.0) {
+                    errors.push(
+                        "provider_department_id",
+                        "differs from the service's provider; leave it out",
+                    );
+                }
+                let intake = errors
+                    .check(
+                        "intake_values",
+                        check_intake(&service.intake_fields, answers),
+                    )
+                    .unwrap_or_default();
+                let targets = priority
+                    .and_then(|priority| service.priority_targets.get(&priority).copied())
+                    .unwrap_or(service.targets);
+                (
+                    service.provider_department_id,
+                    Some(service.id),
+                    intake,
+                    targets,
+                )
+            }
+            (None, Some(provider)) => {
+                if !answers.is_empty() {
+                    errors.push(
+                        "intake_values",
+                        "only requests for a service have intake fields",
+                    );
+                }
+                (DepartmentId(provider), None, Vec::new(), AD_HOC_TARGETS)
+            }
+            (None, None) => {
+                errors.push(
+                    "service_id",
+                    "name a service, or a provider_department_id for a request without one",
+                );
+                (DepartmentId(0), None, Vec::new(), AD_HOC_TARGETS)
+            }
+        };
+    let (Some(title), Some(priority), Some(impact)) = (title, priority, impact) else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let intake_json: serde_json::Map<String, serde_json::Value> = intake
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                roundtable_domain::requests::IntakeValue::Text(text) => {
+                    serde_json::Value::String(text)
+                }
+                roundtable_domain::requests::IntakeValue::Number(number) => {
+                    serde_json::json!(number)
+                }
+                roundtable_domain::requests::IntakeValue::Date(date) => {
+                    serde_json::Value::String(date.to_string())
+                }
+                roundtable_domain::requests::IntakeValue::Boolean(flag) => {
+                    serde_json::Value::Bool(flag)
+                }
+            };
+            (key, value)
+        })
+        .collect();
+    let request = scoped
+        .create_request(
+            NewRequest {
+                service_id: service,
+                provider_department_id: provider,
+                requester_person_id: actor.person_id,
+                title: title.into_string(),
+                description,
+                intake_values: serde_json::Value::Object(intake_json).to_string(),
+                priority,
+                external_impact: impact.as_str().to_owned(),
+                external_reference: reference.map(Label::into_string),
+                segment_id: input.segment_id,
+                targets,
+            },
+            Timestamp::now(),
+        )
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::CREATED, request, &calendars))
+}
+
+/// Reads one request with its clocks and the time each department held it.
+#[utoipa::path(
+    get, path = "/requests/{id}", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = RequestView, headers(("ETag" = String))), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::OK, request, &calendars))
+}
+
+/// Changes a request's details; needs `If-Match`. The provider side assigns and
+/// sets priority; the requester may edit the title, description and impact.
+#[utoipa::path(
+    patch, path = "/requests/{id}", tag = "requests", request_body = UpdateRequest,
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, body = RequestView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 422, body = Problem), (status = 428, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UpdateRequest>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let roles = roles_of(&actor, &request);
+    if !(roles.provider || roles.requester) {
+        return Err(ApiError::forbidden(
+            "Only the requester or the provider department can change a request.",
+        ));
+    }
+    if (input.priority.is_some() || input.assignee_person_id.is_some()) && !roles.provider {
+        return Err(ApiError::forbidden(
+            "Only the provider department sets the priority and the assignee.",
+        ));
+    }
+    let mut errors = ValidationErrors::new();
+    let priority = input
+        .priority
+        .as_deref()
+        .and_then(|priority| errors.check("priority", Priority::parse(priority)));
+    let targets = match (priority, request.service_id) {
+        (Some(priority), Some(service)) => {
+            let service = scoped.service(service).await?;
+            Some(
+                service
+                    .priority_targets
+                    .get(&priority)
+                    .copied()
+                    .unwrap_or(service.targets),
+            )
+        }
+        _ => None,
+    };
+    let changes = RequestChanges {
+        title: crate::extract::parse_change(
+            &mut errors,
+            "title",
+            input.title.as_deref(),
+            |title| Label::parse(title).map(Label::into_string),
+        ),
+        description: input
+            .description
+            .map(|text| long_text(&mut errors, "description", &text))
+            .into(),
+        priority: priority.into(),
+        targets: targets.map(|targets: Targets| targets).into(),
+        assignee_person_id: input
+            .assignee_person_id
+            .map(|assignee| assignee.map(PersonId))
+            .into(),
+        external_impact: crate::extract::parse_change(
+            &mut errors,
+            "external_impact",
+            input.external_impact.as_deref(),
+            |impact| parse_impact(impact).map(|impact| impact.as_str().to_owned()),
+        ),
+        external_reference: input
+            .external_reference
+            .map(|reference| {
+                reference
+                    .and_then(|text| {
+                        errors
+                            .check("external_reference", Label::parse_optional(&text))
+                            .flatten()
+                    })
+                    .map(Label::into_string)
+            })
+            .into(),
+        segment_id: input.segment_id.into(),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let request = scoped
+        .update_request(id, changes, actor.person_id, version)
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::OK, request, &calendars))
+}
+
+/// Moves a request through its workflow. Invalid moves answer 409; moves that
+/// belong to the other side answer 403.
+#[utoipa::path(
+    post, path = "/requests/{id}/transitions", tag = "requests", request_body = TransitionBody,
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "Move only the version you read")),
+    responses(
+        (status = 200, body = RequestView, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn transition_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    OptionalIfMatch(version): OptionalIfMatch,
+    ApiJson(input): ApiJson<TransitionBody>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let mut errors = ValidationErrors::new();
+    let to = errors.check("to", Status::parse(&input.to));
+    let quality = input
+        .input_quality
+        .as_deref()
+        .and_then(|quality| errors.check("input_quality", InputQuality::parse(quality)));
+    let note = long_text(&mut errors, "note", &input.note);
+    if input.input_quality.is_some() && to != Some(Status::Resolved) {
+        errors.push("input_quality", "is rated when resolving");
+    }
+    let Some(to) = to.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let details = TransitionDetails {
+        note,
+        input_quality: quality.map(|quality| {
+            (
+                quality,
+                input.input_quality_note.map(|note| note.trim().to_owned()),
+            )
+        }),
+    };
+    let request = scoped
+        .transition_request(
+            id,
+            Transition {
+                to,
+                actor: actor.person_id,
+                roles: roles_of(&actor, &request),
+                details,
+                expected_version: version,
+                at: Timestamp::now(),
+            },
+        )
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::OK, request, &calendars))
+}
+
+/// The comments of a request; internal notes only for the provider side.
+#[utoipa::path(
+    get, path = "/requests/{id}/comments", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CommentView>), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_comments(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<Vec<CommentView>>, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let comments = scoped
+        .comments(id, roles_of(&actor, &request).provider)
+        .await?;
+    Ok(Json(comments.into_iter().map(CommentView::from).collect()))
+}
+
+/// Comments on a request. The provider side's first public comment is its first response.
+#[utoipa::path(
+    post, path = "/requests/{id}/comments", tag = "requests", request_body = CommentBody, params(("id" = i64, Path)),
+    responses((status = 201, body = CommentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<CommentBody>,
+) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let roles = roles_of(&actor, &request);
+    if input.internal && !roles.provider {
+        return Err(ApiError::forbidden(
+            "Internal notes are for the provider department.",
+        ));
+    }
+    let body = input.body.trim();
+    if body.is_empty() || body.chars().count() > 20_000 {
+        return Err(ApiError::invalid("body", "must be 1 to 20000 characters"));
+    }
+    let comment = scoped
+        .add_comment(
+            id,
+            actor.person_id,
+            body.to_owned(),
+            input.internal,
+            roles.provider,
+            Timestamp::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CommentView::from(comment))))
+}
+
+/// The request's timeline: every change, who made it, before and after.
+#[utoipa::path(
+    get, path = "/requests/{id}/events", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_events(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<Vec<EventView>>, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let events = scoped
+        .request_events(id, roles_of(&actor, &request).provider)
+        .await?;
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
+}
+
+/// A provider department's open requests in the order to work them: waiting
+/// customers first, then affected ones; within that, least remaining
+/// fulfilment time (breached first), then priority, then age.
+#[utoipa::path(
+    get, path = "/departments/{id}/queue", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RequestView>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn department_queue(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<Vec<RequestView>>, ApiError> {
+    let scoped = state.scoped(&actor);
+    let department = scoped.department(DepartmentId(id)).await?;
+    let sees_all = matches!(actor.role, Role::Admin | Role::Executive);
+    if !sees_all && actor.department_id != Some(department.id) {
+        return Err(ApiError::forbidden(
+            "A queue is for its own department (and executives and administrators).",
+        ));
+    }
+    let calendars = scoped.department_calendars().await?;
+    let now = Timestamp::now();
+    let mut entries: Vec<(QueueEntry, Request)> = scoped
+        .open_requests_of(department.id)
+        .await?
+        .into_iter()
+        .map(|request| {
+            let remaining = clocks_of(&request, &calendars, now)
+                .map(|(_, fulfilment)| fulfilment.remaining)
+                .unwrap_or(jiff::SignedDuration::MAX);
+            let entry = QueueEntry {
+                id: request.id,
+                impact: ExternalImpact::parse(&request.external_impact)
+                    .unwrap_or(ExternalImpact::None),
+                remaining_fulfilment: remaining,
+                priority: request.priority,
+                created_at: request.created_at,
+            };
+            (entry, request)
+        })
+        .collect();
+    entries.sort_by(|(a, _), (b, _)| queue_order(a, b));
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|(_, request)| view(request, &calendars, now))
+            .collect(),
+    ))
+}

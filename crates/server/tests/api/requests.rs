@@ -1,0 +1,524 @@
+//! Internal requests: intake, workflow, clocks, visibility and the queue.
+
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use reqwest::StatusCode;
+use roundtable_domain::people::Role;
+use serde_json::{Value, json};
+
+/// Marketing provides "Qualified leads" to Sales on a round-the-clock calendar,
+/// so business time equals wall time whenever the test runs.
+struct Setup {
+    marketing: Value,
+    sales: Value,
+    service: Value,
+    marketer: User,
+    seller: User,
+    bystander: User,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
+    let calendar = app
+        .post(&app.admin, "/api/v1/calendars", &json!({
+            "name": "Always", "time_zone": "UTC",
+            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
+                               "friday": every_day, "saturday": every_day, "sunday": every_day }
+        }))
+        .await;
+    let calendar = expect_status(calendar, StatusCode::CREATED).await;
+    let marketing = app
+        .post(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Marketing", "calendar_id": id_of(&calendar) }),
+        )
+        .await;
+    let marketing = expect_status(marketing, StatusCode::CREATED).await;
+    let sales = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Sales" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let finance = app.department("Finance").await;
+    let service = json!({
+        "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
+        "first_response_minutes": 60, "fulfilment_minutes": 600,
+        "priority_targets": { "urgent": { "first_response_minutes": 15, "fulfilment_minutes": 120 } },
+        "intake_fields": [
+            { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
+            { "key": "count", "label": "How many", "kind": "number" }
+        ]
+    });
+    let service = expect_status(
+        app.post(&app.admin, "/api/v1/services", &service).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    Setup {
+        marketer: app
+            .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+            .await,
+        seller: app
+            .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
+            .await,
+        bystander: app
+            .add_member_of("finance@acme.test", Role::Member, id_of(&finance))
+            .await,
+        marketing,
+        sales,
+        service,
+    }
+}
+
+async fn raise(app: &TestApp, setup: &Setup, extra: Value) -> Value {
+    let mut body = json!({ "service_id": id_of(&setup.service), "title": "Leads for the trade show", "intake_values": { "region": "EMEA", "count": 40 } });
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    expect_status(
+        app.post(&setup.seller, "/api/v1/requests", &body).await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+async fn move_to(app: &TestApp, user: &User, request: &Value, to: &str) -> reqwest::Response {
+    app.post(
+        user,
+        &format!("/api/v1/requests/{}/transitions", id_of(request)),
+        &json!({ "to": to }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_request_against_a_service_starts_its_clocks() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(
+        &app,
+        &setup,
+        json!({ "external_impact": "customer_waiting", "external_reference": "CRM-1042" }),
+    )
+    .await;
+    assert_eq!(request["status"], "new");
+    assert_eq!(request["provider_department_id"], id_of(&setup.marketing));
+    assert_eq!(request["requester_person_id"], setup.seller.id.0);
+    assert_eq!(
+        request["intake_values"],
+        json!({ "region": "EMEA", "count": 40.0 })
+    );
+    assert_eq!(request["clocks"]["first_response"]["target_minutes"], 60);
+    assert_eq!(request["clocks"]["fulfilment"]["state"], "running");
+    assert_eq!(request["clocks"]["fulfilment"]["remaining_minutes"], 600);
+    assert!(request["clocks"]["fulfilment"]["due_at"].is_string());
+    assert_eq!(
+        request["time_held"][0]["department_id"],
+        id_of(&setup.marketing)
+    );
+
+    let urgent = raise(&app, &setup, json!({ "priority": "urgent" })).await;
+    assert_eq!(
+        urgent["clocks"]["fulfilment"]["target_minutes"], 120,
+        "targets follow the priority"
+    );
+    let events = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}/events", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(events[0]["kind"], "created");
+    assert_eq!(events[0]["actor_person_id"], setup.seller.id.0);
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_field_by_field() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let service = id_of(&setup.service);
+    let cases = [
+        (
+            json!({ "service_id": service, "intake_values": { "region": "EMEA" } }),
+            vec!["title"],
+        ),
+        (
+            json!({ "service_id": service, "title": "X", "priority": "asap", "intake_values": { "region": "EMEA" } }),
+            vec!["priority"],
+        ),
+        (
+            json!({ "service_id": service, "title": "X", "intake_values": {} }),
+            vec!["intake_values.region"],
+        ),
+        (
+            json!({ "service_id": service, "title": "X", "intake_values": { "region": "Mars", "count": "many", "colour": 1 } }),
+            vec![
+                "intake_values.colour",
+                "intake_values.region",
+                "intake_values.count",
+            ],
+        ),
+        (
+            json!({ "service_id": service, "title": "X", "external_impact": "panic", "intake_values": { "region": "EMEA" } }),
+            vec!["external_impact"],
+        ),
+        (json!({ "title": "X" }), vec!["service_id"]),
+        (
+            json!({ "service_id": 987_654, "title": "X" }),
+            vec!["service_id"],
+        ),
+        (
+            json!({ "provider_department_id": id_of(&setup.sales), "title": "X", "intake_values": { "a": 1 } }),
+            vec!["intake_values"],
+        ),
+        (
+            json!({ "provider_department_id": 987_654, "title": "X" }),
+            vec!["provider_department_id"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let problem = expect_status(
+            app.post(&setup.seller, "/api/v1/requests", &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(problem_fields(&problem), fields, "for {body}");
+    }
+    let listed = expect_status(
+        app.get(&app.admin, "/api/v1/requests").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]), "nothing half-written");
+}
+
+#[tokio::test]
+async fn the_workflow_moves_by_the_right_side_and_pauses_while_waiting() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    expect_status(
+        move_to(&app, &setup.seller, &request, "acknowledged").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_status(
+        move_to(&app, &setup.marketer, &request, "closed").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    expect_status(
+        move_to(&app, &setup.marketer, &request, "reopen").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+
+    let acknowledged = expect_status(
+        move_to(&app, &setup.marketer, &request, "acknowledged").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(acknowledged["first_response_at"].is_string());
+    assert_eq!(acknowledged["clocks"]["first_response"]["state"], "met");
+    let waiting = expect_status(
+        move_to(&app, &setup.marketer, &request, "waiting_on_requester").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(waiting["clocks"]["fulfilment"]["state"], "paused");
+    assert_eq!(waiting["clocks"]["fulfilment"]["due_at"], json!(null));
+    let resumed = expect_status(
+        move_to(&app, &setup.seller, &request, "in_progress").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(resumed["clocks"]["fulfilment"]["state"], "running");
+
+    let resolve = json!({ "to": "resolved", "input_quality": "partial", "input_quality_note": "No budget given" });
+    let resolved = app
+        .post(
+            &setup.marketer,
+            &format!("/api/v1/requests/{}/transitions", id_of(&request)),
+            &resolve,
+        )
+        .await;
+    let resolved = expect_status(resolved, StatusCode::OK).await;
+    assert_eq!(resolved["input_quality"], "partial");
+    assert_eq!(resolved["clocks"]["fulfilment"]["state"], "met");
+    expect_status(
+        move_to(&app, &setup.marketer, &request, "closed").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let reopened = expect_status(
+        move_to(&app, &setup.seller, &request, "in_progress").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(reopened["resolved_at"], json!(null));
+    expect_status(
+        move_to(&app, &setup.marketer, &request, "resolved").await,
+        StatusCode::OK,
+    )
+    .await;
+    let closed = expect_status(
+        move_to(&app, &setup.seller, &request, "closed").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(closed["closed_at"].is_string());
+    for to in [
+        "new",
+        "acknowledged",
+        "in_progress",
+        "resolved",
+        "cancelled",
+    ] {
+        let user = if to == "in_progress" {
+            &setup.seller
+        } else {
+            &setup.marketer
+        };
+        expect_status(
+            move_to(&app, user, &request, to).await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let events = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}/events", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|event| event["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "status_changed",
+            "status_changed",
+            "status_changed",
+            "status_changed",
+            "reopened",
+            "status_changed",
+            "status_changed"
+        ]
+    );
+    assert_eq!(events[1]["before"]["status"], "new");
+    assert_eq!(events[1]["after"]["status"], "acknowledged");
+}
+
+#[tokio::test]
+async fn only_the_departments_concerned_see_a_request() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}", id_of(&request));
+    for user in [&setup.seller, &setup.marketer, &app.admin] {
+        expect_status(app.get(user, &path).await, StatusCode::OK).await;
+    }
+    for user in [&setup.bystander, &app.outsider] {
+        expect_status(app.get(user, &path).await, StatusCode::NOT_FOUND).await;
+        expect_status(
+            move_to(&app, user, &request, "cancelled").await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let listed = expect_status(app.get(user, "/api/v1/requests").await, StatusCode::OK).await;
+        assert_eq!(listed["items"], json!([]));
+    }
+    let mine = expect_status(
+        app.get(&setup.seller, "/api/v1/requests?mine=true&open=true")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    expect_status(
+        app.get(&setup.seller, "/api/v1/requests?status=lost").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_provider_changes_priority_and_targets_follow() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}", id_of(&request));
+    let by_requester = app
+        .patch(
+            &setup.seller,
+            &path,
+            version_of(&request),
+            &json!({ "priority": "urgent" }),
+        )
+        .await;
+    expect_status(by_requester, StatusCode::FORBIDDEN).await;
+    let urgent = app
+        .patch(
+            &setup.marketer,
+            &path,
+            version_of(&request),
+            &json!({ "priority": "urgent", "assignee_person_id": setup.marketer.id.0 }),
+        )
+        .await;
+    let urgent = expect_status(urgent, StatusCode::OK).await;
+    assert_eq!(urgent["clocks"]["fulfilment"]["target_minutes"], 120);
+    assert_eq!(urgent["assignee_person_id"], setup.marketer.id.0);
+    let stale = app
+        .patch(
+            &setup.seller,
+            &path,
+            version_of(&request),
+            &json!({ "title": "Renamed" }),
+        )
+        .await;
+    expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
+    let events = expect_status(
+        app.get(&setup.seller, &format!("{path}/events")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let update = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "updated")
+        .unwrap();
+    assert_eq!(update["before"]["priority"], "normal");
+    assert_eq!(update["after"]["priority"], "urgent");
+    assert_eq!(update["after"]["fulfilment_target_minutes"], 120);
+}
+
+#[tokio::test]
+async fn internal_notes_stay_with_the_provider() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}/comments", id_of(&request));
+    expect_status(
+        app.post(
+            &setup.seller,
+            &path,
+            &json!({ "body": "secret", "internal": true }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_status(
+        app.post(
+            &setup.marketer,
+            &path,
+            &json!({ "body": "Budget unclear", "internal": true }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.post(&setup.marketer, &path, &json!({ "body": "Working on it" }))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.post(&setup.seller, &path, &json!({ "body": " " }))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let for_requester = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    assert_eq!(for_requester.as_array().unwrap().len(), 1);
+    let for_provider = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    assert_eq!(for_provider.as_array().unwrap().len(), 2);
+    let read = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        read["first_response_at"].is_string(),
+        "a public reply is the first response"
+    );
+}
+
+#[tokio::test]
+async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let plain = raise(&app, &setup, json!({ "title": "Plain" })).await;
+    let affected = raise(
+        &app,
+        &setup,
+        json!({ "title": "Affected", "external_impact": "customer_affected" }),
+    )
+    .await;
+    let waiting_low = raise(
+        &app,
+        &setup,
+        json!({ "title": "Waiting low", "external_impact": "customer_waiting", "priority": "low" }),
+    )
+    .await;
+    let waiting_urgent = raise(&app, &setup, json!({ "title": "Waiting urgent", "external_impact": "customer_waiting", "priority": "urgent" })).await;
+    let plain_urgent = raise(
+        &app,
+        &setup,
+        json!({ "title": "Plain urgent", "priority": "urgent" }),
+    )
+    .await;
+    let queue_path = format!("/api/v1/departments/{}/queue", id_of(&setup.marketing));
+    let queue = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let order: Vec<i64> = queue.as_array().unwrap().iter().map(id_of).collect();
+    assert_eq!(
+        order,
+        [
+            id_of(&waiting_urgent),
+            id_of(&waiting_low),
+            id_of(&affected),
+            id_of(&plain_urgent),
+            id_of(&plain)
+        ],
+        "impact first, then least remaining time (urgent targets are shorter)"
+    );
+    expect_status(
+        app.get(&setup.seller, &queue_path).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_status(app.get(&app.admin, &queue_path).await, StatusCode::OK).await;
+    expect_status(
+        move_to(&app, &setup.marketer, &plain, "resolved").await,
+        StatusCode::OK,
+    )
+    .await;
+    let after = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        4,
+        "resolved requests leave the queue"
+    );
+}

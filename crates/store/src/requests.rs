@@ -1,0 +1,757 @@
+//! Internal requests as stored: the request row, its holding periods (who held
+//! it, paused or not — the clocks are computed from these), its immutable
+//! event timeline and its comments. Every change writes its event in the same
+//! transaction, so the timeline can never disagree with the request.
+
+use crate::time::{from_db, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use jiff::Timestamp;
+use roundtable_domain::calendar::CalendarDefinition;
+use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::requests::{
+    InputQuality, Roles, Status, check_transition, is_first_response,
+};
+use roundtable_domain::services::{Priority, Targets};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+/// Targets of requests raised ad hoc (without a service): a business day to
+/// respond, a business week to fulfil.
+pub const AD_HOC_TARGETS: Targets = Targets {
+    first_response_minutes: 8 * 60,
+    fulfilment_minutes: 5 * 8 * 60,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: i64,
+    pub service_id: Option<i64>,
+    pub provider_department_id: DepartmentId,
+    pub requester_person_id: PersonId,
+    /// The requester's department when the request was read (for visibility).
+    pub requester_department_id: Option<DepartmentId>,
+    pub assignee_person_id: Option<PersonId>,
+    pub title: String,
+    pub description: String,
+    /// JSON object of intake answers, already checked against the service's form.
+    pub intake_values: String,
+    pub priority: Priority,
+    pub status: Status,
+    pub external_impact: String,
+    pub external_reference: Option<String>,
+    pub segment_id: Option<i64>,
+    pub parent_request_id: Option<i64>,
+    pub targets: Targets,
+    pub first_response_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub input_quality: Option<InputQuality>,
+    pub input_quality_note: Option<String>,
+    pub periods: Vec<Period>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A stretch of time a department held the request, paused or running.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    pub department_id: DepartmentId,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub service_id: Option<i64>,
+    pub provider_department_id: DepartmentId,
+    pub requester_person_id: PersonId,
+    pub title: String,
+    pub description: String,
+    pub intake_values: String,
+    pub priority: Priority,
+    pub external_impact: String,
+    pub external_reference: Option<String>,
+    pub segment_id: Option<i64>,
+    pub targets: Targets,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestChanges {
+    pub title: Change<String>,
+    pub description: Change<String>,
+    pub priority: Change<Priority>,
+    /// New targets, when the priority (or service) changed; elapsed time is kept.
+    pub targets: Change<Targets>,
+    pub assignee_person_id: Change<Option<PersonId>>,
+    pub external_impact: Change<String>,
+    pub external_reference: Change<Option<String>>,
+    pub segment_id: Change<Option<i64>>,
+}
+
+/// A move of a request through its workflow.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub to: Status,
+    pub actor: PersonId,
+    /// The actor's sides of this request.
+    pub roles: Roles,
+    pub details: TransitionDetails,
+    pub expected_version: Option<i64>,
+    pub at: Timestamp,
+}
+
+/// What a transition carries besides the new status.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionDetails {
+    pub note: String,
+    pub input_quality: Option<(InputQuality, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestFilter {
+    pub status: Option<Status>,
+    pub open_only: bool,
+    pub provider_department_id: Option<DepartmentId>,
+    pub requester_person_id: Option<PersonId>,
+    pub service_id: Option<i64>,
+    pub external_impact: Option<&'static str>,
+    /// Only requests this person may see: their own, and their department's
+    /// as requester's or provider's department. `None` for those who see all.
+    pub visible_to: Option<(PersonId, Option<DepartmentId>)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestEvent {
+    pub id: i64,
+    pub actor_person_id: Option<PersonId>,
+    pub kind: String,
+    pub before: String,
+    pub after: String,
+    pub note: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub id: i64,
+    pub author_person_id: PersonId,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: Timestamp,
+}
+
+const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, r.requester_person_id, p.department_id AS requester_department_id, \
+     r.assignee_person_id, r.title, r.description, r.intake_values, r.priority, r.status, r.external_impact, r.external_reference, \
+     r.segment_id, r.parent_request_id, r.first_response_target_minutes, r.fulfilment_target_minutes, r.first_response_at, \
+     r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.version, r.created_at, r.updated_at";
+
+const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id AND p.id = r.requester_person_id";
+
+fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| from_db(&text))
+        .transpose()
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("request {what} {value:?}"))
+}
+
+fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
+    let priority: String = row.try_get("priority")?;
+    let status: String = row.try_get("status")?;
+    let quality: Option<String> = row.try_get("input_quality")?;
+    Ok(Request {
+        id: row.try_get("id")?,
+        service_id: row.try_get("service_id")?,
+        provider_department_id: DepartmentId(row.try_get("provider_department_id")?),
+        requester_person_id: PersonId(row.try_get("requester_person_id")?),
+        requester_department_id: row
+            .try_get::<Option<i64>, _>("requester_department_id")?
+            .map(DepartmentId),
+        assignee_person_id: row
+            .try_get::<Option<i64>, _>("assignee_person_id")?
+            .map(PersonId),
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        intake_values: row.try_get("intake_values")?,
+        priority: Priority::parse(&priority).map_err(|_| corrupt("priority", &priority))?,
+        status: Status::parse(&status).map_err(|_| corrupt("status", &status))?,
+        external_impact: row.try_get("external_impact")?,
+        external_reference: row.try_get("external_reference")?,
+        segment_id: row.try_get("segment_id")?,
+        parent_request_id: row.try_get("parent_request_id")?,
+        targets: Targets {
+            first_response_minutes: row.try_get("first_response_target_minutes")?,
+            fulfilment_minutes: row.try_get("fulfilment_target_minutes")?,
+        },
+        first_response_at: instant(row, "first_response_at")?,
+        resolved_at: instant(row, "resolved_at")?,
+        closed_at: instant(row, "closed_at")?,
+        input_quality: quality
+            .map(|quality| {
+                InputQuality::parse(&quality).map_err(|_| corrupt("input quality", &quality))
+            })
+            .transpose()?,
+        input_quality_note: row.try_get("input_quality_note")?,
+        periods: Vec::new(),
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+/// Attaches the holding periods of requests with ids in `[low, high]`.
+async fn attach_periods(
+    connection: &mut sqlx::AnyConnection,
+    organization: OrganizationId,
+    requests: &mut [Request],
+) -> Result<(), StoreError> {
+    let (Some(low), Some(high)) = (
+        requests.iter().map(|request| request.id).min(),
+        requests.iter().map(|request| request.id).max(),
+    ) else {
+        return Ok(());
+    };
+    let rows = sqlx::query(
+        "SELECT request_id, department_id, started_at, ended_at, paused FROM request_periods \
+         WHERE organization_id = $1 AND request_id BETWEEN $2 AND $3 ORDER BY request_id, id",
+    )
+    .bind(organization.0)
+    .bind(low)
+    .bind(high)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut periods: HashMap<i64, Vec<Period>> = HashMap::new();
+    for row in rows {
+        periods
+            .entry(row.try_get("request_id")?)
+            .or_default()
+            .push(Period {
+                department_id: DepartmentId(row.try_get("department_id")?),
+                started_at: from_db(&row.try_get::<String, _>("started_at")?)?,
+                ended_at: instant(&row, "ended_at")?,
+                paused: row.try_get::<i64, _>("paused")? != 0,
+            });
+    }
+    for request in requests {
+        request.periods = periods.remove(&request.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+async fn fetch(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Request, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(&mut **transaction)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut requests = [from_row(&row)?];
+    attach_periods(transaction, organization, &mut requests).await?;
+    let [request] = requests;
+    Ok(request)
+}
+
+/// One timeline entry about to be written.
+struct NewEvent<'a> {
+    request: i64,
+    actor: Option<PersonId>,
+    kind: &'a str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+    note: &'a str,
+    at: &'a str,
+}
+
+async fn record_event(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    event: NewEvent<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO request_events (organization_id, request_id, actor_person_id, kind, before, after, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(organization.0)
+    .bind(event.request)
+    .bind(event.actor.map(|person| person.0))
+    .bind(event.kind.to_owned())
+    .bind(event.before.to_string())
+    .bind(event.after.to_string())
+    .bind(event.note.to_owned())
+    .bind(event.at.to_owned())
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Ends the open period, if any, at `at`.
+async fn end_period(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    request: i64,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE request_periods SET ended_at = $1 WHERE organization_id = $2 AND request_id = $3 AND ended_at IS NULL")
+        .bind(at.to_owned())
+        .bind(organization.0)
+        .bind(request)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
+async fn start_period(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    request: i64,
+    department: DepartmentId,
+    paused: bool,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO request_periods (organization_id, request_id, department_id, started_at, paused) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(organization.0)
+    .bind(request)
+    .bind(department.0)
+    .bind(at.to_owned())
+    .bind(i64::from(paused))
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+fn option_text<T: ToString>(value: Option<T>) -> serde_json::Value {
+    value.map_or(serde_json::Value::Null, |value| {
+        serde_json::Value::String(value.to_string())
+    })
+}
+
+impl Scoped<'_> {
+    /// Raises a request; its clocks start now (at the provider's next opening).
+    pub async fn create_request(
+        &self,
+        new: NewRequest,
+        at: Timestamp,
+    ) -> Result<Request, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    ensure_exists(transaction, "departments", organization, new.provider_department_id.0, "provider_department_id").await?;
+                    if let Some(segment) = new.segment_id {
+                        ensure_exists(transaction, "segments", organization, segment, "segment_id").await?;
+                    }
+                    let stamp = to_db(at);
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO requests (organization_id, service_id, provider_department_id, requester_person_id, title, description, \
+                         intake_values, priority, status, external_impact, external_reference, segment_id, first_response_target_minutes, \
+                         fulfilment_target_minutes, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+                    )
+                    .bind(organization.0)
+                    .bind(new.service_id)
+                    .bind(new.provider_department_id.0)
+                    .bind(new.requester_person_id.0)
+                    .bind(new.title.clone())
+                    .bind(new.description)
+                    .bind(new.intake_values)
+                    .bind(new.priority.as_str())
+                    .bind(new.external_impact.clone())
+                    .bind(new.external_reference)
+                    .bind(new.segment_id)
+                    .bind(new.targets.first_response_minutes)
+                    .bind(new.targets.fulfilment_minutes)
+                    .bind(stamp.clone())
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    start_period(transaction, organization, id, new.provider_department_id, false, &stamp).await?;
+                    let after = serde_json::json!({
+                        "status": "new", "title": new.title, "priority": new.priority.as_str(),
+                        "provider_department_id": new.provider_department_id.0, "external_impact": new.external_impact,
+                    });
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(new.requester_person_id), kind: "created", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    pub async fn request(&self, id: i64) -> Result<Request, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut requests = [from_row(&row)?];
+        let mut connection = self.store.reader().acquire().await?;
+        attach_periods(&mut connection, self.organization, &mut requests).await?;
+        let [request] = requests;
+        Ok(request)
+    }
+
+    pub async fn list_requests(
+        &self,
+        filter: RequestFilter,
+        page: PageRequest,
+    ) -> Result<Listing<Request>, StoreError> {
+        let (viewer, viewer_department) = match filter.visible_to {
+            Some((person, department)) => {
+                (Some(person.0), department.map(|department| department.0))
+            }
+            None => (None, None),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 \
+             AND ($3 IS NULL OR r.status = $3) \
+             AND ($4 = 0 OR r.status NOT IN ('resolved', 'closed', 'cancelled')) \
+             AND ($5 IS NULL OR r.provider_department_id = $5) \
+             AND ($6 IS NULL OR r.requester_person_id = $6) \
+             AND ($7 IS NULL OR r.service_id = $7) \
+             AND ($8 IS NULL OR r.external_impact = $8) \
+             AND ($9 IS NULL OR r.requester_person_id = $9 OR r.provider_department_id = $10 OR p.department_id = $10) \
+             ORDER BY r.id LIMIT $11"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after_id())
+        .bind(filter.status.map(Status::as_str))
+        .bind(i64::from(filter.open_only))
+        .bind(filter.provider_department_id.map(|department| department.0))
+        .bind(filter.requester_person_id.map(|person| person.0))
+        .bind(filter.service_id)
+        .bind(filter.external_impact)
+        .bind(viewer)
+        .bind(viewer_department)
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut connection = self.store.reader().acquire().await?;
+        attach_periods(&mut connection, self.organization, &mut items).await?;
+        Ok(page.into_listing(items, |request| request.id))
+    }
+
+    /// Every open request a provider department holds, for its queue.
+    pub async fn open_requests_of(
+        &self,
+        provider: DepartmentId,
+    ) -> Result<Vec<Request>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
+             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id"
+        ))
+        .bind(self.organization.0)
+        .bind(provider.0)
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut connection = self.store.reader().acquire().await?;
+        attach_periods(&mut connection, self.organization, &mut items).await?;
+        Ok(items)
+    }
+
+    /// Moves a request to `to` if the workflow allows it for someone with `roles`.
+    pub async fn transition_request(
+        &self,
+        id: i64,
+        transition: Transition,
+    ) -> Result<Request, StoreError> {
+        let organization = self.organization;
+        let Transition {
+            to,
+            actor,
+            roles,
+            details,
+            expected_version,
+            at,
+        } = transition;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    crate::check_version(current.version, expected_version)?;
+                    check_transition(current.status, to, roles, at, current.resolved_at).map_err(|error| {
+                        if error.is_forbidden() {
+                            StoreError::Forbidden(error.to_string())
+                        } else {
+                            StoreError::Conflict { field: None, message: error.to_string() }
+                        }
+                    })?;
+                    let stamp = to_db(at);
+                    // The clocks: close the current period, open the next one that applies.
+                    end_period(transaction, organization, id, &stamp).await?;
+                    match to {
+                        Status::WaitingOnRequester => start_period(transaction, organization, id, current.provider_department_id, true, &stamp).await?,
+                        Status::Acknowledged | Status::InProgress => start_period(transaction, organization, id, current.provider_department_id, false, &stamp).await?,
+                        _ => {}
+                    }
+                    let first_response = current.first_response_at.is_none() && roles.provider && is_first_response(to);
+                    let resolved_at = match to {
+                        Status::Resolved => Some(stamp.clone()),
+                        Status::Closed => current.resolved_at.map(to_db),
+                        _ => None,
+                    };
+                    let (quality, quality_note) = match &details.input_quality {
+                        Some((quality, note)) if to == Status::Resolved => (Some(quality.as_str()), note.clone()),
+                        _ => (current.input_quality.map(InputQuality::as_str), current.input_quality_note.clone()),
+                    };
+                    sqlx::query(
+                        "UPDATE requests SET status = $1, first_response_at = COALESCE(first_response_at, $2), resolved_at = $3, \
+                         closed_at = $4, input_quality = $5, input_quality_note = $6, version = version + 1, updated_at = $7 \
+                         WHERE organization_id = $8 AND id = $9",
+                    )
+                    .bind(to.as_str())
+                    .bind(first_response.then(|| stamp.clone()))
+                    .bind(resolved_at)
+                    .bind((to == Status::Closed).then(|| stamp.clone()))
+                    .bind(quality)
+                    .bind(quality_note)
+                    .bind(stamp.clone())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let kind = match (current.status, to) {
+                        (Status::Resolved, Status::InProgress) => "reopened",
+                        _ => "status_changed",
+                    };
+                    let mut after = serde_json::json!({ "status": to.as_str() });
+                    if let (Some((quality, _)), Status::Resolved) = (&details.input_quality, to) {
+                        after["input_quality"] = serde_json::Value::String(quality.as_str().to_owned());
+                    }
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind, before: serde_json::json!({ "status": current.status.as_str() }), after, note: &details.note, at: &stamp }).await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    /// Changes a request's details; a new priority brings new targets while the
+    /// elapsed and paused time (in the periods) stays as it was.
+    pub async fn update_request(
+        &self,
+        id: i64,
+        changes: RequestChanges,
+        actor: PersonId,
+        expected_version: i64,
+    ) -> Result<Request, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    crate::check_version(current.version, Some(expected_version))?;
+                    if let Change::Set(Some(assignee)) = changes.assignee_person_id {
+                        ensure_exists(transaction, "people", organization, assignee.0, "assignee_person_id").await?;
+                    }
+                    if let Change::Set(Some(segment)) = changes.segment_id {
+                        ensure_exists(transaction, "segments", organization, segment, "segment_id").await?;
+                    }
+                    let mut before = serde_json::Map::new();
+                    let mut after = serde_json::Map::new();
+                    let mut note = |field: &str, old: serde_json::Value, new: serde_json::Value| {
+                        if old != new {
+                            before.insert(field.to_owned(), old);
+                            after.insert(field.to_owned(), new);
+                        }
+                    };
+                    let title = changes.title.or(current.title.clone());
+                    note("title", current.title.clone().into(), title.clone().into());
+                    let description = changes.description.or(current.description.clone());
+                    note("description", current.description.clone().into(), description.clone().into());
+                    let priority = changes.priority.or(current.priority);
+                    note("priority", current.priority.as_str().into(), priority.as_str().into());
+                    let targets = changes.targets.or(current.targets);
+                    note("fulfilment_target_minutes", current.targets.fulfilment_minutes.into(), targets.fulfilment_minutes.into());
+                    note("first_response_target_minutes", current.targets.first_response_minutes.into(), targets.first_response_minutes.into());
+                    let assignee = changes.assignee_person_id.or(current.assignee_person_id);
+                    note("assignee_person_id", option_text(current.assignee_person_id.map(|p| p.0)), option_text(assignee.map(|p| p.0)));
+                    let impact = changes.external_impact.or(current.external_impact.clone());
+                    note("external_impact", current.external_impact.clone().into(), impact.clone().into());
+                    let reference = changes.external_reference.or(current.external_reference.clone());
+                    note("external_reference", option_text(current.external_reference.clone()), option_text(reference.clone()));
+                    let segment = changes.segment_id.or(current.segment_id);
+                    note("segment_id", option_text(current.segment_id), option_text(segment));
+                    let stamp = to_db(now());
+                    sqlx::query(
+                        "UPDATE requests SET title = $1, description = $2, priority = $3, first_response_target_minutes = $4, \
+                         fulfilment_target_minutes = $5, assignee_person_id = $6, external_impact = $7, external_reference = $8, \
+                         segment_id = $9, version = version + 1, updated_at = $10 WHERE organization_id = $11 AND id = $12",
+                    )
+                    .bind(title)
+                    .bind(description)
+                    .bind(priority.as_str())
+                    .bind(targets.first_response_minutes)
+                    .bind(targets.fulfilment_minutes)
+                    .bind(assignee.map(|person| person.0))
+                    .bind(impact)
+                    .bind(reference)
+                    .bind(segment)
+                    .bind(stamp.clone())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    if !after.is_empty() {
+                        record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind: "updated", before: before.into(), after: after.into(), note: "", at: &stamp }).await?;
+                    }
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    /// Adds a comment; the provider side's first public comment is its first response.
+    pub async fn add_comment(
+        &self,
+        id: i64,
+        author: PersonId,
+        body: String,
+        internal: bool,
+        from_provider: bool,
+        at: Timestamp,
+    ) -> Result<Comment, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let current = fetch(transaction, organization, id).await?;
+                    let stamp = to_db(at);
+                    let comment_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO request_comments (organization_id, request_id, author_person_id, body, internal, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(author.0)
+                    .bind(body.clone())
+                    .bind(i64::from(internal))
+                    .bind(stamp.clone())
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    if from_provider && !internal && current.first_response_at.is_none() && current.status.is_open() {
+                        sqlx::query("UPDATE requests SET first_response_at = $1, version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
+                            .bind(stamp.clone())
+                            .bind(organization.0)
+                            .bind(id)
+                            .execute(&mut **transaction)
+                            .await?;
+                    }
+                    let kind = if internal { "internal_note" } else { "commented" };
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(author), kind, before: serde_json::json!({}), after: serde_json::json!({ "comment_id": comment_id }), note: "", at: &stamp }).await?;
+                    Ok(Comment { id: comment_id, author_person_id: author, body, internal, created_at: at })
+                })
+            })
+            .await
+    }
+
+    pub async fn comments(
+        &self,
+        id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<Comment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, author_person_id, body, internal, created_at FROM request_comments \
+             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR internal = 0) ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(id)
+        .bind(i64::from(include_internal))
+        .fetch_all(self.store.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Comment {
+                    id: row.try_get("id")?,
+                    author_person_id: PersonId(row.try_get("author_person_id")?),
+                    body: row.try_get("body")?,
+                    internal: row.try_get::<i64, _>("internal")? != 0,
+                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The timeline, oldest first; internal notes only for the provider side.
+    pub async fn request_events(
+        &self,
+        id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<RequestEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, actor_person_id, kind, before, after, note, created_at FROM request_events \
+             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR kind <> 'internal_note') ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(id)
+        .bind(i64::from(include_internal))
+        .fetch_all(self.store.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RequestEvent {
+                    id: row.try_get("id")?,
+                    actor_person_id: row
+                        .try_get::<Option<i64>, _>("actor_person_id")?
+                        .map(PersonId),
+                    kind: row.try_get("kind")?,
+                    before: row.try_get("before")?,
+                    after: row.try_get("after")?,
+                    note: row.try_get("note")?,
+                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The calendar each department's clocks run on: its own, else the
+    /// organization's default; departments with neither are left out.
+    pub async fn department_calendars(
+        &self,
+    ) -> Result<HashMap<DepartmentId, CalendarDefinition>, StoreError> {
+        let organization = self.organization().await?;
+        let mut calendars: HashMap<i64, CalendarDefinition> = HashMap::new();
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let listing = self.list_calendars(page).await?;
+            for calendar in listing.items {
+                calendars.insert(calendar.id.0, calendar.definition);
+            }
+            match listing.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        let rows =
+            sqlx::query("SELECT id, calendar_id FROM departments WHERE organization_id = $1")
+                .bind(self.organization.0)
+                .fetch_all(self.store.reader())
+                .await?;
+        let mut result = HashMap::new();
+        for row in rows {
+            let department: i64 = row.try_get("id")?;
+            let calendar = row
+                .try_get::<Option<i64>, _>("calendar_id")?
+                .or(organization.default_calendar_id.map(|calendar| calendar.0))
+                .and_then(|calendar| calendars.get(&calendar));
+            if let Some(calendar) = calendar {
+                result.insert(DepartmentId(department), calendar.clone());
+            }
+        }
+        Ok(result)
+    }
+}
