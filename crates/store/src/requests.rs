@@ -48,6 +48,11 @@ pub struct Request {
     pub closed_at: Option<Timestamp>,
     pub input_quality: Option<InputQuality>,
     pub input_quality_note: Option<String>,
+    /// The accepted committed date, if the sides agreed one.
+    pub committed_due_at: Option<Timestamp>,
+    /// Deferred for an external customer until this new ETA (the clock keeps running).
+    pub deferred_until: Option<Timestamp>,
+    pub deferral_reason: Option<String>,
     pub periods: Vec<Period>,
     pub version: i64,
     pub created_at: Timestamp,
@@ -146,7 +151,8 @@ pub struct Comment {
 const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, r.requester_person_id, p.department_id AS requester_department_id, \
      r.assignee_person_id, r.title, r.description, r.intake_values, r.priority, r.status, r.external_impact, r.external_reference, \
      r.segment_id, r.parent_request_id, r.first_response_target_minutes, r.fulfilment_target_minutes, r.first_response_at, \
-     r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.version, r.created_at, r.updated_at";
+     r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.committed_due_at, r.deferred_until, r.deferral_reason, \
+     r.version, r.created_at, r.updated_at";
 
 const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id AND p.id = r.requester_person_id";
 
@@ -197,6 +203,9 @@ fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
             })
             .transpose()?,
         input_quality_note: row.try_get("input_quality_note")?,
+        committed_due_at: instant(row, "committed_due_at")?,
+        deferred_until: instant(row, "deferred_until")?,
+        deferral_reason: row.try_get("deferral_reason")?,
         periods: Vec::new(),
         version: row.try_get("version")?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
@@ -345,6 +354,26 @@ impl Scoped<'_> {
         new: NewRequest,
         at: Timestamp,
     ) -> Result<Request, StoreError> {
+        self.create_linked_request(new, None, at).await
+    }
+
+    /// Splits work off a request: a sub-request to another department, linked
+    /// to its parent, with its own clock on its own provider's calendar.
+    pub async fn create_sub_request(
+        &self,
+        parent: i64,
+        new: NewRequest,
+        at: Timestamp,
+    ) -> Result<Request, StoreError> {
+        self.create_linked_request(new, Some(parent), at).await
+    }
+
+    async fn create_linked_request(
+        &self,
+        new: NewRequest,
+        parent: Option<i64>,
+        at: Timestamp,
+    ) -> Result<Request, StoreError> {
         let organization = self.organization;
         self.store
             .write(move |transaction| {
@@ -353,12 +382,15 @@ impl Scoped<'_> {
                     if let Some(segment) = new.segment_id {
                         ensure_exists(transaction, "segments", organization, segment, "segment_id").await?;
                     }
+                    if let Some(parent) = parent {
+                        ensure_exists(transaction, "requests", organization, parent, "parent_request_id").await?;
+                    }
                     let stamp = to_db(at);
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO requests (organization_id, service_id, provider_department_id, requester_person_id, title, description, \
                          intake_values, priority, status, external_impact, external_reference, segment_id, first_response_target_minutes, \
-                         fulfilment_target_minutes, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+                         fulfilment_target_minutes, parent_request_id, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $15, $14, $14) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.service_id)
@@ -374,6 +406,7 @@ impl Scoped<'_> {
                     .bind(new.targets.first_response_minutes)
                     .bind(new.targets.fulfilment_minutes)
                     .bind(stamp.clone())
+                    .bind(parent)
                     .fetch_one(&mut **transaction)
                     .await?;
                     start_period(transaction, organization, id, new.provider_department_id, false, &stamp).await?;
@@ -753,5 +786,323 @@ impl Scoped<'_> {
             }
         }
         Ok(result)
+    }
+}
+
+/// A hand-off of a request to another provider department.
+#[derive(Debug, Clone)]
+pub struct Handoff {
+    pub by: PersonId,
+    pub to: DepartmentId,
+    /// The new department's service it falls under, if any.
+    pub service: Option<i64>,
+    /// The new department's targets (of that service, or for requests without one).
+    pub targets: Targets,
+    pub note: String,
+    pub at: Timestamp,
+}
+
+/// Which side of a request proposed a commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitmentSide {
+    Provider,
+    Requester,
+}
+
+impl CommitmentSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitmentSide::Provider => "provider",
+            CommitmentSide::Requester => "requester",
+        }
+    }
+}
+
+/// A proposed or accepted delivery date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commitment {
+    pub id: i64,
+    pub proposed_by_side: CommitmentSide,
+    pub proposed_by: PersonId,
+    pub due_at: Timestamp,
+    pub note: String,
+    /// `proposed`, `accepted` or `superseded`.
+    pub status: String,
+    pub decided_by: Option<PersonId>,
+    pub decided_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+fn commitment_from_row(row: &AnyRow) -> Result<Commitment, StoreError> {
+    let side: String = row.try_get("proposed_by_side")?;
+    Ok(Commitment {
+        id: row.try_get("id")?,
+        proposed_by_side: match side.as_str() {
+            "provider" => CommitmentSide::Provider,
+            "requester" => CommitmentSide::Requester,
+            other => return Err(corrupt("commitment side", other)),
+        },
+        proposed_by: PersonId(row.try_get("proposed_by")?),
+        due_at: from_db(&row.try_get::<String, _>("due_at")?)?,
+        note: row.try_get("note")?,
+        status: row.try_get("status")?,
+        decided_by: row.try_get::<Option<i64>, _>("decided_by")?.map(PersonId),
+        decided_at: instant(row, "decided_at")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+const COMMITMENT_COLUMNS: &str =
+    "id, proposed_by_side, proposed_by, due_at, note, status, decided_by, decided_at, created_at";
+
+fn still_open(request: &Request, what: &str) -> Result<(), StoreError> {
+    if request.status.is_open() {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            field: None,
+            message: format!("a {} request cannot be {what}", request.status.as_str()),
+        })
+    }
+}
+
+async fn bump(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE requests SET version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
+        .bind(stamp.to_owned())
+        .bind(organization.0)
+        .bind(id)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
+impl Scoped<'_> {
+    /// Proposes a delivery date; an earlier open proposal is superseded (a
+    /// proposal from the other side is a counter-proposal).
+    pub async fn propose_commitment(
+        &self,
+        id: i64,
+        side: CommitmentSide,
+        by: PersonId,
+        due_at: Timestamp,
+        note: String,
+        at: Timestamp,
+    ) -> Result<Commitment, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch(transaction, organization, id).await?;
+                    still_open(&request, "given a commitment")?;
+                    if due_at <= at {
+                        return Err(StoreError::invalid("due_at", "must be in the future"));
+                    }
+                    let stamp = to_db(at);
+                    sqlx::query(
+                        "UPDATE request_commitments SET status = 'superseded' WHERE organization_id = $1 AND request_id = $2 AND status = 'proposed'",
+                    )
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO request_commitments (organization_id, request_id, proposed_by_side, proposed_by, due_at, note, status, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7) RETURNING {COMMITMENT_COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(side.as_str())
+                    .bind(by.0)
+                    .bind(to_db(due_at))
+                    .bind(note.clone())
+                    .bind(stamp.clone())
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    let commitment = commitment_from_row(&row)?;
+                    let kind = match side {
+                        CommitmentSide::Provider => "commitment_proposed",
+                        CommitmentSide::Requester => "commitment_countered",
+                    };
+                    let after = serde_json::json!({ "commitment_id": commitment.id, "due_at": due_at.to_string() });
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind, before: serde_json::json!({}), after, note: &note, at: &stamp }).await?;
+                    bump(transaction, organization, id, &stamp).await?;
+                    Ok(commitment)
+                })
+            })
+            .await
+    }
+
+    /// Accepts the open proposal; only the side that did not propose it may.
+    pub async fn accept_commitment(
+        &self,
+        id: i64,
+        commitment: i64,
+        side: CommitmentSide,
+        by: PersonId,
+        at: Timestamp,
+    ) -> Result<Commitment, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch(transaction, organization, id).await?;
+                    still_open(&request, "given a commitment")?;
+                    let row = sqlx::query(&format!(
+                        "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE organization_id = $1 AND request_id = $2 AND id = $3"
+                    ))
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(commitment)
+                    .fetch_optional(&mut **transaction)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                    let current = commitment_from_row(&row)?;
+                    if current.status != "proposed" {
+                        return Err(StoreError::Conflict {
+                            field: None,
+                            message: format!("this commitment is {}; only an open proposal can be accepted", current.status),
+                        });
+                    }
+                    if current.proposed_by_side == side {
+                        return Err(StoreError::Forbidden(
+                            "a commitment is accepted by the other side than the one that proposed it".to_owned(),
+                        ));
+                    }
+                    let stamp = to_db(at);
+                    let row = sqlx::query(&format!(
+                        "UPDATE request_commitments SET status = 'accepted', decided_by = $1, decided_at = $2 \
+                         WHERE organization_id = $3 AND id = $4 RETURNING {COMMITMENT_COLUMNS}"
+                    ))
+                    .bind(by.0)
+                    .bind(stamp.clone())
+                    .bind(organization.0)
+                    .bind(commitment)
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    sqlx::query("UPDATE requests SET committed_due_at = $1 WHERE organization_id = $2 AND id = $3")
+                        .bind(to_db(current.due_at))
+                        .bind(organization.0)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await?;
+                    let before = serde_json::json!({ "committed_due_at": option_text(request.committed_due_at) });
+                    let after = serde_json::json!({ "committed_due_at": current.due_at.to_string(), "commitment_id": commitment });
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "commitment_accepted", before, after, note: "", at: &stamp }).await?;
+                    bump(transaction, organization, id, &stamp).await?;
+                    commitment_from_row(&row)
+                })
+            })
+            .await
+    }
+
+    pub async fn commitments(&self, id: i64) -> Result<Vec<Commitment>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE organization_id = $1 AND request_id = $2 ORDER BY id"
+        ))
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_all(self.store.reader())
+        .await?;
+        rows.iter().map(commitment_from_row).collect()
+    }
+
+    /// Defers a request because an external customer must come first. The
+    /// clock does not pause: internal customers still count.
+    pub async fn defer_request(
+        &self,
+        id: i64,
+        by: PersonId,
+        reason: String,
+        new_eta: Timestamp,
+        at: Timestamp,
+    ) -> Result<Request, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch(transaction, organization, id).await?;
+                    still_open(&request, "deferred")?;
+                    if new_eta <= at {
+                        return Err(StoreError::invalid("new_eta", "must be in the future"));
+                    }
+                    let stamp = to_db(at);
+                    sqlx::query("UPDATE requests SET deferred_until = $1, deferral_reason = $2 WHERE organization_id = $3 AND id = $4")
+                        .bind(to_db(new_eta))
+                        .bind(reason.clone())
+                        .bind(organization.0)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await?;
+                    let before = serde_json::json!({ "deferred_until": option_text(request.deferred_until) });
+                    let after = serde_json::json!({ "deferred_until": new_eta.to_string() });
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "deferred", before, after, note: &reason, at: &stamp }).await?;
+                    bump(transaction, organization, id, &stamp).await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    /// Hands a request to another provider department. The time the first
+    /// department held it stays on its own clock; the new department's clock
+    /// starts now, on its calendar, with the targets given.
+    pub async fn transfer_request(&self, id: i64, handoff: Handoff) -> Result<Request, StoreError> {
+        let Handoff {
+            by,
+            to,
+            service,
+            targets,
+            note,
+            at,
+        } = handoff;
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch(transaction, organization, id).await?;
+                    still_open(&request, "transferred")?;
+                    ensure_exists(transaction, "departments", organization, to.0, "department_id").await?;
+                    if to == request.provider_department_id {
+                        return Err(StoreError::invalid("department_id", "the request is already with this department"));
+                    }
+                    let stamp = to_db(at);
+                    let paused = request.status == Status::WaitingOnRequester;
+                    end_period(transaction, organization, id, &stamp).await?;
+                    start_period(transaction, organization, id, to, paused, &stamp).await?;
+                    sqlx::query(
+                        "UPDATE requests SET provider_department_id = $1, service_id = $2, assignee_person_id = NULL, \
+                         first_response_target_minutes = $3, fulfilment_target_minutes = $4, first_response_at = NULL, \
+                         committed_due_at = NULL WHERE organization_id = $5 AND id = $6",
+                    )
+                    .bind(to.0)
+                    .bind(service)
+                    .bind(targets.first_response_minutes)
+                    .bind(targets.fulfilment_minutes)
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let before = serde_json::json!({ "provider_department_id": request.provider_department_id.0, "service_id": request.service_id });
+                    let after = serde_json::json!({ "provider_department_id": to.0, "service_id": service });
+                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "transferred", before, after, note: &note, at: &stamp }).await?;
+                    bump(transaction, organization, id, &stamp).await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
+    /// The sub-requests split off a request.
+    pub async fn sub_request_ids(&self, id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM requests WHERE organization_id = $1 AND parent_request_id = $2 ORDER BY id")
+            .bind(self.organization.0)
+            .bind(id)
+            .fetch_all(self.store.reader())
+            .await?)
     }
 }

@@ -29,8 +29,8 @@ use roundtable_domain::text::Label;
 use roundtable_store::Scoped;
 use roundtable_store::auth::Actor;
 use roundtable_store::requests::{
-    AD_HOC_TARGETS, Comment, NewRequest, Request, RequestChanges, RequestEvent, RequestFilter,
-    Transition, TransitionDetails,
+    AD_HOC_TARGETS, Comment, Commitment, CommitmentSide, Handoff, NewRequest, Request,
+    RequestChanges, RequestEvent, RequestFilter, Transition, TransitionDetails,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -46,6 +46,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(list_events))
         .routes(routes!(department_queue))
+        .routes(routes!(list_commitments, propose_commitment))
+        .routes(routes!(accept_commitment))
+        .routes(routes!(defer_request))
+        .routes(routes!(transfer_request))
+        .routes(routes!(create_sub_request))
 }
 
 /// The share of a target from which a clock is at risk.
@@ -104,6 +109,13 @@ pub struct RequestView {
     pub closed_at: Option<String>,
     pub input_quality: Option<String>,
     pub input_quality_note: Option<String>,
+    /// The delivery date both sides accepted, if any.
+    pub committed_due_at: Option<String>,
+    /// Deferred for an external customer until this new ETA; the clock keeps running.
+    pub deferred_until: Option<String>,
+    pub deferral_reason: Option<String>,
+    /// Once resolved: delivered within the fulfilment target or by the accepted committed date.
+    pub on_time: Option<bool>,
     /// Absent when the provider department has no business calendar.
     pub clocks: Option<Clocks>,
     /// Who held the request for how long, each on its own calendar.
@@ -179,7 +191,19 @@ pub fn view(
     calendars: &HashMap<DepartmentId, CalendarDefinition>,
     now: Timestamp,
 ) -> RequestView {
-    let clocks = clocks_of(&request, calendars, now).map(|(response, fulfilment)| Clocks {
+    let readings = clocks_of(&request, calendars, now);
+    let on_time = match (request.status, request.resolved_at) {
+        (Status::Resolved | Status::Closed, Some(resolved_at)) => Some(
+            request
+                .committed_due_at
+                .is_some_and(|committed| resolved_at <= committed)
+                || readings.as_ref().is_some_and(|(_, fulfilment)| {
+                    fulfilment.state == roundtable_domain::clocks::ClockState::Met
+                }),
+        ),
+        _ => None,
+    };
+    let clocks = readings.map(|(response, fulfilment)| Clocks {
         first_response: clock_view(response, request.targets.first_response_minutes),
         fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
     });
@@ -215,6 +239,10 @@ pub fn view(
             .input_quality
             .map(|quality| quality.as_str().to_owned()),
         input_quality_note: request.input_quality_note,
+        committed_due_at: text(request.committed_due_at),
+        deferred_until: text(request.deferred_until),
+        deferral_reason: request.deferral_reason,
+        on_time,
         clocks,
         time_held,
         version: request.version,
@@ -475,19 +503,12 @@ pub async fn list_requests(
     })))
 }
 
-/// Raises a request against a service (or ad hoc to a department).
-#[utoipa::path(
-    post, path = "/requests", tag = "requests", request_body = CreateRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = RequestView, headers(("ETag" = String))), (status = 422, body = Problem)),
-    security(("bearer" = []), ("session" = []))
-)]
-pub async fn create_request(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiJson(input): ApiJson<CreateRequest>,
-) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
+/// Parses and checks a new request as the actor raises it.
+async fn parse_new_request(
+    scoped: &Scoped<'_>,
+    actor: &Actor,
+    input: CreateRequest,
+) -> Result<NewRequest, ApiError> {
     let mut errors = ValidationErrors::new();
     let title = errors.check("title", Label::parse(&input.title));
     let description = long_text(&mut errors, "description", &input.description);
@@ -593,24 +614,36 @@ pub async fn create_request(
             (key, value)
         })
         .collect();
-    let request = scoped
-        .create_request(
-            NewRequest {
-                service_id: service,
-                provider_department_id: provider,
-                requester_person_id: actor.person_id,
-                title: title.into_string(),
-                description,
-                intake_values: serde_json::Value::Object(intake_json).to_string(),
-                priority,
-                external_impact: impact.as_str().to_owned(),
-                external_reference: reference.map(Label::into_string),
-                segment_id: input.segment_id,
-                targets,
-            },
-            Timestamp::now(),
-        )
-        .await?;
+    Ok(NewRequest {
+        service_id: service,
+        provider_department_id: provider,
+        requester_person_id: actor.person_id,
+        title: title.into_string(),
+        description,
+        intake_values: serde_json::Value::Object(intake_json).to_string(),
+        priority,
+        external_impact: impact.as_str().to_owned(),
+        external_reference: reference.map(Label::into_string),
+        segment_id: input.segment_id,
+        targets,
+    })
+}
+
+/// Raises a request against a service (or ad hoc to a department).
+#[utoipa::path(
+    post, path = "/requests", tag = "requests", request_body = CreateRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = RequestView, headers(("ETag" = String))), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreateRequest>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let new = parse_new_request(&scoped, &actor, input).await?;
+    let request = scoped.create_request(new, Timestamp::now()).await?;
     let calendars = scoped.department_calendars().await?;
     Ok(respond(StatusCode::CREATED, request, &calendars))
 }
@@ -913,4 +946,310 @@ pub async fn department_queue(
             .map(|(_, request)| view(request, &calendars, now))
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentBody {
+    /// The proposed delivery instant (RFC 3339).
+    #[schema(example = "2026-11-26T17:00:00Z")]
+    pub due_at: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentView {
+    pub id: i64,
+    /// `provider` (an offer) or `requester` (a counter-proposal).
+    pub proposed_by_side: String,
+    pub proposed_by: i64,
+    pub due_at: String,
+    pub note: String,
+    /// `proposed`, `accepted` or `superseded`.
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<Commitment> for CommitmentView {
+    fn from(commitment: Commitment) -> Self {
+        CommitmentView {
+            id: commitment.id,
+            proposed_by_side: commitment.proposed_by_side.as_str().to_owned(),
+            proposed_by: commitment.proposed_by.0,
+            due_at: commitment.due_at.to_string(),
+            note: commitment.note,
+            status: commitment.status,
+            decided_by: commitment.decided_by.map(|person| person.0),
+            decided_at: commitment.decided_at.map(|instant| instant.to_string()),
+            created_at: commitment.created_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeferralBody {
+    /// Which external customer comes first, and why.
+    pub reason: String,
+    /// The new expected delivery instant (RFC 3339).
+    pub new_eta: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    /// The department that takes the request over.
+    pub department_id: i64,
+    /// A service of that department the request falls under; its targets apply.
+    pub service_id: Option<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The side of a request the actor speaks for in a commitment.
+fn commitment_side(roles: Roles) -> Result<CommitmentSide, ApiError> {
+    match (roles.provider, roles.requester) {
+        (true, _) => Ok(CommitmentSide::Provider),
+        (false, true) => Ok(CommitmentSide::Requester),
+        (false, false) => Err(ApiError::forbidden(
+            "Only the requester or the provider department take part in a commitment.",
+        )),
+    }
+}
+
+fn future_instant(field: &str, text: &str) -> Result<Timestamp, ApiError> {
+    text.trim()
+        .parse::<Timestamp>()
+        .map_err(|_| ApiError::invalid(field, "must be an RFC 3339 instant with an offset"))
+}
+
+/// The commitments proposed for a request, oldest first.
+#[utoipa::path(
+    get, path = "/requests/{id}/commitments", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CommitmentView>), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_commitments(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<Vec<CommitmentView>>, ApiError> {
+    let scoped = state.scoped(&actor);
+    visible(&scoped, &actor, id).await?;
+    Ok(Json(
+        scoped
+            .commitments(id)
+            .await?
+            .into_iter()
+            .map(CommitmentView::from)
+            .collect(),
+    ))
+}
+
+/// Proposes a delivery date ("we can do it by Thursday"); from the requester it is a counter-proposal.
+#[utoipa::path(
+    post, path = "/requests/{id}/commitments", tag = "requests", request_body = CommitmentBody, params(("id" = i64, Path)),
+    responses(
+        (status = 201, body = CommitmentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn propose_commitment(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<CommitmentBody>,
+) -> Result<(StatusCode, Json<CommitmentView>), ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let side = commitment_side(roles_of(&actor, &request))?;
+    let due_at = future_instant("due_at", &input.due_at)?;
+    let commitment = scoped
+        .propose_commitment(
+            id,
+            side,
+            actor.person_id,
+            due_at,
+            input.note.trim().to_owned(),
+            Timestamp::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CommitmentView::from(commitment))))
+}
+
+/// Accepts the other side's proposed date; a request resolved by it is on time.
+#[utoipa::path(
+    post, path = "/requests/{id}/commitments/{commitment_id}/accept", tag = "requests",
+    params(("id" = i64, Path), ("commitment_id" = i64, Path)),
+    responses(
+        (status = 200, body = CommitmentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn accept_commitment(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    axum::extract::Path((id, commitment)): axum::extract::Path<(String, String)>,
+) -> Result<Json<CommitmentView>, ApiError> {
+    let parse = |field: &str, text: &str| {
+        text.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| ApiError::invalid(field, "must be a positive whole number"))
+    };
+    let (id, commitment) = (parse("id", &id)?, parse("commitment_id", &commitment)?);
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    let side = commitment_side(roles_of(&actor, &request))?;
+    let accepted = scoped
+        .accept_commitment(id, commitment, side, actor.person_id, Timestamp::now())
+        .await?;
+    Ok(Json(CommitmentView::from(accepted)))
+}
+
+/// Defers a request because an external customer must be served first. The
+/// requester is told; the clock keeps running.
+#[utoipa::path(
+    post, path = "/requests/{id}/deferral", tag = "requests", request_body = DeferralBody, params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = RequestView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn defer_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<DeferralBody>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    if !roles_of(&actor, &request).provider {
+        return Err(ApiError::forbidden(
+            "Only the provider department defers its requests.",
+        ));
+    }
+    let mut errors = ValidationErrors::new();
+    let reason = errors.check("reason", Label::parse(&input.reason));
+    let eta = future_instant("new_eta", &input.new_eta);
+    let (Some(reason), Ok(eta)) = (reason, eta) else {
+        if let Err(ApiError::Validation(more)) = future_instant("new_eta", &input.new_eta) {
+            errors.0.extend(more.0);
+        }
+        return Err(errors.into());
+    };
+    let request = scoped
+        .defer_request(
+            id,
+            actor.person_id,
+            reason.into_string(),
+            eta,
+            Timestamp::now(),
+        )
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::OK, request, &calendars))
+}
+
+/// Hands a request over to another provider department. Each department's time
+/// stays on its own clock, so nobody is blamed for another's time.
+#[utoipa::path(
+    post, path = "/requests/{id}/transfer", tag = "requests", request_body = TransferBody, params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = RequestView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn transfer_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<TransferBody>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let request = visible(&scoped, &actor, id).await?;
+    if !roles_of(&actor, &request).provider {
+        return Err(ApiError::forbidden(
+            "Only the provider department hands its requests over.",
+        ));
+    }
+    let to = DepartmentId(input.department_id);
+    let (service, targets) = match input.service_id {
+        Some(service_id) => {
+            let service = scoped
+                .service(service_id)
+                .await
+                .map_err(|error| match error {
+                    roundtable_store::StoreError::NotFound => {
+                        ApiError::invalid("service_id", "no such service")
+                    }
+                    other => other.into(),
+                })?;
+            if service.provider_department_id != to {
+                return Err(ApiError::invalid(
+                    "service_id",
+                    "is not a service of the receiving department",
+                ));
+            }
+            let targets = service
+                .priority_targets
+                .get(&request.priority)
+                .copied()
+                .unwrap_or(service.targets);
+            (Some(service.id), targets)
+        }
+        None => (None, AD_HOC_TARGETS),
+    };
+    let request = scoped
+        .transfer_request(
+            id,
+            Handoff {
+                by: actor.person_id,
+                to,
+                service,
+                targets,
+                note: input.note.trim().to_owned(),
+                at: Timestamp::now(),
+            },
+        )
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::OK, request, &calendars))
+}
+
+/// Splits part of the work off into a linked sub-request for another department
+/// (the provider side of the parent raises it).
+#[utoipa::path(
+    post, path = "/requests/{id}/sub-requests", tag = "requests", request_body = CreateRequest, params(("id" = i64, Path)),
+    responses(
+        (status = 201, body = RequestView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_sub_request(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<CreateRequest>,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let parent = visible(&scoped, &actor, id).await?;
+    if !roles_of(&actor, &parent).provider {
+        return Err(ApiError::forbidden(
+            "Only the provider department splits its requests.",
+        ));
+    }
+    let new = parse_new_request(&scoped, &actor, input).await?;
+    let request = scoped
+        .create_sub_request(parent.id, new, Timestamp::now())
+        .await?;
+    let calendars = scoped.department_calendars().await?;
+    Ok(respond(StatusCode::CREATED, request, &calendars))
 }

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 struct Setup {
     marketing: Value,
     sales: Value,
+    /// A second provider on the same calendar, for hand-offs.
+    operations: Value,
     service: Value,
     marketer: User,
     seller: User,
@@ -44,6 +46,14 @@ async fn setup(app: &TestApp) -> Setup {
         StatusCode::CREATED,
     )
     .await;
+    let operations = app
+        .post(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Operations", "calendar_id": id_of(&calendar) }),
+        )
+        .await;
+    let operations = expect_status(operations, StatusCode::CREATED).await;
     let finance = app.department("Finance").await;
     let service = json!({
         "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
@@ -71,6 +81,7 @@ async fn setup(app: &TestApp) -> Setup {
             .await,
         marketing,
         sales,
+        operations,
         service,
     }
 }
@@ -520,5 +531,274 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
         after.as_array().unwrap().len(),
         4,
         "resolved requests leave the queue"
+    );
+}
+
+#[tokio::test]
+async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}/commitments", id_of(&request));
+    let thursday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+    let friday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(96)).to_string();
+    let offer = expect_status(
+        app.post(
+            &setup.marketer,
+            &path,
+            &json!({ "due_at": thursday, "note": "Trade show list first" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(offer["proposed_by_side"], "provider");
+    let own = app
+        .post(
+            &setup.marketer,
+            &format!("{path}/{}/accept", id_of(&offer)),
+            &json!({}),
+        )
+        .await;
+    expect_status(own, StatusCode::FORBIDDEN).await;
+    let counter = expect_status(
+        app.post(&setup.seller, &path, &json!({ "due_at": friday }))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(counter["proposed_by_side"], "requester");
+    let superseded = app
+        .post(
+            &setup.seller,
+            &format!("{path}/{}/accept", id_of(&offer)),
+            &json!({}),
+        )
+        .await;
+    expect_status(superseded, StatusCode::CONFLICT).await;
+    let accepted = expect_status(
+        app.post(
+            &setup.marketer,
+            &format!("{path}/{}/accept", id_of(&counter)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["status"], "accepted");
+    let past = app
+        .post(
+            &setup.marketer,
+            &path,
+            &json!({ "due_at": "2020-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(past, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["due_at"]
+    );
+    expect_status(
+        app.post(&setup.bystander, &path, &json!({ "due_at": friday }))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    let read = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(read["committed_due_at"].is_string());
+    let resolved = expect_status(
+        move_to(&app, &setup.marketer, &request, "resolved").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(resolved["on_time"], true);
+    let listed = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    let statuses: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["status"].as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["superseded", "accepted"],
+        "the offer was superseded by the counter-proposal; the refused past date left nothing behind"
+    );
+}
+
+#[tokio::test]
+async fn a_deferral_for_an_external_customer_keeps_the_clock_running() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}/deferral", id_of(&request));
+    let eta = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+    let body = json!({ "reason": "Order recall for a key account", "new_eta": eta });
+    expect_status(
+        app.post(&setup.seller, &path, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let deferred = expect_status(
+        app.post(&setup.marketer, &path, &body).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        deferred["deferral_reason"],
+        "Order recall for a key account"
+    );
+    assert!(deferred["deferred_until"].is_string());
+    assert_eq!(
+        deferred["clocks"]["fulfilment"]["state"], "running",
+        "a deferral does not pause the clock"
+    );
+    let missing = app
+        .post(
+            &setup.marketer,
+            &path,
+            &json!({ "reason": "", "new_eta": "soon" }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(missing, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["reason", "new_eta"]
+    );
+    let events = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}/events", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let deferral = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "deferred")
+        .unwrap();
+    assert_eq!(
+        deferral["note"], "Order recall for a key account",
+        "the requester sees why"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(&app, &setup, json!({})).await;
+    expect_status(
+        move_to(&app, &setup.marketer, &request, "acknowledged").await,
+        StatusCode::OK,
+    )
+    .await;
+    let path = format!("/api/v1/requests/{}/transfer", id_of(&request));
+    let to_operations =
+        json!({ "department_id": id_of(&setup.operations), "note": "Needs a warehouse fix" });
+    expect_status(
+        app.post(&setup.seller, &path, &to_operations).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let moved = expect_status(
+        app.post(&setup.marketer, &path, &to_operations).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(moved["provider_department_id"], id_of(&setup.operations));
+    assert_eq!(
+        moved["first_response_at"],
+        json!(null),
+        "the new department owes its own first response"
+    );
+    assert_eq!(moved["clocks"]["fulfilment"]["target_minutes"], 2400);
+    let held: Vec<i64> = moved["time_held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|held| held["department_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(held, [id_of(&setup.marketing), id_of(&setup.operations)]);
+    let again = app.post(&setup.marketer, &path, &to_operations).await;
+    expect_status(again, StatusCode::NOT_FOUND).await;
+    let operator = app
+        .add_member_of("operator@acme.test", Role::Member, id_of(&setup.operations))
+        .await;
+    let same = app.post(&operator, &path, &to_operations).await;
+    assert_eq!(
+        problem_fields(&expect_status(same, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["department_id"]
+    );
+    let wrong_service = app
+        .post(
+            &operator,
+            &path,
+            &json!({ "department_id": id_of(&setup.marketing), "service_id": 987_654 }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(wrong_service, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["service_id"]
+    );
+    let events = expect_status(
+        app.get(
+            &setup.seller,
+            &format!("/api/v1/requests/{}/events", id_of(&request)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let transfer = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "transferred")
+        .unwrap();
+    assert_eq!(
+        transfer["before"]["provider_department_id"],
+        id_of(&setup.marketing)
+    );
+    assert_eq!(
+        transfer["after"]["provider_department_id"],
+        id_of(&setup.operations)
+    );
+}
+
+#[tokio::test]
+async fn the_provider_splits_work_into_linked_sub_requests() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let parent = raise(&app, &setup, json!({})).await;
+    let path = format!("/api/v1/requests/{}/sub-requests", id_of(&parent));
+    let body = json!({ "provider_department_id": id_of(&setup.operations), "title": "Pull stock figures" });
+    expect_status(
+        app.post(&setup.seller, &path, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let child = expect_status(
+        app.post(&setup.marketer, &path, &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(child["parent_request_id"], id_of(&parent));
+    assert_eq!(child["requester_person_id"], setup.marketer.id.0);
+    assert_eq!(child["provider_department_id"], id_of(&setup.operations));
+    assert_eq!(
+        child["time_held"][0]["department_id"],
+        id_of(&setup.operations)
     );
 }
