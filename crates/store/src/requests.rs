@@ -7,6 +7,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::calendar::CalendarDefinition;
+use roundtable_domain::clocks::{ClockInput, ClockReading, HoldingPeriod, read_clock};
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{
     InputQuality, Roles, Status, check_transition, is_first_response,
@@ -57,6 +58,54 @@ pub struct Request {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Request {
+    /// The request's history as the clocks read it.
+    pub fn holding_periods(&self) -> Vec<HoldingPeriod> {
+        self.periods
+            .iter()
+            .map(|period| HoldingPeriod {
+                department: period.department_id,
+                from: period.started_at,
+                to: period.ended_at,
+                paused: period.paused,
+            })
+            .collect()
+    }
+
+    /// The first-response and fulfilment clocks at `now`, or `None` when the
+    /// holding department has no calendar. Pure: computed by the domain from
+    /// the stored periods, never stored itself.
+    pub fn clocks(
+        &self,
+        calendars: &HashMap<DepartmentId, CalendarDefinition>,
+        at_risk_share: f64,
+        now: Timestamp,
+    ) -> Option<(ClockReading, ClockReading)> {
+        let periods = self.holding_periods();
+        let read = |target: i64, stopped_at: Option<Timestamp>| {
+            read_clock(&ClockInput {
+                periods: &periods,
+                calendars,
+                target_minutes: target,
+                at_risk_share,
+                stopped_at,
+                now,
+            })
+            .ok()
+        };
+        let cancelled = (self.status == Status::Cancelled).then_some(self.updated_at);
+        let fulfilment_stop = match self.status {
+            Status::Resolved | Status::Closed => self.resolved_at,
+            _ => cancelled,
+        };
+        let response_stop = self.first_response_at.or(cancelled);
+        Some((
+            read(self.targets.first_response_minutes, response_stop)?,
+            read(self.targets.fulfilment_minutes, fulfilment_stop)?,
+        ))
+    }
 }
 
 /// A stretch of time a department held the request, paused or running.
@@ -1104,5 +1153,94 @@ impl Scoped<'_> {
             .bind(id)
             .fetch_all(self.store.reader())
             .await?)
+    }
+}
+
+/// Which clock an escalation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockKind {
+    FirstResponse,
+    Fulfilment,
+}
+
+impl ClockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse => "first_response",
+            ClockKind::Fulfilment => "fulfilment",
+        }
+    }
+}
+
+/// How far a clock has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationLevel {
+    AtRisk,
+    Breached,
+}
+
+impl EscalationLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationLevel::AtRisk => "at_risk",
+            EscalationLevel::Breached => "breached",
+        }
+    }
+}
+
+impl Scoped<'_> {
+    /// Every open request of the organization, for the clock worker.
+    pub async fn all_open_requests(&self) -> Result<Vec<Request>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 \
+             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id"
+        ))
+        .bind(self.organization.0)
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut connection = self.store.reader().acquire().await?;
+        attach_periods(&mut connection, self.organization, &mut items).await?;
+        Ok(items)
+    }
+
+    /// Records an escalation unless it was recorded before; returns whether this
+    /// call recorded it. The insert and its timeline event share a transaction,
+    /// and the primary key lets exactly one of any racing workers win.
+    pub async fn escalate(
+        &self,
+        request: i64,
+        clock: ClockKind,
+        level: EscalationLevel,
+        notify: Option<PersonId>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let stamp = to_db(at);
+                    let inserted = sqlx::query(
+                        "INSERT INTO request_escalations (organization_id, request_id, clock, level, notify_person_id, escalated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(organization.0)
+                    .bind(request)
+                    .bind(clock.as_str())
+                    .bind(level.as_str())
+                    .bind(notify.map(|person| person.0))
+                    .bind(stamp.clone())
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                    if inserted == 0 {
+                        return Ok(false);
+                    }
+                    let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
+                    record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
+                    Ok(true)
+                })
+            })
+            .await
     }
 }

@@ -14,6 +14,8 @@ use tokio::sync::watch;
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub housekeeping_every: Duration,
+    /// How often service-level clocks are checked for escalation.
+    pub clocks_every: Duration,
     /// How long a create call's response is kept for `Idempotency-Key` replays.
     pub idempotency_retention: SignedDuration,
 }
@@ -22,6 +24,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             housekeeping_every: Duration::from_secs(600),
+            clocks_every: Duration::from_secs(60),
             idempotency_retention: SignedDuration::from_hours(24),
         }
     }
@@ -51,10 +54,19 @@ pub async fn housekeeping(store: &Store, config: &WorkerConfig, now: Timestamp) 
 pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(config.housekeeping_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut clock_ticker = tokio::time::interval(config.clocks_every);
+    clock_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {
                 housekeeping(&store, &config, Timestamp::now()).await;
+            }
+            _ = clock_ticker.tick() => {
+                match escalate_clocks(&store, Timestamp::now()).await {
+                    Ok(count) if count > 0 => tracing::info!(count, "escalated service-level clocks"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "clock escalation failed; will retry"),
+                }
             }
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
@@ -65,3 +77,66 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
         }
     }
 }
+
+/// Escalates every open request whose clock is at risk (the assignee is told)
+/// or breached (a lead of the provider is told), each exactly once: the store
+/// records an escalation only if no worker recorded it before. Returns how
+/// many escalations this call recorded.
+pub async fn escalate_clocks(
+    store: &Store,
+    now: Timestamp,
+) -> Result<u64, roundtable_store::StoreError> {
+    use roundtable_domain::clocks::ClockState;
+    use roundtable_store::requests::{ClockKind, EscalationLevel};
+    let mut recorded = 0;
+    for organization in store.list_organizations().await? {
+        let scoped = store.scoped(organization.id);
+        let calendars = scoped.department_calendars().await?;
+        let mut leads = std::collections::HashMap::new();
+        for request in scoped.all_open_requests().await? {
+            let Some((first_response, fulfilment)) = request.clocks(&calendars, AT_RISK_SHARE, now)
+            else {
+                continue;
+            };
+            for (kind, reading) in [
+                (ClockKind::FirstResponse, first_response),
+                (ClockKind::Fulfilment, fulfilment),
+            ] {
+                let level = match reading.state {
+                    ClockState::AtRisk => EscalationLevel::AtRisk,
+                    ClockState::Breached => EscalationLevel::Breached,
+                    _ => continue,
+                };
+                let notify = match level {
+                    EscalationLevel::AtRisk => request.assignee_person_id,
+                    EscalationLevel::Breached => {
+                        let department = request.provider_department_id;
+                        if let std::collections::hash_map::Entry::Vacant(entry) =
+                            leads.entry(department)
+                        {
+                            entry.insert(
+                                scoped
+                                    .department(department)
+                                    .await?
+                                    .lead_ids
+                                    .first()
+                                    .copied(),
+                            );
+                        }
+                        leads.get(&department).copied().flatten()
+                    }
+                };
+                if scoped
+                    .escalate(request.id, kind, level, notify, now)
+                    .await?
+                {
+                    recorded += 1;
+                }
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+/// The share of a target from which a clock is at risk.
+pub const AT_RISK_SHARE: f64 = roundtable_domain::clocks::DEFAULT_AT_RISK_SHARE;

@@ -18,8 +18,7 @@ use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::calendar::CalendarDefinition;
 use roundtable_domain::clocks::{
-    ClockInput, ClockReading, ExternalImpact, HoldingPeriod, QueueEntry, queue_order, read_clock,
-    time_held_per_department,
+    ClockReading, ExternalImpact, QueueEntry, queue_order, time_held_per_department,
 };
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
@@ -140,50 +139,13 @@ fn clock_view(reading: ClockReading, target_minutes: i64) -> ClockView {
     }
 }
 
-fn holding_periods(request: &Request) -> Vec<HoldingPeriod> {
-    request
-        .periods
-        .iter()
-        .map(|period| HoldingPeriod {
-            department: period.department_id,
-            from: period.started_at,
-            to: period.ended_at,
-            paused: period.paused,
-        })
-        .collect()
-}
-
 /// Both clocks of a request, or `None` without a calendar.
 fn clocks_of(
     request: &Request,
     calendars: &HashMap<DepartmentId, CalendarDefinition>,
     now: Timestamp,
 ) -> Option<(ClockReading, ClockReading)> {
-    let periods = holding_periods(request);
-    let read = |target: i64, stopped_at: Option<Timestamp>| {
-        read_clock(&ClockInput {
-            periods: &periods,
-            calendars,
-            target_minutes: target,
-            at_risk_share: AT_RISK_SHARE,
-            stopped_at,
-            now,
-        })
-        .ok()
-    };
-    let fulfilment_stop = match request.status {
-        Status::Resolved | Status::Closed => request.resolved_at,
-        Status::Cancelled => Some(request.updated_at),
-        _ => None,
-    };
-    let response_stop = request.first_response_at.or(match request.status {
-        Status::Cancelled => Some(request.updated_at),
-        _ => None,
-    });
-    Some((
-        read(request.targets.first_response_minutes, response_stop)?,
-        read(request.targets.fulfilment_minutes, fulfilment_stop)?,
-    ))
+    request.clocks(calendars, AT_RISK_SHARE, now)
 }
 
 pub fn view(
@@ -207,7 +169,7 @@ pub fn view(
         first_response: clock_view(response, request.targets.first_response_minutes),
         fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
     });
-    let time_held = time_held_per_department(&holding_periods(&request), calendars, now)
+    let time_held = time_held_per_department(&request.holding_periods(), calendars, now)
         .into_iter()
         .map(|held| TimeHeld {
             department_id: held.department.0,
