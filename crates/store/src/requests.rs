@@ -172,6 +172,9 @@ pub struct RequestFilter {
     pub requester_person_id: Option<PersonId>,
     pub service_id: Option<i64>,
     pub external_impact: Option<&'static str>,
+    /// Only requests whose fulfilment clock breached (`true`) or did not (`false`),
+    /// as escalated by the clock worker (which checks every minute).
+    pub breached: Option<bool>,
     /// Only requests this person may see: their own, and their department's
     /// as requester's or provider's department. `None` for those who see all.
     pub visible_to: Option<(PersonId, Option<DepartmentId>)>,
@@ -506,6 +509,8 @@ impl Scoped<'_> {
              AND ($7 IS NULL OR r.service_id = $7) \
              AND ($8 IS NULL OR r.external_impact = $8) \
              AND ($9 IS NULL OR r.requester_person_id = $9 OR r.provider_department_id = $10 OR p.department_id = $10) \
+             AND ($12 IS NULL OR $12 = (CASE WHEN EXISTS (SELECT 1 FROM request_escalations e WHERE e.organization_id = r.organization_id \
+                 AND e.request_id = r.id AND e.clock = 'fulfilment' AND e.level = 'breached') THEN 1 ELSE 0 END)) \
              ORDER BY r.id LIMIT $11"
         ))
         .bind(self.organization.0)
@@ -519,6 +524,7 @@ impl Scoped<'_> {
         .bind(viewer)
         .bind(viewer_department)
         .bind(page.fetch_limit())
+        .bind(filter.breached.map(i64::from))
         .fetch_all(self.store.reader())
         .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;

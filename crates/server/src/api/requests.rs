@@ -379,6 +379,8 @@ pub struct RequestQuery {
     pub mine: Option<bool>,
     pub service_id: Option<i64>,
     pub external_impact: Option<String>,
+    /// Only requests whose fulfilment clock breached (as escalated by the clock worker, within a minute).
+    pub breached: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -454,6 +456,7 @@ pub async fn list_requests(
         },
         service_id: query.service_id,
         external_impact: impact.map(ExternalImpact::as_str),
+        breached: query.breached,
         visible_to: (!sees_all).then_some((actor.person_id, actor.department_id)),
     };
     let scoped = state.scoped(&actor);

@@ -802,3 +802,82 @@ async fn the_provider_splits_work_into_linked_sub_requests() {
         id_of(&setup.operations)
     );
 }
+
+#[tokio::test]
+async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let now = jiff::Timestamp::now();
+    let new = |title: &str| roundtable_store::requests::NewRequest {
+        service_id: None,
+        provider_department_id: roundtable_domain::ids::DepartmentId(id_of(&setup.marketing)),
+        requester_person_id: setup.seller.id,
+        title: title.to_owned(),
+        description: String::new(),
+        intake_values: "{}".to_owned(),
+        priority: roundtable_domain::services::Priority::Normal,
+        external_impact: "none".to_owned(),
+        external_reference: None,
+        segment_id: None,
+        targets: roundtable_domain::services::Targets::new(30, 60).unwrap(),
+    };
+    let late = scoped
+        .create_request(new("Late"), now - jiff::SignedDuration::from_mins(90))
+        .await
+        .unwrap();
+    let fresh = scoped.create_request(new("Fresh"), now).await.unwrap();
+    roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let breached = expect_status(
+        app.get(&setup.marketer, "/api/v1/requests?breached=true")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        breached["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect::<Vec<_>>(),
+        [late.id]
+    );
+    assert_eq!(
+        breached["items"][0]["clocks"]["fulfilment"]["state"],
+        "breached"
+    );
+    let on_track = expect_status(
+        app.get(&setup.marketer, "/api/v1/requests?breached=false")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        on_track["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect::<Vec<_>>(),
+        [fresh.id]
+    );
+    let events = expect_status(
+        app.get(
+            &setup.marketer,
+            &format!("/api/v1/requests/{}/events", late.id),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|event| event["kind"] == "escalated" && event["after"]["level"] == "breached")
+    );
+}
