@@ -6,6 +6,7 @@
 //! Later capabilities add their part of the story here: services, agreements,
 //! requests with history, checks, pulses, objectives, kudos.
 
+mod history;
 mod matrix;
 mod roster;
 
@@ -60,6 +61,10 @@ pub struct DemoSummary {
     pub services: usize,
     /// Cells with an agreement in force.
     pub agreed_cells: usize,
+    /// Internal requests of the last ninety days.
+    pub requests: usize,
+    /// Of those, still open now.
+    pub open_requests: usize,
 }
 
 fn interval(start: &str, end: &str) -> Result<WorkingInterval, ValidationErrors> {
@@ -184,6 +189,7 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
             OrganizationChanges {
                 name: Change::Keep,
                 default_calendar_id: Change::Set(calendar_ids.first().copied()),
+                ..OrganizationChanges::default()
             },
             organization.version,
         )
@@ -259,10 +265,13 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
             )
             .await?;
     }
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let matrix = matrix::generate(&scoped, &led, today).await?;
+    // A stream of its own, so the history does not shift the people above.
+    let mut history_random = ChaCha8Rng::seed_from_u64(seed);
+    history_random.set_stream(1);
+    let history = history::generate(&scoped, &mut history_random, now).await?;
     Ok(DemoSummary {
         organization,
         calendars: calendar_ids.len(),
@@ -270,6 +279,8 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
         people,
         services: matrix.services,
         agreed_cells: matrix.agreed_cells,
+        requests: history.requests,
+        open_requests: history.open,
     })
 }
 

@@ -535,6 +535,35 @@ mod tests {
     }
 
     #[test]
+    fn a_request_opened_at_three_in_the_morning_starts_at_the_opening() {
+        let new_york = office("America/New_York");
+        let monday = date(2026, 3, 2);
+        let opened = local("America/New_York", monday, 3, 0);
+        assert_eq!(
+            add(&new_york, opened, hours(1)),
+            local("America/New_York", monday, 10, 0)
+        );
+        assert_eq!(
+            business_time_between(&new_york, opened, local("America/New_York", monday, 9, 0)),
+            SignedDuration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_target_of_a_working_week_spans_the_week_and_not_a_minute_more() {
+        let berlin = office("Europe/Berlin");
+        let monday = local("Europe/Berlin", date(2026, 3, 2), 9, 0);
+        assert_eq!(
+            add_business_minutes(&berlin, monday, 5 * 480),
+            Ok(local("Europe/Berlin", date(2026, 3, 6), 17, 0))
+        );
+        assert_eq!(
+            add_business_minutes(&berlin, monday, 5 * 480 + 1),
+            Ok(local("Europe/Berlin", date(2026, 3, 9), 9, 1))
+        );
+    }
+
+    #[test]
     fn friday_afternoon_carries_over_the_weekend() {
         let berlin = office("Europe/Berlin");
         let friday = local("Europe/Berlin", date(2026, 3, 6), 16, 0);
@@ -1221,6 +1250,30 @@ mod tests {
             let due = try_add(&calendar, start, amount)?;
             prop_assert!(due >= start + amount);
             prop_assert_eq!(business_time_between(&calendar, start, due), amount);
+        }
+
+        #[test]
+        fn adding_in_two_steps_is_adding_the_sum(
+            calendar in arb_calendar(),
+            start in arb_instant(),
+            first in arb_amount(),
+            second in arb_amount(),
+        ) {
+            prop_assume!(!first.is_zero() && !second.is_zero());
+            let stepwise = try_add(&calendar, try_add(&calendar, start, first)?, second)?;
+            prop_assert_eq!(stepwise, try_add(&calendar, start, first + second)?);
+        }
+
+        #[test]
+        fn a_due_instant_closes_working_time(
+            calendar in arb_calendar(),
+            start in arb_instant(),
+            amount in arb_amount(),
+        ) {
+            prop_assume!(!amount.is_zero());
+            let due = try_add(&calendar, start, amount)?;
+            // The earliest instant with the amount elapsed ends a stretch of working time.
+            prop_assert!(is_business_time(&calendar, due - SignedDuration::from_nanos(1)));
         }
 
         #[test]

@@ -17,12 +17,15 @@ pub struct Organization {
     pub slug: String,
     pub name: String,
     pub default_calendar_id: Option<CalendarId>,
+    /// Clocks count as at risk from this share of their target, in percent.
+    pub at_risk_percent: i64,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-const COLUMNS: &str = "id, slug, name, default_calendar_id, version, created_at, updated_at";
+const COLUMNS: &str =
+    "id, slug, name, default_calendar_id, at_risk_percent, version, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
     Ok(Organization {
@@ -32,6 +35,7 @@ fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
         default_calendar_id: row
             .try_get::<Option<i64>, _>("default_calendar_id")?
             .map(CalendarId),
+        at_risk_percent: row.try_get("at_risk_percent")?,
         version: row.try_get("version")?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
         updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
@@ -102,6 +106,7 @@ impl Store {
 pub struct OrganizationChanges {
     pub name: Change<Label>,
     pub default_calendar_id: Change<Option<CalendarId>>,
+    pub at_risk_percent: Change<i64>,
 }
 
 impl Scoped<'_> {
@@ -126,6 +131,7 @@ impl Scoped<'_> {
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("default_calendar_id", changes.default_calendar_id.is_set()),
+            ("at_risk_percent", changes.at_risk_percent.is_set()),
         ]);
         self.store
             .write(move |transaction| {
@@ -141,18 +147,23 @@ impl Scoped<'_> {
                     if let Some(calendar) = default_calendar {
                         crate::calendars::ensure_exists(transaction, organization, calendar, "default_calendar_id").await?;
                     }
+                    let at_risk_percent = changes.at_risk_percent.or(current.at_risk_percent);
+                    if !(1..=99).contains(&at_risk_percent) {
+                        return Err(StoreError::invalid("at_risk_percent", "must be between 1 and 99"));
+                    }
                     let name = match changes.name {
                         Change::Set(name) => name.into_string(),
                         Change::Keep => current.name,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE organizations SET name = $1, default_calendar_id = $2, version = version + 1, updated_at = $3 \
-                         WHERE id = $4 RETURNING {COLUMNS}"
+                        "UPDATE organizations SET name = $1, default_calendar_id = $2, at_risk_percent = $5, version = version + 1, \
+                         updated_at = $3 WHERE id = $4 RETURNING {COLUMNS}"
                     ))
                     .bind(name)
                     .bind(default_calendar.map(|calendar| calendar.0))
                     .bind(to_db(now()))
                     .bind(organization.0)
+                    .bind(at_risk_percent)
                     .fetch_one(&mut **transaction)
                     .await?;
                     crate::audit::record(transaction, audit, "organization.updated", "organization", organization.0, detail)

@@ -60,6 +60,14 @@ pub struct Request {
     pub updated_at: Timestamp,
 }
 
+/// What reading a clock needs beyond the request: each department's calendar
+/// and the organization's at-risk share.
+#[derive(Debug, Clone)]
+pub struct ClockContext {
+    pub calendars: HashMap<DepartmentId, CalendarDefinition>,
+    pub at_risk_share: f64,
+}
+
 impl Request {
     /// The request's history as the clocks read it.
     pub fn holding_periods(&self) -> Vec<HoldingPeriod> {
@@ -79,11 +87,12 @@ impl Request {
     /// the stored periods, never stored itself.
     pub fn clocks(
         &self,
-        calendars: &HashMap<DepartmentId, CalendarDefinition>,
-        at_risk_share: f64,
+        context: &ClockContext,
         now: Timestamp,
     ) -> Option<(ClockReading, ClockReading)> {
         let periods = self.holding_periods();
+        let calendars = &context.calendars;
+        let at_risk_share = context.at_risk_share;
         let read = |target: i64, stopped_at: Option<Timestamp>| {
             read_clock(&ClockInput {
                 periods: &periods,
@@ -804,6 +813,15 @@ impl Scoped<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Calendars and the at-risk share, for reading clocks.
+    pub async fn clock_context(&self) -> Result<ClockContext, StoreError> {
+        let at_risk_percent = self.organization().await?.at_risk_percent;
+        Ok(ClockContext {
+            calendars: self.department_calendars().await?,
+            at_risk_share: at_risk_percent as f64 / 100.0,
+        })
     }
 
     /// The calendar each department's clocks run on: its own, else the

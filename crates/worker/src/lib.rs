@@ -91,11 +91,10 @@ pub async fn escalate_clocks(
     let mut recorded = 0;
     for organization in store.list_organizations().await? {
         let scoped = store.scoped(organization.id);
-        let calendars = scoped.department_calendars().await?;
+        let context = scoped.clock_context().await?;
         let mut leads = std::collections::HashMap::new();
         for request in scoped.all_open_requests().await? {
-            let Some((first_response, fulfilment)) = request.clocks(&calendars, AT_RISK_SHARE, now)
-            else {
+            let Some((first_response, fulfilment)) = request.clocks(&context, now) else {
                 continue;
             };
             for (kind, reading) in [
@@ -137,6 +136,3 @@ pub async fn escalate_clocks(
     }
     Ok(recorded)
 }
-
-/// The share of a target from which a clock is at risk.
-pub const AT_RISK_SHARE: f64 = roundtable_domain::clocks::DEFAULT_AT_RISK_SHARE;

@@ -28,6 +28,8 @@ pub struct OrganizationView {
     pub name: String,
     /// The calendar of departments that name none.
     pub default_calendar_id: Option<i64>,
+    /// Service-level clocks count as at risk from this share of their target (percent, default 75).
+    pub at_risk_percent: i64,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -40,6 +42,7 @@ impl From<Organization> for OrganizationView {
             slug: organization.slug,
             name: organization.name,
             default_calendar_id: organization.default_calendar_id.map(|calendar| calendar.0),
+            at_risk_percent: organization.at_risk_percent,
             version: organization.version,
             created_at: organization.created_at.to_string(),
             updated_at: organization.updated_at.to_string(),
@@ -54,6 +57,8 @@ pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "explicit_null")]
     #[schema(value_type = Option<i64>)]
     pub default_calendar_id: Option<Option<i64>>,
+    /// 1 to 99.
+    pub at_risk_percent: Option<i64>,
 }
 
 /// Reads the caller's organization.
@@ -107,6 +112,7 @@ pub async fn update_organization(
     if let Some(calendar) = input.default_calendar_id {
         changes.default_calendar_id = Change::Set(calendar.map(CalendarId));
     }
+    changes.at_risk_percent = input.at_risk_percent.into();
     let organization = state
         .scoped(&actor)
         .update_organization(changes, version)

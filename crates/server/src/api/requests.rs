@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::calendar::CalendarDefinition;
 use roundtable_domain::clocks::{
     ClockReading, ExternalImpact, QueueEntry, queue_order, time_held_per_department,
 };
@@ -28,11 +27,10 @@ use roundtable_domain::text::Label;
 use roundtable_store::Scoped;
 use roundtable_store::auth::Actor;
 use roundtable_store::requests::{
-    AD_HOC_TARGETS, Comment, Commitment, CommitmentSide, Handoff, NewRequest, Request,
-    RequestChanges, RequestEvent, RequestFilter, Transition, TransitionDetails,
+    AD_HOC_TARGETS, ClockContext, Comment, Commitment, CommitmentSide, Handoff, NewRequest,
+    Request, RequestChanges, RequestEvent, RequestFilter, Transition, TransitionDetails,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -51,9 +49,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transfer_request))
         .routes(routes!(create_sub_request))
 }
-
-/// The share of a target from which a clock is at risk.
-const AT_RISK_SHARE: f64 = 0.75;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClockView {
@@ -142,17 +137,13 @@ fn clock_view(reading: ClockReading, target_minutes: i64) -> ClockView {
 /// Both clocks of a request, or `None` without a calendar.
 fn clocks_of(
     request: &Request,
-    calendars: &HashMap<DepartmentId, CalendarDefinition>,
+    calendars: &ClockContext,
     now: Timestamp,
 ) -> Option<(ClockReading, ClockReading)> {
-    request.clocks(calendars, AT_RISK_SHARE, now)
+    request.clocks(calendars, now)
 }
 
-pub fn view(
-    request: Request,
-    calendars: &HashMap<DepartmentId, CalendarDefinition>,
-    now: Timestamp,
-) -> RequestView {
+pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> RequestView {
     let readings = clocks_of(&request, calendars, now);
     let on_time = match (request.status, request.resolved_at) {
         (Status::Resolved | Status::Closed, Some(resolved_at)) => Some(
@@ -169,7 +160,7 @@ pub fn view(
         first_response: clock_view(response, request.targets.first_response_minutes),
         fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
     });
-    let time_held = time_held_per_department(&request.holding_periods(), calendars, now)
+    let time_held = time_held_per_department(&request.holding_periods(), &calendars.calendars, now)
         .into_iter()
         .map(|held| TimeHeld {
             department_id: held.department.0,
@@ -243,11 +234,7 @@ async fn visible(scoped: &Scoped<'_>, actor: &Actor, id: i64) -> Result<Request,
     }
 }
 
-fn respond(
-    status: StatusCode,
-    request: Request,
-    calendars: &HashMap<DepartmentId, CalendarDefinition>,
-) -> Response {
+fn respond(status: StatusCode, request: Request, calendars: &ClockContext) -> Response {
     let version = request.version;
     with_etag(status, version, view(request, calendars, Timestamp::now()))
 }
@@ -461,7 +448,7 @@ pub async fn list_requests(
     };
     let scoped = state.scoped(&actor);
     let listing = scoped.list_requests(filter, page).await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     let now = Timestamp::now();
     Ok(Json(Page::from_listing(listing, |request| {
         view(request, &calendars, now)
@@ -609,7 +596,7 @@ pub async fn create_request(
     let scoped = state.scoped(&actor);
     let new = parse_new_request(&scoped, &actor, input).await?;
     let request = scoped.create_request(new, Timestamp::now()).await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::CREATED, request, &calendars))
 }
 
@@ -626,7 +613,7 @@ pub async fn get_request(
 ) -> Result<Response, ApiError> {
     let scoped = state.scoped(&actor);
     let request = visible(&scoped, &actor, id).await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::OK, request, &calendars))
 }
 
@@ -723,7 +710,7 @@ pub async fn update_request(
     let request = scoped
         .update_request(id, changes, actor.person_id, version)
         .await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::OK, request, &calendars))
 }
 
@@ -783,7 +770,7 @@ pub async fn transition_request(
             },
         )
         .await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::OK, request, &calendars))
 }
 
@@ -883,7 +870,7 @@ pub async fn department_queue(
             "A queue is for its own department (and executives and administrators).",
         ));
     }
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     let now = Timestamp::now();
     let mut entries: Vec<(QueueEntry, Request)> = scoped
         .open_requests_of(department.id)
@@ -1118,7 +1105,7 @@ pub async fn defer_request(
             Timestamp::now(),
         )
         .await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::OK, request, &calendars))
 }
 
@@ -1185,7 +1172,7 @@ pub async fn transfer_request(
             },
         )
         .await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::OK, request, &calendars))
 }
 
@@ -1215,6 +1202,6 @@ pub async fn create_sub_request(
     let request = scoped
         .create_sub_request(parent.id, new, Timestamp::now())
         .await?;
-    let calendars = scoped.department_calendars().await?;
+    let calendars = scoped.clock_context().await?;
     Ok(respond(StatusCode::CREATED, request, &calendars))
 }

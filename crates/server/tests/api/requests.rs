@@ -881,3 +881,66 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
             .any(|event| event["kind"] == "escalated" && event["after"]["level"] == "breached")
     );
 }
+
+#[tokio::test]
+async fn the_organization_sets_when_a_clock_is_at_risk() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let request = scoped
+        .create_request(
+            roundtable_store::requests::NewRequest {
+                service_id: None,
+                provider_department_id: roundtable_domain::ids::DepartmentId(id_of(
+                    &setup.marketing,
+                )),
+                requester_person_id: setup.seller.id,
+                title: "Sixty of a hundred minutes".to_owned(),
+                description: String::new(),
+                intake_values: "{}".to_owned(),
+                priority: roundtable_domain::services::Priority::Normal,
+                external_impact: "none".to_owned(),
+                external_reference: None,
+                segment_id: None,
+                targets: roundtable_domain::services::Targets::new(100, 100).unwrap(),
+            },
+            jiff::Timestamp::now() - jiff::SignedDuration::from_mins(60),
+        )
+        .await
+        .unwrap();
+    let path = format!("/api/v1/requests/{}", request.id);
+    let before = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    assert_eq!(
+        before["clocks"]["fulfilment"]["state"], "running",
+        "60 % is below the default 75 %"
+    );
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(organization["at_risk_percent"], 75);
+    let bad = app
+        .patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "at_risk_percent": 100 }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["at_risk_percent"]
+    );
+    let changed = app
+        .patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "at_risk_percent": 50 }),
+        )
+        .await;
+    expect_status(changed, StatusCode::OK).await;
+    let after = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    assert_eq!(after["clocks"]["fulfilment"]["state"], "at_risk");
+}
