@@ -1,11 +1,79 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jiff::Timestamp;
+use roundtable_domain::clocks::{
+    ClockInput, ClockState, DEFAULT_AT_RISK_SHARE, HoldingPeriod, read_clock,
+};
 use roundtable_domain::credentials::verify_password;
 use roundtable_domain::people::Role;
+use roundtable_domain::requests::Status;
 use roundtable_store::people::PeopleFilter;
-use roundtable_store::{PageRequest, Store};
+use roundtable_store::requests::{Request, RequestFilter};
+use roundtable_store::{PageRequest, Scoped, Store};
 use roundtable_testkit::TestDatabase;
 use std::collections::HashSet;
+use std::time::Instant;
+
+async fn demo_scope(store: &Store) -> Scoped<'_> {
+    let organization = store
+        .find_organization_by_slug("demo")
+        .await
+        .unwrap()
+        .unwrap();
+    store.scoped(organization.id)
+}
+
+async fn all_requests(scoped: &Scoped<'_>) -> Vec<Request> {
+    let mut requests = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = scoped
+            .list_requests(RequestFilter::default(), page)
+            .await
+            .unwrap();
+        requests.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return requests,
+        }
+    }
+}
+
+/// The fulfilment clock of a request, read the way the API reads it.
+fn fulfilment_clock(
+    request: &Request,
+    calendars: &std::collections::HashMap<
+        roundtable_domain::ids::DepartmentId,
+        roundtable_domain::calendar::CalendarDefinition,
+    >,
+    now: Timestamp,
+) -> ClockState {
+    let periods: Vec<HoldingPeriod> = request
+        .periods
+        .iter()
+        .map(|period| HoldingPeriod {
+            department: period.department_id,
+            from: period.started_at,
+            to: period.ended_at,
+            paused: period.paused,
+        })
+        .collect();
+    let stopped_at = match request.status {
+        Status::Resolved | Status::Closed => request.resolved_at,
+        Status::Cancelled => Some(request.updated_at),
+        _ => None,
+    };
+    read_clock(&ClockInput {
+        periods: &periods,
+        calendars,
+        target_minutes: request.targets.fulfilment_minutes,
+        at_risk_share: DEFAULT_AT_RISK_SHARE,
+        stopped_at,
+        now,
+    })
+    .unwrap()
+    .state
+}
 
 async fn people_and_departments(store: &Store) -> (Vec<(String, String, String)>, Vec<String>) {
     let organization = store
@@ -41,7 +109,9 @@ async fn the_demo_is_a_realistic_organization_and_the_same_for_the_same_seed() {
     let first = TestDatabase::create().await;
     let second = TestDatabase::create().await;
     let (store_a, store_b) = (first.store().await, second.store().await);
+    let started = Instant::now();
     let summary = roundtable_demo::generate(&store_a, 7).await.unwrap();
+    eprintln!("generating the demo took {:?}", started.elapsed());
     roundtable_demo::generate(&store_b, 7).await.unwrap();
 
     assert!(
@@ -110,6 +180,25 @@ async fn the_demo_is_a_realistic_organization_and_the_same_for_the_same_seed() {
         admin[0].password_hash.as_deref().unwrap()
     ));
 
+    let titles = |requests: &[Request]| -> Vec<(String, &'static str, i64)> {
+        requests
+            .iter()
+            .map(|request| {
+                (
+                    request.title.clone(),
+                    request.priority.as_str(),
+                    request.requester_person_id.0,
+                )
+            })
+            .collect()
+    };
+    let requests = all_requests(&demo_scope(&store_a).await).await;
+    assert_eq!(
+        titles(&all_requests(&demo_scope(&store_b).await).await),
+        titles(&requests),
+        "the same seed gives the same requests"
+    );
+
     let other_seed = TestDatabase::create().await;
     let store_c = other_seed.store().await;
     roundtable_demo::generate(&store_c, 8).await.unwrap();
@@ -122,4 +211,124 @@ async fn the_demo_is_a_realistic_organization_and_the_same_for_the_same_seed() {
         roundtable_demo::generate(&store_a, 7).await,
         Err(roundtable_demo::DemoError::AlreadyExists)
     ));
+}
+
+#[tokio::test]
+async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
+    let database = TestDatabase::create().await;
+    let store = database.store().await;
+    let summary = roundtable_demo::generate(&store, roundtable_demo::DEFAULT_SEED)
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let scoped = demo_scope(&store).await;
+    let requests = all_requests(&scoped).await;
+    assert!(requests.len() >= 300, "{} requests", requests.len());
+    assert_eq!(summary.requests, requests.len());
+    let open: Vec<&Request> = requests
+        .iter()
+        .filter(|request| request.status.is_open())
+        .collect();
+    assert_eq!(summary.open_requests, open.len());
+    for status in Status::ALL {
+        assert!(
+            requests.iter().any(|request| request.status == status),
+            "some request is {}",
+            status.as_str()
+        );
+    }
+    let providers: HashSet<_> = open
+        .iter()
+        .map(|request| request.provider_department_id)
+        .collect();
+    assert!(providers.len() >= 3, "open work at {providers:?}");
+
+    let oldest = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
+        .unwrap();
+    for request in &requests {
+        assert!(
+            request.created_at > oldest && request.created_at < now,
+            "{} raised {}",
+            request.title,
+            request.created_at
+        );
+        assert!(request.service_id.is_some(), "{}", request.title);
+        assert!(
+            request.intake_values.starts_with('{') && request.intake_values.ends_with('}'),
+            "{}",
+            request.intake_values
+        );
+    }
+
+    let calendars = scoped.department_calendars().await.unwrap();
+    let open_states: Vec<ClockState> = open
+        .iter()
+        .map(|request| fulfilment_clock(request, &calendars, now))
+        .collect();
+    for state in [
+        ClockState::Breached,
+        ClockState::AtRisk,
+        ClockState::Running,
+        ClockState::Paused,
+    ] {
+        assert!(
+            open_states.contains(&state),
+            "an open request's fulfilment clock is {} ({open_states:?})",
+            state.as_str()
+        );
+    }
+    let finished: Vec<ClockState> = requests
+        .iter()
+        .filter(|request| matches!(request.status, Status::Resolved | Status::Closed))
+        .map(|request| fulfilment_clock(request, &calendars, now))
+        .collect();
+    let met = finished
+        .iter()
+        .filter(|state| **state == ClockState::Met)
+        .count();
+    let missed = finished
+        .iter()
+        .filter(|state| **state == ClockState::Missed)
+        .count();
+    assert_eq!(met + missed, finished.len());
+    assert!(
+        met > missed * 3 && missed > 0,
+        "most met, some missed: {met} met, {missed} missed"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|request| request.external_impact == "customer_waiting"
+                && request.external_reference.is_some())
+    );
+
+    // Every timeline runs forward and ends before now.
+    let mut comments = 0;
+    for request in &requests {
+        let events = scoped.request_events(request.id, true).await.unwrap();
+        assert_eq!(
+            events.first().map(|event| event.kind.as_str()),
+            Some("created")
+        );
+        for pair in events.windows(2) {
+            assert!(
+                pair[0].created_at < pair[1].created_at,
+                "{}: {:?} then {:?}",
+                request.title,
+                pair[0],
+                pair[1]
+            );
+        }
+        assert!(events.iter().all(|event| event.created_at <= now));
+        comments += events
+            .iter()
+            .filter(|event| matches!(event.kind.as_str(), "commented" | "internal_note"))
+            .count();
+    }
+    assert!(comments >= 30, "{comments} comments");
+    assert!(
+        requests.iter().any(|request| request.input_quality
+            == Some(roundtable_domain::requests::InputQuality::Poor))
+    );
 }
