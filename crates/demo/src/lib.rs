@@ -9,6 +9,7 @@
 mod history;
 mod matrix;
 mod roster;
+mod stories;
 
 use rand::SeedableRng;
 use rand::seq::IndexedRandom;
@@ -272,6 +273,8 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
     let mut history_random = ChaCha8Rng::seed_from_u64(seed);
     history_random.set_stream(1);
     let history = history::generate(&scoped, &mut history_random, now).await?;
+    // The stories' requests are all still open.
+    let stories = stories::generate(&scoped, now).await?;
     Ok(DemoSummary {
         organization,
         calendars: calendar_ids.len(),
@@ -279,8 +282,8 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
         people,
         services: matrix.services,
         agreed_cells: matrix.agreed_cells,
-        requests: history.requests,
-        open_requests: history.open,
+        requests: history.requests + stories,
+        open_requests: history.open + stories,
     })
 }
 

@@ -253,7 +253,15 @@ async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
             request.title,
             request.created_at
         );
-        assert!(request.service_id.is_some(), "{}", request.title);
+        let handed_over = request
+            .periods
+            .iter()
+            .any(|period| period.department_id != request.provider_department_id);
+        assert!(
+            request.service_id.is_some() || handed_over,
+            "{}",
+            request.title
+        );
         assert!(
             request.intake_values.starts_with('{') && request.intake_values.ends_with('}'),
             "{}",
@@ -330,5 +338,47 @@ async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
     assert!(
         requests.iter().any(|request| request.input_quality
             == Some(roundtable_domain::requests::InputQuality::Poor))
+    );
+}
+
+#[tokio::test]
+async fn the_demo_timelines_show_a_hand_off_a_deferral_and_a_commitment() {
+    let database = TestDatabase::create().await;
+    let store = database.store().await;
+    roundtable_demo::generate(&store, roundtable_demo::DEFAULT_SEED)
+        .await
+        .unwrap();
+    let scoped = demo_scope(&store).await;
+    let mut kinds = HashSet::new();
+    let mut handed_over = None;
+    for request in all_requests(&scoped).await {
+        for event in scoped.request_events(request.id, true).await.unwrap() {
+            if event.kind == "transferred" {
+                handed_over = Some(request.clone());
+            }
+            kinds.insert(event.kind);
+        }
+    }
+    for kind in [
+        "transferred",
+        "deferred",
+        "commitment_proposed",
+        "commitment_accepted",
+        "reopened",
+        "commented",
+    ] {
+        assert!(kinds.contains(kind), "some timeline shows {kind}");
+    }
+    let handed_over = handed_over.unwrap();
+    let departments: HashSet<_> = handed_over
+        .periods
+        .iter()
+        .map(|period| period.department_id)
+        .collect();
+    assert_eq!(departments.len(), 2, "time held by both departments");
+    let context = scoped.clock_context().await.unwrap();
+    assert!(
+        handed_over.clocks(&context, Timestamp::now()).is_some(),
+        "the clock reads across the hand-off"
     );
 }

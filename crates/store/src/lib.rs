@@ -233,7 +233,14 @@ impl Store {
             + Send
             + 'static,
     {
-        let mut transaction = self.write.begin().await.map_err(StoreError::from)?;
+        // On SQLite a write transaction takes the write lock at its start, so a
+        // busy database is waited for (busy_timeout) instead of failing when a
+        // read inside the transaction later needs upgrading to a write.
+        let mut transaction = match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.write.begin().await,
+        }
+        .map_err(StoreError::from)?;
         match operation(&mut transaction).await {
             Ok(value) => {
                 transaction.commit().await.map_err(StoreError::from)?;

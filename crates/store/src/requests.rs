@@ -791,7 +791,7 @@ impl Scoped<'_> {
     ) -> Result<Vec<RequestEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, actor_person_id, kind, before, after, note, created_at FROM request_events \
-             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR kind <> 'internal_note') ORDER BY id",
+             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR kind <> 'internal_note') ORDER BY created_at, id",
         )
         .bind(self.organization.0)
         .bind(id)
