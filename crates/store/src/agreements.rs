@@ -492,6 +492,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let content_changed = changes.service_ids.is_set() || changes.obligations.is_set() || changes.notes.is_set();
@@ -558,6 +559,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     acceptance(&current.current).propose().map_err(workflow)?;
@@ -596,6 +598,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     let next = acceptance(&current.current).accept(&sides).map_err(workflow)?;
@@ -680,6 +683,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     let Some(agreed) = current.agreed_version else {
                         return Err(StoreError::Conflict {
@@ -758,6 +762,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     if current.agreed_version.is_some() {

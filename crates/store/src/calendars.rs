@@ -240,6 +240,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "calendars", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let time_zone = changes
@@ -285,6 +286,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "calendars", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     crate::delete_row(

@@ -299,6 +299,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "departments", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let parent_id = changes.parent_id.or(current.parent_id);
@@ -354,6 +355,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "departments", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     crate::delete_row(transaction, "departments", organization, id.0, "people or sub-departments still belong to this department; move them first").await?;

@@ -436,6 +436,26 @@ pub(crate) async fn delete_row(
     Ok(())
 }
 
+/// Locks a row for the rest of the write, so the reads that follow see the
+/// latest committed state and no concurrent write can slip in between the
+/// version check and the change. (PostgreSQL takes a row lock; on SQLite the
+/// write transaction already holds the database's write lock.)
+pub(crate) async fn lock_row(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET version = version WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
 /// Refuses a change based on a stale version (optimistic concurrency).
 pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), StoreError> {
     match expected {

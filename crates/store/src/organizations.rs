@@ -136,6 +136,10 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
+                        .bind(organization.0)
+                        .execute(&mut **transaction)
+                        .await?;
                     let current = sqlx::query(&format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"))
                         .bind(organization.0)
                         .fetch_optional(&mut **transaction)

@@ -579,6 +579,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     check_transition(current.status, to, roles, at, current.resolved_at).map_err(|error| {
@@ -650,6 +651,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     if let Change::Set(Some(assignee)) = changes.assignee_person_id {
@@ -726,6 +728,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     let stamp = to_db(at);
                     let comment_id: i64 = sqlx::query_scalar(
@@ -970,6 +973,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let request = fetch(transaction, organization, id).await?;
                     still_open(&request, "given a commitment")?;
                     if due_at <= at {
@@ -1023,6 +1027,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let request = fetch(transaction, organization, id).await?;
                     still_open(&request, "given a commitment")?;
                     let row = sqlx::query(&format!(
@@ -1098,6 +1103,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let request = fetch(transaction, organization, id).await?;
                     still_open(&request, "deferred")?;
                     if new_eta <= at {
@@ -1137,6 +1143,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "requests", organization, id).await?;
                     let request = fetch(transaction, organization, id).await?;
                     still_open(&request, "transferred")?;
                     ensure_exists(transaction, "departments", organization, to.0, "department_id").await?;

@@ -153,6 +153,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "segments", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let name = match changes.name {
@@ -195,6 +196,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
+                    crate::lock_row(transaction, "segments", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     crate::delete_row(

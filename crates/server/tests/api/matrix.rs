@@ -668,3 +668,37 @@ async fn an_agreement_not_reviewed_within_its_cadence_is_overdue() {
     .await;
     assert_eq!(read["review_overdue"], false);
 }
+
+#[tokio::test]
+async fn both_leads_accepting_at_the_same_moment_agree_the_agreement() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let body = json!({ "provider_department_id": id_of(&cell.provider), "consumer_department_id": id_of(&cell.consumer) });
+    let agreement = expect_status(
+        app.post(&app.lead, "/api/v1/agreements", &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&agreement);
+    expect_status(
+        transition(&app, &app.lead, id, "propose").await,
+        StatusCode::OK,
+    )
+    .await;
+    let (provider, consumer) = tokio::join!(
+        transition(&app, &app.lead, id, "accept"),
+        transition(&app, &cell.consumer_lead, id, "accept")
+    );
+    assert_eq!(
+        (provider.status(), consumer.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let read = expect_status(
+        app.get(&app.member, &format!("/api/v1/agreements/{id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["status"], "agreed", "neither acceptance was lost");
+    assert_eq!(read["agreed_version"], 1);
+}
