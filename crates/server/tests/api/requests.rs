@@ -809,24 +809,15 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
     let now = jiff::Timestamp::now();
-    let new = |title: &str| roundtable_store::requests::NewRequest {
-        service_id: None,
-        provider_department_id: roundtable_domain::ids::DepartmentId(id_of(&setup.marketing)),
-        requester_person_id: setup.seller.id,
-        title: title.to_owned(),
-        description: String::new(),
-        intake_values: "{}".to_owned(),
-        priority: roundtable_domain::services::Priority::Normal,
-        external_impact: "none".to_owned(),
-        external_reference: None,
-        segment_id: None,
-        targets: roundtable_domain::services::Targets::new(30, 60).unwrap(),
-    };
-    let late = scoped
-        .create_request(new("Late"), now - jiff::SignedDuration::from_mins(90))
-        .await
-        .unwrap();
-    let fresh = scoped.create_request(new("Fresh"), now).await.unwrap();
+    let late = backdated(
+        &scoped,
+        &setup,
+        "Late",
+        (30, 60),
+        now - jiff::SignedDuration::from_mins(90),
+    )
+    .await;
+    let fresh = backdated(&scoped, &setup, "Fresh", (30, 60), now).await;
     roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -887,27 +878,14 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
-    let request = scoped
-        .create_request(
-            roundtable_store::requests::NewRequest {
-                service_id: None,
-                provider_department_id: roundtable_domain::ids::DepartmentId(id_of(
-                    &setup.marketing,
-                )),
-                requester_person_id: setup.seller.id,
-                title: "Sixty of a hundred minutes".to_owned(),
-                description: String::new(),
-                intake_values: "{}".to_owned(),
-                priority: roundtable_domain::services::Priority::Normal,
-                external_impact: "none".to_owned(),
-                external_reference: None,
-                segment_id: None,
-                targets: roundtable_domain::services::Targets::new(100, 100).unwrap(),
-            },
-            jiff::Timestamp::now() - jiff::SignedDuration::from_mins(60),
-        )
-        .await
-        .unwrap();
+    let request = backdated(
+        &scoped,
+        &setup,
+        "Sixty of a hundred minutes",
+        (100, 100),
+        jiff::Timestamp::now() - jiff::SignedDuration::from_mins(60),
+    )
+    .await;
     let path = format!("/api/v1/requests/{}", request.id);
     let before = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
     assert_eq!(
@@ -943,4 +921,28 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
     expect_status(changed, StatusCode::OK).await;
     let after = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
     assert_eq!(after["clocks"]["fulfilment"]["state"], "at_risk");
+}
+
+/// A request from the seller to Marketing without a service, raised at `at`.
+async fn backdated(
+    scoped: &roundtable_store::Scoped<'_>,
+    setup: &Setup,
+    title: &str,
+    (first_response, fulfilment): (i64, i64),
+    at: jiff::Timestamp,
+) -> roundtable_store::requests::Request {
+    let new = roundtable_store::requests::NewRequest {
+        service_id: None,
+        provider_department_id: roundtable_domain::ids::DepartmentId(id_of(&setup.marketing)),
+        requester_person_id: setup.seller.id,
+        title: title.to_owned(),
+        description: String::new(),
+        intake_values: "{}".to_owned(),
+        priority: roundtable_domain::services::Priority::Normal,
+        external_impact: "none".to_owned(),
+        external_reference: None,
+        segment_id: None,
+        targets: roundtable_domain::services::Targets::new(first_response, fulfilment).unwrap(),
+    };
+    scoped.create_request(new, at).await.unwrap()
 }
