@@ -1,14 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use roundtable_domain::clocks::{
-    ClockInput, ClockState, DEFAULT_AT_RISK_SHARE, HoldingPeriod, read_clock,
-};
+use roundtable_domain::clocks::ClockState;
 use roundtable_domain::credentials::verify_password;
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::Status;
 use roundtable_store::people::PeopleFilter;
-use roundtable_store::requests::{Request, RequestFilter};
+use roundtable_store::requests::{ClockContext, Request, RequestFilter};
 use roundtable_store::{PageRequest, Scoped, Store};
 use roundtable_testkit::TestDatabase;
 use std::collections::HashSet;
@@ -40,39 +38,13 @@ async fn all_requests(scoped: &Scoped<'_>) -> Vec<Request> {
 }
 
 /// The fulfilment clock of a request, read the way the API reads it.
-fn fulfilment_clock(
-    request: &Request,
-    calendars: &std::collections::HashMap<
-        roundtable_domain::ids::DepartmentId,
-        roundtable_domain::calendar::CalendarDefinition,
-    >,
-    now: Timestamp,
-) -> ClockState {
-    let periods: Vec<HoldingPeriod> = request
-        .periods
-        .iter()
-        .map(|period| HoldingPeriod {
-            department: period.department_id,
-            from: period.started_at,
-            to: period.ended_at,
-            paused: period.paused,
-        })
-        .collect();
-    let stopped_at = match request.status {
-        Status::Resolved | Status::Closed => request.resolved_at,
-        Status::Cancelled => Some(request.updated_at),
-        _ => None,
-    };
-    read_clock(&ClockInput {
-        periods: &periods,
-        calendars,
-        target_minutes: request.targets.fulfilment_minutes,
-        at_risk_share: DEFAULT_AT_RISK_SHARE,
-        stopped_at,
-        now,
-    })
-    .unwrap()
-    .state
+/// The fulfilment clock's state, read as the API reads it.
+fn fulfilment_clock(request: &Request, context: &ClockContext, now: Timestamp) -> ClockState {
+    request
+        .clocks(context, now)
+        .expect("every demo department has a calendar")
+        .1
+        .state
 }
 
 async fn people_and_departments(store: &Store) -> (Vec<(String, String, String)>, Vec<String>) {
@@ -269,7 +241,7 @@ async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
         );
     }
 
-    let calendars = scoped.department_calendars().await.unwrap();
+    let calendars = scoped.clock_context().await.unwrap();
     let open_states: Vec<ClockState> = open
         .iter()
         .map(|request| fulfilment_clock(request, &calendars, now))

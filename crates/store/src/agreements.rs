@@ -604,24 +604,16 @@ impl Scoped<'_> {
                     let next = acceptance(&current.current).accept(&sides).map_err(workflow)?;
                     let stamp = to_db(now());
                     let number = current.current_version;
-                    if sides.contains(&Side::Provider) && current.current.provider_accepted_by.is_none() {
-                        sqlx::query(
-                            "UPDATE agreement_versions SET provider_accepted_by = $1, provider_accepted_at = $2 \
-                             WHERE organization_id = $3 AND agreement_id = $4 AND number = $5",
-                        )
-                        .bind(by.0)
-                        .bind(stamp.clone())
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(number)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    if sides.contains(&Side::Consumer) && current.current.consumer_accepted_by.is_none() {
-                        sqlx::query(
-                            "UPDATE agreement_versions SET consumer_accepted_by = $1, consumer_accepted_at = $2 \
-                             WHERE organization_id = $3 AND agreement_id = $4 AND number = $5",
-                        )
+                    // An acceptance already given stays as it was (who and when).
+                    for (side, column) in [(Side::Provider, "provider"), (Side::Consumer, "consumer")] {
+                        if !sides.contains(&side) {
+                            continue;
+                        }
+                        sqlx::query(&format!(
+                            "UPDATE agreement_versions SET {column}_accepted_by = COALESCE({column}_accepted_by, $1), \
+                             {column}_accepted_at = COALESCE({column}_accepted_at, $2) \
+                             WHERE organization_id = $3 AND agreement_id = $4 AND number = $5"
+                        ))
                         .bind(by.0)
                         .bind(stamp.clone())
                         .bind(organization.0)

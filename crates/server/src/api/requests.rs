@@ -134,17 +134,8 @@ fn clock_view(reading: ClockReading, target_minutes: i64) -> ClockView {
     }
 }
 
-/// Both clocks of a request, or `None` without a calendar.
-fn clocks_of(
-    request: &Request,
-    calendars: &ClockContext,
-    now: Timestamp,
-) -> Option<(ClockReading, ClockReading)> {
-    request.clocks(calendars, now)
-}
-
 pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> RequestView {
-    let readings = clocks_of(&request, calendars, now);
+    let readings = request.clocks(calendars, now);
     let on_time = match (request.status, request.resolved_at) {
         (Status::Resolved | Status::Closed, Some(resolved_at)) => Some(
             request
@@ -877,7 +868,8 @@ pub async fn department_queue(
         .await?
         .into_iter()
         .map(|request| {
-            let remaining = clocks_of(&request, &calendars, now)
+            let remaining = request
+                .clocks(&calendars, now)
                 .map(|(_, fulfilment)| fulfilment.remaining)
                 .unwrap_or(jiff::SignedDuration::MAX);
             let entry = QueueEntry {
