@@ -12,10 +12,13 @@
 pub mod agreements;
 pub mod business_time;
 pub mod calendar;
+pub mod checks;
 pub mod clocks;
 pub mod credentials;
+pub mod health;
 pub mod ids;
 pub mod people;
+pub mod pulses;
 pub mod requests;
 pub mod services;
 pub mod text;
