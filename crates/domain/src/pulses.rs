@@ -215,6 +215,21 @@ pub fn score_cell(consumers: &[ConsumerAnswer], self_ratings: &[SelfRating]) -> 
     })
 }
 
+/// Comments as shown beside an aggregate: blank ones dropped, and put in an
+/// order that depends only on their text (a digest), never on who wrote them
+/// or when, so the order gives nobody away and is the same on every view.
+pub fn unattributed_order(comments: Vec<String>) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut keyed: Vec<([u8; 32], String)> = comments
+        .into_iter()
+        .map(|comment| comment.trim().to_owned())
+        .filter(|comment| !comment.is_empty())
+        .map(|comment| (Sha256::digest(comment.as_bytes()).into(), comment))
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, comment)| comment).collect()
+}
+
 /// A validated anonymity threshold *k*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Threshold(i64);
@@ -246,21 +261,30 @@ impl Default for Threshold {
     }
 }
 
-/// Decides which of a family of aggregates may be shown. `groups` are the
-/// people each aggregate rests on, in the canonical order of preference. An
-/// aggregate is shown when it rests on at least *k* people and, against every
-/// aggregate shown before it, each side of the difference is empty or holds at
-/// least *k* people. The answer is the same on every call for the same family,
-/// so every view agrees.
-pub fn disclose<P: Ord>(groups: &[BTreeSet<P>], threshold: Threshold) -> Vec<bool> {
-    let mut shown: Vec<&BTreeSet<P>> = Vec::new();
+/// Decides which of a family of aggregates may be shown. Each group is the set
+/// of answers an aggregate rests on, an answer being `(person, unit)` (the
+/// unit tells one person's answers apart, such as the cell answered about).
+/// Groups come in the canonical order of preference. An aggregate is shown
+/// when its answers come from at least *k* people and, against every
+/// aggregate shown before it, the answers on each side of the difference are
+/// none or come from at least *k* people — counting people, not answers, so
+/// one person's several answers cannot pass for a crowd. The answer is the
+/// same on every call for the same family, so every view agrees.
+pub fn disclose<P: Ord, U: Ord>(groups: &[BTreeSet<(P, U)>], threshold: Threshold) -> Vec<bool> {
+    fn people<'a, P: Ord + 'a, U: 'a>(answers: impl Iterator<Item = &'a (P, U)>) -> usize {
+        answers
+            .map(|(person, _)| person)
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+    let mut shown: Vec<&BTreeSet<(P, U)>> = Vec::new();
     let mut decisions = Vec::with_capacity(groups.len());
     for group in groups {
         let safe_difference = |size: usize| size == 0 || threshold.admits(size);
-        let allowed = threshold.admits(group.len())
+        let allowed = threshold.admits(people(group.iter()))
             && shown.iter().all(|other| {
-                safe_difference(group.difference(other).count())
-                    && safe_difference(other.difference(group).count())
+                safe_difference(people(group.difference(other)))
+                    && safe_difference(people(other.difference(group)))
             });
         if allowed {
             shown.push(group);
@@ -392,14 +416,22 @@ mod tests {
     }
 
     #[test]
+    fn comments_lose_their_order_and_blanks() {
+        let first = unattributed_order(vec!["b".into(), " ".into(), "a".into(), "c".into()]);
+        let second = unattributed_order(vec!["c".into(), "a".into(), "b".into()]);
+        assert_eq!(first, second);
+        assert_eq!(first.len(), 3);
+    }
+
+    #[test]
     fn the_threshold_is_never_below_three() {
         assert!(Threshold::new(2).is_err());
         assert_eq!(Threshold::new(3).map(Threshold::get), Ok(3));
         assert_eq!(Threshold::default().get(), 5);
     }
 
-    fn people(ids: &[u32]) -> BTreeSet<u32> {
-        ids.iter().copied().collect()
+    fn people(ids: &[u32]) -> BTreeSet<(u32, u8)> {
+        ids.iter().map(|id| (*id, 0)).collect()
     }
 
     #[test]
@@ -425,19 +457,21 @@ mod tests {
 
     proptest! {
         /// Whatever the family, every shown aggregate rests on at least k people
-        /// and no two shown aggregates differ by between 1 and k − 1 people.
+        /// and no two shown aggregates differ by the answers of between 1 and
+        /// k − 1 people.
         #[test]
         fn shown_aggregates_never_differ_by_fewer_than_k(
-            groups in prop::collection::vec(prop::collection::btree_set(0_u32..20, 0..14), 1..8),
+            groups in prop::collection::vec(prop::collection::btree_set((0_u32..20, 0_u8..3), 0..20), 1..8),
             k in 3_i64..7,
         ) {
             let threshold = Threshold::new(k).unwrap_or_default();
             let decisions = disclose(&groups, threshold);
-            let shown: Vec<&BTreeSet<u32>> = groups.iter().zip(&decisions).filter(|(_, shown)| **shown).map(|(group, _)| group).collect();
+            let shown: Vec<&BTreeSet<(u32, u8)>> = groups.iter().zip(&decisions).filter(|(_, shown)| **shown).map(|(group, _)| group).collect();
+            let people = |answers: Vec<&(u32, u8)>| answers.iter().map(|(person, _)| *person).collect::<BTreeSet<u32>>().len() as i64;
             for group in &shown {
-                prop_assert!(group.len() as i64 >= k);
+                prop_assert!(people(group.iter().collect()) >= k);
                 for other in &shown {
-                    let difference = group.difference(other).count() as i64;
+                    let difference = people(group.difference(other).collect());
                     prop_assert!(difference == 0 || difference >= k);
                 }
             }

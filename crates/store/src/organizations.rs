@@ -19,13 +19,20 @@ pub struct Organization {
     pub default_calendar_id: Option<CalendarId>,
     /// Clocks count as at risk from this share of their target, in percent.
     pub at_risk_percent: i64,
+    /// The anonymity threshold k: no pulse aggregate rests on fewer people.
+    pub anonymity_threshold: i64,
+    /// Nobody is asked for a satisfaction check more than once per this many days.
+    pub check_fatigue_days: i64,
+    /// What a completed check or pulse response earns: `none`, `points` or `coupon`.
+    pub thank_you_kind: String,
+    pub thank_you_points: i64,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-const COLUMNS: &str =
-    "id, slug, name, default_calendar_id, at_risk_percent, version, created_at, updated_at";
+const COLUMNS: &str = "id, slug, name, default_calendar_id, at_risk_percent, anonymity_threshold, \
+     check_fatigue_days, thank_you_kind, thank_you_points, version, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
     Ok(Organization {
@@ -36,6 +43,10 @@ fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
             .try_get::<Option<i64>, _>("default_calendar_id")?
             .map(CalendarId),
         at_risk_percent: row.try_get("at_risk_percent")?,
+        anonymity_threshold: row.try_get("anonymity_threshold")?,
+        check_fatigue_days: row.try_get("check_fatigue_days")?,
+        thank_you_kind: row.try_get("thank_you_kind")?,
+        thank_you_points: row.try_get("thank_you_points")?,
         version: row.try_get("version")?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
         updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
@@ -107,6 +118,10 @@ pub struct OrganizationChanges {
     pub name: Change<Label>,
     pub default_calendar_id: Change<Option<CalendarId>>,
     pub at_risk_percent: Change<i64>,
+    pub anonymity_threshold: Change<i64>,
+    pub check_fatigue_days: Change<i64>,
+    pub thank_you_kind: Change<String>,
+    pub thank_you_points: Change<i64>,
 }
 
 impl Scoped<'_> {
@@ -132,6 +147,10 @@ impl Scoped<'_> {
             ("name", changes.name.is_set()),
             ("default_calendar_id", changes.default_calendar_id.is_set()),
             ("at_risk_percent", changes.at_risk_percent.is_set()),
+            ("anonymity_threshold", changes.anonymity_threshold.is_set()),
+            ("check_fatigue_days", changes.check_fatigue_days.is_set()),
+            ("thank_you_kind", changes.thank_you_kind.is_set()),
+            ("thank_you_points", changes.thank_you_points.is_set()),
         ]);
         self.store
             .write(move |transaction| {
@@ -155,12 +174,28 @@ impl Scoped<'_> {
                     if !(1..=99).contains(&at_risk_percent) {
                         return Err(StoreError::invalid("at_risk_percent", "must be between 1 and 99"));
                     }
+                    let anonymity_threshold = changes.anonymity_threshold.or(current.anonymity_threshold);
+                    roundtable_domain::pulses::Threshold::new(anonymity_threshold)
+                        .map_err(|message| StoreError::invalid("anonymity_threshold", message))?;
+                    let check_fatigue_days = changes.check_fatigue_days.or(current.check_fatigue_days);
+                    if !(0..=365).contains(&check_fatigue_days) {
+                        return Err(StoreError::invalid("check_fatigue_days", "must be between 0 and 365"));
+                    }
+                    let thank_you_kind = changes.thank_you_kind.or(current.thank_you_kind);
+                    if !["none", "points", "coupon"].contains(&thank_you_kind.as_str()) {
+                        return Err(StoreError::invalid("thank_you_kind", "must be one of none, points, coupon"));
+                    }
+                    let thank_you_points = changes.thank_you_points.or(current.thank_you_points);
+                    if !(0..=100_000).contains(&thank_you_points) {
+                        return Err(StoreError::invalid("thank_you_points", "must be between 0 and 100000"));
+                    }
                     let name = match changes.name {
                         Change::Set(name) => name.into_string(),
                         Change::Keep => current.name,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE organizations SET name = $1, default_calendar_id = $2, at_risk_percent = $5, version = version + 1, \
+                        "UPDATE organizations SET name = $1, default_calendar_id = $2, at_risk_percent = $5, anonymity_threshold = $6, \
+                         check_fatigue_days = $7, thank_you_kind = $8, thank_you_points = $9, version = version + 1, \
                          updated_at = $3 WHERE id = $4 RETURNING {COLUMNS}"
                     ))
                     .bind(name)
@@ -168,6 +203,10 @@ impl Scoped<'_> {
                     .bind(to_db(now()))
                     .bind(organization.0)
                     .bind(at_risk_percent)
+                    .bind(anonymity_threshold)
+                    .bind(check_fatigue_days)
+                    .bind(thank_you_kind)
+                    .bind(thank_you_points)
                     .fetch_one(&mut **transaction)
                     .await?;
                     crate::audit::record(transaction, audit, "organization.updated", "organization", organization.0, detail)

@@ -7,7 +7,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::calendar::CalendarDefinition;
-use roundtable_domain::clocks::{ClockInput, ClockReading, HoldingPeriod, read_clock};
+use roundtable_domain::clocks::{ClockInput, ClockReading, ClockState, HoldingPeriod, read_clock};
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{
     InputQuality, Roles, Status, check_transition, is_first_response,
@@ -32,6 +32,9 @@ pub struct Request {
     pub requester_person_id: PersonId,
     /// The requester's department when the request was read (for visibility).
     pub requester_department_id: Option<DepartmentId>,
+    /// The consumer side of the matrix cell: the requester's department when
+    /// the request was raised.
+    pub consumer_department_id: Option<DepartmentId>,
     pub assignee_person_id: Option<PersonId>,
     pub title: String,
     pub description: String,
@@ -49,6 +52,11 @@ pub struct Request {
     pub closed_at: Option<Timestamp>,
     pub input_quality: Option<InputQuality>,
     pub input_quality_note: Option<String>,
+    /// Whether the first response came within target; `None` until it came.
+    pub first_response_met: Option<bool>,
+    /// Whether it was resolved within target or by the accepted committed
+    /// date; `None` until resolved.
+    pub delivered_on_time: Option<bool>,
     /// The accepted committed date, if the sides agreed one.
     pub committed_due_at: Option<Timestamp>,
     /// Deferred for an external customer until this new ETA (the clock keeps running).
@@ -213,7 +221,7 @@ const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, r.requester
      r.assignee_person_id, r.title, r.description, r.intake_values, r.priority, r.status, r.external_impact, r.external_reference, \
      r.segment_id, r.parent_request_id, r.first_response_target_minutes, r.fulfilment_target_minutes, r.first_response_at, \
      r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.committed_due_at, r.deferred_until, r.deferral_reason, \
-     r.version, r.created_at, r.updated_at";
+     r.consumer_department_id, r.first_response_met, r.delivered_on_time, r.version, r.created_at, r.updated_at";
 
 const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id AND p.id = r.requester_person_id";
 
@@ -264,6 +272,15 @@ fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
             })
             .transpose()?,
         input_quality_note: row.try_get("input_quality_note")?,
+        consumer_department_id: row
+            .try_get::<Option<i64>, _>("consumer_department_id")?
+            .map(DepartmentId),
+        first_response_met: row
+            .try_get::<Option<i64>, _>("first_response_met")?
+            .map(|flag| flag != 0),
+        delivered_on_time: row
+            .try_get::<Option<i64>, _>("delivered_on_time")?
+            .map(|flag| flag != 0),
         committed_due_at: instant(row, "committed_due_at")?,
         deferred_until: instant(row, "deferred_until")?,
         deferral_reason: row.try_get("deferral_reason")?,
@@ -313,7 +330,7 @@ async fn attach_periods(
     Ok(())
 }
 
-async fn fetch(
+pub(crate) async fn fetch(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     id: i64,
@@ -332,18 +349,68 @@ async fn fetch(
     Ok(request)
 }
 
-/// One timeline entry about to be written.
-struct NewEvent<'a> {
-    request: i64,
-    actor: Option<PersonId>,
-    kind: &'a str,
-    before: serde_json::Value,
-    after: serde_json::Value,
-    note: &'a str,
-    at: &'a str,
+/// Fixes the outcomes of the clocks that have stopped (first response within
+/// target; delivered within target or by the accepted committed date) and
+/// returns the request as it now stands. Called at the end of every write that
+/// can stop, restart or re-judge a clock, so the outcomes health sums over
+/// always agree with the clocks. Without a calendar nothing can be judged and
+/// the outcomes stay unknown.
+pub(crate) async fn record_outcomes(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    context: &ClockContext,
+) -> Result<Request, StoreError> {
+    let mut request = fetch(transaction, organization, id).await?;
+    let (first_response_met, delivered_on_time) = match request.clocks(context, request.updated_at)
+    {
+        Some((response, fulfilment)) => {
+            let first_response_met = request
+                .first_response_at
+                .map(|_| response.state == ClockState::Met);
+            let delivered_on_time = request
+                .resolved_at
+                .filter(|_| matches!(request.status, Status::Resolved | Status::Closed))
+                .map(|resolved| {
+                    fulfilment.state == ClockState::Met
+                        || request
+                            .committed_due_at
+                            .is_some_and(|committed| resolved <= committed)
+                });
+            (first_response_met, delivered_on_time)
+        }
+        None => (None, None),
+    };
+    if (first_response_met, delivered_on_time)
+        != (request.first_response_met, request.delivered_on_time)
+    {
+        sqlx::query(
+            "UPDATE requests SET first_response_met = $1, delivered_on_time = $2 WHERE organization_id = $3 AND id = $4",
+        )
+        .bind(first_response_met.map(i64::from))
+        .bind(delivered_on_time.map(i64::from))
+        .bind(organization.0)
+        .bind(id)
+        .execute(&mut **transaction)
+        .await?;
+        request.first_response_met = first_response_met;
+        request.delivered_on_time = delivered_on_time;
+    }
+    Ok(request)
 }
 
-async fn record_event(
+/// One timeline entry about to be written.
+pub(crate) struct NewEvent<'a> {
+    pub(crate) request: i64,
+    pub(crate) actor: Option<PersonId>,
+    pub(crate) kind: &'a str,
+    pub(crate) before: serde_json::Value,
+    pub(crate) after: serde_json::Value,
+    pub(crate) note: &'a str,
+    pub(crate) at: &'a str,
+}
+
+pub(crate) async fn record_event(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     event: NewEvent<'_>,
@@ -366,7 +433,7 @@ async fn record_event(
 }
 
 /// Ends the open period, if any, at `at`.
-async fn end_period(
+pub(crate) async fn end_period(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     request: i64,
@@ -381,7 +448,7 @@ async fn end_period(
     Ok(())
 }
 
-async fn start_period(
+pub(crate) async fn start_period(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     request: i64,
@@ -450,8 +517,9 @@ impl Scoped<'_> {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO requests (organization_id, service_id, provider_department_id, requester_person_id, title, description, \
                          intake_values, priority, status, external_impact, external_reference, segment_id, first_response_target_minutes, \
-                         fulfilment_target_minutes, parent_request_id, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $15, $14, $14) RETURNING id",
+                         fulfilment_target_minutes, parent_request_id, created_at, updated_at, consumer_department_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $15, $14, $14, \
+                         (SELECT department_id FROM people WHERE organization_id = $1 AND id = $4)) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.service_id)
@@ -568,6 +636,7 @@ impl Scoped<'_> {
         transition: Transition,
     ) -> Result<Request, StoreError> {
         let organization = self.organization;
+        let context = self.clock_context().await?;
         let Transition {
             to,
             actor,
@@ -632,7 +701,11 @@ impl Scoped<'_> {
                         after["input_quality"] = serde_json::Value::String(quality.as_str().to_owned());
                     }
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind, before: serde_json::json!({ "status": current.status.as_str() }), after, note: &details.note, at: &stamp }).await?;
-                    fetch(transaction, organization, id).await
+                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    if to == Status::Resolved {
+                        crate::checks::consider_check(transaction, organization, &request, actor, at).await?;
+                    }
+                    Ok(request)
                 })
             })
             .await
@@ -648,6 +721,7 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Request, StoreError> {
         let organization = self.organization;
+        let context = self.clock_context().await?;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -708,7 +782,7 @@ impl Scoped<'_> {
                     if !after.is_empty() {
                         record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind: "updated", before: before.into(), after: after.into(), note: "", at: &stamp }).await?;
                     }
-                    fetch(transaction, organization, id).await
+                    record_outcomes(transaction, organization, id, &context).await
                 })
             })
             .await
@@ -725,6 +799,7 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<Comment, StoreError> {
         let organization = self.organization;
+        let context = self.clock_context().await?;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -751,6 +826,7 @@ impl Scoped<'_> {
                             .execute(&mut **transaction)
                             .await?;
                     }
+                    record_outcomes(transaction, organization, id, &context).await?;
                     let kind = if internal { "internal_note" } else { "commented" };
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(author), kind, before: serde_json::json!({}), after: serde_json::json!({ "comment_id": comment_id }), note: "", at: &stamp }).await?;
                     Ok(Comment { id: comment_id, author_person_id: author, body, internal, created_at: at })
@@ -1024,6 +1100,7 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<Commitment, StoreError> {
         let organization = self.organization;
+        let context = self.clock_context().await?;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -1072,6 +1149,7 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "committed_due_at": current.due_at.to_string(), "commitment_id": commitment });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "commitment_accepted", before, after, note: "", at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
+                    record_outcomes(transaction, organization, id, &context).await?;
                     commitment_from_row(&row)
                 })
             })
@@ -1140,6 +1218,7 @@ impl Scoped<'_> {
             at,
         } = handoff;
         let organization = self.organization;
+        let context = self.clock_context().await?;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
@@ -1171,7 +1250,7 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "provider_department_id": to.0, "service_id": service });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "transferred", before, after, note: &note, at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
-                    fetch(transaction, organization, id).await
+                    record_outcomes(transaction, organization, id, &context).await
                 })
             })
             .await

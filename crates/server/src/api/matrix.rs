@@ -5,6 +5,7 @@
 //! new fields without breaking clients.
 
 use crate::AppState;
+use crate::api::health::{HealthView, InputQualityView, cell_health_view, window_days};
 use crate::auth::Authenticated;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
@@ -65,6 +66,10 @@ pub struct MatrixCell {
     pub services: Vec<MatrixService>,
     /// Absent when the cell has no agreement yet.
     pub agreement: Option<MatrixAgreementView>,
+    /// Relationship health over the window, each component with its value and sample size.
+    pub health: HealthView,
+    /// The reciprocal side: how the provider rated the input the consumer gave it.
+    pub input_quality: InputQualityView,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -77,6 +82,8 @@ pub struct MatrixSummary {
     pub proposed: usize,
     pub drafts: usize,
     pub reviews_overdue: usize,
+    /// Cells with a health score (the rest have insufficient data).
+    pub with_health: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,14 +109,12 @@ pub async fn get_matrix(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<MatrixQuery>,
 ) -> Result<Json<Matrix>, ApiError> {
-    let window_days = query.window_days.unwrap_or(90);
-    if !(1..=730).contains(&window_days) {
-        return Err(ApiError::invalid(
-            "window_days",
-            "must be between 1 and 730",
-        ));
-    }
-    let facts = state.scoped(&actor).matrix_facts().await?;
+    let window_days = window_days(query.window_days)?;
+    let scoped = state.scoped(&actor);
+    let facts = scoped.matrix_facts().await?;
+    let report = scoped
+        .relationship_health(window_days, jiff::Timestamp::now())
+        .await?;
     let today = super::agreements::today();
     let mut services: HashMap<(DepartmentId, DepartmentId), Vec<MatrixService>> = HashMap::new();
     for (id, name, provider, consumer) in facts.service_links {
@@ -166,11 +171,15 @@ pub async fn get_matrix(
                 summary.drafts += usize::from(agreement.status == "draft");
                 summary.reviews_overdue += usize::from(agreement.review_overdue);
             }
+            let cell_health = report.cell(key);
+            summary.with_health += usize::from(cell_health.health.score.is_some());
             cells.push(MatrixCell {
                 provider_department_id: provider.0,
                 consumer_department_id: consumer.0,
                 services: cell_services,
                 agreement,
+                health: cell_health_view(&cell_health),
+                input_quality: cell_health.input_quality.into(),
             });
         }
     }

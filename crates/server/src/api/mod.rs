@@ -6,10 +6,13 @@
 pub mod agreements;
 pub mod audit_log;
 pub mod calendars;
+pub mod checks;
 pub mod departments;
+pub mod health;
 pub mod matrix;
 pub mod organization;
 pub mod people;
+pub mod pulses;
 pub mod requests;
 pub mod segments;
 pub mod services;
@@ -45,6 +48,8 @@ use utoipa_axum::routes;
         (name = "matrix", description = "The Internal Customer Relationship Matrix"),
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
+        (name = "checks", description = "Satisfaction checks on resolved requests, and the thank-you ledger"),
+        (name = "pulses", description = "Relationship pulses: rounds, answers (with the provider's mirror) and anonymous results"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +86,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(agreements::router())
         .merge(matrix::router())
         .merge(requests::router())
+        .merge(checks::router())
+        .merge(pulses::router())
+        .merge(health::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -30,6 +30,14 @@ pub struct OrganizationView {
     pub default_calendar_id: Option<i64>,
     /// Service-level clocks count as at risk from this share of their target (percent, default 75).
     pub at_risk_percent: i64,
+    /// The anonymity threshold k (at least 3, default 5): pulse aggregates resting on fewer people are never shown.
+    pub anonymity_threshold: i64,
+    /// Nobody is asked for a satisfaction check more than once per this many days (default 7).
+    pub check_fatigue_days: i64,
+    /// What a completed check or pulse response earns: `none`, `points` or `coupon`.
+    pub thank_you_kind: String,
+    /// Points per completed response when `thank_you_kind` is `points`.
+    pub thank_you_points: i64,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -43,6 +51,10 @@ impl From<Organization> for OrganizationView {
             name: organization.name,
             default_calendar_id: organization.default_calendar_id.map(|calendar| calendar.0),
             at_risk_percent: organization.at_risk_percent,
+            anonymity_threshold: organization.anonymity_threshold,
+            check_fatigue_days: organization.check_fatigue_days,
+            thank_you_kind: organization.thank_you_kind,
+            thank_you_points: organization.thank_you_points,
             version: organization.version,
             created_at: organization.created_at.to_string(),
             updated_at: organization.updated_at.to_string(),
@@ -59,6 +71,14 @@ pub struct UpdateOrganization {
     pub default_calendar_id: Option<Option<i64>>,
     /// 1 to 99.
     pub at_risk_percent: Option<i64>,
+    /// At least 3.
+    pub anonymity_threshold: Option<i64>,
+    /// 0 to 365.
+    pub check_fatigue_days: Option<i64>,
+    /// `none`, `points` or `coupon`.
+    pub thank_you_kind: Option<String>,
+    /// 0 to 100000.
+    pub thank_you_points: Option<i64>,
 }
 
 /// Reads the caller's organization.
@@ -113,6 +133,10 @@ pub async fn update_organization(
         changes.default_calendar_id = Change::Set(calendar.map(CalendarId));
     }
     changes.at_risk_percent = input.at_risk_percent.into();
+    changes.anonymity_threshold = input.anonymity_threshold.into();
+    changes.check_fatigue_days = input.check_fatigue_days.into();
+    changes.thank_you_kind = input.thank_you_kind.into();
+    changes.thank_you_points = input.thank_you_points.into();
     let organization = state
         .scoped(&actor)
         .update_organization(changes, version)

@@ -327,6 +327,8 @@ async fn the_workflow_moves_by_the_right_side_and_pauses_while_waiting() {
             "status_changed",
             "status_changed",
             "status_changed",
+            // The service samples every resolution: the requester is asked once.
+            "check_requested",
             "reopened",
             "status_changed",
             "status_changed"

@@ -1,0 +1,311 @@
+//! Relationship health as the API shows it: every cell's score with each
+//! component's value, sample size and applied weight, and the words that
+//! explain it; a cell's detail with its weekly trend and latest pulse; and
+//! `GET /api/v1/departments/{id}/scorecard`, a department seen as provider
+//! and as consumer.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::api::pulses::{CellResultView, DepartmentResultView};
+use crate::extract::{ApiQuery, RecordId};
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use jiff::Timestamp;
+use roundtable_domain::health::{Component, Health};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_store::health::{CellHealth, HealthReport, InputQuality};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(cell_detail))
+        .routes(routes!(scorecard))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentView {
+    /// `satisfaction`, `pulse`, `reliability` or `responsiveness`.
+    pub name: String,
+    /// 0–100; absent without data (or, for the pulse, below the anonymity threshold).
+    pub value: Option<f64>,
+    /// Data points behind the value; absent for a withheld pulse.
+    pub sample_size: Option<i64>,
+    /// Whether it had enough data (5 points; the pulse: the anonymity threshold) to count.
+    pub sufficient: bool,
+    /// The nominal weight, and the weight it carried after renormalising.
+    pub weight: f64,
+    pub applied_weight: f64,
+    pub explanation: String,
+}
+
+impl From<&Component> for ComponentView {
+    fn from(component: &Component) -> Self {
+        ComponentView {
+            name: component.kind.as_str().to_owned(),
+            value: component.value.map(round),
+            sample_size: component.sample_size,
+            sufficient: component.sufficient,
+            weight: component.kind.weight(),
+            applied_weight: round(component.applied_weight),
+            explanation: component.kind.explanation().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    /// 0–100; absent when no component has enough data.
+    pub score: Option<f64>,
+    /// `healthy` (≥ 75), `watch` (50–75), `at_risk` (< 50) or `insufficient_data`.
+    pub band: String,
+    pub components: Vec<ComponentView>,
+    /// The pulse round the pulse component came from.
+    pub pulse_round_id: Option<i64>,
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// The words for a score, so colour is never the only signal.
+pub fn band(score: Option<f64>) -> &'static str {
+    match score {
+        None => "insufficient_data",
+        Some(score) if score >= 75.0 => "healthy",
+        Some(score) if score >= 50.0 => "watch",
+        Some(_) => "at_risk",
+    }
+}
+
+pub fn health_view(health: &Health, pulse_round_id: Option<i64>) -> HealthView {
+    HealthView {
+        score: health.score.map(round),
+        band: band(health.score).to_owned(),
+        components: health.components.iter().map(ComponentView::from).collect(),
+        pulse_round_id,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputQualityView {
+    /// How the provider rated what the consumer gave it, on requests resolved in the window.
+    pub complete: i64,
+    pub partial: i64,
+    pub poor: i64,
+    /// complete 100, partial 50, poor 0; the mean.
+    pub score: Option<f64>,
+}
+
+impl From<InputQuality> for InputQualityView {
+    fn from(quality: InputQuality) -> Self {
+        InputQualityView {
+            complete: quality.complete,
+            partial: quality.partial,
+            poor: quality.poor,
+            score: quality.score().map(round),
+        }
+    }
+}
+
+pub fn cell_health_view(cell: &CellHealth) -> HealthView {
+    health_view(&cell.health, cell.pulse_source.as_ref().map(|source| source.round_id))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WindowQuery {
+    /// 1 to 730 days; default 90.
+    #[param(minimum = 1, maximum = 730)]
+    pub window_days: Option<i64>,
+    /// Weeks of trend, 1 to 104; default 12.
+    #[param(minimum = 1, maximum = 104)]
+    pub weeks: Option<usize>,
+}
+
+pub fn window_days(requested: Option<i64>) -> Result<i64, ApiError> {
+    let days = requested.unwrap_or(90);
+    if (1..=730).contains(&days) {
+        Ok(days)
+    } else {
+        Err(ApiError::invalid("window_days", "must be between 1 and 730"))
+    }
+}
+
+fn weeks(requested: Option<usize>) -> Result<usize, ApiError> {
+    let weeks = requested.unwrap_or(12);
+    if (1..=104).contains(&weeks) {
+        Ok(weeks)
+    } else {
+        Err(ApiError::invalid("weeks", "must be between 1 and 104"))
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendPointView {
+    pub week_ending: String,
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellDetail {
+    pub provider_department_id: i64,
+    pub consumer_department_id: i64,
+    pub window_days: i64,
+    pub health: HealthView,
+    pub input_quality: InputQualityView,
+    /// Health at the end of each week over the same window length, oldest first.
+    pub trend: Vec<TrendPointView>,
+    /// The cell in its latest closed pulse round, "not enough responses" below the threshold.
+    pub pulse: Option<CellResultView>,
+}
+
+/// One cell of the matrix in detail: health explained, input quality, the
+/// weekly trend and its latest pulse result.
+#[utoipa::path(
+    get, path = "/matrix/cells/{provider_id}/{consumer_id}", tag = "matrix",
+    params(("provider_id" = i64, Path), ("consumer_id" = i64, Path), WindowQuery),
+    responses((status = 200, body = CellDetail), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn cell_detail(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((provider, consumer)): Path<(i64, i64)>,
+    ApiQuery(query): ApiQuery<WindowQuery>,
+) -> Result<Json<CellDetail>, ApiError> {
+    let window_days = window_days(query.window_days)?;
+    let weeks = weeks(query.weeks)?;
+    let scoped = state.scoped(&actor);
+    if provider == consumer {
+        return Err(ApiError::NotFound);
+    }
+    scoped.department(DepartmentId(provider)).await?;
+    scoped.department(DepartmentId(consumer)).await?;
+    let now = Timestamp::now();
+    let cell = (DepartmentId(provider), DepartmentId(consumer));
+    let report = scoped.relationship_health(window_days, now).await?;
+    let cell_health = report.cell(cell);
+    let trend = scoped.health_trend(&[cell], window_days, weeks, now).await?;
+    let rounds = scoped.closed_pulse_results(now).await?;
+    let pulse = rounds
+        .iter()
+        .rev()
+        .find_map(|results| results.cell(cell.0, cell.1))
+        .map(CellResultView::from);
+    Ok(Json(CellDetail {
+        provider_department_id: provider,
+        consumer_department_id: consumer,
+        window_days,
+        health: cell_health_view(&cell_health),
+        input_quality: cell_health.input_quality.into(),
+        trend: trend
+            .get(&cell)
+            .map(|points| {
+                points
+                    .iter()
+                    .map(|point| TrendPointView { week_ending: point.week_ending.to_string(), score: point.score.map(round) })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        pulse,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardCell {
+    /// The other department of the cell.
+    pub department_id: i64,
+    pub department_name: String,
+    pub health: HealthView,
+    pub input_quality: InputQualityView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardSide {
+    /// Health of the cells on this side that have a score, weighted equally.
+    pub average_health: Option<f64>,
+    pub cells: Vec<ScorecardCell>,
+    /// The department's aggregate in the latest closed pulse round, when it may be shown.
+    pub pulse: Option<DepartmentResultView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Scorecard {
+    pub department_id: i64,
+    pub department_name: String,
+    pub window_days: i64,
+    /// How it serves its internal customers (it is the provider).
+    pub as_provider: ScorecardSide,
+    /// How it is served (it is the consumer); `input_quality` here is how its
+    /// providers rated what it gave them — its reciprocal obligations.
+    pub as_consumer: ScorecardSide,
+}
+
+fn side(report: &HealthReport, cells: Vec<((DepartmentId, DepartmentId), i64, String)>, pulse: Option<DepartmentResultView>) -> ScorecardSide {
+    let cells: Vec<ScorecardCell> = cells
+        .into_iter()
+        .map(|(cell, other, name)| {
+            let cell_health = report.cell(cell);
+            ScorecardCell {
+                department_id: other,
+                department_name: name,
+                health: cell_health_view(&cell_health),
+                input_quality: cell_health.input_quality.into(),
+            }
+        })
+        .collect();
+    let scores: Vec<f64> = cells.iter().filter_map(|cell| cell.health.score).collect();
+    ScorecardSide {
+        average_health: (!scores.is_empty()).then(|| round(scores.iter().sum::<f64>() / scores.len() as f64)),
+        cells,
+        pulse,
+    }
+}
+
+/// A department's scorecard: its cells as provider and as consumer.
+#[utoipa::path(
+    get, path = "/departments/{id}/scorecard", tag = "departments", params(("id" = i64, Path), WindowQuery),
+    responses((status = 200, body = Scorecard), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn scorecard(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiQuery(query): ApiQuery<WindowQuery>,
+) -> Result<Json<Scorecard>, ApiError> {
+    let window_days = window_days(query.window_days)?;
+    let scoped = state.scoped(&actor);
+    let department = scoped.department(DepartmentId(id)).await?;
+    let now = Timestamp::now();
+    let report = scoped.relationship_health(window_days, now).await?;
+    let facts = scoped.matrix_facts().await?;
+    let others: Vec<(DepartmentId, String)> = facts
+        .departments
+        .into_iter()
+        .filter(|(other, _, _)| other.0 != id)
+        .map(|(other, _, name)| (other, name))
+        .collect();
+    let rounds = scoped.closed_pulse_results(now).await?;
+    let latest = rounds.last();
+    let provider_pulse = latest
+        .and_then(|results| results.as_provider.iter().find(|result| result.department.0 == id))
+        .map(DepartmentResultView::from);
+    let consumer_pulse = latest
+        .and_then(|results| results.as_consumer.iter().find(|result| result.department.0 == id))
+        .map(DepartmentResultView::from);
+    let this = DepartmentId(id);
+    let as_provider = others.iter().map(|(other, name)| ((this, *other), other.0, name.clone())).collect();
+    let as_consumer = others.iter().map(|(other, name)| ((*other, this), other.0, name.clone())).collect();
+    Ok(Json(Scorecard {
+        department_id: id,
+        department_name: department.name,
+        window_days,
+        as_provider: side(&report, as_provider, provider_pulse),
+        as_consumer: side(&report, as_consumer, consumer_pulse),
+    }))
+}
