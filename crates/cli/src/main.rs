@@ -102,7 +102,7 @@ enum Command {
     /// Export data as CSV or JSON.
     Export {
         /// What to export.
-        #[arg(value_parser = ["people", "departments"])]
+        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health"])]
         kind: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,

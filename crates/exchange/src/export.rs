@@ -19,15 +19,34 @@ pub enum ExportFormat {
 pub enum ExportKind {
     People,
     Departments,
+    /// Every request with its clocks as they read now.
+    Requests,
+    /// Answered satisfaction checks.
+    Checks,
+    /// Pulse aggregates of closed rounds that may be shown; never an answer.
+    Pulses,
+    /// Health per cell over the last 90 days, with each component.
+    Health,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 2] = [ExportKind::People, ExportKind::Departments];
+    pub const ALL: [ExportKind; 6] = [
+        ExportKind::People,
+        ExportKind::Departments,
+        ExportKind::Requests,
+        ExportKind::Checks,
+        ExportKind::Pulses,
+        ExportKind::Health,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ExportKind::People => "people",
             ExportKind::Departments => "departments",
+            ExportKind::Requests => "requests",
+            ExportKind::Checks => "checks",
+            ExportKind::Pulses => "pulses",
+            ExportKind::Health => "health",
         }
     }
 
@@ -67,7 +86,7 @@ struct DepartmentRow {
 }
 
 /// Writes rows as CSV or as one JSON array.
-struct RowWriter<W: Write> {
+pub(crate) struct RowWriter<W: Write> {
     format: ExportFormat,
     csv: Option<csv::Writer<W>>,
     json: Option<W>,
@@ -92,7 +111,7 @@ impl<W: Write> RowWriter<W> {
         }
     }
 
-    fn write<T: Serialize>(&mut self, row: &T) -> Result<(), ExportError> {
+    pub(crate) fn write<T: Serialize>(&mut self, row: &T) -> Result<(), ExportError> {
         let failed = |error: &dyn std::fmt::Display| ExportError::Write(error.to_string());
         match (self.format, &mut self.csv, &mut self.json) {
             (ExportFormat::Csv, Some(writer), _) => {
@@ -221,6 +240,9 @@ pub async fn export(
                     None => break,
                 }
             }
+        }
+        ExportKind::Requests | ExportKind::Checks | ExportKind::Pulses | ExportKind::Health => {
+            rows = crate::measures_export::export_measures(&scoped, kind, &mut writer).await?;
         }
     }
     writer.finish()?;

@@ -7,6 +7,7 @@
 //! leaves the organization as it was.
 
 pub mod export;
+mod measures_export;
 pub mod people_import;
 
 pub use people_import::{ImportMode, ImportReport, RowError, import_people, parse_people_csv};

@@ -263,10 +263,10 @@ impl Scoped<'_> {
              ORDER BY c.id DESC LIMIT $4"
         );
         let mut query = sqlx::query(&sql)
-        .bind(self.organization.0)
-        .bind(person.0)
-        .bind(after)
-        .bind(page.fetch_limit());
+            .bind(self.organization.0)
+            .bind(person.0)
+            .bind(after)
+            .bind(page.fetch_limit());
         if matches!(
             filter.status,
             Some(CheckStatus::Pending | CheckStatus::Expired)

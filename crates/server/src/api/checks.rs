@@ -13,9 +13,9 @@ use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
+use roundtable_domain::ValidationErrors;
 use roundtable_domain::checks::{CheckAnswer, validate_rating};
 use roundtable_domain::people::Role;
-use roundtable_domain::ValidationErrors;
 use roundtable_store::checks::{Check, CheckFilter, CheckResponse, CheckStatus};
 use roundtable_store::thank_you::LedgerEntry;
 use serde::{Deserialize, Serialize};
@@ -98,7 +98,11 @@ pub async fn list_checks(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<CheckQuery>,
 ) -> Result<Json<CheckPage>, ApiError> {
-    let page = PageQuery { limit: query.limit, cursor: query.cursor }.to_page()?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .to_page()?;
     let status = match query.status.as_deref().unwrap_or("pending") {
         "all" => None,
         text => Some(CheckStatus::parse(text).ok_or_else(|| {
@@ -110,7 +114,9 @@ pub async fn list_checks(
         .checks_of(actor.person_id, CheckFilter { status }, page)
         .await?;
     let now = Timestamp::now();
-    Ok(Json(Page::from_listing(listing, |check| CheckView::new(check, now))))
+    Ok(Json(Page::from_listing(listing, |check| {
+        CheckView::new(check, now)
+    })))
 }
 
 /// One of the caller's checks.
@@ -182,12 +188,25 @@ pub async fn answer_check(
     };
     let answered = state
         .scoped(&actor)
-        .answer_check(id, actor.person_id, CheckResponse { answer, rating: input.rating, comment }, Timestamp::now())
+        .answer_check(
+            id,
+            actor.person_id,
+            CheckResponse {
+                answer,
+                rating: input.rating,
+                comment,
+            },
+            Timestamp::now(),
+        )
         .await?;
     Ok(Json(AnswerView {
         check: CheckView::new(answered.check, Timestamp::now()),
         request_reopened: answered.reopened,
-        leads_told: answered.leads_told.into_iter().map(|person| person.0).collect(),
+        leads_told: answered
+            .leads_told
+            .into_iter()
+            .map(|person| person.0)
+            .collect(),
     }))
 }
 
@@ -241,10 +260,16 @@ pub async fn list_thank_yous(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<ThankYouQuery>,
 ) -> Result<Json<ThankYouPage>, ApiError> {
-    let page = PageQuery { limit: query.limit, cursor: query.cursor }.to_page()?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .to_page()?;
     let everyone = query.everyone.unwrap_or(false);
     if everyone && actor.role != Role::Admin {
-        return Err(ApiError::forbidden("Only an administrator can read everyone's thank-yous."));
+        return Err(ApiError::forbidden(
+            "Only an administrator can read everyone's thank-yous.",
+        ));
     }
     let person = (!everyone).then_some(actor.person_id);
     let listing = state.scoped(&actor).thank_you_ledger(person, page).await?;
@@ -293,5 +318,8 @@ pub async fn add_coupons(
     }
     let scoped = state.scoped(&actor);
     let added = scoped.add_thank_you_coupons(codes).await?;
-    Ok(Json(CouponsView { added, available: scoped.thank_you_coupons_left().await? }))
+    Ok(Json(CouponsView {
+        added,
+        available: scoped.thank_you_coupons_left().await?,
+    }))
 }

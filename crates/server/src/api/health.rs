@@ -5,8 +5,8 @@
 //! and as consumer.
 
 use crate::AppState;
-use crate::auth::Authenticated;
 use crate::api::pulses::{CellResultView, DepartmentResultView};
+use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, RecordId};
 use crate::problem::{ApiError, Problem};
 use axum::Json;
@@ -50,7 +50,7 @@ impl From<&Component> for ComponentView {
             sample_size: component.sample_size,
             sufficient: component.sufficient,
             weight: component.kind.weight(),
-            applied_weight: round(component.applied_weight),
+            applied_weight: (component.applied_weight * 10_000.0).round() / 10_000.0,
             explanation: component.kind.explanation().to_owned(),
         }
     }
@@ -67,8 +67,9 @@ pub struct HealthView {
     pub pulse_round_id: Option<i64>,
 }
 
+/// Two decimals: enough to check by hand, no false precision.
 fn round(value: f64) -> f64 {
-    (value * 10.0).round() / 10.0
+    (value * 100.0).round() / 100.0
 }
 
 /// The words for a score, so colour is never the only signal.
@@ -112,7 +113,10 @@ impl From<InputQuality> for InputQualityView {
 }
 
 pub fn cell_health_view(cell: &CellHealth) -> HealthView {
-    health_view(&cell.health, cell.pulse_source.as_ref().map(|source| source.round_id))
+    health_view(
+        &cell.health,
+        cell.pulse_source.as_ref().map(|source| source.round_id),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -131,7 +135,10 @@ pub fn window_days(requested: Option<i64>) -> Result<i64, ApiError> {
     if (1..=730).contains(&days) {
         Ok(days)
     } else {
-        Err(ApiError::invalid("window_days", "must be between 1 and 730"))
+        Err(ApiError::invalid(
+            "window_days",
+            "must be between 1 and 730",
+        ))
     }
 }
 
@@ -189,7 +196,9 @@ pub async fn cell_detail(
     let cell = (DepartmentId(provider), DepartmentId(consumer));
     let report = scoped.relationship_health(window_days, now).await?;
     let cell_health = report.cell(cell);
-    let trend = scoped.health_trend(&[cell], window_days, weeks, now).await?;
+    let trend = scoped
+        .health_trend(&[cell], window_days, weeks, now)
+        .await?;
     let rounds = scoped.closed_pulse_results(now).await?;
     let pulse = rounds
         .iter()
@@ -207,7 +216,10 @@ pub async fn cell_detail(
             .map(|points| {
                 points
                     .iter()
-                    .map(|point| TrendPointView { week_ending: point.week_ending.to_string(), score: point.score.map(round) })
+                    .map(|point| TrendPointView {
+                        week_ending: point.week_ending.to_string(),
+                        score: point.score.map(round),
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -245,7 +257,11 @@ pub struct Scorecard {
     pub as_consumer: ScorecardSide,
 }
 
-fn side(report: &HealthReport, cells: Vec<((DepartmentId, DepartmentId), i64, String)>, pulse: Option<DepartmentResultView>) -> ScorecardSide {
+fn side(
+    report: &HealthReport,
+    cells: Vec<((DepartmentId, DepartmentId), i64, String)>,
+    pulse: Option<DepartmentResultView>,
+) -> ScorecardSide {
     let cells: Vec<ScorecardCell> = cells
         .into_iter()
         .map(|(cell, other, name)| {
@@ -260,7 +276,8 @@ fn side(report: &HealthReport, cells: Vec<((DepartmentId, DepartmentId), i64, St
         .collect();
     let scores: Vec<f64> = cells.iter().filter_map(|cell| cell.health.score).collect();
     ScorecardSide {
-        average_health: (!scores.is_empty()).then(|| round(scores.iter().sum::<f64>() / scores.len() as f64)),
+        average_health: (!scores.is_empty())
+            .then(|| round(scores.iter().sum::<f64>() / scores.len() as f64)),
         cells,
         pulse,
     }
@@ -293,14 +310,30 @@ pub async fn scorecard(
     let rounds = scoped.closed_pulse_results(now).await?;
     let latest = rounds.last();
     let provider_pulse = latest
-        .and_then(|results| results.as_provider.iter().find(|result| result.department.0 == id))
+        .and_then(|results| {
+            results
+                .as_provider
+                .iter()
+                .find(|result| result.department.0 == id)
+        })
         .map(DepartmentResultView::from);
     let consumer_pulse = latest
-        .and_then(|results| results.as_consumer.iter().find(|result| result.department.0 == id))
+        .and_then(|results| {
+            results
+                .as_consumer
+                .iter()
+                .find(|result| result.department.0 == id)
+        })
         .map(DepartmentResultView::from);
     let this = DepartmentId(id);
-    let as_provider = others.iter().map(|(other, name)| ((this, *other), other.0, name.clone())).collect();
-    let as_consumer = others.iter().map(|(other, name)| ((*other, this), other.0, name.clone())).collect();
+    let as_provider = others
+        .iter()
+        .map(|(other, name)| ((this, *other), other.0, name.clone()))
+        .collect();
+    let as_consumer = others
+        .iter()
+        .map(|(other, name)| ((*other, this), other.0, name.clone()))
+        .collect();
     Ok(Json(Scorecard {
         department_id: id,
         department_name: department.name,

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod calendars;
 pub mod checks;
 pub mod departments;
+pub mod exports;
 pub mod health;
 pub mod matrix;
 pub mod organization;
@@ -49,6 +50,7 @@ use utoipa_axum::routes;
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
         (name = "checks", description = "Satisfaction checks on resolved requests, and the thank-you ledger"),
+        (name = "exports", description = "CSV and JSON exports that honour the anonymity threshold"),
         (name = "pulses", description = "Relationship pulses: rounds, answers (with the provider's mirror) and anonymous results"),
     )
 )]
@@ -89,6 +91,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(checks::router())
         .merge(pulses::router())
         .merge(health::router())
+        .merge(exports::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -18,9 +18,14 @@ use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
-use roundtable_domain::pulses::{CellScores, Dimension, Ratings, validate_importance, validate_scale};
+use roundtable_domain::pulses::{
+    CellScores, Dimension, Ratings, validate_importance, validate_scale,
+};
 use roundtable_store::auth::Actor;
-use roundtable_store::pulses::{CellResult, DepartmentResult, NewPulseRound, PulseAnswer, PulseInvitation, PulseRound, RoundResults};
+use roundtable_store::pulses::{
+    CellResult, DepartmentResult, NewPulseRound, PulseAnswer, PulseInvitation, PulseRound,
+    RoundResults,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -40,7 +45,9 @@ fn run_rounds(actor: &Actor) -> Result<(), ApiError> {
     if matches!(actor.role, Role::Admin | Role::Executive) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("Only an administrator or an executive can open or close a pulse round."))
+        Err(ApiError::forbidden(
+            "Only an administrator or an executive can open or close a pulse round.",
+        ))
     }
 }
 
@@ -88,7 +95,11 @@ pub struct RoundView {
     pub created_at: String,
 }
 
-fn round_view(round: PulseRound, my_cells: Option<Vec<InvitationView>>, now: Timestamp) -> RoundView {
+fn round_view(
+    round: PulseRound,
+    my_cells: Option<Vec<InvitationView>>,
+    now: Timestamp,
+) -> RoundView {
     RoundView {
         id: round.id,
         status: round.status(now).as_str().to_owned(),
@@ -99,7 +110,10 @@ fn round_view(round: PulseRound, my_cells: Option<Vec<InvitationView>>, now: Tim
         cells: round
             .cells
             .iter()
-            .map(|(provider, consumer)| CellRef { provider_department_id: provider.0, consumer_department_id: consumer.0 })
+            .map(|(provider, consumer)| CellRef {
+                provider_department_id: provider.0,
+                consumer_department_id: consumer.0,
+            })
             .collect(),
         my_cells,
         version: round.version,
@@ -122,7 +136,9 @@ pub async fn list_rounds(
 ) -> Result<Json<RoundPage>, ApiError> {
     let listing = state.scoped(&actor).pulse_rounds(query.to_page()?).await?;
     let now = Timestamp::now();
-    Ok(Json(Page::from_listing(listing, |round| round_view(round, None, now))))
+    Ok(Json(Page::from_listing(listing, |round| {
+        round_view(round, None, now)
+    })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,7 +158,10 @@ fn instant(field: &str, text: &str, errors: &mut ValidationErrors) -> Option<Tim
     match text.parse::<Timestamp>() {
         Ok(instant) => Some(instant),
         Err(_) => {
-            errors.push(field, "must be an RFC 3339 instant such as 2027-01-15T09:00:00Z");
+            errors.push(
+                field,
+                "must be an RFC 3339 instant such as 2027-01-15T09:00:00Z",
+            );
             None
         }
     }
@@ -182,14 +201,28 @@ pub async fn create_round(
     let cells = input.cells.map(|cells| {
         cells
             .iter()
-            .map(|cell| (DepartmentId(cell.provider_department_id), DepartmentId(cell.consumer_department_id)))
+            .map(|cell| {
+                (
+                    DepartmentId(cell.provider_department_id),
+                    DepartmentId(cell.consumer_department_id),
+                )
+            })
             .collect()
     });
     let round = state
         .scoped(&actor)
-        .create_pulse_round(NewPulseRound { name, opens_at, closes_at, cells })
+        .create_pulse_round(NewPulseRound {
+            name,
+            opens_at,
+            closes_at,
+            cells,
+        })
         .await?;
-    Ok(with_etag(StatusCode::CREATED, round.version, round_view(round, None, now)))
+    Ok(with_etag(
+        StatusCode::CREATED,
+        round.version,
+        round_view(round, None, now),
+    ))
 }
 
 /// One round, with the cells the caller is asked about.
@@ -207,7 +240,11 @@ pub async fn get_round(
     let round = scoped.pulse_round(id).await?;
     let invitations = scoped.pulse_invitations(&round, actor.person_id).await?;
     let mine = invitations.into_iter().map(InvitationView::from).collect();
-    Ok(with_etag(StatusCode::OK, round.version, round_view(round, Some(mine), Timestamp::now())))
+    Ok(with_etag(
+        StatusCode::OK,
+        round.version,
+        round_view(round, Some(mine), Timestamp::now()),
+    ))
 }
 
 /// Closes an open round now; its results become readable.
@@ -224,8 +261,15 @@ pub async fn close_round(
 ) -> Result<Response, ApiError> {
     run_rounds(&actor)?;
     let now = Timestamp::now();
-    let round = state.scoped(&actor).close_pulse_round(id, version, now).await?;
-    Ok(with_etag(StatusCode::OK, round.version, round_view(round, None, now)))
+    let round = state
+        .scoped(&actor)
+        .close_pulse_round(id, version, now)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        round.version,
+        round_view(round, None, now),
+    ))
 }
 
 /// Ratings on the five dimensions.
@@ -241,12 +285,24 @@ pub struct DimensionRatings {
 
 impl DimensionRatings {
     fn ratings(self) -> Ratings {
-        [self.reliability, self.responsiveness, self.assurance, self.empathy, self.tangibles]
+        [
+            self.reliability,
+            self.responsiveness,
+            self.assurance,
+            self.empathy,
+            self.tangibles,
+        ]
     }
 
     fn from_ratings(ratings: [f64; 5]) -> DimensionScoresView {
         let [reliability, responsiveness, assurance, empathy, tangibles] = ratings;
-        DimensionScoresView { reliability, responsiveness, assurance, empathy, tangibles }
+        DimensionScoresView {
+            reliability,
+            responsiveness,
+            assurance,
+            empathy,
+            tangibles,
+        }
     }
 }
 
@@ -366,16 +422,29 @@ pub struct ScoresView {
 pub fn scores_view(scores: &CellScores) -> ScoresView {
     let pick = |value: &dyn Fn(usize) -> f64| -> [f64; 5] { std::array::from_fn(value) };
     let dimension = |index: usize| scores.dimensions.get(index);
-    let value = |index: usize, field: fn(&roundtable_domain::pulses::DimensionScore) -> f64| dimension(index).map_or(0.0, field);
-    let optional = |field: fn(&roundtable_domain::pulses::DimensionScore) -> Option<f64>| -> Option<[f64; 5]> {
-        let values: Option<Vec<f64>> = (0..5).map(|index| dimension(index).and_then(field)).collect();
-        values.and_then(|values| <[f64; 5]>::try_from(values).ok())
+    let value = |index: usize, field: fn(&roundtable_domain::pulses::DimensionScore) -> f64| {
+        dimension(index).map_or(0.0, field)
     };
+    let optional =
+        |field: fn(&roundtable_domain::pulses::DimensionScore) -> Option<f64>| -> Option<[f64; 5]> {
+            let values: Option<Vec<f64>> = (0..5)
+                .map(|index| dimension(index).and_then(field))
+                .collect();
+            values.and_then(|values| <[f64; 5]>::try_from(values).ok())
+        };
     ScoresView {
-        perception: DimensionRatings::from_ratings(pick(&|index| value(index, |score| score.perception_mean))),
-        expectation: DimensionRatings::from_ratings(pick(&|index| value(index, |score| score.expectation_mean))),
-        service_gap: DimensionRatings::from_ratings(pick(&|index| value(index, |score| score.service_gap))),
-        importance: DimensionRatings::from_ratings(pick(&|index| value(index, |score| score.importance_mean))),
+        perception: DimensionRatings::from_ratings(pick(&|index| {
+            value(index, |score| score.perception_mean)
+        })),
+        expectation: DimensionRatings::from_ratings(pick(&|index| {
+            value(index, |score| score.expectation_mean)
+        })),
+        service_gap: DimensionRatings::from_ratings(pick(&|index| {
+            value(index, |score| score.service_gap)
+        })),
+        importance: DimensionRatings::from_ratings(pick(&|index| {
+            value(index, |score| score.importance_mean)
+        })),
         importance_weighted_gap: scores.importance_weighted_gap,
         perception_mean: scores.perception_mean,
         pulse_score: scores.pulse_score,
@@ -465,11 +534,15 @@ pub struct ResultsQuery {
 pub fn results_view(results: &RoundResults, query: &ResultsQuery, now: Timestamp) -> ResultsView {
     let provider = query.provider_department_id;
     let consumer = query.consumer_department_id;
-    let wanted = |department: DepartmentId, filter: Option<i64>| filter.is_none_or(|id| id == department.0);
+    let wanted =
+        |department: DepartmentId, filter: Option<i64>| filter.is_none_or(|id| id == department.0);
     ResultsView {
         round: round_view(results.round.clone(), None, now),
         anonymity_threshold: results.threshold,
-        dimensions: Dimension::ALL.iter().map(|dimension| dimension.as_str().to_owned()).collect(),
+        dimensions: Dimension::ALL
+            .iter()
+            .map(|dimension| dimension.as_str().to_owned())
+            .collect(),
         cells: results
             .cells
             .iter()

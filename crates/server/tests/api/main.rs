@@ -6,12 +6,14 @@
 mod audit;
 mod auth;
 mod calendars;
+mod checks;
 mod concurrency;
 mod departments;
 mod idempotency;
 mod matrix;
 mod observability;
 mod people;
+mod pulses;
 mod requests;
 mod robustness;
 mod segments;

@@ -1,0 +1,69 @@
+//! `GET /api/v1/exports/{kind}`: the same exports as `roundtable export`, as
+//! CSV or JSON, for administrators and executives. Pulse and health exports
+//! come from the same anonymity decision as every other view.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, Problem};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use roundtable_domain::people::Role;
+use roundtable_exchange::export::{ExportError, ExportFormat, ExportKind, export};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(export_kind))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (the default) or `json`.
+    pub format: Option<String>,
+}
+
+/// Exports `people`, `departments`, `requests` (with clocks), `checks`,
+/// `pulses` (aggregates that may be shown, never answers) or `health`.
+#[utoipa::path(
+    get, path = "/exports/{kind}", tag = "exports", params(("kind" = String, Path), ExportQuery),
+    responses(
+        (status = 200, description = "The export, as text/csv or application/json", body = String),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn export_kind(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(kind): Path<String>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    if !matches!(actor.role, Role::Admin | Role::Executive) {
+        return Err(ApiError::forbidden(
+            "Only administrators and executives export organization data.",
+        ));
+    }
+    let kind = ExportKind::parse(&kind).ok_or(ApiError::NotFound)?;
+    let (format, content_type) = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
+        "json" => (ExportFormat::Json, "application/json"),
+        _ => return Err(ApiError::invalid("format", "must be csv or json")),
+    };
+    let mut body = Vec::new();
+    export(state.scoped(&actor), kind, format, &mut body)
+        .await
+        .map_err(|error| match error {
+            ExportError::Store(error) => ApiError::from(error),
+            ExportError::Write(message) => ApiError::Internal(message),
+        })?;
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}

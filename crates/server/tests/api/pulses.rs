@@ -1,0 +1,459 @@
+//! Relationship pulses: rounds over agreed cells, answers with the mirror,
+//! results only after closing, and nothing under the anonymity threshold
+//! through any endpoint, filter or export.
+
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use reqwest::{Method, StatusCode};
+use roundtable_domain::people::Role;
+use serde_json::{Value, json};
+
+/// Marketing (led by `app.lead`) serves Sales and Finance, both agreed.
+struct Board {
+    marketing: i64,
+    sales: i64,
+    finance: i64,
+}
+
+async fn agreed_cell(
+    app: &TestApp,
+    provider: i64,
+    consumer: i64,
+    consumer_lead: &User,
+    service: i64,
+) {
+    let agreement = expect_status(
+        app.post(&app.admin, "/api/v1/agreements", &json!({ "provider_department_id": provider, "consumer_department_id": consumer, "service_ids": [service] }))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&agreement);
+    for (user, step) in [
+        (&app.lead, "propose"),
+        (&app.lead, "accept"),
+        (consumer_lead, "accept"),
+    ] {
+        let response = app
+            .request(
+                Method::POST,
+                Some(user),
+                &format!("/api/v1/agreements/{id}/{step}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        expect_status(response, StatusCode::OK).await;
+    }
+}
+
+async fn board(app: &TestApp) -> Board {
+    let sales_lead = app.add_user("sales.lead@acme.test", Role::Lead).await;
+    let finance_lead = app.add_user("finance.lead@acme.test", Role::Lead).await;
+    let department = |body: Value| async move {
+        id_of(
+            &expect_status(
+                app.post(&app.admin, "/api/v1/departments", &body).await,
+                StatusCode::CREATED,
+            )
+            .await,
+        )
+    };
+    let marketing = department(json!({ "name": "Marketing", "lead_ids": [app.lead.id.0] })).await;
+    let sales = department(json!({ "name": "Sales", "lead_ids": [sales_lead.id.0] })).await;
+    let finance = department(json!({ "name": "Finance", "lead_ids": [finance_lead.id.0] })).await;
+    let service = id_of(
+        &expect_status(
+            app.post(&app.admin, "/api/v1/services", &json!({
+                "provider_department_id": marketing, "consumer_department_ids": [sales, finance], "name": "Campaign data",
+                "first_response_minutes": 240, "fulfilment_minutes": 2400
+            }))
+            .await,
+            StatusCode::CREATED,
+        )
+        .await,
+    );
+    agreed_cell(app, marketing, sales, &sales_lead, service).await;
+    agreed_cell(app, marketing, finance, &finance_lead, service).await;
+    Board {
+        marketing,
+        sales,
+        finance,
+    }
+}
+
+fn ratings(values: [i64; 5]) -> Value {
+    json!({ "reliability": values[0], "responsiveness": values[1], "assurance": values[2], "empathy": values[3], "tangibles": values[4] })
+}
+
+async fn people_of(app: &TestApp, prefix: &str, count: usize, department: i64) -> Vec<User> {
+    let mut people = Vec::new();
+    for index in 0..count {
+        people.push(
+            app.add_member_of(
+                &format!("{prefix}{index}@acme.test"),
+                Role::Member,
+                department,
+            )
+            .await,
+        );
+    }
+    people
+}
+
+#[tokio::test]
+async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_everywhere() {
+    let app = TestApp::spawn().await;
+    let board = board(&app).await;
+    let sellers = people_of(&app, "seller", 5, board.sales).await;
+    let accountants = people_of(&app, "accountant", 2, board.finance).await;
+    let marketers = people_of(&app, "marketer", 5, board.marketing).await;
+
+    let closes = "2099-01-01T00:00:00Z";
+    expect_status(
+        app.post(
+            &app.lead,
+            "/api/v1/pulses",
+            &json!({ "name": "2027-Q1 pulse", "closes_at": closes }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let bad = app
+        .post(
+            &app.admin,
+            "/api/v1/pulses",
+            &json!({ "name": "", "closes_at": "soon" }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["name", "closes_at"]
+    );
+    let round = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/pulses",
+            &json!({ "name": "2027-Q1 pulse", "closes_at": closes }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&round);
+    assert_eq!(round["status"], "open");
+    assert_eq!(round["cells"].as_array().map(Vec::len), Some(2));
+    let mine = expect_status(
+        app.get(&sellers[0], &format!("/api/v1/pulses/{id}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        mine["my_cells"],
+        json!([{ "provider_department_id": board.marketing, "consumer_department_id": board.sales, "side": "consumer", "answered": false }])
+    );
+
+    let respond = |user: &User, consumer: i64, body: Value| {
+        let mut body = body;
+        body["provider_department_id"] = json!(board.marketing);
+        body["consumer_department_id"] = json!(consumer);
+        let path = format!("/api/v1/pulses/{id}/responses");
+        let user = user.clone();
+        let app = &app;
+        async move { app.post(&user, &path, &body).await }
+    };
+    // Five sellers: expectation 6 everywhere; perception 4, 5, 5, 3, 4 plus
+    // their index on reliability; importance 40/20/20/10/10.
+    for (index, seller) in sellers.iter().enumerate() {
+        let body = json!({
+            "expectation": ratings([6, 6, 6, 6, 6]),
+            "perception": ratings([1 + index as i64, 5, 5, 3, 4]),
+            "importance": ratings([40, 20, 20, 10, 10]),
+            "comment": format!("comment {index}"),
+        });
+        expect_status(
+            respond(seller, board.sales, body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let twice = respond(&sellers[0], board.sales, json!({ "expectation": ratings([6; 5]), "perception": ratings([6; 5]), "importance": ratings([20; 5]) })).await;
+    expect_status(twice, StatusCode::CONFLICT).await;
+    let short = respond(&accountants[0], board.finance, json!({ "expectation": ratings([6; 5]), "perception": ratings([8, 5, 5, 5, 5]), "importance": ratings([20, 20, 20, 20, 10]) })).await;
+    assert_eq!(
+        problem_fields(&expect_status(short, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["perception.reliability", "importance"]
+    );
+    let no_expectation = respond(
+        &accountants[0],
+        board.finance,
+        json!({ "perception": ratings([5; 5]), "importance": ratings([20; 5]) }),
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&expect_status(no_expectation, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["expectation"]
+    );
+    let stranger = respond(&app.member, board.finance, json!({ "expectation": ratings([6; 5]), "perception": ratings([5; 5]), "importance": ratings([20; 5]) })).await;
+    expect_status(stranger, StatusCode::FORBIDDEN).await;
+    for accountant in &accountants {
+        let body = json!({ "expectation": ratings([7; 5]), "perception": ratings([2; 5]), "importance": ratings([20; 5]), "comment": "secret" });
+        expect_status(
+            respond(accountant, board.finance, body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    // The mirror: five marketers rate themselves 6 on every dimension, for both cells.
+    for marketer in &marketers {
+        for consumer in [board.sales, board.finance] {
+            expect_status(
+                respond(marketer, consumer, json!({ "perception": ratings([6; 5]) })).await,
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+    }
+
+    // Blind until the round closes.
+    expect_status(
+        app.get(&app.admin, &format!("/api/v1/pulses/{id}/results"))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    expect_status(
+        app.request(
+            Method::POST,
+            Some(&app.member),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let closed = expect_status(
+        app.request(
+            Method::POST,
+            Some(&app.admin),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+    let late = respond(
+        &accountants[0],
+        board.finance,
+        json!({ "perception": ratings([5; 5]) }),
+    )
+    .await;
+    expect_status(late, StatusCode::CONFLICT).await;
+
+    let results = expect_status(
+        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(results["anonymity_threshold"], 5);
+    let cells = results["cells"].as_array().unwrap();
+    let sales_cell = cells
+        .iter()
+        .find(|cell| cell["consumer_department_id"] == board.sales)
+        .unwrap();
+    assert_eq!(sales_cell["disclosed"], true);
+    assert_eq!(sales_cell["respondents"], 5);
+    assert_eq!(sales_cell["self_respondents"], 5);
+    let scores = &sales_cell["scores"];
+    // Reliability perception (1+2+3+4+5)/5 = 3; gap 3 − 6 = −3; mirror 6 − 3 = 3.
+    assert_eq!(scores["perception"]["reliability"], 3.0);
+    assert_eq!(scores["service_gap"]["reliability"], -3.0);
+    assert_eq!(scores["mirror_gap"]["reliability"], 3.0);
+    assert_eq!(scores["mirror_gap"]["empathy"], 3.0);
+    // Weighted gap per respondent: .4(p−6) + .2(−1) + .2(−1) + .1(−3) + .1(−2); mean p = 3 → −1.2 − 0.9 = −2.1.
+    let weighted = scores["importance_weighted_gap"].as_f64().unwrap();
+    assert!((weighted + 2.1).abs() < 1e-9, "{weighted}");
+    let comments: Vec<&str> = sales_cell["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(comments.len(), 5);
+
+    // Finance: two people. Nothing about them comes out, anywhere.
+    let finance_cell = cells
+        .iter()
+        .find(|cell| cell["consumer_department_id"] == board.finance)
+        .unwrap();
+    assert_eq!(finance_cell["disclosed"], false);
+    assert_eq!(finance_cell["note"], "not enough responses");
+    assert_eq!(finance_cell["respondents"], Value::Null);
+    assert_eq!(finance_cell["scores"], Value::Null);
+    assert_eq!(finance_cell["comments"], json!([]));
+    // Marketing as a provider overall would be Sales + Finance: shown beside
+    // the Sales cell it would expose Finance's two answers, so it is withheld.
+    let provider_wide = &results["as_provider"][0];
+    assert_eq!(provider_wide["department_id"], board.marketing);
+    assert_eq!(provider_wide["disclosed"], false);
+    assert_eq!(provider_wide["scores"], Value::Null);
+    let filtered = expect_status(
+        app.get(
+            &app.admin,
+            &format!(
+                "/api/v1/pulses/{id}/results?consumer_department_id={}",
+                board.finance
+            ),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(!filtered.to_string().contains("secret"));
+    assert_eq!(filtered["cells"][0]["scores"], Value::Null);
+    assert_eq!(filtered["as_consumer"][0]["disclosed"], false);
+    for path in [
+        format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.finance),
+        format!("/api/v1/departments/{}/scorecard", board.marketing),
+        format!("/api/v1/departments/{}/scorecard", board.finance),
+        "/api/v1/matrix".to_owned(),
+        "/api/v1/exports/pulses?format=json".to_owned(),
+        "/api/v1/exports/pulses?format=csv".to_owned(),
+        "/api/v1/exports/health?format=json".to_owned(),
+    ] {
+        let response = app.get(&app.admin, &path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("secret"), "{path} leaks a comment");
+        // Finance's perception (2 on every dimension) maps to 16.67 on 0–100:
+        // it must not appear as a pulse value.
+        assert!(
+            !body.contains("16.67"),
+            "{path} leaks the small group's score"
+        );
+    }
+    let detail = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(detail["pulse"]["disclosed"], true);
+    let pulse = detail["health"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "pulse")
+        .cloned()
+        .unwrap();
+    assert_eq!(pulse["sample_size"], 5);
+    assert_eq!(pulse["sufficient"], true);
+}
+
+#[tokio::test]
+async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_groups() {
+    let app = TestApp::spawn().await;
+    let board = board(&app).await;
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    let too_low = app
+        .patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "anonymity_threshold": 2 }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(too_low, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["anonymity_threshold"]
+    );
+    expect_status(
+        app.patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "anonymity_threshold": 3 }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let round = expect_status(
+        app.post(&app.admin, "/api/v1/pulses", &json!({
+            "name": "Small", "closes_at": "2099-01-01T00:00:00Z",
+            "cells": [{ "provider_department_id": board.marketing, "consumer_department_id": board.sales }]
+        }))
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&round);
+    let not_agreed = app
+        .post(&app.admin, "/api/v1/pulses", &json!({
+            "name": "Wrong way", "closes_at": "2099-01-01T00:00:00Z",
+            "cells": [{ "provider_department_id": board.sales, "consumer_department_id": board.marketing }]
+        }))
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(not_agreed, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["cells"]
+    );
+    for seller in people_of(&app, "seller", 3, board.sales).await {
+        let body = json!({
+            "provider_department_id": board.marketing, "consumer_department_id": board.sales,
+            "expectation": ratings([5; 5]), "perception": ratings([4; 5]), "importance": ratings([20; 5])
+        });
+        expect_status(
+            app.post(&seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    expect_status(
+        app.request(
+            Method::POST,
+            Some(&app.admin),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let results = expect_status(
+        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(results["cells"][0]["disclosed"], true);
+    assert_eq!(results["cells"][0]["respondents"], 3);
+    assert_eq!(
+        results["cells"][0]["scores"]["service_gap"]["tangibles"],
+        -1.0
+    );
+    // No provider-side answers: no mirror.
+    assert_eq!(results["cells"][0]["scores"]["mirror_gap"], Value::Null);
+    let _ = board.finance;
+    expect_status(
+        app.get(&app.outsider, &format!("/api/v1/pulses/{id}/results"))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
