@@ -420,4 +420,31 @@ async fn the_demo_is_made_once() {
         "migrating twice is harmless: {}",
         text(&migrate.stderr)
     );
+    // The measures the demo made export as CSV, pulse aggregates without any answer.
+    let pulses = roundtable(&database, &["export", "pulses", "--organization", "demo"]);
+    assert!(pulses.status.success(), "{}", text(&pulses.stderr));
+    let csv = text(&pulses.stdout);
+    assert!(csv.starts_with("round_id,round_name,scope,"), "{csv}");
+    assert!(csv.lines().count() > 20);
+    assert!(
+        !csv.contains("without the context"),
+        "comments never leave in an export"
+    );
+    let health = roundtable(
+        &database,
+        &[
+            "export",
+            "health",
+            "--organization",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(health.status.success(), "{}", text(&health.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .is_some_and(|rows| rows.iter().any(|row| row["health"].is_number()))
+    );
 }

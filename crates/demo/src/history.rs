@@ -604,7 +604,7 @@ enum Step {
     },
 }
 
-fn invalid(message: impl std::fmt::Display) -> DemoError {
+pub(crate) fn invalid(message: impl std::fmt::Display) -> DemoError {
     DemoError::Invalid(ValidationErrors::single("history", message.to_string()))
 }
 

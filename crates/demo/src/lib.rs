@@ -6,6 +6,7 @@
 //! Later capabilities add their part of the story here: services, agreements,
 //! requests with history, checks, pulses, objectives, kudos.
 
+mod feedback;
 mod history;
 mod matrix;
 mod roster;
@@ -66,6 +67,10 @@ pub struct DemoSummary {
     pub requests: usize,
     /// Of those, still open now.
     pub open_requests: usize,
+    /// Satisfaction checks the requesters answered.
+    pub checks_answered: usize,
+    /// Closed relationship pulse rounds.
+    pub pulse_rounds: usize,
 }
 
 fn interval(start: &str, end: &str) -> Result<WorkingInterval, ValidationErrors> {
@@ -275,6 +280,7 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
     let history = history::generate(&scoped, &mut history_random, now).await?;
     // The stories' requests are all still open.
     let stories = stories::generate(&scoped, now).await?;
+    let feedback = feedback::generate(&scoped, seed, now).await?;
     Ok(DemoSummary {
         organization,
         calendars: calendar_ids.len(),
@@ -284,6 +290,8 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
         agreed_cells: matrix.agreed_cells,
         requests: history.requests + stories,
         open_requests: history.open + stories,
+        checks_answered: feedback.checks_answered,
+        pulse_rounds: feedback.pulse_rounds,
     })
 }
 

@@ -353,4 +353,65 @@ async fn the_demo_timelines_show_a_hand_off_a_deferral_and_a_commitment() {
         handed_over.clocks(&context, Timestamp::now()).is_some(),
         "the clock reads across the hand-off"
     );
+
+    // Feedback: answered checks, two closed pulse rounds, and a spread of health.
+    let now = Timestamp::now();
+    let rounds = scoped.closed_pulse_results(now).await.unwrap();
+    assert_eq!(rounds.len(), 2);
+    let latest = rounds.last().unwrap();
+    let largest_mirror_gap = latest
+        .cells
+        .iter()
+        .filter_map(|cell| cell.scores.as_ref()?.mirror_gap)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        largest_mirror_gap >= 2.0,
+        "one cell sees itself far better than its customers do: {largest_mirror_gap}"
+    );
+    assert!(
+        latest.cells.iter().any(|cell| !cell.disclosed),
+        "some cell has too few answers to show"
+    );
+    assert!(latest.cells.iter().any(|cell| {
+        cell.disclosed
+            && cell
+                .scores
+                .as_ref()
+                .is_some_and(|scores| scores.importance_weighted_gap < 0.0)
+    }));
+    let report = scoped.relationship_health(90, now).await.unwrap();
+    let scores: Vec<f64> = report
+        .cells
+        .values()
+        .filter_map(|cell| cell.health.score)
+        .collect();
+    assert!(
+        scores.len() >= 10,
+        "most agreed cells have a health score: {}",
+        scores.len()
+    );
+    assert!(
+        scores.iter().any(|score| *score >= 85.0),
+        "some cells are strong: {scores:?}"
+    );
+    assert!(
+        scores.iter().any(|score| *score < 75.0),
+        "some cells are weak: {scores:?}"
+    );
+    assert!(
+        report
+            .cells
+            .values()
+            .any(|cell| cell.health.score.is_none()),
+        "some cells have insufficient data"
+    );
+    let answered = scoped
+        .answered_checks(Timestamp::UNIX_EPOCH, now)
+        .await
+        .unwrap();
+    assert!(
+        answered.len() >= 100,
+        "checks answered over the history: {}",
+        answered.len()
+    );
 }

@@ -365,6 +365,17 @@ impl Scoped<'_> {
             .await
     }
 
+    /// Every unanswered check of the organization, oldest first.
+    pub async fn unanswered_checks(&self) -> Result<Vec<Check>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.answer IS NULL ORDER BY c.id"
+        ))
+        .bind(self.organization.0)
+        .fetch_all(self.store.reader())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Answered checks of the whole organization in `[from, to)`, for exports.
     pub async fn answered_checks(
         &self,

@@ -193,6 +193,8 @@ pub async fn create_round(
     if let (Some(opens), Some(closes)) = (opens_at, closes_at) {
         if closes <= opens {
             errors.push("closes_at", "must be after opens_at");
+        } else if closes <= now {
+            errors.push("closes_at", "must be in the future");
         }
     }
     let (Some(opens_at), Some(closes_at), true) = (opens_at, closes_at, errors.is_empty()) else {
