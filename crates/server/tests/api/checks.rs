@@ -452,3 +452,105 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn coupons_thank_each_answer_once_until_they_run_out() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    let bad = app
+        .patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "thank_you_kind": "cash" }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["thank_you_kind"]
+    );
+    expect_status(
+        app.patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "thank_you_kind": "coupon" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.post(
+            &app.member,
+            "/api/v1/thank-yous/coupons",
+            &json!({ "codes": ["COFFEE-1"] }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let empty = app
+        .post(
+            &app.admin,
+            "/api/v1/thank-yous/coupons",
+            &json!({ "codes": ["COFFEE-1", " "] }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(empty, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["codes[1]"]
+    );
+    let added = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/thank-yous/coupons",
+            &json!({ "codes": ["COFFEE-1", "COFFEE-1"] }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(added, json!({ "added": 1, "available": 1 }));
+    for (index, expected) in ["coupon", "none_left"].iter().enumerate() {
+        let seller = app
+            .add_member_of(
+                &format!("seller{index}@acme.test"),
+                Role::Member,
+                id_of(&desk.sales),
+            )
+            .await;
+        resolved_request(&app, &desk, &seller).await;
+        let check = pending_checks(&app, &seller).await.remove(0);
+        expect_status(
+            app.post(
+                &seller,
+                &format!("/api/v1/checks/{}/answer", id_of(&check)),
+                &json!({ "answer": "met" }),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let ledger =
+            expect_status(app.get(&seller, "/api/v1/thank-yous").await, StatusCode::OK).await;
+        assert_eq!(ledger["items"][0]["reward"], *expected);
+        assert_eq!(
+            ledger["items"][0]["earned_for"],
+            format!("check:{}", id_of(&check))
+        );
+    }
+    let everyone = expect_status(
+        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(everyone["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(everyone["items"][1]["coupon_code"], "COFFEE-1");
+}

@@ -105,7 +105,8 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     let app = TestApp::spawn().await;
     let board = board(&app).await;
     let sellers = people_of(&app, "seller", 5, board.sales).await;
-    let accountants = people_of(&app, "accountant", 2, board.finance).await;
+    // k − 1 = 4 people: one short of the threshold.
+    let accountants = people_of(&app, "accountant", 4, board.finance).await;
     let marketers = people_of(&app, "marketer", 5, board.marketing).await;
 
     let closes = "2099-01-01T00:00:00Z";
@@ -287,7 +288,7 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         .collect();
     assert_eq!(comments.len(), 5);
 
-    // Finance: two people. Nothing about them comes out, anywhere.
+    // Finance: four people, one short of k. Nothing about them comes out, anywhere.
     let finance_cell = cells
         .iter()
         .find(|cell| cell["consumer_department_id"] == board.finance)
@@ -298,7 +299,7 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     assert_eq!(finance_cell["scores"], Value::Null);
     assert_eq!(finance_cell["comments"], json!([]));
     // Marketing as a provider overall would be Sales + Finance: shown beside
-    // the Sales cell it would expose Finance's two answers, so it is withheld.
+    // the Sales cell it would expose Finance's four answers, so it is withheld.
     let provider_wide = &results["as_provider"][0];
     assert_eq!(provider_wide["department_id"], board.marketing);
     assert_eq!(provider_wide["disclosed"], false);
