@@ -5,7 +5,8 @@
 //! transaction as the answer.
 
 use crate::requests::{
-    ClockContext, NewEvent, Request, end_period, record_event, record_outcomes, start_period,
+    ClockContext, NewEvent, Request, Telling, end_period, record_event, record_outcomes,
+    start_period, tell,
 };
 use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
@@ -199,6 +200,20 @@ pub(crate) async fn consider_check(
         },
     )
     .await?;
+    let body = "One question, one click: did it meet your expectation? It helps the provider serve you better.".to_owned();
+    tell(
+        transaction,
+        organization,
+        request,
+        Telling {
+            recipients: &[request.requester_person_id],
+            actor: None,
+            kind: "check_requested",
+            body,
+        },
+        &stamp,
+    )
+    .await?;
     Ok(Some(id))
 }
 
@@ -355,7 +370,7 @@ impl Scoped<'_> {
                     let mut leads_told = Vec::new();
                     if response.answer == CheckAnswer::NotMet {
                         reopened = reopen_if_configured(transaction, organization, &check, respondent, &stamp, &context).await?;
-                        leads_told = tell_leads(transaction, organization, &check, &stamp).await?;
+                        leads_told = tell_leads(transaction, organization, &check, &response.comment, &stamp).await?;
                     }
                     crate::thank_you::issue(transaction, organization, respondent, &format!("check:{id}"), &stamp).await?;
                     let check = fetch(transaction, organization, id).await?;
@@ -478,16 +493,13 @@ async fn tell_leads(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     check: &Check,
+    comment: &str,
     stamp: &str,
 ) -> Result<Vec<PersonId>, StoreError> {
-    let leads: Vec<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM department_leads WHERE organization_id = $1 AND department_id = $2 ORDER BY person_id",
-    )
-    .bind(organization.0)
-    .bind(check.provider_department_id.0)
-    .fetch_all(&mut **transaction)
-    .await?;
-    let after = serde_json::json!({ "check_id": check.id, "reason": "check_not_met", "notify_person_ids": leads });
+    let leads =
+        crate::notifications::leads_of(transaction, organization, check.provider_department_id.0)
+            .await?;
+    let after = serde_json::json!({ "check_id": check.id, "reason": "check_not_met", "notify_person_ids": leads.iter().map(|lead| lead.0).collect::<Vec<_>>() });
     record_event(
         transaction,
         organization,
@@ -502,5 +514,21 @@ async fn tell_leads(
         },
     )
     .await?;
-    Ok(leads.into_iter().map(PersonId).collect())
+    let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
+    let body =
+        format!("The requester answered the satisfaction check \u{201c}not met\u{201d}. {comment}");
+    tell(
+        transaction,
+        organization,
+        &request,
+        Telling {
+            recipients: &leads,
+            actor: None,
+            kind: "check_not_met",
+            body,
+        },
+        stamp,
+    )
+    .await?;
+    Ok(leads)
 }

@@ -34,6 +34,7 @@ mod error;
 pub mod health;
 pub mod idempotency;
 pub mod import;
+pub mod notifications;
 pub mod organizations;
 pub mod people;
 pub mod pulses;

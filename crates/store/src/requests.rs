@@ -399,6 +399,63 @@ pub(crate) async fn record_outcomes(
     Ok(request)
 }
 
+/// Tells `recipients` (other than `actor`, who knows) about a request, in
+/// the transaction of the change.
+pub(crate) struct Telling<'a> {
+    pub(crate) recipients: &'a [PersonId],
+    /// Who made the change (and so needs no telling).
+    pub(crate) actor: Option<PersonId>,
+    pub(crate) kind: &'static str,
+    pub(crate) body: String,
+}
+
+pub(crate) async fn tell(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    request: &Request,
+    telling: Telling<'_>,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    let Telling {
+        recipients,
+        actor,
+        kind,
+        body,
+    } = telling;
+    let mut told: Vec<PersonId> = Vec::new();
+    for recipient in recipients {
+        if Some(*recipient) == actor || told.contains(recipient) {
+            continue;
+        }
+        told.push(*recipient);
+        let title = match kind {
+            "assigned" => format!("Assigned to you: {}", request.title),
+            "clock_at_risk" => format!("At risk: {}", request.title),
+            "clock_breached" => format!("Breached: {}", request.title),
+            "deferred" => format!("Deferred for an external customer: {}", request.title),
+            "commitment_proposed" => format!("A date was proposed for {}", request.title),
+            "commitment_accepted" => format!("The committed date was accepted: {}", request.title),
+            "check_requested" => format!(
+                "Did \u{201c}{}\u{201d} meet your expectation?",
+                request.title
+            ),
+            "check_not_met" => format!("Not met: {}", request.title),
+            _ => request.title.clone(),
+        };
+        let notice = crate::notifications::Notice {
+            recipient: *recipient,
+            kind,
+            subject_kind: "request",
+            subject_id: Some(request.id),
+            title,
+            body: body.clone(),
+            link: format!("/requests/{}", request.id),
+        };
+        crate::notifications::notify(transaction, organization, notice, stamp).await?;
+    }
+    Ok(())
+}
+
 /// One timeline entry about to be written.
 pub(crate) struct NewEvent<'a> {
     pub(crate) request: i64,
@@ -782,7 +839,11 @@ impl Scoped<'_> {
                     if !after.is_empty() {
                         record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind: "updated", before: before.into(), after: after.into(), note: "", at: &stamp }).await?;
                     }
-                    record_outcomes(transaction, organization, id, &context).await
+                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    if let Some(assignee) = assignee.filter(|assignee| Some(*assignee) != current.assignee_person_id) {
+                        tell(transaction, organization, &request, Telling { recipients: &[assignee], actor: Some(actor), kind: "assigned", body: String::new() }, &stamp).await?;
+                    }
+                    Ok(request)
                 })
             })
             .await
@@ -1084,6 +1145,15 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "commitment_id": commitment.id, "due_at": due_at.to_string() });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind, before: serde_json::json!({}), after, note: &note, at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
+                    let other_side = match side {
+                        CommitmentSide::Provider => vec![request.requester_person_id],
+                        CommitmentSide::Requester => match request.assignee_person_id {
+                            Some(assignee) => vec![assignee],
+                            None => crate::notifications::leads_of(transaction, organization, request.provider_department_id.0).await?,
+                        },
+                    };
+                    let body = format!("Proposed date: {due_at}. {note}");
+                    tell(transaction, organization, &request, Telling { recipients: &other_side, actor: Some(by), kind: "commitment_proposed", body }, &stamp).await?;
                     Ok(commitment)
                 })
             })
@@ -1149,7 +1219,9 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "committed_due_at": current.due_at.to_string(), "commitment_id": commitment });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "commitment_accepted", before, after, note: "", at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
-                    record_outcomes(transaction, organization, id, &context).await?;
+                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    let body = format!("Committed date: {}.", current.due_at);
+                    tell(transaction, organization, &request, Telling { recipients: &[current.proposed_by], actor: Some(by), kind: "commitment_accepted", body }, &stamp).await?;
                     commitment_from_row(&row)
                 })
             })
@@ -1199,6 +1271,8 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "deferred_until": new_eta.to_string() });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "deferred", before, after, note: &reason, at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
+                    let body = format!("New estimate: {new_eta}. Reason: {reason}");
+                    tell(transaction, organization, &request, Telling { recipients: &[request.requester_person_id], actor: Some(by), kind: "deferred", body }, &stamp).await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -1348,6 +1422,19 @@ impl Scoped<'_> {
                     }
                     let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
                     record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
+                    if let Some(person) = notify {
+                        let current = fetch(transaction, organization, request).await?;
+                        let kind = match level {
+                            EscalationLevel::AtRisk => "clock_at_risk",
+                            EscalationLevel::Breached => "clock_breached",
+                        };
+                        let clock_name = match clock {
+                            ClockKind::FirstResponse => "first response",
+                            ClockKind::Fulfilment => "fulfilment",
+                        };
+                        let body = format!("The {clock_name} clock is {}.", level.as_str().replace('_', " "));
+                        tell(transaction, organization, &current, Telling { recipients: &[person], actor: None, kind, body }, &stamp).await?;
+                    }
                     Ok(true)
                 })
             })
