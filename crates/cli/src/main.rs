@@ -65,6 +65,25 @@ struct OrganizationArgs {
     organization: Option<String>,
 }
 
+/// Where notifications go out.
+#[derive(Debug, Clone, clap::Args)]
+struct NotificationArgs {
+    /// SMTP relay for email notifications, e.g. smtp://127.0.0.1:25 (none: email is not sent).
+    #[arg(long, env = "ROUNDTABLE_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of email notifications.
+    #[arg(
+        long,
+        env = "ROUNDTABLE_MAIL_FROM",
+        default_value = "Roundtable <roundtable@localhost>"
+    )]
+    mail_from: String,
+    /// The address people reach the application at, for links in email and webhooks
+    /// (default: http:// and the bind address).
+    #[arg(long, env = "ROUNDTABLE_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the web application and API (migrating the database first).
@@ -80,6 +99,8 @@ enum Command {
         /// Mark session cookies Secure (serve over HTTPS or behind a TLS proxy).
         #[arg(long, env = "ROUNDTABLE_SECURE_COOKIES")]
         secure_cookies: bool,
+        #[command(flatten)]
+        notifications: NotificationArgs,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -281,7 +302,8 @@ async fn run(command: Command) -> Result<ExitCode> {
             database,
             demo,
             secure_cookies,
-        } => serve(bind, database, demo, secure_cookies).await,
+            notifications,
+        } => serve(bind, database, demo, secure_cookies, notifications).await,
         Command::Migrate { database } => {
             let store = open(&database).await?;
             println!("database {} is up to date", redact_url(&database.database));
@@ -567,7 +589,16 @@ async fn serve(
     database: DatabaseArgs,
     demo: bool,
     secure_cookies: bool,
+    notifications: NotificationArgs,
 ) -> Result<ExitCode> {
+    let mail = notifications
+        .smtp_url
+        .as_deref()
+        .map(|url| {
+            roundtable_worker::dispatch::MailSettings::from_url(url, &notifications.mail_from)
+        })
+        .transpose()
+        .map_err(|error| anyhow!(error))?;
     let store = open(&database).await?;
     if demo {
         let organizations = store.list_organizations().await?;
@@ -608,9 +639,16 @@ async fn serve(
     std::io::stdout().flush()?;
 
     let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
+    let mut worker_config = roundtable_worker::WorkerConfig::default();
+    worker_config.dispatch.mail = mail;
+    worker_config.dispatch.public_url = notifications
+        .public_url
+        .unwrap_or_else(|| format!("http://{address}"))
+        .trim_end_matches('/')
+        .to_owned();
     let worker = tokio::spawn(roundtable_worker::run(
         store.clone(),
-        Default::default(),
+        worker_config,
         stop_receiver,
     ));
     app.run(async move {

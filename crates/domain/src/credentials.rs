@@ -104,6 +104,9 @@ pub fn decoy_password_hash() -> &'static str {
 pub enum TokenKind {
     Api,
     Session,
+    /// The key webhooks are signed with. Unlike the others it is kept as is:
+    /// the server needs it to sign.
+    WebhookSecret,
 }
 
 impl TokenKind {
@@ -111,6 +114,7 @@ impl TokenKind {
         match self {
             TokenKind::Api => "rt_",
             TokenKind::Session => "rts_",
+            TokenKind::WebhookSecret => "rtwh_",
         }
     }
 }

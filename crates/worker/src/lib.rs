@@ -5,6 +5,8 @@
 //! harmless when two instances run it at once (today's housekeeping deletes
 //! only what has expired), and later jobs claim their work with row locks.
 
+pub mod dispatch;
+
 use jiff::{SignedDuration, Timestamp};
 use roundtable_store::Store;
 use std::time::Duration;
@@ -18,6 +20,9 @@ pub struct WorkerConfig {
     pub clocks_every: Duration,
     /// How long a create call's response is kept for `Idempotency-Key` replays.
     pub idempotency_retention: SignedDuration,
+    /// How often the outbox is looked at for due deliveries.
+    pub dispatch_every: Duration,
+    pub dispatch: dispatch::DispatchConfig,
 }
 
 impl Default for WorkerConfig {
@@ -26,6 +31,8 @@ impl Default for WorkerConfig {
             housekeeping_every: Duration::from_secs(600),
             clocks_every: Duration::from_secs(60),
             idempotency_retention: SignedDuration::from_hours(24),
+            dispatch_every: Duration::from_secs(2),
+            dispatch: dispatch::DispatchConfig::default(),
         }
     }
 }
@@ -56,6 +63,9 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut clock_ticker = tokio::time::interval(config.clocks_every);
     clock_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dispatch_ticker = tokio::time::interval(config.dispatch_every);
+    dispatch_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let client = reqwest::Client::new();
     loop {
         tokio::select! {
             _ = ticker.tick() => {
@@ -66,6 +76,19 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
                     Ok(count) if count > 0 => tracing::info!(count, "escalated service-level clocks"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "clock escalation failed; will retry"),
+                }
+            }
+            _ = dispatch_ticker.tick() => {
+                // Drain what is due, batch by batch, before waiting again.
+                loop {
+                    match dispatch::dispatch_once(&store, &config.dispatch, &client).await {
+                        Ok(handled) if handled as i64 >= config.dispatch.batch => continue,
+                        Ok(_) => break,
+                        Err(error) => {
+                            tracing::warn!(%error, "dispatching notifications failed; will retry");
+                            break;
+                        }
+                    }
                 }
             }
             changed = shutdown.changed() => {

@@ -11,6 +11,7 @@ pub mod departments;
 pub mod exports;
 pub mod health;
 pub mod matrix;
+pub mod notifications;
 pub mod organization;
 pub mod people;
 pub mod pulses;
@@ -50,6 +51,7 @@ use utoipa_axum::routes;
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
         (name = "checks", description = "Satisfaction checks on resolved requests, and the thank-you ledger"),
+        (name = "notifications", description = "The in-app inbox, notification preferences and signed webhooks"),
         (name = "exports", description = "CSV and JSON exports that honour the anonymity threshold"),
         (name = "pulses", description = "Relationship pulses: rounds, answers (with the provider's mirror) and anonymous results"),
     )
@@ -92,6 +94,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pulses::router())
         .merge(health::router())
         .merge(exports::router())
+        .merge(notifications::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -11,6 +11,7 @@ mod concurrency;
 mod departments;
 mod idempotency;
 mod matrix;
+mod notifications;
 mod observability;
 mod people;
 mod pulses;

@@ -147,6 +147,11 @@ impl TestApp {
         }
     }
 
+    /// A second store on the same database: another "instance" of the application.
+    pub async fn another_instance_store(&self) -> Store {
+        self._database.store().await
+    }
+
     /// Another person of organization "acme" with an API token.
     pub async fn add_user(&self, email: &str, role: Role) -> User {
         add_user(&self.store, self.admin.organization, email, role).await

@@ -1,0 +1,481 @@
+//! `/api/v1/notifications`: the caller's in-app inbox and their choice of
+//! what reaches them by which channel; `/api/v1/webhooks`: the
+//! organization's signed webhooks and their delivery log (administrators).
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, with_etag};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::Timestamp;
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::credentials::{TokenKind, issue_token};
+use roundtable_store::notifications::{DeliveryRecord, KINDS, Notification, Preference, Webhook};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(mark_read))
+        .routes(routes!(mark_all_read))
+        .routes(routes!(get_preferences, set_preferences))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(get_webhook, update_webhook, delete_webhook))
+        .routes(routes!(list_deliveries))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    /// What happened, e.g. `assigned`, `clock_breached`, `check_requested`.
+    pub kind: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    /// The page in the web application.
+    pub link: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(notification: Notification) -> Self {
+        NotificationView {
+            id: notification.id,
+            kind: notification.kind,
+            subject_kind: notification.subject_kind,
+            subject_id: notification.subject_id,
+            title: notification.title,
+            body: notification.body,
+            link: notification.link,
+            created_at: notification.created_at.to_string(),
+            read_at: notification.read_at.map(|at| at.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inbox {
+    pub items: Vec<NotificationView>,
+    pub next_cursor: Option<String>,
+    pub unread: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// The caller's notifications, newest first, with the unread count.
+#[utoipa::path(
+    get, path = "/notifications", tag = "notifications", params(InboxQuery),
+    responses((status = 200, body = Inbox), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<InboxQuery>,
+) -> Result<Json<Inbox>, ApiError> {
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .to_page()?;
+    let scoped = state.scoped(&actor);
+    let listing = scoped
+        .notifications_of(actor.person_id, query.unread.unwrap_or(false), page)
+        .await?;
+    let page = Page::from_listing(listing, NotificationView::from);
+    Ok(Json(Inbox {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        unread: scoped.unread_count(actor.person_id).await?,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadView {
+    /// How many notifications turned read.
+    pub marked: u64,
+}
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(
+    post, path = "/notifications/{id}/read", tag = "notifications", params(("id" = i64, Path)),
+    responses((status = 200, body = ReadView), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Json<ReadView>, ApiError> {
+    let marked = state
+        .scoped(&actor)
+        .mark_read(actor.person_id, Some(id), Timestamp::now())
+        .await?;
+    Ok(Json(ReadView { marked }))
+}
+
+/// Marks all of the caller's notifications read.
+#[utoipa::path(
+    post, path = "/notifications/read-all", tag = "notifications",
+    responses((status = 200, body = ReadView), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<ReadView>, ApiError> {
+    let marked = state
+        .scoped(&actor)
+        .mark_read(actor.person_id, None, Timestamp::now())
+        .await?;
+    Ok(Json(ReadView { marked }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferenceView {
+    /// An event kind (see `kinds`).
+    pub kind: String,
+    /// `in_app` or `email`.
+    pub channel: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferencesView {
+    /// Every event kind; every channel is on unless listed off in `choices`.
+    pub kinds: Vec<String>,
+    pub channels: Vec<String>,
+    pub choices: Vec<PreferenceView>,
+}
+
+async fn preferences_view(
+    state: &AppState,
+    actor: &roundtable_store::auth::Actor,
+) -> Result<PreferencesView, ApiError> {
+    let choices = state.scoped(actor).preferences_of(actor.person_id).await?;
+    Ok(PreferencesView {
+        kinds: KINDS.iter().map(|kind| (*kind).to_owned()).collect(),
+        channels: vec!["in_app".to_owned(), "email".to_owned()],
+        choices: choices
+            .into_iter()
+            .map(|choice| PreferenceView {
+                kind: choice.kind,
+                channel: choice.channel,
+                enabled: choice.enabled,
+            })
+            .collect(),
+    })
+}
+
+/// The caller's notification preferences.
+#[utoipa::path(
+    get, path = "/notifications/preferences", tag = "notifications",
+    responses((status = 200, body = PreferencesView), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_preferences(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<PreferencesView>, ApiError> {
+    Ok(Json(preferences_view(&state, &actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesBody {
+    pub choices: Vec<PreferenceView>,
+}
+
+/// Sets some of the caller's preferences (others stay as they are).
+#[utoipa::path(
+    put, path = "/notifications/preferences", tag = "notifications", request_body = PreferencesBody,
+    responses((status = 200, body = PreferencesView), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<PreferencesBody>,
+) -> Result<Json<PreferencesView>, ApiError> {
+    let mut errors = ValidationErrors::new();
+    if input.choices.len() > 200 {
+        errors.push("choices", "at most 200 choices at once");
+    }
+    for (index, choice) in input.choices.iter().enumerate() {
+        if !KINDS.contains(&choice.kind.as_str()) {
+            errors.push(
+                format!("choices[{index}].kind"),
+                "is not an event kind (see kinds)",
+            );
+        }
+        if !["in_app", "email"].contains(&choice.channel.as_str()) {
+            errors.push(
+                format!("choices[{index}].channel"),
+                "must be in_app or email",
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let choices = input
+        .choices
+        .into_iter()
+        .map(|choice| Preference {
+            kind: choice.kind,
+            channel: choice.channel,
+            enabled: choice.enabled,
+        })
+        .collect();
+    state
+        .scoped(&actor)
+        .set_preferences(actor.person_id, choices)
+        .await?;
+    Ok(Json(preferences_view(&state, &actor).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    /// Event kinds delivered; empty means all.
+    pub kinds: Vec<String>,
+    pub active: bool,
+    pub consecutive_failures: i64,
+    pub disabled_reason: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    /// The signing secret: shown only in the response that created the webhook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+fn webhook_view(webhook: Webhook, secret: Option<String>) -> WebhookView {
+    WebhookView {
+        id: webhook.id,
+        url: webhook.url,
+        kinds: webhook.kinds,
+        active: webhook.active,
+        consecutive_failures: webhook.consecutive_failures,
+        disabled_reason: webhook.disabled_reason,
+        version: webhook.version,
+        created_at: webhook.created_at.to_string(),
+        secret,
+    }
+}
+
+/// The organization's webhooks (administrators).
+#[utoipa::path(
+    get, path = "/webhooks", tag = "notifications",
+    responses((status = 200, body = Vec<WebhookView>), (status = 403, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Vec<WebhookView>>, ApiError> {
+    policy::manage_organization(&actor)?;
+    let webhooks = state.scoped(&actor).webhooks().await?;
+    Ok(Json(
+        webhooks
+            .into_iter()
+            .map(|webhook| webhook_view(webhook, None))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhookBody {
+    /// `http://` or `https://`, up to 2000 characters.
+    pub url: String,
+    /// Event kinds to deliver; empty or absent means all.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+/// Adds a webhook. Every call is signed: `X-Roundtable-Signature:
+/// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
+#[utoipa::path(
+    post, path = "/webhooks", tag = "notifications", request_body = NewWebhookBody,
+    responses((status = 201, body = WebhookView), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<NewWebhookBody>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let url = input.url.trim().to_owned();
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !scheme_ok || url.len() > 2000 || reqwest_like_host(&url).is_none() {
+        errors.push("url", "must be an http:// or https:// address");
+    }
+    for (index, kind) in input.kinds.iter().enumerate() {
+        if !KINDS.contains(&kind.as_str()) {
+            errors.push(format!("kinds[{index}]"), "is not an event kind");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    // A fresh random secret, shown once.
+    let secret = issue_token(TokenKind::WebhookSecret)
+        .secret
+        .expose()
+        .to_owned();
+    let webhook = state
+        .scoped(&actor)
+        .create_webhook(url, secret.clone(), input.kinds)
+        .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        webhook.version,
+        webhook_view(webhook, Some(secret)),
+    ))
+}
+
+fn reqwest_like_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
+}
+
+/// One webhook.
+#[utoipa::path(
+    get, path = "/webhooks/{id}", tag = "notifications", params(("id" = i64, Path)),
+    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_webhook(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let webhook = state.scoped(&actor).webhook(id).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        webhook.version,
+        webhook_view(webhook, None),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookChanges {
+    /// Turn the webhook on (its failure count starts again) or off.
+    pub active: bool,
+}
+
+/// Turns a webhook on or off.
+#[utoipa::path(
+    patch, path = "/webhooks/{id}", tag = "notifications", request_body = WebhookChanges, params(("id" = i64, Path)),
+    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 428, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_webhook(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<WebhookChanges>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let webhook = state
+        .scoped(&actor)
+        .set_webhook_active(id, input.active, version)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        webhook.version,
+        webhook_view(webhook, None),
+    ))
+}
+
+/// Removes a webhook and its delivery log.
+#[utoipa::path(
+    delete, path = "/webhooks/{id}", tag = "notifications", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<StatusCode, ApiError> {
+    policy::manage_organization(&actor)?;
+    state.scoped(&actor).delete_webhook(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub notification_id: i64,
+    pub event: String,
+    /// `pending`, `sent` or `failed` (given up).
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<String>,
+    pub next_attempt_at: String,
+}
+
+impl From<DeliveryRecord> for DeliveryView {
+    fn from(record: DeliveryRecord) -> Self {
+        DeliveryView {
+            id: record.id,
+            notification_id: record.notification_id,
+            event: record.kind,
+            state: record.state,
+            attempts: record.attempts,
+            last_status: record.last_status,
+            last_error: record.last_error,
+            sent_at: record.sent_at.map(|at| at.to_string()),
+            next_attempt_at: record.next_attempt_at.to_string(),
+        }
+    }
+}
+
+pub type DeliveryPage = Page<DeliveryView>;
+
+/// A webhook's delivery log, newest first.
+#[utoipa::path(
+    get, path = "/webhooks/{id}/deliveries", tag = "notifications", params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = DeliveryPage), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_deliveries(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<DeliveryPage>, ApiError> {
+    policy::manage_organization(&actor)?;
+    let scoped = state.scoped(&actor);
+    scoped.webhook(id).await?;
+    let listing = scoped.webhook_deliveries(id, query.to_page()?).await?;
+    Ok(Json(Page::from_listing(listing, DeliveryView::from)))
+}

@@ -1,0 +1,583 @@
+//! Notifications: the inbox, preferences, signed webhooks with retries, and
+//! the outbox shared by several instances without duplicates or losses.
+
+use crate::checks::{desk, resolved_request};
+use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use jiff::SignedDuration;
+use reqwest::StatusCode;
+use roundtable_domain::people::Role;
+use roundtable_worker::dispatch::{DispatchConfig, dispatch_once};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+/// A local webhook receiver: records every call, answers 500 to the first
+/// `failures` calls (or always, with `usize::MAX`).
+#[derive(Clone, Default)]
+struct Receiver {
+    calls: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    failures: Arc<Mutex<usize>>,
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> AxumStatus {
+    let mut failures = receiver.failures.lock().unwrap();
+    receiver.calls.lock().unwrap().push((headers, body));
+    if *failures > 0 {
+        *failures = failures.saturating_sub(1);
+        AxumStatus::INTERNAL_SERVER_ERROR
+    } else {
+        AxumStatus::OK
+    }
+}
+
+async fn start_receiver(failures: usize) -> (String, Receiver) {
+    let receiver = Receiver {
+        calls: Arc::default(),
+        failures: Arc::new(Mutex::new(failures)),
+    };
+    let app = axum::Router::new()
+        .route("/hook", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/hook"), receiver)
+}
+
+fn quick_retries() -> DispatchConfig {
+    DispatchConfig {
+        retry_base: SignedDuration::ZERO,
+        max_attempts: 3,
+        public_url: "https://roundtable.example".to_owned(),
+        ..DispatchConfig::default()
+    }
+}
+
+async fn inbox(app: &TestApp, user: &crate::support::User) -> Value {
+    expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await
+}
+
+#[tokio::test]
+async fn the_people_concerned_hear_of_a_change_and_choose_how() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+        .await;
+    let request = resolved_request(&app, &desk, &seller).await;
+    let seen = inbox(&app, &seller).await;
+    assert_eq!(seen["unread"], 1);
+    let check = &seen["items"][0];
+    assert_eq!(check["kind"], "check_requested");
+    assert_eq!(check["subject_id"], request["id"]);
+    assert_eq!(check["link"], format!("/requests/{}", id_of(&request)));
+
+    // The seller turns off deferral notices in the inbox; a deferral then arrives read.
+    let bad = app
+        .request(
+            reqwest::Method::PUT,
+            Some(&seller),
+            "/api/v1/notifications/preferences",
+        )
+        .json(&json!({ "choices": [{ "kind": "gossip", "channel": "pigeon", "enabled": false }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["choices[0].kind", "choices[0].channel"]
+    );
+    let set = app
+        .request(
+            reqwest::Method::PUT,
+            Some(&seller),
+            "/api/v1/notifications/preferences",
+        )
+        .json(
+            &json!({ "choices": [{ "kind": "deferred", "channel": "in_app", "enabled": false }] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let preferences = expect_status(set, StatusCode::OK).await;
+    assert_eq!(
+        preferences["choices"],
+        json!([{ "kind": "deferred", "channel": "in_app", "enabled": false }])
+    );
+    let open = expect_status(
+        app.post(
+            &seller,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let defer = app
+        .post(&desk.marketer, &format!("/api/v1/requests/{}/deferral", id_of(&open)), &json!({ "reason": "A key customer's outage comes first", "new_eta": "2099-01-01T00:00:00Z" }))
+        .await;
+    expect_status(defer, StatusCode::OK).await;
+    let seen = inbox(&app, &seller).await;
+    assert_eq!(seen["items"][0]["kind"], "deferred");
+    assert!(
+        seen["items"][0]["read_at"].is_string(),
+        "turned off in the inbox: born read"
+    );
+    assert_eq!(seen["unread"], 1);
+
+    // A failing change notifies nobody: a deferral to the past is refused whole.
+    let refused = app
+        .post(
+            &desk.marketer,
+            &format!("/api/v1/requests/{}/deferral", id_of(&open)),
+            &json!({ "reason": "Later", "new_eta": "2001-01-01T00:00:00Z" }),
+        )
+        .await;
+    expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        inbox(&app, &seller).await["items"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // Assignment tells the new assignee.
+    let current = expect_status(
+        app.get(
+            &desk.marketer,
+            &format!("/api/v1/requests/{}", id_of(&open)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.patch(
+            &desk.marketer,
+            &format!("/api/v1/requests/{}", id_of(&open)),
+            version_of(&current),
+            &json!({ "assignee_person_id": app.lead.id.0 }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let lead_inbox = inbox(&app, &app.lead).await;
+    assert_eq!(lead_inbox["items"][0]["kind"], "assigned");
+
+    // Reading: one, then all; someone else's is not found.
+    let first = id_of(&inbox(&app, &seller).await["items"][1]);
+    expect_status(
+        app.post(
+            &app.lead,
+            &format!("/api/v1/notifications/{first}/read"),
+            &json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let marked = expect_status(
+        app.post(
+            &seller,
+            &format!("/api/v1/notifications/{first}/read"),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(marked["marked"], 1);
+    assert_eq!(inbox(&app, &seller).await["unread"], 0);
+    let unread_only = expect_status(
+        app.get(&seller, "/api/v1/notifications?unread=true").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(unread_only["items"], json!([]));
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &str) -> bool {
+    let Some(header) = headers
+        .get("x-roundtable-signature")
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((timestamp, signature)) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+    else {
+        return false;
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    hex::decode(signature).is_ok_and(|bytes| mac.verify_slice(&bytes).is_ok())
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let (url, receiver) = start_receiver(2).await;
+    expect_status(
+        app.post(&app.member, "/api/v1/webhooks", &json!({ "url": url }))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let bad = app
+        .post(
+            &app.admin,
+            "/api/v1/webhooks",
+            &json!({ "url": "ftp://nowhere", "kinds": ["nothing"] }),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["url", "kinds[0]"]
+    );
+    let webhook = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/webhooks",
+            &json!({ "url": url, "kinds": ["check_requested"] }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let secret = webhook["secret"].as_str().unwrap().to_owned();
+    let shown = expect_status(
+        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(shown["secret"], Value::Null, "the secret is shown once");
+
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+        .await;
+    let request = resolved_request(&app, &desk, &seller).await;
+    let config = quick_retries();
+    let client = reqwest::Client::new();
+    // Two 500s, then success: three attempts.
+    for _ in 0..3 {
+        dispatch_once(&app.store, &config, &client).await.unwrap();
+    }
+    let calls = receiver.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3);
+    for (headers, body) in &calls {
+        assert!(verify(&secret, headers, body), "signature verifies");
+        assert!(!verify("wrong secret", headers, body));
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["event"], "check_requested");
+        assert_eq!(payload["notification"]["subject"]["id"], request["id"]);
+        assert_eq!(
+            payload["notification"]["url"],
+            format!("https://roundtable.example/requests/{}", id_of(&request))
+        );
+    }
+    let log = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(log["items"][0]["state"], "sent");
+    assert_eq!(log["items"][0]["attempts"], 3);
+    assert_eq!(log["items"][0]["last_status"], 200);
+
+    // A receiver that always fails: each delivery is given up after three
+    // attempts, and after five given-up deliveries the webhook is disabled
+    // and the admin told.
+    *receiver.failures.lock().unwrap() = usize::MAX;
+    for index in 0..5 {
+        let other = app
+            .add_member_of(
+                &format!("buyer{index}@acme.test"),
+                Role::Member,
+                id_of(&desk.sales),
+            )
+            .await;
+        resolved_request(&app, &desk, &other).await;
+        for _ in 0..3 {
+            dispatch_once(&app.store, &config, &client).await.unwrap();
+        }
+    }
+    let disabled = expect_status(
+        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(disabled["active"], false);
+    assert!(
+        disabled["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("5 failed deliveries")
+    );
+    let admin_inbox = inbox(&app, &app.admin).await;
+    assert_eq!(admin_inbox["items"][0]["kind"], "webhook_disabled");
+    let log = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(log["items"][0]["state"], "failed");
+    assert_eq!(log["items"][0]["last_status"], 500);
+    // Disabled: new events are not queued for it; turning it on again resets it.
+    let enabled = expect_status(
+        app.patch(
+            &app.admin,
+            &format!("/api/v1/webhooks/{}", id_of(&webhook)),
+            version_of(&disabled),
+            &json!({ "active": true }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(enabled["consecutive_failures"], 0);
+}
+
+#[tokio::test]
+async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_over() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let (url, receiver) = start_receiver(0).await;
+    expect_status(
+        app.post(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // 1,000 notification-causing events: a request assigned back and forth
+    // between two people, each assignment telling the new assignee.
+    let other = app
+        .add_member_of("second@acme.test", Role::Member, id_of(&desk.marketing))
+        .await;
+    let open = expect_status(
+        app.post(
+            &desk.marketer,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&desk.service), "title": "Busy" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/api/v1/requests/{}", id_of(&open));
+    let mut version = version_of(&open);
+    for index in 0..1000 {
+        let assignee = if index % 2 == 0 {
+            app.lead.id.0
+        } else {
+            other.id.0
+        };
+        let changed = expect_status(
+            app.patch(
+                &desk.marketer,
+                &path,
+                version,
+                &json!({ "assignee_person_id": assignee }),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        version = version_of(&changed);
+    }
+    let second = app.another_instance_store().await;
+    let mut first_config = quick_retries();
+    first_config.instance = "first".to_owned();
+    first_config.mail = None;
+    let mut second_config = first_config.clone();
+    second_config.instance = "second".to_owned();
+    // A dead instance: it claimed a batch, then never finished. Its lease is short.
+    let stranded = app
+        .store
+        .claim_deliveries(
+            "dead",
+            jiff::Timestamp::now(),
+            SignedDuration::from_millis(300),
+            40,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stranded.len(), 40);
+    let client = reqwest::Client::new();
+    let run = |store: roundtable_store::Store, config: DispatchConfig| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            loop {
+                let handled = dispatch_once(&store, &config, &client).await.unwrap();
+                if handled == 0 {
+                    if started.elapsed() > std::time::Duration::from_secs(2) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        })
+    };
+    let first = run(app.store.clone(), first_config);
+    let second = run(second, second_config);
+    first.await.unwrap();
+    second.await.unwrap();
+    let calls = receiver.calls.lock().unwrap().clone();
+    let mut ids: Vec<String> = calls
+        .iter()
+        .filter_map(|(headers, _)| {
+            headers
+                .get("x-roundtable-delivery")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        })
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(total, 1000, "every webhook delivery made");
+    assert_eq!(ids.len(), 1000, "none twice");
+    let counts = app.store.delivery_counts().await.unwrap();
+    assert!(
+        counts.iter().all(|(_, state, _)| state != "pending"),
+        "{counts:?}"
+    );
+}
+
+/// The SMTP server `scripts/test` starts (aiosmtpd from PyPI, writing a
+/// Maildir): `ROUNDTABLE_TEST_SMTP` is its `host:port`,
+/// `ROUNDTABLE_TEST_MAILDIR` where messages land.
+fn test_smtp() -> Option<(String, std::path::PathBuf)> {
+    let address = std::env::var("ROUNDTABLE_TEST_SMTP")
+        .ok()
+        .filter(|value| !value.is_empty())?;
+    let maildir = std::env::var("ROUNDTABLE_TEST_MAILDIR")
+        .ok()
+        .filter(|value| !value.is_empty())?;
+    Some((address, maildir.into()))
+}
+
+fn messages_to(maildir: &std::path::Path, recipient: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .filter(|message| message.contains(recipient))
+        .collect()
+}
+
+#[tokio::test]
+async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
+    let Some((address, maildir)) = test_smtp() else {
+        eprintln!("no test SMTP server (ROUNDTABLE_TEST_SMTP); scripts/test starts one");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let recipient = format!(
+        "mail-{}@acme.test",
+        std::process::id() as u64 * 1000
+            + u64::from(jiff::Timestamp::now().subsec_millisecond().unsigned_abs())
+    );
+    let seller = app
+        .add_member_of(&recipient, Role::Member, id_of(&desk.sales))
+        .await;
+    let set = app
+        .request(
+            reqwest::Method::PUT,
+            Some(&seller),
+            "/api/v1/notifications/preferences",
+        )
+        .json(&json!({ "choices": [{ "kind": "deferred", "channel": "email", "enabled": false }] }))
+        .send()
+        .await
+        .unwrap();
+    expect_status(set, StatusCode::OK).await;
+    let request = resolved_request(&app, &desk, &seller).await;
+    let open = expect_status(
+        app.post(
+            &seller,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let defer = app
+        .post(
+            &desk.marketer,
+            &format!("/api/v1/requests/{}/deferral", id_of(&open)),
+            &json!({ "reason": "A customer outage first", "new_eta": "2099-01-01T00:00:00Z" }),
+        )
+        .await;
+    expect_status(defer, StatusCode::OK).await;
+    let mut config = quick_retries();
+    config.mail = Some(
+        roundtable_worker::dispatch::MailSettings::from_url(
+            &format!("smtp://{address}"),
+            "Roundtable <roundtable@acme.test>",
+        )
+        .unwrap(),
+    );
+    dispatch_once(&app.store, &config, &reqwest::Client::new())
+        .await
+        .unwrap();
+    let mut messages = Vec::new();
+    for _ in 0..50 {
+        messages = messages_to(&maildir, &recipient);
+        if !messages.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        messages.len(),
+        1,
+        "the check request by email, the deferral not (turned off)"
+    );
+    let message = &messages[0];
+    assert!(message.contains("Subject: Did"), "{message}");
+    assert!(
+        message.contains("From: Roundtable <roundtable@acme.test>"),
+        "{message}"
+    );
+    assert!(message.contains("Content-Type: text/plain"), "{message}");
+    assert!(message.contains("Content-Type: text/html"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "https://roundtable.example/requests/{}",
+            id_of(&request)
+        )),
+        "a link back: {message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "In-Reply-To: <request-{}@roundtable.invalid>",
+            id_of(&request)
+        )),
+        "threaded: {message}"
+    );
+    let counts = app.store.delivery_counts().await.unwrap();
+    assert!(
+        counts.contains(&("email".to_owned(), "sent".to_owned(), 1)),
+        "{counts:?}"
+    );
+}
