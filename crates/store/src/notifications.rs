@@ -470,6 +470,38 @@ impl Scoped<'_> {
             .await
     }
 
+    /// Sends `notice` as `person`'s digest for `week` unless one was sent:
+    /// the primary key makes it once per lead and week across instances.
+    pub async fn send_digest(
+        &self,
+        week: String,
+        notice: Notice,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let stamp = to_db(at);
+                    let inserted = sqlx::query(
+                        "INSERT INTO digests (organization_id, person_id, week, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(organization.0)
+                    .bind(notice.recipient.0)
+                    .bind(week)
+                    .bind(stamp.clone())
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                    if inserted == 1 {
+                        notify(transaction, organization, notice, &stamp).await?;
+                    }
+                    Ok(inserted == 1)
+                })
+            })
+            .await
+    }
+
     /// A webhook's deliveries, newest first: the delivery log.
     pub async fn webhook_deliveries(
         &self,

@@ -5,6 +5,7 @@
 //! harmless when two instances run it at once (today's housekeeping deletes
 //! only what has expired), and later jobs claim their work with row locks.
 
+pub mod digest;
 pub mod dispatch;
 
 use jiff::{SignedDuration, Timestamp};
@@ -66,10 +67,19 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
     let mut dispatch_ticker = tokio::time::interval(config.dispatch_every);
     dispatch_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let client = reqwest::Client::new();
+    let mut digest_ticker = tokio::time::interval(Duration::from_secs(3600));
+    digest_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {
                 housekeeping(&store, &config, Timestamp::now()).await;
+            }
+            _ = digest_ticker.tick() => {
+                match digest::send_weekly_digests(&store, Timestamp::now()).await {
+                    Ok(sent) if sent > 0 => tracing::info!(sent, "sent weekly digests"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "weekly digests failed; will retry"),
+                }
             }
             _ = clock_ticker.tick() => {
                 match escalate_clocks(&store, Timestamp::now()).await {

@@ -73,3 +73,13 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
 CREATE INDEX deliveries_by_webhook ON deliveries (organization_id, webhook_id, id);
+
+-- Weekly digests sent, one per lead and ISO week, however many instances run the job.
+CREATE TABLE digests (
+    organization_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    week TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (person_id, week),
+    FOREIGN KEY (organization_id, person_id) REFERENCES people (organization_id, id) ON DELETE CASCADE
+);
