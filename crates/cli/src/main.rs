@@ -82,6 +82,10 @@ struct NotificationArgs {
     /// (default: http:// and the bind address).
     #[arg(long, env = "ROUNDTABLE_PUBLIC_URL")]
     public_url: Option<String>,
+    /// How long a claimed delivery stays with this instance before another
+    /// may take it over (seconds).
+    #[arg(long, env = "ROUNDTABLE_DISPATCH_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    dispatch_lease_seconds: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -641,6 +645,8 @@ async fn serve(
     let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
     let mut worker_config = roundtable_worker::WorkerConfig::default();
     worker_config.dispatch.mail = mail;
+    worker_config.dispatch.lease =
+        jiff::SignedDuration::from_secs(i64::from(notifications.dispatch_lease_seconds));
     worker_config.dispatch.public_url = notifications
         .public_url
         .unwrap_or_else(|| format!("http://{address}"))

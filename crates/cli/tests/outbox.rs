@@ -1,0 +1,168 @@
+//! The outbox survives a server killed with `kill -9` in the middle of
+//! dispatching: after a restart every pending notification is delivered,
+//! none is lost, and at most the one call in flight at the kill is repeated.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use jiff::Timestamp;
+use roundtable_domain::ids::PersonId;
+use roundtable_domain::people::Role;
+use roundtable_domain::text::{Email, Label, Slug};
+use roundtable_store::notifications::Notice;
+use roundtable_store::people::NewPerson;
+use roundtable_testkit::TestDatabase;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Calls = Arc<Mutex<Vec<String>>>;
+
+async fn receive(State(calls): State<Calls>, headers: HeaderMap) -> &'static str {
+    // Slow enough that a kill lands in the middle of the work.
+    tokio::time::sleep(Duration::from_millis(15)).await;
+    if let Some(id) = headers
+        .get("x-roundtable-delivery")
+        .and_then(|value| value.to_str().ok())
+    {
+        calls.lock().unwrap().push(id.to_owned());
+    }
+    "ok"
+}
+
+fn start_server(database: &TestDatabase) -> Child {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_roundtable"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("ROUNDTABLE_DATABASE", database.url())
+        .env("ROUNDTABLE_DISPATCH_LEASE_SECONDS", "2")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if line.starts_with("Roundtable is serving on ") {
+            break;
+        }
+    }
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    server
+}
+
+fn distinct(calls: &Calls) -> (usize, usize) {
+    let mut ids = calls.lock().unwrap().clone();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    (total, ids.len())
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_dispatch_loses_nothing_after_a_restart() {
+    let database = TestDatabase::create().await;
+    let store = database.store().await;
+    let organization = store
+        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
+        .await
+        .unwrap();
+    let scoped = store.scoped(organization.id);
+    let lead = scoped
+        .create_person(NewPerson {
+            email: Email::parse("lead@acme.test").unwrap(),
+            name: Label::parse("Lead").unwrap(),
+            title: None,
+            department_id: None,
+            role: Role::Lead,
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+
+    let calls: Calls = Arc::default();
+    let app = axum::Router::new()
+        .route("/hook", post(receive))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    scoped
+        .create_webhook(
+            format!("http://{address}/hook"),
+            "secret".to_owned(),
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    // 300 pending notifications, each with a webhook delivery.
+    let events = 300;
+    for week in 0..events {
+        let notice = Notice {
+            recipient: PersonId(lead.id.0),
+            kind: "weekly_digest",
+            subject_kind: "department",
+            subject_id: None,
+            title: format!("Digest {week}"),
+            body: String::new(),
+            link: "/".to_owned(),
+        };
+        assert!(
+            scoped
+                .send_digest(format!("test-{week}"), notice, Timestamp::now())
+                .await
+                .unwrap()
+        );
+    }
+
+    let mut first = start_server(&database);
+    let started = Instant::now();
+    while distinct(&calls).1 < 20 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first server delivers"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill().unwrap(); // SIGKILL: no graceful anything.
+    first.wait().unwrap();
+    let (_, at_kill) = distinct(&calls);
+    assert!(
+        at_kill < events,
+        "killed in the middle ({at_kill} of {events} delivered)"
+    );
+
+    let mut second = start_server(&database);
+    let restarted = Instant::now();
+    while distinct(&calls).1 < events {
+        assert!(
+            restarted.elapsed() < Duration::from_secs(90),
+            "the restarted server delivers the rest: {:?}",
+            distinct(&calls)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a duplicate, if any, the time to show up.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let (total, unique) = distinct(&calls);
+    assert_eq!(unique, events, "none lost");
+    assert!(
+        total - unique <= 1,
+        "at most the call in flight at the kill repeats: {total} calls for {unique}"
+    );
+    let counts = store.delivery_counts().await.unwrap();
+    assert!(
+        counts.contains(&("webhook".to_owned(), "sent".to_owned(), events as i64)),
+        "{counts:?}"
+    );
+}
