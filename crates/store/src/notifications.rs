@@ -771,3 +771,110 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+    use crate::people::NewPerson;
+    use roundtable_domain::people::Role;
+    use roundtable_domain::text::{Email, Label, Slug};
+
+    /// A change that fails after it queued a notification sends nothing: the
+    /// notification and its deliveries roll back with it.
+    #[tokio::test]
+    async fn a_rolled_back_change_leaves_no_notification() {
+        let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let url = format!("sqlite://{}", folder.path().join("outbox.db").display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let organization = store
+            .create_organization(
+                Slug::parse("acme").unwrap_or_else(|_| panic!("slug")),
+                Label::parse("Acme").unwrap_or_else(|_| panic!("name")),
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let scoped = store.scoped(organization.id);
+        let person = scoped
+            .create_person(NewPerson {
+                email: Email::parse("someone@acme.test").unwrap_or_else(|_| panic!("email")),
+                name: Label::parse("Someone").unwrap_or_else(|_| panic!("name")),
+                title: None,
+                department_id: None,
+                role: Role::Member,
+                password_hash: None,
+            })
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        scoped
+            .create_webhook(
+                "http://127.0.0.1:9/hook".to_owned(),
+                "secret".to_owned(),
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let notice = |title: &str| Notice {
+            recipient: person.id,
+            kind: "assigned",
+            subject_kind: "request",
+            subject_id: Some(1),
+            title: title.to_owned(),
+            body: String::new(),
+            link: "/requests/1".to_owned(),
+        };
+        let failing = notice("rolled back");
+        let outcome = store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    notify(
+                        transaction,
+                        organization.id,
+                        failing,
+                        "2026-11-22T10:00:00Z",
+                    )
+                    .await?;
+                    Err::<(), _>(StoreError::invalid(
+                        "title",
+                        "the change failed after queuing its notice",
+                    ))
+                })
+            })
+            .await;
+        assert!(outcome.is_err());
+        assert!(store.delivery_counts().await.unwrap_or_default().is_empty());
+        let kept = notice("kept");
+        store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    notify(transaction, organization.id, kept, "2026-11-22T10:00:00Z").await
+                })
+            })
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let inbox = scoped
+            .notifications_of(person.id, false, PageRequest::first(10))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let titles: Vec<&str> = inbox
+            .items
+            .iter()
+            .map(|notification| notification.title.as_str())
+            .collect();
+        assert_eq!(titles, ["kept"]);
+        let counts = store.delivery_counts().await.unwrap_or_default();
+        assert_eq!(
+            counts,
+            vec![
+                ("email".to_owned(), "pending".to_owned(), 1),
+                ("webhook".to_owned(), "pending".to_owned(), 1)
+            ]
+        );
+    }
+}
