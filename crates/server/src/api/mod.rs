@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod calendars;
 pub mod departments;
 pub mod matrix;
+pub mod objectives;
 pub mod organization;
 pub mod people;
 pub mod requests;
@@ -45,6 +46,7 @@ use utoipa_axum::routes;
         (name = "matrix", description = "The Internal Customer Relationship Matrix"),
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
+        (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +83,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(agreements::router())
         .merge(matrix::router())
         .merge(requests::router())
+        .merge(objectives::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -10,6 +10,7 @@ mod concurrency;
 mod departments;
 mod idempotency;
 mod matrix;
+mod objectives;
 mod observability;
 mod people;
 mod requests;
