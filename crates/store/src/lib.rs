@@ -36,6 +36,7 @@ pub mod objectives;
 pub mod organizations;
 pub mod people;
 pub mod requests;
+pub mod round_table;
 pub mod segments;
 pub mod services;
 pub mod time;

@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod audit_log;
 pub mod calendars;
 pub mod departments;
+pub mod enhancements;
 pub mod matrix;
 pub mod objectives;
 pub mod organization;
@@ -14,7 +15,9 @@ pub mod people;
 pub mod requests;
 pub mod segments;
 pub mod services;
+pub mod sessions;
 pub mod tokens;
+pub mod topics;
 
 use crate::AppState;
 use crate::auth;
@@ -46,6 +49,7 @@ use utoipa_axum::routes;
         (name = "matrix", description = "The Internal Customer Relationship Matrix"),
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
+        (name = "round table", description = "Topics, votes, sessions, actions and enhancements"),
         (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
     )
 )]
@@ -84,6 +88,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(matrix::router())
         .merge(requests::router())
         .merge(objectives::router())
+        .merge(topics::router())
+        .merge(sessions::router())
+        .merge(enhancements::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

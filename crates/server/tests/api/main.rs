@@ -15,6 +15,7 @@ mod observability;
 mod people;
 mod requests;
 mod robustness;
+mod round_table;
 mod segments;
 mod support;
 mod tenancy;
