@@ -32,6 +32,7 @@ pub mod departments;
 mod error;
 pub mod idempotency;
 pub mod import;
+pub mod kudos;
 pub mod objectives;
 pub mod organizations;
 pub mod people;

@@ -65,6 +65,9 @@ pub struct MatrixCell {
     pub services: Vec<MatrixService>,
     /// Absent when the cell has no agreement yet.
     pub agreement: Option<MatrixAgreementView>,
+    /// Kudos given by people of the provider department to the consumer
+    /// department or its people within the window.
+    pub kudos: i64,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -110,6 +113,15 @@ pub async fn get_matrix(
         ));
     }
     let facts = state.scoped(&actor).matrix_facts().await?;
+    let kudos_since = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(
+            window_days.saturating_mul(24),
+        ))
+        .unwrap_or(jiff::Timestamp::MIN);
+    let mut kudos = state
+        .scoped(&actor)
+        .kudos_counts_per_cell(kudos_since)
+        .await?;
     let today = super::agreements::today();
     let mut services: HashMap<(DepartmentId, DepartmentId), Vec<MatrixService>> = HashMap::new();
     for (id, name, provider, consumer) in facts.service_links {
@@ -171,6 +183,7 @@ pub async fn get_matrix(
                 consumer_department_id: consumer.0,
                 services: cell_services,
                 agreement,
+                kudos: kudos.remove(&key).unwrap_or(0),
             });
         }
     }

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod calendars;
 pub mod departments;
 pub mod enhancements;
+pub mod kudos;
 pub mod matrix;
 pub mod objectives;
 pub mod organization;
@@ -50,6 +51,7 @@ use utoipa_axum::routes;
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
         (name = "round table", description = "Topics, votes, sessions, actions and enhancements"),
+        (name = "kudos", description = "Thanks between people and departments, and shared recognitions"),
         (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
     )
 )]
@@ -91,6 +93,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(topics::router())
         .merge(sessions::router())
         .merge(enhancements::router())
+        .merge(kudos::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

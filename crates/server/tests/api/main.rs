@@ -9,6 +9,7 @@ mod calendars;
 mod concurrency;
 mod departments;
 mod idempotency;
+mod kudos;
 mod matrix;
 mod objectives;
 mod observability;

@@ -1,0 +1,229 @@
+//! Kudos: thanks from a person to a person and/or a department, and the
+//! recognitions that credit every department of a reached mutual measure
+//! (written by `objectives`, from no person). The giver's department is
+//! kept as it was when the kudos was given, so the matrix can count thanks
+//! per cell (giver's department → receiver's department).
+
+use crate::time::{from_db, now, to_db};
+use crate::{Listing, PageRequest, Scoped, StoreError, ensure_exists};
+use jiff::Timestamp;
+use roundtable_domain::ids::{DepartmentId, PersonId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+/// What a kudos may point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Request,
+    Service,
+    Action,
+    Measure,
+}
+
+impl LinkKind {
+    pub const ALL: [LinkKind; 4] = [
+        LinkKind::Request,
+        LinkKind::Service,
+        LinkKind::Action,
+        LinkKind::Measure,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Request => "request",
+            LinkKind::Service => "service",
+            LinkKind::Action => "action",
+            LinkKind::Measure => "measure",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text.trim())
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            LinkKind::Request => "requests",
+            LinkKind::Service => "services",
+            LinkKind::Action => "actions",
+            LinkKind::Measure => "measures",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kudos {
+    pub id: i64,
+    /// `None` for a recognition of a reached mutual measure.
+    pub giver_person_id: Option<PersonId>,
+    pub giver_department_id: Option<DepartmentId>,
+    pub receiver_person_id: Option<PersonId>,
+    pub receiver_department_id: Option<DepartmentId>,
+    pub message: String,
+    pub link: Option<(LinkKind, i64)>,
+    pub value_tag: Option<String>,
+    /// Set on a recognition: the mutual measure whose target was reached.
+    pub recognized_measure_id: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewKudos {
+    pub giver_person_id: PersonId,
+    pub receiver_person_id: Option<PersonId>,
+    pub receiver_department_id: Option<DepartmentId>,
+    pub message: String,
+    pub link: Option<(LinkKind, i64)>,
+    pub value_tag: Option<String>,
+}
+
+const COLUMNS: &str = "id, giver_person_id, giver_department_id, receiver_person_id, receiver_department_id, message, \
+     link_kind, link_id, value_tag, recognized_measure_id, created_at";
+
+fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
+    let link = match (
+        row.try_get::<Option<String>, _>("link_kind")?,
+        row.try_get::<Option<i64>, _>("link_id")?,
+    ) {
+        (Some(kind), Some(id)) => Some((
+            LinkKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("kudos link {kind:?}")))?,
+            id,
+        )),
+        _ => None,
+    };
+    Ok(Kudos {
+        id: row.try_get("id")?,
+        giver_person_id: row
+            .try_get::<Option<i64>, _>("giver_person_id")?
+            .map(PersonId),
+        giver_department_id: row
+            .try_get::<Option<i64>, _>("giver_department_id")?
+            .map(DepartmentId),
+        receiver_person_id: row
+            .try_get::<Option<i64>, _>("receiver_person_id")?
+            .map(PersonId),
+        receiver_department_id: row
+            .try_get::<Option<i64>, _>("receiver_department_id")?
+            .map(DepartmentId),
+        message: row.try_get("message")?,
+        link,
+        value_tag: row.try_get("value_tag")?,
+        recognized_measure_id: row.try_get("recognized_measure_id")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+impl Scoped<'_> {
+    /// Gives kudos; the giver's current department is recorded with it.
+    pub async fn give_kudos(&self, new: NewKudos) -> Result<Kudos, StoreError> {
+        self.give_kudos_at(new, now()).await
+    }
+
+    /// Gives kudos as of `at` (the demo backdates its feed).
+    pub async fn give_kudos_at(&self, new: NewKudos, at: Timestamp) -> Result<Kudos, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    if let Some(person) = new.receiver_person_id {
+                        ensure_exists(transaction, "people", organization, person.0, "receiver_person_id").await?;
+                    }
+                    if let Some(department) = new.receiver_department_id {
+                        ensure_exists(transaction, "departments", organization, department.0, "receiver_department_id").await?;
+                    }
+                    if let Some((kind, id)) = new.link {
+                        ensure_exists(transaction, kind.table(), organization, id, "link.id").await?;
+                    }
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO kudos (organization_id, giver_person_id, giver_department_id, receiver_person_id, receiver_department_id, \
+                         message, link_kind, link_id, value_tag, created_at) \
+                         VALUES ($1, $2, (SELECT department_id FROM people WHERE organization_id = $1 AND id = $2), $3, $4, $5, $6, $7, $8, $9) \
+                         RETURNING {COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(new.giver_person_id.0)
+                    .bind(new.receiver_person_id.map(|person| person.0))
+                    .bind(new.receiver_department_id.map(|department| department.0))
+                    .bind(new.message.clone())
+                    .bind(new.link.map(|(kind, _)| kind.as_str()))
+                    .bind(new.link.map(|(_, id)| id))
+                    .bind(new.value_tag.clone())
+                    .bind(to_db(at))
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    from_row(&row)
+                })
+            })
+            .await
+    }
+
+    pub async fn kudos(&self, id: i64) -> Result<Kudos, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM kudos WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    /// The public feed, newest first; `page.after` continues below that id.
+    pub async fn kudos_feed(
+        &self,
+        department: Option<DepartmentId>,
+        page: PageRequest,
+    ) -> Result<Listing<Kudos>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM kudos WHERE organization_id = $1 AND id < $2 \
+             AND ($3 IS NULL OR receiver_department_id = $3 OR giver_department_id = $3) \
+             ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(department.map(|department| department.0))
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |kudos| kudos.id))
+    }
+
+    /// Kudos given since `since`, counted per matrix cell: the giver's
+    /// department → the receiving department (or the receiving person's).
+    /// Recognitions (no giver) and thanks within one department are not cells.
+    pub async fn kudos_counts_per_cell(
+        &self,
+        since: Timestamp,
+    ) -> Result<HashMap<(DepartmentId, DepartmentId), i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT k.giver_department_id AS giver, COALESCE(k.receiver_department_id, p.department_id) AS receiver, COUNT(*) AS count \
+             FROM kudos k LEFT JOIN people p ON p.organization_id = k.organization_id AND p.id = k.receiver_person_id \
+             WHERE k.organization_id = $1 AND k.created_at >= $2 AND k.giver_department_id IS NOT NULL \
+             GROUP BY k.giver_department_id, COALESCE(k.receiver_department_id, p.department_id)",
+        )
+        .bind(self.organization.0)
+        .bind(to_db(since))
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let giver: i64 = row.try_get("giver")?;
+            let Some(receiver) = row.try_get::<Option<i64>, _>("receiver")? else {
+                continue;
+            };
+            if giver != receiver {
+                counts.insert(
+                    (DepartmentId(giver), DepartmentId(receiver)),
+                    row.try_get("count")?,
+                );
+            }
+        }
+        Ok(counts)
+    }
+}
