@@ -37,6 +37,7 @@ pub mod objectives;
 pub mod organizations;
 pub mod people;
 pub mod requests;
+pub mod reviews;
 pub mod round_table;
 pub mod segments;
 pub mod services;

@@ -14,6 +14,7 @@ pub mod objectives;
 pub mod organization;
 pub mod people;
 pub mod requests;
+pub mod reviews;
 pub mod segments;
 pub mod services;
 pub mod sessions;
@@ -94,6 +95,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sessions::router())
         .merge(enhancements::router())
         .merge(kudos::router())
+        .merge(reviews::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -15,6 +15,7 @@ mod objectives;
 mod observability;
 mod people;
 mod requests;
+mod reviews;
 mod robustness;
 mod round_table;
 mod segments;
