@@ -144,6 +144,16 @@ fn quarters(day: Date) -> Result<(Period, Period), DemoError> {
     Ok((previous, current))
 }
 
+/// Title, proposing departments, the objective's index among the current
+/// ones, the steps taken, and a decline's reason.
+type EnhancementPlan = (
+    &'static str,
+    &'static [&'static str],
+    usize,
+    &'static [EnhancementStatus],
+    Option<&'static str>,
+);
+
 struct MeasurePlan {
     name: &'static str,
     unit: &'static str,
@@ -556,7 +566,7 @@ pub async fn generate(
         } else {
             None
         };
-        let minutes = i64::from(index) * (60 * 24 * 60 / kudos_count) + random.random_range(0..600);
+        let minutes = index * (60 * 24 * 60 / kudos_count) + random.random_range(0..600);
         scoped
             .give_kudos_at(
                 NewKudos {
@@ -884,7 +894,7 @@ pub async fn generate(
     }
 
     // Enhancements in several states.
-    let enhancements: [(&str, &[&str], usize, &[EnhancementStatus], Option<&str>); 5] = [
+    let enhancements: [EnhancementPlan; 5] = [
         (
             "One shared lead form for marketing and sales",
             &["marketing", "sales"],

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alignment_robustness;
 mod audit;
 mod auth;
 mod calendars;
