@@ -352,8 +352,10 @@ pub struct ActionFilter {
     pub topic_id: Option<i64>,
     pub session_id: Option<i64>,
     pub review_id: Option<i64>,
-    /// `Some(today)`: only actions unfinished after their due date.
-    pub overdue_on: Option<Date>,
+    /// `Some(true)`: only actions unfinished after their due date (as of
+    /// `today`); `Some(false)`: only the others.
+    pub overdue: Option<bool>,
+    pub today: Option<Date>,
 }
 
 const ACTION_COLUMNS: &str = "id, title, owner_person_id, due_on, status, done_on, topic_id, session_id, review_id, \
@@ -1014,8 +1016,8 @@ impl Scoped<'_> {
             "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND id > $2 \
              AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR owner_person_id = $4) \
              AND ($5 IS NULL OR topic_id = $5) AND ($6 IS NULL OR session_id = $6) AND ($7 IS NULL OR review_id = $7) \
-             AND ($8 IS NULL OR (status IN ('open', 'in_progress') AND due_on < $8)) \
-             ORDER BY id LIMIT $9"
+             AND ($8 IS NULL OR ($8 = 1) = (status IN ('open', 'in_progress') AND due_on < $9)) \
+             ORDER BY id LIMIT $10"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -1024,7 +1026,8 @@ impl Scoped<'_> {
         .bind(filter.topic_id)
         .bind(filter.session_id)
         .bind(filter.review_id)
-        .bind(filter.overdue_on.map(|day| day.to_string()))
+        .bind(filter.overdue.map(i64::from))
+        .bind(filter.today.unwrap_or_default().to_string())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;

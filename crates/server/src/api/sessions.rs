@@ -360,19 +360,15 @@ pub async fn list_actions(
         topic_id: query.topic_id,
         session_id: query.session_id,
         review_id: query.review_id,
-        overdue_on: query.overdue.filter(|overdue| *overdue).map(|_| today),
+        overdue: query.overdue,
+        today: Some(today),
     };
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     }
     .to_page()?;
-    let mut listing = state.scoped(&actor).list_actions(filter, page).await?;
-    if query.overdue == Some(false) {
-        listing
-            .items
-            .retain(|action| !action_overdue(action.status, action.due_on, today));
-    }
+    let listing = state.scoped(&actor).list_actions(filter, page).await?;
     Ok(axum::Json(Page::from_listing(listing, |action| {
         ActionView::new(action, today)
     })))

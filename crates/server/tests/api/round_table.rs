@@ -345,6 +345,18 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
         .map(id_of)
         .collect();
     assert_eq!(listed_ids, [id_of(&overdue)]);
+    let on_time = expect_status(
+        app.get(&app.member, "/api/v1/actions?overdue=false").await,
+        StatusCode::OK,
+    )
+    .await;
+    let on_time_ids: Vec<i64> = on_time["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(on_time_ids, [id_of(&later)]);
 
     // The owner finishes it: done today, no longer overdue.
     let done = app
