@@ -117,6 +117,17 @@ fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
     })
 }
 
+/// A department's share of thanks over a window, for its scorecard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DepartmentKudos {
+    /// Kudos to the department or its people from people of other departments.
+    pub received: i64,
+    /// Kudos its people gave to other departments or their people.
+    pub given: i64,
+    /// Recognitions of reached mutual measures it shared in.
+    pub recognitions: i64,
+}
+
 impl Scoped<'_> {
     /// Gives kudos; the giver's current department is recorded with it.
     pub async fn give_kudos(&self, new: NewKudos) -> Result<Kudos, StoreError> {
@@ -225,5 +236,36 @@ impl Scoped<'_> {
             }
         }
         Ok(counts)
+    }
+}
+
+impl Scoped<'_> {
+    /// Kudos received, given and shared recognitions of one department since
+    /// `since`: what a department's scorecard shows of recognition.
+    pub async fn department_kudos(
+        &self,
+        department: DepartmentId,
+        since: Timestamp,
+    ) -> Result<DepartmentKudos, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(CASE WHEN k.giver_department_id IS NOT NULL AND k.giver_department_id <> $2 \
+                   AND COALESCE(k.receiver_department_id, p.department_id) = $2 THEN 1 ELSE 0 END), 0) AS received, \
+               COALESCE(SUM(CASE WHEN k.giver_department_id = $2 \
+                   AND COALESCE(k.receiver_department_id, p.department_id, -1) <> $2 THEN 1 ELSE 0 END), 0) AS given, \
+               COALESCE(SUM(CASE WHEN k.recognized_measure_id IS NOT NULL AND k.receiver_department_id = $2 THEN 1 ELSE 0 END), 0) AS recognitions \
+             FROM kudos k LEFT JOIN people p ON p.organization_id = k.organization_id AND p.id = k.receiver_person_id \
+             WHERE k.organization_id = $1 AND k.created_at >= $3",
+        )
+        .bind(self.organization.0)
+        .bind(department.0)
+        .bind(to_db(since))
+        .fetch_one(self.store.reader())
+        .await?;
+        Ok(DepartmentKudos {
+            received: row.try_get("received")?,
+            given: row.try_get("given")?,
+            recognitions: row.try_get("recognitions")?,
+        })
     }
 }

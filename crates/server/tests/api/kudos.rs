@@ -3,6 +3,7 @@
 
 use crate::support::{TestApp, expect_status, id_of, problem_fields};
 use reqwest::StatusCode;
+use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
@@ -124,6 +125,19 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
     assert_eq!(cell(sales, marketing), Some(json!(3)));
     assert_eq!(cell(marketing, sales), Some(json!(1)));
 
+    // What the sales department's scorecard shows of recognition.
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    let scorecard = app
+        .store
+        .scoped(app.admin.organization)
+        .department_kudos(DepartmentId(sales), since)
+        .await
+        .unwrap();
+    assert_eq!(
+        (scorecard.received, scorecard.given, scorecard.recognitions),
+        (1, 3, 0)
+    );
+
     expect_status(
         app.get(&app.outsider, &format!("/api/v1/kudos/{}", given[0]))
             .await,
@@ -193,4 +207,12 @@ async fn a_reached_mutual_measure_appears_in_the_feed_once_per_department() {
         assert_eq!(recognition["recognized_measure_id"], id_of(&measure));
         assert_eq!(recognition["link"]["kind"], "measure");
     }
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    let scorecard = app
+        .store
+        .scoped(app.admin.organization)
+        .department_kudos(DepartmentId(marketing), since)
+        .await
+        .unwrap();
+    assert_eq!(scorecard.recognitions, 1);
 }

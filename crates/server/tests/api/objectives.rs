@@ -339,3 +339,46 @@ async fn another_organization_cannot_read_our_objectives_measures_or_goals() {
     .await;
     assert_eq!(listed["items"], json!([]));
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_alignment_surface() {
+    let app = TestApp::spawn().await;
+    let document = expect_status(
+        app.request(reqwest::Method::GET, None, "/api/v1/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let paths = document["paths"].as_object().unwrap();
+    let expected: [(&str, &[&str]); 17] = [
+        ("/api/v1/objectives", &["get", "post"]),
+        ("/api/v1/objectives/{id}", &["get", "patch", "delete"]),
+        ("/api/v1/measures", &["get", "post"]),
+        ("/api/v1/measures/{id}", &["get", "patch"]),
+        ("/api/v1/measures/{id}/checkins", &["get", "post"]),
+        ("/api/v1/goals", &["get", "post"]),
+        ("/api/v1/goals/{id}", &["get", "patch", "delete"]),
+        ("/api/v1/reviews", &["get", "post"]),
+        ("/api/v1/reviews/{id}/agenda", &["get"]),
+        ("/api/v1/topics", &["get", "post"]),
+        ("/api/v1/topics/{id}/votes", &["post", "delete"]),
+        ("/api/v1/topics/{id}/answer", &["post"]),
+        ("/api/v1/sessions", &["get", "post"]),
+        ("/api/v1/actions", &["get", "post"]),
+        ("/api/v1/enhancements", &["get", "post"]),
+        ("/api/v1/enhancements/{id}/sponsor", &["post"]),
+        ("/api/v1/kudos", &["get", "post"]),
+    ];
+    for (path, methods) in expected {
+        for method in methods {
+            assert!(
+                paths.get(path).and_then(|item| item.get(method)).is_some(),
+                "{method} {path}"
+            );
+        }
+    }
+    let cell = &document["components"]["schemas"]["MatrixCell"]["properties"];
+    assert!(cell["kudos"].is_object(), "matrix cells carry kudos");
+}
