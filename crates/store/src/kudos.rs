@@ -68,6 +68,9 @@ pub struct Kudos {
     /// Set on a recognition: the mutual measure whose target was reached.
     pub recognized_measure_id: Option<i64>,
     pub created_at: Timestamp,
+    pub giver_name: Option<String>,
+    pub receiver_person_name: Option<String>,
+    pub receiver_department_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,8 +83,14 @@ pub struct NewKudos {
     pub value_tag: Option<String>,
 }
 
-const COLUMNS: &str = "id, giver_person_id, giver_department_id, receiver_person_id, receiver_department_id, message, \
-     link_kind, link_id, value_tag, recognized_measure_id, created_at";
+/// Kudos with the names a feed shows (people and departments as they are now).
+const SELECT: &str = "SELECT k.id, k.giver_person_id, k.giver_department_id, k.receiver_person_id, k.receiver_department_id, \
+     k.message, k.link_kind, k.link_id, k.value_tag, k.recognized_measure_id, k.created_at, \
+     g.name AS giver_name, r.name AS receiver_person_name, d.name AS receiver_department_name \
+     FROM kudos k \
+     LEFT JOIN people g ON g.organization_id = k.organization_id AND g.id = k.giver_person_id \
+     LEFT JOIN people r ON r.organization_id = k.organization_id AND r.id = k.receiver_person_id \
+     LEFT JOIN departments d ON d.organization_id = k.organization_id AND d.id = k.receiver_department_id";
 
 fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
     let link = match (
@@ -114,6 +123,9 @@ fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
         value_tag: row.try_get("value_tag")?,
         recognized_measure_id: row.try_get("recognized_measure_id")?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        giver_name: row.try_get("giver_name")?,
+        receiver_person_name: row.try_get("receiver_person_name")?,
+        receiver_department_name: row.try_get("receiver_department_name")?,
     })
 }
 
@@ -149,12 +161,12 @@ impl Scoped<'_> {
                     if let Some((kind, id)) = new.link {
                         ensure_exists(transaction, kind.table(), organization, id, "link.id").await?;
                     }
-                    let row = sqlx::query(&format!(
+                    let id: i64 = sqlx::query_scalar(
                         "INSERT INTO kudos (organization_id, giver_person_id, giver_department_id, receiver_person_id, receiver_department_id, \
                          message, link_kind, link_id, value_tag, created_at) \
                          VALUES ($1, $2, (SELECT department_id FROM people WHERE organization_id = $1 AND id = $2), $3, $4, $5, $6, $7, $8, $9) \
-                         RETURNING {COLUMNS}"
-                    ))
+                         RETURNING id",
+                    )
                     .bind(organization.0)
                     .bind(new.giver_person_id.0)
                     .bind(new.receiver_person_id.map(|person| person.0))
@@ -166,6 +178,11 @@ impl Scoped<'_> {
                     .bind(to_db(at))
                     .fetch_one(&mut **transaction)
                     .await?;
+                    let row = sqlx::query(&format!("{SELECT} WHERE k.organization_id = $1 AND k.id = $2"))
+                        .bind(organization.0)
+                        .bind(id)
+                        .fetch_one(&mut **transaction)
+                        .await?;
                     from_row(&row)
                 })
             })
@@ -174,7 +191,7 @@ impl Scoped<'_> {
 
     pub async fn kudos(&self, id: i64) -> Result<Kudos, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM kudos WHERE organization_id = $1 AND id = $2"
+            "{SELECT} WHERE k.organization_id = $1 AND k.id = $2"
         ))
         .bind(self.organization.0)
         .bind(id)
@@ -191,9 +208,9 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Kudos>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM kudos WHERE organization_id = $1 AND id < $2 \
-             AND ($3 IS NULL OR receiver_department_id = $3 OR giver_department_id = $3) \
-             ORDER BY id DESC LIMIT $4"
+            "{SELECT} WHERE k.organization_id = $1 AND k.id < $2 \
+             AND ($3 IS NULL OR k.receiver_department_id = $3 OR k.giver_department_id = $3) \
+             ORDER BY k.id DESC LIMIT $4"
         ))
         .bind(self.organization.0)
         .bind(page.after.unwrap_or(i64::MAX))

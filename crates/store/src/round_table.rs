@@ -68,6 +68,8 @@ pub struct Topic {
     pub from_department_id: DepartmentId,
     /// `None`: about the whole organization.
     pub about_department_id: Option<DepartmentId>,
+    pub from_department_name: String,
+    pub about_department_name: Option<String>,
     /// `None` for an anonymous topic: no author is stored.
     pub author_person_id: Option<PersonId>,
     pub service_id: Option<i64>,
@@ -124,7 +126,9 @@ const TOPIC_COLUMNS: &str = "t.id, t.kind, t.title, t.body, t.mirror, t.from_dep
      t.author_person_id, t.service_id, t.status, t.answer, t.answer_note, t.answered_by, t.answered_at, t.version, \
      t.created_at, t.updated_at, \
      (SELECT COUNT(*) FROM topic_votes v WHERE v.organization_id = t.organization_id AND v.topic_id = t.id) AS votes, \
-     (SELECT COUNT(*) FROM topic_comments c WHERE c.organization_id = t.organization_id AND c.topic_id = t.id) AS comments";
+     (SELECT COUNT(*) FROM topic_comments c WHERE c.organization_id = t.organization_id AND c.topic_id = t.id) AS comments, \
+     (SELECT d.name FROM departments d WHERE d.organization_id = t.organization_id AND d.id = t.from_department_id) AS from_department_name, \
+     (SELECT d.name FROM departments d WHERE d.organization_id = t.organization_id AND d.id = t.about_department_id) AS about_department_name";
 
 fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -150,6 +154,10 @@ fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
         about_department_id: row
             .try_get::<Option<i64>, _>("about_department_id")?
             .map(DepartmentId),
+        from_department_name: row
+            .try_get::<Option<String>, _>("from_department_name")?
+            .unwrap_or_default(),
+        about_department_name: row.try_get("about_department_name")?,
         author_person_id: person(row, "author_person_id")?,
         service_id: row.try_get("service_id")?,
         request_ids: Vec::new(),

@@ -44,6 +44,10 @@ pub struct KudosView {
     pub giver_department_id: Option<i64>,
     pub receiver_person_id: Option<i64>,
     pub receiver_department_id: Option<i64>,
+    /// Names as they are now, for the feed.
+    pub giver_name: Option<String>,
+    pub receiver_person_name: Option<String>,
+    pub receiver_department_name: Option<String>,
     pub message: String,
     pub link: Option<KudosLink>,
     #[schema(example = "customer_first")]
@@ -62,6 +66,9 @@ impl From<Kudos> for KudosView {
             giver_department_id: kudos.giver_department_id.map(|department| department.0),
             receiver_person_id: kudos.receiver_person_id.map(|person| person.0),
             receiver_department_id: kudos.receiver_department_id.map(|department| department.0),
+            giver_name: kudos.giver_name,
+            receiver_person_name: kudos.receiver_person_name,
+            receiver_department_name: kudos.receiver_department_name,
             message: kudos.message,
             link: kudos.link.map(|(kind, id)| KudosLink {
                 kind: kind.as_str().to_owned(),

@@ -55,6 +55,9 @@ pub struct TopicView {
     pub from_department_id: i64,
     /// Absent when the topic is about the whole organization.
     pub about_department_id: Option<i64>,
+    pub from_department_name: String,
+    /// Absent when the topic is about the whole organization.
+    pub about_department_name: Option<String>,
     /// True when posted anonymously: then no author is stored at all.
     pub anonymous: bool,
     pub author_person_id: Option<i64>,
@@ -83,6 +86,8 @@ impl TopicView {
             mirror: topic.mirror,
             from_department_id: topic.from_department_id.0,
             about_department_id: topic.about_department_id.map(|department| department.0),
+            from_department_name: topic.from_department_name,
+            about_department_name: topic.about_department_name,
             anonymous: topic.author_person_id.is_none(),
             author_person_id: topic.author_person_id.map(|person| person.0),
             service_id: topic.service_id,

@@ -65,6 +65,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         let response = app.post(&seller, "/api/v1/kudos", &body).await;
         let kudos = expect_status(response, StatusCode::CREATED).await;
         assert_eq!(kudos["giver_department_id"], sales, "kudos {index}");
+        assert_eq!(kudos["giver_name"], "member of test", "kudos {index}");
         given.push(id_of(&kudos));
     }
     let back = app
@@ -206,6 +207,8 @@ async fn a_reached_mutual_measure_appears_in_the_feed_once_per_department() {
         assert_eq!(recognition["giver_person_id"], Value::Null);
         assert_eq!(recognition["recognized_measure_id"], id_of(&measure));
         assert_eq!(recognition["link"]["kind"], "measure");
+        assert_eq!(recognition["giver_name"], Value::Null);
+        assert!(recognition["receiver_department_name"].is_string());
     }
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
     let scorecard = app

@@ -68,6 +68,8 @@ async fn a_frustration_without_its_mirror_is_refused_naming_the_field() {
     )
     .await;
     assert_eq!(with_mirror["from_department_id"], departments.sales);
+    assert_eq!(with_mirror["from_department_name"], "Sales");
+    assert_eq!(with_mirror["about_department_name"], "Marketing");
     assert_eq!(with_mirror["status"], "open");
     assert_eq!(with_mirror["anonymous"], false);
     assert_eq!(with_mirror["author_person_id"], departments.seller.id.0);
