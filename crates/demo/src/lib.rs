@@ -6,6 +6,7 @@
 //! Later capabilities add their part of the story here: services, agreements,
 //! requests with history, checks, pulses, objectives, kudos.
 
+mod alignment;
 mod feedback;
 mod history;
 mod matrix;
@@ -281,6 +282,10 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
     // The stories' requests are all still open.
     let stories = stories::generate(&scoped, now).await?;
     let feedback = feedback::generate(&scoped, seed, now).await?;
+    // Objectives, the round table and kudos, on a stream of their own.
+    let mut alignment_random = ChaCha8Rng::seed_from_u64(seed);
+    alignment_random.set_stream(2);
+    alignment::generate(&scoped, &led, &mut alignment_random, now).await?;
     Ok(DemoSummary {
         organization,
         calendars: calendar_ids.len(),

@@ -97,3 +97,83 @@ pub fn accepting_sides(
         Ok(sides)
     }
 }
+
+/// Admins and executives steer: objectives, measures and alignment reviews are theirs.
+pub fn steer_objectives(actor: &Actor) -> Result<(), ApiError> {
+    if matches!(actor.role, Role::Admin | Role::Executive) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only an executive or an administrator can set objectives, measures and reviews.",
+        ))
+    }
+}
+
+/// A measure's check-ins come from its contributing departments (or executives and admins).
+pub fn check_in(
+    actor: &Actor,
+    contributors: &[roundtable_domain::ids::DepartmentId],
+) -> Result<(), ApiError> {
+    let contributes = actor
+        .department_id
+        .is_some_and(|department| contributors.contains(&department));
+    if contributes || matches!(actor.role, Role::Admin | Role::Executive) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only people of a contributing department (or executives and administrators) check in on a measure.",
+        ))
+    }
+}
+
+/// A department's goals are set by its leads (and executives and admins).
+pub fn manage_goals_of(actor: &Actor, department: &Department) -> Result<(), ApiError> {
+    if matches!(actor.role, Role::Admin | Role::Executive) || leads(actor, department) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "Only a lead of {} (or an executive or administrator) can change its goals.",
+            department.name
+        )))
+    }
+}
+
+/// Speaking for a department at the round table: its own people (executives and admins for any).
+pub fn speak_for(
+    actor: &Actor,
+    department: roundtable_domain::ids::DepartmentId,
+    field: &str,
+) -> Result<(), ApiError> {
+    if actor.department_id == Some(department)
+        || matches!(actor.role, Role::Admin | Role::Executive)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            "must be your own department: you speak for the department you belong to",
+        ))
+    }
+}
+
+/// Moving topics and sessions along, and assigning actions: leads, executives and admins.
+pub fn run_round_table(actor: &Actor) -> Result<(), ApiError> {
+    if matches!(actor.role, Role::Admin | Role::Executive | Role::Lead) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only leads, executives and administrators move the round table's topics, sessions and actions along.",
+        ))
+    }
+}
+
+/// Only an executive sponsors an enhancement.
+pub fn sponsor_enhancement(actor: &Actor) -> Result<(), ApiError> {
+    if actor.role == Role::Executive {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only an executive can sponsor an enhancement.",
+        ))
+    }
+}

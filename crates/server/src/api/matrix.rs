@@ -70,6 +70,9 @@ pub struct MatrixCell {
     pub health: HealthView,
     /// The reciprocal side: how the provider rated the input the consumer gave it.
     pub input_quality: InputQualityView,
+    /// Kudos given by people of the provider department to the consumer
+    /// department or its people within the window.
+    pub kudos: i64,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -112,9 +115,14 @@ pub async fn get_matrix(
     let window_days = window_days(query.window_days)?;
     let scoped = state.scoped(&actor);
     let facts = scoped.matrix_facts().await?;
-    let report = scoped
-        .relationship_health(window_days, jiff::Timestamp::now())
-        .await?;
+    let now = jiff::Timestamp::now();
+    let kudos_since = now
+        .checked_sub(jiff::SignedDuration::from_hours(
+            window_days.saturating_mul(24),
+        ))
+        .unwrap_or(jiff::Timestamp::MIN);
+    let mut kudos = scoped.kudos_counts_per_cell(kudos_since).await?;
+    let report = scoped.relationship_health(window_days, now).await?;
     let today = super::agreements::today();
     let mut services: HashMap<(DepartmentId, DepartmentId), Vec<MatrixService>> = HashMap::new();
     for (id, name, provider, consumer) in facts.service_links {
@@ -180,6 +188,7 @@ pub async fn get_matrix(
                 agreement,
                 health: cell_health_view(&cell_health),
                 input_quality: cell_health.input_quality.into(),
+                kudos: kudos.remove(&key).unwrap_or(0),
             });
         }
     }

@@ -8,17 +8,23 @@ pub mod audit_log;
 pub mod calendars;
 pub mod checks;
 pub mod departments;
+pub mod enhancements;
 pub mod exports;
 pub mod health;
+pub mod kudos;
 pub mod matrix;
 pub mod notifications;
+pub mod objectives;
 pub mod organization;
 pub mod people;
 pub mod pulses;
 pub mod requests;
+pub mod reviews;
 pub mod segments;
 pub mod services;
+pub mod sessions;
 pub mod tokens;
+pub mod topics;
 
 use crate::AppState;
 use crate::auth;
@@ -54,6 +60,9 @@ use utoipa_axum::routes;
         (name = "notifications", description = "The in-app inbox, notification preferences and signed webhooks"),
         (name = "exports", description = "CSV and JSON exports that honour the anonymity threshold"),
         (name = "pulses", description = "Relationship pulses: rounds, answers (with the provider's mirror) and anonymous results"),
+        (name = "round table", description = "Topics, votes, sessions, actions and enhancements"),
+        (name = "kudos", description = "Thanks between people and departments, and shared recognitions"),
+        (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
     )
 )]
 struct ApiDoc;
@@ -95,6 +104,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(exports::router())
         .merge(notifications::router())
+        .merge(objectives::router())
+        .merge(topics::router())
+        .merge(sessions::router())
+        .merge(enhancements::router())
+        .merge(kudos::router())
+        .merge(reviews::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alignment_robustness;
 mod audit;
 mod auth;
 mod calendars;
@@ -10,13 +11,17 @@ mod checks;
 mod concurrency;
 mod departments;
 mod idempotency;
+mod kudos;
 mod matrix;
 mod notifications;
+mod objectives;
 mod observability;
 mod people;
 mod pulses;
 mod requests;
+mod reviews;
 mod robustness;
+mod round_table;
 mod segments;
 mod support;
 mod tenancy;

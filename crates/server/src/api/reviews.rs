@@ -1,0 +1,443 @@
+//! `/api/v1/reviews`: alignment reviews per period, with decisions and
+//! actions, and `GET /api/v1/reviews/{id}/agenda`, generated from the data
+//! whenever it is read: off-track objectives of the period, the lowest-health
+//! cells, the largest perception gaps, the top-voted open topics and the
+//! overdue actions. Every section is always present, empty when it has no data.
+
+use super::objectives::{ObjectiveView, objective_views, parse_date};
+use super::sessions::ActionView;
+use super::topics::TopicView;
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, IfMatch, Page, PageQuery, RecordId, explicit_null, with_etag};
+use crate::policy;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::objectives::{Period, Status};
+use roundtable_domain::text::Label;
+use roundtable_store::auth::Actor;
+use roundtable_store::reviews::{NewReview, Review, ReviewChanges};
+use roundtable_store::round_table::ActionFilter;
+use roundtable_store::{Change, PageRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_reviews, create_review))
+        .routes(routes!(get_review, update_review))
+        .routes(routes!(review_agenda))
+}
+
+/// How many items the agenda's ranked sections take.
+const AGENDA_TOPICS: usize = 5;
+const AGENDA_CELLS: usize = 5;
+const AGENDA_ACTIONS: usize = 20;
+/// The most decisions one review records.
+const MAX_DECISIONS: usize = 100;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: i64,
+    #[schema(example = "2027-Q1")]
+    pub period: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub held_on: Option<String>,
+    pub decisions: Vec<String>,
+    /// The actions agreed at this review.
+    pub actions: Vec<ActionView>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+async fn review_view(
+    state: &AppState,
+    actor: &Actor,
+    review: Review,
+) -> Result<ReviewView, ApiError> {
+    let today = super::agreements::today();
+    let actions = state
+        .scoped(actor)
+        .list_actions(
+            ActionFilter {
+                review_id: Some(review.id),
+                ..ActionFilter::default()
+            },
+            PageRequest::first(PageRequest::MAX_LIMIT),
+        )
+        .await?;
+    Ok(ReviewView {
+        id: review.id,
+        period: review.period.to_string(),
+        period_start: review.period.start().to_string(),
+        period_end: review.period.end().to_string(),
+        held_on: review.held_on.map(|day| day.to_string()),
+        decisions: review.decisions,
+        actions: actions
+            .items
+            .into_iter()
+            .map(|action| ActionView::new(action, today))
+            .collect(),
+        version: review.version,
+        created_at: review.created_at.to_string(),
+        updated_at: review.updated_at.to_string(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReview {
+    #[schema(example = "2027-Q1")]
+    pub period: String,
+    pub held_on: Option<String>,
+    #[serde(default)]
+    pub decisions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReview {
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<String>)]
+    pub held_on: Option<Option<String>>,
+    /// Replaces all decisions.
+    pub decisions: Option<Vec<String>>,
+}
+
+fn parse_decisions(errors: &mut ValidationErrors, decisions: &[String]) -> Vec<String> {
+    if decisions.len() > MAX_DECISIONS {
+        errors.push(
+            "decisions",
+            format!("may list at most {MAX_DECISIONS} decisions"),
+        );
+    }
+    decisions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, decision)| {
+            errors
+                .check(&format!("decisions[{index}]"), Label::parse(decision))
+                .map(Label::into_string)
+        })
+        .collect()
+}
+
+pub type ReviewPage = Page<ReviewView>;
+
+/// Lists alignment reviews.
+#[utoipa::path(
+    get, path = "/reviews", tag = "objectives", params(PageQuery),
+    responses((status = 200, body = ReviewPage), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_reviews(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    crate::extract::ApiQuery(query): crate::extract::ApiQuery<PageQuery>,
+) -> Result<axum::Json<ReviewPage>, ApiError> {
+    let listing = state.scoped(&actor).list_reviews(query.to_page()?).await?;
+    let next_after = listing.next_after;
+    let mut items = Vec::with_capacity(listing.items.len());
+    for review in listing.items {
+        items.push(review_view(&state, &actor, review).await?);
+    }
+    Ok(axum::Json(Page::from_listing(
+        roundtable_store::Listing { items, next_after },
+        |view| view,
+    )))
+}
+
+/// Opens an alignment review for a period (executives and administrators).
+#[utoipa::path(
+    post, path = "/reviews", tag = "objectives", request_body = CreateReview,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = ReviewView, headers(("ETag" = String))), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_review(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(input): ApiJson<CreateReview>,
+) -> Result<Response, ApiError> {
+    policy::steer_objectives(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let period = errors.check("period", Period::parse(&input.period));
+    let held_on = input
+        .held_on
+        .as_deref()
+        .and_then(|text| errors.check("held_on", parse_date(text)));
+    let decisions = parse_decisions(&mut errors, &input.decisions);
+    let period = match period {
+        Some(period) if errors.is_empty() => period,
+        _ => return Err(ApiError::Validation(errors)),
+    };
+    let review = state
+        .scoped(&actor)
+        .create_review(NewReview {
+            period,
+            held_on,
+            decisions,
+        })
+        .await?;
+    let version = review.version;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        version,
+        review_view(&state, &actor, review).await?,
+    ))
+}
+
+/// Reads one review with its decisions and actions.
+#[utoipa::path(
+    get, path = "/reviews/{id}", tag = "objectives", params(("id" = i64, Path)),
+    responses((status = 200, body = ReviewView, headers(("ETag" = String))), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_review(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    let review = state.scoped(&actor).review(id).await?;
+    let version = review.version;
+    Ok(with_etag(
+        StatusCode::OK,
+        version,
+        review_view(&state, &actor, review).await?,
+    ))
+}
+
+/// Records decisions or the date held (executives and administrators); needs `If-Match`.
+#[utoipa::path(
+    patch, path = "/reviews/{id}", tag = "objectives", request_body = UpdateReview,
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, body = ReviewView, headers(("ETag" = String))), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn update_review(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UpdateReview>,
+) -> Result<Response, ApiError> {
+    policy::steer_objectives(&actor)?;
+    let mut errors = ValidationErrors::new();
+    let changes = ReviewChanges {
+        held_on: match input.held_on {
+            None => Change::Keep,
+            Some(None) => Change::Set(None),
+            Some(Some(text)) => match errors.check("held_on", parse_date(&text)) {
+                Some(day) => Change::Set(Some(day)),
+                None => Change::Keep,
+            },
+        },
+        decisions: input
+            .decisions
+            .map(|decisions| parse_decisions(&mut errors, &decisions))
+            .into(),
+    };
+    let changes = errors.finish(|| changes)?;
+    let review = state
+        .scoped(&actor)
+        .update_review(id, changes, version)
+        .await?;
+    let version = review.version;
+    Ok(with_etag(
+        StatusCode::OK,
+        version,
+        review_view(&state, &actor, review).await?,
+    ))
+}
+
+/// One provider → consumer cell the agenda points at.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaCell {
+    pub provider_department_id: i64,
+    pub consumer_department_id: i64,
+    /// The cell's health score, or the size of its perception gap.
+    pub value: f64,
+    /// Why it is on the agenda, in words.
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Agenda {
+    pub review_id: i64,
+    pub period: String,
+    /// The date the agenda was generated for.
+    pub as_of: String,
+    /// Objectives of the review's period that are off track.
+    pub off_track_objectives: Vec<ObjectiveView>,
+    /// The matrix cells with the lowest relationship health.
+    pub lowest_health_cells: Vec<AgendaCell>,
+    /// The cells where provider and consumer see the relationship most differently.
+    pub largest_perception_gaps: Vec<AgendaCell>,
+    pub top_voted_open_topics: Vec<TopicView>,
+    /// Unfinished actions past their due date, most overdue first.
+    pub overdue_actions: Vec<ActionView>,
+}
+
+/// The objectives of `period` whose status is off track (all pages).
+async fn off_track_objectives(
+    state: &AppState,
+    actor: &Actor,
+    period: Period,
+) -> Result<Vec<ObjectiveView>, ApiError> {
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let listing = state
+            .scoped(actor)
+            .list_objectives(
+                Some(period),
+                PageRequest {
+                    after,
+                    limit: PageRequest::MAX_LIMIT,
+                },
+            )
+            .await?;
+        let views = objective_views(state, actor, listing.items).await?;
+        found.extend(
+            views
+                .into_iter()
+                .filter(|view| view.status.as_deref() == Some(Status::OffTrack.as_str())),
+        );
+        match listing.next_after {
+            Some(next) => after = Some(next),
+            None => return Ok(found),
+        }
+    }
+}
+
+/// The agenda's lowest-health cells: the cells with a health score over the
+/// default 90-day window, lowest first.
+pub(crate) async fn agenda_lowest_health_cells(
+    state: &AppState,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<AgendaCell>, ApiError> {
+    let report = state
+        .scoped(actor)
+        .relationship_health(90, jiff::Timestamp::now())
+        .await?;
+    let mut cells: Vec<AgendaCell> = report
+        .cells
+        .iter()
+        .filter_map(|((provider, consumer), cell)| {
+            let score = cell.health.score?;
+            Some(AgendaCell {
+                provider_department_id: provider.0,
+                consumer_department_id: consumer.0,
+                value: (score * 10.0).round() / 10.0,
+                detail: format!("health {score:.0} over the last 90 days"),
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| {
+        a.value
+            .total_cmp(&b.value)
+            .then(a.provider_department_id.cmp(&b.provider_department_id))
+            .then(a.consumer_department_id.cmp(&b.consumer_department_id))
+    });
+    cells.truncate(limit);
+    Ok(cells)
+}
+
+/// The agenda's largest perception gaps: in the latest closed pulse round,
+/// the cells whose provider sees itself most differently from how its
+/// internal customers see it (the mirror gap), largest first. Only cells
+/// whose aggregates may be shown take part.
+pub(crate) async fn agenda_largest_perception_gaps(
+    state: &AppState,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<AgendaCell>, ApiError> {
+    let rounds = state
+        .scoped(actor)
+        .closed_pulse_results(jiff::Timestamp::now())
+        .await?;
+    let Some(latest) = rounds.last() else {
+        return Ok(Vec::new());
+    };
+    let mut cells: Vec<AgendaCell> = latest
+        .cells
+        .iter()
+        .filter(|cell| cell.mirror_disclosed)
+        .filter_map(|cell| {
+            let scores = cell.scores.as_ref()?;
+            let gap = scores.mirror_gap?;
+            Some(AgendaCell {
+                provider_department_id: cell.provider.0,
+                consumer_department_id: cell.consumer.0,
+                value: (gap * 100.0).round() / 100.0,
+                detail: format!(
+                    "in {}, the provider rates itself {gap:+.1} points (of 7) against its customers' view; service gap {:+.2}",
+                    latest.round.name, scores.importance_weighted_gap
+                ),
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
+    cells.truncate(limit);
+    Ok(cells)
+}
+
+/// The review's agenda, generated from the data now.
+#[utoipa::path(
+    get, path = "/reviews/{id}/agenda", tag = "objectives", params(("id" = i64, Path)),
+    responses((status = 200, body = Agenda), (status = 404, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn review_agenda(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<axum::Json<Agenda>, ApiError> {
+    let scoped = state.scoped(&actor);
+    let review = scoped.review(id).await?;
+    let today = super::agreements::today();
+    let topics = scoped.top_voted_open_topics(AGENDA_TOPICS).await?;
+    let overdue = scoped.overdue_actions(today, AGENDA_ACTIONS).await?;
+    Ok(axum::Json(Agenda {
+        review_id: review.id,
+        period: review.period.to_string(),
+        as_of: today.to_string(),
+        off_track_objectives: off_track_objectives(&state, &actor, review.period).await?,
+        lowest_health_cells: agenda_lowest_health_cells(&state, &actor, AGENDA_CELLS).await?,
+        largest_perception_gaps: agenda_largest_perception_gaps(&state, &actor, AGENDA_CELLS)
+            .await?,
+        top_voted_open_topics: super::topics::views(topics),
+        overdue_actions: overdue
+            .into_iter()
+            .map(|action| ActionView::new(action, today))
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_are_single_lines_named_by_index() {
+        let mut errors = ValidationErrors::new();
+        let decisions = parse_decisions(
+            &mut errors,
+            &["Fund the lead form".to_owned(), String::new()],
+        );
+        assert_eq!(decisions, ["Fund the lead form"]);
+        assert_eq!(errors.0[0].field, "decisions[1]");
+    }
+}

@@ -1,0 +1,164 @@
+//! Alignment reviews: one per period, with the decisions taken. The agenda
+//! is not stored: it is generated from the data whenever it is read.
+
+use crate::objectives::{date_from_db, period_from_db};
+use crate::time::{from_db, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use roundtable_domain::ids::OrganizationId;
+use roundtable_domain::objectives::Period;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub id: i64,
+    pub period: Period,
+    pub held_on: Option<Date>,
+    pub decisions: Vec<String>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub period: Period,
+    pub held_on: Option<Date>,
+    pub decisions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReviewChanges {
+    pub held_on: Change<Option<Date>>,
+    pub decisions: Change<Vec<String>>,
+}
+
+const COLUMNS: &str = "id, period, held_on, decisions, version, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
+    let decisions: String = row.try_get("decisions")?;
+    Ok(Review {
+        id: row.try_get("id")?,
+        period: period_from_db(&row.try_get::<String, _>("period")?)?,
+        held_on: row
+            .try_get::<Option<String>, _>("held_on")?
+            .map(|text| date_from_db(&text))
+            .transpose()?,
+        decisions: serde_json::from_str(&decisions)
+            .map_err(|error| StoreError::Corrupt(format!("review decisions: {error}")))?,
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn encode(decisions: &[String]) -> String {
+    serde_json::to_string(decisions).unwrap_or_else(|_| "[]".to_owned())
+}
+
+async fn fetch(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Review, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(&mut **transaction)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+impl Scoped<'_> {
+    pub async fn create_review(&self, new: NewReview) -> Result<Review, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO alignment_reviews (organization_id, period, held_on, decisions, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(new.period.to_string())
+                    .bind(new.held_on.map(|day| day.to_string()))
+                    .bind(encode(&new.decisions))
+                    .bind(to_db(now()))
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    let review = from_row(&row)?;
+                    let detail = format!("review of {}", review.period);
+                    crate::audit::record(transaction, audit, "review.created", "review", review.id, detail).await?;
+                    Ok(review)
+                })
+            })
+            .await
+    }
+
+    pub async fn review(&self, id: i64) -> Result<Review, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    pub async fn list_reviews(&self, page: PageRequest) -> Result<Listing<Review>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after_id())
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |review| review.id))
+    }
+
+    pub async fn update_review(
+        &self,
+        id: i64,
+        changes: ReviewChanges,
+        expected_version: i64,
+    ) -> Result<Review, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("held_on", changes.held_on.is_set()),
+            ("decisions", changes.decisions.is_set()),
+        ]);
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    crate::lock_row(transaction, "alignment_reviews", organization, id).await?;
+                    let current = fetch(transaction, organization, id).await?;
+                    crate::check_version(current.version, Some(expected_version))?;
+                    let row = sqlx::query(&format!(
+                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, version = version + 1, updated_at = $3 \
+                         WHERE organization_id = $4 AND id = $5 RETURNING {COLUMNS}"
+                    ))
+                    .bind(changes.held_on.or(current.held_on).map(|day| day.to_string()))
+                    .bind(encode(&changes.decisions.or(current.decisions)))
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    crate::audit::record(transaction, audit, "review.updated", "review", id, detail).await?;
+                    from_row(&row)
+                })
+            })
+            .await
+    }
+}
