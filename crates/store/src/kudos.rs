@@ -183,7 +183,24 @@ impl Scoped<'_> {
                         .bind(id)
                         .fetch_one(&mut **transaction)
                         .await?;
-                    from_row(&row)
+                    let kudos = from_row(&row)?;
+                    // The person thanked hears of it; thanks to a department reach its leads.
+                    let recipients = match (new.receiver_person_id, new.receiver_department_id) {
+                        (Some(person), _) => vec![person],
+                        (None, Some(department)) => crate::notifications::leads_of(transaction, organization, department.0).await?,
+                        (None, None) => Vec::new(),
+                    };
+                    let notice = crate::notifications::Notice {
+                        recipient: new.giver_person_id,
+                        kind: "kudos_received",
+                        subject_kind: "kudos",
+                        subject_id: Some(id),
+                        title: "You received kudos".to_owned(),
+                        body: new.message.clone(),
+                        link: "/kudos".to_owned(),
+                    };
+                    crate::notifications::notify_each(transaction, organization, &recipients, Some(new.giver_person_id), notice, &to_db(at)).await?;
+                    Ok(kudos)
                 })
             })
             .await

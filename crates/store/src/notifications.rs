@@ -140,6 +140,35 @@ async fn insert_delivery(
     Ok(())
 }
 
+/// Tells each of `recipients` once (skipping `actor`, who made the change).
+pub(crate) async fn notify_each(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    recipients: &[PersonId],
+    actor: Option<PersonId>,
+    notice: Notice,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    let mut told: Vec<PersonId> = Vec::new();
+    for recipient in recipients {
+        if Some(*recipient) == actor || told.contains(recipient) {
+            continue;
+        }
+        told.push(*recipient);
+        notify(
+            transaction,
+            organization,
+            Notice {
+                recipient: *recipient,
+                ..notice.clone()
+            },
+            stamp,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The leads of a department, for notices to "the provider's lead".
 pub(crate) async fn leads_of(
     transaction: &mut WriteTransaction,
@@ -500,6 +529,75 @@ impl Scoped<'_> {
                 })
             })
             .await
+    }
+
+    /// Reminds owners of open round-table actions due tomorrow (or today) and
+    /// of overdue ones, each reminder once per action; returns how many were sent.
+    pub async fn remind_actions(
+        &self,
+        today: jiff::civil::Date,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let tomorrow = today.tomorrow().unwrap_or(today);
+        let rows = sqlx::query(
+            "SELECT id, title, owner_person_id, due_on FROM actions WHERE organization_id = $1 \
+             AND status IN ('open', 'in_progress') AND due_on <= $2 ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(tomorrow.to_string())
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut sent = 0;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let title: String = row.try_get("title")?;
+            let owner = PersonId(row.try_get("owner_person_id")?);
+            let due_on: String = row.try_get("due_on")?;
+            let overdue = due_on.as_str() < today.to_string().as_str();
+            let (kind, reminder, heading) = if overdue {
+                (
+                    "action_overdue",
+                    "overdue",
+                    format!("Overdue since {due_on}: {title}"),
+                )
+            } else {
+                ("action_due", "due", format!("Due {due_on}: {title}"))
+            };
+            let organization = self.organization;
+            let notice = Notice {
+                recipient: owner,
+                kind,
+                subject_kind: "action",
+                subject_id: Some(id),
+                title: heading,
+                body: "An action from the round table you own.".to_owned(),
+                link: format!("/round-table/actions/{id}"),
+            };
+            let inserted = self
+                .store
+                .write(move |transaction| {
+                    Box::pin(async move {
+                        let stamp = to_db(at);
+                        let inserted = sqlx::query(
+                            "INSERT INTO action_reminders (organization_id, action_id, kind, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(reminder)
+                        .bind(stamp.clone())
+                        .execute(&mut **transaction)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            notify(transaction, organization, notice, &stamp).await?;
+                        }
+                        Ok(inserted)
+                    })
+                })
+                .await?;
+            sent += inserted;
+        }
+        Ok(sent)
     }
 
     /// A webhook's deliveries, newest first: the delivery log.

@@ -707,7 +707,21 @@ impl Scoped<'_> {
                     .execute(&mut **transaction)
                     .await?;
                     crate::audit::record(transaction, audit, "topic.answered", "topic", id, format!("answered {}", answer.as_str())).await?;
-                    fetch_topic(transaction, organization, id).await
+                    let topic = fetch_topic(transaction, organization, id).await?;
+                    // The author hears the answer (an anonymous topic has no one to tell).
+                    if let Some(author) = topic.author_person_id {
+                        let notice = crate::notifications::Notice {
+                            recipient: author,
+                            kind: "assumption_answered",
+                            subject_kind: "topic",
+                            subject_id: Some(id),
+                            title: format!("Your assumption was {}: {}", answer.as_str(), topic.title),
+                            body: topic.answer.as_ref().map(|answer| answer.note.clone()).unwrap_or_default(),
+                            link: format!("/round-table/topics/{id}"),
+                        };
+                        crate::notifications::notify_each(transaction, organization, &[author], audit.actor, notice, &to_db(now())).await?;
+                    }
+                    Ok(topic)
                 })
             })
             .await
@@ -1232,7 +1246,23 @@ impl Scoped<'_> {
                     .execute(&mut **transaction)
                     .await?;
                     crate::audit::record(transaction, audit, "enhancement.advanced", "enhancement", id, format!("moved to {}", status.as_str())).await?;
-                    fetch_enhancement(transaction, organization, id).await
+                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
+                    // The proposer and the leads of the departments behind it hear of each step.
+                    let mut recipients: Vec<PersonId> = enhancement.proposed_by.into_iter().collect();
+                    for department in &enhancement.department_ids {
+                        recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+                    }
+                    let notice = crate::notifications::Notice {
+                        recipient: PersonId(0),
+                        kind: "enhancement_status",
+                        subject_kind: "enhancement",
+                        subject_id: Some(id),
+                        title: format!("{}: {}", enhancement.title, status.as_str().replace('_', " ")),
+                        body: enhancement.decline_reason.clone().unwrap_or_default(),
+                        link: format!("/round-table/enhancements/{id}"),
+                    };
+                    crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &to_db(now())).await?;
+                    Ok(enhancement)
                 })
             })
             .await

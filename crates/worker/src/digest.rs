@@ -27,6 +27,19 @@ fn describe(score: Option<f64>) -> String {
     }
 }
 
+/// Reminds owners of round-table actions due and overdue (each once).
+pub async fn remind_actions(store: &Store, now: Timestamp) -> Result<u64, StoreError> {
+    let today = now.to_zoned(TimeZone::UTC).date();
+    let mut sent = 0;
+    for organization in store.list_organizations().await? {
+        sent += store
+            .scoped(organization.id)
+            .remind_actions(today, now)
+            .await?;
+    }
+    Ok(sent)
+}
+
 /// Sends the week's digests not yet sent; returns how many this call sent.
 pub async fn send_weekly_digests(store: &Store, now: Timestamp) -> Result<u64, StoreError> {
     let Some(week) = due_week(now) else {

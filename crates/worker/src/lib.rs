@@ -80,6 +80,11 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "weekly digests failed; will retry"),
                 }
+                match digest::remind_actions(&store, Timestamp::now()).await {
+                    Ok(sent) if sent > 0 => tracing::info!(sent, "reminded owners of actions"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "action reminders failed; will retry"),
+                }
             }
             _ = clock_ticker.tick() => {
                 match escalate_clocks(&store, Timestamp::now()).await {

@@ -581,3 +581,80 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
         "{counts:?}"
     );
 }
+
+#[tokio::test]
+async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+        .await;
+    let kinds = |inbox: &Value| -> Vec<String> {
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item["kind"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    expect_status(
+        app.post(&desk.marketer, "/api/v1/kudos", &json!({ "receiver_person_id": seller.id.0, "message": "Thanks for the quick feedback on the leads" })).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let topic = expect_status(
+        app.post(&seller, "/api/v1/topics", &json!({
+            "kind": "assumption", "title": "Marketing scores leads by company size only",
+            "from_department_id": id_of(&desk.sales), "about_department_id": id_of(&desk.marketing)
+        }))
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.post(
+            &desk.marketer,
+            &format!("/api/v1/topics/{}/answer", id_of(&topic)),
+            &json!({ "answer": "corrected", "note": "We also score engagement." }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    expect_status(
+        app.post(&app.admin, "/api/v1/actions", &json!({ "title": "Share the scoring model", "owner_person_id": seller.id.0, "due_on": today.to_string() })).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let now = jiff::Timestamp::now();
+    assert_eq!(
+        roundtable_worker::digest::remind_actions(&app.store, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        roundtable_worker::digest::remind_actions(&app.store, now)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+
+    let inbox = inbox(&app, &seller).await;
+    assert_eq!(
+        kinds(&inbox),
+        ["action_due", "assumption_answered", "kudos_received"]
+    );
+    assert!(
+        inbox["items"][1]["title"]
+            .as_str()
+            .unwrap()
+            .contains("corrected")
+    );
+    assert_eq!(inbox["items"][1]["body"], "We also score engagement.");
+}

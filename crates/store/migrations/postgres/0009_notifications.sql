@@ -83,3 +83,14 @@ CREATE TABLE digests (
     PRIMARY KEY (person_id, week),
     FOREIGN KEY (organization_id, person_id) REFERENCES people (organization_id, id) ON DELETE CASCADE
 );
+
+-- Reminders about round-table actions: `due` (the day before) and `overdue`,
+-- each sent once per action.
+CREATE TABLE action_reminders (
+    organization_id BIGINT NOT NULL,
+    action_id BIGINT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('due', 'overdue')),
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (action_id, kind),
+    FOREIGN KEY (organization_id, action_id) REFERENCES actions (organization_id, id) ON DELETE CASCADE
+);
