@@ -255,6 +255,16 @@ pub struct Scorecard {
     /// How it is served (it is the consumer); `input_quality` here is how its
     /// providers rated what it gave them — its reciprocal obligations.
     pub as_consumer: ScorecardSide,
+    /// Thanks over the window: received from and given to other departments,
+    /// and recognitions of mutual measures it reached together with others.
+    pub kudos: ScorecardKudos,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardKudos {
+    pub received: i64,
+    pub given: i64,
+    pub recognitions: i64,
 }
 
 fn side(
@@ -334,7 +344,18 @@ pub async fn scorecard(
         .iter()
         .map(|(other, name)| ((*other, this), other.0, name.clone()))
         .collect();
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(
+            window_days.saturating_mul(24),
+        ))
+        .unwrap_or(Timestamp::MIN);
+    let kudos = scoped.department_kudos(this, since).await?;
     Ok(Json(Scorecard {
+        kudos: ScorecardKudos {
+            received: kudos.received,
+            given: kudos.given,
+            recognitions: kudos.recognitions,
+        },
         department_id: id,
         department_name: department.name,
         window_days,

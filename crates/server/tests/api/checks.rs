@@ -421,6 +421,10 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
         StatusCode::OK,
     )
     .await;
+    assert_eq!(
+        scorecard["kudos"],
+        json!({ "received": 0, "given": 0, "recognitions": 0 })
+    );
     let as_provider = &scorecard["as_provider"]["cells"][0];
     assert_eq!(as_provider["department_id"], desk.sales["id"]);
     assert_eq!(as_provider["health"]["score"], health["score"]);
