@@ -34,6 +34,7 @@ pub mod idempotency;
 pub mod import;
 pub mod organizations;
 pub mod people;
+pub mod request_volume;
 pub mod requests;
 pub mod segments;
 pub mod services;
