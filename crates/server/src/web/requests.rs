@@ -312,7 +312,7 @@ async fn request_page(
             department: directory.department_name(held.department_id),
             business: business_duration(held.business_minutes),
             wall: business_duration(held.wall_minutes),
-            bar: (held.business_minutes * 360 / longest).max(2),
+            bar: (held.business_minutes * 170 / longest).max(2),
             y: index * 32,
         })
         .collect();
@@ -529,11 +529,12 @@ async fn after_action<T>(
 /// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
 fn utc_instant(text: &str) -> Option<String> {
     let text = text.trim();
-    let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
-        text.parse::<jiff::civil::Date>()
-            .ok()
-            .map(|date| date.at(17, 0, 0, 0))
-    })?;
+    // A date alone means the end of a working day.
+    let civil = if text.contains('T') {
+        text.parse::<jiff::civil::DateTime>().ok()?
+    } else {
+        text.parse::<jiff::civil::Date>().ok()?.at(17, 0, 0, 0)
+    };
     civil
         .to_zoned(TimeZone::UTC)
         .ok()

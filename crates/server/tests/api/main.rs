@@ -18,3 +18,4 @@ mod segments;
 mod support;
 mod tenancy;
 mod tokens;
+mod web;
