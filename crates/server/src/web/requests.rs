@@ -168,12 +168,24 @@ fn json_text(value: &serde_json::Value) -> String {
                 text.clone()
             }
         }
+        serde_json::Value::Bool(true) => "yes".to_owned(),
+        serde_json::Value::Bool(false) => "no".to_owned(),
+        serde_json::Value::Number(number) => match number.as_f64() {
+            Some(whole) if whole.fract() == 0.0 && whole.abs() < 1e15 => {
+                format!("{}", whole as i64)
+            }
+            _ => number.to_string(),
+        },
         other => other.to_string(),
     }
 }
 
 /// "status: New → Acknowledged" lines from an event's before and after.
-fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+fn changes(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    directory: &Directory,
+) -> Vec<String> {
     let Some(after) = after.as_object() else {
         return Vec::new();
     };
@@ -185,9 +197,18 @@ fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String>
                 ("status", Some(status)) => status_label(status).to_owned(),
                 ("priority", Some(priority)) => priority_label(priority).to_owned(),
                 ("external_impact", Some(impact)) => impact_label(impact).to_owned(),
+                (key, None) if key.ends_with("department_id") && value.is_i64() => {
+                    directory.department_name(value.as_i64().unwrap_or_default())
+                }
+                (key, None) if key.ends_with("person_id") && value.is_i64() => {
+                    directory.person_name(value.as_i64())
+                }
                 _ => json_text(value),
             };
-            let name = key.replace('_', " ");
+            let name = key
+                .trim_end_matches("_person_id")
+                .trim_end_matches("_id")
+                .replace('_', " ");
             match old {
                 Some(old) if !old.is_null() => format!("{name}: {} → {}", words(old), words(new)),
                 _ => format!("{name}: {}", words(new)),
@@ -271,8 +292,15 @@ async fn request_page(
         .await?
         .0;
     let service = match request.service_id {
-        Some(service) => Some((service, scoped.service(service).await?.name)),
+        Some(service) => Some(scoped.service(service).await?),
         None => None,
+    };
+    let intake_label = |key: &str| {
+        service
+            .as_ref()
+            .and_then(|service| service.intake_fields.iter().find(|field| field.key == key))
+            .map(|field| field.label.clone())
+            .unwrap_or_else(|| key.replace('_', " "))
     };
     let clocks = request
         .clocks
@@ -338,7 +366,9 @@ async fn request_page(
         provider: directory.department_name(request.provider_department_id),
         requester: directory.person_name(Some(request.requester_person_id)),
         assignee: directory.person_name(request.assignee_person_id),
-        service,
+        service: service
+            .as_ref()
+            .map(|service| (service.id, service.name.clone())),
         created: instant(&request.created_at),
         intake: request
             .intake_values
@@ -346,7 +376,7 @@ async fn request_page(
             .map(|values| {
                 values
                     .iter()
-                    .map(|(key, value)| (key.replace('_', " "), json_text(value)))
+                    .map(|(key, value)| (intake_label(key), json_text(value)))
                     .collect()
             })
             .unwrap_or_default(),
@@ -361,7 +391,7 @@ async fn request_page(
                     .map(|person| directory.person_name(Some(person)))
                     .unwrap_or_else(|| "Roundtable".to_owned()),
                 what: event_words(&event.kind),
-                changes: changes(&event.before, &event.after),
+                changes: changes(&event.before, &event.after, &directory),
                 note: event.note,
                 when: instant(&event.created_at),
             })
@@ -720,8 +750,8 @@ mod tests {
     fn changes_name_each_field_in_words() {
         let before = serde_json::json!({"status": "new"});
         let after = serde_json::json!({"status": "acknowledged", "assignee_person_id": 4});
-        let lines = changes(&before, &after);
+        let lines = changes(&before, &after, &Directory::default());
         assert!(lines.contains(&"status: New → Acknowledged".to_owned()));
-        assert!(lines.contains(&"assignee person id: 4".to_owned()));
+        assert!(lines.contains(&"assignee: Person 4".to_owned()));
     }
 }
