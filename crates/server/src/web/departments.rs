@@ -17,6 +17,8 @@ use axum::extract::{Path, State};
 pub struct QueuePage {
     layout: Layout,
     department: String,
+    /// This page's address, which htmx re-reads to refresh the clocks.
+    url: String,
     rows: Vec<RequestRow>,
     waiting: usize,
     at_risk: usize,
@@ -66,6 +68,7 @@ pub async fn show_queue(
         at_risk: count("warn"),
         breached: count("bad"),
         department,
+        url: format!("/departments/{id}/queue"),
         rows,
     })
 }

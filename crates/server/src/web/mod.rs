@@ -11,6 +11,7 @@
 //! [`SignedForm`], and errors become an HTML page ([`WebError`]), never
 //! problem details.
 
+pub mod admin;
 pub mod assets;
 pub mod catalogue;
 pub mod departments;
@@ -67,6 +68,16 @@ pub fn routes() -> Router<AppState> {
         .route("/departments/{id}/queue", get(departments::show_queue))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
+        .route(
+            "/admin/people",
+            get(admin::show_people).post(admin::add_person),
+        )
+        .route(
+            "/admin/departments",
+            get(admin::show_departments).post(admin::add_department),
+        )
+        .route("/tokens", get(admin::show_tokens).post(admin::add_token))
+        .route("/tokens/{id}/revoke", post(admin::revoke))
 }
 
 /// The signed-in person looking at a page, with their form token.
@@ -192,6 +203,8 @@ pub struct Layout {
     pub section: &'static str,
     pub viewer_name: Option<String>,
     pub viewer_role: String,
+    /// Show the administration entries.
+    pub administers: bool,
     /// The viewer's own department's queue, if they belong to one.
     pub queue_url: Option<String>,
     pub csrf: String,
@@ -206,6 +219,7 @@ impl Layout {
             section,
             viewer_name: Some(viewer.actor.name.clone()),
             viewer_role: viewer.actor.role.as_str().to_owned(),
+            administers: admin::administers(viewer.actor.role),
             queue_url: viewer
                 .actor
                 .department_id
@@ -223,6 +237,7 @@ impl Layout {
             section: "",
             viewer_name: None,
             viewer_role: String::new(),
+            administers: false,
             queue_url: None,
             csrf: String::new(),
             css_url: assets::url("app.css"),

@@ -533,3 +533,147 @@ async fn assets_are_embedded_and_cached_for_a_year() {
     let stale = browser.get(&app, "/assets/app.000000000000.css").await;
     assert_eq!(stale.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn administrators_add_people_and_departments_through_forms() {
+    let app = TestApp::spawn().await;
+    let mut member = Browser::default();
+    let member_token = member.sign_in(&app, "member@acme.test").await;
+    let refused = member.get(&app, "/admin/people").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(is_html(&refused));
+    let refused = member
+        .post(
+            &app,
+            "/admin/departments",
+            &[("csrf_token", &member_token), ("name", "Shadow IT")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut admin = Browser::default();
+    let token = admin.sign_in(&app, "admin@acme.test").await;
+    let added = admin
+        .post(
+            &app,
+            "/admin/departments",
+            &[
+                ("csrf_token", &token),
+                ("name", "Logistics"),
+                ("customer_facing", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let page = admin.page(&app, "/admin/departments").await;
+    assert!(page.contains("Logistics"));
+
+    let rejected = admin
+        .post(
+            &app,
+            "/admin/people",
+            &[
+                ("csrf_token", &token),
+                ("name", "Ada Lovelace"),
+                ("email", "not an email"),
+                ("role", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = rejected.text().await.expect("body");
+    assert!(page.contains("id=\"email-error\""));
+    assert!(page.contains("value=\"Ada Lovelace\"") && page.contains("value=\"lead\" selected"));
+    let added = admin
+        .post(
+            &app,
+            "/admin/people",
+            &[
+                ("csrf_token", &token),
+                ("name", "Ada Lovelace"),
+                ("email", "ada@acme.test"),
+                ("role", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .page(&app, "/admin/people")
+            .await
+            .contains("ada@acme.test")
+    );
+}
+
+#[tokio::test]
+async fn people_create_and_revoke_their_own_api_tokens() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let token = browser.sign_in(&app, "member@acme.test").await;
+    let created = browser
+        .post(
+            &app,
+            "/tokens",
+            &[
+                ("csrf_token", &token),
+                ("name", "reporting script"),
+                ("expires_in_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let page = created.text().await.expect("body");
+    let marker = "<code id=\"new-token\">";
+    let start = page.find(marker).expect("the new token is shown") + marker.len();
+    let secret = &page[start..start + page[start..].find('<').expect("end")];
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .expect("GET /me");
+    assert_eq!(me.status(), StatusCode::OK, "the shown token works");
+
+    let listed = browser.page(&app, "/tokens").await;
+    assert!(listed.contains("reporting script"));
+    assert!(!listed.contains(secret), "the secret is shown only once");
+    let revoke_marker = "action=\"/tokens/";
+    let start = listed.find(revoke_marker).expect("a revoke form") + revoke_marker.len();
+    let id = &listed[start..start + listed[start..].find('/').expect("id end")];
+    let revoked = browser
+        .post(
+            &app,
+            &format!("/tokens/{id}/revoke"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .expect("GET /me");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+
+    let bad = browser
+        .post(
+            &app,
+            "/tokens",
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("expires_in_days", "forever"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .await
+            .expect("body")
+            .contains("value=\"forever\"")
+    );
+}
