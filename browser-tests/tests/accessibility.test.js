@@ -34,11 +34,19 @@ test('the sign-in page has no serious accessibility violations', async () => {
 
 test('the main pages have no serious accessibility violations', async () => {
   const { page } = browser;
+  // Console errors would include scripts or styles the page's policy blocked.
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
   await signIn(page, ADMIN);
   for (const pathname of PAGES) {
     await page.goto(pathname);
     assert.deepEqual(await seriousViolations(page), [], `on ${pathname}`);
+    assert.equal(await page.evaluate(() => typeof window.htmx), 'object', `htmx loaded on ${pathname}`);
   }
+  assert.deepEqual(consoleErrors, []);
 });
 
 test('the main pages fit a phone screen without serious violations', async () => {

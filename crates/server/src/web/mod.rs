@@ -78,6 +78,37 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))
+        .layer(axum::middleware::map_response(protect_pages))
+}
+
+/// Pages may load only this site's own assets and may not be framed by
+/// another site (no clickjacking of the forms).
+async fn protect_pages(mut response: Response) -> Response {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_page {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    response
 }
 
 /// The signed-in person looking at a page, with their form token.

@@ -499,6 +499,14 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
         .page(&app, &format!("/departments/{}/queue", id_of(&marketing)))
         .await;
     assert!(queue.contains("Queue of Marketing"));
+    let framed = browser.get(&app, "/matrix").await;
+    let policy = framed
+        .headers()
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'self'"));
     let missing = browser.get(&app, "/requests/999999").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(is_html(&missing));
@@ -676,4 +684,102 @@ async fn people_create_and_revoke_their_own_api_tokens() {
             .expect("body")
             .contains("value=\"forever\"")
     );
+}
+
+#[tokio::test]
+async fn commitments_and_hand_offs_work_from_the_request_page() {
+    let app = TestApp::spawn().await;
+    let marketing = app.department("Marketing").await;
+    let operations = app.department("Operations").await;
+    let marketer = app
+        .add_member_of(
+            "marketer@acme.test",
+            roundtable_domain::people::Role::Member,
+            id_of(&marketing),
+        )
+        .await;
+    let request = expect_status(
+        app.post(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "provider_department_id": id_of(&marketing), "title": "Stand graphics" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/requests/{}", id_of(&request));
+    let mut provider = Browser::default();
+    let token = provider.sign_in(&app, &marketer.email).await;
+    let bad_date = provider
+        .post(
+            &app,
+            &format!("{path}/commitments"),
+            &[("csrf_token", &token), ("due_at", "Thursday")],
+        )
+        .await;
+    assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad_date.text().await.expect("body");
+    assert!(page.contains("id=\"commit-due-error\"") && page.contains("value=\"Thursday\""));
+    let proposed = provider
+        .post(
+            &app,
+            &format!("{path}/commitments"),
+            &[
+                ("csrf_token", &token),
+                ("due_at", "2030-02-07T16:00"),
+                ("note", "After the print run"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+
+    let mut requester = Browser::default();
+    let requester_token = requester.sign_in(&app, "member@acme.test").await;
+    let page = requester.page(&app, &path).await;
+    let marker = "/commitments/";
+    let start = page.find(marker).expect("an accept form") + marker.len();
+    let commitment = &page[start..start + page[start..].find('/').expect("id end")];
+    let accepted = requester
+        .post(
+            &app,
+            &format!("{path}/commitments/{commitment}/accept"),
+            &[("csrf_token", &requester_token)],
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let page = requester.page(&app, &path).await;
+    assert!(page.contains("2030-02-07 16:00 UTC (accepted by both sides)"));
+
+    let unnamed = provider
+        .post(
+            &app,
+            &format!("{path}/transfer"),
+            &[("csrf_token", &token), ("department_id", "")],
+        )
+        .await;
+    assert_eq!(unnamed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unnamed
+            .text()
+            .await
+            .expect("body")
+            .contains("id=\"transfer-department-error\"")
+    );
+    let operations_id = id_of(&operations).to_string();
+    let handed = provider
+        .post(
+            &app,
+            &format!("{path}/transfer"),
+            &[
+                ("csrf_token", &token),
+                ("department_id", &operations_id),
+                ("note", "Print is theirs"),
+            ],
+        )
+        .await;
+    assert_eq!(handed.status(), StatusCode::SEE_OTHER);
+    let page = requester.page(&app, &path).await;
+    assert!(page.contains("handed the request over"));
+    assert!(page.contains("<dt>Provider</dt><dd>Operations</dd>"));
 }
