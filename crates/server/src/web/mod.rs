@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/requests/{id}", get(requests::show_request))
         .route("/requests/{id}/transition", post(requests::move_request))
+        .route("/requests/{id}/assignment", post(requests::take_request))
         .route(
             "/requests/{id}/comments",
             post(requests::comment_on_request),
@@ -78,7 +79,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))
+        .fallback(not_found)
         .layer(axum::middleware::map_response(protect_pages))
+}
+
+/// Unknown addresses: a page for people, problem details under `/api/`
+/// (the problem middleware turns the bare status into one).
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        StatusCode::NOT_FOUND.into_response()
+    } else {
+        WebError::NotFound.into_response()
+    }
 }
 
 /// Pages may load only this site's own assets and may not be framed by

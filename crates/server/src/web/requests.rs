@@ -13,10 +13,10 @@ use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render,
 use crate::AppState;
 use crate::api::requests::{
     self as api, CommentBody, CommitmentBody, DeferralBody, RequestView, TransferBody,
-    TransitionBody, roles_of, view, visible,
+    TransitionBody, UpdateRequest, roles_of, view, visible,
 };
 use crate::auth::Authenticated;
-use crate::extract::{ApiJson, OptionalIfMatch, RecordId};
+use crate::extract::{ApiJson, IfMatch, OptionalIfMatch, RecordId};
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -124,6 +124,8 @@ pub struct RequestPage {
     is_provider: bool,
     can_commit: bool,
     is_open: bool,
+    /// The provider side may take an open request it does not hold yet.
+    can_take: bool,
     departments: Vec<Choice>,
     services: Vec<Choice>,
     form: FormData,
@@ -451,6 +453,7 @@ async fn request_page(
         is_provider,
         can_commit: open && !my_side.is_empty(),
         is_open: open,
+        can_take: open && is_provider && request.assignee_person_id != Some(actor.person_id.0),
         departments: directory
             .departments
             .iter()
@@ -601,6 +604,38 @@ pub async fn move_request(
     .await;
     let action = if resolving { "resolve" } else { "transition" };
     after_action(&state, &viewer, id, action, form, outcome).await
+}
+
+/// `POST /requests/{id}/assignment`: the viewer takes the request on.
+pub async fn take_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = match form.get("version").parse::<i64>() {
+        Ok(version) => {
+            api::update_request(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                IfMatch(version),
+                ApiJson(UpdateRequest {
+                    title: None,
+                    description: None,
+                    priority: None,
+                    assignee_person_id: Some(Some(viewer.actor.person_id.0)),
+                    external_impact: None,
+                    external_reference: None,
+                    segment_id: None,
+                }),
+            )
+            .await
+        }
+        // A form without the version it was read at: treat it as stale.
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+    };
+    after_action(&state, &viewer, id, "take", form, outcome).await
 }
 
 /// `POST /requests/{id}/comments`.

@@ -391,6 +391,30 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     let token = provider.sign_in(&app, &marketer.email).await;
     let page = provider.page(&app, &path).await;
     assert!(page.contains("value=\"acknowledged\""));
+    let stale = provider
+        .post(
+            &app,
+            &format!("{path}/assignment"),
+            &[("csrf_token", &token), ("version", "7")],
+        )
+        .await;
+    assert_eq!(
+        stale.status(),
+        StatusCode::CONFLICT,
+        "a stale version is refused"
+    );
+    let taken = provider
+        .post(
+            &app,
+            &format!("{path}/assignment"),
+            &[("csrf_token", &token), ("version", "1")],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+    let page = requester.page(&app, &path).await;
+    assert!(
+        page.contains("<dt>Assignee</dt>") && !page.contains("<dt>Assignee</dt><dd>nobody</dd>")
+    );
     let acknowledged = provider
         .post(
             &app,
@@ -398,7 +422,7 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
             &[
                 ("csrf_token", &token),
                 ("to", "acknowledged"),
-                ("version", "1"),
+                ("version", "2"),
             ],
         )
         .await;
@@ -507,6 +531,9 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
         .unwrap_or_default()
         .to_owned();
     assert!(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'self'"));
+    let nowhere = browser.get(&app, "/no-such-page").await;
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    assert!(is_html(&nowhere));
     let missing = browser.get(&app, "/requests/999999").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(is_html(&missing));
