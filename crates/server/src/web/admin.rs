@@ -7,10 +7,10 @@ use super::format::instant;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
 use crate::api::departments::{CreateDepartment, create_department};
-use crate::api::people::{CreatePerson, create_person};
+use crate::api::people::{CreatePerson, UpdatePerson, create_person, update_person};
 use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
 use crate::auth::Authenticated;
-use crate::extract::{ApiJson, RecordId};
+use crate::extract::{ApiJson, IfMatch, RecordId};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -23,6 +23,7 @@ use roundtable_store::people::PeopleFilter;
 
 #[derive(Debug, Clone)]
 pub struct PersonRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub title: String,
@@ -85,6 +86,7 @@ async fn people_page(
         people: people
             .into_iter()
             .map(|person| PersonRow {
+                id: person.id.0,
                 department: person
                     .department_id
                     .map(|department| directory.department_name(department.0))
@@ -412,4 +414,126 @@ pub async fn revoke(
 /// Whether the viewer sees the administration entries of the navigation.
 pub fn administers(role: Role) -> bool {
     role == Role::Admin
+}
+
+#[derive(Debug, Template)]
+#[template(path = "admin_person.html")]
+pub struct PersonPage {
+    layout: Layout,
+    id: i64,
+    email: String,
+    version: i64,
+    departments: Vec<Choice>,
+    /// The form's values: the stored person's, or those sent.
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+async fn person_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    sent: Option<FormData>,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<PersonPage, WebError> {
+    policy::manage_organization(&viewer.actor)?;
+    let scoped = state.scoped(&viewer.actor);
+    let person = scoped.person(roundtable_domain::ids::PersonId(id)).await?;
+    let directory = Directory::load(&scoped).await?;
+    let form = sent.unwrap_or_else(|| {
+        let mut fields = vec![
+            ("name".to_owned(), person.name.clone()),
+            ("title".to_owned(), person.title.clone().unwrap_or_default()),
+            (
+                "department_id".to_owned(),
+                person
+                    .department_id
+                    .map(|department| department.0.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("role".to_owned(), person.role.as_str().to_owned()),
+        ];
+        if person.active {
+            fields.push(("active".to_owned(), "true".to_owned()));
+        }
+        FormData(fields)
+    });
+    Ok(PersonPage {
+        layout: Layout::new(viewer, person.name.clone(), "admin"),
+        id,
+        email: person.email,
+        version: person.version,
+        departments: department_choices(&directory),
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /admin/people/{id}`: a person's details to change.
+pub async fn show_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let page = person_page(
+        &state,
+        &viewer,
+        record_id(&id)?,
+        None,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/people/{id}`: changes a person (role, department, active…).
+pub async fn change_person(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let version = form.get("version").parse::<i64>().unwrap_or(0);
+    let input = UpdatePerson {
+        email: None,
+        name: Some(form.get("name").to_owned()),
+        title: Some(form.optional("title")),
+        department_id: Some(form.get("department_id").parse::<i64>().ok()),
+        role: Some(form.get("role").to_owned()),
+        active: Some(form.has("active")),
+        password: None,
+    };
+    let outcome = update_person(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+        IfMatch(version),
+        ApiJson(input),
+    )
+    .await;
+    let (status, errors, message) = match outcome {
+        Ok(_) => return Ok(see_other("/admin/people")),
+        Err(ApiError::PreconditionFailed { .. }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::default(),
+            Some(
+                "Someone changed this person while you were editing; these are your values on the current version. Send them again if they still apply."
+                    .to_owned(),
+            ),
+        ),
+        Err(error) => form_failure(error)?,
+    };
+    let page = person_page(&state, &viewer, id, Some(form), errors, message).await?;
+    Ok(render(status, &page))
 }

@@ -223,6 +223,8 @@ pub struct ObligationView {
 pub struct CellPage {
     layout: Layout,
     provider_id: i64,
+    /// Whether the viewer may open the provider's queue.
+    sees_queue: bool,
     provider: String,
     consumer: String,
     cell: CellView,
@@ -302,6 +304,8 @@ pub async fn show_cell(
             "matrix",
         ),
         provider_id: provider,
+        sees_queue: super::sees_everything(&viewer.actor)
+            || viewer.actor.department_id == Some(DepartmentId(provider)),
         provider: name(provider),
         consumer: name(consumer),
         cell: view,

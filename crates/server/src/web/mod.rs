@@ -74,6 +74,10 @@ pub fn routes() -> Router<AppState> {
             get(admin::show_people).post(admin::add_person),
         )
         .route(
+            "/admin/people/{id}",
+            get(admin::show_person).post(admin::change_person),
+        )
+        .route(
             "/admin/departments",
             get(admin::show_departments).post(admin::add_department),
         )

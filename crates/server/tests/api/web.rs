@@ -632,12 +632,54 @@ async fn administrators_add_people_and_departments_through_forms() {
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let people = admin.page(&app, "/admin/people").await;
+    assert!(people.contains("ada@acme.test"));
+
+    // Change her role and deactivate her; a stale version is refused, values kept.
+    let marker = "<a href=\"/admin/people/";
+    let ada = people.find("Ada Lovelace").expect("Ada listed");
+    let start = people[..ada].rfind(marker).expect("her link") + marker.len();
+    let id = &people[start..start + people[start..].find('"').expect("id end")];
+    let edit = admin.page(&app, &format!("/admin/people/{id}")).await;
     assert!(
-        admin
-            .page(&app, "/admin/people")
-            .await
-            .contains("ada@acme.test")
+        edit.contains("value=\"lead\" selected")
+            && edit.contains("name=\"active\" value=\"true\" checked")
     );
+    let stale = admin
+        .post(
+            &app,
+            &format!("/admin/people/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("version", "9"),
+                ("name", "Ada King"),
+                ("role", "executive"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(
+        stale
+            .text()
+            .await
+            .expect("body")
+            .contains("value=\"Ada King\"")
+    );
+    let changed = admin
+        .post(
+            &app,
+            &format!("/admin/people/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("version", "1"),
+                ("name", "Ada King"),
+                ("role", "executive"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let people = admin.page(&app, "/admin/people").await;
+    assert!(people.contains("Ada King") && people.contains("no (deactivated)"));
 }
 
 #[tokio::test]
