@@ -7,7 +7,7 @@ const { AxeBuilder } = require('@axe-core/playwright');
 const { ADMIN, openBrowser, signIn } = require('../lib.js');
 
 const PAGES = ['/', '/services', '/services/1/request', '/requests/1', '/matrix', '/matrix/4/2', '/departments/5/queue',
-  '/admin/people', '/admin/departments', '/tokens'];
+  '/admin/people', '/admin/people/1', '/admin/departments', '/tokens'];
 
 let browser;
 

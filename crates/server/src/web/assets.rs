@@ -34,7 +34,7 @@ const ASSETS: &[Asset] = &[
 struct Served {
     asset: &'static Asset,
     file: String,
-    url: &'static str,
+    url: String,
     etag: String,
 }
 
@@ -52,12 +52,11 @@ static SERVED: LazyLock<Vec<Served>> = LazyLock::new(|| {
                 Some((stem, extension)) => format!("{stem}.{hash}.{extension}"),
                 None => format!("{}.{hash}", asset.name),
             };
-            let url: &'static str = Box::leak(format!("/assets/{file}").into_boxed_str());
             Served {
                 asset,
                 etag: format!("\"{hash}\""),
+                url: format!("/assets/{file}"),
                 file,
-                url,
             }
         })
         .collect()
@@ -69,7 +68,7 @@ pub fn url(name: &str) -> &'static str {
     SERVED
         .iter()
         .find(|served| served.asset.name == name)
-        .map(|served| served.url)
+        .map(|served| served.url.as_str())
         .unwrap_or("/assets/missing")
 }
 
