@@ -133,6 +133,8 @@ pub struct RequestFormPage {
     service: ServiceCard,
     provider: String,
     intake: Vec<IntakeInput>,
+    /// The customer segments the service serves, as (id, name).
+    segments: Vec<(String, String)>,
     form: FormData,
     errors: FieldErrors,
 }
@@ -178,7 +180,13 @@ async fn form_page(
         return Err(WebError::NotFound);
     }
     let directory = Directory::load(&scoped).await?;
+    let mut segments = Vec::new();
+    for segment in &service.segment_ids {
+        let segment = scoped.segment(*segment).await?;
+        segments.push((segment.id.to_string(), segment.name));
+    }
     Ok(RequestFormPage {
+        segments,
         layout: Layout::new(viewer, format!("Request: {}", service.name), "services"),
         provider: directory.department_name(service.provider_department_id.0),
         intake: intake_inputs(&service, &form, &errors),
@@ -255,7 +263,11 @@ pub async fn raise_request(
         external_impact: Some(form.get("external_impact").to_owned())
             .filter(|value| !value.is_empty()),
         external_reference: form.optional("external_reference"),
-        segment_id: None,
+        segment_id: form
+            .get("segment_id")
+            .parse::<i64>()
+            .ok()
+            .filter(|segment| service.segment_ids.contains(segment)),
     };
     match parse_new_request(&scoped, &viewer.actor, input).await {
         Ok(new) => {

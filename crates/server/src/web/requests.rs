@@ -106,6 +106,8 @@ pub struct RequestPage {
     requester: String,
     assignee: String,
     service: Option<(i64, String)>,
+    /// The external customer segment the request ultimately serves.
+    segment: Option<String>,
     created: String,
     intake: Vec<(String, String)>,
     clocks: Vec<ClockPanel>,
@@ -297,6 +299,10 @@ async fn request_page(
         Some(service) => Some(scoped.service(service).await?),
         None => None,
     };
+    let segment = match request.segment_id {
+        Some(segment) => Some(scoped.segment(segment).await?.name),
+        None => None,
+    };
     let intake_label = |key: &str| {
         service
             .as_ref()
@@ -371,6 +377,7 @@ async fn request_page(
         service: service
             .as_ref()
             .map(|service| (service.id, service.name.clone())),
+        segment,
         created: instant(&request.created_at),
         intake: request
             .intake_values

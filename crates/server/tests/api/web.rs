@@ -852,3 +852,54 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     assert!(page.contains("handed the request over"));
     assert!(page.contains("<dt>Provider</dt><dd>Operations</dd>"));
 }
+
+#[tokio::test]
+async fn a_request_can_name_the_customer_segment_its_service_serves() {
+    let app = TestApp::spawn().await;
+    let marketing = app.department("Marketing").await;
+    let sales = app.department("Sales").await;
+    let segment = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/segments",
+            &json!({ "name": "Mid-market retailers" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let service = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/services",
+            &json!({
+                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
+                "segment_ids": [id_of(&segment)], "name": "Qualified leads",
+                "first_response_minutes": 60, "fulfilment_minutes": 600
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let form_path = format!("/services/{}/request", id_of(&service));
+    let mut browser = Browser::default();
+    let token = browser.sign_in(&app, "member@acme.test").await;
+    let form = browser.page(&app, &form_path).await;
+    assert!(form.contains("Mid-market retailers"));
+    let segment_id = id_of(&segment).to_string();
+    let raised = browser
+        .post(
+            &app,
+            &form_path,
+            &[
+                ("csrf_token", &token),
+                ("title", "Leads for retailers"),
+                ("segment_id", &segment_id),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status(), StatusCode::SEE_OTHER);
+    let page = browser.page(&app, &location(&raised)).await;
+    assert!(page.contains("<dt>Customer segment</dt><dd>Mid-market retailers</dd>"));
+}
