@@ -103,6 +103,11 @@ test('the matrix opens a cell with its services and agreement', async () => {
   await page.getByRole('heading', { name: 'Services' }).waitFor();
   await page.getByRole('heading', { name: 'Agreement' }).waitFor();
   assert.match(await page.locator('h1').innerText(), /→/);
+  // The provider's page: its relationships both ways, with a chart.
+  await page.getByRole('link', { name: /'s relationships$/ }).click();
+  await page.getByRole('heading', { name: /^As provider/ }).waitFor();
+  assert.ok(await page.locator('svg[role="img"] title').count() > 0, 'charts have text alternatives');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'department.png'), fullPage: true });
   // And on to the provider's queue.
   await page.getByRole('link', { name: /Open requests to/ }).click();
   await page.getByRole('heading', { name: /Queue of/ }).waitFor();

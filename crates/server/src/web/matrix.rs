@@ -363,3 +363,128 @@ pub async fn show_cell(
         }),
     })
 }
+
+/// One relationship of a department, seen from its side.
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub other_id: i64,
+    pub other: String,
+    pub cell: CellView,
+    /// The bar's length in the volume chart, in SVG units.
+    pub bar: i64,
+    pub y: i64,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "department.html")]
+pub struct DepartmentPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    sees_queue: bool,
+    window_days: i64,
+    as_provider: Vec<Relationship>,
+    as_consumer: Vec<Relationship>,
+    provider_chart_height: i64,
+    consumer_chart_height: i64,
+}
+
+/// The cells of a department in which something flows (services, an
+/// agreement or requests), with bars scaled to the busiest.
+fn relationships(cells: Vec<(i64, String, CellView)>) -> Vec<Relationship> {
+    let mut cells: Vec<_> = cells
+        .into_iter()
+        .filter(|(_, _, cell)| cell.services > 0 || cell.requests > 0 || cell.tone != "none")
+        .collect();
+    cells.sort_by(|a, b| b.2.requests.cmp(&a.2.requests).then(a.1.cmp(&b.1)));
+    let busiest = cells
+        .iter()
+        .map(|(_, _, cell)| cell.requests)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    cells
+        .into_iter()
+        .zip(0i64..)
+        .map(|((other_id, other, cell), index)| Relationship {
+            other_id,
+            other,
+            bar: cell.requests * 220 / busiest,
+            y: index * 28,
+            cell,
+        })
+        .collect()
+}
+
+/// `GET /departments/{id}`: a department's relationships as provider and as
+/// consumer, from the matrix, with the volume of requests in each.
+pub async fn show_department(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<DepartmentPage, WebError> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)?;
+    let matrix = matrix_cells(&state, &viewer).await?;
+    let names: HashMap<i64, String> = matrix
+        .departments
+        .iter()
+        .map(|department| (department.id, department.name.clone()))
+        .collect();
+    let name = names.get(&id).cloned().ok_or(WebError::NotFound)?;
+    let volumes = volumes(&state, &viewer).await?;
+    let view = |cell: &MatrixCell| {
+        cell_view(
+            cell,
+            &names,
+            volumes
+                .get(&(cell.provider_department_id, cell.consumer_department_id))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    let other_name = |other: i64| names.get(&other).cloned().unwrap_or_default();
+    let as_provider = relationships(
+        matrix
+            .cells
+            .iter()
+            .filter(|cell| cell.provider_department_id == id)
+            .map(|cell| {
+                (
+                    cell.consumer_department_id,
+                    other_name(cell.consumer_department_id),
+                    view(cell),
+                )
+            })
+            .collect(),
+    );
+    let as_consumer = relationships(
+        matrix
+            .cells
+            .iter()
+            .filter(|cell| cell.consumer_department_id == id)
+            .map(|cell| {
+                (
+                    cell.provider_department_id,
+                    other_name(cell.provider_department_id),
+                    view(cell),
+                )
+            })
+            .collect(),
+    );
+    Ok(DepartmentPage {
+        layout: Layout::new(&viewer, name.clone(), "matrix"),
+        sees_queue: super::sees_everything(&viewer.actor)
+            || viewer.actor.department_id == Some(DepartmentId(id)),
+        id,
+        name,
+        window_days: WINDOW_DAYS,
+        provider_chart_height: (as_provider.len() as i64 * 28).max(28),
+        consumer_chart_height: (as_consumer.len() as i64 * 28).max(28),
+        as_provider,
+        as_consumer,
+    })
+}

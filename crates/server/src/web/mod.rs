@@ -66,6 +66,7 @@ pub fn routes() -> Router<AppState> {
             post(requests::accept_commitment),
         )
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
+        .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))

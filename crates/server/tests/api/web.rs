@@ -519,6 +519,11 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
     );
     let detail = browser.page(&app, &cell).await;
     assert!(detail.contains("Qualified leads") && detail.contains("no agreement for this cell"));
+    let department = browser
+        .page(&app, &format!("/departments/{}", id_of(&marketing)))
+        .await;
+    assert!(department.contains("As provider: whom Marketing serves"));
+    assert!(department.contains(&cell) && department.contains("role=\"img\""));
     let queue = browser
         .page(&app, &format!("/departments/{}/queue", id_of(&marketing)))
         .await;
