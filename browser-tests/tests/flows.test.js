@@ -159,3 +159,16 @@ test('the request form can be filled and sent with the keyboard alone', async ()
   }
   await signOut(page);
 });
+
+test('the catalogue search narrows the services as one types', async () => {
+  const { page } = browser;
+  await signIn(page, ADMIN);
+  await page.goto('/services');
+  const leads = page.getByRole('link', { name: 'Raise a request: Qualified leads' });
+  assert.ok(await leads.isVisible());
+  await page.getByLabel('Search the services').fill('discount');
+  await leads.waitFor({ state: 'detached' });
+  await page.getByRole('link', { name: 'Raise a request: Quote and discount approvals' }).waitFor();
+  await page.waitForURL(/q=discount/);
+  await signOut(page);
+});

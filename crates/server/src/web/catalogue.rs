@@ -11,7 +11,7 @@ use crate::api::requests::{CreateRequest, parse_new_request};
 use crate::problem::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
@@ -62,6 +62,27 @@ pub struct ProviderGroup {
 pub struct CataloguePage {
     layout: Layout,
     groups: Vec<ProviderGroup>,
+    /// The search as typed, kept in its box.
+    query: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CatalogueQuery {
+    q: Option<String>,
+}
+
+/// Whether a service matches every word of a search (name, description,
+/// provider, definition of good), ignoring case.
+fn matches(service: &Service, provider: &str, query: &str) -> bool {
+    let haystack = format!(
+        "{} {} {} {}",
+        service.name, service.description, service.definition_of_good, provider
+    )
+    .to_lowercase();
+    query
+        .to_lowercase()
+        .split_whitespace()
+        .all(|word| haystack.contains(word))
 }
 
 pub(crate) async fn active_services(scoped: &Scoped<'_>) -> Result<Vec<Service>, WebError> {
@@ -87,7 +108,9 @@ pub(crate) async fn active_services(scoped: &Scoped<'_>) -> Result<Vec<Service>,
 pub async fn show_catalogue(
     State(state): State<AppState>,
     viewer: Viewer,
+    Query(search): Query<CatalogueQuery>,
 ) -> Result<CataloguePage, WebError> {
+    let query = search.q.unwrap_or_default();
     let scoped = state.scoped(&viewer.actor);
     let directory = Directory::load(&scoped).await?;
     let services = active_services(&scoped).await?;
@@ -100,6 +123,7 @@ pub async fn show_catalogue(
             services: services
                 .iter()
                 .filter(|service| service.provider_department_id == department.id)
+                .filter(|service| matches(service, &department.name, &query))
                 .map(|service| ServiceCard::new(service, &directory))
                 .collect(),
         })
@@ -108,6 +132,7 @@ pub async fn show_catalogue(
     Ok(CataloguePage {
         layout: Layout::new(&viewer, "Service catalogue", "services"),
         groups,
+        query,
     })
 }
 

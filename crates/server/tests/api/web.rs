@@ -279,6 +279,10 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
 
     let catalogue = browser.page(&app, "/services").await;
     assert!(catalogue.contains("Qualified leads") && catalogue.contains("Marketing"));
+    let found = browser.page(&app, "/services?q=LEADS+marketing").await;
+    assert!(found.contains("Qualified leads"));
+    let none = browser.page(&app, "/services?q=payroll").await;
+    assert!(!none.contains("Qualified leads") && none.contains("No service matches"));
     let form = browser.page(&app, &form_path).await;
     assert!(form.contains("name=\"intake.region\"") && form.contains("type=\"date\""));
 
