@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { AxeBuilder } = require('@axe-core/playwright');
 const { ADMIN, openBrowser, signIn } = require('../lib.js');
 
-const PAGES = ['/', '/services', '/services/1/request', '/requests/1', '/matrix', '/matrix/4/2', '/departments/5/queue', '/departments/4',
+const PAGES = ['/', '/services', '/services/1/request', '/requests/1', '/matrix', '/matrix/4/2', '/departments/5/queue', '/departments/4', '/requests', '/requests?impact=customer_waiting',
   '/admin/people', '/admin/people/1', '/admin/departments', '/tokens'];
 
 let browser;

@@ -132,3 +132,99 @@ pub async fn show_home(
         mine,
     })
 }
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ListFilters {
+    status: Option<String>,
+    impact: Option<String>,
+    breached: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "requests.html")]
+pub struct RequestsPage {
+    layout: Layout,
+    rows: Vec<RequestRow>,
+    status: String,
+    impact: String,
+    breached: bool,
+    /// The address of the next page, if more follow.
+    next: Option<String>,
+    problem: Option<String>,
+}
+
+impl RequestsPage {
+    pub fn status_is(&self, value: &str) -> bool {
+        self.status == value
+    }
+
+    pub fn impact_is(&self, value: &str) -> bool {
+        self.impact == value
+    }
+}
+
+/// `GET /requests`: every request the viewer may see, filtered like `GET /api/v1/requests`.
+pub async fn list_visible_requests(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(filters): axum::extract::Query<ListFilters>,
+) -> Result<RequestsPage, WebError> {
+    let scoped = state.scoped(&viewer.actor);
+    let directory = Directory::load(&scoped).await?;
+    let status = filters.status.unwrap_or_default();
+    let impact = filters.impact.unwrap_or_default();
+    let breached = filters.breached.is_some_and(|value| value == "true");
+    let query = RequestQuery {
+        status: Some(status.clone()).filter(|status| !status.is_empty()),
+        open: None,
+        provider_department_id: None,
+        requester_person_id: None,
+        mine: None,
+        service_id: None,
+        external_impact: Some(impact.clone()).filter(|impact| !impact.is_empty()),
+        breached: breached.then_some(true),
+        limit: Some(50),
+        cursor: filters.cursor,
+    };
+    let (rows, next, problem) = match list_requests(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiQuery(query),
+    )
+    .await
+    {
+        Ok(page) => {
+            let page = page.0;
+            let next = page.next_cursor.map(|cursor| {
+                let mut address = form_urlencoded::Serializer::new(String::new());
+                address.append_pair("status", &status);
+                address.append_pair("impact", &impact);
+                if breached {
+                    address.append_pair("breached", "true");
+                }
+                address.append_pair("cursor", &cursor);
+                format!("/requests?{}", address.finish())
+            });
+            let rows = page
+                .items
+                .iter()
+                .map(|request| RequestRow::new(request, &directory, &viewer))
+                .collect();
+            (rows, next, None)
+        }
+        Err(crate::problem::ApiError::Validation(errors)) => {
+            (Vec::new(), None, Some(errors.to_string()))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(RequestsPage {
+        layout: Layout::new(&viewer, "Requests", "requests"),
+        rows,
+        status,
+        impact,
+        breached,
+        next,
+        problem,
+    })
+}

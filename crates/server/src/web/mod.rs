@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             "/services/{id}/request",
             get(catalogue::show_request_form).post(catalogue::raise_request),
         )
+        .route("/requests", get(home::list_visible_requests))
         .route("/requests/{id}", get(requests::show_request))
         .route("/requests/{id}/transition", post(requests::move_request))
         .route("/requests/{id}/assignment", post(requests::take_request))

@@ -912,3 +912,44 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
     let page = browser.page(&app, &location(&raised)).await;
     assert!(page.contains("<dt>Customer segment</dt><dd>Mid-market retailers</dd>"));
 }
+
+#[tokio::test]
+async fn the_requests_page_lists_what_the_viewer_may_see_with_filters() {
+    let app = TestApp::spawn().await;
+    let marketing = app.department("Marketing").await;
+    for (title, impact) in [
+        ("Banner artwork", "none"),
+        ("Launch deck", "customer_waiting"),
+    ] {
+        expect_status(
+            app.post(
+                &app.member,
+                "/api/v1/requests",
+                &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let mut member = Browser::default();
+    member.sign_in(&app, "member@acme.test").await;
+    let all = member.page(&app, "/requests").await;
+    assert!(all.contains("Banner artwork") && all.contains("Launch deck"));
+    let waiting = member
+        .page(&app, "/requests?status=&impact=customer_waiting")
+        .await;
+    assert!(waiting.contains("Launch deck") && !waiting.contains("Banner artwork"));
+    let resolved = member.page(&app, "/requests?status=resolved").await;
+    assert!(resolved.contains("No request matches"));
+    let nonsense = member.page(&app, "/requests?status=sideways").await;
+    assert!(nonsense.contains("status: must be one of"));
+
+    let mut lead = Browser::default();
+    lead.sign_in(&app, "lead@acme.test").await;
+    let unseen = lead.page(&app, "/requests").await;
+    assert!(
+        !unseen.contains("Banner artwork"),
+        "another department's requests stay hidden"
+    );
+}
