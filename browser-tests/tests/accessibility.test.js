@@ -4,15 +4,29 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { AxeBuilder } = require('@axe-core/playwright');
-const { ADMIN, openBrowser, signIn } = require('../lib.js');
-
-const PAGES = ['/', '/services', '/services/1/request', '/requests/1', '/matrix', '/matrix/4/2', '/departments/5/queue', '/departments/4', '/requests', '/requests?impact=customer_waiting',
-  '/admin/people', '/admin/people/1', '/admin/departments', '/tokens'];
+const { ADMIN, openBrowser, signIn, adminApi, allPages } = require('../lib.js');
 
 let browser;
 
+/** The main pages, with ids read from the demo through the API (not assumed). */
+let PAGES;
+
 before(async () => {
   browser = await openBrowser();
+  const get = await adminApi(browser.context);
+  const [service] = (await get('/api/v1/services?limit=1')).items;
+  const [request] = (await get('/api/v1/requests?limit=1')).items;
+  const [person] = (await get('/api/v1/people?limit=1')).items;
+  const matrix = await get('/api/v1/matrix');
+  const cell = matrix.cells.find((candidate) => candidate.agreement) ?? matrix.cells[0];
+  const provider = cell.provider_department_id;
+  const departments = await allPages(get, '/api/v1/departments');
+  assert.ok(service && request && person && departments.length > 1, 'the demo has data');
+  PAGES = ['/', '/services', `/services/${service.id}/request`, `/requests/${request.id}`, '/matrix',
+    `/matrix/${provider}/${cell.consumer_department_id}`, `/departments/${provider}`, `/departments/${provider}/queue`,
+    '/requests', '/requests?impact=customer_waiting', '/admin/people', `/admin/people/${person.id}`,
+    '/admin/departments', '/tokens'];
+  await browser.context.clearCookies();
 });
 
 after(async () => {
@@ -52,7 +66,7 @@ test('the main pages have no serious accessibility violations', async () => {
 test('the main pages fit a phone screen without serious violations', async () => {
   const { page } = browser;
   await page.setViewportSize({ width: 375, height: 740 });
-  for (const pathname of ['/', '/services', '/requests/1', '/matrix']) {
+  for (const pathname of ['/', '/services', PAGES[3], '/matrix']) {
     await page.goto(pathname);
     assert.deepEqual(await seriousViolations(page), [], `on ${pathname} at phone width`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
