@@ -62,7 +62,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     }))
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -1,4 +1,4 @@
-//! Roundtable's HTTP layer: the JSON API (and, as it grows, the web pages).
+//! Roundtable's HTTP layer: the JSON API and the web pages ([`web`]).
 //!
 //! [`App::build`] binds the listener and assembles the router, so a test can
 //! start the real application on port 0 and learn its address before
@@ -13,12 +13,13 @@ pub mod idempotency;
 pub mod observability;
 pub mod policy;
 pub mod problem;
+pub mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::SignedDuration;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -119,12 +120,12 @@ pub fn router(config: ServerConfig, store: Store) -> Router {
         openapi: Arc::new(openapi),
     };
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(observability::healthz))
         .route("/readyz", get(observability::readyz))
         .route("/metrics", get(observability::metrics))
         .route("/api/v1/openapi.json", get(openapi_document))
         .merge(api_routes)
+        .merge(web::routes())
         .route_layer(middleware::from_fn(observability::record_metrics))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::idempotent_creates))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_actor))
@@ -154,8 +155,4 @@ async fn openapi_document(axum::extract::State(state): axum::extract::State<AppS
         HeaderValue::from_static("application/json"),
     );
     response
-}
-
-async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
 }

@@ -276,7 +276,13 @@ pub async fn ensure_problem_details(request: Request<Body>, next: Next) -> Respo
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with(PROBLEM_CONTENT_TYPE));
-    if is_problem {
+    // Web pages answer their errors with an HTML page of their own.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_problem || is_page {
         return response;
     }
     let mut problem = Problem::for_status(status);

@@ -40,6 +40,7 @@ pub mod objectives;
 pub mod organizations;
 pub mod people;
 pub mod pulses;
+pub mod request_volume;
 pub mod requests;
 pub mod reviews;
 pub mod round_table;

@@ -207,7 +207,7 @@ fn can_see(actor: &Actor, request: &Request) -> bool {
 }
 
 /// The provider side works the request: people of the provider department, and administrators.
-fn roles_of(actor: &Actor, request: &Request) -> Roles {
+pub(crate) fn roles_of(actor: &Actor, request: &Request) -> Roles {
     Roles {
         provider: actor.role == Role::Admin
             || actor.department_id == Some(request.provider_department_id),
@@ -216,7 +216,11 @@ fn roles_of(actor: &Actor, request: &Request) -> Roles {
 }
 
 /// Reads a request the actor may see; others get 404, as if it did not exist.
-async fn visible(scoped: &Scoped<'_>, actor: &Actor, id: i64) -> Result<Request, ApiError> {
+pub(crate) async fn visible(
+    scoped: &Scoped<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Request, ApiError> {
     let request = scoped.request(id).await?;
     if can_see(actor, &request) {
         Ok(request)
@@ -447,7 +451,7 @@ pub async fn list_requests(
 }
 
 /// Parses and checks a new request as the actor raises it.
-async fn parse_new_request(
+pub(crate) async fn parse_new_request(
     scoped: &Scoped<'_>,
     actor: &Actor,
     input: CreateRequest,

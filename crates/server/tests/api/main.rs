@@ -26,3 +26,4 @@ mod segments;
 mod support;
 mod tenancy;
 mod tokens;
+mod web;

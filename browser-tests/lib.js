@@ -1,0 +1,74 @@
+// Shared helpers of the browser tests: launching Debian's Chromium through
+// playwright-core, signing in through the real form, finding demo people
+// through the JSON API.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const BASE_URL = process.env.ROUNDTABLE_URL || 'http://127.0.0.1:8080';
+const PASSWORD = 'roundtable-demo';
+const ADMIN = 'admin@demo.example';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = path.resolve(__dirname, '..', 'docs', 'screenshots');
+
+/** A fresh browser profile; returns { context, page, close }. */
+async function openBrowser(viewport = { width: 1280, height: 900 }) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-pw-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: ARGS, viewport, baseURL: BASE_URL,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the sign-in form and waits for the home page. */
+async function signIn(page, email, password = PASSWORD) {
+  await page.context().clearCookies();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+}
+
+/** JSON from the API as the admin (a token-less session through the API login). */
+async function adminApi(context) {
+  const request = context.request;
+  const login = await request.post('/api/v1/auth/login', { data: { email: ADMIN, password: PASSWORD } });
+  if (!login.ok()) throw new Error(`API login failed: ${login.status()}`);
+  return async (pathname) => {
+    const response = await request.get(pathname);
+    if (!response.ok()) throw new Error(`GET ${pathname}: ${response.status()}`);
+    return response.json();
+  };
+}
+
+async function allPages(get, pathname) {
+  const items = [];
+  let cursor = null;
+  do {
+    const separator = pathname.includes('?') ? '&' : '?';
+    const page = await get(`${pathname}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+module.exports = { BASE_URL, PASSWORD, ADMIN, SCREENSHOTS, openBrowser, signIn, signOut, adminApi, allPages };

@@ -1,0 +1,539 @@
+//! Administration pages: people and departments (administrators), and each
+//! person's own API tokens. Reads and writes go through the API's handlers,
+//! so the same policy and validation apply.
+
+use super::directory::Directory;
+use super::format::instant;
+use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use crate::AppState;
+use crate::api::departments::{CreateDepartment, create_department};
+use crate::api::people::{CreatePerson, UpdatePerson, create_person, update_person};
+use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, IfMatch, RecordId};
+use crate::policy;
+use crate::problem::ApiError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use roundtable_domain::people::Role;
+use roundtable_store::PageRequest;
+use roundtable_store::people::PeopleFilter;
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub title: String,
+    pub department: String,
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "admin_people.html")]
+pub struct PeoplePage {
+    layout: Layout,
+    people: Vec<PersonRow>,
+    departments: Vec<Choice>,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+fn department_choices(directory: &Directory) -> Vec<Choice> {
+    directory
+        .departments
+        .iter()
+        .map(|department| Choice {
+            value: department.id.0.to_string(),
+            label: department.name.clone(),
+        })
+        .collect()
+}
+
+async fn people_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<PeoplePage, WebError> {
+    policy::manage_organization(&viewer.actor)?;
+    let scoped = state.scoped(&viewer.actor);
+    let directory = Directory::load(&scoped).await?;
+    let mut people = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = scoped.list_people(PeopleFilter::default(), page).await?;
+        people.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    people.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(PeoplePage {
+        layout: Layout::new(viewer, "People", "admin"),
+        people: people
+            .into_iter()
+            .map(|person| PersonRow {
+                id: person.id.0,
+                department: person
+                    .department_id
+                    .map(|department| directory.department_name(department.0))
+                    .unwrap_or_else(|| "none".to_owned()),
+                name: person.name,
+                email: person.email,
+                title: person.title.unwrap_or_default(),
+                role: person.role.as_str().to_owned(),
+                active: person.active,
+            })
+            .collect(),
+        departments: department_choices(&directory),
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /admin/people`.
+pub async fn show_people(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = people_page(
+        &state,
+        &viewer,
+        FormData::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A form's failure as the page shows it: field errors, or a message.
+fn form_failure(error: ApiError) -> Result<(StatusCode, FieldErrors, Option<String>), WebError> {
+    match error {
+        ApiError::Validation(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors.into(),
+            Some("Please correct the marked fields.".to_owned()),
+        )),
+        ApiError::Conflict { field, detail } => Ok((
+            StatusCode::CONFLICT,
+            field
+                .map(|field| FieldErrors::single(&field, detail.clone()))
+                .unwrap_or_default(),
+            Some(detail),
+        )),
+        other => Err(other.into()),
+    }
+}
+
+/// `POST /admin/people`: adds a person.
+pub async fn add_person(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let input = CreatePerson {
+        email: form.get("email").trim().to_owned(),
+        name: form.get("name").to_owned(),
+        title: form.optional("title"),
+        department_id: form.get("department_id").parse::<i64>().ok(),
+        role: form.optional("role"),
+        password: form.optional("password"),
+    };
+    let outcome = create_person(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(input),
+    )
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/admin/people")),
+        Err(error) => {
+            let (status, errors, message) = form_failure(error)?;
+            let page = people_page(&state, &viewer, form, errors, message).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DepartmentRow {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub parent: String,
+    pub leads: String,
+    pub customer_facing: bool,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "admin_departments.html")]
+pub struct DepartmentsPage {
+    layout: Layout,
+    departments: Vec<DepartmentRow>,
+    parents: Vec<Choice>,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+async fn departments_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<DepartmentsPage, WebError> {
+    policy::manage_organization(&viewer.actor)?;
+    let scoped = state.scoped(&viewer.actor);
+    let directory = Directory::load(&scoped).await?;
+    Ok(DepartmentsPage {
+        layout: Layout::new(viewer, "Departments", "admin"),
+        departments: directory
+            .departments
+            .iter()
+            .map(|department| DepartmentRow {
+                id: department.id.0,
+                name: department.name.clone(),
+                slug: department.slug.clone(),
+                parent: department
+                    .parent_id
+                    .map(|parent| directory.department_name(parent.0))
+                    .unwrap_or_default(),
+                leads: department
+                    .lead_ids
+                    .iter()
+                    .map(|lead| directory.person_name(Some(lead.0)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                customer_facing: department.customer_facing,
+            })
+            .collect(),
+        parents: department_choices(&directory),
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /admin/departments`.
+pub async fn show_departments(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = departments_page(
+        &state,
+        &viewer,
+        FormData::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/departments`: adds a department.
+pub async fn add_department(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let input = CreateDepartment {
+        name: form.get("name").to_owned(),
+        slug: form.optional("slug"),
+        parent_id: form.get("parent_id").parse::<i64>().ok(),
+        calendar_id: None,
+        customer_facing: form.has("customer_facing"),
+        lead_ids: Vec::new(),
+    };
+    let outcome = create_department(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(input),
+    )
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/admin/departments")),
+        Err(error) => {
+            let (status, errors, message) = form_failure(error)?;
+            let page = departments_page(&state, &viewer, form, errors, message).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub expires: String,
+    pub revoked: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "tokens.html")]
+pub struct TokensPage {
+    layout: Layout,
+    tokens: Vec<TokenRow>,
+    /// A token just created: shown once, never again.
+    created: Option<String>,
+    form: FormData,
+    errors: FieldErrors,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    viewer: &Viewer,
+    created: Option<String>,
+    form: FormData,
+    errors: FieldErrors,
+) -> Result<TokensPage, WebError> {
+    let tokens = list_tokens(State(state.clone()), Authenticated(viewer.actor.clone()))
+        .await?
+        .0;
+    Ok(TokensPage {
+        layout: Layout::new(viewer, "API tokens", "tokens"),
+        tokens: tokens
+            .into_iter()
+            .rev()
+            .map(|token| TokenRow {
+                id: token.id,
+                name: token.name,
+                created: instant(&token.created_at),
+                expires: token
+                    .expires_at
+                    .as_deref()
+                    .map(instant)
+                    .unwrap_or_else(|| "never".to_owned()),
+                revoked: token.revoked_at.as_deref().map(instant),
+            })
+            .collect(),
+        created,
+        form,
+        errors,
+    })
+}
+
+/// `GET /tokens`: the viewer's API tokens.
+pub async fn show_tokens(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = tokens_page(
+        &state,
+        &viewer,
+        None,
+        FormData::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /tokens`: issues a token and shows its secret this once.
+pub async fn add_token(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let expires = form.get("expires_in_days").trim();
+    let expires_in_days = if expires.is_empty() {
+        Ok(None)
+    } else {
+        expires
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid("expires_in_days", "must be a whole number of days"))
+    };
+    let outcome = match expires_in_days {
+        Ok(expires_in_days) => create_token(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiJson(CreateToken {
+                name: form.get("name").to_owned(),
+                expires_in_days,
+                person_id: None,
+            }),
+        )
+        .await
+        .map(|(_, created)| created.0.token),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(secret) => {
+            let page = tokens_page(
+                &state,
+                &viewer,
+                Some(secret),
+                FormData::default(),
+                FieldErrors::default(),
+            )
+            .await?;
+            Ok(render(StatusCode::CREATED, &page))
+        }
+        Err(ApiError::Validation(errors)) => {
+            let page = tokens_page(&state, &viewer, None, form, errors.into()).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /tokens/{id}/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, .. }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)?;
+    let _revoked = revoke_token(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+    )
+    .await?;
+    Ok(see_other("/tokens"))
+}
+
+/// Whether the viewer sees the administration entries of the navigation.
+pub fn administers(role: Role) -> bool {
+    role == Role::Admin
+}
+
+#[derive(Debug, Template)]
+#[template(path = "admin_person.html")]
+pub struct PersonPage {
+    layout: Layout,
+    id: i64,
+    email: String,
+    version: i64,
+    departments: Vec<Choice>,
+    /// The form's values: the stored person's, or those sent.
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+async fn person_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    sent: Option<FormData>,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<PersonPage, WebError> {
+    policy::manage_organization(&viewer.actor)?;
+    let scoped = state.scoped(&viewer.actor);
+    let person = scoped.person(roundtable_domain::ids::PersonId(id)).await?;
+    let directory = Directory::load(&scoped).await?;
+    let form = sent.unwrap_or_else(|| {
+        let mut fields = vec![
+            ("name".to_owned(), person.name.clone()),
+            ("title".to_owned(), person.title.clone().unwrap_or_default()),
+            (
+                "department_id".to_owned(),
+                person
+                    .department_id
+                    .map(|department| department.0.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("role".to_owned(), person.role.as_str().to_owned()),
+        ];
+        if person.active {
+            fields.push(("active".to_owned(), "true".to_owned()));
+        }
+        FormData(fields)
+    });
+    Ok(PersonPage {
+        layout: Layout::new(viewer, person.name.clone(), "admin"),
+        id,
+        email: person.email,
+        version: person.version,
+        departments: department_choices(&directory),
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /admin/people/{id}`: a person's details to change.
+pub async fn show_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let page = person_page(
+        &state,
+        &viewer,
+        record_id(&id)?,
+        None,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/people/{id}`: changes a person (role, department, active…).
+pub async fn change_person(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let version = form.get("version").parse::<i64>().unwrap_or(0);
+    let input = UpdatePerson {
+        email: None,
+        name: Some(form.get("name").to_owned()),
+        title: Some(form.optional("title")),
+        department_id: Some(form.get("department_id").parse::<i64>().ok()),
+        role: Some(form.get("role").to_owned()),
+        active: Some(form.has("active")),
+        password: None,
+    };
+    let outcome = update_person(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+        IfMatch(version),
+        ApiJson(input),
+    )
+    .await;
+    let (status, errors, message) = match outcome {
+        Ok(_) => return Ok(see_other("/admin/people")),
+        Err(ApiError::PreconditionFailed { .. }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::default(),
+            Some(
+                "Someone changed this person while you were editing; these are your values on the current version. Send them again if they still apply."
+                    .to_owned(),
+            ),
+        ),
+        Err(error) => form_failure(error)?,
+    };
+    let page = person_page(&state, &viewer, id, Some(form), errors, message).await?;
+    Ok(render(status, &page))
+}

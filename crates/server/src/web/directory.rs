@@ -1,0 +1,68 @@
+//! Names for ids: the departments and people of the viewer's organization,
+//! read once per page so tables can say "Marketing" rather than "7".
+
+use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_store::departments::Department;
+use roundtable_store::people::{PeopleFilter, Person};
+use roundtable_store::{PageRequest, Scoped, StoreError};
+use std::collections::HashMap;
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    /// In name order.
+    pub departments: Vec<Department>,
+    people: HashMap<PersonId, Person>,
+}
+
+impl Directory {
+    pub async fn load(scoped: &Scoped<'_>) -> Result<Directory, StoreError> {
+        let mut departments = Vec::new();
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let listing = scoped.list_departments(page).await?;
+            departments.extend(listing.items);
+            match listing.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        departments.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut people = HashMap::new();
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let listing = scoped.list_people(PeopleFilter::default(), page).await?;
+            people.extend(listing.items.into_iter().map(|person| (person.id, person)));
+            match listing.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        Ok(Directory {
+            departments,
+            people,
+        })
+    }
+
+    pub fn department(&self, id: i64) -> Option<&Department> {
+        self.departments
+            .iter()
+            .find(|department| department.id == DepartmentId(id))
+    }
+
+    pub fn department_name(&self, id: i64) -> String {
+        self.department(id)
+            .map(|department| department.name.clone())
+            .unwrap_or_else(|| format!("Department {id}"))
+    }
+
+    pub fn person_name(&self, id: Option<i64>) -> String {
+        match id {
+            Some(id) => self
+                .people
+                .get(&PersonId(id))
+                .map(|person| person.name.clone())
+                .unwrap_or_else(|| format!("Person {id}")),
+            None => "nobody".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! The Internal Customer Relationship Matrix as a heat map (provider rows ×
+//! consumer columns) and the page of one cell. The cells come from the same
+//! code as `GET /api/v1/matrix`, so signals the matrix gains (health, sample
+//! sizes) reach this page by filling the slot each cell already has.
+
+use super::catalogue::ServiceCard;
+use super::directory::Directory;
+use super::{Layout, Viewer, WebError};
+use crate::AppState;
+use crate::api::matrix::{MatrixCell, MatrixQuery, get_matrix};
+use crate::auth::Authenticated;
+use crate::extract::ApiQuery;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use jiff::{SignedDuration, Timestamp};
+use roundtable_domain::ids::DepartmentId;
+use std::collections::HashMap;
+
+/// The window the matrix counts requests over, in days.
+const WINDOW_DAYS: i64 = 90;
+
+/// One cell of the heat map: state in words and colour, and its numbers.
+#[derive(Debug, Clone)]
+pub struct CellView {
+    pub provider_id: i64,
+    pub consumer_id: i64,
+    pub own: bool,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub services: usize,
+    pub requests: i64,
+    pub review_overdue: bool,
+    /// The cell's health score and its sample size, once the matrix has them.
+    pub health: Option<(String, i64)>,
+    /// The whole cell in one sentence, for screen readers and tooltips.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixRow {
+    pub provider_id: i64,
+    pub provider: String,
+    pub cells: Vec<CellView>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "matrix.html")]
+pub struct MatrixPage {
+    layout: Layout,
+    consumers: Vec<(i64, String)>,
+    rows: Vec<MatrixRow>,
+    window_days: i64,
+    agreed: usize,
+    proposed: usize,
+    drafts: usize,
+    missing: usize,
+    reviews_overdue: usize,
+}
+
+/// An agreement's state in words and the tone that colours it.
+fn cell_state(cell: &MatrixCell) -> (&'static str, &'static str) {
+    match &cell.agreement {
+        Some(agreement) if agreement.agreed_version.is_some() => {
+            if agreement.status == "agreed" {
+                ("Agreed", "ok")
+            } else {
+                ("Agreed, change pending", "ok")
+            }
+        }
+        Some(agreement) if agreement.status == "proposed" => ("Proposed", "warn"),
+        Some(_) => ("Draft", "paused"),
+        None if !cell.services.is_empty() => ("No agreement", "bad"),
+        None => ("No services", "none"),
+    }
+}
+
+async fn volumes(state: &AppState, viewer: &Viewer) -> Result<HashMap<(i64, i64), i64>, WebError> {
+    let since = Timestamp::now()
+        .checked_sub(SignedDuration::from_hours(24 * WINDOW_DAYS))
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    Ok(state
+        .scoped(&viewer.actor)
+        .request_volume_since(since)
+        .await?
+        .into_iter()
+        .map(|volume| ((volume.provider.0, volume.consumer.0), volume.requests))
+        .collect())
+}
+
+fn cell_view(cell: &MatrixCell, names: &HashMap<i64, String>, requests: i64) -> CellView {
+    let (status, tone) = cell_state(cell);
+    let review_overdue = cell
+        .agreement
+        .as_ref()
+        .is_some_and(|agreement| agreement.review_overdue);
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    CellView {
+        provider_id: cell.provider_department_id,
+        consumer_id: cell.consumer_department_id,
+        own: false,
+        status,
+        tone,
+        services: cell.services.len(),
+        requests,
+        review_overdue,
+        health: cell.health.score.map(|score| {
+            // The data points behind the counted components.
+            let sample = cell
+                .health
+                .components
+                .iter()
+                .filter(|component| component.sufficient)
+                .filter_map(|component| component.sample_size)
+                .sum();
+            (format!("{score:.0}"), sample)
+        }),
+        summary: format!(
+            "{} serving {}: {status}, health {}, {} services, {requests} requests in {WINDOW_DAYS} days{}",
+            name(cell.provider_department_id),
+            name(cell.consumer_department_id),
+            cell.health.score.map_or_else(
+                || "insufficient data".to_owned(),
+                |score| format!("{score:.0} ({})", cell.health.band.replace('_', " "))
+            ),
+            cell.services.len(),
+            if review_overdue {
+                ", review overdue"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+async fn matrix_cells(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<crate::api::matrix::Matrix, WebError> {
+    Ok(get_matrix(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiQuery(MatrixQuery {
+            window_days: Some(WINDOW_DAYS),
+        }),
+    )
+    .await?
+    .0)
+}
+
+/// `GET /matrix`: the heat map.
+pub async fn show_matrix(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<MatrixPage, WebError> {
+    let matrix = matrix_cells(&state, &viewer).await?;
+    let volumes = volumes(&state, &viewer).await?;
+    let names: HashMap<i64, String> = matrix
+        .departments
+        .iter()
+        .map(|department| (department.id, department.name.clone()))
+        .collect();
+    let cells: HashMap<(i64, i64), &MatrixCell> = matrix
+        .cells
+        .iter()
+        .map(|cell| {
+            (
+                (cell.provider_department_id, cell.consumer_department_id),
+                cell,
+            )
+        })
+        .collect();
+    let rows = matrix
+        .departments
+        .iter()
+        .map(|provider| MatrixRow {
+            provider_id: provider.id,
+            provider: provider.name.clone(),
+            cells: matrix
+                .departments
+                .iter()
+                .map(|consumer| match cells.get(&(provider.id, consumer.id)) {
+                    Some(cell) => cell_view(
+                        cell,
+                        &names,
+                        volumes
+                            .get(&(provider.id, consumer.id))
+                            .copied()
+                            .unwrap_or(0),
+                    ),
+                    None => CellView {
+                        provider_id: provider.id,
+                        consumer_id: consumer.id,
+                        own: true,
+                        status: "Same department",
+                        tone: "none",
+                        services: 0,
+                        requests: 0,
+                        review_overdue: false,
+                        health: None,
+                        summary: format!("{}: its own department", provider.name),
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let summary = &matrix.summary;
+    Ok(MatrixPage {
+        layout: Layout::new(&viewer, "The matrix", "matrix"),
+        consumers: matrix
+            .departments
+            .iter()
+            .map(|department| (department.id, department.name.clone()))
+            .collect(),
+        rows,
+        window_days: WINDOW_DAYS,
+        agreed: summary.agreed,
+        proposed: summary.proposed,
+        drafts: summary.drafts,
+        missing: matrix
+            .cells
+            .iter()
+            .filter(|cell| cell.agreement.is_none() && !cell.services.is_empty())
+            .count(),
+        reviews_overdue: summary.reviews_overdue,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ObligationView {
+    pub description: String,
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "cell.html")]
+pub struct CellPage {
+    layout: Layout,
+    provider_id: i64,
+    /// Whether the viewer may open the provider's queue.
+    sees_queue: bool,
+    provider: String,
+    consumer: String,
+    cell: CellView,
+    services: Vec<ServiceCard>,
+    agreement_version: Option<i64>,
+    agreed_version: Option<i64>,
+    review: Option<String>,
+    obligations: Vec<ObligationView>,
+    notes: String,
+    provider_accepted: Option<String>,
+    consumer_accepted: Option<String>,
+}
+
+/// `GET /matrix/{provider}/{consumer}`: one cell with its services and agreement.
+pub async fn show_cell(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((provider, consumer)): Path<(String, String)>,
+) -> Result<CellPage, WebError> {
+    let parse = |text: &str| {
+        text.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or(WebError::NotFound)
+    };
+    let (provider, consumer) = (parse(&provider)?, parse(&consumer)?);
+    let matrix = matrix_cells(&state, &viewer).await?;
+    let cell = matrix
+        .cells
+        .iter()
+        .find(|cell| {
+            cell.provider_department_id == provider && cell.consumer_department_id == consumer
+        })
+        .ok_or(WebError::NotFound)?;
+    let names: HashMap<i64, String> = matrix
+        .departments
+        .iter()
+        .map(|department| (department.id, department.name.clone()))
+        .collect();
+    let volumes = volumes(&state, &viewer).await?;
+    let view = cell_view(
+        cell,
+        &names,
+        volumes.get(&(provider, consumer)).copied().unwrap_or(0),
+    );
+    let scoped = state.scoped(&viewer.actor);
+    let directory = Directory::load(&scoped).await?;
+    let mut services = Vec::new();
+    for service in &cell.services {
+        let service = scoped.service(service.id).await?;
+        services.push(ServiceCard::new(&service, &directory));
+    }
+    let agreement = match &cell.agreement {
+        Some(agreement) => Some(scoped.agreement(agreement.id).await?),
+        None => None,
+    };
+    let accepted = |by: Option<roundtable_domain::ids::PersonId>, at: Option<Timestamp>| {
+        by.map(|person| {
+            format!(
+                "{}{}",
+                directory.person_name(Some(person.0)),
+                at.map(|at| format!(" on {}", super::format::instant(&at.to_string())))
+                    .unwrap_or_default()
+            )
+        })
+    };
+    let name = |id: i64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| directory.department_name(DepartmentId(id).0))
+    };
+    Ok(CellPage {
+        layout: Layout::new(
+            &viewer,
+            format!("{} → {}", name(provider), name(consumer)),
+            "matrix",
+        ),
+        provider_id: provider,
+        sees_queue: super::sees_everything(&viewer.actor)
+            || viewer.actor.department_id == Some(DepartmentId(provider)),
+        provider: name(provider),
+        consumer: name(consumer),
+        cell: view,
+        services,
+        agreement_version: agreement
+            .as_ref()
+            .map(|agreement| agreement.current_version),
+        agreed_version: agreement
+            .as_ref()
+            .and_then(|agreement| agreement.agreed_version),
+        review: cell.agreement.as_ref().and_then(|agreement| {
+            agreement.next_review_on.as_ref().map(|next| {
+                format!(
+                    "{} review, next on {next}{}",
+                    agreement.review_cadence,
+                    if agreement.review_overdue {
+                        " (overdue)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+        }),
+        obligations: agreement
+            .as_ref()
+            .map(|agreement| {
+                agreement
+                    .current
+                    .obligations
+                    .iter()
+                    .map(|obligation| ObligationView {
+                        description: obligation.description.clone(),
+                        due: obligation
+                            .due_within_business_days
+                            .map(|days| format!("within {days} business days")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        notes: agreement
+            .as_ref()
+            .map(|agreement| agreement.current.notes.clone())
+            .unwrap_or_default(),
+        provider_accepted: agreement.as_ref().and_then(|agreement| {
+            accepted(
+                agreement.current.provider_accepted_by,
+                agreement.current.provider_accepted_at,
+            )
+        }),
+        consumer_accepted: agreement.as_ref().and_then(|agreement| {
+            accepted(
+                agreement.current.consumer_accepted_by,
+                agreement.current.consumer_accepted_at,
+            )
+        }),
+    })
+}
+
+/// One relationship of a department, seen from its side.
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub other_id: i64,
+    pub other: String,
+    pub cell: CellView,
+    /// The bar's length in the volume chart, in SVG units.
+    pub bar: i64,
+    pub y: i64,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "department.html")]
+pub struct DepartmentPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    sees_queue: bool,
+    window_days: i64,
+    as_provider: Vec<Relationship>,
+    as_consumer: Vec<Relationship>,
+    provider_chart_height: i64,
+    consumer_chart_height: i64,
+}
+
+/// The cells of a department in which something flows (services, an
+/// agreement or requests), with bars scaled to the busiest.
+fn relationships(cells: Vec<(i64, String, CellView)>) -> Vec<Relationship> {
+    let mut cells: Vec<_> = cells
+        .into_iter()
+        .filter(|(_, _, cell)| cell.services > 0 || cell.requests > 0 || cell.tone != "none")
+        .collect();
+    cells.sort_by(|a, b| b.2.requests.cmp(&a.2.requests).then(a.1.cmp(&b.1)));
+    let busiest = cells
+        .iter()
+        .map(|(_, _, cell)| cell.requests)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    cells
+        .into_iter()
+        .zip(0i64..)
+        .map(|((other_id, other, cell), index)| Relationship {
+            other_id,
+            other,
+            bar: cell.requests * 220 / busiest,
+            y: index * 28,
+            cell,
+        })
+        .collect()
+}
+
+/// `GET /departments/{id}`: a department's relationships as provider and as
+/// consumer, from the matrix, with the volume of requests in each.
+pub async fn show_department(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<DepartmentPage, WebError> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)?;
+    let matrix = matrix_cells(&state, &viewer).await?;
+    let names: HashMap<i64, String> = matrix
+        .departments
+        .iter()
+        .map(|department| (department.id, department.name.clone()))
+        .collect();
+    let name = names.get(&id).cloned().ok_or(WebError::NotFound)?;
+    let volumes = volumes(&state, &viewer).await?;
+    let view = |cell: &MatrixCell| {
+        cell_view(
+            cell,
+            &names,
+            volumes
+                .get(&(cell.provider_department_id, cell.consumer_department_id))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    let other_name = |other: i64| names.get(&other).cloned().unwrap_or_default();
+    let as_provider = relationships(
+        matrix
+            .cells
+            .iter()
+            .filter(|cell| cell.provider_department_id == id)
+            .map(|cell| {
+                (
+                    cell.consumer_department_id,
+                    other_name(cell.consumer_department_id),
+                    view(cell),
+                )
+            })
+            .collect(),
+    );
+    let as_consumer = relationships(
+        matrix
+            .cells
+            .iter()
+            .filter(|cell| cell.consumer_department_id == id)
+            .map(|cell| {
+                (
+                    cell.provider_department_id,
+                    other_name(cell.provider_department_id),
+                    view(cell),
+                )
+            })
+            .collect(),
+    );
+    Ok(DepartmentPage {
+        layout: Layout::new(&viewer, name.clone(), "matrix"),
+        sees_queue: super::sees_everything(&viewer.actor)
+            || viewer.actor.department_id == Some(DepartmentId(id)),
+        id,
+        name,
+        window_days: WINDOW_DAYS,
+        provider_chart_height: (as_provider.len() as i64 * 28).max(28),
+        consumer_chart_height: (as_consumer.len() as i64 * 28).max(28),
+        as_provider,
+        as_consumer,
+    })
+}

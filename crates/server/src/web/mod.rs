@@ -1,0 +1,477 @@
+//! The web application: server-rendered pages for people in a browser.
+//!
+//! Pages are askama templates (`crates/server/templates/`), checked at compile
+//! time. Handlers here are as thin as the API's, and thinner: they call the
+//! same API handlers or the same parsing and store functions, so a rule lives
+//! in one place and the browser and the API can never disagree. Every form
+//! works without JavaScript; htmx only refreshes parts of pages.
+//!
+//! A page needs a signed-in [`Viewer`] (anyone else is sent to the sign-in
+//! page), every form carries a per-session CSRF token checked by
+//! [`SignedForm`], and errors become an HTML page ([`WebError`]), never
+//! problem details.
+
+pub mod admin;
+pub mod assets;
+pub mod catalogue;
+pub mod departments;
+pub mod directory;
+pub mod format;
+pub mod home;
+pub mod matrix;
+pub mod requests;
+pub mod session;
+
+use crate::AppState;
+use crate::auth::{Authenticated, session_cookie};
+use crate::problem::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use roundtable_domain::ValidationErrors;
+use roundtable_domain::people::Role;
+use roundtable_store::auth::Actor;
+use sha2::{Digest, Sha256};
+
+/// The routes of the web application.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show_home))
+        .route("/assets/{file}", get(assets::serve_asset))
+        .route("/login", get(session::show_login).post(session::sign_in))
+        .route("/logout", post(session::sign_out))
+        .route("/services", get(catalogue::show_catalogue))
+        .route(
+            "/services/{id}/request",
+            get(catalogue::show_request_form).post(catalogue::raise_request),
+        )
+        .route("/requests", get(home::list_visible_requests))
+        .route("/requests/{id}", get(requests::show_request))
+        .route("/requests/{id}/transition", post(requests::move_request))
+        .route("/requests/{id}/assignment", post(requests::take_request))
+        .route(
+            "/requests/{id}/comments",
+            post(requests::comment_on_request),
+        )
+        .route("/requests/{id}/deferral", post(requests::defer_request))
+        .route(
+            "/requests/{id}/commitments",
+            post(requests::propose_commitment),
+        )
+        .route(
+            "/requests/{id}/commitments/{commitment_id}/accept",
+            post(requests::accept_commitment),
+        )
+        .route("/requests/{id}/transfer", post(requests::hand_off_request))
+        .route("/departments/{id}", get(matrix::show_department))
+        .route("/departments/{id}/queue", get(departments::show_queue))
+        .route("/matrix", get(matrix::show_matrix))
+        .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
+        .route(
+            "/admin/people",
+            get(admin::show_people).post(admin::add_person),
+        )
+        .route(
+            "/admin/people/{id}",
+            get(admin::show_person).post(admin::change_person),
+        )
+        .route(
+            "/admin/departments",
+            get(admin::show_departments).post(admin::add_department),
+        )
+        .route("/tokens", get(admin::show_tokens).post(admin::add_token))
+        .route("/tokens/{id}/revoke", post(admin::revoke))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(protect_pages))
+}
+
+/// Unknown addresses: a page for people, problem details under `/api/`
+/// (the problem middleware turns the bare status into one).
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        StatusCode::NOT_FOUND.into_response()
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
+/// Pages may load only this site's own assets and may not be framed by
+/// another site (no clickjacking of the forms).
+async fn protect_pages(mut response: Response) -> Response {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_page {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    response
+}
+
+/// The signed-in person looking at a page, with their form token.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub actor: Actor,
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+}
+
+/// The CSRF token of a session: derived from the session's secret cookie,
+/// which scripts on other sites can neither read nor guess, so a forged form
+/// cannot carry it. It changes with every sign-in and needs no storage.
+fn csrf_token_for(session_secret: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"roundtable-csrf\0")
+        .chain_update(session_secret.as_bytes())
+        .finalize();
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Compares two tokens in time independent of where they differ.
+pub(crate) fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let sign_in = || WebError::SignIn {
+            next: parts
+                .uri
+                .path_and_query()
+                .map(|path| path.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned()),
+        };
+        let actor = parts
+            .extensions
+            .get::<Authenticated>()
+            .map(|Authenticated(actor)| actor.clone())
+            .ok_or_else(sign_in)?;
+        let cookie = session_cookie(&parts.headers).ok_or_else(sign_in)?;
+        Ok(Viewer {
+            actor,
+            csrf: csrf_token_for(cookie),
+        })
+    }
+}
+
+/// The fields of a submitted form, in order, as text.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> Self {
+        FormData(
+            form_urlencoded::parse(body)
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The field's value, or empty text when the form did not send it.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(field, _)| field == name)
+    }
+
+    /// The trimmed value, or `None` when blank.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name).trim().to_owned()).filter(|value| !value.is_empty())
+    }
+}
+
+/// A form posted by a signed-in person, its CSRF token already checked.
+#[derive(Debug)]
+pub struct SignedForm {
+    pub viewer: Viewer,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, state.config.body_limit)
+            .await
+            .map_err(|_| WebError::BadForm)?;
+        let form = FormData::parse(&bytes);
+        if !same_token(form.get(CSRF_FIELD), &viewer.csrf) {
+            return Err(WebError::Csrf);
+        }
+        Ok(SignedForm { viewer, form })
+    }
+}
+
+/// The hidden field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// What every page's frame needs: title, who is signed in, where they are.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    /// The navigation entry to mark as current.
+    pub section: &'static str,
+    pub viewer_name: Option<String>,
+    pub viewer_role: String,
+    /// Show the administration entries.
+    pub administers: bool,
+    /// The viewer's own department's queue, if they belong to one.
+    pub queue_url: Option<String>,
+    pub csrf: String,
+    pub css_url: &'static str,
+    pub htmx_url: &'static str,
+}
+
+impl Layout {
+    pub fn new(viewer: &Viewer, title: impl Into<String>, section: &'static str) -> Self {
+        Layout {
+            title: title.into(),
+            section,
+            viewer_name: Some(viewer.actor.name.clone()),
+            viewer_role: viewer.actor.role.as_str().to_owned(),
+            administers: admin::administers(viewer.actor.role),
+            queue_url: viewer
+                .actor
+                .department_id
+                .map(|department| format!("/departments/{}/queue", department.0)),
+            csrf: viewer.csrf.clone(),
+            css_url: assets::url("app.css"),
+            htmx_url: assets::url("htmx.min.js"),
+        }
+    }
+
+    /// The frame for someone not signed in (sign-in and error pages).
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            section: "",
+            viewer_name: None,
+            viewer_role: String::new(),
+            administers: false,
+            queue_url: None,
+            csrf: String::new(),
+            css_url: assets::url("app.css"),
+            htmx_url: assets::url("htmx.min.js"),
+        }
+    }
+
+    pub fn is(&self, section: &str) -> bool {
+        self.section == section
+    }
+
+    /// `aria-current` for the navigation entry of this page.
+    pub fn current(&self, section: &str) -> &'static str {
+        if self.is(section) { "page" } else { "false" }
+    }
+}
+
+/// Problems with a form, by field, as the API names them; shown next to each field.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        FieldErrors(vec![(field.to_owned(), message.into())])
+    }
+}
+
+impl From<ValidationErrors> for FieldErrors {
+    fn from(errors: ValidationErrors) -> Self {
+        FieldErrors(
+            errors
+                .0
+                .into_iter()
+                .map(|error| (error.field, error.message))
+                .collect(),
+        )
+    }
+}
+
+/// Renders a template with a status, or a plain error if rendering fails.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => WebError::Internal(error.to_string()).into_response(),
+    }
+}
+
+/// A redirect after a successful form (303: the browser follows with GET).
+pub fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+/// Is the actor someone who sees every request and queue?
+pub fn sees_everything(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::Executive)
+}
+
+/// Everything a page can fail with; each becomes an HTML page (or a redirect to sign in).
+#[derive(Debug)]
+pub enum WebError {
+    SignIn { next: String },
+    Csrf,
+    BadForm,
+    NotFound,
+    Forbidden(String),
+    Conflict(String),
+    Invalid(String),
+    Unavailable,
+    Internal(String),
+}
+
+impl From<ApiError> for WebError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::NotFound => WebError::NotFound,
+            ApiError::Forbidden(detail) => WebError::Forbidden(detail),
+            ApiError::Unauthorized(_) => WebError::SignIn {
+                next: "/".to_owned(),
+            },
+            ApiError::Conflict { detail, .. } => WebError::Conflict(detail),
+            ApiError::PreconditionFailed { .. } => WebError::Conflict(
+                "Someone else changed this in the meantime. Reload the page and try again."
+                    .to_owned(),
+            ),
+            ApiError::Validation(errors) => WebError::Invalid(errors.to_string()),
+            ApiError::BadRequest(detail) => WebError::Invalid(detail),
+            ApiError::Unavailable(_) => WebError::Unavailable,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<roundtable_store::StoreError> for WebError {
+    fn from(error: roundtable_store::StoreError) -> Self {
+        WebError::from(ApiError::from(error))
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            WebError::SignIn { next } => {
+                let next = session::safe_next(&next);
+                let location = if next == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!(
+                        "/login?next={}",
+                        form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                    )
+                };
+                return see_other(&location);
+            }
+            WebError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "The form was missing its security token or carried a wrong one, so nothing was \
+                 changed. Go back, reload the page and send the form again."
+                    .to_owned(),
+            ),
+            WebError::BadForm => (
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                "Go back, reload the page and send the form again.".to_owned(),
+            ),
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or it is not visible to you.".to_owned(),
+            ),
+            WebError::Forbidden(detail) => (StatusCode::FORBIDDEN, "Not allowed", detail),
+            WebError::Conflict(detail) => (StatusCode::CONFLICT, "That cannot be done now", detail),
+            WebError::Invalid(detail) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Something in the form is not right",
+                detail,
+            ),
+            WebError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "Roundtable cannot reach its database right now; try again shortly.".to_owned(),
+            ),
+            WebError::Internal(cause) => {
+                tracing::error!(%cause, "internal error on a web page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side; it has been logged.".to_owned(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            layout: Layout::anonymous(heading),
+            heading: heading.to_owned(),
+            message,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => {
+                let mut response = (status, heading.to_owned()).into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                response
+            }
+        }
+    }
+}

@@ -1,0 +1,799 @@
+//! The request page (details, clocks, time held per department, timeline,
+//! comments, commitments) and its actions. Every action goes through the
+//! same API handler as `/api/v1/requests/{id}/…`, so the browser obeys the
+//! same workflow, sides and validation; on a problem the page is shown again
+//! with the message next to the field and the values kept.
+
+use super::directory::Directory;
+use super::format::{
+    ClockSummary, business_duration, clock_summary, impact_label, instant, priority_label,
+    status_label,
+};
+use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use crate::AppState;
+use crate::api::requests::{
+    self as api, CommentBody, CommitmentBody, DeferralBody, RequestView, TransferBody,
+    TransitionBody, UpdateRequest, roles_of, view, visible,
+};
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, IfMatch, OptionalIfMatch, RecordId};
+use crate::problem::ApiError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use roundtable_domain::requests::{Roles, Status, check_transition};
+
+#[derive(Debug, Clone)]
+pub struct ClockPanel {
+    pub name: &'static str,
+    pub summary: ClockSummary,
+    pub target: String,
+    pub elapsed: String,
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeldRow {
+    pub department: String,
+    pub business: String,
+    pub wall: String,
+    /// The bar's length in the chart, in SVG units.
+    pub bar: i64,
+    pub y: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub who: String,
+    pub what: String,
+    pub changes: Vec<String>,
+    pub note: String,
+    pub when: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommentRow {
+    pub who: String,
+    pub body: String,
+    pub internal: bool,
+    pub when: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitmentRow {
+    pub id: i64,
+    pub side: &'static str,
+    pub who: String,
+    pub due: String,
+    pub note: String,
+    pub status: String,
+    pub can_accept: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransitionButton {
+    pub to: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The action whose form failed, with what went wrong.
+#[derive(Debug, Clone, Default)]
+pub struct ActionError {
+    pub action: &'static str,
+    pub errors: FieldErrors,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "request.html")]
+pub struct RequestPage {
+    layout: Layout,
+    request: RequestView,
+    status: &'static str,
+    priority: &'static str,
+    impact: &'static str,
+    impact_tone: &'static str,
+    provider: String,
+    requester: String,
+    assignee: String,
+    service: Option<(i64, String)>,
+    /// The external customer segment the request ultimately serves.
+    segment: Option<String>,
+    created: String,
+    intake: Vec<(String, String)>,
+    clocks: Vec<ClockPanel>,
+    held: Vec<HeldRow>,
+    chart_height: i64,
+    events: Vec<EventRow>,
+    comments: Vec<CommentRow>,
+    commitments: Vec<CommitmentRow>,
+    deferral: Option<(String, String)>,
+    committed_due: Option<String>,
+    resolved: Option<String>,
+    on_time: Option<bool>,
+    input_quality: Option<String>,
+    transitions: Vec<TransitionButton>,
+    can_resolve: bool,
+    is_provider: bool,
+    can_commit: bool,
+    is_open: bool,
+    /// The provider side may take an open request it does not hold yet.
+    can_take: bool,
+    departments: Vec<Choice>,
+    services: Vec<Choice>,
+    form: FormData,
+    failed: ActionError,
+}
+
+impl RequestPage {
+    /// The error of a field of the action that failed, if that action is this one.
+    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
+        if self.failed.action == action {
+            self.failed.errors.get(field)
+        } else {
+            None
+        }
+    }
+
+    pub fn message(&self, action: &str) -> Option<&str> {
+        if self.failed.action == action {
+            self.failed.message.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// A value the failed form sent, to keep it; empty for other forms.
+    pub fn kept(&self, action: &str, field: &str) -> &str {
+        if self.failed.action == action {
+            self.form.get(field)
+        } else {
+            ""
+        }
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "none".to_owned(),
+        serde_json::Value::String(text) => {
+            if text.len() >= 20 && text.parse::<Timestamp>().is_ok() {
+                instant(text)
+            } else {
+                text.clone()
+            }
+        }
+        serde_json::Value::Bool(true) => "yes".to_owned(),
+        serde_json::Value::Bool(false) => "no".to_owned(),
+        serde_json::Value::Number(number) => match number.as_f64() {
+            Some(whole) if whole.fract() == 0.0 && whole.abs() < 1e15 => {
+                format!("{}", whole as i64)
+            }
+            _ => number.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// "status: New → Acknowledged" lines from an event's before and after.
+fn changes(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    directory: &Directory,
+) -> Vec<String> {
+    let Some(after) = after.as_object() else {
+        return Vec::new();
+    };
+    after
+        .iter()
+        .map(|(key, new)| {
+            let old = before.get(key);
+            let words = |value: &serde_json::Value| match (key.as_str(), value.as_str()) {
+                ("status", Some(status)) => status_label(status).to_owned(),
+                ("priority", Some(priority)) => priority_label(priority).to_owned(),
+                ("external_impact", Some(impact)) => impact_label(impact).to_owned(),
+                (key, None) if key.ends_with("department_id") && value.is_i64() => {
+                    directory.department_name(value.as_i64().unwrap_or_default())
+                }
+                (key, None) if key.ends_with("person_id") && value.is_i64() => {
+                    directory.person_name(value.as_i64())
+                }
+                _ => json_text(value),
+            };
+            let name = key
+                .trim_end_matches("_person_id")
+                .trim_end_matches("_id")
+                .replace('_', " ");
+            match old {
+                Some(old) if !old.is_null() => format!("{name}: {} → {}", words(old), words(new)),
+                _ => format!("{name}: {}", words(new)),
+            }
+        })
+        .collect()
+}
+
+fn event_words(kind: &str) -> String {
+    match kind {
+        "created" => "raised the request".to_owned(),
+        "status_changed" => "changed the status".to_owned(),
+        "reopened" => "reopened the request".to_owned(),
+        "updated" => "changed the details".to_owned(),
+        "commented" => "commented".to_owned(),
+        "internal_note" => "added an internal note".to_owned(),
+        "deferred" => "deferred the request for an external customer".to_owned(),
+        "transferred" => "handed the request over".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn transition_buttons(
+    status: Status,
+    roles: Roles,
+    resolved_at: Option<Timestamp>,
+) -> Vec<TransitionButton> {
+    let now = Timestamp::now();
+    let in_progress_label = match status {
+        Status::WaitingOnRequester => "Resume work",
+        Status::Resolved => "Reopen",
+        _ => "Start work",
+    };
+    [
+        (Status::Acknowledged, "Acknowledge"),
+        (Status::InProgress, in_progress_label),
+        (Status::WaitingOnRequester, "Wait on the requester"),
+        (Status::Closed, "Confirm and close"),
+        (Status::Cancelled, "Cancel the request"),
+    ]
+    .into_iter()
+    .filter(|(to, _)| check_transition(status, *to, roles, now, resolved_at).is_ok())
+    .map(|(to, label)| TransitionButton {
+        to: to.as_str(),
+        label,
+    })
+    .collect()
+}
+
+fn request_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+async fn request_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    form: FormData,
+    failed: ActionError,
+) -> Result<RequestPage, WebError> {
+    let actor = &viewer.actor;
+    let scoped = state.scoped(actor);
+    let stored = visible(&scoped, actor, id).await?;
+    let roles = roles_of(actor, &stored);
+    let status = stored.status;
+    let resolved_at = stored.resolved_at;
+    let calendars = scoped.clock_context().await?;
+    let request = view(stored, &calendars, Timestamp::now());
+    let directory = Directory::load(&scoped).await?;
+    let authenticated = || Authenticated(actor.clone());
+    let events = api::list_events(State(state.clone()), authenticated(), RecordId(id))
+        .await?
+        .0;
+    let comments = api::list_comments(State(state.clone()), authenticated(), RecordId(id))
+        .await?
+        .0;
+    let commitments = api::list_commitments(State(state.clone()), authenticated(), RecordId(id))
+        .await?
+        .0;
+    let service = match request.service_id {
+        Some(service) => Some(scoped.service(service).await?),
+        None => None,
+    };
+    let segment = match request.segment_id {
+        Some(segment) => Some(scoped.segment(segment).await?.name),
+        None => None,
+    };
+    let intake_label = |key: &str| {
+        service
+            .as_ref()
+            .and_then(|service| service.intake_fields.iter().find(|field| field.key == key))
+            .map(|field| field.label.clone())
+            .unwrap_or_else(|| key.replace('_', " "))
+    };
+    let clocks = request
+        .clocks
+        .as_ref()
+        .map(|clocks| {
+            [
+                ("First response", &clocks.first_response),
+                ("Fulfilment", &clocks.fulfilment),
+            ]
+            .into_iter()
+            .map(|(name, clock)| ClockPanel {
+                name,
+                summary: clock_summary(clock),
+                target: business_duration(clock.target_minutes),
+                elapsed: business_duration(clock.elapsed_minutes),
+                due: clock
+                    .due_at
+                    .as_deref()
+                    .filter(|_| clock.stopped_at.is_none())
+                    .map(instant),
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    let longest = request
+        .time_held
+        .iter()
+        .map(|held| held.business_minutes)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let held: Vec<HeldRow> = request
+        .time_held
+        .iter()
+        .zip(0i64..)
+        .map(|(held, index)| HeldRow {
+            department: directory.department_name(held.department_id),
+            business: business_duration(held.business_minutes),
+            wall: business_duration(held.wall_minutes),
+            bar: (held.business_minutes * 170 / longest).max(2),
+            y: index * 32,
+        })
+        .collect();
+    let is_provider = roles.provider;
+    let my_side = if is_provider {
+        "provider"
+    } else if roles.requester {
+        "requester"
+    } else {
+        ""
+    };
+    let open = status.is_open();
+    let page = RequestPage {
+        layout: Layout::new(viewer, format!("#{} {}", request.id, request.title), ""),
+        status: status_label(&request.status),
+        priority: priority_label(&request.priority),
+        impact: impact_label(&request.external_impact),
+        impact_tone: match request.external_impact.as_str() {
+            "customer_waiting" => "bad",
+            "customer_affected" => "warn",
+            _ => "none",
+        },
+        provider: directory.department_name(request.provider_department_id),
+        requester: directory.person_name(Some(request.requester_person_id)),
+        assignee: directory.person_name(request.assignee_person_id),
+        service: service
+            .as_ref()
+            .map(|service| (service.id, service.name.clone())),
+        segment,
+        created: instant(&request.created_at),
+        intake: request
+            .intake_values
+            .as_object()
+            .map(|values| {
+                values
+                    .iter()
+                    .map(|(key, value)| (intake_label(key), json_text(value)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        clocks,
+        chart_height: (held.len() as i64 * 32).max(32),
+        held,
+        events: events
+            .into_iter()
+            .map(|event| EventRow {
+                who: event
+                    .actor_person_id
+                    .map(|person| directory.person_name(Some(person)))
+                    .unwrap_or_else(|| "Roundtable".to_owned()),
+                what: event_words(&event.kind),
+                changes: changes(&event.before, &event.after, &directory),
+                note: event.note,
+                when: instant(&event.created_at),
+            })
+            .collect(),
+        comments: comments
+            .into_iter()
+            .map(|comment| CommentRow {
+                who: directory.person_name(Some(comment.author_person_id)),
+                body: comment.body,
+                internal: comment.internal,
+                when: instant(&comment.created_at),
+            })
+            .collect(),
+        commitments: commitments
+            .into_iter()
+            .map(|commitment| CommitmentRow {
+                id: commitment.id,
+                can_accept: open
+                    && commitment.status == "proposed"
+                    && !my_side.is_empty()
+                    && commitment.proposed_by_side != my_side,
+                side: if commitment.proposed_by_side == "provider" {
+                    "Provider's offer"
+                } else {
+                    "Requester's counter-proposal"
+                },
+                who: directory.person_name(Some(commitment.proposed_by)),
+                due: instant(&commitment.due_at),
+                note: commitment.note,
+                status: commitment.status,
+            })
+            .collect(),
+        deferral: request.deferred_until.as_deref().map(|until| {
+            (
+                instant(until),
+                request.deferral_reason.clone().unwrap_or_default(),
+            )
+        }),
+        committed_due: request.committed_due_at.as_deref().map(instant),
+        resolved: request.resolved_at.as_deref().map(instant),
+        on_time: request.on_time,
+        input_quality: request.input_quality.clone().map(|quality| {
+            match &request.input_quality_note {
+                Some(note) if !note.is_empty() => format!("{quality}: {note}"),
+                _ => quality,
+            }
+        }),
+        transitions: transition_buttons(status, roles, resolved_at),
+        can_resolve: check_transition(
+            status,
+            Status::Resolved,
+            roles,
+            Timestamp::now(),
+            resolved_at,
+        )
+        .is_ok(),
+        is_provider,
+        can_commit: open && !my_side.is_empty(),
+        is_open: open,
+        can_take: open && is_provider && request.assignee_person_id != Some(actor.person_id.0),
+        departments: directory
+            .departments
+            .iter()
+            .filter(|department| department.id.0 != request.provider_department_id)
+            .map(|department| Choice {
+                value: department.id.0.to_string(),
+                label: department.name.clone(),
+            })
+            .collect(),
+        services: if is_provider && open {
+            super::catalogue::active_services(&scoped)
+                .await?
+                .into_iter()
+                .filter(|service| {
+                    service.provider_department_id.0 != request.provider_department_id
+                })
+                .map(|service| Choice {
+                    value: service.id.to_string(),
+                    label: format!(
+                        "{} ({})",
+                        service.name,
+                        directory.department_name(service.provider_department_id.0)
+                    ),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        request,
+        form,
+        failed,
+    };
+    Ok(page)
+}
+
+/// `GET /requests/{id}`.
+pub async fn show_request(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let page = request_page(
+        &state,
+        &viewer,
+        request_id(&id)?,
+        FormData::default(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// After an action: back to the request page, or the page again with the
+/// problem shown at the action's form.
+async fn after_action<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    action: &'static str,
+    form: FormData,
+    outcome: Result<T, ApiError>,
+) -> Result<Response, WebError> {
+    let (status, failed) = match outcome {
+        Ok(_) => return Ok(see_other(&format!("/requests/{id}"))),
+        Err(ApiError::Validation(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ActionError {
+                action,
+                errors: errors.into(),
+                message: Some("Please correct the marked fields.".to_owned()),
+            },
+        ),
+        Err(ApiError::Conflict { detail, .. }) => (
+            StatusCode::CONFLICT,
+            ActionError {
+                action,
+                errors: FieldErrors::default(),
+                message: Some(detail),
+            },
+        ),
+        Err(ApiError::Forbidden(detail)) => (
+            StatusCode::FORBIDDEN,
+            ActionError {
+                action,
+                errors: FieldErrors::default(),
+                message: Some(detail),
+            },
+        ),
+        Err(ApiError::PreconditionFailed { .. }) => (
+            StatusCode::CONFLICT,
+            ActionError {
+                action,
+                errors: FieldErrors::default(),
+                message: Some(
+                    "Someone changed this request while you were looking at it; here it is as it stands now. Try again if it still applies."
+                        .to_owned(),
+                ),
+            },
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    let page = request_page(state, viewer, id, form, failed).await?;
+    Ok(render(status, &page))
+}
+
+/// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
+fn utc_instant(text: &str) -> Option<String> {
+    let text = text.trim();
+    // A date alone means the end of a working day.
+    let civil = if text.contains('T') {
+        text.parse::<jiff::civil::DateTime>().ok()?
+    } else {
+        text.parse::<jiff::civil::Date>().ok()?.at(17, 0, 0, 0)
+    };
+    civil
+        .to_zoned(TimeZone::UTC)
+        .ok()
+        .map(|zoned| zoned.timestamp().to_string())
+}
+
+fn instant_field(form: &FormData, field: &str) -> Result<String, ApiError> {
+    utc_instant(form.get(field))
+        .ok_or_else(|| ApiError::invalid(field, "enter a date and time (UTC)"))
+}
+
+/// `POST /requests/{id}/transition`: acknowledge, start, wait, resume, resolve, reopen, close, cancel.
+pub async fn move_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let version = form.get("version").parse::<i64>().ok();
+    let resolving = form.get("to") == "resolved";
+    let body = TransitionBody {
+        to: form.get("to").to_owned(),
+        note: form.get("note").to_owned(),
+        input_quality: form.optional("input_quality").filter(|_| resolving),
+        input_quality_note: form.optional("input_quality_note").filter(|_| resolving),
+    };
+    let outcome = api::transition_request(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+        OptionalIfMatch(version),
+        ApiJson(body),
+    )
+    .await;
+    let action = if resolving { "resolve" } else { "transition" };
+    after_action(&state, &viewer, id, action, form, outcome).await
+}
+
+/// `POST /requests/{id}/assignment`: the viewer takes the request on.
+pub async fn take_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = match form.get("version").parse::<i64>() {
+        Ok(version) => {
+            api::update_request(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                IfMatch(version),
+                ApiJson(UpdateRequest {
+                    title: None,
+                    description: None,
+                    priority: None,
+                    assignee_person_id: Some(Some(viewer.actor.person_id.0)),
+                    external_impact: None,
+                    external_reference: None,
+                    segment_id: None,
+                }),
+            )
+            .await
+        }
+        // A form without the version it was read at: treat it as stale.
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+    };
+    after_action(&state, &viewer, id, "take", form, outcome).await
+}
+
+/// `POST /requests/{id}/comments`.
+pub async fn comment_on_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = api::add_comment(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+        ApiJson(CommentBody {
+            body: form.get("body").to_owned(),
+            internal: form.has("internal"),
+        }),
+    )
+    .await;
+    after_action(&state, &viewer, id, "comment", form, outcome).await
+}
+
+/// `POST /requests/{id}/deferral`: an external customer comes first.
+pub async fn defer_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = match instant_field(&form, "new_eta") {
+        Ok(new_eta) => {
+            api::defer_request(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                ApiJson(DeferralBody {
+                    reason: form.get("reason").to_owned(),
+                    new_eta,
+                }),
+            )
+            .await
+        }
+        Err(error) => {
+            // Report a blank reason together with the date.
+            let mut errors = match error {
+                ApiError::Validation(errors) => errors,
+                _ => roundtable_domain::ValidationErrors::new(),
+            };
+            if form.get("reason").trim().is_empty() {
+                errors.push("reason", "must not be empty");
+            }
+            Err(ApiError::Validation(errors))
+        }
+    };
+    after_action(&state, &viewer, id, "defer", form, outcome).await
+}
+
+/// `POST /requests/{id}/commitments`: propose (or counter-propose) a delivery date.
+pub async fn propose_commitment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = match instant_field(&form, "due_at") {
+        Ok(due_at) => api::propose_commitment(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            ApiJson(CommitmentBody {
+                due_at,
+                note: form.get("note").to_owned(),
+            }),
+        )
+        .await
+        .map(|_| ()),
+        Err(error) => Err(error),
+    };
+    after_action(&state, &viewer, id, "commit", form, outcome).await
+}
+
+/// `POST /requests/{id}/commitments/{commitment_id}/accept`.
+pub async fn accept_commitment(
+    State(state): State<AppState>,
+    Path((id, commitment)): Path<(String, String)>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = api::accept_commitment(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        Path((id.to_string(), commitment)),
+    )
+    .await;
+    after_action(&state, &viewer, id, "accept", form, outcome).await
+}
+
+/// `POST /requests/{id}/transfer`: hand the request to another department.
+pub async fn hand_off_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let department = form.get("department_id").parse::<i64>().ok();
+    let service = form.get("service_id").parse::<i64>().ok();
+    let outcome = match department {
+        Some(department_id) => {
+            api::transfer_request(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                ApiJson(TransferBody {
+                    department_id,
+                    service_id: service,
+                    note: form.get("note").to_owned(),
+                }),
+            )
+            .await
+        }
+        None => Err(ApiError::invalid(
+            "department_id",
+            "choose the department to hand over to",
+        )),
+    };
+    after_action(&state, &viewer, id, "transfer", form, outcome).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_are_read_as_utc() {
+        assert_eq!(
+            utc_instant("2026-11-25T17:00").as_deref(),
+            Some("2026-11-25T17:00:00Z")
+        );
+        assert_eq!(
+            utc_instant("2026-11-25").as_deref(),
+            Some("2026-11-25T17:00:00Z")
+        );
+        assert_eq!(utc_instant("next week"), None);
+    }
+
+    #[test]
+    fn changes_name_each_field_in_words() {
+        let before = serde_json::json!({"status": "new"});
+        let after = serde_json::json!({"status": "acknowledged", "assignee_person_id": 4});
+        let lines = changes(&before, &after, &Directory::default());
+        assert!(lines.contains(&"status: New → Acknowledged".to_owned()));
+        assert!(lines.contains(&"assignee: Person 4".to_owned()));
+    }
+}

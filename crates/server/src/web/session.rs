@@ -1,0 +1,175 @@
+//! Signing in and out in the browser, through the same password check and
+//! session cookie as `POST /api/v1/auth/login`.
+//!
+//! The sign-in form has no session yet, so its CSRF token is a random value
+//! kept in a short-lived cookie of its own and echoed in a hidden field (a
+//! forged cross-site form cannot read the cookie to copy it).
+
+use super::{CSRF_FIELD, FieldErrors, FormData, Layout, SignedForm, WebError, render, same_token};
+use crate::AppState;
+use crate::auth::{self, Authenticated, LoginRequest, SESSION_COOKIE};
+use crate::extract::ApiJson;
+use crate::problem::ApiError;
+use askama::Template;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use roundtable_domain::credentials::{TokenKind, issue_token, token_digest};
+use serde::Deserialize;
+
+const LOGIN_CSRF_COOKIE: &str = "roundtable_login_csrf";
+
+#[derive(Debug, Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    token: String,
+    next: String,
+    email: String,
+    organization: String,
+    /// Shown above the form (wrong email or password).
+    message: Option<String>,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only addresses on this site, so the sign-in page cannot be used to send
+/// people elsewhere.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value)
+}
+
+fn login_page(token: String, next: String) -> LoginPage {
+    LoginPage {
+        layout: Layout::anonymous("Sign in"),
+        token,
+        next,
+        email: String::new(),
+        organization: String::new(),
+        message: None,
+        errors: FieldErrors::default(),
+    }
+}
+
+/// `GET /login`: the sign-in form (or straight on, for someone signed in).
+pub async fn show_login(
+    State(state): State<AppState>,
+    Query(query): Query<NextQuery>,
+    request: Request,
+) -> Response {
+    let next = safe_next(query.next.as_deref().unwrap_or("/"));
+    if request.extensions().get::<Authenticated>().is_some()
+        && auth::session_cookie(request.headers()).is_some()
+    {
+        return super::see_other(&next);
+    }
+    let token = issue_token(TokenKind::Session).secret.expose().to_owned();
+    let mut response = render(StatusCode::OK, &login_page(token.clone(), next));
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=3600{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `POST /login`: checks the password like the API does and starts a session.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, WebError> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, state.config.body_limit)
+        .await
+        .map_err(|_| WebError::BadForm)?;
+    let form = FormData::parse(&bytes);
+    let expected = cookie_value(&parts.headers, LOGIN_CSRF_COOKIE).ok_or(WebError::Csrf)?;
+    let token = form.get(CSRF_FIELD);
+    if !same_token(token, expected) {
+        return Err(WebError::Csrf);
+    }
+    let next = safe_next(form.get("next"));
+    let attempt = LoginRequest {
+        email: form.get("email").trim().to_owned(),
+        password: form.get("password").to_owned(),
+        organization: form.optional("organization"),
+    };
+    let again = |message: Option<String>, errors: FieldErrors, status: StatusCode| {
+        let page = LoginPage {
+            email: form.get("email").to_owned(),
+            organization: form.get("organization").to_owned(),
+            message,
+            errors,
+            ..login_page(token.to_owned(), next.clone())
+        };
+        Ok(render(status, &page))
+    };
+    match auth::login(State(state), ApiJson(attempt)).await {
+        Ok(api_response) => {
+            let mut response = super::see_other(&next);
+            if let Some(cookie) = api_response.headers().get(header::SET_COOKIE) {
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, cookie.clone());
+            }
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_static(
+                    "roundtable_login_csrf=; Path=/login; HttpOnly; SameSite=Lax; Max-Age=0",
+                ),
+            );
+            Ok(response)
+        }
+        Err(ApiError::Unauthorized(message)) => again(
+            Some(message),
+            FieldErrors::default(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(ApiError::Validation(errors)) => {
+            again(None, errors.into(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /logout`: ends this browser's session.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedForm { .. }: SignedForm,
+) -> Result<Response, WebError> {
+    if let Some(cookie) = auth::session_cookie(&headers) {
+        state.store.delete_session(&token_digest(cookie)).await?;
+    }
+    let mut response = super::see_other("/login");
+    let cleared = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(cleared) = HeaderValue::from_str(&cleared) {
+        response.headers_mut().insert(header::SET_COOKIE, cleared);
+    }
+    Ok(response.into_response())
+}
