@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::credentials::{
     TokenKind, decoy_password_hash, issue_token, token_digest, verify_password,
 };
@@ -101,7 +101,11 @@ pub async fn resolve_actor(
         None => match session_cookie(request.headers()) {
             Some(cookie) => {
                 let digest = token_digest(cookie);
-                match state.store.actor_for_session(&digest, now).await {
+                match state
+                    .store
+                    .actor_for_session(&digest, now, state.config.session_idle_timeout)
+                    .await
+                {
                     Ok(Some(actor)) => Some((actor, Credential::Session(digest))),
                     Ok(None) => None,
                     Err(error) => return ApiError::from(error).into_response(),
@@ -160,6 +164,25 @@ pub struct LoginResponse {
     pub expires_at: String,
 }
 
+/// Five wrong passwords for one email within fifteen minutes lock its
+/// sign-in for fifteen minutes, whichever organization it belongs to.
+const LOGIN_FAILURE_LIMIT: i64 = 5;
+const LOGIN_FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+const LOGIN_LOCKOUT: SignedDuration = SignedDuration::from_mins(15);
+
+fn locked_out(until: Timestamp, now: Timestamp) -> ApiError {
+    let seconds = until.duration_since(now).as_secs().max(1);
+    let minutes = (seconds + 59) / 60;
+    ApiError::TooManyRequests {
+        detail: format!(
+            "Too many wrong passwords for this email. Sign-in is locked for {minutes} more minute{}; \
+             try again after {until}, or ask an administrator to reset the password.",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        retry_after_seconds: seconds,
+    }
+}
+
 fn wrong_credentials() -> ApiError {
     ApiError::Unauthorized("The email or password is wrong.".to_owned())
 }
@@ -180,6 +203,11 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let email = Email::parse(&input.email)
         .map_err(|_| ApiError::invalid("email", "must be an email address"))?;
+    let now = Timestamp::now();
+    let email_digest = token_digest(email.as_str());
+    if let Some(until) = state.store.login_locked_until(&email_digest, now).await? {
+        return Err(locked_out(until, now));
+    }
     let candidates = state
         .store
         .login_candidates(email.as_str(), input.organization.as_deref())
@@ -211,7 +239,22 @@ pub async fn login(
         .filter_map(|(candidate, matched)| matched.then_some(candidate))
         .collect();
     let candidate = match matching.as_slice() {
-        [] => return Err(wrong_credentials()),
+        [] => {
+            let locked = state
+                .store
+                .record_login_failure(
+                    &email_digest,
+                    now,
+                    LOGIN_FAILURE_LIMIT,
+                    LOGIN_FAILURE_WINDOW,
+                    LOGIN_LOCKOUT,
+                )
+                .await?;
+            return Err(match locked {
+                Some(until) => locked_out(until, now),
+                None => wrong_credentials(),
+            });
+        }
         [one] => *one,
         several => {
             let slugs: Vec<_> = several
@@ -227,7 +270,9 @@ pub async fn login(
             ));
         }
     };
+    state.store.clear_login_failures(&email_digest).await?;
     let scoped = state.store.scoped(candidate.organization_id);
+    // Always a new session token: a session id planted before sign-in is never promoted.
     let session = issue_token(TokenKind::Session);
     let lifetime = state.config.session_lifetime;
     let expires_at = Timestamp::now()
@@ -277,6 +322,39 @@ pub async fn logout(
         HeaderValue::from_static("roundtable_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
     Ok(response)
+}
+
+/// Ends every session of the caller, on every device (API tokens stay; revoke them under `/tokens`).
+#[utoipa::path(
+    post, path = "/auth/logout-everywhere", tag = "auth",
+    responses((status = 200, body = SignedOutEverywhere), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Response, ApiError> {
+    let ended = state
+        .store
+        .delete_sessions_of(actor.organization_id, actor.person_id)
+        .await?;
+    let mut response = (
+        StatusCode::OK,
+        Json(SignedOutEverywhere {
+            sessions_ended: ended,
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("roundtable_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOutEverywhere {
+    pub sessions_ended: u64,
 }
 
 /// Who am I?

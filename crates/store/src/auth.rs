@@ -123,22 +123,138 @@ impl Store {
         row.as_ref().map(actor_from_row).transpose()
     }
 
-    /// The active person behind an unexpired session.
+    /// The active person behind a session that has neither expired nor sat
+    /// idle longer than `idle`. Its last use is moved forward when it is more
+    /// than a minute old, so an active session stays alive and reads rarely write.
     pub async fn actor_for_session(
         &self,
         digest: &str,
         at: Timestamp,
+        idle: jiff::SignedDuration,
     ) -> Result<Option<Actor>, StoreError> {
+        let idle_cutoff = to_db(at.checked_sub(idle).unwrap_or(at));
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS} FROM sessions s \
+            "SELECT {ACTOR_COLUMNS}, s.last_seen_at FROM sessions s \
              JOIN people p ON p.organization_id = s.organization_id AND p.id = s.person_id \
-             WHERE s.token_digest = $1 AND s.expires_at > $2 AND p.active = 1"
+             WHERE s.token_digest = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND p.active = 1"
         ))
         .bind(digest.to_owned())
         .bind(to_db(at))
+        .bind(idle_cutoff)
         .fetch_optional(self.reader())
         .await?;
-        row.as_ref().map(actor_from_row).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let last_seen = from_db(&row.try_get::<String, _>("last_seen_at")?)?;
+        if at.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
+            let digest = digest.to_owned();
+            self.write(move |transaction| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_digest = $2")
+                        .bind(to_db(at))
+                        .bind(digest)
+                        .execute(&mut **transaction)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+        actor_from_row(&row).map(Some)
+    }
+
+    /// When sign-in for this email digest is locked until, if it is now.
+    pub async fn login_locked_until(
+        &self,
+        email_digest: &str,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let until: Option<Option<String>> =
+            sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE email_digest = $1")
+                .bind(email_digest.to_owned())
+                .fetch_optional(self.reader())
+                .await?;
+        let until = until.flatten().map(|text| from_db(&text)).transpose()?;
+        Ok(until.filter(|until| *until > at))
+    }
+
+    /// Counts a failed sign-in. `limit` failures within `window` lock the
+    /// email for `lockout`; returns the lock's end when this failure set it.
+    pub async fn record_login_failure(
+        &self,
+        email_digest: &str,
+        at: Timestamp,
+        limit: i64,
+        window: jiff::SignedDuration,
+        lockout: jiff::SignedDuration,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let digest = email_digest.to_owned();
+        self.write(move |transaction| {
+            Box::pin(async move {
+                let stamp = to_db(at);
+                let window_start = to_db(at.checked_sub(window).unwrap_or(at));
+                // A failure outside the window starts counting again.
+                let failures: i64 = sqlx::query_scalar(
+                    "INSERT INTO login_failures (email_digest, failures, first_failure_at) VALUES ($1, 1, $2) \
+                     ON CONFLICT (email_digest) DO UPDATE SET \
+                     failures = CASE WHEN login_failures.first_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END, \
+                     first_failure_at = CASE WHEN login_failures.first_failure_at < $3 THEN $2 ELSE login_failures.first_failure_at END \
+                     RETURNING failures",
+                )
+                .bind(digest.clone())
+                .bind(stamp)
+                .bind(window_start)
+                .fetch_one(&mut **transaction)
+                .await?;
+                if failures < limit {
+                    return Ok(None);
+                }
+                let until = at.checked_add(lockout).unwrap_or(at);
+                sqlx::query("UPDATE login_failures SET locked_until = $1, failures = 0, first_failure_at = $2 WHERE email_digest = $3")
+                    .bind(to_db(until))
+                    .bind(to_db(at))
+                    .bind(digest)
+                    .execute(&mut **transaction)
+                    .await?;
+                Ok(Some(until))
+            })
+        })
+        .await
+    }
+
+    /// Forgets failed sign-ins after a successful one.
+    pub async fn clear_login_failures(&self, email_digest: &str) -> Result<(), StoreError> {
+        let digest = email_digest.to_owned();
+        self.write(move |transaction| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM login_failures WHERE email_digest = $1")
+                    .bind(digest)
+                    .execute(&mut **transaction)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Ends every session of a person (sign out everywhere); returns how many.
+    pub async fn delete_sessions_of(
+        &self,
+        organization: OrganizationId,
+        person: PersonId,
+    ) -> Result<u64, StoreError> {
+        self.write(move |transaction| {
+            Box::pin(async move {
+                Ok(sqlx::query(
+                    "DELETE FROM sessions WHERE organization_id = $1 AND person_id = $2",
+                )
+                .bind(organization.0)
+                .bind(person.0)
+                .execute(&mut **transaction)
+                .await?
+                .rows_affected())
+            })
+        })
+        .await
     }
 
     pub async fn delete_session(&self, digest: &str) -> Result<(), StoreError> {

@@ -88,6 +88,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_everywhere))
         .routes(routes!(auth::me))
         .merge(organization::router())
         .merge(departments::router())

@@ -153,6 +153,11 @@ pub async fn sign_in(
         Err(ApiError::Validation(errors)) => {
             again(None, errors.into(), StatusCode::UNPROCESSABLE_ENTITY)
         }
+        Err(ApiError::TooManyRequests { detail, .. }) => again(
+            Some(detail),
+            FieldErrors::default(),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
         Err(other) => Err(other.into()),
     }
 }

@@ -113,3 +113,124 @@ async fn bad_or_missing_credentials_are_refused() {
         .unwrap();
     expect_status(forged_cookie, StatusCode::UNAUTHORIZED).await;
 }
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.request(Method::POST, None, "/api/v1/auth/login")
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_email_for_a_while_with_a_clear_answer() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        expect_status(
+            sign_in(&app, "member@acme.test", "guess").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let fifth = sign_in(&app, "member@acme.test", "guess").await;
+    let retry_after: i64 = fifth.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((800..=900).contains(&retry_after), "{retry_after}");
+    let problem = expect_status(fifth, StatusCode::TOO_MANY_REQUESTS).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("locked for 15 more minutes"),
+        "{problem}"
+    );
+    // Locked: even the right password waits, and says so.
+    expect_status(
+        sign_in(&app, "member@acme.test", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    // Other people are not affected, and a success clears their count.
+    expect_status(
+        sign_in(&app, "lead@acme.test", "guess").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    expect_status(
+        sign_in(&app, "lead@acme.test", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    for _ in 0..4 {
+        expect_status(
+            sign_in(&app, "lead@acme.test", "guess").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    expect_status(
+        sign_in(&app, "lead@acme.test", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_and_a_new_sign_in_gets_a_new_session() {
+    let app = TestApp::spawn().await;
+    let first = sign_in(&app, "member@acme.test", PASSWORD).await;
+    let laptop = session_cookie(&first);
+    let second = sign_in(&app, "member@acme.test", PASSWORD).await;
+    let phone = session_cookie(&second);
+    assert_ne!(laptop, phone, "every sign-in issues a fresh session");
+    let me = |cookie: String| {
+        let request = app
+            .request(Method::GET, None, "/api/v1/me")
+            .header("cookie", cookie);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(me(laptop.clone()).await, StatusCode::OK);
+    let everywhere = app
+        .request(Method::POST, None, "/api/v1/auth/logout-everywhere")
+        .header("cookie", &phone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_status(everywhere, StatusCode::OK).await["sessions_ended"],
+        2
+    );
+    assert_eq!(me(laptop).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(phone).await, StatusCode::UNAUTHORIZED);
+    // A made-up session cookie is never accepted.
+    assert_eq!(
+        me("roundtable_session=rts_planted".to_owned()).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn every_response_refuses_sniffing_and_framing() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/me",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/api/v1/nothing-here",
+    ] {
+        let response = app.get(&app.member, path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}

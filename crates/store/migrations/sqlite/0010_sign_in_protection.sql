@@ -1,0 +1,9 @@
+-- Sign-in protection: failed sign-ins per email (its SHA-256 digest, since
+-- sign-in happens before the organization is known), and when the email is
+-- locked out after too many failures in a row.
+CREATE TABLE login_failures (
+    email_digest TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    first_failure_at TEXT NOT NULL,
+    locked_until TEXT
+);
