@@ -246,10 +246,10 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(seconds) = retry_after {
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Some(Ok(value)) =
+            retry_after.map(|seconds| HeaderValue::from_str(&seconds.max(1).to_string()))
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }
