@@ -216,6 +216,9 @@ enum TokenCommand {
         /// Days until it stops working; never when left out.
         #[arg(long)]
         expires_in_days: Option<u32>,
+        /// What it may do: read, write, admin (repeat or comma-separate); all three when left out.
+        #[arg(long = "scope", value_delimiter = ',', default_values_t = ["read".to_owned(), "write".to_owned(), "admin".to_owned()])]
+        scopes: Vec<String>,
         #[command(flatten)]
         organization: OrganizationArgs,
         #[command(flatten)]
@@ -468,10 +471,13 @@ async fn run(command: Command) -> Result<ExitCode> {
                     email,
                     name,
                     expires_in_days,
+                    scopes,
                     organization: organization_args,
                     database,
                 },
         } => {
+            let scopes = roundtable_domain::credentials::TokenScopes::parse(&scopes)
+                .map_err(|error| anyhow!(error))?;
             let store = open(&database).await?;
             let organization = organization(&store, &organization_args).await?;
             let scoped = store.scoped(organization.id);
@@ -492,7 +498,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             };
             let issued = issue_token(TokenKind::Api);
             scoped
-                .create_api_token(person.id, name, issued.digest, expires_at)
+                .create_api_token(person.id, name, issued.digest, expires_at, scopes)
                 .await?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{}", issued.secret.expose())?;

@@ -218,12 +218,50 @@ async fn a_token_printed_alone_authenticates_its_person() {
     assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
     let token = stdout.trim();
     let store = database.store().await;
-    let actor = store
+    let (actor, scopes) = store
         .actor_for_token(&token_digest(token), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(actor.email, "boss@acme.test");
+    assert_eq!(
+        scopes,
+        roundtable_domain::credentials::TokenScopes::ALL,
+        "the command line issues every scope unless told"
+    );
+    let reader = roundtable(
+        &database,
+        &[
+            "token",
+            "create",
+            "--email",
+            "boss@acme.test",
+            "--scope",
+            "read",
+        ],
+    );
+    assert!(reader.status.success(), "{}", text(&reader.stderr));
+    let (_, scopes) = store
+        .actor_for_token(
+            &token_digest(text(&reader.stdout).trim()),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(scopes.names(), ["read"]);
+    let nonsense = roundtable(
+        &database,
+        &[
+            "token",
+            "create",
+            "--email",
+            "boss@acme.test",
+            "--scope",
+            "root",
+        ],
+    );
+    assert!(!nonsense.status.success());
 
     let unknown = roundtable(
         &database,

@@ -183,3 +183,95 @@ mod tests {
         assert!(!format!("{first:?}").contains(first.secret.expose()));
     }
 }
+
+/// What an API token may do, on top of what its person may do: `read`
+/// (safe methods), `write` (changes) and `admin` (the person's administrator
+/// powers; without it an administrator's token acts as a plain member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenScopes {
+    pub read: bool,
+    pub write: bool,
+    pub admin: bool,
+}
+
+impl TokenScopes {
+    pub const ALL: TokenScopes = TokenScopes {
+        read: true,
+        write: true,
+        admin: true,
+    };
+
+    /// Parses scope names (`read`, `write`, `admin`); at least one, no unknown ones.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+        let mut scopes = TokenScopes {
+            read: false,
+            write: false,
+            admin: false,
+        };
+        for name in names {
+            match name.as_ref() {
+                "read" => scopes.read = true,
+                "write" => scopes.write = true,
+                "admin" => scopes.admin = true,
+                other => {
+                    return Err(format!(
+                        "unknown scope {other:?}; the scopes are read, write and admin"
+                    ));
+                }
+            }
+        }
+        if scopes
+            == (TokenScopes {
+                read: false,
+                write: false,
+                admin: false,
+            })
+        {
+            return Err("name at least one scope: read, write or admin".to_owned());
+        }
+        Ok(scopes)
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.read, "read"),
+            (self.write, "write"),
+            (self.admin, "admin"),
+        ]
+        .into_iter()
+        .filter_map(|(granted, name)| granted.then_some(name))
+        .collect()
+    }
+
+    /// Stored form: the names joined with commas.
+    pub fn to_text(self) -> String {
+        self.names().join(",")
+    }
+
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        let names: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .collect();
+        Self::parse(&names)
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::TokenScopes;
+
+    #[test]
+    fn scopes_round_trip_and_refuse_nonsense() {
+        let scopes = TokenScopes::parse(&["write", "read"]).unwrap_or(TokenScopes::ALL);
+        assert_eq!(scopes.to_text(), "read,write");
+        assert_eq!(TokenScopes::from_text("read,write"), Ok(scopes));
+        assert_eq!(
+            TokenScopes::from_text("read,write,admin"),
+            Ok(TokenScopes::ALL)
+        );
+        assert!(TokenScopes::parse(&["root"]).is_err());
+        assert!(TokenScopes::parse::<&str>(&[]).is_err());
+    }
+}

@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::credentials::{
     TokenKind, decoy_password_hash, issue_token, token_digest, verify_password,
 };
+use roundtable_domain::people::Role;
 use roundtable_domain::text::Email;
 use roundtable_store::auth::Actor;
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,31 @@ pub async fn resolve_actor(
     let now = Timestamp::now();
     let resolved = match bearer_token(request.headers()) {
         Some(Ok(token)) => match state.store.actor_for_token(&token_digest(token), now).await {
-            Ok(Some(actor)) => Some((actor, Credential::Token)),
+            Ok(Some((mut actor, scopes))) => {
+                let safe = matches!(
+                    *request.method(),
+                    axum::http::Method::GET
+                        | axum::http::Method::HEAD
+                        | axum::http::Method::OPTIONS
+                );
+                let (needed, granted) = if safe {
+                    ("read", scopes.read)
+                } else {
+                    ("write", scopes.write)
+                };
+                if !granted {
+                    return ApiError::forbidden(format!(
+                        "This API token has the scopes {}; this call needs the {needed} scope.",
+                        scopes.names().join(", ")
+                    ))
+                    .into_response();
+                }
+                // Without the admin scope an administrator's token acts as a plain member.
+                if actor.role == Role::Admin && !scopes.admin {
+                    actor.role = Role::Member;
+                }
+                Some((actor, Credential::Token))
+            }
             Ok(None) => {
                 return ApiError::Unauthorized(
                     "The API token is unknown, expired or revoked.".to_owned(),

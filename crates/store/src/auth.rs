@@ -7,6 +7,7 @@
 use crate::time::{from_db, now, to_db};
 use crate::{Scoped, Store, StoreError};
 use jiff::Timestamp;
+use roundtable_domain::credentials::TokenScopes;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId, TokenId};
 use roundtable_domain::people::Role;
 use sqlx::Row;
@@ -40,6 +41,7 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    pub scopes: TokenScopes,
 }
 
 const ACTOR_COLUMNS: &str =
@@ -73,7 +75,14 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
         expires_at: optional_instant(row, "expires_at")?,
         revoked_at: optional_instant(row, "revoked_at")?,
+        scopes: scopes_of(row)?,
     })
+}
+
+fn scopes_of(row: &AnyRow) -> Result<TokenScopes, StoreError> {
+    let text: String = row.try_get("scopes")?;
+    TokenScopes::from_text(&text)
+        .map_err(|error| StoreError::Corrupt(format!("token scopes {text:?}: {error}")))
 }
 
 impl Store {
@@ -109,9 +118,9 @@ impl Store {
         &self,
         digest: &str,
         at: Timestamp,
-    ) -> Result<Option<Actor>, StoreError> {
+    ) -> Result<Option<(Actor, TokenScopes)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS} FROM api_tokens t \
+            "SELECT {ACTOR_COLUMNS}, t.scopes FROM api_tokens t \
              JOIN people p ON p.organization_id = t.organization_id AND p.id = t.person_id \
              WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
              AND p.active = 1"
@@ -120,7 +129,9 @@ impl Store {
         .bind(to_db(at))
         .fetch_optional(self.reader())
         .await?;
-        row.as_ref().map(actor_from_row).transpose()
+        row.as_ref()
+            .map(|row| Ok((actor_from_row(row)?, scopes_of(row)?)))
+            .transpose()
     }
 
     /// The active person behind a session that has neither expired nor sat
@@ -344,6 +355,7 @@ impl Scoped<'_> {
         name: String,
         digest: String,
         expires_at: Option<Timestamp>,
+        scopes: TokenScopes,
     ) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
         let audit = self.audit_context();
@@ -352,9 +364,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     crate::ensure_exists(transaction, "people", organization, person.0, "person_id").await?;
                     let row = sqlx::query(
-                        "INSERT INTO api_tokens (organization_id, person_id, name, token_digest, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) \
-                         RETURNING id, person_id, name, created_at, expires_at, revoked_at",
+                        "INSERT INTO api_tokens (organization_id, person_id, name, token_digest, created_at, expires_at, scopes) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         RETURNING id, person_id, name, created_at, expires_at, revoked_at, scopes",
                     )
                     .bind(organization.0)
                     .bind(person.0)
@@ -362,6 +374,7 @@ impl Scoped<'_> {
                     .bind(digest)
                     .bind(to_db(now()))
                     .bind(expires_at.map(to_db))
+                    .bind(scopes.to_text())
                     .fetch_one(&mut **transaction)
                     .await?;
                     let token = token_from_row(&row)?;
@@ -375,7 +388,7 @@ impl Scoped<'_> {
 
     pub async fn list_api_tokens(&self, person: PersonId) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, person_id, name, created_at, expires_at, revoked_at FROM api_tokens \
+            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
              WHERE organization_id = $1 AND person_id = $2 ORDER BY id",
         )
         .bind(self.organization.0)
@@ -403,7 +416,7 @@ impl Scoped<'_> {
                     .execute(&mut **transaction)
                     .await?;
                     let row = sqlx::query(
-                        "SELECT id, person_id, name, created_at, expires_at, revoked_at FROM api_tokens \
+                        "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
                          WHERE organization_id = $1 AND id = $2",
                     )
                     .bind(organization.0)
@@ -422,7 +435,7 @@ impl Scoped<'_> {
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let row = sqlx::query(
-            "SELECT id, person_id, name, created_at, expires_at, revoked_at FROM api_tokens \
+            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
              WHERE organization_id = $1 AND id = $2",
         )
         .bind(self.organization.0)

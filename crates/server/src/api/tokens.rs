@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
-use roundtable_domain::credentials::{TokenKind, issue_token};
+use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
 use roundtable_domain::ids::{PersonId, TokenId};
 use roundtable_domain::text::Label;
 use roundtable_store::auth::ApiToken;
@@ -33,6 +33,9 @@ pub struct TokenView {
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// What it may do: `read` (safe methods), `write` (changes), `admin` (its
+    /// person's administrator powers).
+    pub scopes: Vec<String>,
 }
 
 impl From<ApiToken> for TokenView {
@@ -44,6 +47,12 @@ impl From<ApiToken> for TokenView {
             created_at: token.created_at.to_string(),
             expires_at: token.expires_at.map(|instant| instant.to_string()),
             revoked_at: token.revoked_at.map(|instant| instant.to_string()),
+            scopes: token
+                .scopes
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
@@ -65,6 +74,9 @@ pub struct CreateToken {
     pub expires_in_days: Option<i64>,
     /// Administrators may issue a token for someone else.
     pub person_id: Option<i64>,
+    /// `read`, `write` and/or `admin`; default read and write (least privilege:
+    /// ask for `admin` explicitly).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Lists the caller's tokens (never their secrets).
@@ -113,10 +125,20 @@ pub async fn create_token(
             ));
         }
     };
+    let scopes = match &input.scopes {
+        None => TokenScopes {
+            read: true,
+            write: true,
+            admin: false,
+        },
+        Some(names) => {
+            TokenScopes::parse(names).map_err(|message| ApiError::invalid("scopes", message))?
+        }
+    };
     let issued = issue_token(TokenKind::Api);
     let token = state
         .scoped(&actor)
-        .create_api_token(owner, name.into_string(), issued.digest, expires_at)
+        .create_api_token(owner, name.into_string(), issued.digest, expires_at, scopes)
         .await
         .map_err(|error| match error {
             roundtable_store::StoreError::Invalid(_) => {

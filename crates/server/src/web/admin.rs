@@ -365,6 +365,7 @@ pub async fn add_token(
                 name: form.get("name").to_owned(),
                 expires_in_days,
                 person_id: None,
+                scopes: None,
             }),
         )
         .await

@@ -79,7 +79,13 @@ async fn add_user_in(
         .expect("create person");
     let token = issue_token(TokenKind::Api);
     scoped
-        .create_api_token(person.id, "test".to_owned(), token.digest.clone(), None)
+        .create_api_token(
+            person.id,
+            "test".to_owned(),
+            token.digest.clone(),
+            None,
+            roundtable_domain::credentials::TokenScopes::ALL,
+        )
         .await
         .expect("create token");
     User {

@@ -79,3 +79,111 @@ async fn tokens_for_others_need_an_administrator() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn token_scopes_limit_what_a_token_may_do() {
+    let app = TestApp::spawn().await;
+    let create = |scopes: serde_json::Value| {
+        let app = &app;
+        async move {
+            let created = expect_status(
+                app.post(
+                    &app.admin,
+                    "/api/v1/tokens",
+                    &serde_json::json!({ "name": "script", "scopes": scopes }),
+                )
+                .await,
+                reqwest::StatusCode::CREATED,
+            )
+            .await;
+            created["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let call = |token: String, method: reqwest::Method, path: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .request(method, app.url(path))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "name": "Scoped" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = app
+        .post(
+            &app.admin,
+            "/api/v1/tokens",
+            &serde_json::json!({ "name": "x", "scopes": ["root"] }),
+        )
+        .await;
+    assert_eq!(
+        crate::support::problem_fields(
+            &expect_status(bad, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await
+        ),
+        ["scopes"]
+    );
+
+    let reader = create(serde_json::json!(["read"])).await;
+    assert_eq!(
+        call(reader.clone(), reqwest::Method::GET, "/api/v1/departments")
+            .await
+            .status(),
+        reqwest::StatusCode::OK
+    );
+    let refused = call(reader, reqwest::Method::POST, "/api/v1/segments").await;
+    let problem = expect_status(refused, reqwest::StatusCode::FORBIDDEN).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs the write scope"),
+        "{problem}"
+    );
+
+    // The default is read and write: an administrator's token without the
+    // admin scope acts as a plain member.
+    let plain = create(serde_json::Value::Null).await;
+    assert_eq!(
+        call(plain.clone(), reqwest::Method::GET, "/api/v1/audit-log")
+            .await
+            .status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(plain, reqwest::Method::POST, "/api/v1/segments")
+            .await
+            .status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let full = create(serde_json::json!(["read", "write", "admin"])).await;
+    assert_eq!(
+        call(full.clone(), reqwest::Method::GET, "/api/v1/audit-log")
+            .await
+            .status(),
+        reqwest::StatusCode::OK
+    );
+    assert_eq!(
+        call(full, reqwest::Method::POST, "/api/v1/segments")
+            .await
+            .status(),
+        reqwest::StatusCode::CREATED
+    );
+    let listed = expect_status(
+        app.get(&app.admin, "/api/v1/tokens").await,
+        reqwest::StatusCode::OK,
+    )
+    .await;
+    let scopes: Vec<serde_json::Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|token| token["scopes"].clone())
+        .collect();
+    assert!(
+        scopes.contains(&serde_json::json!(["read"]))
+            && scopes.contains(&serde_json::json!(["read", "write"])),
+        "{scopes:?}"
+    );
+}

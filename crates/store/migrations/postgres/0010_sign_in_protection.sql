@@ -7,3 +7,7 @@ CREATE TABLE login_failures (
     first_failure_at TEXT NOT NULL,
     locked_until TEXT
 );
+
+-- What each API token may do: read, write and/or admin (comma-separated).
+-- Tokens made before scopes existed keep every power they had.
+ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read,write,admin';
