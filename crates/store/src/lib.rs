@@ -28,6 +28,7 @@ pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod bulk;
 pub mod checks;
 pub mod departments;
 mod error;

@@ -1,0 +1,316 @@
+//! Bulk loading of request history, for the benchmark harness: a large
+//! organization's years of requests written as multi-row INSERTs in a few big
+//! transactions, instead of a million trips through the request workflow.
+//!
+//! The rows are what the workflow would have left behind for a request that
+//! was raised, answered and resolved (or is still open): the request with its
+//! fixed clock outcomes, one holding period at the provider, its timeline
+//! events, and optionally an answered satisfaction check. The caller decides
+//! the history; nothing here judges a clock. The server never calls this.
+
+use crate::time::to_db;
+use crate::{Scoped, StoreError, WriteTransaction};
+use jiff::Timestamp;
+use roundtable_domain::checks::CheckAnswer;
+use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::requests::Status;
+use roundtable_domain::services::{Priority, Targets};
+use sqlx::Row;
+
+/// One request of the past, as it ended up.
+#[derive(Debug, Clone)]
+pub struct HistoricRequest {
+    pub service_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub consumer_department_id: DepartmentId,
+    pub requester_person_id: PersonId,
+    pub assignee_person_id: Option<PersonId>,
+    pub title: String,
+    pub priority: Priority,
+    /// `none`, `customer_affected` or `customer_waiting`.
+    pub external_impact: &'static str,
+    pub targets: Targets,
+    pub status: Status,
+    pub created_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub first_response_met: Option<bool>,
+    pub delivered_on_time: Option<bool>,
+    pub check: Option<HistoricCheck>,
+}
+
+/// The satisfaction check a resolved request's requester answered.
+#[derive(Debug, Clone)]
+pub struct HistoricCheck {
+    pub answer: CheckAnswer,
+    pub rating: Option<i64>,
+    pub answered_at: Timestamp,
+}
+
+/// Rows per INSERT statement: below both backends' limits on bound values
+/// (SQLite 32,766; PostgreSQL 65,535) for the widest table here.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(row * columns + column + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+fn flag(value: Option<bool>) -> Option<i64> {
+    value.map(i64::from)
+}
+
+impl Scoped<'_> {
+    /// Writes `requests` with their periods, events and checks in one
+    /// transaction; returns the new request ids in the order given.
+    pub async fn bulk_load_requests(
+        &self,
+        requests: Vec<HistoricRequest>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let mut ids = Vec::with_capacity(requests.len());
+                    for chunk in requests.chunks(ROWS_PER_STATEMENT) {
+                        let chunk_ids = insert_requests(transaction, organization, chunk).await?;
+                        insert_periods(transaction, organization, chunk, &chunk_ids).await?;
+                        insert_events(transaction, organization, chunk, &chunk_ids).await?;
+                        insert_checks(transaction, organization, chunk, &chunk_ids).await?;
+                        ids.extend(chunk_ids);
+                    }
+                    Ok(ids)
+                })
+            })
+            .await
+    }
+}
+
+async fn insert_requests(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    chunk: &[HistoricRequest],
+) -> Result<Vec<i64>, StoreError> {
+    const COLUMNS: usize = 19;
+    let sql = format!(
+        "INSERT INTO requests (organization_id, service_id, provider_department_id, consumer_department_id, \
+         requester_person_id, assignee_person_id, title, priority, status, external_impact, \
+         first_response_target_minutes, fulfilment_target_minutes, first_response_at, resolved_at, closed_at, \
+         first_response_met, delivered_on_time, created_at, updated_at) VALUES {} RETURNING id",
+        placeholders(chunk.len(), COLUMNS)
+    );
+    let mut query = sqlx::query(&sql);
+    for request in chunk {
+        let resolved_at = request.resolved_at.map(to_db);
+        let closed_at = (request.status == Status::Closed)
+            .then(|| resolved_at.clone())
+            .flatten();
+        let updated_at = resolved_at
+            .clone()
+            .or_else(|| request.first_response_at.map(to_db))
+            .unwrap_or_else(|| to_db(request.created_at));
+        query = query
+            .bind(organization.0)
+            .bind(request.service_id)
+            .bind(request.provider_department_id.0)
+            .bind(request.consumer_department_id.0)
+            .bind(request.requester_person_id.0)
+            .bind(request.assignee_person_id.map(|person| person.0))
+            .bind(request.title.clone())
+            .bind(request.priority.as_str())
+            .bind(request.status.as_str())
+            .bind(request.external_impact)
+            .bind(request.targets.first_response_minutes)
+            .bind(request.targets.fulfilment_minutes)
+            .bind(request.first_response_at.map(to_db))
+            .bind(resolved_at)
+            .bind(closed_at)
+            .bind(flag(request.first_response_met))
+            .bind(flag(request.delivered_on_time))
+            .bind(to_db(request.created_at))
+            .bind(updated_at);
+    }
+    let rows = query.fetch_all(&mut **transaction).await?;
+    let mut ids = rows
+        .iter()
+        .map(|row| row.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    // One statement takes increasing ids in the order of its VALUES rows;
+    // RETURNING promises no order, so sort to line them up with the input.
+    ids.sort_unstable();
+    if ids.len() != chunk.len() {
+        return Err(StoreError::Corrupt(format!(
+            "inserted {} requests, got {} ids back",
+            chunk.len(),
+            ids.len()
+        )));
+    }
+    Ok(ids)
+}
+
+async fn insert_periods(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    chunk: &[HistoricRequest],
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO request_periods (organization_id, request_id, department_id, started_at, ended_at, paused) VALUES {}",
+        placeholders(chunk.len(), 6)
+    );
+    let mut query = sqlx::query(&sql);
+    for (request, id) in chunk.iter().zip(ids) {
+        query = query
+            .bind(organization.0)
+            .bind(*id)
+            .bind(request.provider_department_id.0)
+            .bind(to_db(request.created_at))
+            .bind(request.resolved_at.map(to_db))
+            .bind(0_i64);
+    }
+    query.execute(&mut **transaction).await?;
+    Ok(())
+}
+
+/// The timeline: created, then the first response and the resolution when
+/// they happened.
+async fn insert_events(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    chunk: &[HistoricRequest],
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    struct Event {
+        request: i64,
+        actor: Option<i64>,
+        kind: &'static str,
+        before: String,
+        after: String,
+        at: String,
+    }
+    let mut events = Vec::with_capacity(chunk.len() * 3);
+    for (request, id) in chunk.iter().zip(ids) {
+        events.push(Event {
+            request: *id,
+            actor: Some(request.requester_person_id.0),
+            kind: "created",
+            before: "{}".to_owned(),
+            after: serde_json::json!({
+                "status": "new", "title": request.title, "priority": request.priority.as_str(),
+                "provider_department_id": request.provider_department_id.0,
+                "external_impact": request.external_impact,
+            })
+            .to_string(),
+            at: to_db(request.created_at),
+        });
+        let provider = request.assignee_person_id.map(|person| person.0);
+        if let Some(at) = request.first_response_at {
+            events.push(Event {
+                request: *id,
+                actor: provider,
+                kind: "status_changed",
+                before: r#"{"status":"new"}"#.to_owned(),
+                after: r#"{"status":"acknowledged"}"#.to_owned(),
+                at: to_db(at),
+            });
+        }
+        if let Some(at) = request.resolved_at {
+            events.push(Event {
+                request: *id,
+                actor: provider,
+                kind: "status_changed",
+                before: r#"{"status":"in_progress"}"#.to_owned(),
+                after: r#"{"status":"resolved"}"#.to_owned(),
+                at: to_db(at),
+            });
+        }
+    }
+    for batch in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO request_events (organization_id, request_id, actor_person_id, kind, before, after, note, created_at) VALUES {}",
+            placeholders(batch.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for event in batch {
+            query = query
+                .bind(organization.0)
+                .bind(event.request)
+                .bind(event.actor)
+                .bind(event.kind)
+                .bind(event.before.clone())
+                .bind(event.after.clone())
+                .bind("")
+                .bind(event.at.clone());
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
+async fn insert_checks(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    chunk: &[HistoricRequest],
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    let answered: Vec<(&HistoricRequest, i64, &HistoricCheck)> = chunk
+        .iter()
+        .zip(ids)
+        .filter_map(|(request, id)| Some((request, *id, request.check.as_ref()?)))
+        .collect();
+    if answered.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO checks (organization_id, request_id, respondent_person_id, provider_department_id, \
+         consumer_department_id, service_id, created_at, expires_at, answered_at, answer, rating) VALUES {}",
+        placeholders(answered.len(), 11)
+    );
+    let mut query = sqlx::query(&sql);
+    for (request, id, check) in answered {
+        let asked_at = request.resolved_at.unwrap_or(check.answered_at);
+        let expires_at = asked_at
+            .saturating_add(jiff::SignedDuration::from_hours(14 * 24))
+            .unwrap_or(asked_at);
+        query = query
+            .bind(organization.0)
+            .bind(id)
+            .bind(request.requester_person_id.0)
+            .bind(request.provider_department_id.0)
+            .bind(request.consumer_department_id.0)
+            .bind(request.service_id)
+            .bind(to_db(asked_at))
+            .bind(to_db(expires_at))
+            .bind(to_db(check.answered_at))
+            .bind(check.answer.as_str())
+            .bind(check.rating);
+    }
+    query.execute(&mut **transaction).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_every_value_once_row_by_row() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
+}
