@@ -18,20 +18,22 @@
 //! unscoped lookups are the ones that *find* the organization: login by email
 //! and the digest of a token or session.
 //!
-//! Every write goes through [`Store::write`]. Today it runs the operation in one
-//! transaction on the writer pool (a single connection on SQLite, so writers
-//! never fight over the file lock); because operations are self-contained,
-//! `Send + 'static` closures, a later group-commit writer can batch many of them
-//! into one transaction and one sync without any caller changing.
+//! Every write goes through [`Store::write`]. On PostgreSQL it runs the
+//! operation in one transaction from the pool. On SQLite, which takes one
+//! writer at a time, operations are self-contained `Send + 'static` closures
+//! queued to a single writer task that commits whatever is waiting together,
+//! each operation in its own savepoint: one sync for many durable writes (see
+//! [`group_commit`]).
 
 pub mod agreements;
 pub mod audit;
 pub mod auth;
-pub mod calendars;
 pub mod bulk;
+pub mod calendars;
 pub mod checks;
 pub mod departments;
 mod error;
+mod group_commit;
 pub mod health;
 pub mod idempotency;
 pub mod import;
@@ -126,6 +128,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite's writer: batches operations into shared durable commits.
+    committer: Option<group_commit::GroupCommitter>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -167,6 +171,7 @@ impl Store {
                     .await
                     .map_err(StoreError::from)?;
                 Ok(Self {
+                    committer: Some(group_commit::GroupCommitter::start(write.clone())),
                     read,
                     write,
                     backend,
@@ -183,6 +188,7 @@ impl Store {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    committer: None,
                 })
             }
         }
@@ -244,14 +250,13 @@ impl Store {
             + Send
             + 'static,
     {
-        // On SQLite a write transaction takes the write lock at its start, so a
-        // busy database is waited for (busy_timeout) instead of failing when a
-        // read inside the transaction later needs upgrading to a write.
-        let mut transaction = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.write.begin().await,
+        // SQLite: the group-commit writer (its transactions begin IMMEDIATE,
+        // taking the write lock at their start, so another process holding
+        // the file is waited for instead of failing half-way).
+        if let Some(committer) = &self.committer {
+            return committer.write(operation).await;
         }
-        .map_err(StoreError::from)?;
+        let mut transaction = self.write.begin().await.map_err(StoreError::from)?;
         match operation(&mut transaction).await {
             Ok(value) => {
                 transaction.commit().await.map_err(StoreError::from)?;
@@ -264,6 +269,14 @@ impl Store {
                 Err(error)
             }
         }
+    }
+
+    /// How many group commits the SQLite writer has made (`None` on
+    /// PostgreSQL, which commits each write on its own).
+    pub fn group_commits(&self) -> Option<u64> {
+        self.committer
+            .as_ref()
+            .map(group_commit::GroupCommitter::commits)
     }
 
     /// The pool for reads.
