@@ -446,7 +446,7 @@ pub(crate) async fn delete_row(
     id: i64,
     in_use: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(&format!(
+    let deleted = sqlx::query(&format!(
         "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
     ))
     .bind(organization.0)
@@ -457,6 +457,10 @@ pub(crate) async fn delete_row(
         StoreError::InUse(_) => StoreError::InUse(in_use.to_owned()),
         other => other,
     })?;
+    // Nothing deleted: there is no such row in this organization.
+    if deleted.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
     Ok(())
 }
 

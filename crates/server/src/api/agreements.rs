@@ -189,6 +189,7 @@ pub struct ReviewBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AgreementReviewView)]
 pub struct ReviewView {
     pub id: i64,
     /// The agreed version that was reviewed.

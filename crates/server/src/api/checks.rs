@@ -139,6 +139,7 @@ pub async fn get_check(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CheckAnswerBody)]
 pub struct AnswerBody {
     /// `met`, `partly` or `not_met`.
     pub answer: String,
@@ -150,6 +151,7 @@ pub struct AnswerBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CheckAnswerView)]
 pub struct AnswerView {
     pub check: CheckView,
     /// The request went back to work because the answer was `not_met`.

@@ -301,6 +301,7 @@ pub struct CommentBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RequestCommentView)]
 pub struct CommentView {
     pub id: i64,
     pub author_person_id: i64,

@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TopicAnswerView)]
 pub struct AnswerView {
     /// `confirmed` or `corrected`.
     pub answer: String,
@@ -411,6 +412,7 @@ pub async fn withdraw_vote(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TopicAnswerBody)]
 pub struct AnswerBody {
     /// `confirmed` or `corrected`.
     pub answer: String,
@@ -459,6 +461,7 @@ pub async fn answer_topic(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TopicCommentView)]
 pub struct CommentView {
     pub id: i64,
     pub topic_id: i64,

@@ -6,6 +6,7 @@
 mod alignment_robustness;
 mod audit;
 mod auth;
+mod authorization;
 mod calendars;
 mod checks;
 mod concurrency;

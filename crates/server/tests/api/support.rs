@@ -175,6 +175,24 @@ impl TestApp {
         .await
     }
 
+    /// Another person of any organization, optionally in a department.
+    pub async fn add_user_to(
+        &self,
+        organization: OrganizationId,
+        email: &str,
+        role: Role,
+        department: Option<i64>,
+    ) -> User {
+        add_user_in(
+            &self.store,
+            organization,
+            email,
+            role,
+            department.map(roundtable_domain::ids::DepartmentId),
+        )
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
