@@ -282,6 +282,7 @@ pub async fn show_objectives(
         .iter()
         .filter_map(|objective| Period::parse(&objective.period).ok())
         .chain(Period::parse(&current_period).ok())
+        .chain(Period::parse(&asked).ok())
         .collect();
     periods.sort_by(|a, b| b.cmp(a));
     periods.dedup();

@@ -715,9 +715,10 @@ pub async fn show_sessions(
             None => break,
         }
     }
-    sessions.sort_by(|a, b| b.scheduled_at.cmp(&a.scheduled_at));
+    sessions
+        .sort_by_key(|session| std::cmp::Reverse(session.scheduled_at.parse::<Timestamp>().ok()));
     let directory = Directory::load(&state.scoped(actor)).await?;
-    let now = Timestamp::now().to_string();
+    let now = Timestamp::now();
     let row = |session: &SessionView| SessionRow {
         id: session.id,
         when: instant(&session.scheduled_at),
@@ -725,9 +726,13 @@ pub async fn show_sessions(
         topics: session.topic_ids.len(),
         has_outcomes: !session.outcomes.is_empty(),
     };
-    let (mut upcoming, past): (Vec<&SessionView>, Vec<&SessionView>) = sessions
-        .iter()
-        .partition(|session| session.scheduled_at.as_str() >= now.as_str());
+    let (mut upcoming, past): (Vec<&SessionView>, Vec<&SessionView>) =
+        sessions.iter().partition(|session| {
+            session
+                .scheduled_at
+                .parse::<Timestamp>()
+                .is_ok_and(|at| at >= now)
+        });
     upcoming.reverse();
     let page = SessionsPage {
         layout: Layout::new(&viewer, "Round-table sessions", "round_table"),

@@ -647,4 +647,63 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             .contains("id=\"comment-body-error\"")
     );
     assert_eq!(hidden_token(&page), token);
+    assert!(
+        !page.contains("Mark as discussed"),
+        "members do not move topics"
+    );
+
+    // A lead moves the topic along; a step the workflow refuses says so.
+    let mut lead = Browser::default();
+    let lead_token = lead.sign_in(&app, "lead@acme.test").await;
+    assert!(
+        lead.page(&app, &topic_path)
+            .await
+            .contains("Mark as discussed")
+    );
+    let stored = expect_status(
+        app.get(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let version = version_of(&stored).to_string();
+    let discussed = lead
+        .post(
+            &app,
+            &format!("{topic_path}/status"),
+            &[
+                ("csrf_token", &lead_token),
+                ("version", &version),
+                ("to", "discussed"),
+            ],
+        )
+        .await;
+    assert_eq!(discussed.status(), StatusCode::SEE_OTHER);
+    let page = lead.page(&app, &topic_path).await;
+    assert!(page.contains("Status: Discussed"));
+    let stored = expect_status(
+        app.get(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let skipped = lead
+        .post(
+            &app,
+            &format!("{topic_path}/status"),
+            &[
+                ("csrf_token", &lead_token),
+                ("version", &version_of(&stored).to_string()),
+                ("to", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(skipped.status(), StatusCode::CONFLICT);
+    assert!(
+        skipped
+            .text()
+            .await
+            .expect("body")
+            .contains("That is not possible now")
+    );
 }
