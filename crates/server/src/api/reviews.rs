@@ -57,7 +57,7 @@ pub struct ReviewView {
     pub updated_at: String,
 }
 
-async fn review_view(
+pub(crate) async fn review_view(
     state: &AppState,
     actor: &Actor,
     review: Review,

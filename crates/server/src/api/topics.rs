@@ -209,7 +209,7 @@ pub async fn list_topics(
     })))
 }
 
-fn parse_new_topic(actor: &Actor, input: CreateTopic) -> Result<NewTopic, ApiError> {
+pub(crate) fn parse_new_topic(actor: &Actor, input: CreateTopic) -> Result<NewTopic, ApiError> {
     let mut errors = ValidationErrors::new();
     let kind = errors.check("kind", TopicKind::parse(&input.kind));
     let title = errors.check("title", Label::parse(&input.title));

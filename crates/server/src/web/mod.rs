@@ -16,10 +16,13 @@ pub mod assets;
 pub mod catalogue;
 pub mod departments;
 pub mod directory;
+pub mod enhancements;
 pub mod format;
 pub mod home;
 pub mod matrix;
+pub mod objectives;
 pub mod requests;
+pub mod round_table;
 pub mod session;
 
 use crate::AppState;
@@ -85,6 +88,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))
+        .merge(objectives::routes())
+        .merge(round_table::routes())
+        .merge(enhancements::routes())
         .fallback(not_found)
         .layer(axum::middleware::map_response(protect_pages))
 }

@@ -28,3 +28,4 @@ mod support;
 mod tenancy;
 mod tokens;
 mod web;
+mod web_alignment;

@@ -1,0 +1,441 @@
+//! Enhancements in the browser: mutual improvements proposed by two or more
+//! departments for an objective and put to an executive. The list, the
+//! proposal form and every step go through the handlers of
+//! `/api/v1/enhancements`, so only an executive can sponsor, a decline needs
+//! its reason and a step the workflow refuses is refused with its words.
+
+use super::directory::Directory;
+use super::objectives::all_objectives;
+use super::requests::ActionError;
+use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use crate::AppState;
+use crate::api::enhancements::{
+    self as api, CreateEnhancement, EnhancementQuery, EnhancementView, UpdateEnhancement,
+};
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, ApiQuery, IfMatch, RecordId};
+use crate::policy;
+use crate::problem::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use roundtable_domain::people::Role;
+use roundtable_domain::round_table::EnhancementStatus;
+
+/// The enhancement pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/enhancements", get(show_enhancements).post(propose))
+        .route("/enhancements/{id}/sponsor", post(sponsor))
+        .route("/enhancements/{id}/status", post(advance))
+}
+
+fn status_words(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "proposed" => ("Proposed", "warn"),
+        "sponsored" => ("Sponsored", "done"),
+        "in_progress" => ("In progress", "done"),
+        "delivered" => ("Delivered", "ok"),
+        "declined" => ("Declined", "paused"),
+        _ => ("Unknown", "none"),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StepButton {
+    pub to: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnhancementRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub objective: String,
+    pub departments: String,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub sponsor: Option<String>,
+    pub decline_reason: Option<String>,
+    pub proposed_by: String,
+    pub version: i64,
+    /// Only an executive sponsors, and only a proposed enhancement.
+    pub can_sponsor: bool,
+    /// Declining is shown to executives, to whom enhancements are put.
+    pub can_decline: bool,
+    pub steps: Vec<StepButton>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "enhancements.html")]
+pub struct EnhancementsPage {
+    layout: Layout,
+    rows: Vec<EnhancementRow>,
+    can_propose: bool,
+    objectives: Vec<(i64, String)>,
+    departments: Vec<(i64, String)>,
+    form: FormData,
+    /// `propose` for the proposal form, `enhancement-{id}` for one enhancement's forms.
+    failed: ActionError,
+    failed_id: i64,
+}
+
+impl EnhancementsPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        if self.failed.action == "propose" {
+            self.failed.errors.get(field)
+        } else {
+            None
+        }
+    }
+
+    /// The first problem with the proposing departments, whichever one it names.
+    pub fn departments_error(&self) -> Option<&str> {
+        if self.failed.action != "propose" {
+            return None;
+        }
+        self.failed
+            .errors
+            .0
+            .iter()
+            .find(|(field, _)| field.starts_with("department_ids"))
+            .map(|(_, message)| message.as_str())
+    }
+
+    pub fn kept(&self, field: &str) -> &str {
+        if self.failed.action == "propose" {
+            self.form.get(field)
+        } else {
+            ""
+        }
+    }
+
+    pub fn chosen(&self, field: &str, value: &i64) -> bool {
+        let value = value.to_string();
+        self.failed.action == "propose"
+            && self
+                .form
+                .0
+                .iter()
+                .any(|(name, given)| name == field && *given == value)
+    }
+
+    /// The problem with one enhancement's step, shown next to it.
+    pub fn message_for(&self, id: &i64) -> Option<&str> {
+        if self.failed.action == "step" && self.failed_id == *id {
+            self.failed.message.as_deref()
+        } else {
+            None
+        }
+    }
+
+    pub fn reason_error(&self, id: &i64) -> Option<&str> {
+        if self.failed.action == "step" && self.failed_id == *id {
+            self.failed.errors.get("reason")
+        } else {
+            None
+        }
+    }
+
+    pub fn kept_reason(&self, id: &i64) -> &str {
+        if self.failed.action == "step" && self.failed_id == *id {
+            self.form.get("reason")
+        } else {
+            ""
+        }
+    }
+}
+
+async fn all_enhancements(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<EnhancementView>, ApiError> {
+    let mut enhancements = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = api::list_enhancements(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiQuery(EnhancementQuery {
+                status: None,
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        enhancements.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(enhancements),
+        }
+    }
+}
+
+async fn enhancements_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: FormData,
+    failed: ActionError,
+    failed_id: i64,
+) -> Result<EnhancementsPage, WebError> {
+    let actor = &viewer.actor;
+    let directory = Directory::load(&state.scoped(actor)).await?;
+    let mut objectives = all_objectives(state, actor, None).await?;
+    objectives.sort_by(|a, b| {
+        b.period_start
+            .cmp(&a.period_start)
+            .then(a.title.cmp(&b.title))
+    });
+    let executive = actor.role == Role::Executive;
+    let runs_round_table = policy::run_round_table(actor).is_ok();
+    let rows = all_enhancements(state, viewer)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|enhancement| {
+            let (status_text, tone) = status_words(&enhancement.status);
+            let status = EnhancementStatus::parse(&enhancement.status).ok();
+            let can = |next: EnhancementStatus| status.is_some_and(|now| now.can_move_to(next));
+            EnhancementRow {
+                id: enhancement.id,
+                objective: objectives
+                    .iter()
+                    .find(|objective| objective.id == enhancement.objective_id)
+                    .map(|objective| format!("{} ({})", objective.title, objective.period))
+                    .unwrap_or_else(|| format!("Objective {}", enhancement.objective_id)),
+                departments: enhancement
+                    .department_ids
+                    .iter()
+                    .map(|id| directory.department_name(*id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                status: status_text,
+                tone,
+                sponsor: enhancement
+                    .sponsor_person_id
+                    .map(|person| directory.person_name(Some(person))),
+                proposed_by: match enhancement.proposed_by {
+                    Some(person) => directory.person_name(Some(person)),
+                    None => "unknown".to_owned(),
+                },
+                can_sponsor: executive && can(EnhancementStatus::Sponsored),
+                can_decline: executive && can(EnhancementStatus::Declined),
+                steps: if runs_round_table {
+                    [
+                        (EnhancementStatus::InProgress, "Start the work"),
+                        (EnhancementStatus::Delivered, "Mark as delivered"),
+                    ]
+                    .into_iter()
+                    .filter(|(next, _)| can(*next))
+                    .map(|(next, label)| StepButton {
+                        to: next.as_str(),
+                        label,
+                    })
+                    .collect()
+                } else {
+                    Vec::new()
+                },
+                version: enhancement.version,
+                title: enhancement.title,
+                description: enhancement.description,
+                decline_reason: enhancement.decline_reason,
+            }
+        })
+        .collect();
+    Ok(EnhancementsPage {
+        layout: Layout::new(viewer, "Enhancements", "round_table"),
+        rows,
+        can_propose: runs_round_table,
+        objectives: objectives
+            .iter()
+            .map(|objective| {
+                (
+                    objective.id,
+                    format!("{} ({})", objective.title, objective.period),
+                )
+            })
+            .collect(),
+        departments: directory
+            .departments
+            .iter()
+            .map(|department| (department.id.0, department.name.clone()))
+            .collect(),
+        form,
+        failed,
+        failed_id,
+    })
+}
+
+/// `GET /enhancements`: every enhancement with the steps the viewer may take,
+/// and the proposal form for those who may propose.
+pub async fn show_enhancements(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = enhancements_page(
+        &state,
+        &viewer,
+        FormData::default(),
+        ActionError::default(),
+        0,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The page again after a refused form, with the problem where it belongs.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    action: &'static str,
+    id: i64,
+    form: FormData,
+    error: ApiError,
+) -> Result<Response, WebError> {
+    let (status, errors, message) = match error {
+        ApiError::Validation(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FieldErrors::from(errors),
+            Some("Please correct the marked fields.".to_owned()),
+        ),
+        ApiError::Conflict { detail, .. } => (
+            StatusCode::CONFLICT,
+            FieldErrors::default(),
+            Some(format!("That step is not possible: this enhancement {detail}.")),
+        ),
+        ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, FieldErrors::default(), Some(detail)),
+        ApiError::PreconditionFailed { .. } => (
+            StatusCode::CONFLICT,
+            FieldErrors::default(),
+            Some("Someone changed this enhancement while you were looking at it; here it is as it stands now. Try again if it still applies.".to_owned()),
+        ),
+        other => return Err(other.into()),
+    };
+    let page = enhancements_page(
+        state,
+        viewer,
+        form,
+        ActionError {
+            action,
+            errors,
+            message,
+        },
+        id,
+    )
+    .await?;
+    Ok(render(status, &page))
+}
+
+/// `POST /enhancements`: proposes an enhancement from two or more departments.
+pub async fn propose(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let objective = form.get("objective_id").trim().parse::<i64>().ok();
+    let department_ids = form
+        .0
+        .iter()
+        .filter(|(name, _)| name == "department_ids")
+        .filter_map(|(_, value)| value.trim().parse::<i64>().ok())
+        .collect();
+    let outcome = api::create_enhancement(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(CreateEnhancement {
+            objective_id: objective.unwrap_or(0),
+            title: form.get("title").to_owned(),
+            description: form.get("description").to_owned(),
+            department_ids,
+        }),
+    )
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/enhancements")),
+        Err(ApiError::Validation(mut errors)) => {
+            if objective.is_none() {
+                for error in errors.0.iter_mut() {
+                    if error.field == "objective_id" {
+                        error.message = "choose the objective it serves".to_owned();
+                    }
+                }
+            }
+            refused(
+                &state,
+                &viewer,
+                "propose",
+                0,
+                form,
+                ApiError::Validation(errors),
+            )
+            .await
+        }
+        Err(error) => refused(&state, &viewer, "propose", 0, form, error).await,
+    }
+}
+
+fn enhancement_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// `POST /enhancements/{id}/sponsor`: an executive sponsors it; anyone else is refused.
+pub async fn sponsor(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    match api::sponsor_enhancement(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
+        Err(ApiError::NotFound) => Err(WebError::NotFound),
+        Err(error) => refused(&state, &viewer, "step", id, form, error).await,
+    }
+}
+
+/// `POST /enhancements/{id}/status`: starts, delivers or declines (with a
+/// reason) an enhancement, at the version the page was read at.
+pub async fn advance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    let declining = form.get("to") == EnhancementStatus::Declined.as_str();
+    let outcome = match form.get("version").parse::<i64>() {
+        Ok(version) => api::update_enhancement(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            IfMatch(version),
+            ApiJson(UpdateEnhancement {
+                status: form.get("to").to_owned(),
+                reason: if declining {
+                    Some(form.get("reason").to_owned())
+                } else {
+                    None
+                },
+            }),
+        )
+        .await
+        .map(|_| ()),
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
+        Err(ApiError::NotFound) => Err(WebError::NotFound),
+        Err(error) => refused(&state, &viewer, "step", id, form, error).await,
+    }
+}

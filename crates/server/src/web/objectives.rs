@@ -1,0 +1,830 @@
+//! Corporate objectives, their measures and check-ins, department goals and
+//! alignment reviews in the browser. Everything is read and written through
+//! the handlers of `/api/v1/objectives`, `/api/v1/measures`, `/api/v1/goals`
+//! and `/api/v1/reviews` (or the same store calls and views), so progress and
+//! status are the domain's arithmetic, never the page's.
+
+use super::directory::Directory;
+use super::format::instant;
+use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use crate::AppState;
+use crate::api::agreements::today;
+use crate::api::objectives::{
+    self as api, CheckinView, CreateCheckin, GoalQuery, GoalView, MeasureView, ObjectiveQuery,
+    ObjectiveView,
+};
+use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
+use crate::api::sessions::ActionView;
+use crate::api::topics::TopicView;
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, ApiQuery, PageQuery, RecordId};
+use crate::policy;
+use crate::problem::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use jiff::civil::Date;
+use roundtable_domain::objectives::Period;
+use roundtable_store::auth::Actor;
+
+/// The pages of objectives, measures and alignment reviews.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/objectives", get(show_objectives))
+        .route("/measures/{id}", get(show_measure))
+        .route("/measures/{id}/checkins", post(check_in))
+        .route("/reviews", get(show_reviews))
+        .route("/reviews/{id}", get(show_review))
+}
+
+/// A number as people write it: `12`, `3.5`, `0.25`.
+pub(crate) fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// A progress or objective status in words, and the tone that colours it.
+pub(crate) fn status_words(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "on_track" => ("On track", "ok"),
+        "at_risk" => ("At risk", "warn"),
+        "off_track" => ("Off track", "bad"),
+        _ => ("No measures yet", "none"),
+    }
+}
+
+pub(crate) fn category_words(category: &str) -> &'static str {
+    match category {
+        "revenue" => "Revenue",
+        "repeat_business" => "Repeat business",
+        "referrals" => "Referrals",
+        "reputation" => "Reputation",
+        _ => "Other",
+    }
+}
+
+/// The quarter `today` falls in, the period the objectives page opens on.
+fn current_quarter(today: Date) -> String {
+    format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1)
+}
+
+fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// A department contributing to a measure, and what it will do.
+#[derive(Debug, Clone)]
+pub struct ContributorRow {
+    pub name: String,
+    pub statement: String,
+}
+
+/// A measure with its progress bar, numbers and contributors, in words.
+#[derive(Debug, Clone)]
+pub struct MeasureCard {
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    /// "higher is better" or "lower is better".
+    pub direction: &'static str,
+    pub baseline: String,
+    pub current: String,
+    pub target: String,
+    /// Progress from baseline to target, 0–100.
+    pub percent: i64,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub mutual: bool,
+    pub reached: bool,
+    pub contributors: Vec<ContributorRow>,
+}
+
+impl MeasureCard {
+    pub fn new(measure: &MeasureView) -> Self {
+        let (status, tone) = status_words(&measure.status);
+        MeasureCard {
+            id: measure.id,
+            name: measure.name.clone(),
+            unit: measure.unit.clone(),
+            direction: if measure.direction == "decrease" {
+                "lower is better"
+            } else {
+                "higher is better"
+            },
+            baseline: number(measure.baseline),
+            current: number(measure.current),
+            target: number(measure.target),
+            percent: (measure.progress * 100.0).round() as i64,
+            status,
+            tone,
+            mutual: measure.mutual,
+            reached: measure.target_reached,
+            contributors: measure
+                .contributors
+                .iter()
+                .map(|contributor| ContributorRow {
+                    name: contributor.department_name.clone(),
+                    statement: contributor.statement.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectiveCard {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub period: String,
+    pub category: &'static str,
+    pub owner: String,
+    pub percent: Option<i64>,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub measures: Vec<MeasureCard>,
+}
+
+impl ObjectiveCard {
+    fn new(objective: &ObjectiveView, directory: &Directory) -> Self {
+        let (status, tone) = status_words(objective.status.as_deref().unwrap_or_default());
+        ObjectiveCard {
+            id: objective.id,
+            title: objective.title.clone(),
+            description: objective.description.clone(),
+            period: objective.period.clone(),
+            category: category_words(&objective.category),
+            owner: match objective.owner_person_id {
+                Some(owner) => directory.person_name(Some(owner)),
+                None => "No owner named".to_owned(),
+            },
+            percent: objective
+                .progress
+                .map(|progress| (progress * 100.0).round() as i64),
+            status,
+            tone,
+            measures: objective.measures.iter().map(MeasureCard::new).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GoalRow {
+    pub department: String,
+    pub title: String,
+    pub description: String,
+    /// The objective it serves, or `None` when unaligned.
+    pub objective: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "objectives.html")]
+pub struct ObjectivesPage {
+    layout: Layout,
+    period: String,
+    periods: Vec<String>,
+    current_period: String,
+    objectives: Vec<ObjectiveCard>,
+    goals: Vec<GoalRow>,
+    unaligned: usize,
+    errors: FieldErrors,
+}
+
+/// Every objective (of one period, or all), with measures, through the API handler.
+pub(crate) async fn all_objectives(
+    state: &AppState,
+    actor: &Actor,
+    period: Option<String>,
+) -> Result<Vec<ObjectiveView>, ApiError> {
+    let mut objectives = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = api::list_objectives(
+            State(state.clone()),
+            Authenticated(actor.clone()),
+            ApiQuery(ObjectiveQuery {
+                period: period.clone(),
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        objectives.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(objectives),
+        }
+    }
+}
+
+async fn all_goals(
+    state: &AppState,
+    actor: &Actor,
+    period: String,
+) -> Result<Vec<GoalView>, ApiError> {
+    let mut goals = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = api::list_goals(
+            State(state.clone()),
+            Authenticated(actor.clone()),
+            ApiQuery(GoalQuery {
+                department_id: None,
+                period: Some(period.clone()),
+                unaligned: None,
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        goals.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(goals),
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+/// `GET /objectives?period=2027-Q1`: the objectives of a period (the current
+/// quarter unless another is picked), their measures, and department goals.
+pub async fn show_objectives(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, WebError> {
+    let current_period = current_quarter(today());
+    let asked = query
+        .period
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| current_period.clone());
+    let scoped = state.scoped(&viewer.actor);
+    let directory = Directory::load(&scoped).await?;
+    let everything = all_objectives(&state, &viewer.actor, None).await?;
+    let mut periods: Vec<Period> = everything
+        .iter()
+        .filter_map(|objective| Period::parse(&objective.period).ok())
+        .chain(Period::parse(&current_period).ok())
+        .chain(Period::parse(&asked).ok())
+        .collect();
+    periods.sort_by(|a, b| b.cmp(a));
+    periods.dedup();
+    let periods: Vec<String> = periods.iter().map(Period::to_string).collect();
+    let Ok(period) = Period::parse(&asked) else {
+        let page = ObjectivesPage {
+            layout: Layout::new(&viewer, "Objectives", "objectives"),
+            period: asked,
+            periods,
+            current_period,
+            objectives: Vec::new(),
+            goals: Vec::new(),
+            unaligned: 0,
+            errors: FieldErrors::single(
+                "period",
+                "must be a period such as 2027, 2027-H1, 2027-Q1 or 2027-03",
+            ),
+        };
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let period = period.to_string();
+    let objectives = all_objectives(&state, &viewer.actor, Some(period.clone())).await?;
+    let goals = all_goals(&state, &viewer.actor, period.clone()).await?;
+    let objective_title = |id: i64| {
+        everything
+            .iter()
+            .find(|objective| objective.id == id)
+            .map(|objective| format!("{} ({})", objective.title, objective.period))
+            .unwrap_or_else(|| format!("Objective {id}"))
+    };
+    let mut goals: Vec<GoalRow> = goals
+        .iter()
+        .map(|goal| GoalRow {
+            department: directory.department_name(goal.department_id),
+            title: goal.title.clone(),
+            description: goal.description.clone(),
+            objective: goal.objective_id.map(objective_title),
+        })
+        .collect();
+    goals.sort_by(|a, b| a.department.cmp(&b.department).then(a.title.cmp(&b.title)));
+    let page = ObjectivesPage {
+        layout: Layout::new(&viewer, format!("Objectives {period}"), "objectives"),
+        unaligned: goals.iter().filter(|goal| goal.objective.is_none()).count(),
+        objectives: objectives
+            .iter()
+            .map(|objective| ObjectiveCard::new(objective, &directory))
+            .collect(),
+        goals,
+        period,
+        periods,
+        current_period,
+        errors: FieldErrors::default(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// One point of the check-in chart, in SVG units.
+#[derive(Debug, Clone)]
+pub struct ChartPoint {
+    pub x: i64,
+    pub y: i64,
+    pub label: String,
+}
+
+/// A small line chart of a measure's check-ins against its baseline and target.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    pub width: i64,
+    pub height: i64,
+    pub points: Vec<ChartPoint>,
+    /// The polyline's `points` attribute.
+    pub line: String,
+    pub baseline_y: i64,
+    pub target_y: i64,
+    pub baseline: String,
+    pub target: String,
+}
+
+const CHART_WIDTH: i64 = 560;
+const CHART_HEIGHT: i64 = 200;
+const CHART_LEFT: i64 = 90;
+const CHART_RIGHT: i64 = 540;
+const CHART_TOP: i64 = 20;
+const CHART_BOTTOM: i64 = 180;
+
+fn line_chart(measure: &MeasureView, checkins: &[CheckinView]) -> LineChart {
+    let values: Vec<f64> = checkins.iter().map(|checkin| checkin.value).collect();
+    let low = values
+        .iter()
+        .copied()
+        .chain([measure.baseline, measure.target])
+        .fold(f64::INFINITY, f64::min);
+    let high = values
+        .iter()
+        .copied()
+        .chain([measure.baseline, measure.target])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let span = if high > low { high - low } else { 1.0 };
+    let y = |value: f64| {
+        CHART_BOTTOM - ((value - low) / span * (CHART_BOTTOM - CHART_TOP) as f64).round() as i64
+    };
+    let count = checkins.len() as i64;
+    let x = |index: i64| {
+        if count <= 1 {
+            (CHART_LEFT + CHART_RIGHT) / 2
+        } else {
+            CHART_LEFT + index * (CHART_RIGHT - CHART_LEFT) / (count - 1)
+        }
+    };
+    let points: Vec<ChartPoint> = checkins
+        .iter()
+        .zip(0i64..)
+        .map(|(checkin, index)| ChartPoint {
+            x: x(index),
+            y: y(checkin.value),
+            label: format!(
+                "{}: {} {}",
+                checkin.recorded_on,
+                number(checkin.value),
+                measure.unit
+            ),
+        })
+        .collect();
+    LineChart {
+        width: CHART_WIDTH,
+        height: CHART_HEIGHT,
+        line: points
+            .iter()
+            .map(|point| format!("{},{}", point.x, point.y))
+            .collect::<Vec<_>>()
+            .join(" "),
+        points,
+        baseline_y: y(measure.baseline),
+        target_y: y(measure.target),
+        baseline: number(measure.baseline),
+        target: number(measure.target),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckinRow {
+    pub recorded_on: String,
+    pub value: String,
+    pub note: String,
+    pub author: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "measure.html")]
+pub struct MeasurePage {
+    layout: Layout,
+    objective: ObjectiveCard,
+    measure: MeasureCard,
+    chart: LineChart,
+    checkins: Vec<CheckinRow>,
+    can_check_in: bool,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+async fn measure_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    form: FormData,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<MeasurePage, WebError> {
+    let actor = &viewer.actor;
+    let scoped = state.scoped(actor);
+    let stored = scoped.measure(id).await?;
+    let contributors: Vec<_> = stored
+        .contributors
+        .iter()
+        .map(|contributor| contributor.department_id)
+        .collect();
+    let measure = MeasureView::new(stored, today());
+    let objective = api::objective_views(
+        state,
+        actor,
+        vec![scoped.objective(measure.objective_id).await?],
+    )
+    .await?
+    .pop()
+    .ok_or(WebError::NotFound)?;
+    let directory = Directory::load(&scoped).await?;
+    let checkins = api::list_checkins(
+        State(state.clone()),
+        Authenticated(actor.clone()),
+        RecordId(id),
+    )
+    .await?
+    .0
+    .items;
+    Ok(MeasurePage {
+        layout: Layout::new(viewer, measure.name.clone(), "objectives"),
+        objective: ObjectiveCard::new(&objective, &directory),
+        chart: line_chart(&measure, &checkins),
+        measure: MeasureCard::new(&measure),
+        checkins: checkins
+            .iter()
+            .rev()
+            .map(|checkin| CheckinRow {
+                recorded_on: checkin.recorded_on.clone(),
+                value: number(checkin.value),
+                note: checkin.note.clone(),
+                author: match checkin.author_person_id {
+                    Some(author) => directory.person_name(Some(author)),
+                    None => "Roundtable".to_owned(),
+                },
+            })
+            .collect(),
+        can_check_in: policy::check_in(actor, &contributors).is_ok(),
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /measures/{id}`: a measure with its check-in history and the check-in form.
+pub async fn show_measure(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let page = measure_page(
+        &state,
+        &viewer,
+        record_id(&id)?,
+        FormData::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /measures/{id}/checkins`: records a value through the API's handler,
+/// or shows the form again with the problem at its field and the values kept.
+pub async fn check_in(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let text = form.get("value").trim();
+    let outcome = if text.is_empty() {
+        Err(ApiError::invalid("value", "enter the value you measured"))
+    } else {
+        match text.parse::<f64>() {
+            Ok(value) => api::record_checkin(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                ApiJson(CreateCheckin {
+                    value,
+                    note: form.get("note").to_owned(),
+                    recorded_on: None,
+                }),
+            )
+            .await
+            .map(|_| ()),
+            Err(_) => Err(ApiError::invalid(
+                "value",
+                "must be a number such as 42 or 3.5",
+            )),
+        }
+    };
+    let (status, errors, message) = match outcome {
+        Ok(()) => return Ok(see_other(&format!("/measures/{id}"))),
+        Err(ApiError::Validation(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FieldErrors::from(errors),
+            None,
+        ),
+        Err(ApiError::Forbidden(detail)) => {
+            (StatusCode::FORBIDDEN, FieldErrors::default(), Some(detail))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let page = measure_page(&state, &viewer, id, form, errors, message).await?;
+    Ok(render(status, &page))
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub period: String,
+    pub held_on: String,
+    pub decisions: usize,
+    pub actions: usize,
+    pub overdue: usize,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "reviews.html")]
+pub struct ReviewsPage {
+    layout: Layout,
+    reviews: Vec<ReviewRow>,
+}
+
+/// `GET /reviews`: the alignment reviews, newest period first.
+pub async fn show_reviews(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let mut reviews: Vec<ReviewView> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = reviews_api::list_reviews(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiQuery(PageQuery {
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        reviews.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    reviews.sort_by(|a, b| {
+        b.period_start
+            .cmp(&a.period_start)
+            .then(a.period_end.cmp(&b.period_end))
+            .then(b.id.cmp(&a.id))
+    });
+    let page = ReviewsPage {
+        layout: Layout::new(&viewer, "Alignment reviews", "objectives"),
+        reviews: reviews
+            .iter()
+            .map(|review| ReviewRow {
+                id: review.id,
+                period: review.period.clone(),
+                held_on: review
+                    .held_on
+                    .clone()
+                    .unwrap_or_else(|| "not held yet".to_owned()),
+                decisions: review.decisions.len(),
+                actions: review.actions.len(),
+                overdue: review
+                    .actions
+                    .iter()
+                    .filter(|action| action.overdue)
+                    .count(),
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A matrix cell the agenda points at, with names.
+#[derive(Debug, Clone)]
+pub struct AgendaCellRow {
+    pub provider_id: i64,
+    pub consumer_id: i64,
+    pub provider: String,
+    pub consumer: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgendaTopicRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub from: String,
+    pub about: String,
+    pub votes: i64,
+}
+
+/// An action as lists show it: owner, due date and state in words.
+#[derive(Debug, Clone)]
+pub struct ActionRow {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due_on: String,
+    pub status: &'static str,
+    pub overdue: bool,
+    pub done_on: Option<String>,
+    pub topic_id: Option<i64>,
+    pub session_id: Option<i64>,
+    pub review_id: Option<i64>,
+}
+
+pub(crate) fn action_status_words(status: &str) -> &'static str {
+    match status {
+        "open" => "Open",
+        "in_progress" => "In progress",
+        "done" => "Done",
+        "dropped" => "Dropped",
+        _ => "Unknown",
+    }
+}
+
+impl ActionRow {
+    pub fn new(action: &ActionView, directory: &Directory) -> Self {
+        ActionRow {
+            id: action.id,
+            title: action.title.clone(),
+            owner: directory.person_name(Some(action.owner_person_id)),
+            due_on: action.due_on.clone(),
+            status: action_status_words(&action.status),
+            overdue: action.overdue,
+            done_on: action.done_on.clone(),
+            topic_id: action.topic_id,
+            session_id: action.session_id,
+            review_id: action.review_id,
+        }
+    }
+}
+
+pub(crate) fn topic_kind_words(kind: &str) -> &'static str {
+    match kind {
+        "frustration" => "Frustration",
+        "assumption" => "Assumption",
+        "suggestion" => "Suggestion",
+        _ => "Topic",
+    }
+}
+
+impl AgendaTopicRow {
+    pub fn new(topic: &TopicView) -> Self {
+        AgendaTopicRow {
+            id: topic.id,
+            title: topic.title.clone(),
+            kind: topic_kind_words(&topic.kind),
+            from: topic.from_department_name.clone(),
+            about: topic
+                .about_department_name
+                .clone()
+                .unwrap_or_else(|| "the whole organization".to_owned()),
+            votes: topic.votes,
+        }
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    layout: Layout,
+    review: ReviewView,
+    as_of: String,
+    off_track: Vec<ObjectiveCard>,
+    lowest_health: Vec<AgendaCellRow>,
+    perception_gaps: Vec<AgendaCellRow>,
+    topics: Vec<AgendaTopicRow>,
+    overdue_actions: Vec<ActionRow>,
+    actions: Vec<ActionRow>,
+    updated: String,
+}
+
+fn agenda_cells(cells: &[AgendaCell], directory: &Directory) -> Vec<AgendaCellRow> {
+    cells
+        .iter()
+        .map(|cell| AgendaCellRow {
+            provider_id: cell.provider_department_id,
+            consumer_id: cell.consumer_department_id,
+            provider: directory.department_name(cell.provider_department_id),
+            consumer: directory.department_name(cell.consumer_department_id),
+            detail: cell.detail.clone(),
+        })
+        .collect()
+}
+
+/// `GET /reviews/{id}`: a review's generated agenda (every section, empty
+/// ones saying so), its decisions and its actions.
+pub async fn show_review(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let actor = &viewer.actor;
+    let scoped = state.scoped(actor);
+    let review = review_view(&state, actor, scoped.review(id).await?).await?;
+    let agenda = reviews_api::review_agenda(
+        State(state.clone()),
+        Authenticated(actor.clone()),
+        RecordId(id),
+    )
+    .await?
+    .0;
+    let directory = Directory::load(&scoped).await?;
+    let page = ReviewPage {
+        layout: Layout::new(
+            &viewer,
+            format!("Alignment review {}", review.period),
+            "objectives",
+        ),
+        as_of: agenda.as_of.clone(),
+        off_track: agenda
+            .off_track_objectives
+            .iter()
+            .map(|objective| ObjectiveCard::new(objective, &directory))
+            .collect(),
+        lowest_health: agenda_cells(&agenda.lowest_health_cells, &directory),
+        perception_gaps: agenda_cells(&agenda.largest_perception_gaps, &directory),
+        topics: agenda
+            .top_voted_open_topics
+            .iter()
+            .map(AgendaTopicRow::new)
+            .collect(),
+        overdue_actions: agenda
+            .overdue_actions
+            .iter()
+            .map(|action| ActionRow::new(action, &directory))
+            .collect(),
+        actions: review
+            .actions
+            .iter()
+            .map(|action| ActionRow::new(action, &directory))
+            .collect(),
+        updated: instant(&review.updated_at),
+        review,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(3.5), "3.5");
+        assert_eq!(number(0.125), "0.13");
+        assert_eq!(number(-4.0), "-4");
+    }
+
+    #[test]
+    fn the_current_period_is_the_quarter_of_today() {
+        use jiff::civil::date;
+        assert_eq!(current_quarter(date(2027, 1, 1)), "2027-Q1");
+        assert_eq!(current_quarter(date(2027, 6, 30)), "2027-Q2");
+        assert_eq!(current_quarter(date(2027, 11, 30)), "2027-Q4");
+    }
+}
