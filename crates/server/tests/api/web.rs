@@ -10,7 +10,7 @@ use serde_json::json;
 
 /// A browser's view: the cookies it holds.
 #[derive(Debug, Default)]
-struct Browser {
+pub(crate) struct Browser {
     cookies: Vec<(String, String)>,
 }
 
@@ -42,7 +42,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn get(&mut self, app: &TestApp, path: &str) -> Response {
+    pub(crate) async fn get(&mut self, app: &TestApp, path: &str) -> Response {
         let response = app
             .client
             .get(app.url(path))
@@ -54,7 +54,12 @@ impl Browser {
         response
     }
 
-    async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
         let response = app
             .client
             .post(app.url(path))
@@ -67,14 +72,14 @@ impl Browser {
         response
     }
 
-    async fn page(&mut self, app: &TestApp, path: &str) -> String {
+    pub(crate) async fn page(&mut self, app: &TestApp, path: &str) -> String {
         let response = self.get(app, path).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.text().await.expect("body")
     }
 
     /// Signs in through the form and returns the session's CSRF token.
-    async fn sign_in(&mut self, app: &TestApp, email: &str) -> String {
+    pub(crate) async fn sign_in(&mut self, app: &TestApp, email: &str) -> String {
         let login = self.page(app, "/login").await;
         let token = hidden_token(&login);
         let response = self
@@ -95,14 +100,14 @@ impl Browser {
 }
 
 /// The CSRF token in a page's first form.
-fn hidden_token(html: &str) -> String {
+pub(crate) fn hidden_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("a csrf_token field") + marker.len();
     let end = html[start..].find('"').expect("end of the token") + start;
     html[start..end].to_owned()
 }
 
-fn location(response: &Response) -> String {
+pub(crate) fn location(response: &Response) -> String {
     response
         .headers()
         .get(LOCATION)
@@ -111,7 +116,7 @@ fn location(response: &Response) -> String {
         .to_owned()
 }
 
-fn is_html(response: &Response) -> bool {
+pub(crate) fn is_html(response: &Response) -> bool {
     response
         .headers()
         .get(CONTENT_TYPE)
