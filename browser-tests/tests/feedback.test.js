@@ -148,8 +148,7 @@ test('a consumer answers a pulse; below the threshold the results say "not enoug
   const respondent = memberOf(cell.consumer_department_id);
   await signIn(page, respondent.email);
 
-  await page.getByRole('link', { name: 'Pulses' }).click();
-  await page.getByRole('link', { name: `Answer now: ${name}` }).click();
+  await page.goto(roundUrl);
   await page.getByRole('link', { name: `Rate how ${provider} serves ${consumer}` }).click();
   await page.getByRole('heading', { name: `How does ${provider} serve ${consumer}?` }).waitFor();
   const dimensions = ['reliability', 'responsiveness', 'assurance', 'empathy', 'tangibles'];
