@@ -17,15 +17,16 @@ before(async () => {
   const [service] = (await get('/api/v1/services?limit=1')).items;
   const [request] = (await get('/api/v1/requests?limit=1')).items;
   const [person] = (await get('/api/v1/people?limit=1')).items;
+  const [round] = (await get('/api/v1/pulses?limit=1')).items;
   const matrix = await get('/api/v1/matrix');
   const cell = matrix.cells.find((candidate) => candidate.agreement) ?? matrix.cells[0];
   const provider = cell.provider_department_id;
   const departments = await allPages(get, '/api/v1/departments');
-  assert.ok(service && request && person && departments.length > 1, 'the demo has data');
+  assert.ok(service && request && person && round && departments.length > 1, 'the demo has data');
   PAGES = ['/', '/services', `/services/${service.id}/request`, `/requests/${request.id}`, '/matrix',
     `/matrix/${provider}/${cell.consumer_department_id}`, `/departments/${provider}`, `/departments/${provider}/queue`,
     '/requests', '/requests?impact=customer_waiting', '/admin/people', `/admin/people/${person.id}`,
-    '/admin/departments', '/tokens'];
+    '/admin/departments', '/tokens', '/checks', '/notifications', '/pulses', `/pulses/${round.id}`];
   await browser.context.clearCookies();
 });
 
@@ -66,7 +67,7 @@ test('the main pages have no serious accessibility violations', async () => {
 test('the main pages fit a phone screen without serious violations', async () => {
   const { page } = browser;
   await page.setViewportSize({ width: 375, height: 740 });
-  for (const pathname of ['/', '/services', PAGES[3], '/matrix']) {
+  for (const pathname of ['/', '/services', PAGES[3], '/matrix', '/pulses', PAGES[PAGES.length - 1]]) {
     await page.goto(pathname);
     assert.deepEqual(await seriousViolations(page), [], `on ${pathname} at phone width`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

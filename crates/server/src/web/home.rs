@@ -1,9 +1,12 @@
 //! The home page: the work waiting for the viewer (their department's queue,
-//! in the order to work it, marking what is assigned to them) and the
-//! requests they raised.
+//! in the order to work it, marking what is assigned to them), the requests
+//! they raised, the satisfaction checks waiting for their answer and their
+//! latest notifications.
 
+use super::checks::{CheckRow, checks_of};
 use super::directory::Directory;
 use super::format::{ClockSummary, fulfilment_summary, impact_label, priority_label, status_label};
+use super::notifications::{NotificationRow, inbox};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
 use crate::api::requests::{RequestQuery, RequestView, department_queue, list_requests};
@@ -62,10 +65,16 @@ pub struct HomePage {
     queue: Vec<RequestRow>,
     queue_total: usize,
     mine: Vec<RequestRow>,
+    checks: Vec<CheckRow>,
+    notifications: Vec<NotificationRow>,
+    unread: i64,
 }
 
 /// How many queue entries the home page shows before linking to the queue.
 const QUEUE_PREVIEW: usize = 10;
+
+/// How many of the latest notifications the home page shows.
+const NOTIFICATIONS_PREVIEW: u32 = 5;
 
 /// `GET /`: the viewer's queue and requests.
 pub async fn show_home(
@@ -123,6 +132,12 @@ pub async fn show_home(
     .take(50)
     .map(|request| RequestRow::new(request, &directory, &viewer))
     .collect();
+    let checks = checks_of(&state, &viewer, "pending", 200)
+        .await?
+        .iter()
+        .map(|check| CheckRow::new(check, &directory))
+        .collect();
+    let inbox = inbox(&state, &viewer, NOTIFICATIONS_PREVIEW, None).await?;
     Ok(HomePage {
         layout: Layout::new(&viewer, "Home", "home"),
         department,
@@ -130,6 +145,9 @@ pub async fn show_home(
         queue,
         queue_total,
         mine,
+        checks,
+        notifications: inbox.items.iter().map(NotificationRow::from).collect(),
+        unread: inbox.unread,
     })
 }
 

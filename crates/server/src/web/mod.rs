@@ -14,13 +14,16 @@
 pub mod admin;
 pub mod assets;
 pub mod catalogue;
+pub mod checks;
 pub mod departments;
 pub mod directory;
 pub mod enhancements;
 pub mod format;
 pub mod home;
 pub mod matrix;
+pub mod notifications;
 pub mod objectives;
+pub mod pulses;
 pub mod requests;
 pub mod round_table;
 pub mod session;
@@ -85,6 +88,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/departments",
             get(admin::show_departments).post(admin::add_department),
+        )
+        .route("/checks", get(checks::list_my_checks))
+        .route("/checks/{id}", get(checks::show_check))
+        .route("/checks/{id}/answer", post(checks::answer))
+        .route("/notifications", get(notifications::show_notifications))
+        .route("/notifications/read-all", post(notifications::read_all))
+        .route("/notifications/{id}/read", post(notifications::read_one))
+        .route("/pulses", get(pulses::list_pulses).post(pulses::open_round))
+        .route("/pulses/{id}", get(pulses::show_round))
+        .route("/pulses/{id}/close", post(pulses::close))
+        .route(
+            "/pulses/{id}/cells/{provider}/{consumer}",
+            get(pulses::show_response_form).post(pulses::answer_cell),
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))

@@ -567,7 +567,7 @@ async fn after_action<T>(
 }
 
 /// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
-fn utc_instant(text: &str) -> Option<String> {
+pub(crate) fn utc_instant(text: &str) -> Option<String> {
     let text = text.trim();
     // A date alone means the end of a working day.
     let civil = if text.contains('T') {

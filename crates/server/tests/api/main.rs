@@ -29,3 +29,4 @@ mod tenancy;
 mod tokens;
 mod web;
 mod web_alignment;
+mod web_feedback;

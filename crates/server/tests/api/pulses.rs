@@ -8,10 +8,10 @@ use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// Marketing (led by `app.lead`) serves Sales and Finance, both agreed.
-struct Board {
-    marketing: i64,
-    sales: i64,
-    finance: i64,
+pub(crate) struct Board {
+    pub(crate) marketing: i64,
+    pub(crate) sales: i64,
+    pub(crate) finance: i64,
 }
 
 async fn agreed_cell(
@@ -46,7 +46,7 @@ async fn agreed_cell(
     }
 }
 
-async fn board(app: &TestApp) -> Board {
+pub(crate) async fn board(app: &TestApp) -> Board {
     let sales_lead = app.add_user("sales.lead@acme.test", Role::Lead).await;
     let finance_lead = app.add_user("finance.lead@acme.test", Role::Lead).await;
     let department = |body: Value| async move {
@@ -81,11 +81,16 @@ async fn board(app: &TestApp) -> Board {
     }
 }
 
-fn ratings(values: [i64; 5]) -> Value {
+pub(crate) fn ratings(values: [i64; 5]) -> Value {
     json!({ "reliability": values[0], "responsiveness": values[1], "assurance": values[2], "empathy": values[3], "tangibles": values[4] })
 }
 
-async fn people_of(app: &TestApp, prefix: &str, count: usize, department: i64) -> Vec<User> {
+pub(crate) async fn people_of(
+    app: &TestApp,
+    prefix: &str,
+    count: usize,
+    department: i64,
+) -> Vec<User> {
     let mut people = Vec::new();
     for index in 0..count {
         people.push(

@@ -116,7 +116,7 @@ pub(crate) fn location(response: &Response) -> String {
         .to_owned()
 }
 
-fn is_html(response: &Response) -> bool {
+pub(crate) fn is_html(response: &Response) -> bool {
     response
         .headers()
         .get(CONTENT_TYPE)
