@@ -17,7 +17,9 @@ pub mod catalogue;
 pub mod departments;
 pub mod directory;
 pub mod format;
+pub mod health;
 pub mod home;
+pub mod kudos;
 pub mod matrix;
 pub mod requests;
 pub mod session;
@@ -69,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
+        .route("/kudos", get(kudos::show_kudos).post(kudos::give))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
         .route(
