@@ -13,16 +13,19 @@
 
 pub mod admin;
 pub mod assets;
+pub mod calendars;
 pub mod catalogue;
 pub mod departments;
 pub mod directory;
 pub mod format;
 pub mod health;
 pub mod home;
+pub mod import;
 pub mod kudos;
 pub mod matrix;
 pub mod requests;
 pub mod session;
+pub mod upload;
 
 use crate::AppState;
 use crate::auth::{Authenticated, session_cookie};
@@ -85,6 +88,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/departments",
             get(admin::show_departments).post(admin::add_department),
+        )
+        .route(
+            "/admin/calendars",
+            get(calendars::show_calendars).post(calendars::add_calendar),
+        )
+        .route(
+            "/admin/calendars/{id}",
+            get(calendars::show_calendar).post(calendars::change_calendar),
+        )
+        .route(
+            "/admin/import",
+            get(import::show_import).post(import::run_import),
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))
