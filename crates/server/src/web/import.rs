@@ -50,7 +50,8 @@ impl ImportOutcome {
         ImportOutcome {
             applied: report.applied,
             partial,
-            rows: report.rows,
+            // The report counts each problem as a row; a bad row may have several.
+            rows: report.rows.saturating_sub(errors.len() as u64) + rejected as u64,
             people_created: report.summary.people_created,
             people_updated: report.summary.people_updated,
             departments_created: report.summary.departments_created,

@@ -172,58 +172,29 @@ pub async fn show_kudos(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// A chosen record id from a select or number field: empty is none; anything
-/// else must be a whole number.
-fn chosen_id(errors: &mut ValidationErrors, form: &FormData, field: &str) -> Option<i64> {
-    let text = form.get(field).trim();
-    if text.is_empty() {
-        return None;
-    }
-    match text.parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) => {
-            errors.push(field, "must be chosen from the list");
-            None
-        }
-    }
+/// A record id chosen in the form: empty is none; text that is no number is
+/// passed on as 0, which the API refuses naming the field ("must be a record id").
+fn chosen_id(text: &str) -> Option<i64> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.parse::<i64>().unwrap_or(0))
 }
 
-/// The form's fields as the API's body; fields the API does not know how to
-/// read (not numbers) are reported under the form's own names.
-fn kudos_input(form: &FormData) -> Result<GiveKudos, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let receiver_person_id = chosen_id(&mut errors, form, "receiver_person_id");
-    let receiver_department_id = chosen_id(&mut errors, form, "receiver_department_id");
+/// The form's fields as the API's body, so every rule (and every error
+/// message) is the API's own, all reported at once.
+fn kudos_input(form: &FormData) -> GiveKudos {
     let link_kind = form.get("link_kind").trim();
-    let link_id = form.get("link_id").trim();
-    let link = match (link_kind.is_empty(), link_id.is_empty()) {
-        (true, true) => None,
-        (true, false) => {
-            errors.push("link_kind", "choose what the number refers to");
-            None
-        }
-        (false, true) => {
-            errors.push("link_id", "give the number of the linked record");
-            None
-        }
-        (false, false) => match link_id.parse::<i64>() {
-            Ok(id) => Some(KudosLink {
-                kind: link_kind.to_owned(),
-                id,
-            }),
-            Err(_) => {
-                errors.push("link_id", "must be a whole number");
-                None
-            }
-        },
-    };
-    errors.finish(|| GiveKudos {
-        receiver_person_id,
-        receiver_department_id,
+    let link_id = form.get("link_id");
+    let link = (!link_kind.is_empty() || !link_id.trim().is_empty()).then(|| KudosLink {
+        kind: link_kind.to_owned(),
+        id: chosen_id(link_id).unwrap_or(0),
+    });
+    GiveKudos {
+        receiver_person_id: chosen_id(form.get("receiver_person_id")),
+        receiver_department_id: chosen_id(form.get("receiver_department_id")),
         message: form.get("message").to_owned(),
         link,
         value_tag: form.optional("value_tag"),
-    })
+    }
 }
 
 /// The API's field names as this form names them.
@@ -249,16 +220,13 @@ pub async fn give(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match kudos_input(&form) {
-        Ok(input) => give_kudos(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiJson(input),
-        )
-        .await
-        .map(|_| ()),
-        Err(errors) => Err(ApiError::Validation(errors)),
-    };
+    let outcome = give_kudos(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(kudos_input(&form)),
+    )
+    .await
+    .map(|_| ());
     match outcome {
         Ok(()) => Ok(see_other("/kudos?given=1")),
         Err(ApiError::Validation(errors)) => {

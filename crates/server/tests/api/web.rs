@@ -8,14 +8,14 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 
-/// A browser's view: the cookies it holds.
+/// A browser's view: the cookies it holds (other page tests drive pages with it too).
 #[derive(Debug, Default)]
-struct Browser {
+pub struct Browser {
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn keep_cookies(&mut self, response: &Response) {
+    pub fn keep_cookies(&mut self, response: &Response) {
         for header in response.headers().get_all(SET_COOKIE) {
             let Some((pair, _)) = header
                 .to_str()
@@ -34,7 +34,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(name, value)| format!("{name}={value}"))
@@ -42,7 +42,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn get(&mut self, app: &TestApp, path: &str) -> Response {
+    pub async fn get(&mut self, app: &TestApp, path: &str) -> Response {
         let response = app
             .client
             .get(app.url(path))
@@ -54,7 +54,7 @@ impl Browser {
         response
     }
 
-    async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
+    pub async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
         let response = app
             .client
             .post(app.url(path))
@@ -67,14 +67,14 @@ impl Browser {
         response
     }
 
-    async fn page(&mut self, app: &TestApp, path: &str) -> String {
+    pub async fn page(&mut self, app: &TestApp, path: &str) -> String {
         let response = self.get(app, path).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.text().await.expect("body")
     }
 
     /// Signs in through the form and returns the session's CSRF token.
-    async fn sign_in(&mut self, app: &TestApp, email: &str) -> String {
+    pub async fn sign_in(&mut self, app: &TestApp, email: &str) -> String {
         let login = self.page(app, "/login").await;
         let token = hidden_token(&login);
         let response = self
@@ -95,14 +95,14 @@ impl Browser {
 }
 
 /// The CSRF token in a page's first form.
-fn hidden_token(html: &str) -> String {
+pub fn hidden_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("a csrf_token field") + marker.len();
     let end = html[start..].find('"').expect("end of the token") + start;
     html[start..end].to_owned()
 }
 
-fn location(response: &Response) -> String {
+pub fn location(response: &Response) -> String {
     response
         .headers()
         .get(LOCATION)
