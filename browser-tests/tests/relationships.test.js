@@ -64,8 +64,8 @@ test('the matrix opens a cell with its health explained, and the cell leads to t
   // On to the provider's page and its scorecard.
   await page.getByRole('link', { name: /'s relationships$/ }).click();
   await page.getByRole('heading', { name: 'Scorecard' }).waitFor();
-  await page.getByRole('heading', { name: /^As provider: how/ }).waitFor();
-  await page.getByRole('heading', { name: /^As consumer: how/ }).waitFor();
+  await page.getByRole('heading', { name: /^Health as provider: how/ }).waitFor();
+  await page.getByRole('heading', { name: /^Health as consumer: how/ }).waitFor();
   assert.equal(await page.locator('#scorecard svg[role="img"] title').count(), 2, 'both charts have text alternatives');
   // The cell we came from is in the provider table, with its score in words.
   const row = page.locator('#provider-health-table tbody tr', {

@@ -85,6 +85,20 @@ fn import_page(
     })
 }
 
+/// The text with CRLF line endings made LF. Browsers send a text box's lines
+/// ending in CRLF and HR systems often export so, while the CSV reader counts
+/// only LF-ended lines: without this every bad row would be "line 1".
+fn lf_line_endings(bytes: &[u8]) -> Vec<u8> {
+    let mut text = Vec::with_capacity(bytes.len());
+    for (index, byte) in bytes.iter().enumerate() {
+        if *byte == b'\r' && bytes.get(index + 1) == Some(&b'\n') {
+            continue;
+        }
+        text.push(*byte);
+    }
+    text
+}
+
 /// `GET /admin/import`.
 pub async fn show_import(viewer: Viewer) -> Result<Response, WebError> {
     let page = import_page(&viewer, FormData::default(), FieldErrors::default(), None)?;
@@ -100,8 +114,8 @@ pub async fn run_import(
     policy::manage_organization(&viewer.actor)?;
     let partial = upload.form.has("partial");
     let (source_field, bytes) = match upload.file("file") {
-        Some(file) => ("file", file.bytes.clone()),
-        None => ("csv", upload.form.get("csv").as_bytes().to_vec()),
+        Some(file) => ("file", lf_line_endings(&file.bytes)),
+        None => ("csv", lf_line_endings(upload.form.get("csv").as_bytes())),
     };
     // What the text box shows afterwards: the rows just sent, so bad ones can be fixed in place.
     let mut kept = FormData(vec![(

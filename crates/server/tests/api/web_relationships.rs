@@ -457,11 +457,13 @@ async fn an_import_with_a_bad_row_applies_nothing_unless_partial() {
     );
     let csv = "email,name,department,role\nada@acme.test,Ada Lovelace,Finance,lead\nnot-an-email,Bad Row,Finance,member\nmember@acme.test,Member Renamed,,\n";
 
+    // Pasted into a text box, as a browser sends it: CRLF line endings.
+    let pasted = csv.replace('\n', "\r\n");
     let refused = browser
         .post(
             &app,
             "/admin/import",
-            &[("csrf_token", &token), ("csv", csv)],
+            &[("csrf_token", &token), ("csv", &pasted)],
         )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
