@@ -65,4 +65,18 @@ impl Directory {
             None => "nobody".to_owned(),
         }
     }
+
+    /// The department a person belongs to now.
+    pub fn person_department(&self, id: Option<i64>) -> Option<i64> {
+        id.and_then(|id| self.people.get(&PersonId(id)))
+            .and_then(|person| person.department_id)
+            .map(|department| department.0)
+    }
+
+    /// Everyone, in name order.
+    pub fn people_by_name(&self) -> Vec<&Person> {
+        let mut people: Vec<&Person> = self.people.values().collect();
+        people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
+        people
+    }
 }

@@ -1,15 +1,27 @@
 //! The Internal Customer Relationship Matrix as a heat map (provider rows ×
-//! consumer columns) and the page of one cell. The cells come from the same
-//! code as `GET /api/v1/matrix`, so signals the matrix gains (health, sample
-//! sizes) reach this page by filling the slot each cell already has.
+//! consumer columns), the page of one cell and a department's page with its
+//! scorecard. The cells come from the same code as `GET /api/v1/matrix`; a
+//! cell's health, trend and input quality from
+//! `GET /api/v1/matrix/cells/{provider}/{consumer}`, its open frustrations
+//! from the topic listing and its kudos from the kudos feed, and the
+//! scorecard from `GET /api/v1/departments/{id}/scorecard`, so every number
+//! on these pages is the API's number.
 
 use super::catalogue::ServiceCard;
 use super::directory::Directory;
+use super::health::{
+    Bar, ComponentRow, InputQualityRow, ScoreView, TrendChart, component_row, input_quality_row,
+    score_bars, score_sentence, score_view, trend_chart,
+};
+use super::kudos::{KudosEntry, kudos_entry};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
+use crate::api::health::{WindowQuery, cell_detail, scorecard};
+use crate::api::kudos::{KudosQuery, list_kudos};
 use crate::api::matrix::{MatrixCell, MatrixQuery, get_matrix};
+use crate::api::topics::{TopicQuery, list_topics};
 use crate::auth::Authenticated;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, RecordId};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -33,6 +45,8 @@ pub struct CellView {
     pub review_overdue: bool,
     /// The cell's health score and its sample size, once the matrix has them.
     pub health: Option<(String, i64)>,
+    /// Kudos from the provider's people to the consumer in the window.
+    pub kudos: i64,
     /// The whole cell in one sentence, for screen readers and tooltips.
     pub summary: String,
 }
@@ -104,6 +118,7 @@ fn cell_view(cell: &MatrixCell, names: &HashMap<i64, String>, requests: i64) -> 
         services: cell.services.len(),
         requests,
         review_overdue,
+        kudos: cell.kudos,
         health: cell.health.score.map(|score| {
             // The data points behind the counted components.
             let sample = cell
@@ -198,6 +213,7 @@ pub async fn show_matrix(
                         requests: 0,
                         review_overdue: false,
                         health: None,
+                        kudos: 0,
                         summary: format!("{}: its own department", provider.name),
                     },
                 })
@@ -250,6 +266,121 @@ pub struct CellPage {
     notes: String,
     provider_accepted: Option<String>,
     consumer_accepted: Option<String>,
+    window_days: i64,
+    score: ScoreView,
+    score_sentence: String,
+    components: Vec<ComponentRow>,
+    trend: TrendChart,
+    input_quality: InputQualityRow,
+    /// The latest closed pulse round's word on this cell, when there is one.
+    pulse_note: Option<String>,
+    frustrations: Vec<FrustrationView>,
+    kudos: Vec<KudosEntry>,
+}
+
+/// An open frustration of the consumer about the provider, with its mirror.
+#[derive(Debug, Clone)]
+pub struct FrustrationView {
+    pub title: String,
+    pub body: String,
+    pub mirror: String,
+    pub status: String,
+    pub votes: i64,
+    pub raised: String,
+}
+
+/// The round table's frustrations from `consumer` about `provider` that are
+/// still being worked (not resolved or parked), most voted first.
+async fn open_frustrations(
+    state: &AppState,
+    viewer: &Viewer,
+    provider: i64,
+    consumer: i64,
+) -> Result<Vec<FrustrationView>, WebError> {
+    let mut frustrations = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = list_topics(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiQuery(TopicQuery {
+                status: None,
+                kind: Some("frustration".to_owned()),
+                about_department_id: Some(provider),
+                from_department_id: Some(consumer),
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        frustrations.extend(
+            page.items
+                .into_iter()
+                .filter(|topic| !matches!(topic.status.as_str(), "resolved" | "parked")),
+        );
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    frustrations.sort_by(|a, b| b.votes.cmp(&a.votes).then(b.id.cmp(&a.id)));
+    Ok(frustrations
+        .into_iter()
+        .map(|topic| FrustrationView {
+            title: topic.title,
+            body: topic.body,
+            mirror: topic.mirror.unwrap_or_default(),
+            status: topic.status.replace('_', " "),
+            votes: topic.votes,
+            raised: super::format::instant(&topic.created_at),
+        })
+        .collect())
+}
+
+/// The kudos of one cell over the window: given by people of `provider` to
+/// `consumer` or its people (the cell's count in the matrix), newest first.
+async fn cell_kudos(
+    state: &AppState,
+    viewer: &Viewer,
+    directory: &Directory,
+    (provider, consumer): (i64, i64),
+) -> Result<Vec<KudosEntry>, WebError> {
+    let since = Timestamp::now()
+        .checked_sub(SignedDuration::from_hours(24 * WINDOW_DAYS))
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut entries = Vec::new();
+    let mut cursor = None;
+    'pages: loop {
+        let page = list_kudos(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiQuery(KudosQuery {
+                department_id: Some(provider),
+                limit: Some(200),
+                cursor,
+            }),
+        )
+        .await?
+        .0;
+        for kudos in page.items {
+            let given = kudos.created_at.parse::<Timestamp>().ok();
+            if given.is_some_and(|given| given < since) {
+                break 'pages;
+            }
+            let receiving = kudos
+                .receiver_department_id
+                .or_else(|| directory.person_department(kudos.receiver_person_id));
+            if kudos.giver_department_id == Some(provider) && receiving == Some(consumer) {
+                entries.push(kudos_entry(kudos));
+            }
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(entries)
 }
 
 /// `GET /matrix/{provider}/{consumer}`: one cell with its services and agreement.
@@ -295,6 +426,19 @@ pub async fn show_cell(
         Some(agreement) => Some(scoped.agreement(agreement.id).await?),
         None => None,
     };
+    let detail = cell_detail(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        Path((provider, consumer)),
+        ApiQuery(WindowQuery {
+            window_days: Some(WINDOW_DAYS),
+            weeks: Some(12),
+        }),
+    )
+    .await?
+    .0;
+    let frustrations = open_frustrations(&state, &viewer, provider, consumer).await?;
+    let kudos = cell_kudos(&state, &viewer, &directory, (provider, consumer)).await?;
     let accepted = |by: Option<roundtable_domain::ids::PersonId>, at: Option<Timestamp>| {
         by.map(|person| {
             format!(
@@ -375,6 +519,24 @@ pub async fn show_cell(
                 agreement.current.consumer_accepted_at,
             )
         }),
+        window_days: detail.window_days,
+        score: score_view(detail.health.score),
+        score_sentence: score_sentence(&detail.health, detail.window_days),
+        components: detail.health.components.iter().map(component_row).collect(),
+        trend: trend_chart(&detail.trend),
+        input_quality: input_quality_row(&detail.input_quality),
+        pulse_note: detail
+            .pulse
+            .map(|pulse| match (pulse.note, pulse.respondents) {
+                (Some(note), _) => format!("Latest closed pulse round: {note}."),
+                (None, Some(respondents)) => format!(
+                    "Latest closed pulse round: {respondents} people of {} answered.",
+                    name(consumer)
+                ),
+                (None, None) => "Latest closed pulse round: answered.".to_owned(),
+            }),
+        frustrations,
+        kudos,
     })
 }
 
@@ -401,6 +563,79 @@ pub struct DepartmentPage {
     as_consumer: Vec<Relationship>,
     provider_chart_height: i64,
     consumer_chart_height: i64,
+    scorecard: ScorecardView,
+}
+
+/// A department's scorecard as the page shows it: each side's health per
+/// relationship as bars (numbers written) and rows, and its kudos.
+#[derive(Debug, Clone)]
+pub struct ScorecardView {
+    pub as_provider: ScorecardSideView,
+    pub as_consumer: ScorecardSideView,
+    pub kudos_received: i64,
+    pub kudos_given: i64,
+    pub recognitions: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScorecardSideView {
+    pub average: ScoreView,
+    pub bars: Vec<Bar>,
+    pub chart_height: i64,
+    pub rows: Vec<ScorecardRow>,
+    /// The department's aggregate in the latest closed pulse round, in words.
+    pub pulse: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScorecardRow {
+    pub other_id: i64,
+    pub other: String,
+    pub score: ScoreView,
+    /// Data points behind the counted components.
+    pub sample: i64,
+    pub input_quality: InputQualityRow,
+}
+
+fn scorecard_side(side: crate::api::health::ScorecardSide) -> ScorecardSideView {
+    let entries: Vec<(String, Option<f64>)> = side
+        .cells
+        .iter()
+        .map(|cell| (cell.department_name.clone(), cell.health.score))
+        .collect();
+    let (bars, chart_height) = score_bars(&entries);
+    ScorecardSideView {
+        average: score_view(side.average_health),
+        bars,
+        chart_height,
+        pulse: side.pulse.map(|pulse| match (pulse.note, pulse.scores) {
+            (Some(note), _) => format!("Latest closed pulse round: {note}."),
+            (None, Some(scores)) => format!(
+                "Latest closed pulse round: perception {:.1} of 7 ({:.0} of 100) from {} people.",
+                scores.perception_mean,
+                scores.pulse_score,
+                pulse.respondents.unwrap_or(0)
+            ),
+            (None, None) => "Latest closed pulse round: no scores.".to_owned(),
+        }),
+        rows: side
+            .cells
+            .into_iter()
+            .map(|cell| ScorecardRow {
+                other_id: cell.department_id,
+                other: cell.department_name,
+                score: score_view(cell.health.score),
+                sample: cell
+                    .health
+                    .components
+                    .iter()
+                    .filter(|component| component.sufficient)
+                    .filter_map(|component| component.sample_size)
+                    .sum(),
+                input_quality: input_quality_row(&cell.input_quality),
+            })
+            .collect(),
+    }
 }
 
 /// The cells of a department in which something flows (services, an
@@ -449,6 +684,17 @@ pub async fn show_department(
         .map(|department| (department.id, department.name.clone()))
         .collect();
     let name = names.get(&id).cloned().ok_or(WebError::NotFound)?;
+    let card = scorecard(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+        ApiQuery(WindowQuery {
+            window_days: Some(WINDOW_DAYS),
+            weeks: None,
+        }),
+    )
+    .await?
+    .0;
     let volumes = volumes(&state, &viewer).await?;
     let view = |cell: &MatrixCell| {
         cell_view(
@@ -500,5 +746,12 @@ pub async fn show_department(
         consumer_chart_height: (as_consumer.len() as i64 * 28).max(28),
         as_provider,
         as_consumer,
+        scorecard: ScorecardView {
+            kudos_received: card.kudos.received,
+            kudos_given: card.kudos.given,
+            recognitions: card.kudos.recognitions,
+            as_provider: scorecard_side(card.as_provider),
+            as_consumer: scorecard_side(card.as_consumer),
+        },
     })
 }

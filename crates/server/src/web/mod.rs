@@ -13,13 +13,17 @@
 
 pub mod admin;
 pub mod assets;
+pub mod calendars;
 pub mod catalogue;
 pub mod checks;
 pub mod departments;
 pub mod directory;
 pub mod enhancements;
 pub mod format;
+pub mod health;
 pub mod home;
+pub mod import;
+pub mod kudos;
 pub mod matrix;
 pub mod notifications;
 pub mod objectives;
@@ -27,6 +31,7 @@ pub mod pulses;
 pub mod requests;
 pub mod round_table;
 pub mod session;
+pub mod upload;
 
 use crate::AppState;
 use crate::auth::{Authenticated, session_cookie};
@@ -75,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
+        .route("/kudos", get(kudos::show_kudos).post(kudos::give))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
         .route(
@@ -101,6 +107,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/pulses/{id}/cells/{provider}/{consumer}",
             get(pulses::show_response_form).post(pulses::answer_cell),
+        )
+        .route(
+            "/admin/calendars",
+            get(calendars::show_calendars).post(calendars::add_calendar),
+        )
+        .route(
+            "/admin/calendars/{id}",
+            get(calendars::show_calendar).post(calendars::change_calendar),
+        )
+        .route(
+            "/admin/import",
+            get(import::show_import).post(import::run_import),
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))

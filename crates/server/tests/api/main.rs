@@ -30,3 +30,4 @@ mod tokens;
 mod web;
 mod web_alignment;
 mod web_feedback;
+mod web_relationships;

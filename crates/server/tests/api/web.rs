@@ -8,14 +8,14 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 
-/// A browser's view: the cookies it holds.
+/// A browser's view: the cookies it holds (other page tests drive pages with it too).
 #[derive(Debug, Default)]
 pub(crate) struct Browser {
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn keep_cookies(&mut self, response: &Response) {
+    pub fn keep_cookies(&mut self, response: &Response) {
         for header in response.headers().get_all(SET_COOKIE) {
             let Some((pair, _)) = header
                 .to_str()
