@@ -45,7 +45,10 @@ pub(crate) fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
-        let text = format!("{value:.2}");
+        // Halves round away from zero, as people do (formatting alone would
+        // round 0.125 to the even 0.12).
+        let rounded = (value * 100.0).round() / 100.0;
+        let text = format!("{rounded:.2}");
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
