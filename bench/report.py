@@ -73,6 +73,14 @@ out.append(
     "the same machine. The load generator shares the server's cores. Latencies are wrk's, per "
     "completed request.\n"
 )
+if not any(label.startswith("helpdesk") for label, _, _ in runs):
+    out.append(
+        "**This run did not measure django-helpdesk** (`BENCH_PEER=0`), so the peer column is empty; "
+        "reference figures from this kind of machine are in `../shared/peers/RESULTS.md`.\n"
+    )
+scale = fact("scale")
+if scale:
+    out.append(f"**Scale of this run:** {scale}. The issue's scale is 1,000,000 requests.\n")
 out.append("## Machine and versions\n")
 out.append("| what | value |\n|---|---|")
 for key, value in facts:
