@@ -93,6 +93,11 @@ async fn a_tiny_organization_is_generated_and_reads_back_through_the_store() {
         "about 900 answered checks: {}",
         answered.len()
     );
+    // The bulk load kept the health rollup as the workflow would have.
+    let kept = scoped.health_rollup().await.unwrap();
+    assert!(!kept.is_empty());
+    scoped.rebuild_health_rollup().await.unwrap();
+    assert_eq!(kept, scoped.health_rollup().await.unwrap());
 }
 
 #[test]

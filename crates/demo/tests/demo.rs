@@ -419,3 +419,28 @@ async fn the_demo_timelines_show_a_hand_off_a_deferral_and_a_commitment() {
         answered.len()
     );
 }
+
+/// Every write of the demo's ninety days (resolves, reopens after a
+/// `not_met` check, transfers, accepted commitments, breaches, answered
+/// checks) kept the health rollup incrementally; it must equal the rollup
+/// rebuilt from the rows with the grouped queries it replaced.
+#[tokio::test]
+async fn the_health_rollup_kept_by_every_write_equals_a_rebuild_from_the_rows() {
+    let database = TestDatabase::create().await;
+    let store = database.store().await;
+    roundtable_demo::generate(&store, roundtable_demo::DEFAULT_SEED)
+        .await
+        .unwrap();
+    let scoped = demo_scope(&store).await;
+    let kept = scoped.health_rollup().await.unwrap();
+    assert!(kept.len() > 100, "{} cell-days in the rollup", kept.len());
+    scoped.rebuild_health_rollup().await.unwrap();
+    let rebuilt = scoped.health_rollup().await.unwrap();
+    let differing: Vec<_> = rebuilt
+        .iter()
+        .filter(|(key, outcomes)| kept.get(key) != Some(outcomes))
+        .chain(kept.iter().filter(|(key, _)| !rebuilt.contains_key(key)))
+        .collect();
+    assert!(differing.is_empty(), "rollup rows that differ: {differing:?}");
+    assert_eq!(kept, rebuilt);
+}

@@ -8,6 +8,7 @@
 //! events, and optionally an answered satisfaction check. The caller decides
 //! the history; nothing here judges a clock. The server never calls this.
 
+use crate::health_rollup::{RequestOutcomes, RollupChanges};
 use crate::time::to_db;
 use crate::{Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -92,6 +93,7 @@ impl Scoped<'_> {
                         insert_periods(transaction, organization, chunk, &chunk_ids).await?;
                         insert_events(transaction, organization, chunk, &chunk_ids).await?;
                         insert_checks(transaction, organization, chunk, &chunk_ids).await?;
+                        crate::health_rollup::apply(transaction, organization, &rollup_of(chunk)).await?;
                         ids.extend(chunk_ids);
                     }
                     Ok(ids)
@@ -99,6 +101,33 @@ impl Scoped<'_> {
             })
             .await
     }
+}
+
+/// What the chunk adds to the health rollup, as the workflow would have
+/// added it request by request.
+fn rollup_of(chunk: &[HistoricRequest]) -> RollupChanges {
+    let mut rollup = RollupChanges::default();
+    for request in chunk {
+        rollup.add_request(&RequestOutcomes {
+            provider: request.provider_department_id,
+            consumer: Some(request.consumer_department_id),
+            created_at: request.created_at,
+            resolved_at: request.resolved_at,
+            first_response_met: request.first_response_met,
+            delivered_on_time: request.delivered_on_time,
+            input_quality: None,
+            first_response_breached: false,
+        });
+        if let Some(check) = &request.check {
+            rollup.add_check(
+                request.provider_department_id,
+                Some(request.consumer_department_id),
+                check.answered_at,
+                check.answer,
+            );
+        }
+    }
+    rollup
 }
 
 async fn insert_requests(

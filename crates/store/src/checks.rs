@@ -8,6 +8,7 @@ use crate::requests::{
     ClockContext, NewEvent, Request, Telling, end_period, record_event, record_outcomes,
     start_period, tell,
 };
+use crate::health_rollup::RollupChanges;
 use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::{SignedDuration, Timestamp};
@@ -364,6 +365,9 @@ impl Scoped<'_> {
                     if updated == 0 {
                         return Err(StoreError::Conflict { field: None, message: "this check has already been answered".to_owned() });
                     }
+                    let mut rollup = RollupChanges::default();
+                    rollup.add_check(check.provider_department_id, check.consumer_department_id, at, response.answer);
+                    crate::health_rollup::apply(transaction, organization, &rollup).await?;
                     let after = serde_json::json!({ "check_id": id, "answer": response.answer.as_str(), "rating": response.rating });
                     record_event(transaction, organization, NewEvent { request: check.request_id, actor: Some(respondent), kind: "check_answered", before: serde_json::json!({}), after, note: &response.comment, at: &stamp }).await?;
                     let mut reopened = false;
@@ -432,28 +436,17 @@ async fn reopen_if_configured(
         None => 1,
     };
     crate::lock_row(transaction, "requests", organization, check.request_id).await?;
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM requests WHERE organization_id = $1 AND id = $2")
-            .bind(organization.0)
-            .bind(check.request_id)
-            .fetch_one(&mut **transaction)
-            .await?;
-    if reopens == 0 || status != Status::Resolved.as_str() {
+    let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
+    if reopens == 0 || request.status != Status::Resolved {
         return Ok(false);
     }
-    let provider: i64 = sqlx::query_scalar(
-        "SELECT provider_department_id FROM requests WHERE organization_id = $1 AND id = $2",
-    )
-    .bind(organization.0)
-    .bind(check.request_id)
-    .fetch_one(&mut **transaction)
-    .await?;
+    let provider = request.provider_department_id;
     end_period(transaction, organization, check.request_id, stamp).await?;
     start_period(
         transaction,
         organization,
         check.request_id,
-        DepartmentId(provider),
+        provider,
         false,
         stamp,
     )
@@ -483,7 +476,7 @@ async fn reopen_if_configured(
         },
     )
     .await?;
-    record_outcomes(transaction, organization, check.request_id, context).await?;
+    record_outcomes(transaction, organization, check.request_id, context, &request).await?;
     Ok(true)
 }
 

@@ -5,12 +5,11 @@
 //! results of closed rounds. `domain::health` turns them into scores.
 
 use crate::pulses::{Cell, RoundResults};
-use crate::time::to_db;
+use crate::health_rollup::{CellDayOutcomes, day_text};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use roundtable_domain::checks::CheckAnswer;
 use roundtable_domain::health::{
     DailyTallies, Health, PulseInput, Tally, health, weekly_points, window_start, window_total,
 };
@@ -87,12 +86,6 @@ fn utc_day(at: Timestamp) -> Date {
     at.to_zoned(TimeZone::UTC).date()
 }
 
-fn start_of(day: Date) -> String {
-    day.to_zoned(TimeZone::UTC)
-        .map(|zoned| to_db(zoned.timestamp()))
-        .unwrap_or_default()
-}
-
 fn cell_of(row: &AnyRow) -> Result<Option<Cell>, StoreError> {
     let provider: i64 = row.try_get("provider_department_id")?;
     let consumer: Option<i64> = row.try_get("consumer_department_id")?;
@@ -103,6 +96,25 @@ fn day_of(row: &AnyRow) -> Result<Date, StoreError> {
     let text: String = row.try_get("day")?;
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("day {text:?}")))
+}
+
+fn tallies_of(outcomes: &CellDayOutcomes) -> DailyTallies {
+    DailyTallies {
+        satisfaction: Tally {
+            points: outcomes.satisfaction_points,
+            count: outcomes.satisfaction_count,
+        },
+        reliability: Tally::of_outcomes(outcomes.delivered_on_time, outcomes.delivered),
+        responsiveness: Tally::of_outcomes(outcomes.responded_in_time, outcomes.response_judged),
+    }
+}
+
+fn input_quality_of(outcomes: &CellDayOutcomes) -> InputQuality {
+    InputQuality {
+        complete: outcomes.input_complete,
+        partial: outcomes.input_partial,
+        poor: outcomes.input_poor,
+    }
 }
 
 /// The latest closed round asking about `cell` by the end of `day`, as the
@@ -139,82 +151,80 @@ fn pulse_for(rounds: &[RoundResults], cell: Cell, day: Date) -> Option<(PulseInp
 }
 
 impl Scoped<'_> {
-    /// Per cell and day, from `first` to `last` (UTC days, both included).
+    /// Per cell and day, from `first` to `last` (UTC days, both included),
+    /// read from the rollup.
     pub async fn cell_daily_tallies(
         &self,
         first: Date,
         last: Date,
     ) -> Result<HashMap<Cell, BTreeMap<Date, DailyTallies>>, StoreError> {
-        let from = start_of(first);
-        let to = start_of(last.tomorrow().unwrap_or(last));
+        self.daily_tallies_of(first, last, None).await
+    }
+
+    /// [`Self::cell_daily_tallies`], for one cell only when `only` is given.
+    async fn daily_tallies_of(
+        &self,
+        first: Date,
+        last: Date,
+        only: Option<Cell>,
+    ) -> Result<HashMap<Cell, BTreeMap<Date, DailyTallies>>, StoreError> {
+        let filter = if only.is_some() {
+            " AND provider_department_id = $4 AND consumer_department_id = $5"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT day, provider_department_id, consumer_department_id, {} FROM cell_day_outcomes \
+             WHERE organization_id = $1 AND day >= $2 AND day <= $3{filter}",
+            CellDayOutcomes::COLUMNS.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(self.organization.0)
+            .bind(day_text(first))
+            .bind(day_text(last));
+        if let Some((provider, consumer)) = only {
+            query = query.bind(provider.0).bind(consumer.0);
+        }
+        let rows = query.fetch_all(self.store.reader()).await?;
         let mut cells: HashMap<Cell, BTreeMap<Date, DailyTallies>> = HashMap::new();
-        let checks = sqlx::query(
-            "SELECT provider_department_id, consumer_department_id, SUBSTR(answered_at, 1, 10) AS day, answer, COUNT(*) AS answers \
-             FROM checks WHERE organization_id = $1 AND answered_at >= $2 AND answered_at < $3 GROUP BY 1, 2, 3, 4",
-        )
-        .bind(self.organization.0)
-        .bind(from.clone())
-        .bind(to.clone())
-        .fetch_all(self.store.reader())
-        .await?;
-        for row in &checks {
+        for row in &rows {
             let Some(cell) = cell_of(row)? else { continue };
-            let answer: String = row.try_get("answer")?;
-            let count: i64 = row.try_get("answers")?;
-            let score = CheckAnswer::parse(&answer).map_or(0, CheckAnswer::score);
-            let tallies = cells
+            cells
                 .entry(cell)
                 .or_default()
-                .entry(day_of(row)?)
-                .or_default();
-            tallies.satisfaction += Tally {
-                points: score * count,
-                count,
-            };
+                .insert(day_of(row)?, tallies_of(&CellDayOutcomes::from_row(row)?));
         }
-        let resolved = sqlx::query(
-            "SELECT provider_department_id, consumer_department_id, SUBSTR(resolved_at, 1, 10) AS day, \
-             CAST(SUM(delivered_on_time) AS BIGINT) AS on_time, COUNT(*) AS resolved FROM requests \
-             WHERE organization_id = $1 AND resolved_at >= $2 AND resolved_at < $3 AND delivered_on_time IS NOT NULL GROUP BY 1, 2, 3",
-        )
+        Ok(cells)
+    }
+
+    /// Per cell, the rollup summed over `first` to `last` (both included):
+    /// the window's tallies and input quality, in one grouped read.
+    async fn window_sums(
+        &self,
+        first: Date,
+        last: Date,
+    ) -> Result<HashMap<Cell, CellDayOutcomes>, StoreError> {
+        let sums = CellDayOutcomes::COLUMNS
+            .iter()
+            .map(|column| format!("CAST(SUM({column}) AS BIGINT) AS {column}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT provider_department_id, consumer_department_id, {sums} FROM cell_day_outcomes \
+             WHERE organization_id = $1 AND day >= $2 AND day <= $3 GROUP BY provider_department_id, consumer_department_id"
+        ))
         .bind(self.organization.0)
-        .bind(from.clone())
-        .bind(to.clone())
+        .bind(day_text(first))
+        .bind(day_text(last))
         .fetch_all(self.store.reader())
         .await?;
-        for row in &resolved {
+        let mut cells = HashMap::with_capacity(rows.len());
+        for row in &rows {
             let Some(cell) = cell_of(row)? else { continue };
-            let tallies = cells
-                .entry(cell)
-                .or_default()
-                .entry(day_of(row)?)
-                .or_default();
-            tallies.reliability +=
-                Tally::of_outcomes(row.try_get("on_time")?, row.try_get("resolved")?);
-        }
-        // A first-response clock that breached without a response counts as a
-        // miss from the moment the clock worker recorded the breach.
-        let responded = sqlx::query(
-            "SELECT r.provider_department_id, r.consumer_department_id, SUBSTR(r.created_at, 1, 10) AS day, \
-             CAST(SUM(CASE WHEN r.first_response_met = 1 THEN 1 ELSE 0 END) AS BIGINT) AS met, COUNT(*) AS judged FROM requests r \
-             WHERE r.organization_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND (r.first_response_met IS NOT NULL OR EXISTS \
-             (SELECT 1 FROM request_escalations e WHERE e.organization_id = r.organization_id AND e.request_id = r.id \
-             AND e.clock = 'first_response' AND e.level = 'breached')) GROUP BY 1, 2, 3",
-        )
-        .bind(self.organization.0)
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.store.reader())
-        .await?;
-        for row in &responded {
-            let Some(cell) = cell_of(row)? else { continue };
-            let tallies = cells
-                .entry(cell)
-                .or_default()
-                .entry(day_of(row)?)
-                .or_default();
-            tallies.responsiveness +=
-                Tally::of_outcomes(row.try_get("met")?, row.try_get("judged")?);
+            let outcomes = CellDayOutcomes::from_row(row)?;
+            if !outcomes.is_zero() {
+                cells.insert(cell, outcomes);
+            }
         }
         Ok(cells)
     }
@@ -225,28 +235,13 @@ impl Scoped<'_> {
         first: Date,
         last: Date,
     ) -> Result<HashMap<Cell, InputQuality>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT provider_department_id, consumer_department_id, input_quality, COUNT(*) AS rated FROM requests \
-             WHERE organization_id = $1 AND resolved_at >= $2 AND resolved_at < $3 AND input_quality IS NOT NULL GROUP BY 1, 2, 3",
-        )
-        .bind(self.organization.0)
-        .bind(start_of(first))
-        .bind(start_of(last.tomorrow().unwrap_or(last)))
-        .fetch_all(self.store.reader())
-        .await?;
-        let mut cells: HashMap<Cell, InputQuality> = HashMap::new();
-        for row in &rows {
-            let Some(cell) = cell_of(row)? else { continue };
-            let quality: String = row.try_get("input_quality")?;
-            let rated: i64 = row.try_get("rated")?;
-            let entry = cells.entry(cell).or_default();
-            match quality.as_str() {
-                "complete" => entry.complete += rated,
-                "partial" => entry.partial += rated,
-                _ => entry.poor += rated,
-            }
-        }
-        Ok(cells)
+        Ok(self
+            .window_sums(first, last)
+            .await?
+            .into_iter()
+            .map(|(cell, outcomes)| (cell, input_quality_of(&outcomes)))
+            .filter(|(_, quality)| quality.rated() > 0)
+            .collect())
     }
 
     /// Health of every cell over the `window_days` days ending on the day of `at`.
@@ -257,10 +252,9 @@ impl Scoped<'_> {
     ) -> Result<HealthReport, StoreError> {
         let last_day = utc_day(at);
         let first_day = window_start(last_day, window_days);
-        let tallies = self.cell_daily_tallies(first_day, last_day).await?;
-        let quality = self.input_quality(first_day, last_day).await?;
+        let sums = self.window_sums(first_day, last_day).await?;
         let rounds = self.closed_pulse_results(at).await?;
-        let mut cells: Vec<Cell> = tallies.keys().chain(quality.keys()).copied().collect();
+        let mut cells: Vec<Cell> = sums.keys().copied().collect();
         for results in &rounds {
             cells.extend(results.round.cells.iter().copied());
         }
@@ -269,15 +263,15 @@ impl Scoped<'_> {
         let report = cells
             .into_iter()
             .map(|cell| {
-                let days = tallies.get(&cell).cloned().unwrap_or_default();
+                let outcomes = sums.get(&cell).copied().unwrap_or_default();
                 let pulse = pulse_for(&rounds, cell, last_day);
                 let cell_health = CellHealth {
                     health: health(
-                        &window_total(&days, first_day, last_day),
+                        &tallies_of(&outcomes),
                         pulse.as_ref().map(|(input, _)| *input),
                     ),
                     pulse_source: pulse.map(|(_, source)| source),
-                    input_quality: quality.get(&cell).copied().unwrap_or_default(),
+                    input_quality: input_quality_of(&outcomes),
                 };
                 (cell, cell_health)
             })
@@ -306,7 +300,11 @@ impl Scoped<'_> {
             return Ok(HashMap::new());
         };
         let first_day = window_start(first_point, window_days);
-        let tallies = self.cell_daily_tallies(first_day, last_point).await?;
+        let only = match cells {
+            [cell] => Some(*cell),
+            _ => None,
+        };
+        let tallies = self.daily_tallies_of(first_day, last_point, only).await?;
         let rounds = self.closed_pulse_results(at).await?;
         Ok(cells
             .iter()

@@ -35,6 +35,7 @@ pub mod departments;
 mod error;
 mod group_commit;
 pub mod health;
+pub mod health_rollup;
 pub mod idempotency;
 pub mod import;
 pub mod kudos;

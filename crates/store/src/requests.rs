@@ -3,6 +3,7 @@
 //! event timeline and its comments. Every change writes its event in the same
 //! transaction, so the timeline can never disagree with the request.
 
+use crate::health_rollup::{RequestOutcomes, RollupChanges};
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
@@ -77,6 +78,21 @@ pub struct ClockContext {
 }
 
 impl Request {
+    /// What the health rollup sums of this request; `first_response_breached`
+    /// says whether the worker recorded its first-response clock as breached.
+    pub fn outcomes(&self, first_response_breached: bool) -> RequestOutcomes {
+        RequestOutcomes {
+            provider: self.provider_department_id,
+            consumer: self.consumer_department_id,
+            created_at: self.created_at,
+            resolved_at: self.resolved_at,
+            first_response_met: self.first_response_met,
+            delivered_on_time: self.delivered_on_time,
+            input_quality: self.input_quality,
+            first_response_breached,
+        }
+    }
+
     /// The request's history as the clocks read it.
     pub fn holding_periods(&self) -> Vec<HoldingPeriod> {
         self.periods
@@ -88,6 +104,25 @@ impl Request {
                 paused: period.paused,
             })
             .collect()
+    }
+
+    /// The fulfilment clock alone at `now` (what the queue order needs), or
+    /// `None` when the holding department has no calendar.
+    pub fn fulfilment_clock(&self, context: &ClockContext, now: Timestamp) -> Option<ClockReading> {
+        let stopped_at = match self.status {
+            Status::Resolved | Status::Closed => self.resolved_at,
+            Status::Cancelled => Some(self.updated_at),
+            _ => None,
+        };
+        read_clock(&ClockInput {
+            periods: &self.holding_periods(),
+            calendars: &context.calendars,
+            target_minutes: self.targets.fulfilment_minutes,
+            at_risk_share: context.at_risk_share,
+            stopped_at,
+            now,
+        })
+        .ok()
     }
 
     /// The first-response and fulfilment clocks at `now`, or `None` when the
@@ -297,22 +332,31 @@ async fn attach_periods(
     organization: OrganizationId,
     requests: &mut [Request],
 ) -> Result<(), StoreError> {
-    let (Some(low), Some(high)) = (
-        requests.iter().map(|request| request.id).min(),
-        requests.iter().map(|request| request.id).max(),
-    ) else {
-        return Ok(());
-    };
-    let rows = sqlx::query(
-        "SELECT request_id, department_id, started_at, ended_at, paused FROM request_periods \
-         WHERE organization_id = $1 AND request_id BETWEEN $2 AND $3 ORDER BY request_id, id",
-    )
-    .bind(organization.0)
-    .bind(low)
-    .bind(high)
-    .fetch_all(&mut *connection)
-    .await?;
-    let mut periods: HashMap<i64, Vec<Period>> = HashMap::new();
+    let mut periods: HashMap<i64, Vec<Period>> = HashMap::with_capacity(requests.len());
+    // The ids named one by one (not a range): a queue's requests are spread
+    // over years of ids, and a range would read every period between them.
+    for batch in requests.chunks(PERIOD_BATCH) {
+        let sql = format!(
+            "SELECT request_id, department_id, started_at, ended_at, paused FROM request_periods \
+             WHERE organization_id = $1 AND request_id IN ({}) ORDER BY request_id, id",
+            crate::objectives::placeholders(2, batch.len())
+        );
+        let mut query = sqlx::query(&sql).bind(organization.0);
+        for request in batch.iter() {
+            query = query.bind(request.id);
+        }
+        read_periods(query.fetch_all(&mut *connection).await?, &mut periods)?;
+    }
+    for request in requests {
+        request.periods = periods.remove(&request.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Request ids per period query: well under both backends' bound-value limits.
+const PERIOD_BATCH: usize = 500;
+
+fn read_periods(rows: Vec<AnyRow>, periods: &mut HashMap<i64, Vec<Period>>) -> Result<(), StoreError> {
     for row in rows {
         periods
             .entry(row.try_get("request_id")?)
@@ -323,9 +367,6 @@ async fn attach_periods(
                 ended_at: instant(&row, "ended_at")?,
                 paused: row.try_get::<i64, _>("paused")? != 0,
             });
-    }
-    for request in requests {
-        request.periods = periods.remove(&request.id).unwrap_or_default();
     }
     Ok(())
 }
@@ -354,12 +395,14 @@ pub(crate) async fn fetch(
 /// returns the request as it now stands. Called at the end of every write that
 /// can stop, restart or re-judge a clock, so the outcomes health sums over
 /// always agree with the clocks. Without a calendar nothing can be judged and
-/// the outcomes stay unknown.
+/// the outcomes stay unknown. Applies to the health rollup the difference
+/// between the request `before` the write and after it.
 pub(crate) async fn record_outcomes(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     id: i64,
     context: &ClockContext,
+    before: &Request,
 ) -> Result<Request, StoreError> {
     let mut request = fetch(transaction, organization, id).await?;
     let (first_response_met, delivered_on_time) = match request.clocks(context, request.updated_at)
@@ -396,6 +439,18 @@ pub(crate) async fn record_outcomes(
         request.first_response_met = first_response_met;
         request.delivered_on_time = delivered_on_time;
     }
+    // Whether the first response was recorded as breached matters only when
+    // it decides between "judged" and "not judged" in a contribution that
+    // changes.
+    let judged_differently = before.first_response_met != request.first_response_met
+        || before.provider_department_id != request.provider_department_id
+        || before.consumer_department_id != request.consumer_department_id;
+    let breached = judged_differently
+        && (before.first_response_met.is_none() || request.first_response_met.is_none())
+        && crate::health_rollup::first_response_breached(transaction, organization, id).await?;
+    let mut rollup = RollupChanges::default();
+    rollup.replace_request(&before.outcomes(breached), &request.outcomes(breached));
+    crate::health_rollup::apply(transaction, organization, &rollup).await?;
     Ok(request)
 }
 
@@ -667,14 +722,15 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |request| request.id))
     }
 
-    /// Every open request a provider department holds, for its queue.
+    /// Every open request a provider department holds, for its queue, in no
+    /// particular order (the queue order needs the clocks, read in Rust).
     pub async fn open_requests_of(
         &self,
         provider: DepartmentId,
     ) -> Result<Vec<Request>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
-             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id"
+             AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
         ))
         .bind(self.organization.0)
         .bind(provider.0)
@@ -758,7 +814,7 @@ impl Scoped<'_> {
                         after["input_quality"] = serde_json::Value::String(quality.as_str().to_owned());
                     }
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind, before: serde_json::json!({ "status": current.status.as_str() }), after, note: &details.note, at: &stamp }).await?;
-                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    let request = record_outcomes(transaction, organization, id, &context, &current).await?;
                     if to == Status::Resolved {
                         crate::checks::consider_check(transaction, organization, &request, actor, at).await?;
                     }
@@ -839,7 +895,7 @@ impl Scoped<'_> {
                     if !after.is_empty() {
                         record_event(transaction, organization, NewEvent { request: id, actor: Some(actor), kind: "updated", before: before.into(), after: after.into(), note: "", at: &stamp }).await?;
                     }
-                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    let request = record_outcomes(transaction, organization, id, &context, &current).await?;
                     if let Some(assignee) = assignee.filter(|assignee| Some(*assignee) != current.assignee_person_id) {
                         tell(transaction, organization, &request, Telling { recipients: &[assignee], actor: Some(actor), kind: "assigned", body: String::new() }, &stamp).await?;
                     }
@@ -887,7 +943,7 @@ impl Scoped<'_> {
                             .execute(&mut **transaction)
                             .await?;
                     }
-                    record_outcomes(transaction, organization, id, &context).await?;
+                    record_outcomes(transaction, organization, id, &context, &current).await?;
                     let kind = if internal { "internal_note" } else { "commented" };
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(author), kind, before: serde_json::json!({}), after: serde_json::json!({ "comment_id": comment_id }), note: "", at: &stamp }).await?;
                     Ok(Comment { id: comment_id, author_person_id: author, body, internal, created_at: at })
@@ -1219,7 +1275,7 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "committed_due_at": current.due_at.to_string(), "commitment_id": commitment });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "commitment_accepted", before, after, note: "", at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
-                    let request = record_outcomes(transaction, organization, id, &context).await?;
+                    let request = record_outcomes(transaction, organization, id, &context, &request).await?;
                     let body = format!("Committed date: {}.", current.due_at);
                     tell(transaction, organization, &request, Telling { recipients: &[current.proposed_by], actor: Some(by), kind: "commitment_accepted", body }, &stamp).await?;
                     commitment_from_row(&row)
@@ -1324,7 +1380,7 @@ impl Scoped<'_> {
                     let after = serde_json::json!({ "provider_department_id": to.0, "service_id": service });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "transferred", before, after, note: &note, at: &stamp }).await?;
                     bump(transaction, organization, id, &stamp).await?;
-                    record_outcomes(transaction, organization, id, &context).await
+                    record_outcomes(transaction, organization, id, &context, &request).await
                 })
             })
             .await
@@ -1422,6 +1478,16 @@ impl Scoped<'_> {
                     }
                     let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
                     record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
+                    if (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached) {
+                        // From now on the first response counts as a miss in
+                        // health, unless it was already judged.
+                        let current = fetch(transaction, organization, request).await?;
+                        if current.first_response_met.is_none() {
+                            let mut rollup = RollupChanges::default();
+                            rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
+                            crate::health_rollup::apply(transaction, organization, &rollup).await?;
+                        }
+                    }
                     if let Some(person) = notify {
                         let current = fetch(transaction, organization, request).await?;
                         let kind = match level {

@@ -17,7 +17,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::clocks::{
-    ClockReading, ExternalImpact, QueueEntry, queue_order, time_held_per_department,
+    ClockReading, ExternalImpact, QueueEntry, queue_page, time_held_per_department,
 };
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
@@ -848,16 +848,59 @@ pub async fn list_events(
 /// A provider department's open requests in the order to work them: waiting
 /// customers first, then affected ones; within that, least remaining
 /// fulfilment time (breached first), then priority, then age.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// How many requests to return, from the top of the queue (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// How many requests of the queue's order to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<u32>,
+}
+
+impl QueueQuery {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// The whole queue (up to the largest page), for pages that count it.
+    pub fn whole() -> Self {
+        Self {
+            limit: Some(Self::MAX_LIMIT),
+            offset: None,
+        }
+    }
+
+    fn bounds(&self) -> Result<(usize, usize), ApiError> {
+        let limit = self.limit.unwrap_or(Self::DEFAULT_LIMIT);
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            return Err(ValidationErrors::single(
+                "limit",
+                format!("must be from 1 to {}", Self::MAX_LIMIT),
+            )
+            .into());
+        }
+        Ok((self.offset.unwrap_or(0) as usize, limit as usize))
+    }
+}
+
 #[utoipa::path(
-    get, path = "/departments/{id}/queue", tag = "requests", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<RequestView>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    get, path = "/departments/{id}/queue", tag = "requests", params(("id" = i64, Path), QueueQuery),
+    responses(
+        (status = 200, body = Vec<RequestView>, description = "The department's open requests in queue order \
+          (customer impact, then least fulfilment time left, priority, age), `limit` of them from `offset`; \
+          the header `X-Total-Count` tells how many are open."),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+    ),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn department_queue(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
-) -> Result<Json<Vec<RequestView>>, ApiError> {
+    ApiQuery(query): ApiQuery<QueueQuery>,
+) -> Result<QueueResponse, ApiError> {
+    let (offset, limit) = query.bounds()?;
     let scoped = state.scoped(&actor);
     let department = scoped.department(DepartmentId(id)).await?;
     let sees_all = matches!(actor.role, Role::Admin | Role::Executive);
@@ -868,14 +911,16 @@ pub async fn department_queue(
     }
     let calendars = scoped.clock_context().await?;
     let now = Timestamp::now();
-    let mut entries: Vec<(QueueEntry, Request)> = scoped
+    // The order needs only each request's fulfilment clock; the full view
+    // (both clocks and all fields) is built for the requested page alone.
+    let entries: Vec<(QueueEntry, Request)> = scoped
         .open_requests_of(department.id)
         .await?
         .into_iter()
         .map(|request| {
             let remaining = request
-                .clocks(&calendars, now)
-                .map(|(_, fulfilment)| fulfilment.remaining)
+                .fulfilment_clock(&calendars, now)
+                .map(|fulfilment| fulfilment.remaining)
                 .unwrap_or(jiff::SignedDuration::MAX);
             let entry = QueueEntry {
                 id: request.id,
@@ -888,13 +933,34 @@ pub async fn department_queue(
             (entry, request)
         })
         .collect();
-    entries.sort_by(|(a, _), (b, _)| queue_order(a, b));
-    Ok(Json(
-        entries
+    let total = entries.len();
+    Ok(QueueResponse {
+        total,
+        requests: queue_page(entries, offset, limit)
             .into_iter()
-            .map(|(_, request)| view(request, &calendars, now))
+            .map(|request| view(request, &calendars, now))
             .collect(),
-    ))
+    })
+}
+
+/// A page of a queue, with the size of the whole queue in `X-Total-Count`.
+#[derive(Debug)]
+pub struct QueueResponse {
+    pub total: usize,
+    pub requests: Vec<RequestView>,
+}
+
+impl axum::response::IntoResponse for QueueResponse {
+    fn into_response(self) -> axum::response::Response {
+        (
+            [(
+                axum::http::HeaderName::from_static("x-total-count"),
+                self.total.to_string(),
+            )],
+            Json(self.requests),
+        )
+            .into_response()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

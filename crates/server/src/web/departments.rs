@@ -5,9 +5,9 @@ use super::directory::Directory;
 use super::home::RequestRow;
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::requests::department_queue;
+use crate::api::requests::{QueueQuery, department_queue};
 use crate::auth::Authenticated;
-use crate::extract::RecordId;
+use crate::extract::{ApiQuery, RecordId};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -46,9 +46,10 @@ pub async fn show_queue(
         State(state.clone()),
         Authenticated(viewer.actor.clone()),
         RecordId(id),
+        ApiQuery(QueueQuery::whole()),
     )
     .await?
-    .0;
+    .requests;
     let rows: Vec<RequestRow> = entries
         .iter()
         .map(|request| RequestRow::new(request, &directory, &viewer))

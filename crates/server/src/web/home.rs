@@ -9,7 +9,7 @@ use super::format::{ClockSummary, fulfilment_summary, impact_label, priority_lab
 use super::notifications::{NotificationRow, inbox};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::requests::{RequestQuery, RequestView, department_queue, list_requests};
+use crate::api::requests::{QueueQuery, RequestQuery, RequestView, department_queue, list_requests};
 use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, RecordId};
 use askama::Template;
@@ -71,7 +71,7 @@ pub struct HomePage {
 }
 
 /// How many queue entries the home page shows before linking to the queue.
-const QUEUE_PREVIEW: usize = 10;
+const QUEUE_PREVIEW: u32 = 10;
 
 /// How many of the latest notifications the home page shows.
 const NOTIFICATIONS_PREVIEW: u32 = 5;
@@ -90,13 +90,16 @@ pub async fn show_home(
                 State(state.clone()),
                 authenticated(),
                 RecordId(department.0),
+                ApiQuery(QueueQuery {
+                    limit: Some(QUEUE_PREVIEW),
+                    offset: None,
+                }),
             )
-            .await?
-            .0;
-            let total = entries.len();
+            .await?;
+            let total = entries.total;
             let rows = entries
+                .requests
                 .iter()
-                .take(QUEUE_PREVIEW)
                 .map(|request| RequestRow::new(request, &directory, &viewer))
                 .collect();
             (
