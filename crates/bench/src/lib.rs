@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use roundtable_domain::agreements::{ReviewCadence, Side};
 use roundtable_domain::calendar::{CalendarDefinition, WeeklySchedule, WorkingInterval};
 use roundtable_domain::checks::CheckAnswer;
 use roundtable_domain::ids::{DepartmentId, PersonId};
@@ -19,11 +20,13 @@ use roundtable_domain::people::Role;
 use roundtable_domain::requests::Status;
 use roundtable_domain::services::{Priority, Targets};
 use roundtable_domain::text::{Email, Label, Slug};
+use roundtable_store::agreements::NewAgreement;
 use roundtable_store::bulk::{HistoricCheck, HistoricRequest};
 use roundtable_store::calendars::NewCalendar;
 use roundtable_store::import::PersonRecord;
 use roundtable_store::organizations::OrganizationChanges;
 use roundtable_store::people::PeopleFilter;
+use roundtable_store::pulses::{NewPulseRound, PulseAnswer};
 use roundtable_store::services::ServiceDefinition;
 use roundtable_store::{Change, PageRequest, Store};
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +41,10 @@ pub struct Scale {
     pub services: usize,
     pub requests: usize,
     pub answered_checks: usize,
+    /// Closed relationship pulse rounds, over every cell with a service.
+    pub pulse_rounds: usize,
+    /// Respondents drawn per cell and side in each round.
+    pub pulse_respondents_per_side: usize,
     /// The requests are spread over this many days up to now.
     pub days: i64,
     pub seed: u64,
@@ -53,6 +60,8 @@ impl Scale {
             services: 200,
             requests: 1_000_000,
             answered_checks: 300_000,
+            pulse_rounds: 2,
+            pulse_respondents_per_side: 8,
             days: 730,
             seed: 2026,
         }
@@ -78,6 +87,7 @@ pub struct Generated {
     pub service_id: i64,
     pub requests: usize,
     pub answered_checks: usize,
+    pub pulse_responses: usize,
 }
 
 /// Requests per transaction: large enough that commits are rare, small
@@ -311,6 +321,8 @@ pub async fn generate(
         scoped.bulk_load_requests(batch).await?;
         progress(written);
     }
+    let pulse_responses =
+        generate_pulses(&scoped, scale, &services, &members, &mut random, now).await?;
     let (queue_department, queue_open_requests) = open_by_provider
         .into_iter()
         .max_by_key(|(department, open)| (*open, std::cmp::Reverse(department.0)))
@@ -322,7 +334,125 @@ pub async fn generate(
         service_id: services.first().map_or(0, |service| service.id),
         requests: written,
         answered_checks,
+        pulse_responses,
     })
+}
+
+/// Closed pulse rounds, one a quarter going back from last month, over every
+/// cell with a service: a sample of the consumer's people answer (expectation,
+/// perception, importance) and of the provider's (the mirror), through the
+/// store's own answer path. Returns how many answers were recorded.
+async fn generate_pulses(
+    scoped: &roundtable_store::Scoped<'_>,
+    scale: &Scale,
+    services: &[ServicePlan],
+    members: &HashMap<DepartmentId, Vec<PersonId>>,
+    random: &mut ChaCha8Rng,
+    now: Timestamp,
+) -> anyhow::Result<usize> {
+    let mut cells: Vec<(DepartmentId, DepartmentId)> = services
+        .iter()
+        .flat_map(|service| {
+            service
+                .consumers
+                .iter()
+                .map(move |consumer| (service.provider, *consumer))
+        })
+        .collect();
+    cells.sort();
+    cells.dedup();
+    // A pulse asks about agreed cells: each cell's services are agreed first.
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    for (provider, consumer) in &cells {
+        let service_ids: Vec<i64> = services
+            .iter()
+            .filter(|service| service.provider == *provider && service.consumers.contains(consumer))
+            .map(|service| service.id)
+            .collect();
+        let first_of = |department: &DepartmentId| {
+            members
+                .get(department)
+                .and_then(|people| people.first().copied())
+                .context("every department has people")
+        };
+        let (provider_person, consumer_person) = (first_of(provider)?, first_of(consumer)?);
+        let agreement = scoped
+            .create_agreement(NewAgreement {
+                provider_department_id: *provider,
+                consumer_department_id: *consumer,
+                review_cadence: ReviewCadence::Quarterly,
+                service_ids,
+                obligations: Vec::new(),
+                notes: String::new(),
+            })
+            .await
+            .context("creating an agreement")?;
+        scoped
+            .propose_agreement(agreement.id, provider_person, None)
+            .await?;
+        for (person, side) in [
+            (provider_person, Side::Provider),
+            (consumer_person, Side::Consumer),
+        ] {
+            scoped
+                .accept_agreement(agreement.id, person, vec![side], today, None)
+                .await
+                .context("accepting an agreement")?;
+        }
+    }
+    let ratings = |random: &mut ChaCha8Rng, centre: i64| -> [i64; 5] {
+        std::array::from_fn(|_| (centre + random.random_range(-1..=1)).clamp(1, 7))
+    };
+    let mut responses = 0;
+    for round in 0..scale.pulse_rounds {
+        let closes_at =
+            now.checked_sub(SignedDuration::from_hours(24 * (30 + 91 * round as i64)))?;
+        let opens_at = closes_at.checked_sub(SignedDuration::from_hours(24 * 21))?;
+        let created = scoped
+            .create_pulse_round(NewPulseRound {
+                name: format!("Generated pulse {}", scale.pulse_rounds - round),
+                opens_at,
+                closes_at,
+                cells: Some(cells.clone()),
+            })
+            .await
+            .context("creating a pulse round")?;
+        let at = opens_at.checked_add(SignedDuration::from_hours(24))?;
+        for (provider, consumer) in &cells {
+            for (side, department) in [(true, consumer), (false, provider)] {
+                let people = members
+                    .get(department)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let sample: Vec<PersonId> = people
+                    .choose_multiple(random, scale.pulse_respondents_per_side)
+                    .copied()
+                    .collect();
+                for person in &sample {
+                    let centre = random.random_range(3..=6);
+                    let perception = ratings(random, centre);
+                    let answer = PulseAnswer {
+                        provider: *provider,
+                        consumer: *consumer,
+                        expectation: side.then(|| ratings(random, 6)),
+                        perception,
+                        importance: side.then_some([30, 20, 20, 15, 15]),
+                        comment: String::new(),
+                    };
+                    match scoped
+                        .respond_to_pulse(created.id, *person, answer, at)
+                        .await
+                    {
+                        Ok(()) => responses += 1,
+                        // A person in both departments' samples answers once.
+                        Err(roundtable_store::StoreError::Conflict { .. }) => {}
+                        Err(error) => return Err(error).context("answering a pulse"),
+                    }
+                }
+            }
+        }
+    }
+    Ok(responses)
 }
 
 fn draw_request(

@@ -34,6 +34,10 @@ enum Command {
         requests: usize,
         #[arg(long, default_value_t = Scale::full().answered_checks)]
         answered_checks: usize,
+        #[arg(long, default_value_t = Scale::full().pulse_rounds)]
+        pulse_rounds: usize,
+        #[arg(long, default_value_t = Scale::full().pulse_respondents_per_side)]
+        pulse_respondents_per_side: usize,
         #[arg(long, default_value_t = Scale::full().days)]
         days: i64,
         #[arg(long, default_value_t = Scale::full().seed)]
@@ -60,6 +64,8 @@ async fn main() -> anyhow::Result<()> {
             services,
             requests,
             answered_checks,
+            pulse_rounds,
+            pulse_respondents_per_side,
             days,
             seed,
         } => {
@@ -69,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
                 services,
                 requests,
                 answered_checks,
+                pulse_rounds,
+                pulse_respondents_per_side,
                 days,
                 seed,
             };
@@ -91,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             println!("service_id={}", generated.service_id);
             println!("requests={}", generated.requests);
             println!("answered_checks={}", generated.answered_checks);
+            println!("pulse_responses={}", generated.pulse_responses);
             println!("admin_email={}", roundtable_bench::ADMIN_EMAIL);
             println!("requester_email={}", roundtable_bench::REQUESTER_EMAIL);
         }

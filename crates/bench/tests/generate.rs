@@ -19,6 +19,8 @@ fn tiny() -> Scale {
         services: 10,
         requests: 3_000,
         answered_checks: 900,
+        pulse_rounds: 2,
+        pulse_respondents_per_side: 3,
         days: 60,
         seed: 7,
     }
@@ -93,6 +95,22 @@ async fn a_tiny_organization_is_generated_and_reads_back_through_the_store() {
         "about 900 answered checks: {}",
         answered.len()
     );
+    // Two closed pulse rounds, answered on both sides, feed the matrix.
+    let rounds = scoped.closed_pulse_results(Timestamp::now()).await.unwrap();
+    assert_eq!(rounds.len(), 2);
+    assert!(
+        generated.pulse_responses > 2 * 10 * 3,
+        "{}",
+        generated.pulse_responses
+    );
+    assert!(
+        report
+            .cells
+            .values()
+            .any(|cell| cell.pulse_source.is_some()),
+        "the matrix reads the latest closed round"
+    );
+
     // The bulk load kept the health rollup as the workflow would have.
     let kept = scoped.health_rollup().await.unwrap();
     assert!(!kept.is_empty());

@@ -80,12 +80,20 @@ async fn people(store: &Store) -> Vec<roundtable_store::people::Person> {
         .await
         .unwrap()
         .unwrap();
-    store
-        .scoped(organization.id)
-        .list_people(PeopleFilter::default(), PageRequest::first(200))
-        .await
-        .unwrap()
-        .items
+    let scoped = store.scoped(organization.id);
+    let mut everyone = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = scoped
+            .list_people(PeopleFilter::default(), page)
+            .await
+            .unwrap();
+        everyone.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return everyone,
+        }
+    }
 }
 
 async fn department_names(store: &Store) -> Vec<String> {
@@ -184,6 +192,57 @@ async fn importing_people_is_all_or_nothing_unless_partial_and_upserts_by_email(
         "an empty role keeps the existing one"
     );
     assert_eq!(people(&store).await.len(), 5);
+}
+
+/// New people go in as multi-row statements and existing ones are found in
+/// batches: a second import longer than one statement, half of it people the
+/// first import created, updates exactly those and creates the rest.
+#[tokio::test]
+async fn a_long_import_updates_the_people_it_finds_and_creates_the_rest() {
+    let database = TestDatabase::create().await;
+    bootstrap(&database);
+    let folder = tempfile::tempdir().unwrap();
+    let rows = |range: std::ops::Range<usize>, label: &str| {
+        let mut csv = String::from("email,name,department\n");
+        for index in range {
+            csv.push_str(&format!(
+                "person{index}@acme.test,{label} {index},Team {}\n",
+                index % 7
+            ));
+        }
+        csv
+    };
+    let first = write_file(folder.path(), "first.csv", &rows(0..700, "Person"));
+    let output = roundtable(&database, &["import", "people", &first]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let second = write_file(folder.path(), "second.csv", &rows(350..1_400, "Renamed"));
+    let output = roundtable(&database, &["import", "people", &second]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("700 people created, 350 updated, 0 departments created"),
+        "{}",
+        text(&output.stdout)
+    );
+    let store = database.store().await;
+    let everyone = people(&store).await;
+    assert_eq!(
+        everyone.len(),
+        1_401,
+        "1,400 imported and the bootstrap admin"
+    );
+    let name = |email: &str| {
+        everyone
+            .iter()
+            .find(|person| person.email == email)
+            .map(|person| person.name.clone())
+    };
+    assert_eq!(name("person349@acme.test").as_deref(), Some("Person 349"));
+    assert_eq!(name("person350@acme.test").as_deref(), Some("Renamed 350"));
+    assert_eq!(name("person699@acme.test").as_deref(), Some("Renamed 699"));
+    assert_eq!(
+        name("person1399@acme.test").as_deref(),
+        Some("Renamed 1399")
+    );
 }
 
 #[tokio::test]

@@ -441,6 +441,9 @@ async fn the_health_rollup_kept_by_every_write_equals_a_rebuild_from_the_rows() 
         .filter(|(key, outcomes)| kept.get(key) != Some(outcomes))
         .chain(kept.iter().filter(|(key, _)| !rebuilt.contains_key(key)))
         .collect();
-    assert!(differing.is_empty(), "rollup rows that differ: {differing:?}");
+    assert!(
+        differing.is_empty(),
+        "rollup rows that differ: {differing:?}"
+    );
     assert_eq!(kept, rebuilt);
 }

@@ -590,7 +590,11 @@ pub fn queue_page<T>(mut entries: Vec<(QueueEntry, T)>, offset: usize, limit: us
         entries.truncate(end);
     }
     entries.sort_unstable_by(|(a, _), (b, _)| queue_order(a, b));
-    entries.into_iter().skip(offset).map(|(_, item)| item).collect()
+    entries
+        .into_iter()
+        .skip(offset)
+        .map(|(_, item)| item)
+        .collect()
 }
 
 #[cfg(test)]

@@ -93,7 +93,8 @@ impl Scoped<'_> {
                         insert_periods(transaction, organization, chunk, &chunk_ids).await?;
                         insert_events(transaction, organization, chunk, &chunk_ids).await?;
                         insert_checks(transaction, organization, chunk, &chunk_ids).await?;
-                        crate::health_rollup::apply(transaction, organization, &rollup_of(chunk)).await?;
+                        crate::health_rollup::apply(transaction, organization, &rollup_of(chunk))
+                            .await?;
                         ids.extend(chunk_ids);
                     }
                     Ok(ids)

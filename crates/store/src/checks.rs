@@ -4,11 +4,11 @@
 //! its service says so and tells the provider's leads, in the same
 //! transaction as the answer.
 
+use crate::health_rollup::RollupChanges;
 use crate::requests::{
     ClockContext, NewEvent, Request, Telling, end_period, record_event, record_outcomes,
     start_period, tell,
 };
-use crate::health_rollup::RollupChanges;
 use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::{SignedDuration, Timestamp};
@@ -476,7 +476,14 @@ async fn reopen_if_configured(
         },
     )
     .await?;
-    record_outcomes(transaction, organization, check.request_id, context, &request).await?;
+    record_outcomes(
+        transaction,
+        organization,
+        check.request_id,
+        context,
+        &request,
+    )
+    .await?;
     Ok(true)
 }
 

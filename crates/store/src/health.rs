@@ -4,8 +4,8 @@
 //! fixed when clocks stop — never by replaying clocks — plus the pulse
 //! results of closed rounds. `domain::health` turns them into scores.
 
-use crate::pulses::{Cell, RoundResults};
 use crate::health_rollup::{CellDayOutcomes, day_text};
+use crate::pulses::{Cell, RoundResults};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;

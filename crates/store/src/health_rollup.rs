@@ -359,9 +359,7 @@ const REBUILD: [&str; 3] = [
 
 impl Scoped<'_> {
     /// Every row of the organization's rollup, with a non-zero sum.
-    pub async fn health_rollup(
-        &self,
-    ) -> Result<BTreeMap<RollupKey, CellDayOutcomes>, StoreError> {
+    pub async fn health_rollup(&self) -> Result<BTreeMap<RollupKey, CellDayOutcomes>, StoreError> {
         let rows = sqlx::query(
             "SELECT day, provider_department_id, consumer_department_id, satisfaction_points, satisfaction_count, \
              delivered_on_time, delivered, responded_in_time, response_judged, input_complete, input_partial, input_poor \
@@ -466,7 +464,10 @@ mod tests {
         changes.replace_request(&open, &resolved);
         let applied: Vec<_> = changes.changes().collect();
         assert_eq!(applied.len(), 1);
-        assert_eq!(applied[0].0, &(DepartmentId(1), DepartmentId(2), day("2026-11-05")));
+        assert_eq!(
+            applied[0].0,
+            &(DepartmentId(1), DepartmentId(2), day("2026-11-05"))
+        );
         assert_eq!(
             applied[0].1,
             &CellDayOutcomes {
@@ -476,7 +477,11 @@ mod tests {
             }
         );
         changes.replace_request(&resolved, &open);
-        assert_eq!(changes.changes().count(), 0, "a reopen withdraws exactly what the resolve added");
+        assert_eq!(
+            changes.changes().count(),
+            0,
+            "a reopen withdraws exactly what the resolve added"
+        );
     }
 
     #[test]
@@ -491,9 +496,18 @@ mod tests {
         };
         let mut changes = RollupChanges::default();
         changes.replace_request(&before, &after);
-        let applied: BTreeMap<_, _> = changes.changes().map(|(key, value)| (*key, *value)).collect();
-        assert_eq!(applied[&(DepartmentId(1), DepartmentId(2), day("2026-11-02"))].response_judged, -1);
-        assert_eq!(applied[&(DepartmentId(7), DepartmentId(2), day("2026-11-02"))].responded_in_time, 1);
+        let applied: BTreeMap<_, _> = changes
+            .changes()
+            .map(|(key, value)| (*key, *value))
+            .collect();
+        assert_eq!(
+            applied[&(DepartmentId(1), DepartmentId(2), day("2026-11-02"))].response_judged,
+            -1
+        );
+        assert_eq!(
+            applied[&(DepartmentId(7), DepartmentId(2), day("2026-11-02"))].responded_in_time,
+            1
+        );
     }
 
     #[test]
@@ -527,7 +541,12 @@ mod tests {
             first_response_met: Some(true),
             ..request()
         });
-        changes.add_check(DepartmentId(1), None, "2026-11-02T09:00:00Z".parse().unwrap(), CheckAnswer::Met);
+        changes.add_check(
+            DepartmentId(1),
+            None,
+            "2026-11-02T09:00:00Z".parse().unwrap(),
+            CheckAnswer::Met,
+        );
         assert_eq!(changes.changes().count(), 0);
     }
 }

@@ -8,7 +8,7 @@ use crate::{Scoped, StoreError, WriteTransaction};
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::{Email, Label, Slug};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,6 +86,82 @@ impl DepartmentResolver {
     }
 }
 
+/// A person the import creates.
+struct NewPerson {
+    email: String,
+    name: String,
+    title: Option<String>,
+    department_id: Option<DepartmentId>,
+    role: Role,
+}
+
+/// Rows per multi-row statement: 7 values a row, far below both backends'
+/// limits on bound values.
+const INSERT_ROWS: usize = 500;
+
+/// The emails of `records` already in the organization, read in batches.
+async fn existing_emails(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    records: &[PersonRecord],
+) -> Result<HashSet<String>, StoreError> {
+    let mut existing = HashSet::new();
+    for batch in records.chunks(INSERT_ROWS) {
+        let sql = format!(
+            "SELECT email FROM people WHERE organization_id = $1 AND email IN ({})",
+            crate::objectives::placeholders(2, batch.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(organization.0);
+        for record in batch {
+            query = query.bind(record.email.as_str().to_owned());
+        }
+        existing.extend(query.fetch_all(&mut **transaction).await?);
+    }
+    Ok(existing)
+}
+
+/// Writes the waiting new people in one statement.
+async fn flush(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    inserts: &mut Vec<NewPerson>,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    if inserts.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..inserts.len())
+        .map(|row| {
+            let first = row * 6 + 1;
+            format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, ${stamp}, ${stamp})",
+                first + 1,
+                first + 2,
+                first + 3,
+                first + 4,
+                first + 5,
+                stamp = first + 6
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO people (organization_id, email, name, title, department_id, role, created_at, updated_at) VALUES {rows}"
+    );
+    let mut query = sqlx::query(&sql).bind(organization.0);
+    for person in inserts.drain(..) {
+        query = query
+            .bind(person.email)
+            .bind(person.name)
+            .bind(person.title)
+            .bind(person.department_id.map(|department| department.0))
+            .bind(person.role.as_str())
+            .bind(stamp.to_owned());
+    }
+    query.execute(&mut **transaction).await?;
+    Ok(())
+}
+
 impl Scoped<'_> {
     /// Upserts every record by email in one transaction. `progress` counts the
     /// records applied so far, for a progress bar.
@@ -106,6 +182,10 @@ impl Scoped<'_> {
                         created: 0,
                     };
                     let stamp = to_db(now());
+                    let mut existing = existing_emails(transaction, organization, &records).await?;
+                    // New people wait here and go in as multi-row INSERTs.
+                    let mut inserts: Vec<NewPerson> = Vec::with_capacity(INSERT_ROWS);
+                    let mut pending: HashSet<String> = HashSet::new();
                     for record in records {
                         let department_id = match &record.department {
                             Some(name) => Some(departments.resolve(transaction, name, record.line).await?),
@@ -126,50 +206,47 @@ impl Scoped<'_> {
                                 .await?;
                             }
                         }
-                        let existing: Option<i64> = sqlx::query_scalar(
-                            "SELECT id FROM people WHERE organization_id = $1 AND email = $2",
-                        )
-                        .bind(organization.0)
-                        .bind(record.email.as_str().to_owned())
-                        .fetch_optional(&mut **transaction)
-                        .await?;
-                        match existing {
-                            Some(id) => {
-                                sqlx::query(
-                                    "UPDATE people SET name = $1, title = $2, department_id = COALESCE($3, department_id), \
-                                     role = COALESCE($4, role), version = version + 1, updated_at = $5 \
-                                     WHERE organization_id = $6 AND id = $7",
-                                )
-                                .bind(record.name.into_string())
-                                .bind(record.title.map(Label::into_string))
-                                .bind(department_id.map(|department| department.0))
-                                .bind(record.role.map(|role| role.as_str()))
-                                .bind(stamp.clone())
-                                .bind(organization.0)
-                                .bind(id)
-                                .execute(&mut **transaction)
-                                .await?;
-                                summary.people_updated += 1;
-                            }
-                            None => {
-                                sqlx::query(
-                                    "INSERT INTO people (organization_id, email, name, title, department_id, role, created_at, updated_at) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                                )
-                                .bind(organization.0)
-                                .bind(record.email.as_str().to_owned())
-                                .bind(record.name.into_string())
-                                .bind(record.title.map(Label::into_string))
-                                .bind(department_id.map(|department| department.0))
-                                .bind(record.role.unwrap_or(Role::Member).as_str())
-                                .bind(stamp.clone())
-                                .execute(&mut **transaction)
-                                .await?;
-                                summary.people_created += 1;
+                        let email = record.email.as_str().to_owned();
+                        if pending.contains(&email) {
+                            // The same email again: the earlier row must exist before this one updates it.
+                            flush(transaction, organization, &mut inserts, &stamp).await?;
+                            pending.clear();
+                        }
+                        if existing.contains(&email) || pending.contains(&email) {
+                            sqlx::query(
+                                "UPDATE people SET name = $1, title = $2, department_id = COALESCE($3, department_id), \
+                                 role = COALESCE($4, role), version = version + 1, updated_at = $5 \
+                                 WHERE organization_id = $6 AND email = $7",
+                            )
+                            .bind(record.name.into_string())
+                            .bind(record.title.map(Label::into_string))
+                            .bind(department_id.map(|department| department.0))
+                            .bind(record.role.map(|role| role.as_str()))
+                            .bind(stamp.clone())
+                            .bind(organization.0)
+                            .bind(email)
+                            .execute(&mut **transaction)
+                            .await?;
+                            summary.people_updated += 1;
+                        } else {
+                            pending.insert(email.clone());
+                            existing.insert(email.clone());
+                            inserts.push(NewPerson {
+                                email,
+                                name: record.name.into_string(),
+                                title: record.title.map(Label::into_string),
+                                department_id,
+                                role: record.role.unwrap_or(Role::Member),
+                            });
+                            summary.people_created += 1;
+                            if inserts.len() >= INSERT_ROWS {
+                                flush(transaction, organization, &mut inserts, &stamp).await?;
+                                pending.clear();
                             }
                         }
                         progress.fetch_add(1, Ordering::Relaxed);
                     }
+                    flush(transaction, organization, &mut inserts, &stamp).await?;
                     summary.departments_created = departments.created;
                     let detail = format!(
                         "imported people: {} created, {} updated, {} departments created",

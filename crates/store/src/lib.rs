@@ -503,12 +503,28 @@ pub(crate) async fn ensure_exists(
     id: i64,
     field: &str,
 ) -> Result<(), StoreError> {
+    ensure_exists_in(&mut **transaction, table, organization, id, field).await
+}
+
+/// [`ensure_exists`] on any connection: a write checks on a reader before it
+/// queues for the single writer, so the writer's time goes to writing (a
+/// record deleted in between still fails the write on its foreign key).
+pub(crate) async fn ensure_exists_in<'e, E>(
+    executor: E,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    field: &str,
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     let found: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
     ))
     .bind(organization.0)
     .bind(id)
-    .fetch_optional(&mut **transaction)
+    .fetch_optional(executor)
     .await?;
     match found {
         Some(_) => Ok(()),

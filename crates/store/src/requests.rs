@@ -356,7 +356,10 @@ async fn attach_periods(
 /// Request ids per period query: well under both backends' bound-value limits.
 const PERIOD_BATCH: usize = 500;
 
-fn read_periods(rows: Vec<AnyRow>, periods: &mut HashMap<i64, Vec<Period>>) -> Result<(), StoreError> {
+fn read_periods(
+    rows: Vec<AnyRow>,
+    periods: &mut HashMap<i64, Vec<Period>>,
+) -> Result<(), StoreError> {
     for row in rows {
         periods
             .entry(row.try_get("request_id")?)
@@ -615,16 +618,35 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<Request, StoreError> {
         let organization = self.organization;
-        self.store
+        let reader = self.store.reader();
+        crate::ensure_exists_in(
+            reader,
+            "departments",
+            organization,
+            new.provider_department_id.0,
+            "provider_department_id",
+        )
+        .await?;
+        if let Some(segment) = new.segment_id {
+            crate::ensure_exists_in(reader, "segments", organization, segment, "segment_id")
+                .await?;
+        }
+        if let Some(parent) = parent {
+            crate::ensure_exists_in(
+                reader,
+                "requests",
+                organization,
+                parent,
+                "parent_request_id",
+            )
+            .await?;
+        }
+        // The single writer only writes: three inserts. The checks above and
+        // the read of the stored request below run on readers, in parallel.
+        let id = self
+            .store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "departments", organization, new.provider_department_id.0, "provider_department_id").await?;
-                    if let Some(segment) = new.segment_id {
-                        ensure_exists(transaction, "segments", organization, segment, "segment_id").await?;
-                    }
-                    if let Some(parent) = parent {
-                        ensure_exists(transaction, "requests", organization, parent, "parent_request_id").await?;
-                    }
                     let stamp = to_db(at);
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO requests (organization_id, service_id, provider_department_id, requester_person_id, title, description, \
@@ -656,10 +678,11 @@ impl Scoped<'_> {
                         "provider_department_id": new.provider_department_id.0, "external_impact": new.external_impact,
                     });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(new.requester_person_id), kind: "created", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
-                    fetch(transaction, organization, id).await
+                    Ok(id)
                 })
             })
-            .await
+            .await?;
+        self.request(id).await
     }
 
     pub async fn request(&self, id: i64) -> Result<Request, StoreError> {

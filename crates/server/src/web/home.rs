@@ -9,7 +9,9 @@ use super::format::{ClockSummary, fulfilment_summary, impact_label, priority_lab
 use super::notifications::{NotificationRow, inbox};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::requests::{QueueQuery, RequestQuery, RequestView, department_queue, list_requests};
+use crate::api::requests::{
+    QueueQuery, RequestQuery, RequestView, department_queue, list_requests,
+};
 use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, RecordId};
 use askama::Template;
