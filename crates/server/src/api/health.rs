@@ -39,11 +39,36 @@ pub struct ComponentView {
     /// The nominal weight, and the weight it carried after renormalising.
     pub weight: f64,
     pub applied_weight: f64,
+    /// What the component measures, in words. Absent in the matrix, which
+    /// explains each component once in its `components` legend instead of
+    /// in every one of its N × (N − 1) cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// A health component explained once: its name, nominal weight and words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentLegend {
+    pub name: String,
+    pub weight: f64,
     pub explanation: String,
 }
 
-impl From<&Component> for ComponentView {
-    fn from(component: &Component) -> Self {
+/// Every component of health, explained.
+pub fn component_legend() -> Vec<ComponentLegend> {
+    roundtable_domain::health::ComponentKind::ALL
+        .iter()
+        .map(|kind| ComponentLegend {
+            name: kind.as_str().to_owned(),
+            weight: kind.weight(),
+            explanation: kind.explanation().to_owned(),
+        })
+        .collect()
+}
+
+impl ComponentView {
+    /// The figures without the words.
+    fn terse(component: &Component) -> Self {
         ComponentView {
             name: component.kind.as_str().to_owned(),
             value: component.value.map(round),
@@ -51,7 +76,16 @@ impl From<&Component> for ComponentView {
             sufficient: component.sufficient,
             weight: component.kind.weight(),
             applied_weight: (component.applied_weight * 10_000.0).round() / 10_000.0,
-            explanation: component.kind.explanation().to_owned(),
+            explanation: None,
+        }
+    }
+}
+
+impl From<&Component> for ComponentView {
+    fn from(component: &Component) -> Self {
+        ComponentView {
+            explanation: Some(component.kind.explanation().to_owned()),
+            ..ComponentView::terse(component)
         }
     }
 }
@@ -117,6 +151,22 @@ pub fn cell_health_view(cell: &CellHealth) -> HealthView {
         &cell.health,
         cell.pulse_source.as_ref().map(|source| source.round_id),
     )
+}
+
+/// [`cell_health_view`] without the components' words (the matrix explains
+/// them once).
+pub fn terse_cell_health_view(cell: &CellHealth) -> HealthView {
+    HealthView {
+        score: cell.health.score.map(round),
+        band: band(cell.health.score).to_owned(),
+        components: cell
+            .health
+            .components
+            .iter()
+            .map(ComponentView::terse)
+            .collect(),
+        pulse_round_id: cell.pulse_source.as_ref().map(|source| source.round_id),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

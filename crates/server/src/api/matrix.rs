@@ -5,7 +5,10 @@
 //! new fields without breaking clients.
 
 use crate::AppState;
-use crate::api::health::{HealthView, InputQualityView, cell_health_view, window_days};
+use crate::api::health::{
+    ComponentLegend, HealthView, InputQualityView, component_legend, terse_cell_health_view,
+    window_days,
+};
 use crate::auth::Authenticated;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
@@ -98,6 +101,8 @@ pub struct Matrix {
     pub departments: Vec<MatrixDepartment>,
     /// Every ordered pair of distinct departments, provider-major in department order.
     pub cells: Vec<MatrixCell>,
+    /// What each health component measures and weighs, said once for all cells.
+    pub components: Vec<ComponentLegend>,
     pub summary: MatrixSummary,
 }
 
@@ -186,7 +191,7 @@ pub async fn get_matrix(
                 consumer_department_id: consumer.0,
                 services: cell_services,
                 agreement,
-                health: cell_health_view(&cell_health),
+                health: terse_cell_health_view(&cell_health),
                 input_quality: cell_health.input_quality.into(),
                 kudos: kudos.remove(&key).unwrap_or(0),
             });
@@ -205,6 +210,7 @@ pub async fn get_matrix(
             })
             .collect(),
         cells,
+        components: component_legend(),
         summary,
     }))
 }

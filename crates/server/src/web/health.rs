@@ -108,7 +108,7 @@ pub fn component_row(component: &ComponentView) -> ComponentRow {
             "not counted".to_owned()
         },
         counted: component.sufficient,
-        measures: component.explanation.clone(),
+        measures: component.explanation.clone().unwrap_or_default(),
         meaning,
     }
 }
@@ -319,7 +319,7 @@ mod tests {
             sufficient,
             weight: 0.3,
             applied_weight: if sufficient { 0.6 } else { 0.0 },
-            explanation: String::new(),
+            explanation: None,
         }
     }
 
