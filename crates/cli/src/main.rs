@@ -127,7 +127,7 @@ enum Command {
     /// Export data as CSV or JSON.
     Export {
         /// What to export.
-        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health"])]
+        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health", "audit-log"])]
         kind: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
@@ -441,8 +441,12 @@ async fn run(command: Command) -> Result<ExitCode> {
                     true,
                 )
             };
-            let hash = Password::parse(&password)
-                .map_err(|error| anyhow!("password {error}"))?
+            let hash = Password::parse_for(&password, &email.to_string())
+                .map_err(|errors| {
+                    let messages: Vec<String> =
+                        errors.0.into_iter().map(|error| error.message).collect();
+                    anyhow!("password {}", messages.join("; "))
+                })?
                 .hash()?;
             let person = store
                 .scoped(organization.id)

@@ -486,3 +486,48 @@ async fn the_demo_is_made_once() {
             .is_some_and(|rows| rows.iter().any(|row| row["health"].is_number()))
     );
 }
+
+#[tokio::test]
+async fn user_create_keeps_the_password_policy_and_the_audit_log_exports() {
+    let database = TestDatabase::create().await;
+    bootstrap(&database);
+    for (password, message) in [
+        ("too short\n", "at least 12 characters"),
+        ("password1234\n", "most common passwords"),
+        ("new.person@acme.test\n", "must not be your email address"),
+    ] {
+        let refused = roundtable_with_input(
+            &database,
+            &[
+                "user",
+                "create",
+                "--organization",
+                "acme",
+                "--email",
+                "new.person@acme.test",
+                "--name",
+                "New Person",
+                "--password-stdin",
+            ],
+            password,
+        );
+        assert!(!refused.status.success(), "{password} was accepted");
+        let stderr = text(&refused.stderr);
+        assert!(stderr.contains(message), "{password}: {stderr}");
+    }
+
+    let audit = roundtable(
+        &database,
+        &["export", "audit-log", "--organization", "acme"],
+    );
+    assert!(audit.status.success(), "{}", text(&audit.stderr));
+    let audit = text(&audit.stdout);
+    assert!(
+        audit.starts_with(
+            "id,created_at,actor_email,actor_person_id,action,subject_kind,subject_id,detail\n"
+        ),
+        "{audit}"
+    );
+    // The bootstrap's own account was created by the operator's tool: no actor, but a line.
+    assert!(audit.lines().count() >= 2, "{audit}");
+}

@@ -13,6 +13,7 @@
 use crate::support::{PASSWORD, TestApp, User, expect_status, id_of, weekday_calendar};
 use reqwest::{Method, StatusCode};
 use roundtable_domain::people::Role;
+use roundtable_exchange::export::ExportKind;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -964,4 +965,60 @@ async fn every_operation_answers_every_caller_as_the_table_says() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Who may read each export: `{kind}` is one operation in the document, but
+/// the audit log is for administrators alone. Every kind the exchange crate
+/// knows must have an entry here, so a new export cannot ship undecided.
+fn export_readers(kind: ExportKind) -> &'static [Caller] {
+    match kind {
+        ExportKind::AuditLog => ADMIN,
+        ExportKind::People
+        | ExportKind::Departments
+        | ExportKind::Requests
+        | ExportKind::Checks
+        | ExportKind::Pulses
+        | ExportKind::Health => STEERING,
+    }
+}
+
+#[tokio::test]
+async fn every_export_answers_every_caller_as_its_table_says() {
+    let app = TestApp::spawn().await;
+    let world = world(&app).await;
+    let mut failures = Vec::new();
+    for kind in ExportKind::ALL {
+        let path = format!("/api/v1/exports/{}", kind.name());
+        let allowed = export_readers(kind);
+        for caller in [Anonymous, Bystander, Member, Lead, Executive, Admin] {
+            let response = app
+                .request(Method::GET, world.own.get(&caller), &path)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            if status.is_server_error() || denied(status) == allowed.contains(&caller) {
+                failures.push(format!("{path} by {caller:?}: {status}"));
+            }
+        }
+        // Another organization's callers get their own organization's export, never ours.
+        for caller in [Bystander, Member, Lead, Executive, Admin] {
+            let response = app
+                .request(Method::GET, Some(&world.other[&caller]), &path)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            if status.is_server_error()
+                || denied(status) == allowed.contains(&caller)
+                || body.contains(MARKER)
+            {
+                failures.push(format!(
+                    "{path} by {caller:?} of another organization: {status} {body}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -23,6 +23,7 @@ mod requests;
 mod reviews;
 mod robustness;
 mod round_table;
+mod security;
 mod segments;
 mod support;
 mod tenancy;
