@@ -105,6 +105,8 @@ enum Command {
         secure_cookies: bool,
         #[command(flatten)]
         notifications: NotificationArgs,
+        #[command(flatten)]
+        sso: SsoArgs,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -310,7 +312,8 @@ async fn run(command: Command) -> Result<ExitCode> {
             demo,
             secure_cookies,
             notifications,
-        } => serve(bind, database, demo, secure_cookies, notifications).await,
+            sso,
+        } => serve(bind, database, demo, secure_cookies, notifications, sso).await,
         Command::Migrate { database } => {
             let store = open(&database).await?;
             println!("database {} is up to date", redact_url(&database.database));
@@ -598,13 +601,86 @@ fn count_lines(file: &PathBuf) -> u64 {
         .unwrap_or(0)
 }
 
+/// Single sign-on through an OpenID Connect provider: all of issuer, client
+/// id, client secret, redirect URL and organization, or none.
+#[derive(clap::Args)]
+struct SsoArgs {
+    /// The provider's issuer URL (its discovery document is read from ISSUER/.well-known/openid-configuration).
+    #[arg(long, env = "ROUNDTABLE_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client id registered at the provider.
+    #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret (prefer the environment variable to the flag).
+    #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// This server's callback as registered at the provider: https://HOST/auth/oidc/callback.
+    #[arg(long, env = "ROUNDTABLE_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
+    /// The organization (slug) whose people sign in through the provider.
+    #[arg(long, env = "ROUNDTABLE_OIDC_ORGANIZATION")]
+    oidc_organization: Option<String>,
+    /// The provider's name on the sign-in page ("Sign in with NAME").
+    #[arg(long, env = "ROUNDTABLE_OIDC_NAME", default_value = "single sign-on")]
+    oidc_name: String,
+}
+
+impl std::fmt::Debug for SsoArgs {
+    // Never prints the client secret.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SsoArgs")
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field("oidc_redirect_url", &self.oidc_redirect_url)
+            .field("oidc_organization", &self.oidc_organization)
+            .field("oidc_name", &self.oidc_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SsoArgs {
+    fn config(self) -> Result<Option<roundtable_server::sso::OidcConfig>> {
+        match (
+            self.oidc_issuer,
+            self.oidc_client_id,
+            self.oidc_client_secret,
+            self.oidc_redirect_url,
+            self.oidc_organization,
+        ) {
+            (None, None, None, None, None) => Ok(None),
+            (
+                Some(issuer),
+                Some(client_id),
+                Some(client_secret),
+                Some(redirect_url),
+                Some(organization),
+            ) => Ok(Some(roundtable_server::sso::OidcConfig {
+                issuer,
+                client_id,
+                client_secret: roundtable_domain::credentials::Secret::new(client_secret),
+                redirect_url,
+                organization,
+                display_name: self.oidc_name,
+            })),
+            _ => Err(anyhow!(
+                "single sign-on needs all of ROUNDTABLE_OIDC_ISSUER, ROUNDTABLE_OIDC_CLIENT_ID, \
+                 ROUNDTABLE_OIDC_CLIENT_SECRET, ROUNDTABLE_OIDC_REDIRECT_URL and \
+                 ROUNDTABLE_OIDC_ORGANIZATION (or the matching --oidc-* options)"
+            )),
+        }
+    }
+}
+
 async fn serve(
     bind: String,
     database: DatabaseArgs,
     demo: bool,
     secure_cookies: bool,
     notifications: NotificationArgs,
+    sso: SsoArgs,
 ) -> Result<ExitCode> {
+    let oidc = sso.config()?;
     let mail = notifications
         .smtp_url
         .as_deref()
@@ -632,6 +708,7 @@ async fn serve(
     let config = ServerConfig {
         bind,
         secure_cookies,
+        oidc,
         ..ServerConfig::default()
     };
     let app = App::build(config, store.clone())

@@ -25,6 +25,7 @@ mod robustness;
 mod round_table;
 mod security;
 mod segments;
+mod sso;
 mod support;
 mod tenancy;
 mod tokens;
