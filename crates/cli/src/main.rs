@@ -655,14 +655,19 @@ impl SsoArgs {
                 Some(client_secret),
                 Some(redirect_url),
                 Some(organization),
-            ) => Ok(Some(roundtable_server::sso::OidcConfig {
-                issuer,
-                client_id,
-                client_secret: roundtable_domain::credentials::Secret::new(client_secret),
-                redirect_url,
-                organization,
-                display_name: self.oidc_name,
-            })),
+            ) => {
+                let config = roundtable_server::sso::OidcConfig {
+                    issuer,
+                    client_id,
+                    client_secret: roundtable_domain::credentials::Secret::new(client_secret),
+                    redirect_url,
+                    organization,
+                    display_name: self.oidc_name,
+                };
+                roundtable_server::sso::SingleSignOn::new(config.clone())
+                    .map_err(|message| anyhow!("single sign-on: {message}"))?;
+                Ok(Some(config))
+            }
             _ => Err(anyhow!(
                 "single sign-on needs all of ROUNDTABLE_OIDC_ISSUER, ROUNDTABLE_OIDC_CLIENT_ID, \
                  ROUNDTABLE_OIDC_CLIENT_SECRET, ROUNDTABLE_OIDC_REDIRECT_URL and \
@@ -704,6 +709,17 @@ async fn serve(
         {
             println!("The database is not empty, so no demo organization was created.");
         }
+    }
+    if let Some(oidc) = &oidc
+        && store
+            .find_organization_by_slug(&oidc.organization)
+            .await?
+            .is_none()
+    {
+        return Err(anyhow!(
+            "single sign-on: there is no organization {:?} (ROUNDTABLE_OIDC_ORGANIZATION)",
+            oidc.organization
+        ));
     }
     let config = ServerConfig {
         bind,
