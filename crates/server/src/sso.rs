@@ -187,6 +187,23 @@ impl SingleSignOn {
                 ));
             }
         }
+        // The provider is spoken to over HTTPS; plain HTTP only on this machine.
+        let issuer = Url::parse(&config.issuer).map_err(|error| error.to_string())?;
+        let host = issuer
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback());
+        if issuer.scheme() != "https" && !loopback {
+            return Err(format!(
+                "the OpenID Connect issuer {:?} must be an https URL (http only on loopback)",
+                config.issuer
+            ));
+        }
         for (name, value) in [
             ("client id", &config.client_id),
             ("client secret", &config.client_secret.expose().to_owned()),
@@ -493,6 +510,36 @@ mod tests {
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    fn config(issuer: &str) -> OidcConfig {
+        OidcConfig {
+            issuer: issuer.to_owned(),
+            client_id: "roundtable".to_owned(),
+            client_secret: Secret::new("secret"),
+            redirect_url: "https://roundtable.example/auth/oidc/callback".to_owned(),
+            organization: "acme".to_owned(),
+            display_name: "Acme".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_issuer_is_https_except_on_loopback() {
+        for allowed in [
+            "https://login.example",
+            "http://127.0.0.1:4000",
+            "http://localhost:4000",
+            "http://[::1]:4000",
+        ] {
+            assert!(SingleSignOn::new(config(allowed)).is_ok(), "{allowed}");
+        }
+        for refused in [
+            "http://login.example",
+            "ftp://login.example",
+            "login.example",
+        ] {
+            assert!(SingleSignOn::new(config(refused)).is_err(), "{refused}");
+        }
     }
 
     #[test]
