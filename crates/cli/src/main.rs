@@ -105,6 +105,8 @@ enum Command {
         secure_cookies: bool,
         #[command(flatten)]
         notifications: NotificationArgs,
+        #[command(flatten)]
+        sso: SsoArgs,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -127,7 +129,7 @@ enum Command {
     /// Export data as CSV or JSON.
     Export {
         /// What to export.
-        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health"])]
+        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health", "audit-log"])]
         kind: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
@@ -310,7 +312,8 @@ async fn run(command: Command) -> Result<ExitCode> {
             demo,
             secure_cookies,
             notifications,
-        } => serve(bind, database, demo, secure_cookies, notifications).await,
+            sso,
+        } => serve(bind, database, demo, secure_cookies, notifications, sso).await,
         Command::Migrate { database } => {
             let store = open(&database).await?;
             println!("database {} is up to date", redact_url(&database.database));
@@ -441,8 +444,12 @@ async fn run(command: Command) -> Result<ExitCode> {
                     true,
                 )
             };
-            let hash = Password::parse(&password)
-                .map_err(|error| anyhow!("password {error}"))?
+            let hash = Password::parse_for(&password, &email.to_string())
+                .map_err(|errors| {
+                    let messages: Vec<String> =
+                        errors.0.into_iter().map(|error| error.message).collect();
+                    anyhow!("password {}", messages.join("; "))
+                })?
                 .hash()?;
             let person = store
                 .scoped(organization.id)
@@ -594,13 +601,91 @@ fn count_lines(file: &PathBuf) -> u64 {
         .unwrap_or(0)
 }
 
+/// Single sign-on through an OpenID Connect provider: all of issuer, client
+/// id, client secret, redirect URL and organization, or none.
+#[derive(clap::Args)]
+struct SsoArgs {
+    /// The provider's issuer URL (its discovery document is read from ISSUER/.well-known/openid-configuration).
+    #[arg(long, env = "ROUNDTABLE_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client id registered at the provider.
+    #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret (prefer the environment variable to the flag).
+    #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// This server's callback as registered at the provider: https://HOST/auth/oidc/callback.
+    #[arg(long, env = "ROUNDTABLE_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
+    /// The organization (slug) whose people sign in through the provider.
+    #[arg(long, env = "ROUNDTABLE_OIDC_ORGANIZATION")]
+    oidc_organization: Option<String>,
+    /// The provider's name on the sign-in page ("Sign in with NAME").
+    #[arg(long, env = "ROUNDTABLE_OIDC_NAME", default_value = "single sign-on")]
+    oidc_name: String,
+}
+
+impl std::fmt::Debug for SsoArgs {
+    // Never prints the client secret.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SsoArgs")
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field("oidc_redirect_url", &self.oidc_redirect_url)
+            .field("oidc_organization", &self.oidc_organization)
+            .field("oidc_name", &self.oidc_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SsoArgs {
+    fn config(self) -> Result<Option<roundtable_server::sso::OidcConfig>> {
+        match (
+            self.oidc_issuer,
+            self.oidc_client_id,
+            self.oidc_client_secret,
+            self.oidc_redirect_url,
+            self.oidc_organization,
+        ) {
+            (None, None, None, None, None) => Ok(None),
+            (
+                Some(issuer),
+                Some(client_id),
+                Some(client_secret),
+                Some(redirect_url),
+                Some(organization),
+            ) => {
+                let config = roundtable_server::sso::OidcConfig {
+                    issuer,
+                    client_id,
+                    client_secret: roundtable_domain::credentials::Secret::new(client_secret),
+                    redirect_url,
+                    organization,
+                    display_name: self.oidc_name,
+                };
+                roundtable_server::sso::SingleSignOn::new(config.clone())
+                    .map_err(|message| anyhow!("single sign-on: {message}"))?;
+                Ok(Some(config))
+            }
+            _ => Err(anyhow!(
+                "single sign-on needs all of ROUNDTABLE_OIDC_ISSUER, ROUNDTABLE_OIDC_CLIENT_ID, \
+                 ROUNDTABLE_OIDC_CLIENT_SECRET, ROUNDTABLE_OIDC_REDIRECT_URL and \
+                 ROUNDTABLE_OIDC_ORGANIZATION (or the matching --oidc-* options)"
+            )),
+        }
+    }
+}
+
 async fn serve(
     bind: String,
     database: DatabaseArgs,
     demo: bool,
     secure_cookies: bool,
     notifications: NotificationArgs,
+    sso: SsoArgs,
 ) -> Result<ExitCode> {
+    let oidc = sso.config()?;
     let mail = notifications
         .smtp_url
         .as_deref()
@@ -625,9 +710,21 @@ async fn serve(
             println!("The database is not empty, so no demo organization was created.");
         }
     }
+    if let Some(oidc) = &oidc
+        && store
+            .find_organization_by_slug(&oidc.organization)
+            .await?
+            .is_none()
+    {
+        return Err(anyhow!(
+            "single sign-on: there is no organization {:?} (ROUNDTABLE_OIDC_ORGANIZATION)",
+            oidc.organization
+        ));
+    }
     let config = ServerConfig {
         bind,
         secure_cookies,
+        oidc,
         ..ServerConfig::default()
     };
     let app = App::build(config, store.clone())

@@ -545,3 +545,97 @@ async fn the_demo_is_made_once() {
             .is_some_and(|rows| rows.iter().any(|row| row["health"].is_number()))
     );
 }
+
+#[tokio::test]
+async fn user_create_keeps_the_password_policy_and_the_audit_log_exports() {
+    let database = TestDatabase::create().await;
+    bootstrap(&database);
+    for (password, message) in [
+        ("too short\n", "at least 12 characters"),
+        ("password1234\n", "most common passwords"),
+        ("new.person@acme.test\n", "must not be your email address"),
+    ] {
+        let refused = roundtable_with_input(
+            &database,
+            &[
+                "user",
+                "create",
+                "--organization",
+                "acme",
+                "--email",
+                "new.person@acme.test",
+                "--name",
+                "New Person",
+                "--password-stdin",
+            ],
+            password,
+        );
+        assert!(!refused.status.success(), "{password} was accepted");
+        let stderr = text(&refused.stderr);
+        assert!(stderr.contains(message), "{password}: {stderr}");
+    }
+
+    let audit = roundtable(
+        &database,
+        &["export", "audit-log", "--organization", "acme"],
+    );
+    assert!(audit.status.success(), "{}", text(&audit.stderr));
+    let audit = text(&audit.stdout);
+    assert!(
+        audit.starts_with(
+            "id,created_at,actor_email,actor_person_id,action,subject_kind,subject_id,detail\n"
+        ),
+        "{audit}"
+    );
+    // The bootstrap's own account was created by the operator's tool: no actor, but a line.
+    assert!(audit.lines().count() >= 2, "{audit}");
+}
+
+#[tokio::test]
+async fn serve_refuses_an_incomplete_or_wrong_single_sign_on_configuration() {
+    let database = TestDatabase::create().await;
+    bootstrap(&database);
+    let complete = [
+        ("ROUNDTABLE_OIDC_ISSUER", "https://login.acme.test"),
+        ("ROUNDTABLE_OIDC_CLIENT_ID", "roundtable"),
+        ("ROUNDTABLE_OIDC_CLIENT_SECRET", "a client secret"),
+        (
+            "ROUNDTABLE_OIDC_REDIRECT_URL",
+            "https://roundtable.acme.test/auth/oidc/callback",
+        ),
+        ("ROUNDTABLE_OIDC_ORGANIZATION", "acme"),
+    ];
+    let serve = |settings: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_roundtable"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("ROUNDTABLE_DATABASE", database.url())
+            .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run roundtable")
+    };
+    let partial = serve(&complete[..2]);
+    assert!(!partial.status.success());
+    assert!(
+        text(&partial.stderr).contains("single sign-on needs all of"),
+        "{}",
+        text(&partial.stderr)
+    );
+    let mut unknown = complete.to_vec();
+    unknown[4] = ("ROUNDTABLE_OIDC_ORGANIZATION", "nobody");
+    let unknown = serve(&unknown);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("there is no organization \"nobody\""),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let mut relative = complete.to_vec();
+    relative[0] = ("ROUNDTABLE_OIDC_ISSUER", "login.acme.test");
+    let relative = serve(&relative);
+    assert!(!relative.status.success());
+    let stderr = text(&relative.stderr);
+    assert!(stderr.contains("OpenID Connect issuer"), "{stderr}");
+    assert!(!stderr.contains("a client secret"), "{stderr}");
+}

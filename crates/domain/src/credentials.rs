@@ -39,10 +39,56 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct Password(Secret);
 
+/// Passwords too common to allow whatever their length: the top of the
+/// published breach lists at twelve characters or more, and this product's name.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123123123123",
+    "111111111111",
+    "000000000000",
+    "abc123456789",
+    "abcdefghijkl",
+    "password1234",
+    "password12345",
+    "password123!",
+    "passwordpassword",
+    "password1password1",
+    "qwertyuiopasdfgh",
+    "qwerty123456",
+    "qwertyqwerty",
+    "qwertyuiop12",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "iloveyou1234",
+    "letmein12345",
+    "welcome12345",
+    "welcome@1234",
+    "changeme1234",
+    "administrator",
+    "administrator1",
+    "trustno1trustno1",
+    "monkey123456",
+    "dragon123456",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "superman1234",
+    "starwars1234",
+    "correcthorsebatterystaple",
+    "correct horse battery staple",
+    "roundtable123",
+    "roundtable2026",
+];
+
 impl Password {
-    pub const MIN_LENGTH: usize = 10;
+    pub const MIN_LENGTH: usize = 12;
     pub const MAX_LENGTH: usize = 256;
 
+    /// Checks the policy: 12 to 256 characters, not one character repeated,
+    /// not one of the best-known passwords.
     pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
         let length = input.chars().count();
         if length < Self::MIN_LENGTH {
@@ -57,7 +103,33 @@ impl Password {
                 format!("must be at most {} characters", Self::MAX_LENGTH),
             ));
         }
+        let lowered = input.to_lowercase();
+        let mut characters = lowered.chars();
+        let first = characters.next();
+        if characters.all(|character| Some(character) == first)
+            || COMMON_PASSWORDS.contains(&lowered.as_str())
+        {
+            return Err(ValidationErrors::single(
+                "",
+                "is one of the most common passwords; choose one that is harder to guess",
+            ));
+        }
         Ok(Self(Secret::new(input)))
+    }
+
+    /// The policy, and not the person's own email address (or its part before the `@`).
+    pub fn parse_for(input: &str, email: &str) -> Result<Self, ValidationErrors> {
+        let password = Self::parse(input)?;
+        let lowered = input.trim().to_lowercase();
+        let email = email.trim().to_lowercase();
+        let local_part = email.split('@').next().unwrap_or_default();
+        if lowered == email || lowered == local_part {
+            return Err(ValidationErrors::single(
+                "",
+                "must not be your email address",
+            ));
+        }
+        Ok(password)
     }
 
     /// An argon2id PHC string with a fresh random salt.
@@ -147,6 +219,42 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refusal(result: Result<Password, ValidationErrors>) -> String {
+        match result {
+            Ok(_) => String::from("accepted"),
+            Err(errors) => errors.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_password_policy_refuses_short_common_and_own_email_passwords() {
+        assert!(refusal(Password::parse("eleven char")).contains("at least 12"));
+        assert!(Password::parse("twelve chars").is_ok());
+        assert!(refusal(Password::parse(&"x".repeat(257))).contains("at most 256"));
+        for common in [
+            "password1234",
+            "Password1234",
+            "QWERTY123456",
+            "aaaaaaaaaaaaaa",
+        ] {
+            assert!(
+                refusal(Password::parse(common)).contains("most common"),
+                "{common} was accepted"
+            );
+        }
+        for own in [
+            "ada.lovelace@acme.test",
+            "ADA.LOVELACE@acme.test",
+            "ada.lovelace",
+        ] {
+            assert!(
+                refusal(Password::parse_for(own, "ada.lovelace@acme.test")).contains("your email"),
+                "{own} was accepted"
+            );
+        }
+        assert!(Password::parse_for("a long and private phrase", "ada@acme.test").is_ok());
+    }
 
     #[test]
     fn password_hash_verifies_only_the_right_password() {

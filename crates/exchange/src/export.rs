@@ -27,16 +27,19 @@ pub enum ExportKind {
     Pulses,
     /// Health per cell over the last 90 days, with each component.
     Health,
+    /// Who changed what, newest first (administrators only).
+    AuditLog,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 6] = [
+    pub const ALL: [ExportKind; 7] = [
         ExportKind::People,
         ExportKind::Departments,
         ExportKind::Requests,
         ExportKind::Checks,
         ExportKind::Pulses,
         ExportKind::Health,
+        ExportKind::AuditLog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl ExportKind {
             ExportKind::Checks => "checks",
             ExportKind::Pulses => "pulses",
             ExportKind::Health => "health",
+            ExportKind::AuditLog => "audit-log",
         }
     }
 
@@ -72,6 +76,19 @@ struct PersonRow {
     parent_department: String,
     role: String,
     active: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct AuditRow {
+    id: i64,
+    created_at: String,
+    /// Empty for the operator's tools (command line, demo) and anonymous posts.
+    actor_email: String,
+    actor_person_id: Option<i64>,
+    action: String,
+    subject_kind: String,
+    subject_id: Option<i64>,
+    detail: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -232,6 +249,42 @@ pub async fn export(
                             .to_owned(),
                         role: person.role.as_str().to_owned(),
                         active: person.active,
+                    })?;
+                    rows += 1;
+                }
+                match listing.next_after {
+                    Some(after) => page.after = Some(after),
+                    None => break,
+                }
+            }
+        }
+        ExportKind::AuditLog => {
+            let mut emails: HashMap<i64, String> = HashMap::new();
+            let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+            loop {
+                let listing = scoped.audit_log(page).await?;
+                for entry in listing.items {
+                    let actor = entry.actor_person_id.map(|person| person.0);
+                    let actor_email = match entry.actor_person_id {
+                        Some(person) => match emails.get(&person.0) {
+                            Some(email) => email.clone(),
+                            None => {
+                                let email = scoped.person(person).await?.email;
+                                emails.insert(person.0, email.clone());
+                                email
+                            }
+                        },
+                        None => String::new(),
+                    };
+                    writer.write(&AuditRow {
+                        id: entry.id,
+                        created_at: entry.created_at.to_string(),
+                        actor_email,
+                        actor_person_id: actor,
+                        action: entry.action,
+                        subject_kind: entry.subject_kind,
+                        subject_id: entry.subject_id,
+                        detail: entry.detail,
                     })?;
                     rows += 1;
                 }

@@ -276,7 +276,7 @@ pub(crate) async fn export_measures<W: Write>(
                 rows += 1;
             }
         }
-        ExportKind::People | ExportKind::Departments => {}
+        ExportKind::People | ExportKind::Departments | ExportKind::AuditLog => {}
     }
     Ok(rows)
 }

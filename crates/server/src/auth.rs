@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::credentials::{
     TokenKind, decoy_password_hash, issue_token, token_digest, verify_password,
 };
+use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::Email;
 use roundtable_store::auth::Actor;
@@ -296,17 +297,45 @@ pub async fn login(
         }
     };
     state.store.clear_login_failures(&email_digest).await?;
-    let scoped = state.store.scoped(candidate.organization_id);
-    // Always a new session token: a session id planted before sign-in is never promoted.
+    let started = start_session(&state, candidate.organization_id, candidate.person_id).await?;
+    let body = LoginResponse {
+        me: Me::from(&started.actor),
+        expires_at: started.expires_at.to_string(),
+    };
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, started.cookie);
+    Ok(response)
+}
+
+/// A session just started for someone whose identity was proven.
+#[derive(Debug)]
+pub(crate) struct StartedSession {
+    pub actor: Actor,
+    pub expires_at: Timestamp,
+    /// The `Set-Cookie` value carrying the new session.
+    pub cookie: HeaderValue,
+}
+
+/// Starts a browser session for a person whose identity was proven (by
+/// password or by single sign-on): always a new token, so a session id
+/// planted before sign-in is never promoted; the same cookie flags for both.
+pub(crate) async fn start_session(
+    state: &AppState,
+    organization: OrganizationId,
+    person: PersonId,
+) -> Result<StartedSession, ApiError> {
+    let scoped = state.store.scoped(organization);
     let session = issue_token(TokenKind::Session);
     let lifetime = state.config.session_lifetime;
     let expires_at = Timestamp::now()
         .checked_add(lifetime)
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     scoped
-        .create_session(candidate.person_id, session.digest.clone(), expires_at)
+        .create_session(person, session.digest.clone(), expires_at)
         .await?;
-    let actor = scoped.actor(candidate.person_id).await?;
+    let actor = scoped.actor(person).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session.secret.expose(),
@@ -317,15 +346,13 @@ pub async fn login(
             ""
         }
     );
-    let body = LoginResponse {
-        me: Me::from(&actor),
-        expires_at: expires_at.to_string(),
-    };
-    let mut response = (StatusCode::OK, Json(body)).into_response();
     let cookie =
         HeaderValue::from_str(&cookie).map_err(|error| ApiError::Internal(error.to_string()))?;
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(StartedSession {
+        actor,
+        expires_at,
+        cookie,
+    })
 }
 
 /// Ends the current browser session.

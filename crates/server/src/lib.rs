@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod observability;
 pub mod policy;
 pub mod problem;
+pub mod sso;
 pub mod web;
 
 use axum::Router;
@@ -49,6 +50,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Single sign-on through this OpenID Connect provider, when set.
+    pub oidc: Option<sso::OidcConfig>,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +63,7 @@ impl Default for ServerConfig {
             session_idle_timeout: SignedDuration::from_hours(2),
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
+            oidc: None,
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub metrics: PrometheusHandle,
+    /// The OpenID Connect relying party, when single sign-on is configured.
+    pub sso: Option<Arc<sso::SingleSignOn>>,
     openapi: Arc<String>,
 }
 
@@ -89,7 +95,13 @@ pub struct App {
 
 impl App {
     /// Binds the listener and assembles the routes. The store must be migrated.
+    /// A single sign-on configuration that cannot work is refused here.
     pub async fn build(config: ServerConfig, store: Store) -> std::io::Result<App> {
+        if let Some(oidc) = &config.oidc {
+            sso::SingleSignOn::new(oidc.clone()).map_err(|message| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+            })?;
+        }
         let listener = TcpListener::bind(&config.bind).await?;
         let router = router(config, store);
         Ok(App { listener, router })
@@ -142,10 +154,17 @@ pub fn router(config: ServerConfig, store: Store) -> Router {
     let openapi = serde_json::to_string_pretty(&openapi).unwrap_or_else(|_| "{}".to_owned());
     let body_limit = config.body_limit;
     let request_timeout = config.request_timeout;
+    let sso = config.oidc.clone().and_then(|oidc| {
+        sso::SingleSignOn::new(oidc)
+            .inspect_err(|message| tracing::error!(%message, "single sign-on is off"))
+            .ok()
+            .map(Arc::new)
+    });
     let state = AppState {
         store,
         config: Arc::new(config),
         metrics: observability::metrics_handle(),
+        sso,
         openapi: Arc::new(openapi),
     };
     Router::new()

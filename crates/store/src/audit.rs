@@ -55,6 +55,41 @@ pub(crate) async fn record(
 }
 
 impl Scoped<'_> {
+    /// Appends a security event that changes no other data, such as a
+    /// single sign-on or a refused one, in a transaction of its own. The actor
+    /// is the handle's (`by`), or none for someone not yet signed in.
+    pub async fn record_security_event(
+        &self,
+        action: &str,
+        subject_kind: &str,
+        subject_id: Option<i64>,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let context = self.audit_context();
+        let action = action.to_owned();
+        let subject_kind = subject_kind.to_owned();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, subject_id, detail, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(context.organization.0)
+                    .bind(context.actor.map(|person| person.0))
+                    .bind(action)
+                    .bind(subject_kind)
+                    .bind(subject_id)
+                    .bind(detail)
+                    .bind(to_db(now()))
+                    .execute(&mut **transaction)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// The organization's audit log, newest first; `page.after` continues
     /// below that entry id.
     pub async fn audit_log(&self, page: PageRequest) -> Result<Listing<AuditEntry>, StoreError> {

@@ -173,6 +173,11 @@ pub async fn answer_check(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<AnswerBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
+    let scoped = state.scoped(&actor);
+    // Someone else's check, or another organization's, is 404 before the body is judged.
+    if scoped.check(id).await?.respondent_person_id != actor.person_id {
+        return Err(ApiError::NotFound);
+    }
     let mut errors = ValidationErrors::new();
     let answer = CheckAnswer::parse(&input.answer);
     if answer.is_none() {
@@ -188,8 +193,7 @@ pub async fn answer_check(
     let (Some(answer), true) = (answer, errors.is_empty()) else {
         return Err(errors.into());
     };
-    let answered = state
-        .scoped(&actor)
+    let answered = scoped
         .answer_check(
             id,
             actor.person_id,

@@ -219,6 +219,13 @@ pub async fn update_enhancement(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateEnhancement>,
 ) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    // Unknown ids are 404 and callers who may move no enhancement at all 403,
+    // before the body is judged.
+    scoped.enhancement(id).await?;
+    if policy::sponsor_enhancement(&actor).is_err() {
+        policy::run_round_table(&actor)?;
+    }
     let mut errors = ValidationErrors::new();
     let status = errors.check("status", EnhancementStatus::parse(&input.status));
     let reason = input
@@ -233,8 +240,7 @@ pub async fn update_enhancement(
     } else {
         policy::run_round_table(&actor)?;
     }
-    let enhancement = state
-        .scoped(&actor)
+    let enhancement = scoped
         .advance_enhancement(id, status, reason, Some(version))
         .await?;
     Ok(with_etag(

@@ -1,10 +1,12 @@
 //! `GET /api/v1/exports/{kind}`: the same exports as `roundtable export`, as
-//! CSV or JSON, for administrators and executives. Pulse and health exports
-//! come from the same anonymity decision as every other view.
+//! CSV or JSON, for administrators and executives (the audit log for
+//! administrators only). Pulse and health exports come from the same anonymity
+//! decision as every other view.
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::ApiQuery;
+use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,7 +30,8 @@ pub struct ExportQuery {
 }
 
 /// Exports `people`, `departments`, `requests` (with clocks), `checks`,
-/// `pulses` (aggregates that may be shown, never answers) or `health`.
+/// `pulses` (aggregates that may be shown, never answers), `health` or
+/// `audit-log` (administrators only).
 #[utoipa::path(
     get, path = "/exports/{kind}", tag = "exports", params(("kind" = String, Path), ExportQuery),
     responses(
@@ -49,6 +52,9 @@ pub async fn export_kind(
         ));
     }
     let kind = ExportKind::parse(&kind).ok_or(ApiError::NotFound)?;
+    if kind == ExportKind::AuditLog {
+        policy::read_audit_log(&actor)?;
+    }
     let (format, content_type) = match query.format.as_deref().unwrap_or("csv") {
         "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
         "json" => (ExportFormat::Json, "application/json"),

@@ -174,7 +174,7 @@ pub async fn create_person(
         None => Some(Role::Member),
     };
     let password = match &input.password {
-        Some(password) => errors.check("password", Password::parse(password)),
+        Some(password) => errors.check("password", Password::parse_for(password, &input.email)),
         None => None,
     };
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
@@ -270,7 +270,14 @@ pub async fn update_person(
         password_hash: Change::Keep,
     };
     let password = match &input.password {
-        Some(password) => errors.check("password", Password::parse(password)),
+        Some(password) => {
+            // Not the email the person will have after this change.
+            let email = match &input.email {
+                Some(email) => email.clone(),
+                None => state.scoped(&actor).person(PersonId(id)).await?.email,
+            };
+            errors.check("password", Password::parse_for(password, &email))
+        }
         None => None,
     };
     if !errors.is_empty() {

@@ -354,6 +354,21 @@ pub async fn respond(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<ResponseBody>,
 ) -> Result<(StatusCode, Json<ResponseRecorded>), ApiError> {
+    let scoped = state.scoped(&actor);
+    // Another organization's round is 404, and someone whose department is
+    // party to none of its cells 403, before the body is judged.
+    let round = scoped.pulse_round(id).await?;
+    let party = actor.department_id.is_some_and(|department| {
+        round
+            .cells
+            .iter()
+            .any(|(provider, consumer)| *provider == department || *consumer == department)
+    });
+    if !party {
+        return Err(ApiError::forbidden(
+            "Only members of the departments this round asks about answer it.",
+        ));
+    }
     let mut errors = ValidationErrors::new();
     let perception = input.perception.ratings();
     errors.check("", validate_scale("perception", &perception));
@@ -372,8 +387,7 @@ pub async fn respond(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    state
-        .scoped(&actor)
+    scoped
         .respond_to_pulse(
             id,
             actor.person_id,

@@ -731,6 +731,14 @@ pub async fn transition_request(
 ) -> Result<Response, ApiError> {
     let scoped = state.scoped(&actor);
     let request = visible(&scoped, &actor, id).await?;
+    // Who may move it at all is decided before the body is judged; which
+    // move is theirs depends on the body, and the workflow judges it below.
+    let roles = roles_of(&actor, &request);
+    if !roles.provider && !roles.requester {
+        return Err(ApiError::forbidden(
+            "Only the requester and the provider department move a request along.",
+        ));
+    }
     let mut errors = ValidationErrors::new();
     let to = errors.check("to", Status::parse(&input.to));
     let quality = input
@@ -759,7 +767,7 @@ pub async fn transition_request(
             Transition {
                 to,
                 actor: actor.person_id,
-                roles: roles_of(&actor, &request),
+                roles,
                 details,
                 expected_version: version,
                 at: Timestamp::now(),

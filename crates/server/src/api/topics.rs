@@ -437,6 +437,15 @@ pub async fn answer_topic(
 ) -> Result<axum::Json<TopicView>, ApiError> {
     let scoped = state.scoped(&actor);
     let topic = scoped.topic(id).await?;
+    // Who may answer is decided before the answer is judged.
+    let concerned = topic
+        .about_department_id
+        .is_some_and(|about| actor.department_id == Some(about));
+    if topic.about_department_id.is_some() && !concerned && actor.role != Role::Admin {
+        return Err(ApiError::forbidden(
+            "An assumption is answered by the department it is about.",
+        ));
+    }
     let mut errors = ValidationErrors::new();
     let answer = errors.check("answer", AssumptionAnswer::parse(&input.answer));
     let note = if answer == Some(AssumptionAnswer::Corrected) {
@@ -448,14 +457,6 @@ pub async fn answer_topic(
         Some(answer) if errors.is_empty() => answer,
         _ => return Err(ApiError::Validation(errors)),
     };
-    let concerned = topic
-        .about_department_id
-        .is_some_and(|about| actor.department_id == Some(about));
-    if topic.about_department_id.is_some() && !concerned && actor.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "An assumption is answered by the department it is about.",
-        ));
-    }
     let topic = scoped.answer_topic(id, answer, note).await?;
     Ok(axum::Json(view_of(&state, &actor, topic).await?))
 }
@@ -528,13 +529,13 @@ pub async fn add_topic_comment(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CreateComment>,
 ) -> Result<(StatusCode, axum::Json<CommentView>), ApiError> {
+    let scoped = state.scoped(&actor);
+    // Another organization's topic is 404 before the body is judged.
+    scoped.topic(id).await?;
     let mut errors = ValidationErrors::new();
     let body = parse_required_text(&mut errors, "body", &input.body);
     errors.finish(|| ())?;
-    let comment = state
-        .scoped(&actor)
-        .add_topic_comment(id, actor.person_id, body)
-        .await?;
+    let comment = scoped.add_topic_comment(id, actor.person_id, body).await?;
     Ok((StatusCode::CREATED, axum::Json(CommentView::from(comment))))
 }
 

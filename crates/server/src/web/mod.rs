@@ -31,6 +31,7 @@ pub mod pulses;
 pub mod requests;
 pub mod round_table;
 pub mod session;
+pub mod sso;
 pub mod upload;
 
 use crate::AppState;
@@ -55,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{file}", get(assets::serve_asset))
         .route("/login", get(session::show_login).post(session::sign_in))
         .route("/logout", post(session::sign_out))
+        .route("/auth/oidc/start", get(sso::start))
+        .route("/auth/oidc/callback", get(sso::callback))
         .route("/services", get(catalogue::show_catalogue))
         .route(
             "/services/{id}/request",

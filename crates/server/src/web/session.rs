@@ -27,9 +27,17 @@ struct LoginPage {
     next: String,
     email: String,
     organization: String,
-    /// Shown above the form (wrong email or password).
+    /// Shown above the form (wrong email or password, a refused single sign-on).
     message: Option<String>,
     errors: FieldErrors,
+    /// "Sign in with NAME", when single sign-on is configured.
+    sso: Option<SsoLink>,
+}
+
+#[derive(Debug)]
+struct SsoLink {
+    href: String,
+    name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,7 +55,7 @@ pub fn safe_next(next: &str) -> String {
     }
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -58,7 +66,14 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-fn login_page(token: String, next: String) -> LoginPage {
+fn login_page(state: &AppState, token: String, next: String) -> LoginPage {
+    let sso = state.sso.as_ref().map(|sso| SsoLink {
+        href: format!(
+            "/auth/oidc/start?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ),
+        name: sso.config().display_name.clone(),
+    });
     LoginPage {
         layout: Layout::anonymous("Sign in"),
         token,
@@ -67,7 +82,36 @@ fn login_page(token: String, next: String) -> LoginPage {
         organization: String::new(),
         message: None,
         errors: FieldErrors::default(),
+        sso,
     }
+}
+
+/// The sign-in page with a fresh CSRF token and its cookie, and a message
+/// above the form when there is one (a refused single sign-on).
+pub(super) fn login_response(
+    state: &AppState,
+    status: StatusCode,
+    next: String,
+    message: Option<String>,
+) -> Response {
+    let token = issue_token(TokenKind::Session).secret.expose().to_owned();
+    let page = LoginPage {
+        message,
+        ..login_page(state, token.clone(), next)
+    };
+    let mut response = render(status, &page);
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=3600{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// `GET /login`: the sign-in form (or straight on, for someone signed in).
@@ -82,20 +126,7 @@ pub async fn show_login(
     {
         return super::see_other(&next);
     }
-    let token = issue_token(TokenKind::Session).secret.expose().to_owned();
-    let mut response = render(StatusCode::OK, &login_page(token.clone(), next));
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=3600{}",
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    login_response(&state, StatusCode::OK, next, None)
 }
 
 /// `POST /login`: checks the password like the API does and starts a session.
@@ -125,11 +156,11 @@ pub async fn sign_in(
             organization: form.get("organization").to_owned(),
             message,
             errors,
-            ..login_page(token.to_owned(), next.clone())
+            ..login_page(&state, token.to_owned(), next.clone())
         };
         Ok(render(status, &page))
     };
-    match auth::login(State(state), ApiJson(attempt)).await {
+    match auth::login(State(state.clone()), ApiJson(attempt)).await {
         Ok(api_response) => {
             let mut response = super::see_other(&next);
             if let Some(cookie) = api_response.headers().get(header::SET_COOKIE) {

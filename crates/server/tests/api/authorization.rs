@@ -13,6 +13,7 @@
 use crate::support::{PASSWORD, TestApp, User, expect_status, id_of, weekday_calendar};
 use reqwest::{Method, StatusCode};
 use roundtable_domain::people::Role;
+use roundtable_exchange::export::ExportKind;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -961,6 +962,143 @@ async fn every_operation_answers_every_caller_as_the_table_says() {
     assert!(
         failures.is_empty(),
         "{} of {calls} calls answered against the table:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Who may read each export: `{kind}` is one operation in the document, but
+/// the audit log is for administrators alone. Every kind the exchange crate
+/// knows must have an entry here, so a new export cannot ship undecided.
+fn export_readers(kind: ExportKind) -> &'static [Caller] {
+    match kind {
+        ExportKind::AuditLog => ADMIN,
+        ExportKind::People
+        | ExportKind::Departments
+        | ExportKind::Requests
+        | ExportKind::Checks
+        | ExportKind::Pulses
+        | ExportKind::Health => STEERING,
+    }
+}
+
+#[tokio::test]
+async fn every_export_answers_every_caller_as_its_table_says() {
+    let app = TestApp::spawn().await;
+    let world = world(&app).await;
+    let mut failures = Vec::new();
+    for kind in ExportKind::ALL {
+        let path = format!("/api/v1/exports/{}", kind.name());
+        let allowed = export_readers(kind);
+        for caller in [Anonymous, Bystander, Member, Lead, Executive, Admin] {
+            let response = app
+                .request(Method::GET, world.own.get(&caller), &path)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            if status.is_server_error() || denied(status) == allowed.contains(&caller) {
+                failures.push(format!("{path} by {caller:?}: {status}"));
+            }
+        }
+        // Another organization's callers get their own organization's export, never ours.
+        for caller in [Bystander, Member, Lead, Executive, Admin] {
+            let response = app
+                .request(Method::GET, Some(&world.other[&caller]), &path)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            if status.is_server_error()
+                || denied(status) == allowed.contains(&caller)
+                || body.contains(MARKER)
+            {
+                failures.push(format!(
+                    "{path} by {caller:?} of another organization: {status} {body}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The body with every value made wrong in kind-preserving ways: strings
+/// empty, numbers negative, lists empty. Still well-formed JSON of the right
+/// types, so only the handler's own validation would refuse it.
+fn spoiled(body: &Value) -> Value {
+    match body {
+        Value::String(_) => Value::String(String::new()),
+        Value::Number(_) => json!(-1),
+        Value::Array(_) => json!([]),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), spoiled(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Callers whose right depends on the body's value, not only on who they
+/// are: the requester may make some moves of a request and not others, so an
+/// unreadable move is judged as input (422).
+fn body_decides(method: &Method, template: &str, caller: Caller) -> bool {
+    *method == Method::POST && template == "/api/v1/requests/{id}/transitions" && caller == Member
+}
+
+/// A caller who may not touch a record learns nothing from a bad body: another
+/// organization's records are 404 and a record one has no right over is
+/// 403/404, whatever the body holds, never a 422 about the fields.
+#[tokio::test]
+async fn invalid_bodies_from_callers_without_rights_are_denied_not_validated() {
+    let app = TestApp::spawn().await;
+    let world = world(&app).await;
+    let table = table(&world);
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for ((method, template), entry) in &table {
+        let Some(body) = &entry.body else { continue };
+        if *method == Method::GET || template.ends_with("/auth/login") {
+            continue;
+        }
+        // On collection creates the department acted for is named in the
+        // body, so only a valid body can be authorized: item operations only.
+        if !template.contains("id}") {
+            continue;
+        }
+        let spoiled_entry = Entry {
+            allowed: entry.allowed,
+            body: Some(spoiled(body)),
+            query: entry.query.clone(),
+            last: entry.last,
+            fresh: entry.fresh,
+        };
+        let mut callers: Vec<(String, &User)> = Vec::new();
+        for (caller, user) in &world.other {
+            callers.push((format!("{caller:?} of another organization"), user));
+        }
+        for (caller, user) in &world.own {
+            if !entry.allowed.contains(caller) && !body_decides(method, template, *caller) {
+                callers.push((format!("{caller:?}"), user));
+            }
+        }
+        for (caller, user) in callers {
+            let path = address(&app, &world, entry.fresh, template).await;
+            let (status, answer) = call(&app, Some(user), method, &path, &spoiled_entry).await;
+            calls += 1;
+            if !denied(status) {
+                failures.push(format!(
+                    "{method} {template} by {caller}: {status} {answer}"
+                ));
+            }
+        }
+    }
+    assert!(calls > 150, "only {calls} calls");
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls validated before authorizing:\n{}",
         failures.len(),
         failures.join("\n")
     );

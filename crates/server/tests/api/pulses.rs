@@ -463,3 +463,132 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
     )
     .await;
 }
+
+/// Timing of rounds: a later round on the same cell answered by fewer than k
+/// people must not come out through the earlier, disclosed round: no view
+/// combines the two (where the difference would give the small group away),
+/// and the small round's own score and comments appear nowhere.
+#[tokio::test]
+async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
+    let app = TestApp::spawn().await;
+    let board = board(&app).await;
+    let sellers = people_of(&app, "seller", 5, board.sales).await;
+    let mut rounds = Vec::new();
+    // Round one: five sellers rate 4 everywhere (pulse 50). Round two: four
+    // of them rate 7 everywhere (pulse 100); both together would be 72.22.
+    for (name, answering, rating, comment) in [
+        ("First pulse", 5, 4, "round one remark"),
+        ("Second pulse", 4, 7, "round two secret"),
+    ] {
+        let round = expect_status(
+            app.post(
+                &app.admin,
+                "/api/v1/pulses",
+                &json!({ "name": name, "closes_at": "2099-01-01T00:00:00Z" }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let id = id_of(&round);
+        for seller in sellers.iter().take(answering) {
+            let body = json!({
+                "provider_department_id": board.marketing, "consumer_department_id": board.sales,
+                "expectation": ratings([5; 5]), "perception": ratings([rating; 5]),
+                "importance": ratings([20; 5]), "comment": comment,
+            });
+            expect_status(
+                app.post(seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+                    .await,
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+        expect_status(
+            app.request(
+                Method::POST,
+                Some(&app.admin),
+                &format!("/api/v1/pulses/{id}/close"),
+            )
+            .send()
+            .await
+            .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        rounds.push(id);
+    }
+    let first = expect_status(
+        app.get(&app.admin, &format!("/api/v1/pulses/{}/results", rounds[0]))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let disclosed = first["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cell| cell["consumer_department_id"] == board.sales)
+        .unwrap();
+    assert_eq!(disclosed["disclosed"], true, "{first}");
+    assert_eq!(disclosed["scores"]["pulse_score"], 50.0, "{first}");
+
+    for path in [
+        format!("/api/v1/pulses/{}/results", rounds[1]),
+        format!(
+            "/api/v1/pulses/{}/results?consumer_department_id={}",
+            rounds[1], board.sales
+        ),
+        format!(
+            "/api/v1/pulses/{}/results?provider_department_id={}",
+            rounds[1], board.marketing
+        ),
+        format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
+        format!("/api/v1/departments/{}/scorecard", board.marketing),
+        format!("/api/v1/departments/{}/scorecard", board.sales),
+        "/api/v1/matrix".to_owned(),
+        "/api/v1/exports/pulses?format=json".to_owned(),
+        "/api/v1/exports/pulses?format=csv".to_owned(),
+        "/api/v1/exports/health?format=json".to_owned(),
+        "/api/v1/exports/health?format=csv".to_owned(),
+    ] {
+        for user in [&app.admin, &app.lead, &sellers[0]] {
+            let response = app.get(user, &path).await;
+            if response.status() != StatusCode::OK {
+                continue;
+            }
+            let body = response.text().await.unwrap();
+            assert!(!body.contains("round two secret"), "{path} leaks a comment");
+            assert!(!body.contains("72.2"), "{path} combines the rounds: {body}");
+            if path.contains(&format!("/pulses/{}/results", rounds[1])) {
+                let results: Value = serde_json::from_str(&body).unwrap();
+                for cell in results["cells"].as_array().unwrap() {
+                    assert_eq!(cell["disclosed"], false, "{path}: {cell}");
+                    assert_eq!(cell["scores"], Value::Null, "{path}: {cell}");
+                    assert_eq!(cell["respondents"], Value::Null, "{path}: {cell}");
+                }
+            }
+        }
+    }
+    // The cell's health takes its pulse from the latest round, withheld, and
+    // so shows no pulse value or count rather than the small round's 100 and 4.
+    let detail = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let pulse = detail["health"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "pulse")
+        .cloned()
+        .unwrap();
+    assert_eq!(pulse["sufficient"], false, "{pulse}");
+    assert_eq!(pulse["value"], Value::Null, "{pulse}");
+    assert_eq!(pulse["sample_size"], Value::Null, "{pulse}");
+}

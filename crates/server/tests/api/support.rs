@@ -102,6 +102,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: ServerConfig) -> TestApp {
+        Self::spawn_at(ServerConfig {
+            bind: "127.0.0.1:0".to_owned(),
+            ..config
+        })
+        .await
+    }
+
+    /// Like `spawn_with`, on the address `config.bind` names (a test that
+    /// must tell another server this one's address before it starts).
+    pub async fn spawn_at(config: ServerConfig) -> TestApp {
         let database = TestDatabase::create().await;
         let store = database.store().await;
         let acme = store
@@ -123,15 +133,7 @@ impl TestApp {
         let member = add_user(&store, acme.id, "member@acme.test", Role::Member).await;
         let outsider = add_user(&store, globex.id, "admin@globex.test", Role::Admin).await;
 
-        let app = App::build(
-            ServerConfig {
-                bind: "127.0.0.1:0".to_owned(),
-                ..config
-            },
-            store.clone(),
-        )
-        .await
-        .expect("bind");
+        let app = App::build(config, store.clone()).await.expect("bind");
         let address = format!("http://{}", app.local_addr().expect("address"));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run(async move {
