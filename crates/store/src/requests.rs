@@ -1036,10 +1036,10 @@ impl Scoped<'_> {
 
     /// Calendars and the at-risk share, for reading clocks.
     pub async fn clock_context(&self) -> Result<ClockContext, StoreError> {
-        let at_risk_percent = self.organization().await?.at_risk_percent;
+        let organization = self.organization().await?;
         Ok(ClockContext {
-            calendars: self.department_calendars().await?,
-            at_risk_share: at_risk_percent as f64 / 100.0,
+            calendars: self.calendars_of_departments(&organization).await?,
+            at_risk_share: organization.at_risk_percent as f64 / 100.0,
         })
     }
 
@@ -1049,6 +1049,13 @@ impl Scoped<'_> {
         &self,
     ) -> Result<HashMap<DepartmentId, CalendarDefinition>, StoreError> {
         let organization = self.organization().await?;
+        self.calendars_of_departments(&organization).await
+    }
+
+    async fn calendars_of_departments(
+        &self,
+        organization: &crate::organizations::Organization,
+    ) -> Result<HashMap<DepartmentId, CalendarDefinition>, StoreError> {
         let mut calendars: HashMap<i64, CalendarDefinition> = HashMap::new();
         let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
         loop {
