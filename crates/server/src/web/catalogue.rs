@@ -54,6 +54,8 @@ impl ServiceCard {
 pub struct ProviderGroup {
     pub id: i64,
     pub name: String,
+    /// The viewer may change this provider's services.
+    pub can_manage: bool,
     pub services: Vec<ServiceCard>,
 }
 
@@ -64,6 +66,8 @@ pub struct CataloguePage {
     groups: Vec<ProviderGroup>,
     /// The search as typed, kept in its box.
     query: String,
+    /// The viewer may add services (leads and administrators).
+    can_add: bool,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -120,6 +124,7 @@ pub async fn show_catalogue(
         .map(|department| ProviderGroup {
             id: department.id.0,
             name: department.name.clone(),
+            can_manage: super::service_admin::manages(&viewer.actor, &directory, department.id),
             services: services
                 .iter()
                 .filter(|service| service.provider_department_id == department.id)
@@ -133,6 +138,7 @@ pub async fn show_catalogue(
         layout: Layout::new(&viewer, "Service catalogue", "services"),
         groups,
         query,
+        can_add: super::service_admin::adds_services(&viewer.actor, &directory),
     })
 }
 

@@ -9,7 +9,7 @@ use super::format::{
     ClockSummary, business_duration, clock_summary, impact_label, instant, priority_label,
     status_label,
 };
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
 use crate::api::requests::{
     self as api, CommentBody, CommitmentBody, DeferralBody, RequestView, TransferBody,
@@ -83,14 +83,6 @@ pub struct TransitionButton {
 pub struct Choice {
     pub value: String,
     pub label: String,
-}
-
-/// The action whose form failed, with what went wrong.
-#[derive(Debug, Clone, Default)]
-pub struct ActionError {
-    pub action: &'static str,
-    pub errors: FieldErrors,
-    pub message: Option<String>,
 }
 
 #[derive(Debug, Template)]
@@ -523,47 +515,14 @@ async fn after_action<T>(
     form: FormData,
     outcome: Result<T, ApiError>,
 ) -> Result<Response, WebError> {
-    let (status, failed) = match outcome {
-        Ok(_) => return Ok(see_other(&format!("/requests/{id}"))),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ActionError {
-                action,
-                errors: errors.into(),
-                message: Some("Please correct the marked fields.".to_owned()),
-            },
-        ),
-        Err(ApiError::Conflict { detail, .. }) => (
-            StatusCode::CONFLICT,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(detail),
-            },
-        ),
-        Err(ApiError::Forbidden(detail)) => (
-            StatusCode::FORBIDDEN,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(detail),
-            },
-        ),
-        Err(ApiError::PreconditionFailed { .. }) => (
-            StatusCode::CONFLICT,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(
-                    "Someone changed this request while you were looking at it; here it is as it stands now. Try again if it still applies."
-                        .to_owned(),
-                ),
-            },
-        ),
-        Err(other) => return Err(other.into()),
-    };
-    let page = request_page(state, viewer, id, form, failed).await?;
-    Ok(render(status, &page))
+    super::after_action(
+        outcome,
+        action,
+        "this request",
+        &format!("/requests/{id}"),
+        async |failed| request_page(state, viewer, id, form, failed).await,
+    )
+    .await
 }
 
 /// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.

@@ -5,10 +5,10 @@
 //! own `parse_new_topic`), so the mirror rule, one vote per person and who
 //! may answer or move a topic are decided in one place.
 
+use super::ActionError;
 use super::directory::Directory;
 use super::format::instant;
 use super::objectives::{ActionRow, topic_kind_words};
-use super::requests::ActionError;
 use super::session::safe_next;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
@@ -564,45 +564,14 @@ async fn after_topic_action<T>(
     form: FormData,
     outcome: Result<T, ApiError>,
 ) -> Result<Response, WebError> {
-    let failure = |errors: FieldErrors, message: Option<String>| ActionError {
+    super::after_action(
+        outcome,
         action,
-        errors,
-        message,
-    };
-    let (status, failed) = match outcome {
-        Ok(_) => return Ok(see_other(&format!("/topics/{id}"))),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            failure(
-                errors.into(),
-                Some("Please correct the marked fields.".to_owned()),
-            ),
-        ),
-        Err(ApiError::Conflict { detail, .. }) => (
-            StatusCode::CONFLICT,
-            failure(
-                FieldErrors::default(),
-                Some(format!("That is not possible now: {detail}.")),
-            ),
-        ),
-        Err(ApiError::Forbidden(detail)) => (
-            StatusCode::FORBIDDEN,
-            failure(FieldErrors::default(), Some(detail)),
-        ),
-        Err(ApiError::PreconditionFailed { .. }) => (
-            StatusCode::CONFLICT,
-            failure(
-                FieldErrors::default(),
-                Some(
-                    "Someone changed this topic while you were looking at it; here it is as it stands now. Try again if it still applies."
-                        .to_owned(),
-                ),
-            ),
-        ),
-        Err(other) => return Err(other.into()),
-    };
-    let page = topic_page(state, viewer, id, form, failed).await?;
-    Ok(render(status, &page))
+        "this topic",
+        &format!("/topics/{id}"),
+        async |failed| topic_page(state, viewer, id, form, failed).await,
+    )
+    .await
 }
 
 /// `POST /topics/{id}/comments`.
