@@ -26,6 +26,7 @@ pub mod home;
 pub mod import;
 pub mod kudos;
 pub mod matrix;
+pub mod meetings;
 pub mod notifications;
 pub mod objectives;
 pub mod pulses;
@@ -126,6 +127,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(admin::revoke))
         .merge(agreements::routes())
         .merge(service_admin::routes())
+        .merge(meetings::routes())
         .merge(objectives::routes())
         .merge(round_table::routes())
         .merge(enhancements::routes())

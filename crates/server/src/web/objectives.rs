@@ -952,6 +952,8 @@ pub struct ReviewRow {
 #[template(path = "reviews.html")]
 pub struct ReviewsPage {
     layout: Layout,
+    /// Executives and administrators start reviews.
+    can_steer: bool,
     reviews: Vec<ReviewRow>,
 }
 
@@ -987,6 +989,7 @@ pub async fn show_reviews(
     });
     let page = ReviewsPage {
         layout: Layout::new(&viewer, "Alignment reviews", "objectives"),
+        can_steer: policy::steer_objectives(&viewer.actor).is_ok(),
         reviews: reviews
             .iter()
             .map(|review| ReviewRow {
@@ -1100,6 +1103,10 @@ impl AgendaTopicRow {
 #[template(path = "review.html")]
 pub struct ReviewPage {
     layout: Layout,
+    /// Executives and administrators record decisions.
+    can_steer: bool,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     review: ReviewView,
     as_of: String,
     off_track: Vec<ObjectiveCard>,
@@ -1149,6 +1156,8 @@ pub async fn show_review(
             format!("Alignment review {}", review.period),
             "objectives",
         ),
+        can_steer: policy::steer_objectives(actor).is_ok(),
+        can_run: policy::run_round_table(actor).is_ok(),
         as_of: agenda.as_of.clone(),
         off_track: agenda
             .off_track_objectives

@@ -382,6 +382,8 @@ pub struct StatusButton {
 #[template(path = "topic.html")]
 pub struct TopicPage {
     layout: Layout,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     topic: TopicRow,
     version: i64,
     comments: Vec<CommentRow>,
@@ -502,6 +504,7 @@ async fn topic_page(
     let concerned = about.is_some_and(|about| actor.department_id == Some(about));
     Ok(TopicPage {
         layout: Layout::new(viewer, topic.title.clone(), "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         version: topic.version,
         topic: TopicRow::new(&topic, &directory),
         comments: comments
@@ -655,6 +658,8 @@ pub struct SessionRow {
 #[template(path = "sessions.html")]
 pub struct SessionsPage {
     layout: Layout,
+    /// Leads, executives and administrators schedule sessions.
+    can_run: bool,
     upcoming: Vec<SessionRow>,
     past: Vec<SessionRow>,
 }
@@ -705,6 +710,7 @@ pub async fn show_sessions(
     upcoming.reverse();
     let page = SessionsPage {
         layout: Layout::new(&viewer, "Round-table sessions", "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         upcoming: upcoming.into_iter().map(row).collect(),
         past: past.into_iter().map(row).collect(),
     };
@@ -715,6 +721,8 @@ pub async fn show_sessions(
 #[template(path = "session.html")]
 pub struct SessionPage {
     layout: Layout,
+    /// Leads, executives and administrators record sessions and add actions.
+    can_run: bool,
     session: SessionView,
     when: String,
     facilitator: String,
@@ -755,6 +763,7 @@ pub async fn show_session(
     let when = instant(&session.scheduled_at);
     let page = SessionPage {
         layout: Layout::new(&viewer, format!("Round table of {when}"), "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         facilitator: directory.person_name(Some(session.facilitator_person_id)),
         agenda,
         actions: actions
@@ -776,6 +785,8 @@ pub struct ActionsQuery {
 #[template(path = "actions.html")]
 pub struct ActionsPage {
     layout: Layout,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     rows: Vec<ActionRow>,
     overdue_only: bool,
     overdue: usize,
@@ -803,6 +814,7 @@ pub async fn show_actions(
     rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due_on.cmp(&b.due_on)));
     let page = ActionsPage {
         layout: Layout::new(&viewer, "Actions", "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         overdue: rows.iter().filter(|row| row.overdue).count(),
         rows,
         overdue_only,
