@@ -34,6 +34,7 @@ pub mod requests;
 pub mod round_table;
 pub mod service_admin;
 pub mod session;
+pub mod settings;
 pub mod upload;
 
 use crate::AppState;
@@ -128,6 +129,7 @@ pub fn routes() -> Router<AppState> {
         .merge(agreements::routes())
         .merge(service_admin::routes())
         .merge(meetings::routes())
+        .merge(settings::routes())
         .merge(objectives::routes())
         .merge(round_table::routes())
         .merge(enhancements::routes())

@@ -1295,3 +1295,204 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
     .await;
     assert_eq!(stored["decisions"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut member = Browser::default();
+    let token = member.sign_in(&app, &cell.seller.email).await;
+    assert!(
+        member
+            .page(&app, "/notifications")
+            .await
+            .contains("href=\"/notifications/preferences\"")
+    );
+    let page = member.page(&app, "/notifications/preferences").await;
+    assert!(page.contains(
+        "id=\"pref-kudos_received-email\" name=\"kudos_received.email\" value=\"on\" checked"
+    ));
+    let view = expect_status(
+        app.get(&cell.seller, "/api/v1/notifications/preferences")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    // Every box ticked but kudos by email.
+    let mut boxes: Vec<(String, String)> = vec![("csrf_token".to_owned(), token.clone())];
+    for kind in view["kinds"].as_array().unwrap() {
+        for channel in view["channels"].as_array().unwrap() {
+            let name = format!("{}.{}", kind.as_str().unwrap(), channel.as_str().unwrap());
+            if name != "kudos_received.email" {
+                boxes.push((name, "on".to_owned()));
+            }
+        }
+    }
+    let form: Vec<(&str, &str)> = boxes
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = member.post(&app, "/notifications/preferences", &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = member.page(&app, &location(&saved)).await;
+    assert!(page.contains("Your preferences are saved"));
+    assert!(
+        page.contains(
+            "id=\"pref-kudos_received-email\" name=\"kudos_received.email\" value=\"on\">"
+        )
+    );
+    assert!(page.contains(
+        "id=\"pref-kudos_received-in_app\" name=\"kudos_received.in_app\" value=\"on\" checked"
+    ));
+    let view = expect_status(
+        app.get(&cell.seller, "/api/v1/notifications/preferences")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let off: Vec<&Value> = view["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|choice| choice["enabled"] == false)
+        .collect();
+    assert_eq!(off.len(), 1);
+    assert_eq!(off[0]["kind"], "kudos_received");
+    assert_eq!(off[0]["channel"], "email");
+    // Without its form token nothing changes.
+    let forged = member
+        .post(
+            &app,
+            "/notifications/preferences",
+            &[("csrf_token", "forged")],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut admin = Browser::default();
+    let token = admin.sign_in(&app, "admin@acme.test").await;
+    let page = admin.page(&app, "/admin/webhooks").await;
+    assert!(page.contains("id=\"webhook-form\""));
+    let refused = admin
+        .post(
+            &app,
+            "/admin/webhooks",
+            &[
+                ("csrf_token", &token),
+                ("url", "ftp://crm.example/hook"),
+                ("kinds", "kudos_received"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"url-error\""), "{page}");
+    assert!(page.contains("value=\"ftp://crm.example/hook\""));
+    assert!(page.contains("value=\"kudos_received\" checked"));
+
+    let added = admin
+        .post(
+            &app,
+            "/admin/webhooks",
+            &[
+                ("csrf_token", &token),
+                ("url", "https://crm.example/hook"),
+                ("kinds", "kudos_received"),
+                ("kinds", "deferred"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let page = added.text().await.expect("body");
+    assert!(page.contains("id=\"webhook-secret\""));
+    let hooks = expect_status(
+        app.get(&app.admin, "/api/v1/webhooks").await,
+        StatusCode::OK,
+    )
+    .await;
+    let hook = &hooks[0];
+    assert_eq!(hook["kinds"], json!(["kudos_received", "deferred"]));
+    assert!(hook["secret"].is_null(), "the secret is never listed again");
+    let listed = admin.page(&app, "/admin/webhooks").await;
+    assert!(!listed.contains("id=\"webhook-secret\""));
+    assert!(listed.contains("https://crm.example/hook"));
+
+    let switched = admin
+        .post(
+            &app,
+            &format!("/admin/webhooks/{}/active", id_of(hook)),
+            &[
+                ("csrf_token", &token),
+                ("version", &version_of(hook).to_string()),
+                ("active", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    let hooks = expect_status(
+        app.get(&app.admin, "/api/v1/webhooks").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(hooks[0]["active"], false);
+    assert!(
+        admin
+            .page(&app, &format!("/admin/webhooks/{}", id_of(hook)))
+            .await
+            .contains("Nothing has been sent yet")
+    );
+
+    // A lead sees no webhooks and cannot add or remove one.
+    let mut lead = Browser::default();
+    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    assert!(!lead.page(&app, "/").await.contains("href=\"/admin/"));
+    assert_eq!(
+        lead.get(&app, "/admin/webhooks").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let added = lead
+        .post(
+            &app,
+            "/admin/webhooks",
+            &[
+                ("csrf_token", &lead_token),
+                ("url", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::FORBIDDEN);
+    let removed = lead
+        .post(
+            &app,
+            &format!("/admin/webhooks/{}/delete", id_of(hook)),
+            &[("csrf_token", &lead_token)],
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::FORBIDDEN);
+    let hooks = expect_status(
+        app.get(&app.admin, "/api/v1/webhooks").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(hooks.as_array().map(Vec::len), Some(1));
+
+    let removed = admin
+        .post(
+            &app,
+            &format!("/admin/webhooks/{}/delete", id_of(hook)),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let hooks = expect_status(
+        app.get(&app.admin, "/api/v1/webhooks").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(hooks, json!([]));
+}
