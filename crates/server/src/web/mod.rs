@@ -29,6 +29,7 @@ pub mod matrix;
 pub mod meetings;
 pub mod notifications;
 pub mod objectives;
+pub mod organization;
 pub mod pulses;
 pub mod requests;
 pub mod round_table;
@@ -130,6 +131,7 @@ pub fn routes() -> Router<AppState> {
         .merge(service_admin::routes())
         .merge(meetings::routes())
         .merge(settings::routes())
+        .merge(organization::routes())
         .merge(objectives::routes())
         .merge(round_table::routes())
         .merge(enhancements::routes())

@@ -1496,3 +1496,282 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     .await;
     assert_eq!(hooks, json!([]));
 }
+
+#[tokio::test]
+async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut admin = Browser::default();
+    let token = admin.sign_in(&app, "admin@acme.test").await;
+    let path = format!("/admin/departments/{}", id_of(&cell.sales));
+    assert!(
+        admin
+            .page(&app, "/admin/departments")
+            .await
+            .contains(&format!("href=\"{path}\""))
+    );
+    let page = admin.page(&app, &path).await;
+    let sales_lead = cell.sales_lead.id.0.to_string();
+    assert!(page.contains(&format!(
+        "id=\"lead-{sales_lead}\" name=\"lead_ids\" value=\"{sales_lead}\" checked"
+    )));
+    let current = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/departments/{}", id_of(&cell.sales)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let version = version_of(&current).to_string();
+    let seller = cell.seller.id.0.to_string();
+    let refused = admin
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("version", &version),
+                ("name", "   "),
+                ("slug", "sales"),
+                ("lead_ids", &sales_lead),
+                ("lead_ids", &seller),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"name-error\""), "{page}");
+    assert!(page.contains(&format!("value=\"{seller}\" checked")));
+    let saved = admin
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("version", &version),
+                ("name", "Sales"),
+                ("slug", "sales"),
+                ("customer_facing", "true"),
+                ("lead_ids", &sales_lead),
+                ("lead_ids", &seller),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let stored = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/departments/{}", id_of(&cell.sales)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        stored["lead_ids"],
+        json!([cell.sales_lead.id.0, cell.seller.id.0])
+    );
+    assert_eq!(stored["customer_facing"], true);
+
+    let mut lead = Browser::default();
+    let lead_token = lead.sign_in(&app, &cell.marketing_lead.email).await;
+    assert_eq!(lead.get(&app, &path).await.status(), StatusCode::FORBIDDEN);
+    let refused = lead
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &lead_token),
+                ("version", &version_of(&stored).to_string()),
+                ("name", "Sales"),
+                ("slug", "sales"),
+                ("lead_ids", &cell.marketing_lead.id.0.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_cannot() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut admin = Browser::default();
+    let token = admin.sign_in(&app, "admin@acme.test").await;
+
+    // Segments: the name is required, the criteria one a line.
+    let refused = admin
+        .post(
+            &app,
+            "/admin/segments",
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("needs", "Fast restocking"),
+                ("criteria", "Ten stores or more"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"name-error\""));
+    assert!(page.contains(">Fast restocking</textarea>"));
+    let added = admin
+        .post(
+            &app,
+            "/admin/segments",
+            &[
+                ("csrf_token", &token),
+                ("name", "Mid-market retailers"),
+                ("needs", "Fast restocking"),
+                ("criteria", "Ten stores or more\n\nA buyer named"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let segments = expect_status(
+        app.get(&app.admin, "/api/v1/segments").await,
+        StatusCode::OK,
+    )
+    .await;
+    let segment = &segments["items"][0];
+    assert_eq!(
+        segment["criteria"],
+        json!(["Ten stores or more", "A buyer named"])
+    );
+    let changed = admin
+        .post(
+            &app,
+            &format!("/admin/segments/{}", id_of(segment)),
+            &[
+                ("csrf_token", &token),
+                ("version", &version_of(segment).to_string()),
+                ("name", "Mid-market retail chains"),
+                ("criteria", "Ten stores or more"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .page(&app, "/admin/segments")
+            .await
+            .contains("Mid-market retail chains")
+    );
+
+    // Settings: the anonymity threshold never goes below 3.
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    let version = version_of(&organization).to_string();
+    let settings = |k: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("version", version.clone()),
+            ("name", "Acme".to_owned()),
+            ("at_risk_percent", "80".to_owned()),
+            ("anonymity_threshold", k.to_owned()),
+            ("check_fatigue_days", "7".to_owned()),
+            ("thank_you_kind", "coupon".to_owned()),
+            ("thank_you_points", "0".to_owned()),
+        ]
+    };
+    let pairs = settings("2");
+    let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let refused = admin.post(&app, "/admin/organization", &form).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"anonymity_threshold-error\""), "{page}");
+    assert!(page.contains("name=\"at_risk_percent\" value=\"80\""));
+    let pairs = settings("6");
+    let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let saved = admin.post(&app, "/admin/organization", &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(organization["anonymity_threshold"], 6);
+    assert_eq!(organization["thank_you_kind"], "coupon");
+
+    // Coupons: one a line; an empty list is refused at the field.
+    let empty = admin
+        .post(
+            &app,
+            "/admin/coupons",
+            &[("csrf_token", &token), ("codes", "  \n ")],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty
+            .text()
+            .await
+            .expect("body")
+            .contains("id=\"codes-error\"")
+    );
+    let uploaded = admin
+        .post(
+            &app,
+            "/admin/coupons",
+            &[
+                ("csrf_token", &token),
+                ("codes", "THANKS-1\nTHANKS-2\n\nTHANKS-3\n"),
+            ],
+        )
+        .await;
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    let page = admin.page(&app, &location(&uploaded)).await;
+    assert!(page.contains("3 codes were added"));
+    assert!(page.contains("3 coupon codes are left to give"));
+
+    // A member reads their own thank-yous, and none of the administration.
+    let mut member = Browser::default();
+    let member_token = member.sign_in(&app, &cell.seller.email).await;
+    assert!(
+        member
+            .page(&app, "/checks")
+            .await
+            .contains("href=\"/thank-yous\"")
+    );
+    assert!(
+        member
+            .page(&app, "/thank-yous")
+            .await
+            .contains("Nothing yet")
+    );
+    for path in ["/admin/segments", "/admin/organization"] {
+        assert_eq!(
+            member.get(&app, path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let refused = member
+        .post(
+            &app,
+            "/admin/coupons",
+            &[("csrf_token", &member_token), ("codes", "MINE")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let refused = member
+        .post(
+            &app,
+            "/admin/segments",
+            &[("csrf_token", &member_token), ("name", "Member's segment")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let segments = expect_status(
+        app.get(&app.admin, "/api/v1/segments").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(segments["items"].as_array().map(Vec::len), Some(1));
+}
