@@ -83,6 +83,8 @@ pub fn routes() -> Router<AppState> {
             post(requests::accept_commitment),
         )
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
+        .route("/requests/{id}/details", post(requests::change_details))
+        .route("/requests/{id}/sub-requests", post(requests::split_request))
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
         .route("/kudos", get(kudos::show_kudos).post(kudos::give))

@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/coupons", post(upload_coupons))
         .route("/thank-yous", get(show_my_thank_yous))
+        .route("/admin/audit-log", get(show_audit_log))
+        .route("/exports", get(show_exports))
 }
 
 fn record_id(raw: &str) -> Result<i64, WebError> {
@@ -608,6 +610,118 @@ pub async fn show_my_thank_yous(
     let page = ThankYousPage {
         layout: Layout::new(&viewer, "My thank-yous", "checks"),
         ledger: ledger(&state, &viewer, false).await?,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// An audit entry in words.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub when: String,
+    pub who: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "admin_audit.html")]
+pub struct AuditPage {
+    layout: Layout,
+    rows: Vec<AuditRow>,
+    /// The address of the next, older page.
+    older: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+/// `GET /admin/audit-log`: who changed what, newest first (administrators).
+pub async fn show_audit_log(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<CursorQuery>,
+) -> Result<Response, WebError> {
+    let page = crate::api::audit_log::list_audit_log(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiQuery(PageQuery {
+            limit: Some(100),
+            cursor: query.cursor.filter(|cursor| !cursor.is_empty()),
+        }),
+    )
+    .await?
+    .0;
+    let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
+    let page = AuditPage {
+        layout: Layout::new(&viewer, "Audit log", "admin"),
+        rows: page
+            .items
+            .iter()
+            .map(|entry| AuditRow {
+                when: instant(&entry.created_at),
+                who: match entry.actor_person_id {
+                    Some(person) => directory.person_name(Some(person)),
+                    None => "Roundtable".to_owned(),
+                },
+                action: entry.action.clone(),
+                subject: match entry.subject_id {
+                    Some(id) => format!("{} {id}", entry.subject_kind),
+                    None => entry.subject_kind.clone(),
+                },
+                detail: entry.detail.clone(),
+            })
+            .collect(),
+        older: page.next_cursor.map(|cursor| {
+            format!(
+                "/admin/audit-log?cursor={}",
+                form_urlencoded::byte_serialize(cursor.as_bytes()).collect::<String>()
+            )
+        }),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Debug, Template)]
+#[template(path = "exports.html")]
+pub struct ExportsPage {
+    layout: Layout,
+    /// `(kind, what it holds)`.
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// `GET /exports`: download links for the organization's data as CSV or
+/// JSON (administrators and executives, as the export API allows); pulse
+/// exports honour the anonymity threshold.
+pub async fn show_exports(viewer: Viewer) -> Result<Response, WebError> {
+    if !matches!(
+        viewer.actor.role,
+        roundtable_domain::people::Role::Admin | roundtable_domain::people::Role::Executive
+    ) {
+        return Err(WebError::Forbidden(
+            "Only administrators and executives export organization data.".to_owned(),
+        ));
+    }
+    let page = ExportsPage {
+        layout: Layout::new(&viewer, "Exports", "admin"),
+        kinds: roundtable_exchange::export::ExportKind::ALL
+            .iter()
+            .map(|kind| {
+                let name = kind.name();
+                let what = match name {
+                    "people" => "Everyone, with department and role",
+                    "departments" => "Departments, their parents and leads",
+                    "requests" => "Every request with its clocks as they read now",
+                    "checks" => "Answered satisfaction checks",
+                    "pulses" => "Pulse results of closed rounds that may be shown; never an answer",
+                    "health" => "Health per matrix cell over the last 90 days, with each component",
+                    _ => "Data",
+                };
+                (name, what)
+            })
+            .collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -1775,3 +1775,192 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     .await;
     assert_eq!(segments["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_changes_its_impact() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let request = expect_status(
+        app.post(
+            &cell.seller,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&cell.service), "title": "Leads for the trade show" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/requests/{}", id_of(&request));
+    let api_path = format!("/api/v1{path}");
+
+    // The requester changes the external impact, but sees no priority to change.
+    let mut requester = Browser::default();
+    let requester_token = requester.sign_in(&app, &cell.seller.email).await;
+    let page = requester.page(&app, &path).await;
+    assert!(page.contains("id=\"details-form\""));
+    assert!(!page.contains("id=\"details-priority\""));
+    assert!(
+        !page.contains("id=\"split-form\""),
+        "only the provider splits"
+    );
+    let changed = requester
+        .post(
+            &app,
+            &format!("{path}/details"),
+            &[
+                ("csrf_token", &requester_token),
+                ("version", &version_of(&request).to_string()),
+                ("external_impact", "customer_waiting"),
+                ("external_reference", "CASE-42"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let stored = expect_status(app.get(&app.admin, &api_path).await, StatusCode::OK).await;
+    assert_eq!(stored["external_impact"], "customer_waiting");
+    assert_eq!(stored["external_reference"], "CASE-42");
+    let forbidden = requester
+        .post(
+            &app,
+            &format!("{path}/details"),
+            &[
+                ("csrf_token", &requester_token),
+                ("version", &version_of(&stored).to_string()),
+                ("priority", "urgent"),
+            ],
+        )
+        .await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+
+    // The provider raises the priority, then splits off a sub-request.
+    let mut provider = Browser::default();
+    let token = provider.sign_in(&app, &cell.marketing_lead.email).await;
+    let page = provider.page(&app, &path).await;
+    assert!(page.contains("id=\"details-priority\""));
+    assert!(page.contains("value=\"CASE-42\""));
+    let bad = provider
+        .post(
+            &app,
+            &format!("{path}/details"),
+            &[
+                ("csrf_token", &token),
+                ("version", &version_of(&stored).to_string()),
+                ("priority", "whenever"),
+                ("external_impact", "customer_waiting"),
+                ("external_reference", "CASE-42"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .await
+            .expect("body")
+            .contains("id=\"details-priority-error\"")
+    );
+    let raised = provider
+        .post(
+            &app,
+            &format!("{path}/details"),
+            &[
+                ("csrf_token", &token),
+                ("version", &version_of(&stored).to_string()),
+                ("priority", "urgent"),
+                ("external_impact", "customer_waiting"),
+                ("external_reference", "CASE-42"),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status(), StatusCode::SEE_OTHER);
+    let stored = expect_status(app.get(&app.admin, &api_path).await, StatusCode::OK).await;
+    assert_eq!(stored["priority"], "urgent");
+
+    let refused = provider
+        .post(
+            &app,
+            &format!("{path}/sub-requests"),
+            &[
+                ("csrf_token", &token),
+                ("title", "Check the booth budget"),
+                ("description", "Kept details"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"split-department-error\""), "{page}");
+    assert!(page.contains("value=\"Check the booth budget\""));
+    assert!(page.contains(">Kept details</textarea>"));
+    let split = provider
+        .post(
+            &app,
+            &format!("{path}/sub-requests"),
+            &[
+                ("csrf_token", &token),
+                ("department_id", &id_of(&cell.sales).to_string()),
+                ("title", "Check the booth budget"),
+            ],
+        )
+        .await;
+    assert_eq!(split.status(), StatusCode::SEE_OTHER);
+    let listed = expect_status(
+        app.get(
+            &app.admin,
+            &format!(
+                "/api/v1/requests?provider_department_id={}",
+                id_of(&cell.sales)
+            ),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let sub = listed["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|item| item["title"] == "Check the booth budget")
+        })
+        .cloned()
+        .expect("the sub-request");
+    assert_eq!(sub["parent_request_id"], id_of(&request));
+}
+
+#[tokio::test]
+async fn administrators_read_the_audit_log_and_executives_export_but_members_do_neither() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut admin = Browser::default();
+    admin.sign_in(&app, "admin@acme.test").await;
+    let page = admin.page(&app, "/admin/audit-log").await;
+    assert!(page.contains("Audit log"));
+    // Creating the departments and services of the cell was recorded.
+    assert!(!page.contains("Nothing recorded yet"), "{page}");
+    assert!(page.contains("<td data-label=\"Who\">"));
+    let chief = app.add_user("chief@acme.test", Role::Executive).await;
+    let mut executive = Browser::default();
+    executive.sign_in(&app, &chief.email).await;
+    let page = executive.page(&app, "/exports").await;
+    assert!(page.contains("href=\"/api/v1/exports/requests?format=csv\""));
+    let csv = executive
+        .get(&app, "/api/v1/exports/departments?format=csv")
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.expect("body").contains("Marketing"));
+    assert_eq!(
+        executive.get(&app, "/admin/audit-log").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut member = Browser::default();
+    member.sign_in(&app, &cell.seller.email).await;
+    assert!(!member.page(&app, "/").await.contains("href=\"/exports\""));
+    assert_eq!(
+        member.get(&app, "/exports").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        member.get(&app, "/admin/audit-log").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
