@@ -185,11 +185,14 @@ test('the management pages have no serious accessibility violations, on a deskto
   const agreements = await allPages(get, '/api/v1/agreements');
   const services = await allPages(get, '/api/v1/services?active=true');
   const objectives = await allPages(get, `/api/v1/objectives?period=${currentQuarter()}`);
-  assert.ok(agreements.length && services.length && objectives.length);
+  const departments = await allPages(get, '/api/v1/departments');
+  assert.ok(agreements.length && services.length && objectives.length && departments.length);
   await browser.context.clearCookies();
   const pages = ['/agreements', `/agreements/${agreements[0].id}`, '/services', '/services/new',
     `/services/${services[0].id}/edit`, '/objectives', `/objectives/${objectives[0].id}/measures/new`,
-    '/sessions/new', '/reviews/new', '/actions/new'];
+    '/sessions/new', '/reviews/new', '/actions/new', '/notifications/preferences', '/thank-yous',
+    `/admin/departments/${departments[0].id}`, '/admin/segments', '/admin/organization', '/admin/webhooks',
+    '/admin/audit-log', '/exports'];
   await signIn(page, ADMIN);
   for (const pathname of pages) {
     await page.goto(pathname);
