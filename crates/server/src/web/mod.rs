@@ -87,6 +87,10 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/sub-requests", post(requests::split_request))
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
+        .route(
+            "/departments/{id}/request",
+            get(catalogue::show_adhoc_form).post(catalogue::raise_adhoc_request),
+        )
         .route("/kudos", get(kudos::show_kudos).post(kudos::give))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))

@@ -1964,3 +1964,75 @@ async fn administrators_read_the_audit_log_and_executives_export_but_members_do_
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let mut member = Browser::default();
+    let token = member.sign_in(&app, &cell.seller.email).await;
+    let path = format!("/departments/{}/request", id_of(&cell.marketing));
+    assert!(
+        member
+            .page(&app, "/services")
+            .await
+            .contains(&format!("href=\"{path}\""))
+    );
+    assert!(member.page(&app, &path).await.contains("id=\"adhoc-form\""));
+    let refused = member
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("title", ""),
+                ("description", "A <one-off> flyer"),
+                ("priority", "high"),
+                ("external_impact", "customer_waiting"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("id=\"title-error\""), "{page}");
+    assert!(page.contains("A &#60;one-off&#62; flyer"));
+    assert!(page.contains("value=\"high\" selected"));
+    assert!(page.contains("value=\"customer_waiting\" checked"));
+    let listed = expect_status(
+        app.get(&app.admin, "/api/v1/requests").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]));
+    let raised = member
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("title", "A flyer for the fair"),
+                ("priority", "high"),
+                ("external_impact", "none"),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status(), StatusCode::SEE_OTHER);
+    let listed = expect_status(
+        app.get(&app.admin, "/api/v1/requests").await,
+        StatusCode::OK,
+    )
+    .await;
+    let request = &listed["items"][0];
+    assert_eq!(request["provider_department_id"], id_of(&cell.marketing));
+    assert!(request["service_id"].is_null());
+    assert_eq!(location(&raised), format!("/requests/{}", id_of(request)));
+    // Without the form's token nothing is raised.
+    let forged = member
+        .post(
+            &app,
+            &path,
+            &[("csrf_token", "forged"), ("title", "Forged")],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
