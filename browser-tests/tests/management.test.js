@@ -192,7 +192,7 @@ test('the management pages have no serious accessibility violations, on a deskto
     `/services/${services[0].id}/edit`, '/objectives', `/objectives/${objectives[0].id}/measures/new`,
     '/sessions/new', '/reviews/new', '/actions/new', '/notifications/preferences', '/thank-yous',
     `/admin/departments/${departments[0].id}`, '/admin/segments', '/admin/organization', '/admin/webhooks',
-    '/admin/audit-log', '/exports'];
+    '/admin/audit-log', '/exports', `/departments/${departments[0].id}/request`];
   await signIn(page, ADMIN);
   for (const pathname of pages) {
     await page.goto(pathname);
