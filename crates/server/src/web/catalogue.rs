@@ -54,6 +54,8 @@ impl ServiceCard {
 pub struct ProviderGroup {
     pub id: i64,
     pub name: String,
+    /// The viewer may change this provider's services.
+    pub can_manage: bool,
     pub services: Vec<ServiceCard>,
 }
 
@@ -64,6 +66,8 @@ pub struct CataloguePage {
     groups: Vec<ProviderGroup>,
     /// The search as typed, kept in its box.
     query: String,
+    /// The viewer may add services (leads and administrators).
+    can_add: bool,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -120,6 +124,7 @@ pub async fn show_catalogue(
         .map(|department| ProviderGroup {
             id: department.id.0,
             name: department.name.clone(),
+            can_manage: super::service_admin::manages(&viewer.actor, &directory, department.id),
             services: services
                 .iter()
                 .filter(|service| service.provider_department_id == department.id)
@@ -133,6 +138,7 @@ pub async fn show_catalogue(
         layout: Layout::new(&viewer, "Service catalogue", "services"),
         groups,
         query,
+        can_add: super::service_admin::adds_services(&viewer.actor, &directory),
     })
 }
 
@@ -301,6 +307,97 @@ pub async fn raise_request(
         }
         Err(ApiError::Validation(errors)) => {
             let page = form_page(&state, &viewer, id, form, errors.into()).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "adhoc_request.html")]
+pub struct AdHocRequestPage {
+    layout: Layout,
+    department_id: i64,
+    department: String,
+    form: FormData,
+    errors: FieldErrors,
+}
+
+impl AdHocRequestPage {
+    pub fn selected(&self, field: &str, value: &str) -> bool {
+        self.form.get(field) == value
+    }
+}
+
+async fn adhoc_page(
+    state: &AppState,
+    viewer: &Viewer,
+    department_id: i64,
+    form: FormData,
+    errors: FieldErrors,
+) -> Result<AdHocRequestPage, WebError> {
+    let scoped = state.scoped(&viewer.actor);
+    let department = scoped
+        .department(roundtable_domain::ids::DepartmentId(department_id))
+        .await?;
+    Ok(AdHocRequestPage {
+        layout: Layout::new(
+            viewer,
+            format!("Request to {}", department.name),
+            "services",
+        ),
+        department_id,
+        department: department.name,
+        form,
+        errors,
+    })
+}
+
+/// `GET /departments/{id}/request`: a request to a department outside its
+/// catalogue (ad hoc), measured on the department's calendar.
+pub async fn show_adhoc_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let page = adhoc_page(
+        &state,
+        &viewer,
+        service_id(&id)?,
+        FormData::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /departments/{id}/request`: raises the ad hoc request through the
+/// API's own parsing, or shows the form again with the problems at their fields.
+pub async fn raise_adhoc_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let department_id = service_id(&id)?;
+    let scoped = state.scoped(&viewer.actor);
+    let input = CreateRequest {
+        service_id: None,
+        provider_department_id: Some(department_id),
+        title: form.get("title").to_owned(),
+        description: form.get("description").to_owned(),
+        intake_values: serde_json::Map::new(),
+        priority: form.optional("priority"),
+        external_impact: form.optional("external_impact"),
+        external_reference: form.optional("external_reference"),
+        segment_id: None,
+    };
+    match parse_new_request(&scoped, &viewer.actor, input).await {
+        Ok(new) => {
+            let request = scoped.create_request(new, Timestamp::now()).await?;
+            Ok(see_other(&format!("/requests/{}", request.id)))
+        }
+        Err(ApiError::Validation(errors)) => {
+            let page = adhoc_page(&state, &viewer, department_id, form, errors.into()).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

@@ -4,10 +4,10 @@
 //! `/api/v1/enhancements`, so only an executive can sponsor, a decline needs
 //! its reason and a step the workflow refuses is refused with its words.
 
+use super::ActionError;
 use super::directory::Directory;
 use super::objectives::all_objectives;
-use super::requests::ActionError;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
 use crate::api::enhancements::{
     self as api, CreateEnhancement, EnhancementQuery, EnhancementView, UpdateEnhancement,
@@ -297,38 +297,14 @@ async fn refused(
     form: FormData,
     error: ApiError,
 ) -> Result<Response, WebError> {
-    let (status, errors, message) = match error {
-        ApiError::Validation(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FieldErrors::from(errors),
-            Some("Please correct the marked fields.".to_owned()),
-        ),
-        ApiError::Conflict { detail, .. } => (
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            Some(format!("That step is not possible: this enhancement {detail}.")),
-        ),
-        ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, FieldErrors::default(), Some(detail)),
-        ApiError::PreconditionFailed { .. } => (
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            Some("Someone changed this enhancement while you were looking at it; here it is as it stands now. Try again if it still applies.".to_owned()),
-        ),
-        other => return Err(other.into()),
-    };
-    let page = enhancements_page(
-        state,
-        viewer,
-        form,
-        ActionError {
-            action,
-            errors,
-            message,
-        },
-        id,
+    super::after_action(
+        Err::<(), _>(error),
+        action,
+        "this enhancement",
+        "/enhancements",
+        async |failed| enhancements_page(state, viewer, form, failed, id).await,
     )
-    .await?;
-    Ok(render(status, &page))
+    .await
 }
 
 /// `POST /enhancements`: proposes an enhancement from two or more departments.

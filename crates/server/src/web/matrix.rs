@@ -253,6 +253,7 @@ pub struct ObligationView {
 pub struct CellPage {
     layout: Layout,
     provider_id: i64,
+    consumer_id: i64,
     /// Whether the viewer may open the provider's queue.
     sees_queue: bool,
     provider: String,
@@ -260,6 +261,8 @@ pub struct CellPage {
     cell: CellView,
     services: Vec<ServiceCard>,
     agreement_version: Option<i64>,
+    /// The cell's agreement, where it is drafted, accepted and reviewed.
+    agreement_id: Option<i64>,
     agreed_version: Option<i64>,
     review: Option<String>,
     obligations: Vec<ObligationView>,
@@ -462,12 +465,14 @@ pub async fn show_cell(
             "matrix",
         ),
         provider_id: provider,
+        consumer_id: consumer,
         sees_queue: super::sees_everything(&viewer.actor)
             || viewer.actor.department_id == Some(DepartmentId(provider)),
         provider: name(provider),
         consumer: name(consumer),
         cell: view,
         services,
+        agreement_id: agreement.as_ref().map(|agreement| agreement.id),
         agreement_version: agreement
             .as_ref()
             .map(|agreement| agreement.current_version),

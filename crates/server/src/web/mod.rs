@@ -12,6 +12,7 @@
 //! problem details.
 
 pub mod admin;
+pub mod agreements;
 pub mod assets;
 pub mod calendars;
 pub mod catalogue;
@@ -25,12 +26,16 @@ pub mod home;
 pub mod import;
 pub mod kudos;
 pub mod matrix;
+pub mod meetings;
 pub mod notifications;
 pub mod objectives;
+pub mod organization;
 pub mod pulses;
 pub mod requests;
 pub mod round_table;
+pub mod service_admin;
 pub mod session;
+pub mod settings;
 pub mod sso;
 pub mod upload;
 
@@ -81,8 +86,14 @@ pub fn routes() -> Router<AppState> {
             post(requests::accept_commitment),
         )
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
+        .route("/requests/{id}/details", post(requests::change_details))
+        .route("/requests/{id}/sub-requests", post(requests::split_request))
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
+        .route(
+            "/departments/{id}/request",
+            get(catalogue::show_adhoc_form).post(catalogue::raise_adhoc_request),
+        )
         .route("/kudos", get(kudos::show_kudos).post(kudos::give))
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
@@ -125,6 +136,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens", get(admin::show_tokens).post(admin::add_token))
         .route("/tokens/{id}/revoke", post(admin::revoke))
+        .merge(agreements::routes())
+        .merge(service_admin::routes())
+        .merge(meetings::routes())
+        .merge(settings::routes())
+        .merge(organization::routes())
         .merge(objectives::routes())
         .merge(round_table::routes())
         .merge(enhancements::routes())
@@ -378,6 +394,137 @@ impl From<ValidationErrors> for FieldErrors {
                 .collect(),
         )
     }
+}
+
+/// A page's form that was refused: which form (`action`), the problems by
+/// field, and a message for the top of that form. Pages with several forms
+/// show it only at the form it belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct ActionError {
+    pub action: &'static str,
+    pub errors: FieldErrors,
+    pub message: Option<String>,
+}
+
+impl ActionError {
+    /// What the page shows when the API refused a form, and the status to
+    /// answer with. `subject` names what the page is about ("this request").
+    /// Anything that is not a refusal (not found, the database down) stays an
+    /// error page.
+    pub fn from_refusal(
+        action: &'static str,
+        subject: &str,
+        error: ApiError,
+    ) -> Result<(StatusCode, Self), WebError> {
+        let refused = |errors: FieldErrors, message: String| ActionError {
+            action,
+            errors,
+            message: Some(message),
+        };
+        Ok(match error {
+            ApiError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused(
+                    errors.into(),
+                    "Please correct the marked fields.".to_owned(),
+                ),
+            ),
+            ApiError::Conflict { field, detail } => (
+                StatusCode::CONFLICT,
+                refused(
+                    field
+                        .map(|field| FieldErrors::single(&field, detail.clone()))
+                        .unwrap_or_default(),
+                    format!("That step is not possible now: {detail}."),
+                ),
+            ),
+            ApiError::Forbidden(detail) => (
+                StatusCode::FORBIDDEN,
+                refused(FieldErrors::default(), detail),
+            ),
+            ApiError::PreconditionFailed { .. } => (
+                StatusCode::CONFLICT,
+                refused(
+                    FieldErrors::default(),
+                    format!(
+                        "Someone changed {subject} while you were looking at it; here it is as it \
+                         stands now. Try again if it still applies."
+                    ),
+                ),
+            ),
+            other => return Err(other.into()),
+        })
+    }
+
+    /// The error of a field, if the refused form is `action`.
+    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
+        if self.action == action {
+            self.errors.get(field)
+        } else {
+            None
+        }
+    }
+
+    /// The message for the top of form `action`, if it was the refused one.
+    pub fn message(&self, action: &str) -> Option<&str> {
+        if self.action == action {
+            self.message.as_deref()
+        } else {
+            None
+        }
+    }
+}
+
+/// After a page's form went to the API: on success a redirect to `success`;
+/// when refused, the page again, built by `page` with the problem at the
+/// refused form (the page keeps the values from the form it captured).
+/// Every page's forms end here, so they all answer a refusal alike.
+pub async fn after_action<T, P: Template>(
+    outcome: Result<T, ApiError>,
+    action: &'static str,
+    subject: &str,
+    success: &str,
+    page: impl AsyncFnOnce(ActionError) -> Result<P, WebError>,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(_) => Ok(see_other(success)),
+        Err(error) => {
+            let (status, failed) = ActionError::from_refusal(action, subject, error)?;
+            let page = page(failed).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+/// Forms offer lists (obligations, intake fields, contributors) as numbered
+/// rows and send only the rows filled in; the API names a problem by the
+/// position among those sent (`obligations[1].description`). This names it by
+/// the form's row instead (`obligation-3.description`), so the error shows at
+/// the row the person filled in. `rows[i]` is the form row of the i-th sent.
+pub fn errors_at_rows(
+    errors: ValidationErrors,
+    list: &str,
+    row_prefix: &str,
+    rows: &[usize],
+) -> ValidationErrors {
+    let rename = |field: &str| -> Option<String> {
+        let rest = field.strip_prefix(list)?.strip_prefix('[')?;
+        let (position, tail) = rest.split_once(']')?;
+        let row = rows.get(position.parse::<usize>().ok()?)?;
+        Some(format!("{row_prefix}-{row}{tail}"))
+    };
+    ValidationErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|mut error| {
+                if let Some(field) = rename(&error.field) {
+                    error.field = field;
+                }
+                error
+            })
+            .collect(),
+    )
 }
 
 /// Renders a template with a status, or a plain error if rendering fails.

@@ -6,12 +6,15 @@
 
 use super::directory::Directory;
 use super::format::instant;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    ActionError, FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, after_action,
+    errors_at_rows, render,
+};
 use crate::AppState;
 use crate::api::agreements::today;
 use crate::api::objectives::{
-    self as api, CheckinView, CreateCheckin, GoalQuery, GoalView, MeasureView, ObjectiveQuery,
-    ObjectiveView,
+    self as api, CheckinView, ContributorBody, CreateCheckin, CreateGoal, CreateMeasure,
+    CreateObjective, GoalQuery, GoalView, MeasureView, ObjectiveQuery, ObjectiveView,
 };
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
@@ -27,13 +30,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use jiff::civil::Date;
+use roundtable_domain::ValidationErrors;
 use roundtable_domain::objectives::Period;
 use roundtable_store::auth::Actor;
 
 /// The pages of objectives, measures and alignment reviews.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/objectives", get(show_objectives))
+        .route("/objectives", get(show_objectives).post(set_objective))
+        .route("/objectives/{id}/measures/new", get(show_measure_form))
+        .route("/objectives/{id}/measures", post(add_measure))
+        .route("/goals", post(set_goal))
         .route("/measures/{id}", get(show_measure))
         .route("/measures/{id}/checkins", post(check_in))
         .route("/reviews", get(show_reviews))
@@ -201,7 +208,41 @@ pub struct ObjectivesPage {
     goals: Vec<GoalRow>,
     unaligned: usize,
     errors: FieldErrors,
+    /// Executives and administrators set objectives and their measures.
+    can_steer: bool,
+    /// The departments whose goals the viewer may set.
+    goal_departments: Vec<(i64, String)>,
+    people: Vec<(i64, String)>,
+    categories: [(&'static str, &'static str); 5],
+    /// The objectives of the period, for the goal form.
+    period_objectives: Vec<(i64, String)>,
+    form: FormData,
+    failed: ActionError,
 }
+
+impl ObjectivesPage {
+    /// A field's value: as sent when that form was refused, else `default`.
+    pub fn kept<'a>(&'a self, action: &str, field: &str, default: &'a str) -> &'a str {
+        if self.failed.action == action {
+            self.form.get(field)
+        } else {
+            default
+        }
+    }
+
+    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
+        self.failed.error(action, field)
+    }
+}
+
+/// The categories of objectives, as the select offers them.
+pub const CATEGORIES: [(&str, &str); 5] = [
+    ("revenue", "Revenue"),
+    ("repeat_business", "Repeat business"),
+    ("referrals", "Referrals"),
+    ("reputation", "Reputation"),
+    ("other", "Other"),
+];
 
 /// Every objective (of one period, or all), with measures, through the API handler.
 pub(crate) async fn all_objectives(
@@ -272,15 +313,32 @@ pub async fn show_objectives(
     viewer: Viewer,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, WebError> {
+    let (status, page) = objectives_page(
+        &state,
+        &viewer,
+        query.period,
+        FormData::default(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(status, &page))
+}
+
+async fn objectives_page(
+    state: &AppState,
+    viewer: &Viewer,
+    period: Option<String>,
+    form: FormData,
+    failed: ActionError,
+) -> Result<(StatusCode, ObjectivesPage), WebError> {
     let current_period = current_quarter(today());
-    let asked = query
-        .period
+    let asked = period
         .map(|text| text.trim().to_owned())
         .filter(|text| !text.is_empty())
         .unwrap_or_else(|| current_period.clone());
     let scoped = state.scoped(&viewer.actor);
     let directory = Directory::load(&scoped).await?;
-    let everything = all_objectives(&state, &viewer.actor, None).await?;
+    let everything = all_objectives(state, &viewer.actor, None).await?;
     let mut periods: Vec<Period> = everything
         .iter()
         .filter_map(|objective| Period::parse(&objective.period).ok())
@@ -290,25 +348,43 @@ pub async fn show_objectives(
     periods.sort_by(|a, b| b.cmp(a));
     periods.dedup();
     let periods: Vec<String> = periods.iter().map(Period::to_string).collect();
+    let actor = &viewer.actor;
+    let mut page = ObjectivesPage {
+        layout: Layout::new(viewer, "Objectives", "objectives"),
+        period: asked.clone(),
+        periods,
+        current_period,
+        objectives: Vec::new(),
+        goals: Vec::new(),
+        unaligned: 0,
+        errors: FieldErrors::default(),
+        can_steer: policy::steer_objectives(actor).is_ok(),
+        goal_departments: directory
+            .departments
+            .iter()
+            .filter(|department| policy::manage_goals_of(actor, department).is_ok())
+            .map(|department| (department.id.0, department.name.clone()))
+            .collect(),
+        people: directory
+            .people_by_name()
+            .into_iter()
+            .map(|person| (person.id.0, person.name.clone()))
+            .collect(),
+        categories: CATEGORIES,
+        period_objectives: Vec::new(),
+        form,
+        failed,
+    };
     let Ok(period) = Period::parse(&asked) else {
-        let page = ObjectivesPage {
-            layout: Layout::new(&viewer, "Objectives", "objectives"),
-            period: asked,
-            periods,
-            current_period,
-            objectives: Vec::new(),
-            goals: Vec::new(),
-            unaligned: 0,
-            errors: FieldErrors::single(
-                "period",
-                "must be a period such as 2027, 2027-H1, 2027-Q1 or 2027-03",
-            ),
-        };
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        page.errors = FieldErrors::single(
+            "period",
+            "must be a period such as 2027, 2027-H1, 2027-Q1 or 2027-03",
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
     };
     let period = period.to_string();
-    let objectives = all_objectives(&state, &viewer.actor, Some(period.clone())).await?;
-    let goals = all_goals(&state, &viewer.actor, period.clone()).await?;
+    let objectives = all_objectives(state, actor, Some(period.clone())).await?;
+    let goals = all_goals(state, actor, period.clone()).await?;
     let objective_title = |id: i64| {
         everything
             .iter()
@@ -326,20 +402,313 @@ pub async fn show_objectives(
         })
         .collect();
     goals.sort_by(|a, b| a.department.cmp(&b.department).then(a.title.cmp(&b.title)));
-    let page = ObjectivesPage {
-        layout: Layout::new(&viewer, format!("Objectives {period}"), "objectives"),
-        unaligned: goals.iter().filter(|goal| goal.objective.is_none()).count(),
-        objectives: objectives
-            .iter()
-            .map(|objective| ObjectiveCard::new(objective, &directory))
-            .collect(),
-        goals,
-        period,
-        periods,
-        current_period,
-        errors: FieldErrors::default(),
+    page.layout = Layout::new(viewer, format!("Objectives {period}"), "objectives");
+    page.unaligned = goals.iter().filter(|goal| goal.objective.is_none()).count();
+    page.period_objectives = objectives
+        .iter()
+        .map(|objective| (objective.id, objective.title.clone()))
+        .collect();
+    page.objectives = objectives
+        .iter()
+        .map(|objective| ObjectiveCard::new(objective, &directory))
+        .collect();
+    page.goals = goals;
+    page.period = period;
+    Ok((StatusCode::OK, page))
+}
+
+/// The id of what a create handler of the API returned.
+async fn created_id(response: Response) -> Option<i64> {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("id")?
+        .as_i64()
+}
+
+/// After a form of the objectives page: its period again, at what was made,
+/// or with the problem at the refused form and the values kept.
+async fn after_objectives_form(
+    state: &AppState,
+    viewer: &Viewer,
+    action: &'static str,
+    form: FormData,
+    outcome: Result<Response, ApiError>,
+    anchor: &str,
+) -> Result<Response, WebError> {
+    let period = form.get("period").trim().to_owned();
+    let success = match outcome {
+        Ok(created) => Ok(match created_id(created).await {
+            Some(id) => format!(
+                "/objectives?period={}#{anchor}-{id}",
+                form_urlencoded::byte_serialize(period.as_bytes()).collect::<String>()
+            ),
+            None => "/objectives".to_owned(),
+        }),
+        Err(error) => Err(error),
     };
+    let location = success.as_deref().unwrap_or("/objectives").to_owned();
+    after_action(
+        success,
+        action,
+        "the objectives",
+        &location,
+        async |failed| {
+            let (_, page) = objectives_page(state, viewer, Some(period), form, failed).await?;
+            Ok(page)
+        },
+    )
+    .await
+}
+
+/// `POST /objectives`: sets a corporate objective (executives, administrators).
+pub async fn set_objective(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let outcome = api::create_objective(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(CreateObjective {
+            period: form.get("period").trim().to_owned(),
+            title: form.get("title").to_owned(),
+            description: form.get("description").to_owned(),
+            category: form.get("category").to_owned(),
+            owner_person_id: form.get("owner_person_id").trim().parse::<i64>().ok(),
+        }),
+    )
+    .await;
+    after_objectives_form(&state, &viewer, "objective", form, outcome, "objective").await
+}
+
+/// `POST /goals`: sets a department goal, serving an objective or flagged unaligned.
+pub async fn set_goal(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let outcome = match form.get("department_id").trim().parse::<i64>() {
+        Ok(department_id) => {
+            api::create_goal(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                ApiJson(CreateGoal {
+                    department_id,
+                    objective_id: form.get("objective_id").trim().parse::<i64>().ok(),
+                    period: form.get("period").trim().to_owned(),
+                    title: form.get("title").to_owned(),
+                    description: form.get("description").to_owned(),
+                }),
+            )
+            .await
+        }
+        Err(_) => Err(ApiError::invalid(
+            "department_id",
+            "choose the department whose goal it is",
+        )),
+    };
+    after_objectives_form(&state, &viewer, "goal", form, outcome, "goals-heading").await
+}
+
+/// Blank contributor rows of the measure form (no script adds rows).
+const CONTRIBUTOR_ROWS: usize = 4;
+
+/// One row of the contributors fieldset.
+#[derive(Debug, Clone)]
+pub struct ContributorInput {
+    pub index: usize,
+    pub department_id: String,
+    pub statement: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "measure_form.html")]
+pub struct MeasureFormPage {
+    layout: Layout,
+    objective: ObjectiveCard,
+    departments: Vec<(i64, String)>,
+    contributors: Vec<ContributorInput>,
+    form: FormData,
+    failed: ActionError,
+}
+
+impl MeasureFormPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.failed.errors.get(field)
+    }
+
+    pub fn invalid(&self, field: &str) -> bool {
+        self.error(field).is_some()
+    }
+}
+
+fn contributor_inputs(form: &FormData) -> Vec<ContributorInput> {
+    let sent = (0..CONTRIBUTOR_ROWS + 16).filter_map(|index| {
+        let department_id = form.get(&format!("contributor-{index}.department_id"));
+        let statement = form.get(&format!("contributor-{index}.statement"));
+        (!department_id.trim().is_empty() || !statement.trim().is_empty()).then(|| {
+            ContributorInput {
+                index,
+                department_id: department_id.to_owned(),
+                statement: statement.to_owned(),
+            }
+        })
+    });
+    let mut rows: Vec<ContributorInput> = sent.collect();
+    let next = rows.iter().map(|row| row.index + 1).max().unwrap_or(0);
+    let spare = CONTRIBUTOR_ROWS.saturating_sub(rows.len()).max(1);
+    rows.extend((next..next + spare).map(|index| ContributorInput {
+        index,
+        department_id: String::new(),
+        statement: String::new(),
+    }));
+    rows
+}
+
+async fn measure_form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    objective_id: i64,
+    form: FormData,
+    failed: ActionError,
+) -> Result<MeasureFormPage, WebError> {
+    let actor = &viewer.actor;
+    policy::steer_objectives(actor)?;
+    let scoped = state.scoped(actor);
+    let objective = api::objective_views(state, actor, vec![scoped.objective(objective_id).await?])
+        .await?
+        .pop()
+        .ok_or(WebError::NotFound)?;
+    let directory = Directory::load(&scoped).await?;
+    Ok(MeasureFormPage {
+        layout: Layout::new(
+            viewer,
+            format!("Add a measure to {}", objective.title),
+            "objectives",
+        ),
+        objective: ObjectiveCard::new(&objective, &directory),
+        departments: directory
+            .departments
+            .iter()
+            .map(|department| (department.id.0, department.name.clone()))
+            .collect(),
+        contributors: contributor_inputs(&form),
+        form,
+        failed,
+    })
+}
+
+/// `GET /objectives/{id}/measures/new`: the form to add a measure, with its
+/// contributing departments (executives, administrators).
+pub async fn show_measure_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let mut form = FormData::default();
+    form.0.push(("direction".to_owned(), "increase".to_owned()));
+    let page = measure_form_page(
+        &state,
+        &viewer,
+        record_id(&id)?,
+        form,
+        ActionError::default(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &page))
+}
+
+fn number_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> f64 {
+    match form.get(field).trim().parse::<f64>() {
+        Ok(value) if value.is_finite() => value,
+        _ => {
+            errors.push(field, "must be a number such as 42 or 3.5");
+            0.0
+        }
+    }
+}
+
+/// `POST /objectives/{id}/measures`: adds the measure through the API's
+/// handler; two or more contributing departments make it mutual.
+pub async fn add_measure(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let objective_id = record_id(&id)?;
+    let mut errors = ValidationErrors::new();
+    let baseline = number_field(&form, "baseline", &mut errors);
+    let target = number_field(&form, "target", &mut errors);
+    let current = if form.get("current").trim().is_empty() {
+        None
+    } else {
+        Some(number_field(&form, "current", &mut errors))
+    };
+    let rows: Vec<ContributorInput> = contributor_inputs(&form)
+        .into_iter()
+        .filter(|row| !row.department_id.trim().is_empty() || !row.statement.trim().is_empty())
+        .collect();
+    let contributors = rows
+        .iter()
+        .map(|row| ContributorBody {
+            department_id: match row.department_id.trim().parse::<i64>() {
+                Ok(id) => id,
+                Err(_) => {
+                    errors.push(
+                        format!("contributor-{}.department_id", row.index),
+                        "choose the department",
+                    );
+                    0
+                }
+            },
+            statement: row.statement.clone(),
+        })
+        .collect();
+    let outcome = if errors.is_empty() {
+        api::create_measure(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiJson(CreateMeasure {
+                objective_id,
+                name: form.get("name").to_owned(),
+                unit: form.get("unit").trim().to_owned(),
+                direction: form.get("direction").to_owned(),
+                baseline,
+                target,
+                current,
+                contributors,
+            }),
+        )
+        .await
+        .map_err(|error| match error {
+            ApiError::Validation(errors) => ApiError::Validation(errors_at_rows(
+                errors,
+                "contributors",
+                "contributor",
+                &rows.iter().map(|row| row.index).collect::<Vec<_>>(),
+            )),
+            other => other,
+        })
+    } else {
+        Err(ApiError::Validation(errors))
+    };
+    let success = match outcome {
+        Ok(created) => Ok(match created_id(created).await {
+            Some(measure) => format!("/measures/{measure}"),
+            None => "/objectives".to_owned(),
+        }),
+        Err(error) => Err(error),
+    };
+    let location = success.as_deref().unwrap_or("/objectives").to_owned();
+    after_action(
+        success,
+        "measure",
+        "this objective",
+        &location,
+        async |failed| measure_form_page(&state, &viewer, objective_id, form, failed).await,
+    )
+    .await
 }
 
 /// One point of the check-in chart, in SVG units.
@@ -555,20 +924,18 @@ pub async fn check_in(
             )),
         }
     };
-    let (status, errors, message) = match outcome {
-        Ok(()) => return Ok(see_other(&format!("/measures/{id}"))),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FieldErrors::from(errors),
-            None,
-        ),
-        Err(ApiError::Forbidden(detail)) => {
-            (StatusCode::FORBIDDEN, FieldErrors::default(), Some(detail))
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let page = measure_page(&state, &viewer, id, form, errors, message).await?;
-    Ok(render(status, &page))
+    super::after_action(
+        outcome,
+        "checkin",
+        "this measure",
+        &format!("/measures/{id}"),
+        async |failed: ActionError| {
+            // Field problems get the form's own notice; anything else is the message.
+            let message = failed.message.filter(|_| failed.errors.is_empty());
+            measure_page(&state, &viewer, id, form, failed.errors, message).await
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -585,6 +952,8 @@ pub struct ReviewRow {
 #[template(path = "reviews.html")]
 pub struct ReviewsPage {
     layout: Layout,
+    /// Executives and administrators start reviews.
+    can_steer: bool,
     reviews: Vec<ReviewRow>,
 }
 
@@ -620,6 +989,7 @@ pub async fn show_reviews(
     });
     let page = ReviewsPage {
         layout: Layout::new(&viewer, "Alignment reviews", "objectives"),
+        can_steer: policy::steer_objectives(&viewer.actor).is_ok(),
         reviews: reviews
             .iter()
             .map(|review| ReviewRow {
@@ -733,6 +1103,10 @@ impl AgendaTopicRow {
 #[template(path = "review.html")]
 pub struct ReviewPage {
     layout: Layout,
+    /// Executives and administrators record decisions.
+    can_steer: bool,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     review: ReviewView,
     as_of: String,
     off_track: Vec<ObjectiveCard>,
@@ -782,6 +1156,8 @@ pub async fn show_review(
             format!("Alignment review {}", review.period),
             "objectives",
         ),
+        can_steer: policy::steer_objectives(actor).is_ok(),
+        can_run: policy::run_round_table(actor).is_ok(),
         as_of: agenda.as_of.clone(),
         off_track: agenda
             .off_track_objectives

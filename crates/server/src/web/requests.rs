@@ -9,11 +9,11 @@ use super::format::{
     ClockSummary, business_duration, clock_summary, impact_label, instant, priority_label,
     status_label,
 };
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
 use crate::api::requests::{
-    self as api, CommentBody, CommitmentBody, DeferralBody, RequestView, TransferBody,
-    TransitionBody, UpdateRequest, roles_of, view, visible,
+    self as api, CommentBody, CommitmentBody, CreateRequest, DeferralBody, RequestView,
+    TransferBody, TransitionBody, UpdateRequest, roles_of, view, visible,
 };
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, IfMatch, OptionalIfMatch, RecordId};
@@ -85,14 +85,6 @@ pub struct Choice {
     pub label: String,
 }
 
-/// The action whose form failed, with what went wrong.
-#[derive(Debug, Clone, Default)]
-pub struct ActionError {
-    pub action: &'static str,
-    pub errors: FieldErrors,
-    pub message: Option<String>,
-}
-
 #[derive(Debug, Template)]
 #[template(path = "request.html")]
 pub struct RequestPage {
@@ -128,6 +120,9 @@ pub struct RequestPage {
     is_open: bool,
     /// The provider side may take an open request it does not hold yet.
     can_take: bool,
+    /// The provider or the requester may change an open request's details
+    /// (the priority only the provider).
+    can_edit: bool,
     departments: Vec<Choice>,
     services: Vec<Choice>,
     form: FormData,
@@ -461,6 +456,7 @@ async fn request_page(
         can_commit: open && !my_side.is_empty(),
         is_open: open,
         can_take: open && is_provider && request.assignee_person_id != Some(actor.person_id.0),
+        can_edit: open && (is_provider || roles.requester),
         departments: directory
             .departments
             .iter()
@@ -523,47 +519,14 @@ async fn after_action<T>(
     form: FormData,
     outcome: Result<T, ApiError>,
 ) -> Result<Response, WebError> {
-    let (status, failed) = match outcome {
-        Ok(_) => return Ok(see_other(&format!("/requests/{id}"))),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ActionError {
-                action,
-                errors: errors.into(),
-                message: Some("Please correct the marked fields.".to_owned()),
-            },
-        ),
-        Err(ApiError::Conflict { detail, .. }) => (
-            StatusCode::CONFLICT,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(detail),
-            },
-        ),
-        Err(ApiError::Forbidden(detail)) => (
-            StatusCode::FORBIDDEN,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(detail),
-            },
-        ),
-        Err(ApiError::PreconditionFailed { .. }) => (
-            StatusCode::CONFLICT,
-            ActionError {
-                action,
-                errors: FieldErrors::default(),
-                message: Some(
-                    "Someone changed this request while you were looking at it; here it is as it stands now. Try again if it still applies."
-                        .to_owned(),
-                ),
-            },
-        ),
-        Err(other) => return Err(other.into()),
-    };
-    let page = request_page(state, viewer, id, form, failed).await?;
-    Ok(render(status, &page))
+    super::after_action(
+        outcome,
+        action,
+        "this request",
+        &format!("/requests/{id}"),
+        async |failed| request_page(state, viewer, id, form, failed).await,
+    )
+    .await
 }
 
 /// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
@@ -769,6 +732,81 @@ pub async fn hand_off_request(
         )),
     };
     after_action(&state, &viewer, id, "transfer", form, outcome).await
+}
+
+/// `POST /requests/{id}/details`: changes the priority (the provider side),
+/// the external impact and its reference, at the version read; a new
+/// priority brings its targets without losing elapsed time.
+pub async fn change_details(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = match form.get("version").parse::<i64>() {
+        Ok(version) => {
+            api::update_request(
+                State(state.clone()),
+                Authenticated(viewer.actor.clone()),
+                RecordId(id),
+                IfMatch(version),
+                ApiJson(UpdateRequest {
+                    title: None,
+                    description: None,
+                    priority: form.optional("priority"),
+                    assignee_person_id: None,
+                    external_impact: form.optional("external_impact"),
+                    external_reference: Some(form.optional("external_reference")),
+                    segment_id: None,
+                }),
+            )
+            .await
+        }
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+    };
+    after_action(&state, &viewer, id, "details", form, outcome).await
+}
+
+/// `POST /requests/{id}/sub-requests`: the provider splits off a linked
+/// request to another department (or one of its services); each department's
+/// time is measured on its own clock.
+pub async fn split_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let service_id = form.get("service_id").trim().parse::<i64>().ok();
+    let department_id = form.get("department_id").trim().parse::<i64>().ok();
+    let outcome = if service_id.is_none() && department_id.is_none() {
+        Err(ApiError::invalid(
+            "department_id",
+            "choose the department (or a service) to ask",
+        ))
+    } else {
+        api::create_sub_request(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            ApiJson(CreateRequest {
+                service_id,
+                provider_department_id: if service_id.is_some() {
+                    None
+                } else {
+                    department_id
+                },
+                title: form.get("title").to_owned(),
+                description: form.get("description").to_owned(),
+                intake_values: serde_json::Map::new(),
+                priority: None,
+                external_impact: None,
+                external_reference: None,
+                segment_id: None,
+            }),
+        )
+        .await
+    };
+    after_action(&state, &viewer, id, "split", form, outcome).await
 }
 
 #[cfg(test)]

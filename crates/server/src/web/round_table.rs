@@ -5,10 +5,10 @@
 //! own `parse_new_topic`), so the mirror rule, one vote per person and who
 //! may answer or move a topic are decided in one place.
 
+use super::ActionError;
 use super::directory::Directory;
 use super::format::instant;
 use super::objectives::{ActionRow, topic_kind_words};
-use super::requests::ActionError;
 use super::session::safe_next;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
@@ -382,6 +382,8 @@ pub struct StatusButton {
 #[template(path = "topic.html")]
 pub struct TopicPage {
     layout: Layout,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     topic: TopicRow,
     version: i64,
     comments: Vec<CommentRow>,
@@ -502,6 +504,7 @@ async fn topic_page(
     let concerned = about.is_some_and(|about| actor.department_id == Some(about));
     Ok(TopicPage {
         layout: Layout::new(viewer, topic.title.clone(), "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         version: topic.version,
         topic: TopicRow::new(&topic, &directory),
         comments: comments
@@ -564,45 +567,14 @@ async fn after_topic_action<T>(
     form: FormData,
     outcome: Result<T, ApiError>,
 ) -> Result<Response, WebError> {
-    let failure = |errors: FieldErrors, message: Option<String>| ActionError {
+    super::after_action(
+        outcome,
         action,
-        errors,
-        message,
-    };
-    let (status, failed) = match outcome {
-        Ok(_) => return Ok(see_other(&format!("/topics/{id}"))),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            failure(
-                errors.into(),
-                Some("Please correct the marked fields.".to_owned()),
-            ),
-        ),
-        Err(ApiError::Conflict { detail, .. }) => (
-            StatusCode::CONFLICT,
-            failure(
-                FieldErrors::default(),
-                Some(format!("That is not possible now: {detail}.")),
-            ),
-        ),
-        Err(ApiError::Forbidden(detail)) => (
-            StatusCode::FORBIDDEN,
-            failure(FieldErrors::default(), Some(detail)),
-        ),
-        Err(ApiError::PreconditionFailed { .. }) => (
-            StatusCode::CONFLICT,
-            failure(
-                FieldErrors::default(),
-                Some(
-                    "Someone changed this topic while you were looking at it; here it is as it stands now. Try again if it still applies."
-                        .to_owned(),
-                ),
-            ),
-        ),
-        Err(other) => return Err(other.into()),
-    };
-    let page = topic_page(state, viewer, id, form, failed).await?;
-    Ok(render(status, &page))
+        "this topic",
+        &format!("/topics/{id}"),
+        async |failed| topic_page(state, viewer, id, form, failed).await,
+    )
+    .await
 }
 
 /// `POST /topics/{id}/comments`.
@@ -686,6 +658,8 @@ pub struct SessionRow {
 #[template(path = "sessions.html")]
 pub struct SessionsPage {
     layout: Layout,
+    /// Leads, executives and administrators schedule sessions.
+    can_run: bool,
     upcoming: Vec<SessionRow>,
     past: Vec<SessionRow>,
 }
@@ -736,6 +710,7 @@ pub async fn show_sessions(
     upcoming.reverse();
     let page = SessionsPage {
         layout: Layout::new(&viewer, "Round-table sessions", "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         upcoming: upcoming.into_iter().map(row).collect(),
         past: past.into_iter().map(row).collect(),
     };
@@ -746,6 +721,8 @@ pub async fn show_sessions(
 #[template(path = "session.html")]
 pub struct SessionPage {
     layout: Layout,
+    /// Leads, executives and administrators record sessions and add actions.
+    can_run: bool,
     session: SessionView,
     when: String,
     facilitator: String,
@@ -786,6 +763,7 @@ pub async fn show_session(
     let when = instant(&session.scheduled_at);
     let page = SessionPage {
         layout: Layout::new(&viewer, format!("Round table of {when}"), "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         facilitator: directory.person_name(Some(session.facilitator_person_id)),
         agenda,
         actions: actions
@@ -807,6 +785,8 @@ pub struct ActionsQuery {
 #[template(path = "actions.html")]
 pub struct ActionsPage {
     layout: Layout,
+    /// Leads, executives and administrators add actions.
+    can_run: bool,
     rows: Vec<ActionRow>,
     overdue_only: bool,
     overdue: usize,
@@ -834,6 +814,7 @@ pub async fn show_actions(
     rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due_on.cmp(&b.due_on)));
     let page = ActionsPage {
         layout: Layout::new(&viewer, "Actions", "round_table"),
+        can_run: policy::run_round_table(actor).is_ok(),
         overdue: rows.iter().filter(|row| row.overdue).count(),
         rows,
         overdue_only,

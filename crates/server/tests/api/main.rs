@@ -32,4 +32,5 @@ mod tokens;
 mod web;
 mod web_alignment;
 mod web_feedback;
+mod web_management;
 mod web_relationships;

@@ -704,6 +704,6 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             .text()
             .await
             .expect("body")
-            .contains("That is not possible now")
+            .contains("not possible now")
     );
 }

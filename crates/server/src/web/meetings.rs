@@ -1,0 +1,647 @@
+//! The forms that run the round table and the alignment reviews: scheduling
+//! a session and recording its notes and outcomes, starting a review and
+//! recording its decisions, and adding actions (with an owner and a due date)
+//! and moving them along. Each form has its own page, linked from the
+//! session, review, topic and action lists for those the API lets use it,
+//! and goes through the handlers of `/api/v1/sessions`, `/api/v1/actions`
+//! and `/api/v1/reviews`.
+
+use super::directory::Directory;
+use super::objectives::ActionRow;
+use super::requests::utc_instant;
+use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use crate::AppState;
+use crate::api::reviews::{self as reviews_api, CreateReview, UpdateReview, review_view};
+use crate::api::sessions::{
+    self as api, ActionView, CreateAction, CreateSession, SessionView, UpdateAction, UpdateSession,
+};
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, IfMatch, RecordId};
+use crate::policy;
+use crate::problem::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use roundtable_domain::ValidationErrors;
+use roundtable_store::auth::Actor;
+
+/// The pages of the round table's and the reviews' forms.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/sessions/new",
+            get(show_new_session).post(schedule_session),
+        )
+        .route(
+            "/sessions/{id}/record",
+            get(show_session_record).post(record_session),
+        )
+        .route("/reviews/new", get(show_new_review).post(start_review))
+        .route(
+            "/reviews/{id}/record",
+            get(show_review_record).post(record_review),
+        )
+        .route("/actions/new", get(show_new_action).post(add_action))
+        .route("/actions/{id}", get(show_action).post(change_action))
+}
+
+fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// The id of what a create handler of the API returned.
+async fn created_id(response: Response) -> Option<i64> {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("id")?
+        .as_i64()
+}
+
+fn people(directory: &Directory) -> Vec<(i64, String)> {
+    directory
+        .people_by_name()
+        .into_iter()
+        .filter(|person| person.active)
+        .map(|person| (person.id.0, person.name.clone()))
+        .collect()
+}
+
+/// A `datetime-local` value as the API's instant, or the problem at `field`.
+fn instant_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> String {
+    match utc_instant(form.get(field)) {
+        Some(instant) => instant,
+        None => {
+            errors.push(field, "enter a date and time (UTC)");
+            String::new()
+        }
+    }
+}
+
+/// The form's value for a `datetime-local` input from a stored instant.
+fn local_value(text: &str) -> String {
+    text.parse::<jiff::Timestamp>()
+        .map(|at| at.strftime("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Template)]
+#[template(path = "session_form.html")]
+pub struct SessionFormPage {
+    layout: Layout,
+    /// `None` when scheduling a new session.
+    session_id: Option<i64>,
+    people: Vec<(i64, String)>,
+    form: FormData,
+    failed: ActionError,
+}
+
+impl SessionFormPage {
+    pub fn chosen(&self, id: &i64) -> bool {
+        self.form.get("facilitator_person_id") == id.to_string()
+    }
+}
+
+async fn session_form(
+    state: &AppState,
+    viewer: &Viewer,
+    session_id: Option<i64>,
+    form: FormData,
+    failed: ActionError,
+) -> Result<SessionFormPage, WebError> {
+    policy::run_round_table(&viewer.actor)?;
+    let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
+    let title = match session_id {
+        Some(_) => "Record the session",
+        None => "Schedule a round-table session",
+    };
+    Ok(SessionFormPage {
+        layout: Layout::new(viewer, title, "round_table"),
+        session_id,
+        people: people(&directory),
+        form,
+        failed,
+    })
+}
+
+/// `GET /sessions/new`: the form to schedule a session (leads, executives, administrators).
+pub async fn show_new_session(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = session_form(
+        &state,
+        &viewer,
+        None,
+        FormData::default(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /sessions/new`: schedules a session; its agenda is drawn from the
+/// top-voted open topics, and without a named facilitator the API picks the
+/// lead who facilitated longest ago.
+pub async fn schedule_session(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let mut errors = ValidationErrors::new();
+    let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
+    let agenda_size = match form.get("agenda_size").trim() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(size) => Some(size),
+            Err(_) => {
+                errors.push("agenda_size", "enter a whole number of topics");
+                None
+            }
+        },
+    };
+    let outcome = if errors.is_empty() {
+        match api::create_session(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiJson(CreateSession {
+                scheduled_at,
+                facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
+                topic_ids: None,
+                agenda_size,
+                notes: form.get("notes").to_owned(),
+            }),
+        )
+        .await
+        {
+            Ok(created) => Ok(created_id(created)
+                .await
+                .map(|id| format!("/sessions/{id}"))
+                .unwrap_or_else(|| "/sessions".to_owned())),
+            Err(error) => Err(error),
+        }
+    } else {
+        Err(ApiError::Validation(errors))
+    };
+    let location = outcome.as_deref().unwrap_or("/sessions").to_owned();
+    after_action(
+        outcome,
+        "session",
+        "the sessions",
+        &location,
+        async |failed| session_form(&state, &viewer, None, form, failed).await,
+    )
+    .await
+}
+
+/// `GET /sessions/{id}/record`: the session's notes, outcomes, time and facilitator, to change.
+pub async fn show_session_record(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    policy::run_round_table(&viewer.actor)?;
+    let session = SessionView::from(state.scoped(&viewer.actor).round_table_session(id).await?);
+    let form = FormData(vec![
+        (
+            "scheduled_at".to_owned(),
+            local_value(&session.scheduled_at),
+        ),
+        (
+            "facilitator_person_id".to_owned(),
+            session.facilitator_person_id.to_string(),
+        ),
+        ("notes".to_owned(), session.notes.clone()),
+        ("outcomes".to_owned(), session.outcomes.clone()),
+        ("version".to_owned(), session.version.to_string()),
+    ]);
+    let page = session_form(&state, &viewer, Some(id), form, ActionError::default()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /sessions/{id}/record`: saves notes and outcomes at the version read.
+pub async fn record_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let mut errors = ValidationErrors::new();
+    let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
+    let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
+        (false, _) => Err(ApiError::Validation(errors)),
+        (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        (true, Ok(version)) => api::update_session(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            IfMatch(version),
+            ApiJson(UpdateSession {
+                scheduled_at: Some(scheduled_at),
+                facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
+                notes: Some(form.get("notes").to_owned()),
+                outcomes: Some(form.get("outcomes").to_owned()),
+            }),
+        )
+        .await
+        .map(|_| ()),
+    };
+    after_action(
+        outcome,
+        "session",
+        "this session",
+        &format!("/sessions/{id}"),
+        async |failed| session_form(&state, &viewer, Some(id), form, failed).await,
+    )
+    .await
+}
+
+#[derive(Debug, Template)]
+#[template(path = "review_form.html")]
+pub struct ReviewFormPage {
+    layout: Layout,
+    /// `None` when starting a new review; else the review and its period.
+    review: Option<(i64, String)>,
+    form: FormData,
+    failed: ActionError,
+}
+
+async fn review_form(
+    viewer: &Viewer,
+    review: Option<(i64, String)>,
+    form: FormData,
+    failed: ActionError,
+) -> Result<ReviewFormPage, WebError> {
+    policy::steer_objectives(&viewer.actor)?;
+    let title = match &review {
+        Some((_, period)) => format!("Record the alignment review {period}"),
+        None => "Start an alignment review".to_owned(),
+    };
+    Ok(ReviewFormPage {
+        layout: Layout::new(viewer, title, "objectives"),
+        review,
+        form,
+        failed,
+    })
+}
+
+/// One decision a line; blank lines are left out.
+fn decisions(form: &FormData) -> Vec<String> {
+    form.get("decisions")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `GET /reviews/new`: the form to start a review (executives, administrators).
+pub async fn show_new_review(viewer: Viewer) -> Result<Response, WebError> {
+    let page = review_form(&viewer, None, FormData::default(), ActionError::default()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /reviews/new`: starts the review of a period; its agenda is generated from the data.
+pub async fn start_review(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let outcome = match reviews_api::create_review(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(CreateReview {
+            period: form.get("period").trim().to_owned(),
+            held_on: form.optional("held_on"),
+            decisions: decisions(&form),
+        }),
+    )
+    .await
+    {
+        Ok(created) => Ok(created_id(created)
+            .await
+            .map(|id| format!("/reviews/{id}"))
+            .unwrap_or_else(|| "/reviews".to_owned())),
+        Err(error) => Err(error),
+    };
+    let location = outcome.as_deref().unwrap_or("/reviews").to_owned();
+    after_action(
+        outcome,
+        "review",
+        "the reviews",
+        &location,
+        async |failed| review_form(&viewer, None, form, failed).await,
+    )
+    .await
+}
+
+/// `GET /reviews/{id}/record`: the review's date and decisions, to record.
+pub async fn show_review_record(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    policy::steer_objectives(&viewer.actor)?;
+    let actor = &viewer.actor;
+    let review = review_view(&state, actor, state.scoped(actor).review(id).await?).await?;
+    let form = FormData(vec![
+        (
+            "held_on".to_owned(),
+            review.held_on.clone().unwrap_or_default(),
+        ),
+        ("decisions".to_owned(), review.decisions.join("\n")),
+        ("version".to_owned(), review.version.to_string()),
+    ]);
+    let page = review_form(
+        &viewer,
+        Some((id, review.period.clone())),
+        form,
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /reviews/{id}/record`: saves the date held and the decisions (one a line).
+pub async fn record_review(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let actor = viewer.actor.clone();
+    let review = state.scoped(&actor).review(id).await?;
+    let period = review.period.to_string();
+    let outcome = match form.get("version").parse::<i64>() {
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        Ok(version) => reviews_api::update_review(
+            State(state.clone()),
+            Authenticated(actor),
+            RecordId(id),
+            IfMatch(version),
+            ApiJson(UpdateReview {
+                held_on: Some(form.optional("held_on")),
+                decisions: Some(decisions(&form)),
+            }),
+        )
+        .await
+        .map(|_| ()),
+    };
+    after_action(
+        outcome,
+        "review",
+        "this review",
+        &format!("/reviews/{id}"),
+        async |failed| review_form(&viewer, Some((id, period)), form, failed).await,
+    )
+    .await
+}
+
+/// Where an action comes from: a topic, a session or a review.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ActionOrigin {
+    topic_id: Option<i64>,
+    session_id: Option<i64>,
+    review_id: Option<i64>,
+}
+
+impl ActionOrigin {
+    fn from_form(form: &FormData) -> Self {
+        let id = |field: &str| form.get(field).trim().parse::<i64>().ok();
+        ActionOrigin {
+            topic_id: id("topic_id"),
+            session_id: id("session_id"),
+            review_id: id("review_id"),
+        }
+    }
+
+    /// The page the action belongs to.
+    fn page(&self) -> String {
+        match (self.topic_id, self.session_id, self.review_id) {
+            (Some(topic), _, _) => format!("/topics/{topic}"),
+            (_, Some(session), _) => format!("/sessions/{session}"),
+            (_, _, Some(review)) => format!("/reviews/{review}"),
+            _ => "/actions".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "action_form.html")]
+pub struct ActionFormPage {
+    layout: Layout,
+    /// The action being changed, or `None` for a new one.
+    action: Option<ActionRow>,
+    origin: ActionOrigin,
+    back: String,
+    people: Vec<(i64, String)>,
+    /// The viewer may change the action (its owner, leads, executives, administrators).
+    can_change: bool,
+    statuses: [(&'static str, &'static str); 4],
+    form: FormData,
+    failed: ActionError,
+}
+
+impl ActionFormPage {
+    pub fn chosen(&self, id: &i64) -> bool {
+        self.form.get("owner_person_id") == id.to_string()
+    }
+}
+
+const STATUSES: [(&str, &str); 4] = [
+    ("open", "Open"),
+    ("in_progress", "In progress"),
+    ("done", "Done"),
+    ("dropped", "Dropped"),
+];
+
+async fn action_form(
+    state: &AppState,
+    viewer: &Viewer,
+    action: Option<&ActionView>,
+    origin: ActionOrigin,
+    form: FormData,
+    failed: ActionError,
+) -> Result<ActionFormPage, WebError> {
+    let actor = &viewer.actor;
+    let can_change = match action {
+        Some(action) => may_change(actor, action),
+        None => {
+            policy::run_round_table(actor)?;
+            true
+        }
+    };
+    let directory = Directory::load(&state.scoped(actor)).await?;
+    let title = match action {
+        Some(action) => format!("Action: {}", action.title),
+        None => "Add an action".to_owned(),
+    };
+    Ok(ActionFormPage {
+        layout: Layout::new(viewer, title, "round_table"),
+        action: action.map(|action| ActionRow::new(action, &directory)),
+        back: origin.page(),
+        origin,
+        people: people(&directory),
+        can_change,
+        statuses: STATUSES,
+        form,
+        failed,
+    })
+}
+
+/// An action's owner moves it along; so do leads, executives and administrators.
+fn may_change(actor: &Actor, action: &ActionView) -> bool {
+    action.owner_person_id == actor.person_id.0 || policy::run_round_table(actor).is_ok()
+}
+
+/// `GET /actions/new?session_id=…` (or `topic_id`, `review_id`): the form to add an action.
+pub async fn show_new_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(origin): Query<ActionOrigin>,
+) -> Result<Response, WebError> {
+    let page = action_form(
+        &state,
+        &viewer,
+        None,
+        origin,
+        FormData::default(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /actions/new`: adds an action with an owner and a due date.
+pub async fn add_action(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let origin = ActionOrigin::from_form(&form);
+    let mut errors = ValidationErrors::new();
+    let owner = match form.get("owner_person_id").trim().parse::<i64>() {
+        Ok(owner) => owner,
+        Err(_) => {
+            errors.push("owner_person_id", "choose who owns it");
+            0
+        }
+    };
+    let outcome = if errors.is_empty() {
+        api::create_action(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            ApiJson(CreateAction {
+                title: form.get("title").to_owned(),
+                owner_person_id: owner,
+                due_on: form.get("due_on").trim().to_owned(),
+                topic_id: origin.topic_id,
+                session_id: origin.session_id,
+                review_id: origin.review_id,
+            }),
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(ApiError::Validation(errors))
+    };
+    let back = origin.page();
+    after_action(outcome, "action", "the actions", &back, async |failed| {
+        action_form(&state, &viewer, None, origin, form, failed).await
+    })
+    .await
+}
+
+fn form_of(action: &ActionView) -> FormData {
+    FormData(vec![
+        ("title".to_owned(), action.title.clone()),
+        (
+            "owner_person_id".to_owned(),
+            action.owner_person_id.to_string(),
+        ),
+        ("due_on".to_owned(), action.due_on.clone()),
+        ("status".to_owned(), action.status.clone()),
+        ("version".to_owned(), action.version.to_string()),
+    ])
+}
+
+fn origin_of(action: &ActionView) -> ActionOrigin {
+    ActionOrigin {
+        topic_id: action.topic_id,
+        session_id: action.session_id,
+        review_id: action.review_id,
+    }
+}
+
+async fn read_action(state: &AppState, actor: &Actor, id: i64) -> Result<ActionView, WebError> {
+    let action = state.scoped(actor).action(id).await?;
+    Ok(ActionView::new(action, crate::api::agreements::today()))
+}
+
+/// `GET /actions/{id}`: an action, and for its owner (and leads, executives,
+/// administrators) the form to move it along.
+pub async fn show_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let action = read_action(&state, &viewer.actor, record_id(&id)?).await?;
+    let page = action_form(
+        &state,
+        &viewer,
+        Some(&action),
+        origin_of(&action),
+        form_of(&action),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /actions/{id}`: changes its status (done records the date), owner,
+/// due date or title at the version read.
+pub async fn change_action(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = record_id(&id)?;
+    let action = read_action(&state, &viewer.actor, id).await?;
+    let outcome = match form.get("version").parse::<i64>() {
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        Ok(version) => api::update_action(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            IfMatch(version),
+            ApiJson(UpdateAction {
+                title: Some(form.get("title").to_owned()),
+                owner_person_id: form.get("owner_person_id").trim().parse::<i64>().ok(),
+                due_on: Some(form.get("due_on").trim().to_owned()),
+                status: Some(form.get("status").to_owned()),
+            }),
+        )
+        .await
+        .map(|_| ()),
+    };
+    let back = origin_of(&action).page();
+    after_action(outcome, "action", "this action", &back, async |failed| {
+        action_form(
+            &state,
+            &viewer,
+            Some(&action),
+            origin_of(&action),
+            form,
+            failed,
+        )
+        .await
+    })
+    .await
+}

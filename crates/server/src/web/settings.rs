@@ -1,0 +1,440 @@
+//! Notification settings in the browser: each person's preferences (which
+//! events reach them in the app and by email) and, for administrators, the
+//! organization's signed webhooks with their delivery log. Everything goes
+//! through the handlers of `/api/v1/notifications/preferences` and
+//! `/api/v1/webhooks`, so the event kinds, the address rules and who may
+//! manage webhooks are decided in one place.
+
+use super::format::instant;
+use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use crate::AppState;
+use crate::api::notifications::{
+    self as api, DeliveryView, NewWebhookBody, PreferenceView, PreferencesBody, WebhookChanges,
+    WebhookView,
+};
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, ApiQuery, IfMatch, PageQuery, RecordId};
+use crate::problem::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+/// The pages of notification preferences and webhooks.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/notifications/preferences",
+            get(show_preferences).post(save_preferences),
+        )
+        .route("/admin/webhooks", get(show_webhooks).post(add_webhook))
+        .route("/admin/webhooks/{id}", get(show_webhook))
+        .route("/admin/webhooks/{id}/active", post(switch_webhook))
+        .route("/admin/webhooks/{id}/delete", post(remove_webhook))
+}
+
+/// An event kind in words.
+pub fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "assigned" => "A request is assigned to me",
+        "clock_at_risk" => "A clock of my request is at risk",
+        "clock_breached" => "A clock is breached (leads)",
+        "deferred" => "My request is deferred",
+        "commitment_proposed" => "A delivery date is proposed",
+        "commitment_accepted" => "A delivery date is accepted",
+        "check_requested" => "I am asked for a satisfaction check",
+        "check_not_met" => "A check is answered “not met” (leads)",
+        "assumption_answered" => "An assumption is answered",
+        "action_due" => "An action of mine is due",
+        "action_overdue" => "An action of mine is overdue",
+        "kudos_received" => "I receive kudos",
+        "enhancement_status" => "An enhancement changes status",
+        "weekly_digest" => "The weekly digest (leads)",
+        "webhook_disabled" => "A webhook was switched off (administrators)",
+        _ => "Other events",
+    }
+}
+
+fn channel_words(channel: &str) -> &'static str {
+    match channel {
+        "in_app" => "In the app",
+        "email" => "By email",
+        _ => "Other",
+    }
+}
+
+/// One event kind with a checkbox per channel.
+#[derive(Debug, Clone)]
+pub struct PreferenceRow {
+    pub kind: String,
+    pub label: &'static str,
+    /// `(channel, field name, on)`.
+    pub channels: Vec<(String, String, bool)>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "preferences.html")]
+pub struct PreferencesPage {
+    layout: Layout,
+    channels: Vec<(String, &'static str)>,
+    rows: Vec<PreferenceRow>,
+    saved: bool,
+    failed: ActionError,
+}
+
+async fn preferences_page(
+    state: &AppState,
+    viewer: &Viewer,
+    saved: bool,
+    failed: ActionError,
+) -> Result<PreferencesPage, WebError> {
+    let view = api::get_preferences(State(state.clone()), Authenticated(viewer.actor.clone()))
+        .await?
+        .0;
+    let enabled = |kind: &str, channel: &str| {
+        view.choices
+            .iter()
+            .find(|choice| choice.kind == kind && choice.channel == channel)
+            .is_none_or(|choice| choice.enabled)
+    };
+    Ok(PreferencesPage {
+        layout: Layout::new(viewer, "Notification preferences", "notifications"),
+        channels: view
+            .channels
+            .iter()
+            .map(|channel| (channel.clone(), channel_words(channel)))
+            .collect(),
+        rows: view
+            .kinds
+            .iter()
+            .map(|kind| PreferenceRow {
+                kind: kind.clone(),
+                label: kind_words(kind),
+                channels: view
+                    .channels
+                    .iter()
+                    .map(|channel| {
+                        (
+                            channel.clone(),
+                            format!("{kind}.{channel}"),
+                            enabled(kind, channel),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        saved,
+        failed,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// `GET /notifications/preferences`: which events reach the viewer, and how.
+pub async fn show_preferences(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    let page = preferences_page(
+        &state,
+        &viewer,
+        query.saved.is_some(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /notifications/preferences`: every box of the form, ticked or not.
+pub async fn save_preferences(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let view = api::get_preferences(State(state.clone()), Authenticated(viewer.actor.clone()))
+        .await?
+        .0;
+    let mut choices = Vec::new();
+    for kind in &view.kinds {
+        for channel in &view.channels {
+            choices.push(PreferenceView {
+                kind: kind.clone(),
+                channel: channel.clone(),
+                enabled: form.has(&format!("{kind}.{channel}")),
+            });
+        }
+    }
+    let outcome = api::set_preferences(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(PreferencesBody { choices }),
+    )
+    .await;
+    after_action(
+        outcome,
+        "preferences",
+        "your preferences",
+        "/notifications/preferences?saved=1",
+        async |failed| preferences_page(&state, &viewer, false, failed).await,
+    )
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub kinds: String,
+    pub active: bool,
+    pub failures: i64,
+    pub disabled_reason: Option<String>,
+    pub version: i64,
+    pub created: String,
+}
+
+impl WebhookRow {
+    fn new(webhook: &WebhookView) -> Self {
+        WebhookRow {
+            id: webhook.id,
+            url: webhook.url.clone(),
+            kinds: if webhook.kinds.is_empty() {
+                "every event".to_owned()
+            } else {
+                webhook.kinds.join(", ")
+            },
+            active: webhook.active,
+            failures: webhook.consecutive_failures,
+            disabled_reason: webhook.disabled_reason.clone(),
+            version: webhook.version,
+            created: instant(&webhook.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "webhooks.html")]
+pub struct WebhooksPage {
+    layout: Layout,
+    webhooks: Vec<WebhookRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// The secret of a webhook just added: shown once, never again.
+    created: Option<(String, String)>,
+    form: FormData,
+    failed: ActionError,
+}
+
+impl WebhooksPage {
+    pub fn chosen(&self, kind: &str) -> bool {
+        self.form
+            .0
+            .iter()
+            .any(|(name, value)| name == "kinds" && value == kind)
+    }
+}
+
+async fn webhooks_page(
+    state: &AppState,
+    viewer: &Viewer,
+    created: Option<(String, String)>,
+    form: FormData,
+    failed: ActionError,
+) -> Result<WebhooksPage, WebError> {
+    let webhooks = api::list_webhooks(State(state.clone()), Authenticated(viewer.actor.clone()))
+        .await?
+        .0;
+    Ok(WebhooksPage {
+        layout: Layout::new(viewer, "Webhooks", "admin"),
+        webhooks: webhooks.iter().map(WebhookRow::new).collect(),
+        kinds: roundtable_store::notifications::KINDS
+            .iter()
+            .map(|kind| (*kind, kind_words(kind)))
+            .collect(),
+        created,
+        form,
+        failed,
+    })
+}
+
+/// `GET /admin/webhooks`: the organization's webhooks (administrators).
+pub async fn show_webhooks(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let page = webhooks_page(
+        &state,
+        &viewer,
+        None,
+        FormData::default(),
+        ActionError::default(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/webhooks`: adds a webhook and shows its signing secret once.
+pub async fn add_webhook(
+    State(state): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let kinds: Vec<String> = form
+        .0
+        .iter()
+        .filter(|(name, _)| name == "kinds")
+        .map(|(_, value)| value.clone())
+        .collect();
+    let outcome = api::create_webhook(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        ApiJson(NewWebhookBody {
+            url: form.get("url").to_owned(),
+            kinds,
+        }),
+    )
+    .await;
+    match outcome {
+        Ok(created) => {
+            // The secret is in the answer only: show it now, on this page.
+            let bytes = axum::body::to_bytes(created.into_body(), 1 << 20)
+                .await
+                .map_err(|error| WebError::Internal(error.to_string()))?;
+            let view: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|error| WebError::Internal(error.to_string()))?;
+            let secret = view["secret"].as_str().unwrap_or_default().to_owned();
+            let url = view["url"].as_str().unwrap_or_default().to_owned();
+            let page = webhooks_page(
+                &state,
+                &viewer,
+                Some((url, secret)),
+                FormData::default(),
+                ActionError::default(),
+            )
+            .await?;
+            Ok(render(StatusCode::CREATED, &page))
+        }
+        Err(error) => {
+            after_action(
+                Err::<(), _>(error),
+                "add",
+                "the webhooks",
+                "/admin/webhooks",
+                async |failed| webhooks_page(&state, &viewer, None, form, failed).await,
+            )
+            .await
+        }
+    }
+}
+
+fn webhook_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// `POST /admin/webhooks/{id}/active`: switches a webhook on (its failure
+/// count starts again) or off, at the version read.
+pub async fn switch_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = webhook_id(&id)?;
+    let outcome = match form.get("version").parse::<i64>() {
+        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        Ok(version) => api::update_webhook(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            IfMatch(version),
+            ApiJson(WebhookChanges {
+                active: form.get("active") == "true",
+            }),
+        )
+        .await
+        .map(|_| ()),
+    };
+    after_action(
+        outcome,
+        "switch",
+        "this webhook",
+        "/admin/webhooks",
+        async |failed| webhooks_page(&state, &viewer, None, form, failed).await,
+    )
+    .await
+}
+
+/// `POST /admin/webhooks/{id}/delete`: removes a webhook.
+pub async fn remove_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = webhook_id(&id)?;
+    let outcome = api::delete_webhook(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+    )
+    .await;
+    after_action(
+        outcome,
+        "delete",
+        "this webhook",
+        "/admin/webhooks",
+        async |failed| webhooks_page(&state, &viewer, None, form, failed).await,
+    )
+    .await
+}
+
+#[derive(Debug, Template)]
+#[template(path = "webhook.html")]
+pub struct WebhookPage {
+    layout: Layout,
+    webhook: WebhookRow,
+    deliveries: Vec<DeliveryView>,
+}
+
+impl WebhookPage {
+    pub fn when(&self, text: &str) -> String {
+        instant(text)
+    }
+}
+
+/// `GET /admin/webhooks/{id}`: a webhook and its newest deliveries.
+pub async fn show_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = webhook_id(&id)?;
+    let actor = Authenticated(viewer.actor.clone());
+    let webhook = api::list_webhooks(State(state.clone()), actor.clone())
+        .await?
+        .0
+        .into_iter()
+        .find(|webhook| webhook.id == id)
+        .ok_or(WebError::NotFound)?;
+    let deliveries = api::list_deliveries(
+        State(state.clone()),
+        actor,
+        RecordId(id),
+        ApiQuery(PageQuery {
+            limit: Some(100),
+            cursor: None,
+        }),
+    )
+    .await?
+    .0
+    .items;
+    let page = WebhookPage {
+        layout: Layout::new(&viewer, "Webhook deliveries", "admin"),
+        webhook: WebhookRow::new(&webhook),
+        deliveries,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
