@@ -420,6 +420,7 @@ pub(crate) fn day_text(day: Date) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::time::to_db;
