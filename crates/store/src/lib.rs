@@ -131,6 +131,9 @@ pub struct Store {
     backend: Backend,
     /// SQLite's writer: batches operations into shared durable commits.
     committer: Option<group_commit::GroupCommitter>,
+    /// Results of pulse rounds closed long enough ago that no answer can
+    /// still arrive: they never change, so they are assembled once.
+    settled_rounds: pulses::SettledRounds,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -173,6 +176,7 @@ impl Store {
                     .map_err(StoreError::from)?;
                 Ok(Self {
                     committer: Some(group_commit::GroupCommitter::start(write.clone())),
+                    settled_rounds: pulses::SettledRounds::default(),
                     read,
                     write,
                     backend,
@@ -190,6 +194,7 @@ impl Store {
                     write: pool,
                     backend,
                     committer: None,
+                    settled_rounds: pulses::SettledRounds::default(),
                 })
             }
         }
@@ -281,6 +286,10 @@ impl Store {
     }
 
     /// The pool for reads.
+    pub(crate) fn settled_rounds(&self) -> &pulses::SettledRounds {
+        &self.settled_rounds
+    }
+
     pub(crate) fn reader(&self) -> &AnyPool {
         &self.read
     }

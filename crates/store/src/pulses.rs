@@ -19,7 +19,7 @@ use roundtable_domain::pulses::{
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub type Cell = (DepartmentId, DepartmentId);
 
@@ -133,6 +133,31 @@ pub struct DepartmentResult {
     pub disclosed: bool,
     pub respondents: Option<i64>,
     pub scores: Option<CellScores>,
+}
+
+/// How long after a round closes an answer written just before the close may
+/// still be committing; after that the round's answers are final.
+const SETTLING: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// Assembled results of settled rounds, per (organization, round, anonymity
+/// threshold). A closed round takes no answers, so its results change only
+/// with the threshold, which is part of the key; any instance assembling
+/// them gets the same answer, so instances need not agree on the cache.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SettledRounds(
+    std::sync::Arc<std::sync::Mutex<HashMap<(i64, i64, i64), RoundResults>>>,
+);
+
+impl SettledRounds {
+    fn get(&self, key: (i64, i64, i64)) -> Option<RoundResults> {
+        self.0.lock().ok()?.get(&key).cloned()
+    }
+
+    fn insert(&self, key: (i64, i64, i64), results: RoundResults) {
+        if let Ok(mut rounds) = self.0.lock() {
+            rounds.insert(key, results);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -546,8 +571,20 @@ impl Scoped<'_> {
         }
         let threshold =
             Threshold::new(self.organization().await?.anonymity_threshold).unwrap_or_default();
+        let key = (self.organization.0, round.id, threshold.get());
+        let settled = round
+            .closing()
+            .saturating_add(SETTLING)
+            .is_ok_and(|settled| settled <= at);
+        if settled && let Some(results) = self.store.settled_rounds().get(key) {
+            return Ok(results);
+        }
         let answers = self.round_answers(&round).await?;
-        Ok(assemble_results(round, threshold, answers))
+        let results = assemble_results(round, threshold, answers);
+        if settled {
+            self.store.settled_rounds().insert(key, results.clone());
+        }
+        Ok(results)
     }
 
     /// Results of every round closed by `at`, oldest first (for health and trends).
