@@ -145,15 +145,18 @@ const SETTLING: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 /// them gets the same answer, so instances need not agree on the cache.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SettledRounds(
-    std::sync::Arc<std::sync::Mutex<HashMap<(i64, i64, i64), RoundResults>>>,
+    std::sync::Arc<std::sync::Mutex<HashMap<SettledRound, RoundResults>>>,
 );
 
+/// (organization, round, anonymity threshold).
+type SettledRound = (i64, i64, i64);
+
 impl SettledRounds {
-    fn get(&self, key: (i64, i64, i64)) -> Option<RoundResults> {
+    fn get(&self, key: SettledRound) -> Option<RoundResults> {
         self.0.lock().ok()?.get(&key).cloned()
     }
 
-    fn insert(&self, key: (i64, i64, i64), results: RoundResults) {
+    fn insert(&self, key: SettledRound, results: RoundResults) {
         if let Ok(mut rounds) = self.0.lock() {
             rounds.insert(key, results);
         }
