@@ -106,20 +106,25 @@ impl Request {
             .collect()
     }
 
-    /// The fulfilment clock alone at `now` (what the queue order needs), or
-    /// `None` when the holding department has no calendar.
-    pub fn fulfilment_clock(&self, context: &ClockContext, now: Timestamp) -> Option<ClockReading> {
-        let stopped_at = match self.status {
+    /// When the fulfilment clock stopped: at resolution (kept through
+    /// closing), or when the request was cancelled.
+    fn fulfilment_stop(&self) -> Option<Timestamp> {
+        match self.status {
             Status::Resolved | Status::Closed => self.resolved_at,
             Status::Cancelled => Some(self.updated_at),
             _ => None,
-        };
+        }
+    }
+
+    /// The fulfilment clock alone at `now` (what the queue order needs), or
+    /// `None` when the holding department has no calendar.
+    pub fn fulfilment_clock(&self, context: &ClockContext, now: Timestamp) -> Option<ClockReading> {
         read_clock(&ClockInput {
             periods: &self.holding_periods(),
             calendars: &context.calendars,
             target_minutes: self.targets.fulfilment_minutes,
             at_risk_share: context.at_risk_share,
-            stopped_at,
+            stopped_at: self.fulfilment_stop(),
             now,
         })
         .ok()
@@ -148,14 +153,10 @@ impl Request {
             .ok()
         };
         let cancelled = (self.status == Status::Cancelled).then_some(self.updated_at);
-        let fulfilment_stop = match self.status {
-            Status::Resolved | Status::Closed => self.resolved_at,
-            _ => cancelled,
-        };
         let response_stop = self.first_response_at.or(cancelled);
         Some((
             read(self.targets.first_response_minutes, response_stop)?,
-            read(self.targets.fulfilment_minutes, fulfilment_stop)?,
+            read(self.targets.fulfilment_minutes, self.fulfilment_stop())?,
         ))
     }
 }
