@@ -173,7 +173,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(now());
                     let row = sqlx::query(&format!(
@@ -238,7 +238,7 @@ impl Scoped<'_> {
             ("holidays", changes.holidays.is_set()),
         ]);
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "calendars", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
@@ -284,7 +284,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "calendars", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;

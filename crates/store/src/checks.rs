@@ -329,7 +329,7 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<AnsweredCheck, StoreError> {
         let organization = self.organization;
-        let context: ClockContext = self.clock_context().await?;
+        let context = self.clock_context().await?;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {

@@ -206,7 +206,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     check_references(transaction, organization, new.parent_id, new.calendar_id, &new.lead_ids).await?;
                     let stamp = to_db(now());
@@ -297,7 +297,7 @@ impl Scoped<'_> {
             ("lead_ids", changes.lead_ids.is_set()),
         ]);
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "departments", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
@@ -353,7 +353,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "departments", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;

@@ -17,6 +17,7 @@ use roundtable_domain::ids::DepartmentId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// How the provider rated the input it got from the consumer: the reciprocal
 /// side of the cell.
@@ -119,7 +120,7 @@ fn input_quality_of(outcomes: &CellDayOutcomes) -> InputQuality {
 
 /// The latest closed round asking about `cell` by the end of `day`, as the
 /// pulse component sees it.
-fn pulse_for(rounds: &[RoundResults], cell: Cell, day: Date) -> Option<(PulseInput, PulseSource)> {
+fn pulse_for(rounds: &[Arc<RoundResults>], cell: Cell, day: Date) -> Option<(PulseInput, PulseSource)> {
     let end = day
         .tomorrow()
         .ok()?
@@ -199,7 +200,27 @@ impl Scoped<'_> {
 
     /// Per cell, the rollup summed over `first` to `last` (both included):
     /// the window's tallies and input quality, in one grouped read.
+    /// The rollup's sums per cell from `first` to `last`. The matrix, the
+    /// scorecards and the reviews all ask for the same window, and only a
+    /// committed write can change it, so the sums are kept per data
+    /// generation (see `caches`): readers share one grouped read between writes.
     async fn window_sums(
+        &self,
+        first: Date,
+        last: Date,
+    ) -> Result<Arc<HashMap<Cell, CellDayOutcomes>>, StoreError> {
+        let caches = self.store.caches();
+        let generation = caches.data.current();
+        let key = (self.organization.0, first, last);
+        if let Some(sums) = caches.window_sums.get(&key, generation) {
+            return Ok(sums);
+        }
+        let sums = Arc::new(self.read_window_sums(first, last).await?);
+        caches.window_sums.insert(key, Arc::clone(&sums), generation);
+        Ok(sums)
+    }
+
+    async fn read_window_sums(
         &self,
         first: Date,
         last: Date,
@@ -238,8 +259,8 @@ impl Scoped<'_> {
         Ok(self
             .window_sums(first, last)
             .await?
-            .into_iter()
-            .map(|(cell, outcomes)| (cell, input_quality_of(&outcomes)))
+            .iter()
+            .map(|(cell, outcomes)| (*cell, input_quality_of(outcomes)))
             .filter(|(_, quality)| quality.rated() > 0)
             .collect())
     }

@@ -173,7 +173,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     let mut summary = ImportSummary::default();
                     let mut departments = DepartmentResolver {

@@ -33,6 +33,7 @@ pub mod calendars;
 pub mod checks;
 pub mod departments;
 mod error;
+mod caches;
 mod group_commit;
 pub mod health;
 pub mod health_rollup;
@@ -134,6 +135,8 @@ pub struct Store {
     /// Results of pulse rounds closed long enough ago that no answer can
     /// still arrive: they never change, so they are assembled once.
     settled_rounds: pulses::SettledRounds,
+    /// Clock contexts, services and health, kept per write generation.
+    caches: std::sync::Arc<caches::Caches>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -177,6 +180,7 @@ impl Store {
                 Ok(Self {
                     committer: Some(group_commit::GroupCommitter::start(write.clone())),
                     settled_rounds: pulses::SettledRounds::default(),
+                    caches: std::sync::Arc::default(),
                     read,
                     write,
                     backend,
@@ -195,6 +199,7 @@ impl Store {
                     backend,
                     committer: None,
                     settled_rounds: pulses::SettledRounds::default(),
+                    caches: std::sync::Arc::default(),
                 })
             }
         }
@@ -260,12 +265,18 @@ impl Store {
         // taking the write lock at their start, so another process holding
         // the file is waited for instead of failing half-way).
         if let Some(committer) = &self.committer {
-            return committer.write(operation).await;
+            let written = committer.write(operation).await;
+            // Bumped whatever the outcome: a failed commit may still have
+            // landed, and a needless refresh costs only one read.
+            self.caches.data.bump();
+            return written;
         }
         let mut transaction = self.write.begin().await.map_err(StoreError::from)?;
         match operation(&mut transaction).await {
             Ok(value) => {
-                transaction.commit().await.map_err(StoreError::from)?;
+                let committed = transaction.commit().await.map_err(StoreError::from);
+                self.caches.data.bump();
+                committed?;
                 Ok(value)
             }
             Err(error) => {
@@ -283,6 +294,25 @@ impl Store {
         self.committer
             .as_ref()
             .map(group_commit::GroupCommitter::commits)
+    }
+
+    /// The in-process caches (see [`caches`]).
+    pub(crate) fn caches(&self) -> &caches::Caches {
+        &self.caches
+    }
+
+    /// [`Store::write`] for calendars, departments, organization settings and
+    /// services: the cached clock contexts and services are refreshed after it.
+    pub(crate) async fn configuration_write<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let written = self.write(operation).await;
+        self.caches.configuration.bump();
+        written
     }
 
     /// The pool for reads.

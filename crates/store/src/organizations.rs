@@ -153,7 +153,7 @@ impl Scoped<'_> {
             ("thank_you_points", changes.thank_you_points.is_set()),
         ]);
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
                         .bind(organization.0)

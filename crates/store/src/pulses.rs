@@ -20,6 +20,7 @@ use roundtable_domain::pulses::{
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 pub type Cell = (DepartmentId, DepartmentId);
 
@@ -145,18 +146,18 @@ const SETTLING: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 /// them gets the same answer, so instances need not agree on the cache.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SettledRounds(
-    std::sync::Arc<std::sync::Mutex<HashMap<SettledRound, RoundResults>>>,
+    Arc<std::sync::Mutex<HashMap<SettledRound, Arc<RoundResults>>>>,
 );
 
 /// (organization, round, anonymity threshold).
 type SettledRound = (i64, i64, i64);
 
 impl SettledRounds {
-    fn get(&self, key: SettledRound) -> Option<RoundResults> {
+    fn get(&self, key: SettledRound) -> Option<Arc<RoundResults>> {
         self.0.lock().ok()?.get(&key).cloned()
     }
 
-    fn insert(&self, key: SettledRound, results: RoundResults) {
+    fn insert(&self, key: SettledRound, results: Arc<RoundResults>) {
         if let Ok(mut rounds) = self.0.lock() {
             rounds.insert(key, results);
         }
@@ -173,10 +174,13 @@ pub struct RoundResults {
 }
 
 impl RoundResults {
+    /// One cell's result; `cells` are in (provider, consumer) order, as
+    /// `assemble_results` builds them from an ordered map.
     pub fn cell(&self, provider: DepartmentId, consumer: DepartmentId) -> Option<&CellResult> {
         self.cells
-            .iter()
-            .find(|cell| cell.provider == provider && cell.consumer == consumer)
+            .binary_search_by_key(&(provider, consumer), |cell| (cell.provider, cell.consumer))
+            .ok()
+            .and_then(|index| self.cells.get(index))
     }
 }
 
@@ -564,6 +568,16 @@ impl Scoped<'_> {
     /// The results of a closed round: every aggregate decided at once under
     /// the organization's threshold. An open round has no results yet.
     pub async fn pulse_results(&self, id: i64, at: Timestamp) -> Result<RoundResults, StoreError> {
+        Ok(Arc::unwrap_or_clone(self.shared_pulse_results(id, at).await?))
+    }
+
+    /// [`Scoped::pulse_results`], shared with the settled-round cache instead
+    /// of copied out of it (a round's results hold every disclosed comment).
+    async fn shared_pulse_results(
+        &self,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<Arc<RoundResults>, StoreError> {
         let round = self.pulse_round(id).await?;
         if round.status(at) != RoundStatus::Closed {
             return Err(StoreError::Conflict {
@@ -583,9 +597,9 @@ impl Scoped<'_> {
             return Ok(results);
         }
         let answers = self.round_answers(&round).await?;
-        let results = assemble_results(round, threshold, answers);
+        let results = Arc::new(assemble_results(round, threshold, answers));
         if settled {
-            self.store.settled_rounds().insert(key, results.clone());
+            self.store.settled_rounds().insert(key, Arc::clone(&results));
         }
         Ok(results)
     }
@@ -594,7 +608,7 @@ impl Scoped<'_> {
     pub async fn closed_pulse_results(
         &self,
         at: Timestamp,
-    ) -> Result<Vec<RoundResults>, StoreError> {
+    ) -> Result<Vec<Arc<RoundResults>>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND (closes_at <= $2 OR closed_at <= $2) ORDER BY id",
         )
@@ -604,7 +618,7 @@ impl Scoped<'_> {
         .await?;
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            results.push(self.pulse_results(id, at).await?);
+            results.push(self.shared_pulse_results(id, at).await?);
         }
         results.sort_by_key(|result| result.round.closing());
         Ok(results)

@@ -17,6 +17,7 @@ use roundtable_domain::services::{Priority, Targets};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Targets of requests raised ad hoc (without a service): a business day to
 /// respond, a business week to fulfil.
@@ -1035,13 +1036,24 @@ impl Scoped<'_> {
             .collect()
     }
 
-    /// Calendars and the at-risk share, for reading clocks.
-    pub async fn clock_context(&self) -> Result<ClockContext, StoreError> {
+    /// Calendars and the at-risk share, for reading clocks. Nearly every
+    /// request reads them and only configuration writes change them, so they
+    /// come from the store's cache (see `caches`).
+    pub async fn clock_context(&self) -> Result<Arc<ClockContext>, StoreError> {
+        let caches = self.store.caches();
+        let generation = caches.configuration.current();
+        if let Some(context) = caches.clock_contexts.get(&self.organization.0, generation) {
+            return Ok(context);
+        }
         let organization = self.organization().await?;
-        Ok(ClockContext {
+        let context = Arc::new(ClockContext {
             calendars: self.calendars_of_departments(&organization).await?,
             at_risk_share: organization.at_risk_percent as f64 / 100.0,
-        })
+        });
+        caches
+            .clock_contexts
+            .insert(self.organization.0, Arc::clone(&context), generation);
+        Ok(context)
     }
 
     /// The calendar each department's clocks run on: its own, else the
@@ -1049,8 +1061,7 @@ impl Scoped<'_> {
     pub async fn department_calendars(
         &self,
     ) -> Result<HashMap<DepartmentId, CalendarDefinition>, StoreError> {
-        let organization = self.organization().await?;
-        self.calendars_of_departments(&organization).await
+        Ok(self.clock_context().await?.calendars.clone())
     }
 
     async fn calendars_of_departments(

@@ -465,7 +465,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     check_definition(transaction, organization, &definition).await?;
                     let (quantity, period, unit) = volume_columns(&definition.volume);
@@ -505,7 +505,24 @@ impl Scoped<'_> {
             .await
     }
 
+    /// One service with its consumers, segments and intake fields; every
+    /// request raised reads it, so it comes from the store's cache when only
+    /// requests have been written since (see `caches`).
     pub async fn service(&self, id: i64) -> Result<Service, StoreError> {
+        let caches = self.store.caches();
+        let generation = caches.configuration.current();
+        let key = (self.organization.0, id);
+        if let Some(service) = caches.services.get(&key, generation) {
+            return Ok(Service::clone(&service));
+        }
+        let service = self.read_service(id).await?;
+        caches
+            .services
+            .insert(key, std::sync::Arc::new(service.clone()), generation);
+        Ok(service)
+    }
+
+    async fn read_service(&self, id: i64) -> Result<Service, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM services WHERE organization_id = $1 AND id = $2"
         ))
@@ -554,7 +571,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "services", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
@@ -609,7 +626,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .configuration_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "services", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;

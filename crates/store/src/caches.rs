@@ -1,0 +1,138 @@
+//! In-process caches of what nearly every request reads and hardly anything
+//! writes: the organization's clock context (calendars per department, the
+//! at-risk share), service definitions, and the health of every cell.
+//!
+//! Why they are safe: each entry remembers the *generation* it was read under.
+//! A write through this process bumps the generation after its commit, so the
+//! next read sees the change; an entry is filled under the generation taken
+//! before its read began, so a read racing a write is never kept past it.
+//! Writes made by another process (a second server instance on the same
+//! PostgreSQL, the CLI's import) cannot bump our counter, so every entry also
+//! expires after [`TIME_TO_LIVE`]: another instance sees a change within that
+//! time, this instance at once.
+//!
+//! Two generations, because their writes differ by orders of magnitude:
+//! - *configuration*: calendars, departments, organization settings and
+//!   services; bumped by those writes only, so intake and queues keep their
+//!   cached context while requests pour in;
+//! - *data*: bumped by every committed write; health is recomputed at most once
+//!   per change instead of once per reader.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long an entry may serve reads without a write of this process
+/// invalidating it: the longest another instance's write goes unseen.
+pub const TIME_TO_LIVE: Duration = Duration::from_secs(5);
+
+/// Entries kept per cache before it is emptied; bounds memory whatever the keys.
+const CAPACITY: usize = 4_096;
+
+/// A counter bumped after every committed write of one kind.
+#[derive(Debug, Default)]
+pub(crate) struct Generation(AtomicU64);
+
+impl Generation {
+    pub(crate) fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    value: Arc<V>,
+    generation: u64,
+    filled_at: Instant,
+}
+
+/// Values by key, each valid for the generation it was read under and for at
+/// most [`TIME_TO_LIVE`].
+#[derive(Debug)]
+pub(crate) struct GenerationCache<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+impl<K, V> Default for GenerationCache<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V> GenerationCache<K, V> {
+    /// The cached value for `key` if it is still valid under `generation`.
+    pub(crate) fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(key)?;
+        (entry.generation == generation && entry.filled_at.elapsed() < TIME_TO_LIVE)
+            .then(|| Arc::clone(&entry.value))
+    }
+
+    /// Keeps `value`, read under `generation` (taken before the read began).
+    pub(crate) fn insert(&self, key: K, value: Arc<V>, generation: u64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                Entry {
+                    value,
+                    generation,
+                    filled_at: Instant::now(),
+                },
+            );
+        }
+    }
+}
+
+type WindowKey = (i64, jiff::civil::Date, jiff::civil::Date);
+type WindowSums = HashMap<crate::pulses::Cell, crate::health_rollup::CellDayOutcomes>;
+
+/// The caches one [`crate::Store`] shares between its clones.
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    pub(crate) configuration: Generation,
+    pub(crate) data: Generation,
+    pub(crate) clock_contexts: GenerationCache<i64, crate::requests::ClockContext>,
+    pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
+    /// The health rollup's sums per cell, by (organization, first day, last day).
+    pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_serves_its_own_generation_only() {
+        let cache: GenerationCache<i64, String> = GenerationCache::default();
+        let generation = Generation::default();
+        let before = generation.current();
+        cache.insert(1, Arc::new("calendars".to_owned()), before);
+        assert_eq!(cache.get(&1, generation.current()).as_deref().map(String::as_str), Some("calendars"));
+        generation.bump();
+        assert_eq!(cache.get(&1, generation.current()), None);
+        assert_eq!(cache.get(&2, before), None);
+    }
+
+    #[test]
+    fn a_read_that_raced_a_write_is_not_served_after_it() {
+        let cache: GenerationCache<i64, u8> = GenerationCache::default();
+        let generation = Generation::default();
+        // The read began (and took its generation) before the write committed.
+        let taken = generation.current();
+        generation.bump();
+        cache.insert(7, Arc::new(1), taken);
+        assert_eq!(cache.get(&7, generation.current()), None);
+    }
+}
