@@ -33,6 +33,7 @@ pub mod calendars;
 pub mod checks;
 pub mod departments;
 mod error;
+pub mod external_impact;
 mod group_commit;
 pub mod health;
 pub mod health_rollup;

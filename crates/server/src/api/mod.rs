@@ -18,6 +18,7 @@ pub mod objectives;
 pub mod organization;
 pub mod people;
 pub mod pulses;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod segments;
@@ -63,6 +64,7 @@ use utoipa_axum::routes;
         (name = "round table", description = "Topics, votes, sessions, actions and enhancements"),
         (name = "kudos", description = "Thanks between people and departments, and shared recognitions"),
         (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
+        (name = "reports", description = "Reports across the organization: the external impact of internal work"),
     )
 )]
 struct ApiDoc;
@@ -111,6 +113,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(enhancements::router())
         .merge(kudos::router())
         .merge(reviews::router())
+        .merge(reports::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -411,6 +411,8 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
             allow(SIGNED_IN).body(json!({ "message": "Thank you", "receiver_department_id": consumer })),
         ),
         (Method::GET, "/api/v1/kudos/{id}", allow(SIGNED_IN)),
+        // Reports: leads (their own departments' rows), executives and admins.
+        (Method::GET, "/api/v1/reports/external-impact", allow(LEADERSHIP)),
     ];
     let mut table = HashMap::new();
     for (method, path, entry) in entries {

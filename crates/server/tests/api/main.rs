@@ -11,6 +11,7 @@ mod calendars;
 mod checks;
 mod concurrency;
 mod departments;
+mod external_impact;
 mod idempotency;
 mod kudos;
 mod matrix;
