@@ -180,25 +180,32 @@ async fn all_departments(scoped: &Scoped<'_>) -> Result<Vec<Department>, ApiErro
     }
 }
 
+/// Whether a role may open the report at all.
+pub fn may_read_reports(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Executive | Role::Lead)
+}
+
 /// Who may read the report, and which providers' requests they see:
 /// `None` for everything.
 pub fn reader_scope(
     actor: &Actor,
     departments: &[Department],
 ) -> Result<Option<Vec<DepartmentId>>, ApiError> {
-    match actor.role {
-        Role::Admin | Role::Executive => Ok(None),
-        Role::Lead => Ok(Some(
-            departments
-                .iter()
-                .filter(|department| department.lead_ids.contains(&actor.person_id))
-                .map(|department| department.id)
-                .collect(),
-        )),
-        Role::Member => Err(ApiError::forbidden(
+    if !may_read_reports(actor.role) {
+        return Err(ApiError::forbidden(
             "The external-impact report is for department leads, executives and administrators.",
-        )),
+        ));
     }
+    if matches!(actor.role, Role::Admin | Role::Executive) {
+        return Ok(None);
+    }
+    Ok(Some(
+        departments
+            .iter()
+            .filter(|department| department.lead_ids.contains(&actor.person_id))
+            .map(|department| department.id)
+            .collect(),
+    ))
 }
 
 /// The external-impact report over a window of days (default the last 90).

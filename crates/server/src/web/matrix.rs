@@ -563,6 +563,8 @@ pub struct DepartmentPage {
     id: i64,
     name: String,
     sees_queue: bool,
+    /// The viewer may read the external-impact report of this department.
+    sees_impact: bool,
     window_days: i64,
     as_provider: Vec<Relationship>,
     as_consumer: Vec<Relationship>,
@@ -670,6 +672,15 @@ fn relationships(cells: Vec<(i64, String, CellView)>) -> Vec<Relationship> {
         .collect()
 }
 
+/// Does the viewer lead department `id`?
+async fn scoped_leads(state: &AppState, viewer: &Viewer, id: i64) -> Result<bool, WebError> {
+    let department = state
+        .scoped(&viewer.actor)
+        .department(DepartmentId(id))
+        .await?;
+    Ok(crate::policy::leads(&viewer.actor, &department))
+}
+
 /// `GET /departments/{id}`: a department's relationships as provider and as
 /// consumer, from the matrix, with the volume of requests in each.
 pub async fn show_department(
@@ -744,6 +755,9 @@ pub async fn show_department(
         layout: Layout::new(&viewer, name.clone(), "matrix"),
         sees_queue: super::sees_everything(&viewer.actor)
             || viewer.actor.department_id == Some(DepartmentId(id)),
+        sees_impact: super::sees_everything(&viewer.actor)
+            || (crate::api::reports::may_read_reports(viewer.actor.role)
+                && scoped_leads(&state, &viewer, id).await?),
         id,
         name,
         window_days: WINDOW_DAYS,

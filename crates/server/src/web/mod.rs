@@ -31,6 +31,7 @@ pub mod notifications;
 pub mod objectives;
 pub mod organization;
 pub mod pulses;
+pub mod reports;
 pub mod requests;
 pub mod round_table;
 pub mod service_admin;
@@ -95,6 +96,10 @@ pub fn routes() -> Router<AppState> {
             get(catalogue::show_adhoc_form).post(catalogue::raise_adhoc_request),
         )
         .route("/kudos", get(kudos::show_kudos).post(kudos::give))
+        .route(
+            "/reports/external-impact",
+            get(reports::show_external_impact),
+        )
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
         .route(
@@ -315,6 +320,8 @@ pub struct Layout {
     pub administers: bool,
     /// The viewer's own department's queue, if they belong to one.
     pub queue_url: Option<String>,
+    /// Show the external-impact report (leads, executives, administrators).
+    pub reads_reports: bool,
     pub csrf: String,
     pub css_url: &'static str,
     pub htmx_url: &'static str,
@@ -332,6 +339,7 @@ impl Layout {
                 .actor
                 .department_id
                 .map(|department| format!("/departments/{}/queue", department.0)),
+            reads_reports: crate::api::reports::may_read_reports(viewer.actor.role),
             csrf: viewer.csrf.clone(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),
@@ -347,6 +355,7 @@ impl Layout {
             viewer_role: String::new(),
             administers: false,
             queue_url: None,
+            reads_reports: false,
             csrf: String::new(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),

@@ -3,6 +3,7 @@
 //! and per segment; who sees which rows; the window's validation.
 
 use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::web::{Browser, is_html};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
@@ -330,4 +331,78 @@ async fn a_bad_window_is_refused_naming_the_parameter() {
         .await;
         assert_eq!(problem_fields(&problem), fields, "{query}");
     }
+}
+
+#[tokio::test]
+async fn the_report_page_shows_both_tables_and_errors_at_the_dates() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let request = raise(
+        &app,
+        &setup,
+        json!({ "provider_department_id": setup.marketing, "title": "Replacement part",
+                "external_impact": "customer_waiting", "segment_id": setup.segment }),
+    )
+    .await;
+    expect_status(
+        app.post(
+            &setup.marketing_lead,
+            &format!("/api/v1/requests/{}/deferral", id_of(&request)),
+            &json!({ "reason": "A key account first", "new_eta": "2030-01-02T10:00:00Z" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let mut executive = Browser::default();
+    executive.sign_in(&app, &setup.executive.email).await;
+    let home = executive.page(&app, "/").await;
+    assert!(
+        home.contains("href=\"/reports/external-impact\""),
+        "the navigation links the report"
+    );
+    let page = executive.page(&app, "/reports/external-impact").await;
+    assert!(page.contains("By provider department"));
+    assert!(page.contains("By customer segment"));
+    assert!(page.contains(&format!(
+        "<a href=\"/departments/{}\">Marketing</a>",
+        setup.marketing
+    )));
+    assert!(page.contains("Mid-market retailers"));
+    assert!(page.contains("<strong>1</strong> request with external impact"));
+    assert!(page.contains("1 with a customer waiting"));
+    assert!(page.contains("1 was deferred"));
+    assert!(page.contains("<svg class=\"chart\" role=\"img\""));
+    let department = executive
+        .page(&app, &format!("/departments/{}", setup.marketing))
+        .await;
+    assert!(department.contains("href=\"/reports/external-impact\""));
+
+    // A window that cannot be: the error at the date it names, the dates kept.
+    let refused = executive
+        .get(
+            &app,
+            "/reports/external-impact?from=2026-05-02&to=2026-05-01",
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("id=\"impact-to-error\""));
+    assert!(html.contains("must be on or after from"));
+    assert!(html.contains("value=\"2026-05-02\"") && html.contains("value=\"2026-05-01\""));
+    assert!(!html.contains("id=\"impact-from-error\""));
+
+    // A member is told the report is not theirs, and has no link to it.
+    let mut member = Browser::default();
+    member.sign_in(&app, &setup.seller.email).await;
+    assert!(
+        !member
+            .page(&app, "/")
+            .await
+            .contains("/reports/external-impact")
+    );
+    let denied = member.get(&app, "/reports/external-impact").await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    assert!(is_html(&denied));
 }
