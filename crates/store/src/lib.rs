@@ -31,6 +31,7 @@ pub mod auth;
 pub mod bulk;
 pub mod calendars;
 pub mod checks;
+pub mod credits;
 pub mod departments;
 mod error;
 pub mod external_impact;

@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod audit_log;
 pub mod calendars;
 pub mod checks;
+pub mod credits;
 pub mod departments;
 pub mod enhancements;
 pub mod exports;
@@ -102,6 +103,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(agreements::router())
         .merge(matrix::router())
         .merge(requests::router())
+        .merge(credits::router())
         .merge(checks::router())
         .merge(pulses::router())
         .merge(health::router())

@@ -10,6 +10,7 @@ mod authorization;
 mod calendars;
 mod checks;
 mod concurrency;
+mod credits;
 mod departments;
 mod external_impact;
 mod idempotency;
