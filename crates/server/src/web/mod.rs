@@ -89,6 +89,14 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
         .route("/requests/{id}/details", post(requests::change_details))
         .route("/requests/{id}/sub-requests", post(requests::split_request))
+        .route(
+            "/requests/{id}/credits",
+            post(requests::credit_contributors),
+        )
+        .route(
+            "/requests/{id}/credits/{person_id}/remove",
+            post(requests::remove_credit),
+        )
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
         .route(

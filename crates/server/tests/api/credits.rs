@@ -4,6 +4,7 @@
 //! only by whoever gave it, and never moved by a hand-off.
 
 use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -485,4 +486,87 @@ async fn the_giver_takes_back_their_own_credit() {
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_request_page_credits_contributors_with_errors_at_their_row() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let open = request(&app, &setup, true).await;
+    let mut lead = Browser::default();
+    let token = lead.sign_in(&app, &setup.marketing_lead.email).await;
+    let page = lead.page(&app, &format!("/requests/{open}")).await;
+    assert!(
+        !page.contains("id=\"credit-form\""),
+        "no credit while the request is open"
+    );
+
+    let id = request(&app, &setup, false).await;
+    let path = format!("/requests/{id}");
+    let page = lead.page(&app, &path).await;
+    assert!(page.contains("id=\"credit-form\""));
+    assert!(page.contains("Nobody is credited on this request yet."));
+    let designer = setup.designer.id.0.to_string();
+    let outsider = app.outsider.id.0.to_string();
+    // The first and third rows filled: the refused person shows at row 3, the choices kept.
+    let refused = lead
+        .post(
+            &app,
+            &format!("{path}/credits"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("person-1", designer.as_str()),
+                ("person-2", ""),
+                ("person-3", outsider.as_str()),
+                ("note", "The stand design"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("id=\"credit-person-3-error\""),
+        "the error at row 3"
+    );
+    assert!(!html.contains("id=\"credit-person-1-error\""));
+    assert!(html.contains(&format!("<option value=\"{designer}\" selected>")));
+    assert!(html.contains("value=\"The stand design\""));
+    assert!(credited_people(&app, id).await.is_empty());
+
+    let credited = lead
+        .post(
+            &app,
+            &format!("{path}/credits"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("person-2", designer.as_str()),
+                ("note", "The stand design"),
+            ],
+        )
+        .await;
+    assert_eq!(credited.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&credited), path);
+    let page = lead.page(&app, &path).await;
+    assert!(page.contains("credited by lead of test"), "the giver named");
+    assert!(page.contains("“The stand design”"));
+    assert!(page.contains("credited a contributor"), "on the timeline");
+    assert!(page.contains(&format!("{path}/credits/{designer}/remove")));
+
+    // The requester sees the credit, but it is not theirs to take back.
+    let mut seller = Browser::default();
+    seller.sign_in(&app, &setup.seller.email).await;
+    let page = seller.page(&app, &path).await;
+    assert!(page.contains("Credited contributors"));
+    assert!(!page.contains(&format!("{path}/credits/{designer}/remove")));
+
+    let removed = lead
+        .post(
+            &app,
+            &format!("{path}/credits/{designer}/remove"),
+            &[("csrf_token", token.as_str())],
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    assert!(credited_people(&app, id).await.is_empty());
+    assert!(lead.page(&app, &path).await.contains("took a credit back"));
 }
