@@ -552,6 +552,10 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
     assert!(page.contains("credited a contributor"), "on the timeline");
     assert!(page.contains(&format!("{path}/credits/{designer}/remove")));
 
+    // The recognition page shows it among the latest credits.
+    let kudos = lead.page(&app, "/kudos").await;
+    assert!(kudos.contains("Credited on resolved requests"));
+    assert!(kudos.contains(&format!("<a href=\"{path}\">request #{id}</a>")));
     // The requester sees the credit, but it is not theirs to take back.
     let mut seller = Browser::default();
     seller.sign_in(&app, &setup.seller.email).await;
