@@ -249,6 +249,23 @@ impl Scoped<'_> {
             .await
     }
 
+    /// How many credits people of `department` received since `since`
+    /// (counted by their department when credited), for its scorecard.
+    pub async fn department_credits(
+        &self,
+        department: DepartmentId,
+        since: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM request_credits WHERE organization_id = $1 AND department_id = $2 AND created_at >= $3",
+        )
+        .bind(self.organization.0)
+        .bind(department.0)
+        .bind(to_db(since))
+        .fetch_one(self.store.reader())
+        .await?)
+    }
+
     /// The latest credits of the organization, newest first, for the
     /// recognition feed.
     pub async fn recent_credits(&self, limit: i64) -> Result<Vec<Credit>, StoreError> {

@@ -582,6 +582,8 @@ pub struct ScorecardView {
     pub kudos_received: i64,
     pub kudos_given: i64,
     pub recognitions: i64,
+    /// Its people credited on resolved requests.
+    pub credits: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -769,6 +771,7 @@ pub async fn show_department(
             kudos_received: card.kudos.received,
             kudos_given: card.kudos.given,
             recognitions: card.kudos.recognitions,
+            credits: card.kudos.credits,
             as_provider: scorecard_side(card.as_provider),
             as_consumer: scorecard_side(card.as_consumer),
         },

@@ -189,6 +189,22 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
         ]
     );
 
+    // Each credit counts in the recognition of the person's department.
+    for (department, credits) in [(setup.marketing, 2), (setup.operations, 1)] {
+        let scorecard = expect_status(
+            app.get(
+                &setup.seller,
+                &format!("/api/v1/departments/{department}/scorecard"),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            scorecard["kudos"]["credits"], credits,
+            "department {department}"
+        );
+    }
     // The helper of another department is told, and may now read the request.
     let inbox = expect_status(
         app.get(&setup.helper, "/api/v1/notifications").await,
