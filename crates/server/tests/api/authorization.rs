@@ -1015,7 +1015,8 @@ fn export_readers(kind: ExportKind) -> &'static [Caller] {
         | ExportKind::Requests
         | ExportKind::Checks
         | ExportKind::Pulses
-        | ExportKind::Health => STEERING,
+        | ExportKind::Health
+        | ExportKind::ExternalImpact => STEERING,
     }
 }
 

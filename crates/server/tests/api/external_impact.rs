@@ -270,6 +270,36 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     // "No segment" comes last.
     assert_eq!(report["by_segment"][1]["segment_id"], Value::Null);
 
+    // The export holds the same figures, a row per department and per segment.
+    let export = expect_status(
+        app.get(
+            &setup.executive,
+            "/api/v1/exports/external-impact?format=json",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let rows = export.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    let exported = rows
+        .iter()
+        .find(|row| row["group"] == "department" && row["id"] == setup.marketing)
+        .unwrap();
+    assert_eq!(exported["name"], "Marketing");
+    assert_eq!(exported["requests"], 2);
+    assert_eq!(exported["breached"], 1);
+    assert_eq!(
+        exported["waited_business_minutes"],
+        late_wait + deferred_wait
+    );
+    let unnamed = rows
+        .iter()
+        .find(|row| row["group"] == "segment" && row["id"].is_null())
+        .unwrap();
+    assert_eq!(unnamed["name"], "No segment");
+    assert_eq!(unnamed["deferred"], 1);
+
     // The lead of Marketing sees Marketing's requests alone, in both tables.
     let led = expect_status(app.get(&setup.marketing_lead, REPORT).await, StatusCode::OK).await;
     assert_eq!(led["scope"], "departments_led");
