@@ -423,6 +423,27 @@ async fn the_report_page_shows_both_tables_and_errors_at_the_dates() {
     assert!(html.contains("value=\"2026-05-02\"") && html.contains("value=\"2026-05-01\""));
     assert!(!html.contains("id=\"impact-from-error\""));
 
+    // The lead of Marketing is told the figures are their departments' own.
+    let mut lead = Browser::default();
+    lead.sign_in(&app, &setup.marketing_lead.email).await;
+    let page = lead.page(&app, "/reports/external-impact").await;
+    assert!(page.contains("You see the requests of the departments you lead."));
+    assert!(page.contains(&format!(
+        "<a href=\"/departments/{}\">Marketing</a>",
+        setup.marketing
+    )));
+    let own = lead
+        .page(&app, &format!("/departments/{}", setup.marketing))
+        .await;
+    assert!(own.contains("External impact of its requests"));
+    let other = lead
+        .page(&app, &format!("/departments/{}", setup.operations))
+        .await;
+    assert!(
+        !other.contains("External impact of its requests"),
+        "not a department they lead"
+    );
+
     // A member is told the report is not theirs, and has no link to it.
     let mut member = Browser::default();
     member.sign_in(&app, &setup.seller.email).await;
