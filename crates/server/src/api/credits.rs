@@ -87,6 +87,12 @@ pub fn may_credit(actor: &Actor, request: &Request) -> bool {
     roles.provider || roles.requester
 }
 
+/// May the actor take back a credit given by `credited_by`? Its giver, or
+/// an administrator (the store checks the same when removing).
+pub fn may_take_back(actor: &Actor, credited_by: i64) -> bool {
+    credited_by == actor.person_id.0 || actor.role == Role::Admin
+}
+
 fn check_may_credit(actor: &Actor, request: &Request) -> Result<(), ApiError> {
     if may_credit(actor, request) {
         Ok(())

@@ -674,13 +674,23 @@ fn relationships(cells: Vec<(i64, String, CellView)>) -> Vec<Relationship> {
         .collect()
 }
 
-/// Does the viewer lead department `id`?
-async fn scoped_leads(state: &AppState, viewer: &Viewer, id: i64) -> Result<bool, WebError> {
+/// Does the external-impact report show the viewer department `id`'s rows?
+/// The report's own rule (`api::reports::reader_scope`), asked of this one department.
+async fn reads_impact_of(state: &AppState, viewer: &Viewer, id: i64) -> Result<bool, WebError> {
+    if !crate::api::reports::may_read_reports(viewer.actor.role) {
+        return Ok(false);
+    }
     let department = state
         .scoped(&viewer.actor)
         .department(DepartmentId(id))
         .await?;
-    Ok(crate::policy::leads(&viewer.actor, &department))
+    Ok(
+        match crate::api::reports::reader_scope(&viewer.actor, std::slice::from_ref(&department)) {
+            Ok(None) => true,
+            Ok(Some(led)) => led.contains(&department.id),
+            Err(_) => false,
+        },
+    )
 }
 
 /// `GET /departments/{id}`: a department's relationships as provider and as
@@ -757,9 +767,7 @@ pub async fn show_department(
         layout: Layout::new(&viewer, name.clone(), "matrix"),
         sees_queue: super::sees_everything(&viewer.actor)
             || viewer.actor.department_id == Some(DepartmentId(id)),
-        sees_impact: super::sees_everything(&viewer.actor)
-            || (crate::api::reports::may_read_reports(viewer.actor.role)
-                && scoped_leads(&state, &viewer, id).await?),
+        sees_impact: reads_impact_of(&state, &viewer, id).await?,
         id,
         name,
         window_days: WINDOW_DAYS,

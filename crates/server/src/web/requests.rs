@@ -299,8 +299,8 @@ async fn request_page(
     let actor = &viewer.actor;
     let scoped = state.scoped(actor);
     let stored = visible(&scoped, actor, id).await?;
-    let stored_for_credit = stored.clone();
     let roles = roles_of(actor, &stored);
+    let may_credit = credits_api::may_credit(actor, &stored);
     let status = stored.status;
     let resolved_at = stored.resolved_at;
     let calendars = scoped.clock_context().await?;
@@ -319,8 +319,7 @@ async fn request_page(
     let credits = credits_api::list_credits(State(state.clone()), authenticated(), RecordId(id))
         .await?
         .0;
-    let can_credit = credits_api::may_credit(actor, &stored_for_credit)
-        && matches!(status, Status::Resolved | Status::Closed);
+    let can_credit = may_credit && matches!(status, Status::Resolved | Status::Closed);
     let creditable: Vec<Choice> = if can_credit {
         directory
             .people_by_name()
@@ -547,8 +546,7 @@ async fn request_page(
                 person: credit.person_name,
                 department: credit.department_name,
                 note: credit.note,
-                can_remove: credit.credited_by == actor.person_id.0
-                    || actor.role == roundtable_domain::people::Role::Admin,
+                can_remove: credits_api::may_take_back(actor, credit.credited_by),
                 by: credit.credited_by_name,
                 when: instant(&credit.created_at),
             })
