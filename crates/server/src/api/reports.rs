@@ -139,6 +139,7 @@ pub fn window(query: &ImpactQuery, today: Date) -> Result<(Date, Date), Validati
     let (Some(from), Some(to)) = (from, to) else {
         return Err(errors);
     };
+    let to_given = to.is_some();
     let to = to.unwrap_or(today);
     let from = match from {
         Some(from) => from,
@@ -147,7 +148,11 @@ pub fn window(query: &ImpactQuery, today: Date) -> Result<(Date, Date), Validati
             .unwrap_or(to),
     };
     if from > to {
-        errors.push("to", "must be on or after from");
+        if to_given {
+            errors.push("to", "must be on or after from");
+        } else {
+            errors.push("from", "must not be after today (the window ends today)");
+        }
         return Err(errors);
     }
     let days = i64::from(to.since(from).map(|span| span.get_days()).unwrap_or(0)) + 1;
@@ -339,5 +344,11 @@ mod tests {
             Some(vec!["from".to_owned()])
         );
         assert_eq!(refused("2024-12-01", "2026-11-30"), None);
+        assert_eq!(
+            window(&query(Some("2027-01-01"), None), today)
+                .map_err(fields)
+                .err(),
+            Some(vec!["from".to_owned()])
+        );
     }
 }
