@@ -129,7 +129,7 @@ enum Command {
     /// Export data as CSV or JSON.
     Export {
         /// What to export.
-        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health", "audit-log"])]
+        #[arg(value_parser = ["people", "departments", "requests", "checks", "pulses", "health", "audit-log", "external-impact"])]
         kind: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,

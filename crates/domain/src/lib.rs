@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod checks;
 pub mod clocks;
 pub mod credentials;
+pub mod external_impact;
 pub mod health;
 pub mod ids;
 pub mod objectives;

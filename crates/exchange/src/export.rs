@@ -29,10 +29,13 @@ pub enum ExportKind {
     Health,
     /// Who changed what, newest first (administrators only).
     AuditLog,
+    /// Requests with external impact over the last 90 days, per provider
+    /// department and per customer segment.
+    ExternalImpact,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 7] = [
+    pub const ALL: [ExportKind; 8] = [
         ExportKind::People,
         ExportKind::Departments,
         ExportKind::Requests,
@@ -40,6 +43,7 @@ impl ExportKind {
         ExportKind::Pulses,
         ExportKind::Health,
         ExportKind::AuditLog,
+        ExportKind::ExternalImpact,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +55,7 @@ impl ExportKind {
             ExportKind::Pulses => "pulses",
             ExportKind::Health => "health",
             ExportKind::AuditLog => "audit-log",
+            ExportKind::ExternalImpact => "external-impact",
         }
     }
 
@@ -296,6 +301,10 @@ pub async fn export(
         }
         ExportKind::Requests | ExportKind::Checks | ExportKind::Pulses | ExportKind::Health => {
             rows = crate::measures_export::export_measures(&scoped, kind, &mut writer).await?;
+        }
+        ExportKind::ExternalImpact => {
+            rows =
+                crate::impact_export::export_external_impact(&scoped, &names, &mut writer).await?;
         }
     }
     writer.finish()?;

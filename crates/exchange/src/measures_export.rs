@@ -276,7 +276,10 @@ pub(crate) async fn export_measures<W: Write>(
                 rows += 1;
             }
         }
-        ExportKind::People | ExportKind::Departments | ExportKind::AuditLog => {}
+        ExportKind::People
+        | ExportKind::Departments
+        | ExportKind::AuditLog
+        | ExportKind::ExternalImpact => {}
     }
     Ok(rows)
 }

@@ -30,8 +30,9 @@ pub struct ExportQuery {
 }
 
 /// Exports `people`, `departments`, `requests` (with clocks), `checks`,
-/// `pulses` (aggregates that may be shown, never answers), `health` or
-/// `audit-log` (administrators only).
+/// `pulses` (aggregates that may be shown, never answers), `health`,
+/// `external-impact` (the last 90 days, per provider department and per
+/// segment) or `audit-log` (administrators only).
 #[utoipa::path(
     get, path = "/exports/{kind}", tag = "exports", params(("kind" = String, Path), ExportQuery),
     responses(

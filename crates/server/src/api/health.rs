@@ -315,6 +315,9 @@ pub struct ScorecardKudos {
     pub received: i64,
     pub given: i64,
     pub recognitions: i64,
+    /// Times its people were credited on resolved requests (counted by
+    /// their department when credited).
+    pub credits: i64,
 }
 
 fn side(
@@ -400,11 +403,13 @@ pub async fn scorecard(
         ))
         .unwrap_or(Timestamp::MIN);
     let kudos = scoped.department_kudos(this, since).await?;
+    let credits = scoped.department_credits(this, since).await?;
     Ok(Json(Scorecard {
         kudos: ScorecardKudos {
             received: kudos.received,
             given: kudos.given,
             recognitions: kudos.recognitions,
+            credits,
         },
         department_id: id,
         department_name: department.name,

@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod audit_log;
 pub mod calendars;
 pub mod checks;
+pub mod credits;
 pub mod departments;
 pub mod enhancements;
 pub mod exports;
@@ -18,6 +19,7 @@ pub mod objectives;
 pub mod organization;
 pub mod people;
 pub mod pulses;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod segments;
@@ -63,6 +65,7 @@ use utoipa_axum::routes;
         (name = "round table", description = "Topics, votes, sessions, actions and enhancements"),
         (name = "kudos", description = "Thanks between people and departments, and shared recognitions"),
         (name = "objectives", description = "Corporate objectives, mutual measures with check-ins, department goals"),
+        (name = "reports", description = "Reports across the organization: the external impact of internal work"),
     )
 )]
 struct ApiDoc;
@@ -100,6 +103,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(agreements::router())
         .merge(matrix::router())
         .merge(requests::router())
+        .merge(credits::router())
         .merge(checks::router())
         .merge(pulses::router())
         .merge(health::router())
@@ -111,6 +115,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(enhancements::router())
         .merge(kudos::router())
         .merge(reviews::router())
+        .merge(reports::router())
         .merge(audit_log::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -215,14 +215,15 @@ pub(crate) fn roles_of(actor: &Actor, request: &Request) -> Roles {
     }
 }
 
-/// Reads a request the actor may see; others get 404, as if it did not exist.
+/// Reads a request the actor may see (or is credited on); others get 404,
+/// as if it did not exist.
 pub(crate) async fn visible(
     scoped: &Scoped<'_>,
     actor: &Actor,
     id: i64,
 ) -> Result<Request, ApiError> {
     let request = scoped.request(id).await?;
-    if can_see(actor, &request) {
+    if can_see(actor, &request) || scoped.is_credited(id, actor.person_id).await? {
         Ok(request)
     } else {
         Err(ApiError::NotFound)

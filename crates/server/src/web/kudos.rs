@@ -85,7 +85,23 @@ pub struct KudosPage {
     message: Option<String>,
     /// Set right after kudos were given.
     thanked: bool,
+    /// The latest contributors credited on resolved requests.
+    credits: Vec<CreditEntry>,
 }
+
+/// A credit on a resolved request, as the recognition page shows it.
+#[derive(Debug, Clone)]
+pub struct CreditEntry {
+    /// "Grace Hopper (Finance)".
+    pub person: String,
+    pub by: String,
+    pub request_id: i64,
+    pub note: String,
+    pub when: String,
+}
+
+/// How many of the latest credits the kudos page shows.
+const RECENT_CREDITS: i64 = 10;
 
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
@@ -113,7 +129,24 @@ async fn kudos_page(
     .await?
     .0;
     let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
+    let credits = state
+        .scoped(&viewer.actor)
+        .recent_credits(RECENT_CREDITS)
+        .await?
+        .into_iter()
+        .map(|credit| CreditEntry {
+            person: match credit.department_name {
+                Some(department) => format!("{} ({department})", credit.person_name),
+                None => credit.person_name,
+            },
+            by: credit.credited_by_name,
+            request_id: credit.request_id,
+            note: credit.note,
+            when: super::format::instant(&credit.created_at.to_string()),
+        })
+        .collect();
     Ok(KudosPage {
+        credits,
         layout: Layout::new(viewer, "Kudos", "kudos"),
         feed: page.items.into_iter().map(kudos_entry).collect(),
         older: page.next_cursor.map(|cursor| {

@@ -563,6 +563,8 @@ pub struct DepartmentPage {
     id: i64,
     name: String,
     sees_queue: bool,
+    /// The viewer may read the external-impact report of this department.
+    sees_impact: bool,
     window_days: i64,
     as_provider: Vec<Relationship>,
     as_consumer: Vec<Relationship>,
@@ -580,6 +582,8 @@ pub struct ScorecardView {
     pub kudos_received: i64,
     pub kudos_given: i64,
     pub recognitions: i64,
+    /// Its people credited on resolved requests.
+    pub credits: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -670,6 +674,25 @@ fn relationships(cells: Vec<(i64, String, CellView)>) -> Vec<Relationship> {
         .collect()
 }
 
+/// Does the external-impact report show the viewer department `id`'s rows?
+/// The report's own rule (`api::reports::reader_scope`), asked of this one department.
+async fn reads_impact_of(state: &AppState, viewer: &Viewer, id: i64) -> Result<bool, WebError> {
+    if !crate::api::reports::may_read_reports(viewer.actor.role) {
+        return Ok(false);
+    }
+    let department = state
+        .scoped(&viewer.actor)
+        .department(DepartmentId(id))
+        .await?;
+    Ok(
+        match crate::api::reports::reader_scope(&viewer.actor, std::slice::from_ref(&department)) {
+            Ok(None) => true,
+            Ok(Some(led)) => led.contains(&department.id),
+            Err(_) => false,
+        },
+    )
+}
+
 /// `GET /departments/{id}`: a department's relationships as provider and as
 /// consumer, from the matrix, with the volume of requests in each.
 pub async fn show_department(
@@ -744,6 +767,7 @@ pub async fn show_department(
         layout: Layout::new(&viewer, name.clone(), "matrix"),
         sees_queue: super::sees_everything(&viewer.actor)
             || viewer.actor.department_id == Some(DepartmentId(id)),
+        sees_impact: reads_impact_of(&state, &viewer, id).await?,
         id,
         name,
         window_days: WINDOW_DAYS,
@@ -755,6 +779,7 @@ pub async fn show_department(
             kudos_received: card.kudos.received,
             kudos_given: card.kudos.given,
             recognitions: card.kudos.recognitions,
+            credits: card.kudos.credits,
             as_provider: scorecard_side(card.as_provider),
             as_consumer: scorecard_side(card.as_consumer),
         },

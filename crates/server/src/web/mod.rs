@@ -31,6 +31,7 @@ pub mod notifications;
 pub mod objectives;
 pub mod organization;
 pub mod pulses;
+pub mod reports;
 pub mod requests;
 pub mod round_table;
 pub mod service_admin;
@@ -88,6 +89,14 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/transfer", post(requests::hand_off_request))
         .route("/requests/{id}/details", post(requests::change_details))
         .route("/requests/{id}/sub-requests", post(requests::split_request))
+        .route(
+            "/requests/{id}/credits",
+            post(requests::credit_contributors),
+        )
+        .route(
+            "/requests/{id}/credits/{person_id}/remove",
+            post(requests::remove_credit),
+        )
         .route("/departments/{id}", get(matrix::show_department))
         .route("/departments/{id}/queue", get(departments::show_queue))
         .route(
@@ -95,6 +104,10 @@ pub fn routes() -> Router<AppState> {
             get(catalogue::show_adhoc_form).post(catalogue::raise_adhoc_request),
         )
         .route("/kudos", get(kudos::show_kudos).post(kudos::give))
+        .route(
+            "/reports/external-impact",
+            get(reports::show_external_impact),
+        )
         .route("/matrix", get(matrix::show_matrix))
         .route("/matrix/{provider}/{consumer}", get(matrix::show_cell))
         .route(
@@ -315,6 +328,8 @@ pub struct Layout {
     pub administers: bool,
     /// The viewer's own department's queue, if they belong to one.
     pub queue_url: Option<String>,
+    /// Show the external-impact report (leads, executives, administrators).
+    pub reads_reports: bool,
     pub csrf: String,
     pub css_url: &'static str,
     pub htmx_url: &'static str,
@@ -332,6 +347,7 @@ impl Layout {
                 .actor
                 .department_id
                 .map(|department| format!("/departments/{}/queue", department.0)),
+            reads_reports: crate::api::reports::may_read_reports(viewer.actor.role),
             csrf: viewer.csrf.clone(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),
@@ -347,6 +363,7 @@ impl Layout {
             viewer_role: String::new(),
             administers: false,
             queue_url: None,
+            reads_reports: false,
             csrf: String::new(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),

@@ -717,6 +717,7 @@ pub async fn show_exports(viewer: Viewer) -> Result<Response, WebError> {
                     "checks" => "Answered satisfaction checks",
                     "pulses" => "Pulse results of closed rounds that may be shown; never an answer",
                     "health" => "Health per matrix cell over the last 90 days, with each component",
+                    "external-impact" => "Requests with external impact over the last 90 days, per provider department and per customer segment",
                     _ => "Data",
                 };
                 (name, what)

@@ -11,6 +11,7 @@ use super::format::{
 };
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
+use crate::api::credits::{self as credits_api, CreditBody};
 use crate::api::requests::{
     self as api, CommentBody, CommitmentBody, CreateRequest, DeferralBody, RequestView,
     TransferBody, TransitionBody, UpdateRequest, roles_of, view, visible,
@@ -73,6 +74,22 @@ pub struct CommitmentRow {
     pub can_accept: bool,
 }
 
+/// A contributor the request credits.
+#[derive(Debug, Clone)]
+pub struct CreditRow {
+    pub person_id: i64,
+    pub person: String,
+    pub department: Option<String>,
+    pub note: String,
+    pub by: String,
+    pub when: String,
+    /// The viewer gave this credit (or administers), so may take it back.
+    pub can_remove: bool,
+}
+
+/// How many people the credit form offers to credit at once.
+pub const CREDIT_ROWS: [usize; 3] = [1, 2, 3];
+
 #[derive(Debug, Clone)]
 pub struct TransitionButton {
     pub to: &'static str,
@@ -125,6 +142,12 @@ pub struct RequestPage {
     can_edit: bool,
     departments: Vec<Choice>,
     services: Vec<Choice>,
+    credits: Vec<CreditRow>,
+    /// The viewer may credit contributors now (a side, the request resolved or closed).
+    can_credit: bool,
+    /// Whom the credit form offers: active people not credited yet.
+    creditable: Vec<Choice>,
+    credit_rows: [usize; 3],
     form: FormData,
     failed: ActionError,
 }
@@ -226,6 +249,8 @@ fn event_words(kind: &str) -> String {
         "internal_note" => "added an internal note".to_owned(),
         "deferred" => "deferred the request for an external customer".to_owned(),
         "transferred" => "handed the request over".to_owned(),
+        "credited" => "credited a contributor".to_owned(),
+        "credit_removed" => "took a credit back".to_owned(),
         other => other.replace('_', " "),
     }
 }
@@ -275,6 +300,7 @@ async fn request_page(
     let scoped = state.scoped(actor);
     let stored = visible(&scoped, actor, id).await?;
     let roles = roles_of(actor, &stored);
+    let may_credit = credits_api::may_credit(actor, &stored);
     let status = stored.status;
     let resolved_at = stored.resolved_at;
     let calendars = scoped.clock_context().await?;
@@ -290,6 +316,34 @@ async fn request_page(
     let commitments = api::list_commitments(State(state.clone()), authenticated(), RecordId(id))
         .await?
         .0;
+    let credits = credits_api::list_credits(State(state.clone()), authenticated(), RecordId(id))
+        .await?
+        .0;
+    let can_credit = may_credit && matches!(status, Status::Resolved | Status::Closed);
+    let creditable: Vec<Choice> = if can_credit {
+        directory
+            .people_by_name()
+            .into_iter()
+            .filter(|person| {
+                person.active && !credits.iter().any(|credit| credit.person_id == person.id.0)
+            })
+            .map(|person| Choice {
+                value: person.id.0.to_string(),
+                label: match directory.person_department(Some(person.id.0)) {
+                    Some(department) => {
+                        format!(
+                            "{} ({})",
+                            person.name,
+                            directory.department_name(department)
+                        )
+                    }
+                    None => person.name.clone(),
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let service = match request.service_id {
         Some(service) => Some(scoped.service(service).await?),
         None => None,
@@ -485,6 +539,21 @@ async fn request_page(
         } else {
             Vec::new()
         },
+        credits: credits
+            .into_iter()
+            .map(|credit| CreditRow {
+                person_id: credit.person_id,
+                person: credit.person_name,
+                department: credit.department_name,
+                note: credit.note,
+                can_remove: credits_api::may_take_back(actor, credit.credited_by),
+                by: credit.credited_by_name,
+                when: instant(&credit.created_at),
+            })
+            .collect(),
+        can_credit,
+        creditable,
+        credit_rows: CREDIT_ROWS,
         request,
         form,
         failed,
@@ -807,6 +876,69 @@ pub async fn split_request(
         .await
     };
     after_action(&state, &viewer, id, "split", form, outcome).await
+}
+
+/// `POST /requests/{id}/credits`: credit the people chosen in the form's
+/// rows (blank rows are skipped); a refused person shows at their row.
+pub async fn credit_contributors(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let mut people = Vec::new();
+    let mut rows = Vec::new();
+    let mut errors = roundtable_domain::ValidationErrors::new();
+    for row in CREDIT_ROWS {
+        let field = format!("person-{row}");
+        let Some(value) = form.optional(&field) else {
+            continue;
+        };
+        match value.parse::<i64>() {
+            Ok(person) => {
+                people.push(person);
+                rows.push(row);
+            }
+            Err(_) => errors.push(field, "choose a person from the list"),
+        }
+    }
+    let outcome = if !errors.is_empty() {
+        Err(ApiError::Validation(errors))
+    } else {
+        credits_api::credit_contributors(
+            State(state.clone()),
+            Authenticated(viewer.actor.clone()),
+            RecordId(id),
+            ApiJson(CreditBody {
+                people,
+                note: form.get("note").to_owned(),
+            }),
+        )
+        .await
+        .map_err(|error| match error {
+            ApiError::Validation(errors) => {
+                ApiError::Validation(super::errors_at_rows(errors, "people", "person", &rows))
+            }
+            other => other,
+        })
+    };
+    after_action(&state, &viewer, id, "credit", form, outcome).await
+}
+
+/// `POST /requests/{id}/credits/{person_id}/remove`: the giver takes a credit back.
+pub async fn remove_credit(
+    State(state): State<AppState>,
+    Path((id, person)): Path<(String, String)>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = request_id(&id)?;
+    let outcome = credits_api::remove_credit(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        Path((id.to_string(), person)),
+    )
+    .await;
+    after_action(&state, &viewer, id, "uncredit", form, outcome).await
 }
 
 #[cfg(test)]

@@ -246,6 +246,14 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
             allow(REQUEST_PARTIES).body(json!({ "body": "A comment" })),
         ),
         (Method::GET, "/api/v1/requests/{id}/events", allow(REQUEST_PARTIES)),
+        // Credit: the two sides give it (the fixture is open, so they hear 409); the giver (or an admin) takes it back.
+        (Method::GET, "/api/v1/requests/{id}/credits", allow(REQUEST_PARTIES)),
+        (
+            Method::POST,
+            "/api/v1/requests/{id}/credits",
+            allow(REQUEST_SIDES).body(json!({ "people": [world.id("people")], "note": "Thanks" })),
+        ),
+        (Method::DELETE, "/api/v1/requests/{id}/credits/{person_id}", allow(LEAD_OR_ADMIN).fresh()),
         (Method::GET, "/api/v1/requests/{id}/commitments", allow(REQUEST_PARTIES)),
         (
             Method::POST,
@@ -411,6 +419,8 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
             allow(SIGNED_IN).body(json!({ "message": "Thank you", "receiver_department_id": consumer })),
         ),
         (Method::GET, "/api/v1/kudos/{id}", allow(SIGNED_IN)),
+        // Reports: leads (their own departments' rows), executives and admins.
+        (Method::GET, "/api/v1/reports/external-impact", allow(LEADERSHIP)),
     ];
     let mut table = HashMap::new();
     for (method, path, entry) in entries {
@@ -780,8 +790,35 @@ async fn disposable(app: &TestApp, world: &World, collection: &str) -> i64 {
     id_of(&created(app, admin, &format!("/api/v1/{collection}"), body).await)
 }
 
+/// A resolved request of our organization on which the provider's lead
+/// credited the consumer's lead: (request, credited person).
+async fn credited_request(app: &TestApp, world: &World) -> (i64, i64) {
+    let lead = &world.own[&Lead];
+    let body =
+        json!({ "service_id": world.id("services"), "title": world.unique("Credited request") });
+    let request = id_of(&created(app, &world.own[&Member], "/api/v1/requests", body).await);
+    let transitions = format!("/api/v1/requests/{request}/transitions");
+    for step in [json!({ "to": "acknowledged" }), json!({ "to": "resolved" })] {
+        expect_status(app.post(lead, &transitions, &step).await, StatusCode::OK).await;
+    }
+    let person = world.id("people");
+    created(
+        app,
+        lead,
+        &format!("/api/v1/requests/{request}/credits"),
+        json!({ "people": [person] }),
+    )
+    .await;
+    (request, person)
+}
+
 /// The concrete address of an operation on our organization's records.
 async fn address(app: &TestApp, world: &World, fresh: bool, template: &str) -> String {
+    if template == "/api/v1/requests/{id}/credits/{person_id}" {
+        // Every caller takes back a credit of its own.
+        let (request, person) = credited_request(app, world).await;
+        return format!("/api/v1/requests/{request}/credits/{person}");
+    }
     let segments: Vec<&str> = template.split('/').collect();
     let mut path = Vec::new();
     for (index, segment) in segments.iter().enumerate() {
@@ -978,7 +1015,8 @@ fn export_readers(kind: ExportKind) -> &'static [Caller] {
         | ExportKind::Requests
         | ExportKind::Checks
         | ExportKind::Pulses
-        | ExportKind::Health => STEERING,
+        | ExportKind::Health
+        | ExportKind::ExternalImpact => STEERING,
     }
 }
 

@@ -423,7 +423,7 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     .await;
     assert_eq!(
         scorecard["kudos"],
-        json!({ "received": 0, "given": 0, "recognitions": 0 })
+        json!({ "received": 0, "given": 0, "recognitions": 0, "credits": 0 })
     );
     let as_provider = &scorecard["as_provider"]["cells"][0];
     assert_eq!(as_provider["department_id"], desk.sales["id"]);
