@@ -76,6 +76,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The OpenID Connect relying party, when single sign-on is configured.
     pub sso: Option<Arc<sso::SingleSignOn>>,
+    /// Assembled matrices, shared between readers until a write.
+    pub matrices: Arc<api::matrix::MatrixCache>,
     openapi: Arc<String>,
 }
 
@@ -165,6 +167,7 @@ pub fn router(config: ServerConfig, store: Store) -> Router {
         config: Arc::new(config),
         metrics: observability::metrics_handle(),
         sso,
+        matrices: Arc::default(),
         openapi: Arc::new(openapi),
     };
     Router::new()

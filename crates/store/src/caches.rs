@@ -55,7 +55,7 @@ struct Entry<V> {
 /// Values by key, each valid for the generation it was read under and for at
 /// most [`TIME_TO_LIVE`].
 #[derive(Debug)]
-pub(crate) struct GenerationCache<K, V> {
+pub struct GenerationCache<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
 }
 
@@ -69,7 +69,7 @@ impl<K, V> Default for GenerationCache<K, V> {
 
 impl<K: Eq + Hash, V> GenerationCache<K, V> {
     /// The cached value for `key` if it is still valid under `generation`.
-    pub(crate) fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
+    pub fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
         (entry.generation == generation && entry.filled_at.elapsed() < TIME_TO_LIVE)
@@ -77,7 +77,7 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
     }
 
     /// Keeps `value`, read under `generation` (taken before the read began).
-    pub(crate) fn insert(&self, key: K, value: Arc<V>, generation: u64) {
+    pub fn insert(&self, key: K, value: Arc<V>, generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CAPACITY {
                 entries.clear();
@@ -119,7 +119,13 @@ mod tests {
         let generation = Generation::default();
         let before = generation.current();
         cache.insert(1, Arc::new("calendars".to_owned()), before);
-        assert_eq!(cache.get(&1, generation.current()).as_deref().map(String::as_str), Some("calendars"));
+        assert_eq!(
+            cache
+                .get(&1, generation.current())
+                .as_deref()
+                .map(String::as_str),
+            Some("calendars")
+        );
         generation.bump();
         assert_eq!(cache.get(&1, generation.current()), None);
         assert_eq!(cache.get(&2, before), None);

@@ -120,7 +120,11 @@ fn input_quality_of(outcomes: &CellDayOutcomes) -> InputQuality {
 
 /// The latest closed round asking about `cell` by the end of `day`, as the
 /// pulse component sees it.
-fn pulse_for(rounds: &[Arc<RoundResults>], cell: Cell, day: Date) -> Option<(PulseInput, PulseSource)> {
+fn pulse_for(
+    rounds: &[Arc<RoundResults>],
+    cell: Cell,
+    day: Date,
+) -> Option<(PulseInput, PulseSource)> {
     let end = day
         .tomorrow()
         .ok()?
@@ -216,7 +220,9 @@ impl Scoped<'_> {
             return Ok(sums);
         }
         let sums = Arc::new(self.read_window_sums(first, last).await?);
-        caches.window_sums.insert(key, Arc::clone(&sums), generation);
+        caches
+            .window_sums
+            .insert(key, Arc::clone(&sums), generation);
         Ok(sums)
     }
 

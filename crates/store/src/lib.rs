@@ -29,12 +29,12 @@ pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod caches;
 pub mod calendars;
 pub mod checks;
 pub mod credits;
 pub mod departments;
 mod error;
-mod caches;
 pub mod external_impact;
 mod group_commit;
 pub mod health;
@@ -296,6 +296,13 @@ impl Store {
         self.committer
             .as_ref()
             .map(group_commit::GroupCommitter::commits)
+    }
+
+    /// Bumped after every write this process commits: a value computed from
+    /// the database under one generation is current while it stays the same
+    /// (and, for other processes' writes, for [`caches::TIME_TO_LIVE`]).
+    pub fn write_generation(&self) -> u64 {
+        self.caches.data.current()
     }
 
     /// The in-process caches (see [`caches`]).

@@ -145,9 +145,7 @@ const SETTLING: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 /// with the threshold, which is part of the key; any instance assembling
 /// them gets the same answer, so instances need not agree on the cache.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SettledRounds(
-    Arc<std::sync::Mutex<HashMap<SettledRound, Arc<RoundResults>>>>,
-);
+pub(crate) struct SettledRounds(Arc<std::sync::Mutex<HashMap<SettledRound, Arc<RoundResults>>>>);
 
 /// (organization, round, anonymity threshold).
 type SettledRound = (i64, i64, i64);
@@ -568,7 +566,9 @@ impl Scoped<'_> {
     /// The results of a closed round: every aggregate decided at once under
     /// the organization's threshold. An open round has no results yet.
     pub async fn pulse_results(&self, id: i64, at: Timestamp) -> Result<RoundResults, StoreError> {
-        Ok(Arc::unwrap_or_clone(self.shared_pulse_results(id, at).await?))
+        Ok(Arc::unwrap_or_clone(
+            self.shared_pulse_results(id, at).await?,
+        ))
     }
 
     /// [`Scoped::pulse_results`], shared with the settled-round cache instead
@@ -599,7 +599,9 @@ impl Scoped<'_> {
         let answers = self.round_answers(&round).await?;
         let results = Arc::new(assemble_results(round, threshold, answers));
         if settled {
-            self.store.settled_rounds().insert(key, Arc::clone(&results));
+            self.store
+                .settled_rounds()
+                .insert(key, Arc::clone(&results));
         }
         Ok(results)
     }

@@ -12,12 +12,17 @@ use crate::api::health::{
 use crate::auth::Authenticated;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use roundtable_domain::agreements::{VersionStatus, review_schedule};
 use roundtable_domain::ids::DepartmentId;
+use roundtable_store::auth::Actor;
+use roundtable_store::caches::GenerationCache;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -116,9 +121,95 @@ pub async fn get_matrix(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<MatrixQuery>,
-) -> Result<Json<Matrix>, ApiError> {
-    let window_days = window_days(query.window_days)?;
-    let scoped = state.scoped(&actor);
+) -> Result<Response, ApiError> {
+    let shared = shared_matrix(&state, &actor, query.window_days).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        shared.json.clone(),
+    )
+        .into_response())
+}
+
+/// A matrix as assembled and as sent: every reader in the organization gets
+/// the same one (nothing in it depends on who asks), so it is built once and
+/// shared until a write.
+#[derive(Debug)]
+pub struct SharedMatrix {
+    pub matrix: Matrix,
+    json: Bytes,
+}
+
+impl std::ops::Deref for SharedMatrix {
+    type Target = Matrix;
+
+    fn deref(&self) -> &Matrix {
+        &self.matrix
+    }
+}
+
+/// Matrices by (organization, window, day), each for the write generation it
+/// was assembled under (see `roundtable_store::caches`), and one lock per
+/// organization so that readers arriving together while it is stale wait for
+/// one assembly instead of each running their own.
+#[derive(Debug, Default)]
+pub struct MatrixCache {
+    matrices: GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>,
+    assembling: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl MatrixCache {
+    fn assembly_lock(&self, organization: i64) -> Arc<tokio::sync::Mutex<()>> {
+        match self.assembling.lock() {
+            Ok(mut locks) => Arc::clone(locks.entry(organization).or_default()),
+            // A poisoned map only costs the sharing of one assembly.
+            Err(_) => Arc::default(),
+        }
+    }
+}
+
+/// The organization's matrix over `window_days`, assembled at most once per
+/// write (and per [`roundtable_store::caches::TIME_TO_LIVE`]).
+pub async fn shared_matrix(
+    state: &AppState,
+    actor: &Actor,
+    window_days: Option<i64>,
+) -> Result<Arc<SharedMatrix>, ApiError> {
+    let window_days = self::window_days(window_days)?;
+    let key = (
+        actor.organization_id.0,
+        window_days,
+        super::agreements::today(),
+    );
+    let cache = &state.matrices;
+    if let Some(shared) = cache.matrices.get(&key, state.store.write_generation()) {
+        return Ok(shared);
+    }
+    let lock = cache.assembly_lock(actor.organization_id.0);
+    let _assembling = lock.lock().await;
+    // Taken before reading, so a write that lands during the assembly makes
+    // the next reader assemble again.
+    let generation = state.store.write_generation();
+    if let Some(shared) = cache.matrices.get(&key, generation) {
+        return Ok(shared);
+    }
+    let matrix = assemble_matrix(state, actor, window_days).await?;
+    let json = serde_json::to_vec(&matrix).map_err(|error| {
+        ApiError::Internal(format!("the matrix could not be written as JSON: {error}"))
+    })?;
+    let shared = Arc::new(SharedMatrix {
+        matrix,
+        json: Bytes::from(json),
+    });
+    cache.matrices.insert(key, Arc::clone(&shared), generation);
+    Ok(shared)
+}
+
+async fn assemble_matrix(
+    state: &AppState,
+    actor: &Actor,
+    window_days: i64,
+) -> Result<Matrix, ApiError> {
+    let scoped = state.scoped(actor);
     let facts = scoped.matrix_facts().await?;
     let now = jiff::Timestamp::now();
     let kudos_since = now
@@ -197,7 +288,7 @@ pub async fn get_matrix(
             });
         }
     }
-    Ok(Json(Matrix {
+    Ok(Matrix {
         window_days,
         as_of: today.to_string(),
         departments: facts
@@ -212,5 +303,5 @@ pub async fn get_matrix(
         cells,
         components: component_legend(),
         summary,
-    }))
+    })
 }

@@ -18,7 +18,7 @@ use super::{Layout, Viewer, WebError};
 use crate::AppState;
 use crate::api::health::{WindowQuery, cell_detail, scorecard};
 use crate::api::kudos::{KudosQuery, list_kudos};
-use crate::api::matrix::{MatrixCell, MatrixQuery, get_matrix};
+use crate::api::matrix::{MatrixCell, SharedMatrix, shared_matrix};
 use crate::api::topics::{TopicQuery, list_topics};
 use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, RecordId};
@@ -151,16 +151,8 @@ fn cell_view(cell: &MatrixCell, names: &HashMap<i64, String>, requests: i64) -> 
 async fn matrix_cells(
     state: &AppState,
     viewer: &Viewer,
-) -> Result<crate::api::matrix::Matrix, WebError> {
-    Ok(get_matrix(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(MatrixQuery {
-            window_days: Some(WINDOW_DAYS),
-        }),
-    )
-    .await?
-    .0)
+) -> Result<std::sync::Arc<SharedMatrix>, WebError> {
+    Ok(shared_matrix(state, &viewer.actor, Some(WINDOW_DAYS)).await?)
 }
 
 /// `GET /matrix`: the heat map.

@@ -702,3 +702,104 @@ async fn both_leads_accepting_at_the_same_moment_agree_the_agreement() {
     assert_eq!(read["status"], "agreed", "neither acceptance was lost");
     assert_eq!(read["agreed_version"], 1);
 }
+
+/// What intake and the matrix read is kept in memory between writes; a write
+/// through the API must be seen by the very next read, never a stale copy.
+#[tokio::test]
+async fn the_matrix_and_intake_see_every_change_on_the_next_read() {
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    let services_in_cell = |matrix: &Value| {
+        matrix["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|candidate| {
+                candidate["provider_department_id"] == id_of(&cell.provider)
+                    && candidate["consumer_department_id"] == id_of(&cell.consumer)
+            })
+            .map(|found| found["services"].as_array().unwrap().len())
+            .unwrap()
+    };
+    let before = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    assert_eq!(services_in_cell(&before), 0);
+
+    let service = expect_status(
+        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let after = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    assert_eq!(services_in_cell(&after), 1, "the new service shows at once");
+
+    let raise = || async {
+        let body = json!({
+            "service_id": id_of(&service), "title": "Leads for the spring fair",
+            "description": "Trade fair in March.", "intake_values": { "region": "EMEA" }
+        });
+        app.post(&cell.consumer_lead, "/api/v1/requests", &body)
+            .await
+    };
+    let first = expect_status(raise().await, StatusCode::CREATED).await;
+    assert_eq!(
+        first["clocks"],
+        json!(null),
+        "no calendar yet, so no clocks"
+    );
+    let calendar = app.calendar("Marketing hours").await;
+    let on_calendar = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/departments/{}", id_of(&cell.provider)),
+            version_of(&cell.provider),
+            &json!({ "calendar_id": id_of(&calendar) }),
+        )
+        .await;
+    expect_status(on_calendar, StatusCode::OK).await;
+    let read_again = expect_status(
+        app.get(
+            &cell.consumer_lead,
+            &format!("/api/v1/requests/{}", id_of(&first)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        read_again["clocks"]["fulfilment"]["target_minutes"], 2400,
+        "the department's new calendar runs its clocks at once"
+    );
+    let changed = app
+        .patch(
+            &app.lead,
+            &format!("/api/v1/services/{}", id_of(&service)),
+            version_of(&service),
+            &json!({ "fulfilment_minutes": 1200 }),
+        )
+        .await;
+    let changed = expect_status(changed, StatusCode::OK).await;
+    let second = expect_status(raise().await, StatusCode::CREATED).await;
+    assert_eq!(
+        second["clocks"]["fulfilment"]["target_minutes"], 1200,
+        "a request raised after the change gets the new target"
+    );
+
+    let retired = app
+        .patch(
+            &app.lead,
+            &format!("/api/v1/services/{}", id_of(&service)),
+            version_of(&changed),
+            &json!({ "active": false }),
+        )
+        .await;
+    expect_status(retired, StatusCode::OK).await;
+    assert_eq!(
+        problem_fields(&expect_status(raise().await, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["service_id"],
+        "a retired service takes no request, however recently it was read"
+    );
+    let retired_matrix =
+        expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    assert_eq!(services_in_cell(&retired_matrix), 0);
+}
