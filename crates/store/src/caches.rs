@@ -76,6 +76,20 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
             .then(|| Arc::clone(&entry.value))
     }
 
+    /// The value for `key` read under `generation`, and whether it is still
+    /// within [`TIME_TO_LIVE`]: an expired one may serve while a fresh one is
+    /// read, since only another process's writes can have changed it.
+    pub fn get_possibly_expired(&self, key: &K, generation: u64) -> Option<(Arc<V>, bool)> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(key)?;
+        (entry.generation == generation).then(|| {
+            (
+                Arc::clone(&entry.value),
+                entry.filled_at.elapsed() < TIME_TO_LIVE,
+            )
+        })
+    }
+
     /// Keeps `value`, read under `generation` (taken before the read began).
     pub fn insert(&self, key: K, value: Arc<V>, generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {

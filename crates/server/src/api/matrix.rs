@@ -181,11 +181,20 @@ pub async fn shared_matrix(
         super::agreements::today(),
     );
     let cache = &state.matrices;
-    if let Some(shared) = cache.matrices.get(&key, state.store.write_generation()) {
-        return Ok(shared);
-    }
     let lock = cache.assembly_lock(actor.organization_id.0);
-    let _assembling = lock.lock().await;
+    let _assembling = match cache
+        .matrices
+        .get_possibly_expired(&key, state.store.write_generation())
+    {
+        Some((shared, true)) => return Ok(shared),
+        // No write of ours since, only time: one reader refreshes it, the
+        // others keep reading this copy meanwhile.
+        Some((shared, false)) => match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => return Ok(shared),
+        },
+        None => lock.lock().await,
+    };
     // Taken before reading, so a write that lands during the assembly makes
     // the next reader assemble again.
     let generation = state.store.write_generation();
