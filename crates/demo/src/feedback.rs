@@ -3,7 +3,8 @@
 //! two closed pulse rounds. Each provider has a character, so the matrix
 //! shows a spread of health: IT and Finance strong, Operations struggling,
 //! Marketing confident of itself while Sales sees it quite differently (the
-//! large mirror gap), and the Executive Office too small a group to be shown.
+//! large mirror gap), and one relationship where too few customers answered
+//! to be shown.
 
 use crate::DemoError;
 use jiff::{SignedDuration, Timestamp};
@@ -19,6 +20,10 @@ use roundtable_store::people::PeopleFilter;
 use roundtable_store::pulses::{NewPulseRound, PulseAnswer};
 use roundtable_store::{Change, PageRequest, Scoped};
 use std::collections::HashMap;
+
+/// Customers who answer in the round's quiet cell: fewer than the default
+/// anonymity threshold (5), so its results are withheld.
+const QUIET_CELL_RESPONDENTS: usize = 3;
 
 /// How a provider department is experienced by its internal customers.
 #[derive(Debug, Clone, Copy)]
@@ -210,11 +215,25 @@ pub(crate) async fn generate(
                 cells: None,
             })
             .await?;
+        let is_spotlight = |(provider, consumer): &(DepartmentId, DepartmentId)| {
+            slugs.get(provider).map(String::as_str) == Some("marketing")
+                && slugs.get(consumer).map(String::as_str) == Some("sales")
+        };
+        // One relationship where too few customers answer, so every round
+        // shows "not enough responses" somewhere; chosen by its place in the
+        // round, not by chance, so the story holds whatever day it is made.
+        let quiet_cell = round
+            .cells
+            .iter()
+            .rev()
+            .find(|cell| !is_spotlight(cell))
+            .copied();
         for (step, (provider, consumer)) in round.cells.iter().enumerate() {
             let provider_character = character(*provider);
+            let spotlight = is_spotlight(&(*provider, *consumer));
             let consumer_slug = slugs.get(consumer).map_or("", String::as_str);
-            let provider_slug = slugs.get(provider).map_or("", String::as_str);
-            let spotlight = provider_slug == "marketing" && consumer_slug == "sales";
+            let quiet = quiet_cell == Some((*provider, *consumer));
+            let mut consumers_answered = 0;
             // Busy people: most answer, the Executive Office hardly ever.
             let participation = if consumer_slug == "executive-office" {
                 0.4
@@ -247,6 +266,12 @@ pub(crate) async fn generate(
                         String::new()
                     },
                 };
+                // The answer is drawn either way, so every other cell's
+                // answers stay the same as without the quiet cell.
+                if quiet && consumers_answered >= QUIET_CELL_RESPONDENTS {
+                    continue;
+                }
+                consumers_answered += 1;
                 scoped
                     .respond_to_pulse(round.id, person, answer, at)
                     .await?;
