@@ -28,8 +28,9 @@ use std::time::{Duration, Instant};
 /// invalidating it: the longest another instance's write goes unseen.
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(5);
 
-/// Entries kept per cache before it is emptied; bounds memory whatever the keys.
-const CAPACITY: usize = 4_096;
+/// Entries kept by a cache made with `default()` before it is emptied; bounds
+/// memory whatever the keys. Caches of large values choose fewer.
+const DEFAULT_CAPACITY: usize = 4_096;
 
 /// A counter bumped after every committed write of one kind.
 #[derive(Debug, Default)]
@@ -57,12 +58,22 @@ struct Entry<V> {
 #[derive(Debug)]
 pub struct GenerationCache<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
+    capacity: usize,
 }
 
 impl<K, V> Default for GenerationCache<K, V> {
     fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl<K, V> GenerationCache<K, V> {
+    /// A cache that empties itself when it would hold more than `capacity`
+    /// entries: keys a caller chooses (a window length) cannot grow it.
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
         }
     }
 }
@@ -93,7 +104,7 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
     /// Keeps `value`, read under `generation` (taken before the read began).
     pub fn insert(&self, key: K, value: Arc<V>, generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CAPACITY {
+            if entries.len() >= self.capacity && !entries.contains_key(&key) {
                 entries.clear();
             }
             entries.insert(
@@ -112,7 +123,7 @@ type WindowKey = (i64, jiff::civil::Date, jiff::civil::Date);
 type WindowSums = HashMap<crate::pulses::Cell, crate::health_rollup::CellDayOutcomes>;
 
 /// The caches one [`crate::Store`] shares between its clones.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Caches {
     pub(crate) configuration: Generation,
     pub(crate) data: Generation,
@@ -120,6 +131,19 @@ pub(crate) struct Caches {
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            configuration: Generation::default(),
+            data: Generation::default(),
+            clock_contexts: GenerationCache::default(),
+            services: GenerationCache::default(),
+            // About 50 KB each at 2,500 cells; the window is the caller's choice.
+            window_sums: GenerationCache::with_capacity(64),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +167,22 @@ mod tests {
         generation.bump();
         assert_eq!(cache.get(&1, generation.current()), None);
         assert_eq!(cache.get(&2, before), None);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_instead_of_growing() {
+        let cache: GenerationCache<i64, i64> = GenerationCache::with_capacity(2);
+        cache.insert(1, Arc::new(1), 0);
+        cache.insert(2, Arc::new(2), 0);
+        cache.insert(2, Arc::new(20), 0);
+        assert_eq!(
+            cache.get(&1, 0).as_deref(),
+            Some(&1),
+            "replacing a key makes no room"
+        );
+        cache.insert(3, Arc::new(3), 0);
+        assert_eq!(cache.get(&1, 0), None);
+        assert_eq!(cache.get(&3, 0).as_deref(), Some(&3));
     }
 
     #[test]

@@ -151,10 +151,21 @@ impl std::ops::Deref for SharedMatrix {
 /// was assembled under (see `roundtable_store::caches`), and one lock per
 /// organization so that readers arriving together while it is stale wait for
 /// one assembly instead of each running their own.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MatrixCache {
     matrices: GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>,
     assembling: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Default for MatrixCache {
+    fn default() -> Self {
+        Self {
+            // A 50 × 50 matrix is about 2 MB, and the window is the caller's
+            // choice: a few are kept, never one per window asked for.
+            matrices: GenerationCache::with_capacity(16),
+            assembling: std::sync::Mutex::default(),
+        }
+    }
 }
 
 impl MatrixCache {
