@@ -442,6 +442,27 @@ fn sent_obligations(form: &FormData) -> Vec<(usize, String, String)> {
         .collect()
 }
 
+/// Where every action on an agreement ends: back at the agreement (at
+/// `anchor`), or its page again with the refusal at the form named `action`.
+async fn after_agreement_action<T>(
+    outcome: Result<T, ApiError>,
+    action: &'static str,
+    anchor: &str,
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    form: FormData,
+) -> Result<Response, WebError> {
+    after_action(
+        outcome,
+        action,
+        "this agreement",
+        &format!("/agreements/{id}{anchor}"),
+        async |failed| agreement_page(state, viewer, id, form, failed).await,
+    )
+    .await
+}
+
 async fn agreement_page(
     state: &AppState,
     viewer: &Viewer,
@@ -736,14 +757,7 @@ pub async fn change_agreement(
             other => other,
         }),
     };
-    after_action(
-        outcome,
-        "change",
-        "this agreement",
-        &format!("/agreements/{id}"),
-        async |failed| agreement_page(&state, &viewer, id, form, failed).await,
-    )
-    .await
+    after_agreement_action(outcome, "change", "", &state, &viewer, id, form).await
 }
 
 /// `POST /agreements/{id}/propose`: puts the draft to both sides' leads.
@@ -760,14 +774,7 @@ pub async fn propose(
         OptionalIfMatch(form_version(&form)),
     )
     .await;
-    after_action(
-        outcome,
-        "propose",
-        "this agreement",
-        &format!("/agreements/{id}"),
-        async |failed| agreement_page(&state, &viewer, id, form, failed).await,
-    )
-    .await
+    after_agreement_action(outcome, "propose", "", &state, &viewer, id, form).await
 }
 
 /// `POST /agreements/{id}/accept`: accepts the proposed version for the
@@ -785,14 +792,7 @@ pub async fn accept(
         OptionalIfMatch(form_version(&form)),
     )
     .await;
-    after_action(
-        outcome,
-        "accept",
-        "this agreement",
-        &format!("/agreements/{id}"),
-        async |failed| agreement_page(&state, &viewer, id, form, failed).await,
-    )
-    .await
+    after_agreement_action(outcome, "accept", "", &state, &viewer, id, form).await
 }
 
 /// `POST /agreements/{id}/reviews`: records a review of the agreement in force.
@@ -812,12 +812,14 @@ pub async fn record_review(
         }),
     )
     .await;
-    after_action(
+    after_agreement_action(
         outcome,
         "review",
-        "this agreement",
-        &format!("/agreements/{id}#reviews-heading"),
-        async |failed| agreement_page(&state, &viewer, id, form, failed).await,
+        "#reviews-heading",
+        &state,
+        &viewer,
+        id,
+        form,
     )
     .await
 }
