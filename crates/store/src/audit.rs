@@ -69,7 +69,7 @@ impl Scoped<'_> {
         let action = action.to_owned();
         let subject_kind = subject_kind.to_owned();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, subject_id, detail, created_at) \

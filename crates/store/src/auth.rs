@@ -158,7 +158,7 @@ impl Store {
         let last_seen = from_db(&row.try_get::<String, _>("last_seen_at")?)?;
         if at.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
             let digest = digest.to_owned();
-            self.write(move |transaction| {
+            self.bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_digest = $2")
                         .bind(to_db(at))
@@ -199,7 +199,7 @@ impl Store {
         lockout: jiff::SignedDuration,
     ) -> Result<Option<Timestamp>, StoreError> {
         let digest = email_digest.to_owned();
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 let stamp = to_db(at);
                 let window_start = to_db(at.checked_sub(window).unwrap_or(at));
@@ -235,7 +235,7 @@ impl Store {
     /// Forgets failed sign-ins after a successful one.
     pub async fn clear_login_failures(&self, email_digest: &str) -> Result<(), StoreError> {
         let digest = email_digest.to_owned();
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 sqlx::query("DELETE FROM login_failures WHERE email_digest = $1")
                     .bind(digest)
@@ -253,7 +253,7 @@ impl Store {
         organization: OrganizationId,
         person: PersonId,
     ) -> Result<u64, StoreError> {
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 Ok(sqlx::query(
                     "DELETE FROM sessions WHERE organization_id = $1 AND person_id = $2",
@@ -270,7 +270,7 @@ impl Store {
 
     pub async fn delete_session(&self, digest: &str) -> Result<(), StoreError> {
         let digest = digest.to_owned();
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
                     .bind(digest)
@@ -288,7 +288,7 @@ impl Store {
         at: Timestamp,
         idempotency_cutoff: Timestamp,
     ) -> Result<u64, StoreError> {
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                     .bind(to_db(at))
@@ -329,7 +329,7 @@ impl Scoped<'_> {
     ) -> Result<(), StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(now());
                     sqlx::query(
@@ -360,7 +360,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     crate::ensure_exists(transaction, "people", organization, person.0, "person_id").await?;
                     let row = sqlx::query(
@@ -405,7 +405,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
                         "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 AND revoked_at IS NULL",

@@ -33,7 +33,7 @@ impl Scoped<'_> {
     ) -> Result<Reservation, StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     let inserted = sqlx::query(
                         "INSERT INTO idempotency_keys (organization_id, person_id, idempotency_key, request_fingerprint, created_at) \
@@ -86,7 +86,7 @@ impl Scoped<'_> {
     ) -> Result<(), StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
                         "UPDATE idempotency_keys SET status_code = $1, response_body = $2 \
@@ -112,7 +112,7 @@ impl Scoped<'_> {
     ) -> Result<(), StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
                         "DELETE FROM idempotency_keys WHERE organization_id = $1 AND person_id = $2 \

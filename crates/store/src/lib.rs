@@ -263,22 +263,47 @@ impl Store {
             + Send
             + 'static,
     {
+        let written = self.commit(operation).await;
+        // Bumped whatever the outcome: a failed commit may still have landed,
+        // and a needless refresh costs only one read.
+        self.caches.data.bump();
+        written
+    }
+
+    /// [`Store::write`] for records nothing cached is computed from:
+    /// sessions, sign-in failures, API tokens, idempotency records,
+    /// notifications and their deliveries, webhooks, security audit entries.
+    /// They leave the data generation alone, so the worker retrying a mail
+    /// delivery or a reader's session touch does not make every reader of the
+    /// matrix wait for it to be assembled again. Anything the matrix, health
+    /// or a request's clocks read must go through [`Store::write`].
+    pub(crate) async fn bookkeeping_write<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.commit(operation).await
+    }
+
+    async fn commit<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
         // SQLite: the group-commit writer (its transactions begin IMMEDIATE,
         // taking the write lock at their start, so another process holding
         // the file is waited for instead of failing half-way).
         if let Some(committer) = &self.committer {
-            let written = committer.write(operation).await;
-            // Bumped whatever the outcome: a failed commit may still have
-            // landed, and a needless refresh costs only one read.
-            self.caches.data.bump();
-            return written;
+            return committer.write(operation).await;
         }
         let mut transaction = self.write.begin().await.map_err(StoreError::from)?;
         match operation(&mut transaction).await {
             Ok(value) => {
-                let committed = transaction.commit().await.map_err(StoreError::from);
-                self.caches.data.bump();
-                committed?;
+                transaction.commit().await.map_err(StoreError::from)?;
                 Ok(value)
             }
             Err(error) => {
@@ -298,7 +323,8 @@ impl Store {
             .map(group_commit::GroupCommitter::commits)
     }
 
-    /// Bumped after every write this process commits: a value computed from
+    /// Bumped after every write this process commits (except bookkeeping
+    /// writes, see [`Store::bookkeeping_write`]): a value computed from
     /// the database under one generation is current while it stays the same
     /// (and, for other processes' writes, for [`caches::TIME_TO_LIVE`]).
     pub fn write_generation(&self) -> u64 {

@@ -313,7 +313,7 @@ impl Scoped<'_> {
     ) -> Result<u64, StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     if let Some(id) = id {
                         let owner: Option<i64> = sqlx::query_scalar("SELECT recipient_person_id FROM notifications WHERE organization_id = $1 AND id = $2")
@@ -367,7 +367,7 @@ impl Scoped<'_> {
     ) -> Result<(), StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     for preference in &preferences {
                         sqlx::query(
@@ -397,7 +397,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(crate::time::now());
                     let row = sqlx::query(&format!(
@@ -450,7 +450,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "webhooks", organization, id).await?;
                     let version: i64 = sqlx::query_scalar("SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2")
@@ -481,7 +481,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         let audit = self.audit_context();
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     crate::delete_row(transaction, "webhooks", organization, id, "the webhook")
                         .await?;
@@ -509,7 +509,7 @@ impl Scoped<'_> {
     ) -> Result<bool, StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(at);
                     let inserted = sqlx::query(
@@ -575,7 +575,7 @@ impl Scoped<'_> {
             };
             let inserted = self
                 .store
-                .write(move |transaction| {
+                .bookkeeping_write(move |transaction| {
                     Box::pin(async move {
                         let stamp = to_db(at);
                         let inserted = sqlx::query(
@@ -696,7 +696,7 @@ impl Store {
             let stamp = stamp.clone();
             let until = until.clone();
             let won = self
-                .write(move |transaction| {
+                .bookkeeping_write(move |transaction| {
                     Box::pin(async move {
                         Ok(sqlx::query(
                             "UPDATE deliveries SET claimed_by = $1, claimed_until = $2 WHERE id = $3 AND state = 'pending' \
@@ -781,7 +781,7 @@ impl Store {
             .webhook
             .as_ref()
             .map(|(id, url, _)| (*id, url.clone()));
-        self.write(move |transaction| {
+        self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 let stamp = to_db(now);
                 match outcome {

@@ -16,7 +16,7 @@ use roundtable_domain::requests::{
 use roundtable_domain::services::{Priority, Targets};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Targets of requests raised ad hoc (without a service): a business day to
@@ -643,30 +643,32 @@ impl Scoped<'_> {
             )
             .await?;
         }
-        // The single writer only writes: three inserts. The checks above and
-        // the read of the stored request below run on readers, in parallel.
-        let id = self
+        // The single writer only writes: three inserts. The checks above run
+        // on readers, in parallel, and the request is built from what was
+        // written rather than read back (a test holds the two equal).
+        let stored = self
             .store
             .write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(at);
-                    let id: i64 = sqlx::query_scalar(
+                    let row = sqlx::query(
                         "INSERT INTO requests (organization_id, service_id, provider_department_id, requester_person_id, title, description, \
                          intake_values, priority, status, external_impact, external_reference, segment_id, first_response_target_minutes, \
                          fulfilment_target_minutes, parent_request_id, created_at, updated_at, consumer_department_id) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $15, $14, $14, \
-                         (SELECT department_id FROM people WHERE organization_id = $1 AND id = $4)) RETURNING id",
+                         (SELECT department_id FROM people WHERE organization_id = $1 AND id = $4)) \
+                         RETURNING id, consumer_department_id, version",
                     )
                     .bind(organization.0)
                     .bind(new.service_id)
                     .bind(new.provider_department_id.0)
                     .bind(new.requester_person_id.0)
                     .bind(new.title.clone())
-                    .bind(new.description)
-                    .bind(new.intake_values)
+                    .bind(new.description.clone())
+                    .bind(new.intake_values.clone())
                     .bind(new.priority.as_str())
                     .bind(new.external_impact.clone())
-                    .bind(new.external_reference)
+                    .bind(new.external_reference.clone())
                     .bind(new.segment_id)
                     .bind(new.targets.first_response_minutes)
                     .bind(new.targets.fulfilment_minutes)
@@ -674,17 +676,58 @@ impl Scoped<'_> {
                     .bind(parent)
                     .fetch_one(&mut **transaction)
                     .await?;
+                    let id: i64 = row.try_get("id")?;
+                    let consumer: Option<i64> = row.try_get("consumer_department_id")?;
+                    let version: i64 = row.try_get("version")?;
                     start_period(transaction, organization, id, new.provider_department_id, false, &stamp).await?;
                     let after = serde_json::json!({
-                        "status": "new", "title": new.title, "priority": new.priority.as_str(),
+                        "status": "new", "title": new.title.clone(), "priority": new.priority.as_str(),
                         "provider_department_id": new.provider_department_id.0, "external_impact": new.external_impact,
                     });
                     record_event(transaction, organization, NewEvent { request: id, actor: Some(new.requester_person_id), kind: "created", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
-                    Ok(id)
+                    let created_at = from_db(&stamp)?;
+                    Ok(Request {
+                        id,
+                        service_id: new.service_id,
+                        provider_department_id: new.provider_department_id,
+                        requester_person_id: new.requester_person_id,
+                        requester_department_id: consumer.map(DepartmentId),
+                        consumer_department_id: consumer.map(DepartmentId),
+                        assignee_person_id: None,
+                        title: new.title,
+                        description: new.description,
+                        intake_values: new.intake_values,
+                        priority: new.priority,
+                        status: Status::New,
+                        external_impact: new.external_impact,
+                        external_reference: new.external_reference,
+                        segment_id: new.segment_id,
+                        parent_request_id: parent,
+                        targets: new.targets,
+                        first_response_at: None,
+                        resolved_at: None,
+                        closed_at: None,
+                        input_quality: None,
+                        input_quality_note: None,
+                        first_response_met: None,
+                        delivered_on_time: None,
+                        committed_due_at: None,
+                        deferred_until: None,
+                        deferral_reason: None,
+                        periods: vec![Period {
+                            department_id: new.provider_department_id,
+                            started_at: created_at,
+                            ended_at: None,
+                            paused: false,
+                        }],
+                        version,
+                        created_at,
+                        updated_at: created_at,
+                    })
                 })
             })
             .await?;
-        self.request(id).await
+        Ok(stored)
     }
 
     pub async fn request(&self, id: i64) -> Result<Request, StoreError> {
@@ -1438,8 +1481,17 @@ impl Scoped<'_> {
     }
 }
 
-/// Which clock an escalation is about.
+/// One escalation the worker found due: `notify` is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escalation {
+    pub request: i64,
+    pub clock: ClockKind,
+    pub level: EscalationLevel,
+    pub notify: Option<PersonId>,
+}
+
+/// Which clock an escalation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClockKind {
     FirstResponse,
     Fulfilment,
@@ -1455,7 +1507,7 @@ impl ClockKind {
 }
 
 /// How far a clock has gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EscalationLevel {
     AtRisk,
     Breached,
@@ -1486,64 +1538,97 @@ impl Scoped<'_> {
         Ok(items)
     }
 
-    /// Records an escalation unless it was recorded before; returns whether this
-    /// call recorded it. The insert and its timeline event share a transaction,
-    /// and the primary key lets exactly one of any racing workers win.
+    /// The escalations already recorded for open requests, so the worker's
+    /// sweep writes only what is new: a write that changes nothing still
+    /// costs a commit and makes the shared matrix be assembled again.
+    pub async fn recorded_escalations(
+        &self,
+    ) -> Result<HashSet<(i64, ClockKind, EscalationLevel)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.request_id, e.clock, e.level FROM request_escalations e \
+             JOIN requests r ON r.organization_id = e.organization_id AND r.id = e.request_id \
+             WHERE e.organization_id = $1 AND r.status NOT IN ('resolved', 'closed', 'cancelled')",
+        )
+        .bind(self.organization.0)
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut recorded = HashSet::with_capacity(rows.len());
+        for row in rows {
+            let clock = match row.try_get::<String, _>("clock")?.as_str() {
+                "first_response" => ClockKind::FirstResponse,
+                "fulfilment" => ClockKind::Fulfilment,
+                _ => continue,
+            };
+            let level = match row.try_get::<String, _>("level")?.as_str() {
+                "at_risk" => EscalationLevel::AtRisk,
+                "breached" => EscalationLevel::Breached,
+                _ => continue,
+            };
+            recorded.insert((row.try_get::<i64, _>("request_id")?, clock, level));
+        }
+        Ok(recorded)
+    }
+
+    /// Records each escalation unless it was recorded before, all in one
+    /// transaction (a sweep after an outage can find thousands); returns how
+    /// many this call recorded. Each insert goes with its timeline event, and
+    /// the primary key lets exactly one of any racing workers win.
     pub async fn escalate(
         &self,
-        request: i64,
-        clock: ClockKind,
-        level: EscalationLevel,
-        notify: Option<PersonId>,
+        escalations: Vec<Escalation>,
         at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<u64, StoreError> {
         let organization = self.organization;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(at);
-                    let inserted = sqlx::query(
-                        "INSERT INTO request_escalations (organization_id, request_id, clock, level, notify_person_id, escalated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(organization.0)
-                    .bind(request)
-                    .bind(clock.as_str())
-                    .bind(level.as_str())
-                    .bind(notify.map(|person| person.0))
-                    .bind(stamp.clone())
-                    .execute(&mut **transaction)
-                    .await?
-                    .rows_affected();
-                    if inserted == 0 {
-                        return Ok(false);
-                    }
-                    let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
-                    record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
-                    if (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached) {
-                        // From now on the first response counts as a miss in
-                        // health, unless it was already judged.
-                        let current = fetch(transaction, organization, request).await?;
-                        if current.first_response_met.is_none() {
-                            let mut rollup = RollupChanges::default();
-                            rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
-                            crate::health_rollup::apply(transaction, organization, &rollup).await?;
+                    let mut recorded = 0;
+                    let mut rollup = RollupChanges::default();
+                    for Escalation { request, clock, level, notify } in escalations {
+                        let inserted = sqlx::query(
+                            "INSERT INTO request_escalations (organization_id, request_id, clock, level, notify_person_id, escalated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(organization.0)
+                        .bind(request)
+                        .bind(clock.as_str())
+                        .bind(level.as_str())
+                        .bind(notify.map(|person| person.0))
+                        .bind(stamp.clone())
+                        .execute(&mut **transaction)
+                        .await?
+                        .rows_affected();
+                        if inserted == 0 {
+                            continue;
+                        }
+                        recorded += 1;
+                        let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
+                        record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
+                        if (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached) {
+                            // From now on the first response counts as a miss in
+                            // health, unless it was already judged.
+                            let current = fetch(transaction, organization, request).await?;
+                            if current.first_response_met.is_none() {
+                                rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
+                            }
+                        }
+                        if let Some(person) = notify {
+                            let current = fetch(transaction, organization, request).await?;
+                            let kind = match level {
+                                EscalationLevel::AtRisk => "clock_at_risk",
+                                EscalationLevel::Breached => "clock_breached",
+                            };
+                            let clock_name = match clock {
+                                ClockKind::FirstResponse => "first response",
+                                ClockKind::Fulfilment => "fulfilment",
+                            };
+                            let body = format!("The {clock_name} clock is {}.", level.as_str().replace('_', " "));
+                            tell(transaction, organization, &current, Telling { recipients: &[person], actor: None, kind, body }, &stamp).await?;
                         }
                     }
-                    if let Some(person) = notify {
-                        let current = fetch(transaction, organization, request).await?;
-                        let kind = match level {
-                            EscalationLevel::AtRisk => "clock_at_risk",
-                            EscalationLevel::Breached => "clock_breached",
-                        };
-                        let clock_name = match clock {
-                            ClockKind::FirstResponse => "first response",
-                            ClockKind::Fulfilment => "fulfilment",
-                        };
-                        let body = format!("The {clock_name} clock is {}.", level.as_str().replace('_', " "));
-                        tell(transaction, organization, &current, Telling { recipients: &[person], actor: None, kind, body }, &stamp).await?;
-                    }
-                    Ok(true)
+                    crate::health_rollup::apply(transaction, organization, &rollup).await?;
+                    Ok(recorded)
                 })
             })
             .await

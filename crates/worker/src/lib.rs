@@ -116,6 +116,10 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
     }
 }
 
+/// How many escalations share one transaction: a sweep after an outage
+/// can find thousands, and one commit each would hold the writer for minutes.
+const ESCALATIONS_PER_WRITE: usize = 500;
+
 /// Escalates every open request whose clock is at risk (the assignee is told)
 /// or breached (a lead of the provider is told), each exactly once: the store
 /// records an escalation only if no worker recorded it before. Returns how
@@ -125,12 +129,14 @@ pub async fn escalate_clocks(
     now: Timestamp,
 ) -> Result<u64, roundtable_store::StoreError> {
     use roundtable_domain::clocks::ClockState;
-    use roundtable_store::requests::{ClockKind, EscalationLevel};
+    use roundtable_store::requests::{ClockKind, Escalation, EscalationLevel};
     let mut recorded = 0;
     for organization in store.list_organizations().await? {
         let scoped = store.scoped(organization.id);
         let context = scoped.clock_context().await?;
         let mut leads = std::collections::HashMap::new();
+        let recorded_before = scoped.recorded_escalations().await?;
+        let mut due = Vec::new();
         for request in scoped.all_open_requests().await? {
             let Some((first_response, fulfilment)) = request.clocks(&context, now) else {
                 continue;
@@ -144,6 +150,9 @@ pub async fn escalate_clocks(
                     ClockState::Breached => EscalationLevel::Breached,
                     _ => continue,
                 };
+                if recorded_before.contains(&(request.id, kind, level)) {
+                    continue;
+                }
                 let notify = match level {
                     EscalationLevel::AtRisk => request.assignee_person_id,
                     EscalationLevel::Breached => {
@@ -163,13 +172,16 @@ pub async fn escalate_clocks(
                         leads.get(&department).copied().flatten()
                     }
                 };
-                if scoped
-                    .escalate(request.id, kind, level, notify, now)
-                    .await?
-                {
-                    recorded += 1;
-                }
+                due.push(Escalation {
+                    request: request.id,
+                    clock: kind,
+                    level,
+                    notify,
+                });
             }
+        }
+        for batch in due.chunks(ESCALATIONS_PER_WRITE) {
+            recorded += scoped.escalate(batch.to_vec(), now).await?;
         }
     }
     Ok(recorded)

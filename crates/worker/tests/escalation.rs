@@ -84,11 +84,20 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         .await
         .unwrap();
 
+    for created in [&breached, &at_risk, &fine] {
+        assert_eq!(
+            &scoped.request(created.id).await.unwrap(),
+            created,
+            "the request a create returns is the one stored"
+        );
+    }
+
     let racing = four_racing_workers(&store, now).await;
     assert_eq!(
         racing, 4,
         "two clocks of each of two requests, once in total across racing workers"
     );
+    let generation = store.write_generation();
     assert_eq!(
         roundtable_worker::escalate_clocks(&store, now)
             .await
@@ -96,6 +105,28 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         0,
         "never twice"
     );
+    assert_eq!(
+        store.write_generation(),
+        generation,
+        "a sweep that finds nothing new writes nothing, so cached views stay"
+    );
+
+    // The escalations told the lead: delivering that mail and signing the
+    // lead in are bookkeeping, which no cached view reads.
+    let claimed = store
+        .claim_deliveries("test", now, SignedDuration::from_mins(1), 100)
+        .await
+        .unwrap();
+    assert!(!claimed.is_empty());
+    scoped
+        .create_session(
+            requester.id,
+            "digest".to_owned(),
+            now + SignedDuration::from_hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.write_generation(), generation);
 
     let kinds = |events: Vec<roundtable_store::requests::RequestEvent>| {
         events
@@ -127,6 +158,10 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
             .await
             .unwrap(),
         2
+    );
+    assert!(
+        store.write_generation() > generation,
+        "an escalation changes health, so cached views are refreshed"
     );
     assert_eq!(
         roundtable_worker::escalate_clocks(&store, later)
