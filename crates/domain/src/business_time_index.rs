@@ -590,8 +590,24 @@ mod tests {
         let walked = business_time_between(&berlin, from, to);
         let walk = walk_started.elapsed();
         assert_eq!(total, walked * i32::try_from(rounds).unwrap_or(1));
+        // A queue page: 300 readings of requests opened about three years ago.
+        let index = BusinessTimeIndex::new(berlin.clone(), from, to);
+        let now = at("2028-12-30T15:00:00Z");
+        let opened = |entry: i64| from + SignedDuration::from_secs(entry * 7_919) + days(3);
+        let read_started = std::time::Instant::now();
+        let indexed: SignedDuration = (0..300)
+            .map(|entry| index.business_time_between(opened(entry), now))
+            .sum();
+        let indexed_page = read_started.elapsed();
+        let walk_started = std::time::Instant::now();
+        let walked: SignedDuration = (0..300)
+            .map(|entry| business_time_between(&berlin, opened(entry), now))
+            .sum();
+        let walked_page = walk_started.elapsed();
+        assert_eq!(indexed, walked);
         println!(
-            "building 3 years of checkpoints: {each:?} per index; one plain 3-year walk: {walk:?}"
+            "building 3 years of checkpoints: {each:?} per index; one plain 3-year walk: {walk:?}; \
+             300 three-year readings: {indexed_page:?} indexed, {walked_page:?} walked"
         );
     }
 
