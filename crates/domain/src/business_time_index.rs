@@ -79,8 +79,7 @@ impl BusinessTimeIndex {
         covering_from: Timestamp,
         covering_to: Timestamp,
     ) -> Self {
-        let (origin, days) = checkpoint_range(covering_from, covering_to);
-        let end = checkpoint_at(origin, days).unwrap_or(origin);
+        let (origin, days, end) = checkpoint_range(covering_from, covering_to);
         // First the business time of each day k in slot k + 1, then the
         // running total turns the slots into cumulative values.
         let mut cumulative = vec![SignedDuration::ZERO; days + 1];
@@ -183,10 +182,13 @@ impl fmt::Debug for BusinessTimeIndex {
     }
 }
 
-/// The origin and number of days of an index asked to cover
+/// The origin, number of days and last checkpoint of an index asked to cover
 /// `[covering_from, covering_to]`, bounded by [`MAX_INDEXED_DAYS`] (keeping
 /// the later end) and by the range of instants.
-fn checkpoint_range(covering_from: Timestamp, covering_to: Timestamp) -> (Timestamp, usize) {
+fn checkpoint_range(
+    covering_from: Timestamp,
+    covering_to: Timestamp,
+) -> (Timestamp, usize, Timestamp) {
     // One day less than the maximum, so rounding the origin down stays in it.
     let longest = SignedDuration::from_secs(
         i64::from(MAX_INDEXED_DAYS.saturating_sub(1)) * SECONDS_PER_CHECKPOINT,
@@ -196,7 +198,7 @@ fn checkpoint_range(covering_from: Timestamp, covering_to: Timestamp) -> (Timest
         .map_or(covering_from, |earliest| covering_from.max(earliest));
     let origin = whole_utc_day_at_or_before(start);
     if covering_to <= origin {
-        return (origin, 0);
+        return (origin, 0, origin);
     }
     let wanted = covering_to.duration_since(origin).as_nanos();
     let spacing = CHECKPOINT_SPACING.as_nanos();
@@ -207,7 +209,11 @@ fn checkpoint_range(covering_from: Timestamp, covering_to: Timestamp) -> (Timest
         .min(room_days)
         .min(i128::from(MAX_INDEXED_DAYS))
         .max(0);
-    (origin, usize::try_from(days).unwrap_or(0))
+    let days = usize::try_from(days).unwrap_or(0);
+    match checkpoint_at(origin, days) {
+        Some(end) => (origin, days, end),
+        None => (origin, 0, origin),
+    }
 }
 
 /// Midnight UTC at or before `at` (or `at` itself at the very start of time).
