@@ -405,14 +405,14 @@ fn resolve(zone: &TimeZone, datetime: DateTime) -> Timestamp {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::calendar::{HolidayInput, MinuteOfDay, WeeklySchedule};
     use jiff::civil::{Weekday, date};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
 
-    const MONDAY_TO_FRIDAY: [Weekday; 5] = [
+    pub(crate) const MONDAY_TO_FRIDAY: [Weekday; 5] = [
         Weekday::Monday,
         Weekday::Tuesday,
         Weekday::Wednesday,
@@ -420,7 +420,7 @@ mod tests {
         Weekday::Friday,
     ];
 
-    const EVERY_DAY: [Weekday; 7] = [
+    pub(crate) const EVERY_DAY: [Weekday; 7] = [
         Weekday::Monday,
         Weekday::Tuesday,
         Weekday::Wednesday,
@@ -430,11 +430,11 @@ mod tests {
         Weekday::Sunday,
     ];
 
-    fn interval(start: &str, end: &str) -> WorkingInterval {
+    pub(crate) fn interval(start: &str, end: &str) -> WorkingInterval {
         WorkingInterval::parse(start, end).unwrap_or_else(|error| panic!("{start}-{end}: {error}"))
     }
 
-    fn calendar_from(
+    pub(crate) fn calendar_from(
         zone: &str,
         days: Vec<(Weekday, Vec<WorkingInterval>)>,
         holidays: &[String],
@@ -453,7 +453,7 @@ mod tests {
     }
 
     /// A calendar working the same intervals on each of `weekdays`.
-    fn calendar(
+    pub(crate) fn calendar(
         zone: &str,
         weekdays: &[Weekday],
         intervals: &[(&str, &str)],
@@ -474,25 +474,25 @@ mod tests {
         )
     }
 
-    fn office(zone: &str) -> CalendarDefinition {
+    pub(crate) fn office(zone: &str) -> CalendarDefinition {
         calendar(zone, &MONDAY_TO_FRIDAY, &[("09:00", "17:00")], &[])
     }
 
     /// An instant given as an RFC 3339 timestamp with an explicit offset.
-    fn at(text: &str) -> Timestamp {
+    pub(crate) fn at(text: &str) -> Timestamp {
         text.parse()
             .unwrap_or_else(|error| panic!("timestamp {text}: {error}"))
     }
 
     /// An unambiguous local time in `zone`.
-    fn local(zone: &str, day: Date, hour: i8, minute: i8) -> Timestamp {
+    pub(crate) fn local(zone: &str, day: Date, hour: i8, minute: i8) -> Timestamp {
         day.at(hour, minute, 0, 0)
             .in_tz(zone)
             .unwrap_or_else(|error| panic!("{day} {hour}:{minute} in {zone}: {error}"))
             .timestamp()
     }
 
-    fn hours(hours: i64) -> SignedDuration {
+    pub(crate) fn hours(hours: i64) -> SignedDuration {
         SignedDuration::from_hours(hours)
     }
 
@@ -1121,7 +1121,7 @@ mod tests {
         ]
     }
 
-    fn arb_calendar() -> impl Strategy<Value = CalendarDefinition> {
+    pub(crate) fn arb_calendar() -> impl Strategy<Value = CalendarDefinition> {
         (
             prop::sample::select(ZONES.to_vec()),
             prop::collection::vec(prop::collection::vec((arb_minute(), arb_minute()), 0..4), 7),
@@ -1166,7 +1166,7 @@ mod tests {
             })
     }
 
-    fn arb_instant() -> impl Strategy<Value = Timestamp> {
+    pub(crate) fn arb_instant() -> impl Strategy<Value = Timestamp> {
         prop_oneof![
             // Whole minutes, where boundaries are hit exactly ...
             3 => (RANGE_START / 60..RANGE_END / 60).prop_map(|minute| minute * 60),

@@ -147,6 +147,22 @@ impl HoldingPeriod {
 /// either owned or borrowed, so callers pass whatever they already have.
 pub trait CalendarLookup: Debug {
     fn calendar_of(&self, department: DepartmentId) -> Option<&CalendarDefinition>;
+
+    /// The business time from `from` to `to` in the department's calendar
+    /// (`None` when it has none). Clocks measure every period through this,
+    /// so a lookup that keeps an index (such as
+    /// [`IndexedCalendars`](crate::business_time_index::IndexedCalendars))
+    /// can answer without walking the dates; any implementation must return
+    /// exactly what [`business_time_between`] returns.
+    fn business_time_between(
+        &self,
+        department: DepartmentId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Option<SignedDuration> {
+        self.calendar_of(department)
+            .map(|calendar| business_time_between(calendar, from, to))
+    }
 }
 
 impl<C, S> CalendarLookup for HashMap<DepartmentId, C, S>
@@ -322,9 +338,13 @@ pub fn read_clock(input: &ClockInput<'_>) -> Result<ClockReading, ClockError> {
         .filter(|period| period.department == holder && !period.paused)
         .map(|period| {
             let (from, to) = period.span_until(end);
-            (from, business_time_between(calendar, from, to))
+            input
+                .calendars
+                .business_time_between(holder, from, to)
+                .map(|counted| (from, counted))
+                .ok_or(ClockError::MissingCalendar(holder))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let elapsed = spans
         .iter()
         .fold(SignedDuration::ZERO, |total, (_, counted)| {
@@ -483,19 +503,18 @@ pub fn time_held_per_department(
 ) -> Vec<DepartmentTime> {
     let mut held: Vec<DepartmentTime> = Vec::new();
     for period in periods {
-        let calendar = calendars.calendar_of(period.department);
         let (from, to) = period.span_until(now);
         let wall = to.duration_since(from);
-        let business = calendar.map_or(SignedDuration::ZERO, |calendar| {
-            business_time_between(calendar, from, to)
-        });
+        let business = calendars.business_time_between(period.department, from, to);
+        let has_calendar = business.is_some();
+        let business = business.unwrap_or(SignedDuration::ZERO);
         let index = match held
             .iter()
             .position(|entry| entry.department == period.department)
         {
             Some(index) => index,
             None => {
-                held.push(DepartmentTime::new(period.department, calendar.is_some()));
+                held.push(DepartmentTime::new(period.department, has_calendar));
                 held.len() - 1
             }
         };
@@ -602,6 +621,7 @@ pub fn queue_page<T>(mut entries: Vec<(QueueEntry, T)>, offset: usize, limit: us
 mod tests {
     use super::*;
     use crate::business_time::add_business_minutes;
+    use crate::business_time_index::index_calendars;
     use crate::calendar::{WeeklySchedule, WorkingInterval};
     use jiff::civil::{Weekday, date};
     use proptest::prelude::*;
@@ -977,6 +997,68 @@ mod tests {
         assert_eq!(normal.due, Some(local(BERLIN, 10, 11, 0)));
     }
 
+    /// A lookup that counts how often it is asked to measure.
+    #[derive(Debug)]
+    struct CountingLookup {
+        calendars: Vec<(DepartmentId, CalendarDefinition)>,
+        measured: std::cell::Cell<usize>,
+    }
+
+    impl CalendarLookup for CountingLookup {
+        fn calendar_of(&self, department: DepartmentId) -> Option<&CalendarDefinition> {
+            self.calendars.calendar_of(department)
+        }
+
+        fn business_time_between(
+            &self,
+            department: DepartmentId,
+            from: Timestamp,
+            to: Timestamp,
+        ) -> Option<SignedDuration> {
+            self.measured.set(self.measured.get() + 1);
+            self.calendars.business_time_between(department, from, to)
+        }
+    }
+
+    #[test]
+    fn clocks_measure_periods_through_the_lookup() {
+        let lookup = CountingLookup {
+            calendars: vec![(A, office(BERLIN)), (B, office(NEW_YORK))],
+            measured: std::cell::Cell::new(0),
+        };
+        let periods = [
+            HoldingPeriod::closed(A, local(BERLIN, 6, 9, 0), local(BERLIN, 6, 12, 0)),
+            HoldingPeriod::closed(B, local(BERLIN, 6, 12, 0), local(BERLIN, 9, 12, 0)),
+            HoldingPeriod::open(A, local(BERLIN, 9, 12, 0)),
+        ];
+        let now = local(BERLIN, 9, 13, 0);
+        let reading = read(&periods, &lookup, 480, now);
+        assert_eq!(reading.elapsed, hours(4));
+        // Both of A's periods, and none of B's.
+        assert_eq!(lookup.measured.get(), 2);
+
+        lookup.measured.set(0);
+        let held = time_held_per_department(&periods, &lookup, now);
+        assert_eq!(held.len(), 2);
+        assert_eq!(lookup.measured.get(), 3);
+    }
+
+    #[test]
+    fn an_indexed_lookup_without_the_holder_is_an_error_too() {
+        let plain = HashMap::from([(A, office(BERLIN))]);
+        let indexed = index_calendars(&plain, local(BERLIN, 2, 0, 0), local(BERLIN, 20, 0, 0));
+        let periods = [HoldingPeriod::open(B, local(BERLIN, 9, 9, 0))];
+        let now = local(BERLIN, 9, 16, 0);
+        assert_eq!(
+            read_clock(&input(&periods, &indexed, 60, None, now)),
+            Err(ClockError::MissingCalendar(B))
+        );
+        let held = time_held_per_department(&periods, &indexed, now);
+        assert!(!held[0].has_calendar);
+        assert_eq!(held[0].business, SignedDuration::ZERO);
+        assert_eq!(held[0].wall, hours(7));
+    }
+
     #[test]
     fn bad_input_is_an_error() {
         let calendars = [(A, office(BERLIN))];
@@ -1239,6 +1321,35 @@ mod tests {
                 // Another department's pause is none of this clock's business.
                 prop_assert_eq!(after, before);
             }
+        }
+
+        #[test]
+        fn an_indexed_lookup_reads_every_clock_like_the_plain_one(
+            (mut periods, now) in arb_timeline(),
+            last_paused in any::<bool>(),
+            stop_back in prop::option::of(0i64..(10 * 24 * 3600)),
+            target_minutes in 0i64..(3 * 8 * 60),
+            cover_start in -3i64..(8 * 24),
+            cover_end in -(5 * 24i64)..(2 * 24),
+        ) {
+            let plain: HashMap<DepartmentId, CalendarDefinition> = calendars().into_iter().collect();
+            let last = periods.len() - 1;
+            periods[last].paused = last_paused;
+            let stopped_at = stop_back.map(|back| now - SignedDuration::from_secs(back));
+            // The index covers the timeline, or only part of it, or none of it.
+            let indexed = index_calendars(
+                &plain,
+                periods[0].from + hours(cover_start),
+                now + hours(cover_end),
+            );
+            let clock = |calendars: &dyn CalendarLookup| {
+                read_clock(&input(&periods, calendars, target_minutes, stopped_at, now))
+            };
+            prop_assert_eq!(clock(&indexed), clock(&plain));
+            prop_assert_eq!(
+                time_held_per_department(&periods, &indexed, now),
+                time_held_per_department(&periods, &plain, now)
+            );
         }
 
         #[test]

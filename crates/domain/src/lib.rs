@@ -11,6 +11,7 @@
 
 pub mod agreements;
 pub mod business_time;
+pub mod business_time_index;
 pub mod calendar;
 pub mod checks;
 pub mod clocks;

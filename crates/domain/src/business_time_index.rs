@@ -1,0 +1,733 @@
+//! A prefix-sum index of business time, so that reading a clock costs the
+//! same whatever the age of the request.
+//!
+//! A provider's queue reads the fulfilment clock of every open request, and
+//! each reading measures the business time of holding periods that can start
+//! years ago and end now. [`business_time_between`] walks local dates one by
+//! one (a time-zone conversion per working interval), so a queue of a few
+//! hundred old requests walks hundreds of thousands of dates per page.
+//!
+//! A [`BusinessTimeIndex`] owns a calendar and the cumulative business time
+//! at checkpoints every 24 real hours from an `origin`:
+//! `cumulative[k] = business_time_between(calendar, origin, origin + k × 24 h)`,
+//! built in one forward pass over the calendar's working intervals. The
+//! business time between two instants inside the covered range is then the
+//! difference of two cumulative values, each the checkpoint's value plus a
+//! walk of less than 24 hours from the checkpoint.
+//!
+//! # Why it is exact
+//!
+//! Business time is additive: `B(a, c) = B(a, b) + B(b, c)` for any
+//! `a <= b <= c`, because it is the measure of one set of instants (the
+//! working time) and durations are whole nanoseconds, summed without
+//! rounding. So `B(from, to) = (B(origin, to) − B(origin, from))`, and the
+//! parts of `[from, to)` outside the covered range are measured by the plain
+//! walk and added on. The checkpoints lie on the instant line (24 *real*
+//! hours apart), not on local midnights, so daylight-saving changes, folds
+//! and gaps need no special case: they are wholly handled by the same
+//! [`working_intervals`] that the plain walk uses. The index therefore
+//! returns exactly what [`business_time_between`] returns, for every input;
+//! the tests check this against arbitrary calendars (DST zones, holidays,
+//! night shifts) and instants before, inside, across and after the range.
+
+use crate::business_time::{SEARCH_HORIZON_DAYS, business_time_between, working_intervals};
+use crate::calendar::CalendarDefinition;
+use crate::clocks::CalendarLookup;
+use crate::ids::DepartmentId;
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+/// The distance between two checkpoints: 24 real hours.
+pub const CHECKPOINT_SPACING: SignedDuration = SignedDuration::from_secs(SECONDS_PER_CHECKPOINT);
+
+const SECONDS_PER_CHECKPOINT: i64 = 24 * 60 * 60;
+
+/// The most checkpoint spacings an index covers (twenty years): a wider
+/// requested range keeps its most recent part, since clock readings end at
+/// "now", and anything earlier is measured by the plain walk.
+pub const MAX_INDEXED_DAYS: u32 = SEARCH_HORIZON_DAYS;
+
+/// A calendar together with its cumulative business time at checkpoints
+/// every 24 real hours over a covered range of instants.
+///
+/// [`BusinessTimeIndex::business_time_between`] equals
+/// [`business_time_between`] on the same calendar exactly, for all instants;
+/// inside the covered range it costs two walks of under 24 hours each.
+#[derive(Clone)]
+pub struct BusinessTimeIndex {
+    calendar: CalendarDefinition,
+    /// The first checkpoint.
+    origin: Timestamp,
+    /// The last checkpoint: `origin + (cumulative.len() − 1) × 24 h`.
+    end: Timestamp,
+    /// `cumulative[k]` is the business time in `[origin, origin + k × 24 h)`.
+    cumulative: Vec<SignedDuration>,
+}
+
+impl BusinessTimeIndex {
+    /// Builds the index of `calendar` covering at least
+    /// `[covering_from, covering_to]`: the origin is `covering_from` rounded
+    /// down to a whole UTC day, and the last checkpoint lies at or after
+    /// `covering_to` (at most [`MAX_INDEXED_DAYS`] days are indexed; see
+    /// there). An empty or reversed range indexes nothing, and every question
+    /// is then answered by the plain walk.
+    pub fn new(
+        calendar: CalendarDefinition,
+        covering_from: Timestamp,
+        covering_to: Timestamp,
+    ) -> Self {
+        let (origin, days, end) = checkpoint_range(covering_from, covering_to);
+        // First the business time of each day k in slot k + 1, then the
+        // running total turns the slots into cumulative values.
+        let mut cumulative = vec![SignedDuration::ZERO; days + 1];
+        for (open, close) in working_intervals(&calendar, origin, end) {
+            let mut start = open;
+            while start < close {
+                let day = checkpoint_before(origin, start);
+                let stop = checkpoint_at(origin, day + 1).map_or(close, |next| next.min(close));
+                if stop <= start {
+                    break;
+                }
+                if let Some(slot) = cumulative.get_mut(day + 1) {
+                    *slot = slot.saturating_add(stop.duration_since(start));
+                }
+                start = stop;
+            }
+        }
+        let mut total = SignedDuration::ZERO;
+        for slot in &mut cumulative {
+            total = total.saturating_add(*slot);
+            *slot = total;
+        }
+        Self {
+            calendar,
+            origin,
+            end,
+            cumulative,
+        }
+    }
+
+    /// The calendar the index measures.
+    pub fn calendar(&self) -> &CalendarDefinition {
+        &self.calendar
+    }
+
+    /// The covered range `(first checkpoint, last checkpoint)`: instants in it
+    /// are answered from the index, the rest by the plain walk.
+    pub fn covered(&self) -> (Timestamp, Timestamp) {
+        (self.origin, self.end)
+    }
+
+    /// The business time elapsed from `from` to `to`: exactly
+    /// [`business_time_between`] on the index's calendar (zero if
+    /// `to <= from`).
+    pub fn business_time_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
+        if to <= from {
+            return SignedDuration::ZERO;
+        }
+        // Outside the range, or short enough that one walk is no dearer than
+        // the two from checkpoints: walk.
+        if to <= self.origin || from >= self.end || to.duration_since(from) <= CHECKPOINT_SPACING {
+            return business_time_between(&self.calendar, from, to);
+        }
+        let inner_from = from.max(self.origin);
+        let inner_to = to.min(self.end);
+        let before = if from < inner_from {
+            business_time_between(&self.calendar, from, inner_from)
+        } else {
+            SignedDuration::ZERO
+        };
+        let after = if inner_to < to {
+            business_time_between(&self.calendar, inner_to, to)
+        } else {
+            SignedDuration::ZERO
+        };
+        let inside = self
+            .cumulative_at(inner_to)
+            .saturating_sub(self.cumulative_at(inner_from));
+        before.saturating_add(inside).saturating_add(after)
+    }
+
+    /// The business time in `[origin, at)`, for `at` in the covered range.
+    fn cumulative_at(&self, at: Timestamp) -> SignedDuration {
+        let last = self.cumulative.len().saturating_sub(1);
+        let day = checkpoint_before(self.origin, at).min(last);
+        let checkpoint = checkpoint_at(self.origin, day).unwrap_or(self.end);
+        let base = self
+            .cumulative
+            .get(day)
+            .copied()
+            .unwrap_or(SignedDuration::ZERO);
+        if at <= checkpoint {
+            base
+        } else {
+            base.saturating_add(business_time_between(&self.calendar, checkpoint, at))
+        }
+    }
+}
+
+impl fmt::Debug for BusinessTimeIndex {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The cumulative values are thousands of numbers: show their count.
+        formatter
+            .debug_struct("BusinessTimeIndex")
+            .field("calendar", &self.calendar)
+            .field("origin", &self.origin)
+            .field("end", &self.end)
+            .field("checkpoints", &self.cumulative.len())
+            .finish()
+    }
+}
+
+/// The origin, number of days and last checkpoint of an index asked to cover
+/// `[covering_from, covering_to]`, bounded by [`MAX_INDEXED_DAYS`] (keeping
+/// the later end) and by the range of instants.
+fn checkpoint_range(
+    covering_from: Timestamp,
+    covering_to: Timestamp,
+) -> (Timestamp, usize, Timestamp) {
+    // One day less than the maximum, so rounding the origin down stays in it.
+    let longest = SignedDuration::from_secs(
+        i64::from(MAX_INDEXED_DAYS.saturating_sub(1)) * SECONDS_PER_CHECKPOINT,
+    );
+    let start = covering_to
+        .checked_sub(longest)
+        .map_or(covering_from, |earliest| covering_from.max(earliest));
+    let origin = whole_utc_day_at_or_before(start);
+    if covering_to <= origin {
+        return (origin, 0, origin);
+    }
+    let wanted = covering_to.duration_since(origin).as_nanos();
+    let spacing = CHECKPOINT_SPACING.as_nanos();
+    // Rounded up, so that the last checkpoint is at or after `covering_to`.
+    let wanted_days = (wanted + spacing - 1) / spacing;
+    let room_days = Timestamp::MAX.duration_since(origin).as_nanos() / spacing;
+    let days = wanted_days
+        .min(room_days)
+        .min(i128::from(MAX_INDEXED_DAYS))
+        .max(0);
+    let days = usize::try_from(days).unwrap_or(0);
+    match checkpoint_at(origin, days) {
+        Some(end) => (origin, days, end),
+        None => (origin, 0, origin),
+    }
+}
+
+/// Midnight UTC at or before `at` (or `at` itself at the very start of time).
+fn whole_utc_day_at_or_before(at: Timestamp) -> Timestamp {
+    let day = at.as_second().div_euclid(SECONDS_PER_CHECKPOINT);
+    let midnight = Timestamp::from_second(day * SECONDS_PER_CHECKPOINT).unwrap_or(at);
+    if midnight <= at {
+        midnight
+    } else {
+        // A negative instant with a fraction of a second just after midnight.
+        midnight
+            .checked_sub(CHECKPOINT_SPACING)
+            .unwrap_or(Timestamp::MIN)
+    }
+}
+
+/// Checkpoint `day`: `origin + day × 24 h`, if representable.
+fn checkpoint_at(origin: Timestamp, day: usize) -> Option<Timestamp> {
+    let seconds = i64::try_from(day)
+        .ok()?
+        .checked_mul(SECONDS_PER_CHECKPOINT)?;
+    origin.checked_add(SignedDuration::from_secs(seconds)).ok()
+}
+
+/// The number of the last checkpoint at or before `at` (0 before `origin`).
+fn checkpoint_before(origin: Timestamp, at: Timestamp) -> usize {
+    let elapsed = at.duration_since(origin).as_nanos().max(0);
+    usize::try_from(elapsed / CHECKPOINT_SPACING.as_nanos()).unwrap_or(usize::MAX)
+}
+
+/// Department calendars answered from indexes: a [`CalendarLookup`] whose
+/// [`CalendarLookup::business_time_between`] costs O(1) day walks inside the
+/// indexes' covered range. Departments sharing a calendar share its index.
+pub type IndexedCalendars = HashMap<DepartmentId, Arc<BusinessTimeIndex>>;
+
+impl<S> CalendarLookup for HashMap<DepartmentId, Arc<BusinessTimeIndex>, S>
+where
+    S: BuildHasher,
+{
+    fn calendar_of(&self, department: DepartmentId) -> Option<&CalendarDefinition> {
+        self.get(&department).map(|index| index.calendar())
+    }
+
+    fn business_time_between(
+        &self,
+        department: DepartmentId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Option<SignedDuration> {
+        self.get(&department)
+            .map(|index| index.business_time_between(from, to))
+    }
+}
+
+/// Indexes each department's calendar over `[covering_from, covering_to]`,
+/// building one index per distinct calendar definition: departments with
+/// identical calendars share it.
+pub fn index_calendars<S>(
+    calendars: &HashMap<DepartmentId, CalendarDefinition, S>,
+    covering_from: Timestamp,
+    covering_to: Timestamp,
+) -> IndexedCalendars
+where
+    S: BuildHasher,
+{
+    // Few distinct calendars exist, so a linear search for a twin is enough.
+    let mut built: Vec<Arc<BusinessTimeIndex>> = Vec::new();
+    let mut indexed = IndexedCalendars::with_capacity(calendars.len());
+    for (department, calendar) in calendars {
+        let index = match built.iter().find(|index| index.calendar() == calendar) {
+            Some(twin) => Arc::clone(twin),
+            None => {
+                let index = Arc::new(BusinessTimeIndex::new(
+                    calendar.clone(),
+                    covering_from,
+                    covering_to,
+                ));
+                built.push(Arc::clone(&index));
+                index
+            }
+        };
+        indexed.insert(*department, index);
+    }
+    indexed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::business_time::tests::{
+        EVERY_DAY, MONDAY_TO_FRIDAY, arb_calendar, arb_instant, at, calendar, hours, local, office,
+    };
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    const BERLIN: &str = "Europe/Berlin";
+
+    fn days(count: i64) -> SignedDuration {
+        SignedDuration::from_hours(24 * count)
+    }
+
+    /// Checks the index against the walk and returns the index's answer.
+    fn measured(index: &BusinessTimeIndex, from: Timestamp, to: Timestamp) -> SignedDuration {
+        let indexed = index.business_time_between(from, to);
+        let walked = business_time_between(index.calendar(), from, to);
+        assert_eq!(indexed, walked, "from {from} to {to}");
+        indexed
+    }
+
+    #[test]
+    fn an_empty_or_reversed_range_holds_no_business_time() {
+        let index = BusinessTimeIndex::new(
+            office(BERLIN),
+            at("2026-01-01T00:00:00Z"),
+            at("2026-12-31T00:00:00Z"),
+        );
+        let monday_ten = local(BERLIN, date(2026, 3, 2), 10, 0);
+        let a_week_later = monday_ten + days(7);
+        assert_eq!(
+            measured(&index, monday_ten, monday_ten),
+            SignedDuration::ZERO
+        );
+        assert_eq!(
+            measured(&index, a_week_later, monday_ten),
+            SignedDuration::ZERO
+        );
+        assert_eq!(measured(&index, monday_ten, a_week_later), hours(40));
+    }
+
+    #[test]
+    fn checkpoints_lie_every_24_hours_from_a_utc_midnight_covering_the_range() {
+        let from = at("2026-03-02T10:30:00.25Z");
+        let to = at("2026-03-09T01:00:00Z");
+        let index = BusinessTimeIndex::new(office(BERLIN), from, to);
+        assert_eq!(
+            index.covered(),
+            (at("2026-03-02T00:00:00Z"), at("2026-03-10T00:00:00Z"))
+        );
+        assert_eq!(index.calendar(), &office(BERLIN));
+
+        // Before the epoch, with a fraction of a second past midnight.
+        let early = BusinessTimeIndex::new(
+            office(BERLIN),
+            at("1969-12-30T00:00:00.5Z"),
+            at("1970-01-02T00:00:00Z"),
+        );
+        assert_eq!(
+            early.covered(),
+            (at("1969-12-30T00:00:00Z"), at("1970-01-02T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_range_on_checkpoints_reads_the_cumulative_values() {
+        // Checkpoints at 00:00 UTC, 01:00 in Berlin: Monday 2 March onwards.
+        let origin = at("2026-03-02T00:00:00Z");
+        let index = BusinessTimeIndex::new(office(BERLIN), origin, origin + days(14));
+        assert_eq!(measured(&index, origin, origin + days(7)), hours(40));
+        // Tuesday and Wednesday.
+        assert_eq!(
+            measured(&index, origin + days(1), origin + days(3)),
+            hours(16)
+        );
+        // The whole covered range, and a nanosecond either side of it.
+        let nanosecond = SignedDuration::from_nanos(1);
+        assert_eq!(measured(&index, origin, origin + days(14)), hours(80));
+        assert_eq!(
+            measured(&index, origin - nanosecond, origin + days(14) + nanosecond),
+            hours(80)
+        );
+    }
+
+    #[test]
+    fn parts_outside_the_covered_range_are_walked_and_added() {
+        let index = BusinessTimeIndex::new(
+            office(BERLIN),
+            at("2026-03-09T00:00:00Z"),
+            at("2026-03-16T00:00:00Z"),
+        );
+        let first_monday = local(BERLIN, date(2026, 3, 2), 9, 0);
+        // Before, across and after the covered week: three weeks of work.
+        assert_eq!(
+            measured(&index, first_monday, first_monday + days(21)),
+            hours(120)
+        );
+        // Entirely before and entirely after it.
+        assert_eq!(
+            measured(&index, first_monday, first_monday + days(5)),
+            hours(40)
+        );
+        assert_eq!(
+            measured(&index, first_monday + days(14), first_monday + days(19)),
+            hours(40)
+        );
+    }
+
+    #[test]
+    fn daylight_saving_changes_need_no_special_case() {
+        let always = calendar(BERLIN, &EVERY_DAY, &[("00:00", "24:00")], &[]);
+        let nights = calendar(
+            BERLIN,
+            &EVERY_DAY,
+            &[("00:00", "06:00"), ("22:00", "24:00")],
+            &[],
+        );
+        let year_from = at("2026-01-01T00:00:00Z");
+        let year_to = at("2027-01-01T00:00:00Z");
+        let always = BusinessTimeIndex::new(always, year_from, year_to);
+        let nights = BusinessTimeIndex::new(nights, year_from, year_to);
+        let local_midnight = |day| local(BERLIN, day, 0, 0);
+
+        // Spring: the weekend of 28–29 March is an hour short.
+        let (saturday, monday) = (date(2026, 3, 28), date(2026, 3, 30));
+        assert_eq!(
+            measured(&always, local_midnight(saturday), local_midnight(monday)),
+            hours(47)
+        );
+        assert_eq!(
+            measured(&nights, local_midnight(saturday), local_midnight(monday)),
+            hours(15)
+        );
+        // Autumn: the weekend of 24–25 October is an hour long.
+        let (saturday, monday) = (date(2026, 10, 24), date(2026, 10, 26));
+        assert_eq!(
+            measured(&always, local_midnight(saturday), local_midnight(monday)),
+            hours(49)
+        );
+        assert_eq!(
+            measured(&nights, local_midnight(saturday), local_midnight(monday)),
+            hours(17)
+        );
+        // The whole year, from the index alone: 365 × 24 hours.
+        assert_eq!(measured(&always, year_from, year_to), days(365));
+    }
+
+    #[test]
+    fn the_size_is_bounded_and_the_later_end_is_kept() {
+        let from = at("2000-01-01T00:00:00Z");
+        let to = at("2060-01-01T12:00:00Z");
+        let index = BusinessTimeIndex::new(office(BERLIN), from, to);
+        let (origin, end) = index.covered();
+        assert!(end >= to, "{end}");
+        assert!(origin > from, "{origin}");
+        assert_eq!(
+            end.duration_since(origin),
+            days(i64::from(MAX_INDEXED_DAYS))
+        );
+        // Still exact across the whole requested range.
+        let monday = local(BERLIN, date(2026, 3, 2), 9, 0);
+        measured(&index, from, to);
+        measured(&index, from, monday);
+        measured(&index, monday, to);
+    }
+
+    #[test]
+    fn an_empty_covering_range_indexes_nothing_and_still_answers() {
+        let from = at("2026-03-09T00:00:00Z");
+        let index = BusinessTimeIndex::new(office(BERLIN), from, from - days(3));
+        assert_eq!(index.covered(), (from, from));
+        let monday = local(BERLIN, date(2026, 3, 2), 9, 0);
+        assert_eq!(measured(&index, monday, monday + days(14)), hours(80));
+
+        // So does one at the very end of time.
+        let last = BusinessTimeIndex::new(office(BERLIN), Timestamp::MAX, Timestamp::MAX);
+        let (origin, end) = last.covered();
+        assert!(origin <= end);
+        measured(&last, Timestamp::MAX - days(30), Timestamp::MAX);
+    }
+
+    #[test]
+    fn departments_with_identical_calendars_share_one_index() {
+        let (a, b, c) = (DepartmentId(1), DepartmentId(2), DepartmentId(3));
+        let berlin_office = calendar(BERLIN, &MONDAY_TO_FRIDAY, &[("09:00", "17:00")], &[]);
+        let calendars = HashMap::from([
+            (a, berlin_office.clone()),
+            (b, berlin_office),
+            (c, office("America/New_York")),
+        ]);
+        let from = at("2026-01-01T00:00:00Z");
+        let to = at("2027-01-01T00:00:00Z");
+        let indexed = index_calendars(&calendars, from, to);
+
+        assert_eq!(indexed.len(), 3);
+        let index_of = |department| {
+            indexed
+                .get(&department)
+                .unwrap_or_else(|| panic!("no index for {department}"))
+        };
+        assert!(Arc::ptr_eq(index_of(a), index_of(b)));
+        assert!(!Arc::ptr_eq(index_of(a), index_of(c)));
+        for department in [a, b, c] {
+            assert_eq!(
+                indexed.calendar_of(department),
+                calendars.calendar_of(department)
+            );
+            let monday = local(BERLIN, date(2026, 3, 2), 9, 0);
+            assert_eq!(
+                CalendarLookup::business_time_between(
+                    &indexed,
+                    department,
+                    monday,
+                    monday + days(30)
+                ),
+                CalendarLookup::business_time_between(
+                    &calendars,
+                    department,
+                    monday,
+                    monday + days(30)
+                ),
+            );
+        }
+        let unknown = DepartmentId(4);
+        assert_eq!(indexed.calendar_of(unknown), None);
+        assert_eq!(
+            CalendarLookup::business_time_between(&indexed, unknown, from, to),
+            None
+        );
+    }
+
+    #[test]
+    fn debug_output_names_the_range_not_every_checkpoint() {
+        let index = BusinessTimeIndex::new(
+            office(BERLIN),
+            at("2026-01-01T00:00:00Z"),
+            at("2027-01-01T00:00:00Z"),
+        );
+        let debug = format!("{index:?}");
+        assert!(debug.contains("checkpoints: 366"), "{debug}");
+        assert!(debug.len() < 2_000, "{}", debug.len());
+    }
+
+    /// Building three years of checkpoints for a Berlin office with holidays.
+    /// A figure to read, not a test: `cargo test -p roundtable-domain
+    /// building_three_years -- --ignored --nocapture` (add `--release` for
+    /// the figure production sees).
+    #[test]
+    #[ignore = "prints a timing; asserts nothing about speed"]
+    fn building_three_years_of_checkpoints_takes() {
+        let holidays = [
+            "2026-01-01",
+            "2026-04-03",
+            "2026-04-06",
+            "2026-05-01",
+            "2026-05-14",
+            "2026-05-25",
+            "2026-10-03",
+            "2026-12-25",
+            "2026-12-26",
+            "2027-01-01",
+            "2027-03-26",
+            "2027-03-29",
+            "2027-05-01",
+            "2027-05-06",
+            "2027-05-17",
+            "2027-10-03",
+            "2027-12-25",
+            "2027-12-26",
+            "2028-01-01",
+            "2028-04-14",
+            "2028-04-17",
+            "2028-05-01",
+            "2028-05-25",
+            "2028-06-05",
+            "2028-10-03",
+            "2028-12-25",
+            "2028-12-26",
+        ];
+        let berlin = calendar(BERLIN, &MONDAY_TO_FRIDAY, &[("09:00", "17:00")], &holidays);
+        let from = at("2026-01-01T00:00:00Z");
+        let to = at("2029-01-01T00:00:00Z");
+        let rounds = 20u32;
+        let started = std::time::Instant::now();
+        let mut total = SignedDuration::ZERO;
+        for _ in 0..rounds {
+            let index = BusinessTimeIndex::new(berlin.clone(), from, to);
+            total = total.saturating_add(index.business_time_between(from, to));
+        }
+        let each = started.elapsed() / rounds;
+        let walk_started = std::time::Instant::now();
+        let walked = business_time_between(&berlin, from, to);
+        let walk = walk_started.elapsed();
+        assert_eq!(total, walked * i32::try_from(rounds).unwrap_or(1));
+        // A queue page: 300 readings of requests opened about three years ago.
+        let index = BusinessTimeIndex::new(berlin.clone(), from, to);
+        let now = at("2028-12-30T15:00:00Z");
+        let opened = |entry: i64| from + SignedDuration::from_secs(entry * 7_919) + days(3);
+        let read_started = std::time::Instant::now();
+        let indexed: SignedDuration = (0..300)
+            .map(|entry| index.business_time_between(opened(entry), now))
+            .sum();
+        let indexed_page = read_started.elapsed();
+        let walk_started = std::time::Instant::now();
+        let walked: SignedDuration = (0..300)
+            .map(|entry| business_time_between(&berlin, opened(entry), now))
+            .sum();
+        let walked_page = walk_started.elapsed();
+        assert_eq!(indexed, walked);
+        println!(
+            "building 3 years of checkpoints: {each:?} per index; one plain 3-year walk: {walk:?}; \
+             300 three-year readings: {indexed_page:?} indexed, {walked_page:?} walked"
+        );
+    }
+
+    /// An instant anywhere, or one near a checkpoint of the index (its
+    /// origin, its last checkpoint, or any checkpoint): exactly on it, just
+    /// beside it, or anywhere within a few days of it.
+    #[derive(Debug, Clone)]
+    enum Pick {
+        Anywhere(Timestamp),
+        Near {
+            landmark: u8,
+            checkpoint: prop::sample::Index,
+            offset: SignedDuration,
+        },
+    }
+
+    fn arb_offset() -> impl Strategy<Value = SignedDuration> {
+        prop_oneof![
+            1 => Just(SignedDuration::ZERO),
+            1 => (-2i64..=2, -120i64..=120)
+                .prop_map(|(whole_days, seconds)| days(whole_days) + SignedDuration::from_secs(seconds)),
+            1 => (-2i64..=2, 0i32..1_000_000_000)
+                .prop_map(|(seconds, nanos)| SignedDuration::new(seconds, nanos)),
+            2 => (-3 * 86_400i64..3 * 86_400).prop_map(SignedDuration::from_secs),
+        ]
+    }
+
+    fn arb_pick() -> impl Strategy<Value = Pick> {
+        prop_oneof![
+            1 => arb_instant().prop_map(Pick::Anywhere),
+            2 => (0u8..4, any::<prop::sample::Index>(), arb_offset())
+                .prop_map(|(landmark, checkpoint, offset)| Pick::Near { landmark, checkpoint, offset }),
+        ]
+    }
+
+    fn resolve(pick: &Pick, index: &BusinessTimeIndex) -> Timestamp {
+        match pick {
+            Pick::Anywhere(instant) => *instant,
+            Pick::Near {
+                landmark,
+                checkpoint,
+                offset,
+            } => {
+                let (origin, end) = index.covered();
+                let landmark = match landmark {
+                    0 => origin,
+                    1 => end,
+                    _ => {
+                        let day = checkpoint.index(index.cumulative.len());
+                        origin + days(i64::try_from(day).unwrap_or(0))
+                    }
+                };
+                landmark + *offset
+            }
+        }
+    }
+
+    /// A covering range: months to years, or a few days to weeks.
+    fn arb_covering() -> impl Strategy<Value = (Timestamp, Timestamp)> {
+        prop_oneof![
+            (arb_instant(), arb_instant()),
+            (arb_instant(), 0i64..(60 * 86_400))
+                .prop_map(|(from, seconds)| (from, from + SignedDuration::from_secs(seconds))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn the_index_equals_the_walk_everywhere(
+            calendar in arb_calendar(),
+            (covering_from, covering_to) in arb_covering(),
+            from in arb_pick(),
+            to in arb_pick(),
+        ) {
+            let index = BusinessTimeIndex::new(calendar, covering_from, covering_to);
+            let (origin, end) = index.covered();
+            if covering_from <= covering_to {
+                prop_assert!(origin <= covering_from && covering_to <= end);
+            }
+            let (from, to) = (resolve(&from, &index), resolve(&to, &index));
+            prop_assert_eq!(
+                index.business_time_between(from, to),
+                business_time_between(index.calendar(), from, to)
+            );
+            prop_assert_eq!(
+                index.business_time_between(to, from),
+                business_time_between(index.calendar(), to, from)
+            );
+        }
+
+        #[test]
+        fn every_day_of_the_index_measures_like_the_walk(
+            calendar in arb_calendar(),
+            covering_from in arb_instant(),
+            length_days in 0i64..40,
+            into_the_day in 0i64..86_400,
+        ) {
+            let index = BusinessTimeIndex::new(calendar, covering_from, covering_from + days(length_days));
+            let (origin, _) = index.covered();
+            // From before the range, so the inside is always read from the index.
+            let before = origin - days(2);
+            for (day, cumulative) in index.cumulative.iter().enumerate() {
+                let checkpoint = origin + days(i64::try_from(day).unwrap_or(i64::MAX));
+                prop_assert_eq!(*cumulative, business_time_between(index.calendar(), origin, checkpoint));
+                for at in [checkpoint, checkpoint + SignedDuration::from_secs(into_the_day)] {
+                    prop_assert_eq!(
+                        index.business_time_between(before, at),
+                        business_time_between(index.calendar(), before, at),
+                        "day {} at {}", day, at
+                    );
+                }
+            }
+        }
+    }
+}
