@@ -6,7 +6,8 @@
 use crate::health_rollup::{RequestOutcomes, RollupChanges};
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
+use roundtable_domain::business_time_index::{IndexedCalendars, index_calendars};
 use roundtable_domain::calendar::CalendarDefinition;
 use roundtable_domain::clocks::{ClockInput, ClockReading, ClockState, HoldingPeriod, read_clock};
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -75,8 +76,17 @@ pub struct Request {
 #[derive(Debug, Clone)]
 pub struct ClockContext {
     pub calendars: HashMap<DepartmentId, CalendarDefinition>,
+    /// The same calendars with their business time summed per day, so a
+    /// clock of a two-year-old request costs two lookups rather than a walk
+    /// over every date since (what clocks should read; exact, see
+    /// `business_time_index`).
+    pub indexed: IndexedCalendars,
     pub at_risk_share: f64,
 }
+
+/// How far back the clock context's index reaches: open requests older than
+/// this still read exactly, walking the part before it.
+const INDEXED_YEARS: i64 = 3;
 
 impl Request {
     /// What the health rollup sums of this request; `first_response_breached`
@@ -122,7 +132,7 @@ impl Request {
     pub fn fulfilment_clock(&self, context: &ClockContext, now: Timestamp) -> Option<ClockReading> {
         read_clock(&ClockInput {
             periods: &self.holding_periods(),
-            calendars: &context.calendars,
+            calendars: &context.indexed,
             target_minutes: self.targets.fulfilment_minutes,
             at_risk_share: context.at_risk_share,
             stopped_at: self.fulfilment_stop(),
@@ -140,7 +150,7 @@ impl Request {
         now: Timestamp,
     ) -> Option<(ClockReading, ClockReading)> {
         let periods = self.holding_periods();
-        let calendars = &context.calendars;
+        let calendars = &context.indexed;
         let at_risk_share = context.at_risk_share;
         let read = |target: i64, stopped_at: Option<Timestamp>| {
             read_clock(&ClockInput {
@@ -1089,8 +1099,22 @@ impl Scoped<'_> {
             return Ok(context);
         }
         let organization = self.organization().await?;
+        let calendars = self.calendars_of_departments(&organization).await?;
+        // From a few years back to a day ahead (the entry lives seconds);
+        // readings outside walk that part, so the range affects speed only.
+        let built_at = now();
+        let indexed = index_calendars(
+            &calendars,
+            built_at
+                .saturating_sub(SignedDuration::from_hours(24 * 366 * INDEXED_YEARS))
+                .unwrap_or(built_at),
+            built_at
+                .saturating_add(SignedDuration::from_hours(24))
+                .unwrap_or(built_at),
+        );
         let context = Arc::new(ClockContext {
-            calendars: self.calendars_of_departments(&organization).await?,
+            calendars,
+            indexed,
             at_risk_share: organization.at_risk_percent as f64 / 100.0,
         });
         caches

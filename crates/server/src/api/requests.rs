@@ -151,7 +151,7 @@ pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> Reque
         first_response: clock_view(response, request.targets.first_response_minutes),
         fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
     });
-    let time_held = time_held_per_department(&request.holding_periods(), &calendars.calendars, now)
+    let time_held = time_held_per_department(&request.holding_periods(), &calendars.indexed, now)
         .into_iter()
         .map(|held| TimeHeld {
             department_id: held.department.0,
