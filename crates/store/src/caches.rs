@@ -131,6 +131,8 @@ pub(crate) struct Caches {
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
+    /// The open requests of a provider's queue, by (organization, department).
+    pub(crate) open_queues: GenerationCache<(i64, i64), Vec<crate::requests::Request>>,
 }
 
 impl Default for Caches {
@@ -142,6 +144,8 @@ impl Default for Caches {
             services: GenerationCache::default(),
             // About 50 KB each at 2,500 cells; the window is the caller's choice.
             window_sums: GenerationCache::with_capacity(64),
+            // One per department asked for; each holds its open requests.
+            open_queues: GenerationCache::with_capacity(256),
         }
     }
 }

@@ -802,10 +802,19 @@ impl Scoped<'_> {
 
     /// Every open request a provider department holds, for its queue, in no
     /// particular order (the queue order needs the clocks, read in Rust).
+    /// The rows change only with a committed write, while the order changes
+    /// with time, so the rows are kept per data generation (see `caches`)
+    /// and every reader computes the order for its own `now`.
     pub async fn open_requests_of(
         &self,
         provider: DepartmentId,
-    ) -> Result<Vec<Request>, StoreError> {
+    ) -> Result<Arc<Vec<Request>>, StoreError> {
+        let caches = self.store.caches();
+        let generation = caches.data.current();
+        let key = (self.organization.0, provider.0);
+        if let Some(requests) = caches.open_queues.get(&key, generation) {
+            return Ok(requests);
+        }
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
              AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
@@ -817,6 +826,10 @@ impl Scoped<'_> {
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         let mut connection = self.store.reader().acquire().await?;
         attach_periods(&mut connection, self.organization, &mut items).await?;
+        let items = Arc::new(items);
+        caches
+            .open_queues
+            .insert(key, Arc::clone(&items), generation);
         Ok(items)
     }
 

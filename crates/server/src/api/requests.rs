@@ -922,10 +922,9 @@ pub async fn department_queue(
     let now = Timestamp::now();
     // The order needs only each request's fulfilment clock; the full view
     // (both clocks and all fields) is built for the requested page alone.
-    let entries: Vec<(QueueEntry, Request)> = scoped
-        .open_requests_of(department.id)
-        .await?
-        .into_iter()
+    let open = scoped.open_requests_of(department.id).await?;
+    let entries: Vec<(QueueEntry, &Request)> = open
+        .iter()
         .map(|request| {
             let remaining = request
                 .fulfilment_clock(&calendars, now)
@@ -947,7 +946,7 @@ pub async fn department_queue(
         total,
         requests: queue_page(entries, offset, limit)
             .into_iter()
-            .map(|request| view(request, &calendars, now))
+            .map(|request| view(request.clone(), &calendars, now))
             .collect(),
     })
 }

@@ -534,6 +534,16 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
         4,
         "resolved requests leave the queue"
     );
+    let late = raise(&app, &setup, json!({ "title": "Raised after the read" })).await;
+    let again = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    assert!(
+        again
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| id_of(entry) == id_of(&late)),
+        "a request raised after the queue was read is in the next read"
+    );
 }
 
 #[tokio::test]
