@@ -56,6 +56,10 @@ struct DatabaseArgs {
         default_value = "sqlite://roundtable.db"
     )]
     database: String,
+    /// Connections to the database: the pool on PostgreSQL; the readers on
+    /// SQLite, beside its one writer. Defaults to 16.
+    #[arg(long, env = "ROUNDTABLE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    max_connections: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -263,7 +267,11 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn open(database: &DatabaseArgs) -> Result<Store> {
-    let store = Store::connect(&database.database, &StoreOptions::default())
+    let mut options = StoreOptions::default();
+    if let Some(connections) = database.max_connections {
+        options.max_connections = connections;
+    }
+    let store = Store::connect(&database.database, &options)
         .await
         .with_context(|| {
             format!(

@@ -48,9 +48,12 @@ pub struct HistoricCheck {
     pub answered_at: Timestamp,
 }
 
-/// Rows per INSERT statement: below both backends' limits on bound values
-/// (SQLite 32,766; PostgreSQL 65,535) for the widest table here.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Requests per chunk: one multi-row INSERT of their 19 values each (see
+/// `BOUND_VALUES_PER_STATEMENT`), then their periods, events and checks.
+const REQUESTS_PER_STATEMENT: usize = crate::rows_per_statement(19);
+
+/// Events per INSERT (8 values each).
+const EVENTS_PER_STATEMENT: usize = crate::rows_per_statement(8);
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
 fn placeholders(rows: usize, columns: usize) -> String {
@@ -88,7 +91,7 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let mut ids = Vec::with_capacity(requests.len());
-                    for chunk in requests.chunks(ROWS_PER_STATEMENT) {
+                    for chunk in requests.chunks(REQUESTS_PER_STATEMENT) {
                         let chunk_ids = insert_requests(transaction, organization, chunk).await?;
                         insert_periods(transaction, organization, chunk, &chunk_ids).await?;
                         insert_events(transaction, organization, chunk, &chunk_ids).await?;
@@ -270,7 +273,7 @@ async fn insert_events(
             });
         }
     }
-    for batch in events.chunks(ROWS_PER_STATEMENT) {
+    for batch in events.chunks(EVENTS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO request_events (organization_id, request_id, actor_person_id, kind, before, after, note, created_at) VALUES {}",
             placeholders(batch.len(), 8)

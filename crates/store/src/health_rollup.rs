@@ -252,9 +252,9 @@ fn contribution(request: &RequestOutcomes) -> Vec<(RollupKey, CellDayOutcomes)> 
     contributions
 }
 
-/// Rows per multi-row upsert (9 sums + 4 key columns = 13 values a row,
-/// well under SQLite's 32,766 bound parameters).
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per multi-row upsert (9 sums + 4 key columns = 13 values a row, see
+/// `BOUND_VALUES_PER_STATEMENT`).
+const ROWS_PER_STATEMENT: usize = crate::rows_per_statement(13);
 
 /// Applies `changes` to the rollup inside `transaction`.
 pub(crate) async fn apply(

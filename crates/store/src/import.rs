@@ -95,9 +95,12 @@ struct NewPerson {
     role: Role,
 }
 
-/// Rows per multi-row statement: 7 values a row, far below both backends'
-/// limits on bound values.
-const INSERT_ROWS: usize = 500;
+/// People per multi-row INSERT (7 values a row, see
+/// `BOUND_VALUES_PER_STATEMENT`).
+const INSERT_ROWS: usize = crate::rows_per_statement(7);
+
+/// Emails per lookup of the ones already known.
+const EMAILS_PER_QUERY: usize = crate::rows_per_statement(1);
 
 /// The emails of `records` already in the organization, read in batches.
 async fn existing_emails(
@@ -106,7 +109,7 @@ async fn existing_emails(
     records: &[PersonRecord],
 ) -> Result<HashSet<String>, StoreError> {
     let mut existing = HashSet::new();
-    for batch in records.chunks(INSERT_ROWS) {
+    for batch in records.chunks(EMAILS_PER_QUERY) {
         let sql = format!(
             "SELECT email FROM people WHERE organization_id = $1 AND email IN ({})",
             crate::objectives::placeholders(2, batch.len())

@@ -365,8 +365,8 @@ pub(crate) async fn attach_periods(
     Ok(())
 }
 
-/// Request ids per period query: well under both backends' bound-value limits.
-const PERIOD_BATCH: usize = 500;
+/// Request ids per period query (see `BOUND_VALUES_PER_STATEMENT`).
+const PERIOD_BATCH: usize = crate::rows_per_statement(1);
 
 fn read_periods(
     rows: Vec<AnyRow>,
