@@ -320,36 +320,13 @@ pub enum ClockError {
 /// Reads a clock: see the module documentation for which periods count,
 /// the states, and the due instant.
 pub fn read_clock(input: &ClockInput<'_>) -> Result<ClockReading, ClockError> {
-    check_periods(input.periods)?;
-    let target = target_duration(input.target_minutes)?;
-    let threshold = at_risk_threshold(target, input.at_risk_share)?;
-    let end = input.stopped_at.unwrap_or(input.now);
-    let holder = holding_period(input.periods, input.stopped_at)
-        .ok_or(ClockError::NoPeriods)?
-        .department;
-    let calendar = input
-        .calendars
-        .calendar_of(holder)
-        .ok_or(ClockError::MissingCalendar(holder))?;
-
-    let spans: Vec<(Timestamp, SignedDuration)> = input
-        .periods
-        .iter()
-        .filter(|period| period.department == holder && !period.paused)
-        .map(|period| {
-            let (from, to) = period.span_until(end);
-            input
-                .calendars
-                .business_time_between(holder, from, to)
-                .map(|counted| (from, counted))
-                .ok_or(ClockError::MissingCalendar(holder))
-        })
-        .collect::<Result<_, _>>()?;
-    let elapsed = spans
-        .iter()
-        .fold(SignedDuration::ZERO, |total, (_, counted)| {
-            total.saturating_add(*counted)
-        });
+    let Counted {
+        target,
+        threshold,
+        calendar,
+        spans,
+        elapsed,
+    } = count(input)?;
     let remaining = target.saturating_sub(elapsed);
 
     let (state, due) = match (input.stopped_at, input.periods.last()) {
@@ -381,6 +358,63 @@ pub fn read_clock(input: &ClockInput<'_>) -> Result<ClockReading, ClockError> {
         remaining,
         due,
         stopped_at: input.stopped_at,
+    })
+}
+
+/// What is left of a clock's target (negative once overrun): the
+/// `remaining` of [`read_clock`], without the due instant. A queue orders by
+/// it alone, and finding the due instant walks the calendar forward.
+pub fn remaining_time(input: &ClockInput<'_>) -> Result<SignedDuration, ClockError> {
+    let counted = count(input)?;
+    Ok(counted.target.saturating_sub(counted.elapsed))
+}
+
+/// What [`read_clock`] and [`remaining_time`] both count.
+struct Counted<'a> {
+    target: SignedDuration,
+    threshold: SignedDuration,
+    calendar: &'a CalendarDefinition,
+    /// `(start, business time counted)` of each running period of the holder.
+    spans: Vec<(Timestamp, SignedDuration)>,
+    elapsed: SignedDuration,
+}
+
+fn count<'a>(input: &ClockInput<'a>) -> Result<Counted<'a>, ClockError> {
+    check_periods(input.periods)?;
+    let target = target_duration(input.target_minutes)?;
+    let threshold = at_risk_threshold(target, input.at_risk_share)?;
+    let end = input.stopped_at.unwrap_or(input.now);
+    let holder = holding_period(input.periods, input.stopped_at)
+        .ok_or(ClockError::NoPeriods)?
+        .department;
+    let calendar = input
+        .calendars
+        .calendar_of(holder)
+        .ok_or(ClockError::MissingCalendar(holder))?;
+    let spans: Vec<(Timestamp, SignedDuration)> = input
+        .periods
+        .iter()
+        .filter(|period| period.department == holder && !period.paused)
+        .map(|period| {
+            let (from, to) = period.span_until(end);
+            input
+                .calendars
+                .business_time_between(holder, from, to)
+                .map(|counted| (from, counted))
+                .ok_or(ClockError::MissingCalendar(holder))
+        })
+        .collect::<Result<_, _>>()?;
+    let elapsed = spans
+        .iter()
+        .fold(SignedDuration::ZERO, |total, (_, counted)| {
+            total.saturating_add(*counted)
+        });
+    Ok(Counted {
+        target,
+        threshold,
+        calendar,
+        spans,
+        elapsed,
     })
 }
 
@@ -1346,6 +1380,14 @@ mod tests {
                 read_clock(&input(&periods, calendars, target_minutes, stopped_at, now))
             };
             prop_assert_eq!(clock(&indexed), clock(&plain));
+            let remaining = |calendars: &dyn CalendarLookup| {
+                remaining_time(&input(&periods, calendars, target_minutes, stopped_at, now))
+            };
+            prop_assert_eq!(
+                remaining(&indexed),
+                clock(&plain).map(|reading| reading.remaining),
+                "what a queue orders by is what the clock reads"
+            );
             prop_assert_eq!(
                 time_held_per_department(&periods, &indexed, now),
                 time_held_per_department(&periods, &plain, now)

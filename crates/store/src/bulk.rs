@@ -48,12 +48,13 @@ pub struct HistoricCheck {
     pub answered_at: Timestamp,
 }
 
-/// Requests per chunk: one multi-row INSERT of their 19 values each (see
-/// `BOUND_VALUES_PER_STATEMENT`), then their periods, events and checks.
-const REQUESTS_PER_STATEMENT: usize = crate::rows_per_statement(19);
+/// Values a request binds in its multi-row INSERT; a chunk of requests is
+/// as many as one such statement takes (see `rows_per_statement`), followed
+/// by their periods, events and checks.
+const VALUES_PER_REQUEST: usize = 19;
 
-/// Events per INSERT (8 values each).
-const EVENTS_PER_STATEMENT: usize = crate::rows_per_statement(8);
+/// Values an event binds.
+const VALUES_PER_EVENT: usize = 8;
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
 fn placeholders(rows: usize, columns: usize) -> String {
@@ -91,7 +92,9 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let mut ids = Vec::with_capacity(requests.len());
-                    for chunk in requests.chunks(REQUESTS_PER_STATEMENT) {
+                    for chunk in
+                        requests.chunks(crate::rows_per_statement(transaction, VALUES_PER_REQUEST))
+                    {
                         let chunk_ids = insert_requests(transaction, organization, chunk).await?;
                         insert_periods(transaction, organization, chunk, &chunk_ids).await?;
                         insert_events(transaction, organization, chunk, &chunk_ids).await?;
@@ -139,7 +142,7 @@ async fn insert_requests(
     organization: OrganizationId,
     chunk: &[HistoricRequest],
 ) -> Result<Vec<i64>, StoreError> {
-    const COLUMNS: usize = 19;
+    const COLUMNS: usize = VALUES_PER_REQUEST;
     let sql = format!(
         "INSERT INTO requests (organization_id, service_id, provider_department_id, consumer_department_id, \
          requester_person_id, assignee_person_id, title, priority, status, external_impact, \
@@ -273,7 +276,7 @@ async fn insert_events(
             });
         }
     }
-    for batch in events.chunks(EVENTS_PER_STATEMENT) {
+    for batch in events.chunks(crate::rows_per_statement(transaction, VALUES_PER_EVENT)) {
         let sql = format!(
             "INSERT INTO request_events (organization_id, request_id, actor_person_id, kind, before, after, note, created_at) VALUES {}",
             placeholders(batch.len(), 8)

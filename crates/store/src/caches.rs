@@ -58,6 +58,9 @@ struct Entry<V> {
 #[derive(Debug)]
 pub struct GenerationCache<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
+    /// One lock per key, so that of the readers who find a key missing or
+    /// expired one reads it while the others wait or keep the expired copy.
+    filling: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
     capacity: usize,
 }
 
@@ -73,7 +76,24 @@ impl<K, V> GenerationCache<K, V> {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            filling: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> GenerationCache<K, V> {
+    /// The lock its filler holds while reading `key` (see the field).
+    pub fn fill_lock(&self, key: &K) -> Arc<tokio::sync::Mutex<()>> {
+        match self.filling.lock() {
+            Ok(mut locks) => {
+                if locks.len() >= self.capacity && !locks.contains_key(key) {
+                    locks.clear();
+                }
+                Arc::clone(locks.entry(key.clone()).or_default())
+            }
+            // A poisoned map only costs the sharing of one read.
+            Err(_) => Arc::default(),
         }
     }
 }
@@ -198,5 +218,24 @@ mod tests {
         generation.bump();
         cache.insert(7, Arc::new(1), taken);
         assert_eq!(cache.get(&7, generation.current()), None);
+    }
+
+    #[test]
+    fn readers_of_one_key_share_one_fill_lock_and_other_keys_do_not_wait() {
+        let cache: GenerationCache<i64, u8> = GenerationCache::with_capacity(2);
+        let first = cache.fill_lock(&1);
+        let filling = first.try_lock().unwrap();
+        assert!(
+            cache.fill_lock(&1).try_lock().is_err(),
+            "a second reader of the key finds it being filled"
+        );
+        assert!(cache.fill_lock(&2).try_lock().is_ok());
+        drop(filling);
+        assert!(cache.fill_lock(&1).try_lock().is_ok());
+        cache.fill_lock(&3);
+        assert!(
+            !Arc::ptr_eq(&first, &cache.fill_lock(&1)),
+            "the locks are bounded like the entries"
+        );
     }
 }

@@ -252,9 +252,8 @@ fn contribution(request: &RequestOutcomes) -> Vec<(RollupKey, CellDayOutcomes)> 
     contributions
 }
 
-/// Rows per multi-row upsert (9 sums + 4 key columns = 13 values a row, see
-/// `BOUND_VALUES_PER_STATEMENT`).
-const ROWS_PER_STATEMENT: usize = crate::rows_per_statement(13);
+/// Values a row of the multi-row upsert binds: 9 sums and 4 key columns.
+const VALUES_PER_ROW: usize = 13;
 
 /// Applies `changes` to the rollup inside `transaction`.
 pub(crate) async fn apply(
@@ -268,11 +267,11 @@ pub(crate) async fn apply(
         .map(|column| format!("{column} = cell_day_outcomes.{column} + excluded.{column}"))
         .collect::<Vec<_>>()
         .join(", ");
-    for batch in rows.chunks(ROWS_PER_STATEMENT) {
+    for batch in rows.chunks(crate::rows_per_statement(transaction, VALUES_PER_ROW)) {
         let values = (0..batch.len())
             .map(|row| {
-                let first = row * 13;
-                let placeholders = (1..=13)
+                let first = row * VALUES_PER_ROW;
+                let placeholders = (1..=VALUES_PER_ROW)
                     .map(|column| format!("${}", first + column))
                     .collect::<Vec<_>>()
                     .join(", ");

@@ -95,12 +95,8 @@ struct NewPerson {
     role: Role,
 }
 
-/// People per multi-row INSERT (7 values a row, see
-/// `BOUND_VALUES_PER_STATEMENT`).
-const INSERT_ROWS: usize = crate::rows_per_statement(7);
-
-/// Emails per lookup of the ones already known.
-const EMAILS_PER_QUERY: usize = crate::rows_per_statement(1);
+/// Values a new person binds in the multi-row INSERT.
+const VALUES_PER_PERSON: usize = 6;
 
 /// The emails of `records` already in the organization, read in batches.
 async fn existing_emails(
@@ -109,7 +105,7 @@ async fn existing_emails(
     records: &[PersonRecord],
 ) -> Result<HashSet<String>, StoreError> {
     let mut existing = HashSet::new();
-    for batch in records.chunks(EMAILS_PER_QUERY) {
+    for batch in records.chunks(crate::rows_per_statement(transaction, 1)) {
         let sql = format!(
             "SELECT email FROM people WHERE organization_id = $1 AND email IN ({})",
             crate::objectives::placeholders(2, batch.len())
@@ -135,7 +131,7 @@ async fn flush(
     }
     let rows = (0..inserts.len())
         .map(|row| {
-            let first = row * 6 + 1;
+            let first = row * VALUES_PER_PERSON + 1;
             format!(
                 "($1, ${}, ${}, ${}, ${}, ${}, ${stamp}, ${stamp})",
                 first + 1,
@@ -187,7 +183,8 @@ impl Scoped<'_> {
                     let stamp = to_db(now());
                     let mut existing = existing_emails(transaction, organization, &records).await?;
                     // New people wait here and go in as multi-row INSERTs.
-                    let mut inserts: Vec<NewPerson> = Vec::with_capacity(INSERT_ROWS);
+                    let insert_rows = crate::rows_per_statement(transaction, VALUES_PER_PERSON);
+                    let mut inserts: Vec<NewPerson> = Vec::with_capacity(insert_rows);
                     let mut pending: HashSet<String> = HashSet::new();
                     for record in records {
                         let department_id = match &record.department {
@@ -242,7 +239,7 @@ impl Scoped<'_> {
                                 role: record.role.unwrap_or(Role::Member),
                             });
                             summary.people_created += 1;
-                            if inserts.len() >= INSERT_ROWS {
+                            if inserts.len() >= insert_rows {
                                 flush(transaction, organization, &mut inserts, &stamp).await?;
                                 pending.clear();
                             }

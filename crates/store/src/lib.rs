@@ -67,18 +67,27 @@ use std::time::Duration;
 /// The transaction every write operation runs in.
 pub type WriteTransaction = Transaction<'static, Any>;
 
-/// How many values one statement binds at most. Both backends accept tens of
+/// How many values one statement binds at most on SQLite. It accepts tens of
 /// thousands, but sqlx's SQLite driver finds each parameter by name with
 /// `sqlite3_bind_parameter_name`, which walks the statement's parameter list:
 /// binding n values costs about n²/2 steps. At 500 rows of 7 values that was
 /// 62 % of a people import's time; at a few hundred values binding is lost in
 /// the statement's own cost, and the rows per statement still amortize it.
-pub(crate) const BOUND_VALUES_PER_STATEMENT: usize = 400;
+pub(crate) const SQLITE_BOUND_VALUES_PER_STATEMENT: usize = 400;
 
-/// Rows per multi-row statement for rows of `values_per_row` bound values.
-pub(crate) const fn rows_per_statement(values_per_row: usize) -> usize {
-    let rows = BOUND_VALUES_PER_STATEMENT / values_per_row;
-    if rows == 0 { 1 } else { rows }
+/// PostgreSQL binds in linear time and allows 65,535 values; what costs there
+/// is each statement's round trip, so its statements are larger.
+const POSTGRES_BOUND_VALUES_PER_STATEMENT: usize = 10_000;
+
+/// Rows per multi-row statement for rows of `values_per_row` bound values on
+/// the connection's backend (at most 1,000).
+pub(crate) fn rows_per_statement(connection: &sqlx::AnyConnection, values_per_row: usize) -> usize {
+    let values = if connection.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+        SQLITE_BOUND_VALUES_PER_STATEMENT
+    } else {
+        POSTGRES_BOUND_VALUES_PER_STATEMENT
+    };
+    (values / values_per_row.max(1)).clamp(1, 1_000)
 }
 
 /// Which database a store talks to, read from the URL scheme.

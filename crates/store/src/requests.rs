@@ -9,7 +9,9 @@ use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, 
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::business_time_index::{IndexedCalendars, index_calendars};
 use roundtable_domain::calendar::CalendarDefinition;
-use roundtable_domain::clocks::{ClockInput, ClockReading, ClockState, HoldingPeriod, read_clock};
+use roundtable_domain::clocks::{
+    ClockInput, ClockReading, ClockState, HoldingPeriod, read_clock, remaining_time,
+};
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{
     InputQuality, Roles, Status, check_transition, is_first_response,
@@ -127,10 +129,14 @@ impl Request {
         }
     }
 
-    /// The fulfilment clock alone at `now` (what the queue order needs), or
-    /// `None` when the holding department has no calendar.
-    pub fn fulfilment_clock(&self, context: &ClockContext, now: Timestamp) -> Option<ClockReading> {
-        read_clock(&ClockInput {
+    /// What is left of the fulfilment target at `now` (what the queue order
+    /// needs), or `None` when the holding department has no calendar.
+    pub fn fulfilment_remaining(
+        &self,
+        context: &ClockContext,
+        now: Timestamp,
+    ) -> Option<SignedDuration> {
+        remaining_time(&ClockInput {
             periods: &self.holding_periods(),
             calendars: &context.indexed,
             target_minutes: self.targets.fulfilment_minutes,
@@ -347,7 +353,8 @@ pub(crate) async fn attach_periods(
     let mut periods: HashMap<i64, Vec<Period>> = HashMap::with_capacity(requests.len());
     // The ids named one by one (not a range): a queue's requests are spread
     // over years of ids, and a range would read every period between them.
-    for batch in requests.chunks(PERIOD_BATCH) {
+    let batch_size = crate::rows_per_statement(connection, 1);
+    for batch in requests.chunks(batch_size) {
         let sql = format!(
             "SELECT request_id, department_id, started_at, ended_at, paused FROM request_periods \
              WHERE organization_id = $1 AND request_id IN ({}) ORDER BY request_id, id",
@@ -364,9 +371,6 @@ pub(crate) async fn attach_periods(
     }
     Ok(())
 }
-
-/// Request ids per period query (see `BOUND_VALUES_PER_STATEMENT`).
-const PERIOD_BATCH: usize = crate::rows_per_statement(1);
 
 fn read_periods(
     rows: Vec<AnyRow>,
@@ -810,8 +814,24 @@ impl Scoped<'_> {
         provider: DepartmentId,
     ) -> Result<Arc<Vec<Request>>, StoreError> {
         let caches = self.store.caches();
-        let generation = caches.data.current();
         let key = (self.organization.0, provider.0);
+        let lock = caches.open_queues.fill_lock(&key);
+        let _filling = match caches
+            .open_queues
+            .get_possibly_expired(&key, caches.data.current())
+        {
+            Some((requests, true)) => return Ok(requests),
+            // No write of ours since, only time: one reader refreshes it, the
+            // others keep reading this copy meanwhile.
+            Some((requests, false)) => match lock.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(requests),
+            },
+            None => lock.lock().await,
+        };
+        // Taken before reading, so a write that lands during the read makes
+        // the next reader read again; a reader that waited may find it filled.
+        let generation = caches.data.current();
         if let Some(requests) = caches.open_queues.get(&key, generation) {
             return Ok(requests);
         }

@@ -148,13 +148,12 @@ impl std::ops::Deref for SharedMatrix {
 }
 
 /// Matrices by (organization, window, day), each for the write generation it
-/// was assembled under (see `roundtable_store::caches`), and one lock per
-/// organization so that readers arriving together while it is stale wait for
-/// one assembly instead of each running their own.
+/// was assembled under (see `roundtable_store::caches`); readers arriving
+/// together while one is missing or stale wait for one assembly (the cache's
+/// fill lock) instead of each running their own.
 #[derive(Debug)]
 pub struct MatrixCache {
     matrices: GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>,
-    assembling: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for MatrixCache {
@@ -163,17 +162,6 @@ impl Default for MatrixCache {
             // A 50 × 50 matrix is about 2 MB, and the window is the caller's
             // choice: a few are kept, never one per window asked for.
             matrices: GenerationCache::with_capacity(16),
-            assembling: std::sync::Mutex::default(),
-        }
-    }
-}
-
-impl MatrixCache {
-    fn assembly_lock(&self, organization: i64) -> Arc<tokio::sync::Mutex<()>> {
-        match self.assembling.lock() {
-            Ok(mut locks) => Arc::clone(locks.entry(organization).or_default()),
-            // A poisoned map only costs the sharing of one assembly.
-            Err(_) => Arc::default(),
         }
     }
 }
@@ -192,7 +180,7 @@ pub async fn shared_matrix(
         super::agreements::today(),
     );
     let cache = &state.matrices;
-    let lock = cache.assembly_lock(actor.organization_id.0);
+    let lock = cache.matrices.fill_lock(&key);
     let _assembling = match cache
         .matrices
         .get_possibly_expired(&key, state.store.write_generation())

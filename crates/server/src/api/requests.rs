@@ -927,8 +927,7 @@ pub async fn department_queue(
         .iter()
         .map(|request| {
             let remaining = request
-                .fulfilment_clock(&calendars, now)
-                .map(|fulfilment| fulfilment.remaining)
+                .fulfilment_remaining(&calendars, now)
                 .unwrap_or(jiff::SignedDuration::MAX);
             let entry = QueueEntry {
                 id: request.id,
