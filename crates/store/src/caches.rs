@@ -83,8 +83,41 @@ impl<K, V> GenerationCache<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V> GenerationCache<K, V> {
+    /// The value for `key`, read by `fill` when missing: of the readers who
+    /// find it missing one fills it while the others wait for it; of those
+    /// who find it only expired (no write of ours since, only time) one
+    /// refreshes it while the others keep the expired copy. `generation`
+    /// is read before `fill` begins, so a write landing during the fill makes
+    /// the next reader fill again.
+    pub async fn get_or_fill<E, Fill>(
+        &self,
+        key: K,
+        generation: impl Fn() -> u64,
+        fill: impl FnOnce() -> Fill,
+    ) -> Result<Arc<V>, E>
+    where
+        Fill: std::future::Future<Output = Result<V, E>>,
+    {
+        let lock = self.fill_lock(&key);
+        let _filling = match self.get_possibly_expired(&key, generation()) {
+            Some((value, true)) => return Ok(value),
+            Some((value, false)) => match lock.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(value),
+            },
+            None => lock.lock().await,
+        };
+        let taken = generation();
+        if let Some(value) = self.get(&key, taken) {
+            return Ok(value);
+        }
+        let value = Arc::new(fill().await?);
+        self.insert(key, Arc::clone(&value), taken);
+        Ok(value)
+    }
+
     /// The lock its filler holds while reading `key` (see the field).
-    pub fn fill_lock(&self, key: &K) -> Arc<tokio::sync::Mutex<()>> {
+    fn fill_lock(&self, key: &K) -> Arc<tokio::sync::Mutex<()>> {
         match self.filling.lock() {
             Ok(mut locks) => {
                 if locks.len() >= self.capacity && !locks.contains_key(key) {
@@ -236,6 +269,33 @@ mod tests {
         assert!(
             !Arc::ptr_eq(&first, &cache.fill_lock(&1)),
             "the locks are bounded like the entries"
+        );
+    }
+
+    #[tokio::test]
+    async fn readers_arriving_together_fill_a_missing_key_once() {
+        let cache: GenerationCache<i64, u8> = GenerationCache::default();
+        let fills = AtomicU64::new(0);
+        let read = || async {
+            fills.fetch_add(1, Ordering::SeqCst);
+            // The filler pauses mid-read, as a database read would.
+            tokio::task::yield_now().await;
+            Ok::<_, ()>(7)
+        };
+        let (first, second, third) = tokio::join!(
+            cache.get_or_fill(1, || 0, read),
+            cache.get_or_fill(1, || 0, read),
+            cache.get_or_fill(1, || 0, read),
+        );
+        for value in [first, second, third] {
+            assert_eq!(value.as_deref(), Ok(&7));
+        }
+        assert_eq!(fills.load(Ordering::SeqCst), 1);
+        cache.get_or_fill(1, || 1, read).await.unwrap();
+        assert_eq!(
+            fills.load(Ordering::SeqCst),
+            2,
+            "a write makes the next reader fill again"
         );
     }
 }

@@ -814,43 +814,28 @@ impl Scoped<'_> {
         provider: DepartmentId,
     ) -> Result<Arc<Vec<Request>>, StoreError> {
         let caches = self.store.caches();
-        let key = (self.organization.0, provider.0);
-        let lock = caches.open_queues.fill_lock(&key);
-        let _filling = match caches
-            .open_queues
-            .get_possibly_expired(&key, caches.data.current())
-        {
-            Some((requests, true)) => return Ok(requests),
-            // No write of ours since, only time: one reader refreshes it, the
-            // others keep reading this copy meanwhile.
-            Some((requests, false)) => match lock.try_lock() {
-                Ok(guard) => guard,
-                Err(_) => return Ok(requests),
-            },
-            None => lock.lock().await,
+        let read = || async {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
+                 AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
+            ))
+            .bind(self.organization.0)
+            .bind(provider.0)
+            .fetch_all(self.store.reader())
+            .await?;
+            let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+            let mut connection = self.store.reader().acquire().await?;
+            attach_periods(&mut connection, self.organization, &mut items).await?;
+            Ok::<_, StoreError>(items)
         };
-        // Taken before reading, so a write that lands during the read makes
-        // the next reader read again; a reader that waited may find it filled.
-        let generation = caches.data.current();
-        if let Some(requests) = caches.open_queues.get(&key, generation) {
-            return Ok(requests);
-        }
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
-             AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
-        ))
-        .bind(self.organization.0)
-        .bind(provider.0)
-        .fetch_all(self.store.reader())
-        .await?;
-        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        let mut connection = self.store.reader().acquire().await?;
-        attach_periods(&mut connection, self.organization, &mut items).await?;
-        let items = Arc::new(items);
         caches
             .open_queues
-            .insert(key, Arc::clone(&items), generation);
-        Ok(items)
+            .get_or_fill(
+                (self.organization.0, provider.0),
+                || caches.data.current(),
+                read,
+            )
+            .await
     }
 
     /// Moves a request to `to` if the workflow allows it for someone with `roles`.

@@ -179,37 +179,21 @@ pub async fn shared_matrix(
         window_days,
         super::agreements::today(),
     );
-    let cache = &state.matrices;
-    let lock = cache.matrices.fill_lock(&key);
-    let _assembling = match cache
-        .matrices
-        .get_possibly_expired(&key, state.store.write_generation())
-    {
-        Some((shared, true)) => return Ok(shared),
-        // No write of ours since, only time: one reader refreshes it, the
-        // others keep reading this copy meanwhile.
-        Some((shared, false)) => match lock.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => return Ok(shared),
-        },
-        None => lock.lock().await,
+    let assemble = || async {
+        let matrix = assemble_matrix(state, actor, window_days).await?;
+        let json = serde_json::to_vec(&matrix).map_err(|error| {
+            ApiError::Internal(format!("the matrix could not be written as JSON: {error}"))
+        })?;
+        Ok(SharedMatrix {
+            matrix,
+            json: Bytes::from(json),
+        })
     };
-    // Taken before reading, so a write that lands during the assembly makes
-    // the next reader assemble again.
-    let generation = state.store.write_generation();
-    if let Some(shared) = cache.matrices.get(&key, generation) {
-        return Ok(shared);
-    }
-    let matrix = assemble_matrix(state, actor, window_days).await?;
-    let json = serde_json::to_vec(&matrix).map_err(|error| {
-        ApiError::Internal(format!("the matrix could not be written as JSON: {error}"))
-    })?;
-    let shared = Arc::new(SharedMatrix {
-        matrix,
-        json: Bytes::from(json),
-    });
-    cache.matrices.insert(key, Arc::clone(&shared), generation);
-    Ok(shared)
+    state
+        .matrices
+        .matrices
+        .get_or_fill(key, || state.store.write_generation(), assemble)
+        .await
 }
 
 async fn assemble_matrix(
