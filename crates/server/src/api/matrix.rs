@@ -150,7 +150,7 @@ impl std::ops::Deref for SharedMatrix {
 /// Matrices by (organization, window, day), each for the write generation it
 /// was assembled under (see `roundtable_store::caches`); readers arriving
 /// together while one is missing or stale wait for one assembly (the cache's
-/// fill lock) instead of each running their own.
+/// `get_or_fill`) instead of each running their own.
 #[derive(Debug)]
 pub struct MatrixCache {
     matrices: GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>,
