@@ -589,14 +589,17 @@ async fn import_people_file(
             if report.errors.is_empty() {
                 String::new()
             } else {
-                format!("; {} bad rows skipped", report.errors.len())
+                format!(
+                    "; {} bad rows skipped",
+                    roundtable_exchange::people_import::bad_rows(&report.errors)
+                )
             }
         );
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
             "nothing imported: {} of {} rows are bad (fix them, or pass --partial to import the good rows)",
-            report.errors.len(),
+            roundtable_exchange::people_import::bad_rows(&report.errors),
             report.rows
         );
         Ok(ExitCode::FAILURE)

@@ -49,6 +49,23 @@ pub struct ParsedImport {
     pub errors: Vec<RowError>,
 }
 
+impl ParsedImport {
+    /// Data rows read: the good ones and the bad ones, a bad row counted
+    /// once however many of its cells are wrong.
+    pub fn rows(&self) -> u64 {
+        u64::try_from(self.records.len() + bad_rows(&self.errors)).unwrap_or(u64::MAX)
+    }
+}
+
+/// How many rows `errors` name: a row with several bad cells counts once.
+pub fn bad_rows(errors: &[RowError]) -> usize {
+    errors
+        .iter()
+        .map(|error| error.line)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportReport {
@@ -222,7 +239,7 @@ pub async fn import_people(
     progress: Arc<AtomicU64>,
 ) -> Result<ImportReport, ImportError> {
     let parsed = parse_people_csv(input)?;
-    let rows = u64::try_from(parsed.records.len() + parsed.errors.len()).unwrap_or(u64::MAX);
+    let rows = parsed.rows();
     if !parsed.errors.is_empty() && mode == ImportMode::AllOrNothing {
         return Ok(ImportReport {
             rows,
@@ -272,6 +289,7 @@ mod tests {
             lines(&parsed.errors),
             [(3, "email"), (4, "email"), (5, "name"), (5, "role")]
         );
+        assert_eq!(parsed.rows(), 4, "line 5 is one bad row with two bad cells");
         assert!(parsed.errors[1].message.contains("line 2"));
     }
 

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_exchange::people_import::ImportError;
 use roundtable_exchange::{ImportMode, ImportReport, import_people};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -35,12 +34,7 @@ pub struct ImportOutcome {
 
 impl ImportOutcome {
     fn new(report: ImportReport, partial: bool) -> Self {
-        let rejected = report
-            .errors
-            .iter()
-            .map(|error| error.line)
-            .collect::<BTreeSet<_>>()
-            .len();
+        let rejected = roundtable_exchange::people_import::bad_rows(&report.errors);
         let mut errors: Vec<(u64, String, String)> = report
             .errors
             .into_iter()
@@ -50,8 +44,7 @@ impl ImportOutcome {
         ImportOutcome {
             applied: report.applied,
             partial,
-            // The report counts each problem as a row; a bad row may have several.
-            rows: report.rows.saturating_sub(errors.len() as u64) + rejected as u64,
+            rows: report.rows,
             people_created: report.summary.people_created,
             people_updated: report.summary.people_updated,
             departments_created: report.summary.departments_created,
