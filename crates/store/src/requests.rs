@@ -1647,16 +1647,17 @@ impl Scoped<'_> {
                         recorded += 1;
                         let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
                         record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
-                        if (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached) {
-                            // From now on the first response counts as a miss in
-                            // health, unless it was already judged.
-                            let current = fetch(transaction, organization, request).await?;
-                            if current.first_response_met.is_none() {
-                                rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
-                            }
+                        let breaches_first_response = (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached);
+                        if !breaches_first_response && notify.is_none() {
+                            continue;
+                        }
+                        let current = fetch(transaction, organization, request).await?;
+                        // From now on the first response counts as a miss in
+                        // health, unless it was already judged.
+                        if breaches_first_response && current.first_response_met.is_none() {
+                            rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
                         }
                         if let Some(person) = notify {
-                            let current = fetch(transaction, organization, request).await?;
                             let kind = match level {
                                 EscalationLevel::AtRisk => "clock_at_risk",
                                 EscalationLevel::Breached => "clock_breached",

@@ -34,12 +34,25 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         })
         .await
         .unwrap();
+    // The requester's department is the consumer side of the matrix cell,
+    // so the escalations below show in the health rollup.
+    let sales = scoped
+        .create_department(NewDepartment {
+            slug: Slug::parse("sales").unwrap(),
+            name: Label::parse("Sales").unwrap(),
+            parent_id: None,
+            calendar_id: None,
+            customer_facing: false,
+            lead_ids: vec![],
+        })
+        .await
+        .unwrap();
     let requester = scoped
         .create_person(NewPerson {
             email: Email::parse("asker@acme.test").unwrap(),
             name: Label::parse("Asker").unwrap(),
             title: None,
-            department_id: None,
+            department_id: Some(sales.id),
             role: Role::Member,
             password_hash: None,
         })
@@ -92,6 +105,7 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         );
     }
 
+    let rollup_before = scoped.health_rollup().await.unwrap();
     let racing = four_racing_workers(&store, now).await;
     assert_eq!(
         racing, 4,
@@ -163,6 +177,14 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         store.write_generation() > generation,
         "an escalation changes health, so cached views are refreshed"
     );
+
+    // A breached first response counts as a miss in health from its
+    // escalation on: the rollup kept by the batched sweeps moved, and it
+    // equals the one rebuilt from the rows.
+    let kept = scoped.health_rollup().await.unwrap();
+    assert_ne!(kept, rollup_before);
+    scoped.rebuild_health_rollup().await.unwrap();
+    assert_eq!(scoped.health_rollup().await.unwrap(), kept);
     assert_eq!(
         roundtable_worker::escalate_clocks(&store, later)
             .await
