@@ -116,6 +116,48 @@ impl<K: Eq + Hash + Clone, V> GenerationCache<K, V> {
         Ok(value)
     }
 
+    /// [`Self::get_or_fill`] for a cache shared behind an `Arc`, with one
+    /// difference: a reader finding the value only expired (no write of ours
+    /// since, only time) returns it at once and leaves the refresh to a task
+    /// of its own, so no reader ever waits on the time to live. Readers
+    /// finding it missing, or changed by a write of ours, still wait for one
+    /// fill: what this process wrote is seen by its next read.
+    pub async fn get_or_fill_refreshing_behind<E, MakeFill, Fill, CurrentGeneration>(
+        self: &Arc<Self>,
+        key: K,
+        generation: CurrentGeneration,
+        fill: MakeFill,
+    ) -> Result<Arc<V>, E>
+    where
+        K: Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        E: Send + 'static,
+        CurrentGeneration: Fn() -> u64 + Send + Sync + 'static,
+        MakeFill: FnOnce() -> Fill + Send + 'static,
+        Fill: std::future::Future<Output = Result<V, E>> + Send + 'static,
+    {
+        let lock = self.fill_lock(&key);
+        let expired = match self.get_possibly_expired(&key, generation()) {
+            Some((value, true)) => return Ok(value),
+            Some((value, false)) => value,
+            None => return self.get_or_fill(key, generation, fill).await,
+        };
+        // One refresh at a time; the others keep serving the expired copy.
+        if let Ok(refreshing) = lock.try_lock_owned() {
+            let cache = Arc::clone(self);
+            tokio::spawn(async move {
+                let taken = generation();
+                // A failed refresh leaves the expired copy serving; the next
+                // reader after this one tries again.
+                if let Ok(value) = fill().await {
+                    cache.insert(key, Arc::new(value), taken);
+                }
+                drop(refreshing);
+            });
+        }
+        Ok(expired)
+    }
+
     /// The lock its filler holds while reading `key` (see the field).
     fn fill_lock(&self, key: &K) -> Arc<tokio::sync::Mutex<()>> {
         match self.filling.lock() {
@@ -156,6 +198,10 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
 
     /// Keeps `value`, read under `generation` (taken before the read began).
     pub fn insert(&self, key: K, value: Arc<V>, generation: u64) {
+        self.insert_filled_at(key, value, generation, Instant::now());
+    }
+
+    fn insert_filled_at(&self, key: K, value: Arc<V>, generation: u64, filled_at: Instant) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= self.capacity && !entries.contains_key(&key) {
                 entries.clear();
@@ -165,7 +211,7 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
                 Entry {
                     value,
                     generation,
-                    filled_at: Instant::now(),
+                    filled_at,
                 },
             );
         }
@@ -297,5 +343,54 @@ mod tests {
             2,
             "a write makes the next reader fill again"
         );
+    }
+
+    #[tokio::test]
+    async fn an_expired_value_serves_while_one_task_refreshes_it_behind() {
+        let cache: Arc<GenerationCache<i64, u8>> = Arc::new(GenerationCache::default());
+        let Some(long_ago) = Instant::now().checked_sub(TIME_TO_LIVE * 2) else {
+            return; // A machine up for less than ten seconds cannot hold an expired entry.
+        };
+        cache.insert_filled_at(1, Arc::new(1), 0, long_ago);
+        let fills = Arc::new(AtomicU64::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let refresh = |fills: Arc<AtomicU64>, release: Arc<tokio::sync::Notify>| {
+            move || async move {
+                fills.fetch_add(1, Ordering::SeqCst);
+                release.notified().await;
+                Ok::<_, ()>(2)
+            }
+        };
+        for _ in 0..3 {
+            let read = cache.get_or_fill_refreshing_behind(
+                1,
+                || 0,
+                refresh(Arc::clone(&fills), Arc::clone(&release)),
+            );
+            let value = tokio::time::timeout(Duration::from_secs(5), read)
+                .await
+                .expect("the reader does not wait for the refresh");
+            assert_eq!(value.as_deref(), Ok(&1));
+        }
+        // Let the spawned refresh begin: exactly one, however many readers.
+        while fills.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(fills.load(Ordering::SeqCst), 1);
+        release.notify_one();
+        let mut refreshed = None;
+        for _ in 0..10_000 {
+            refreshed = cache.get(&1, 0);
+            if refreshed.is_some() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(refreshed.as_deref(), Some(&2));
+        // A write of ours is another matter: the reader waits for the fill.
+        let after_write = cache
+            .get_or_fill_refreshing_behind(1, || 1, || async { Ok::<_, ()>(3) })
+            .await;
+        assert_eq!(after_write.as_deref(), Ok(&3));
     }
 }

@@ -58,8 +58,36 @@ pub async fn housekeeping(store: &Store, config: &WorkerConfig, now: Timestamp) 
     }
 }
 
+/// Reads, once at start, what the first reader of the matrix would otherwise
+/// wait for: each organization's clock context, and the results of its
+/// settled pulse rounds (kept for the life of the process, and the slowest
+/// part of a cold matrix: every answer of every round). Returns how many
+/// organizations were warmed.
+pub async fn warm_caches(
+    store: &Store,
+    now: Timestamp,
+) -> Result<usize, roundtable_store::StoreError> {
+    let organizations = store.list_organizations().await?;
+    for organization in &organizations {
+        let scoped = store.scoped(organization.id);
+        scoped.clock_context().await?;
+        scoped.closed_pulse_results(now).await?;
+    }
+    Ok(organizations.len())
+}
+
 /// Runs the jobs until `shutdown` turns true.
 pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiver<bool>) {
+    let started = std::time::Instant::now();
+    match warm_caches(&store, Timestamp::now()).await {
+        Ok(organizations) => tracing::debug!(
+            organizations,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "warmed the caches"
+        ),
+        // Only a cost: the first readers read what the warm-up did not.
+        Err(error) => tracing::warn!(%error, "warming the caches failed"),
+    }
     let mut ticker = tokio::time::interval(config.housekeeping_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut clock_ticker = tokio::time::interval(config.clocks_every);

@@ -14,14 +14,16 @@ use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roundtable_domain::agreements::{VersionStatus, review_schedule};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_store::auth::Actor;
 use roundtable_store::caches::GenerationCache;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -121,13 +123,10 @@ pub async fn get_matrix(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<MatrixQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let shared = shared_matrix(&state, &actor, query.window_days).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        shared.json.clone(),
-    )
-        .into_response())
+    Ok(shared.response(&headers))
 }
 
 /// A matrix as assembled and as sent: every reader in the organization gets
@@ -137,6 +136,120 @@ pub async fn get_matrix(
 pub struct SharedMatrix {
     pub matrix: Matrix,
     json: Bytes,
+    /// `json` gzipped: a 50 × 50 matrix is nearly 2 MB of JSON and a tenth of
+    /// that compressed, so it is compressed once here, not per response.
+    gzip: Bytes,
+    /// A validator of `json`, so a client polling the matrix is answered
+    /// `304 Not Modified` until it changes.
+    etag: HeaderValue,
+}
+
+impl SharedMatrix {
+    /// Encodes an assembled matrix once for every reader: JSON, gzip and the
+    /// entity tag. CPU-bound for tens of milliseconds, so callers run it off
+    /// the request threads.
+    fn encode(matrix: Matrix) -> Result<Self, ApiError> {
+        let json = serde_json::to_vec(&matrix).map_err(|error| {
+            ApiError::Internal(format!("the matrix could not be written as JSON: {error}"))
+        })?;
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(json.len() / 8),
+            flate2::Compression::fast(),
+        );
+        let gzip = encoder
+            .write_all(&json)
+            .and_then(|()| encoder.finish())
+            .map_err(|error| {
+                ApiError::Internal(format!("the matrix could not be compressed: {error}"))
+            })?;
+        let digest = Sha256::digest(&json);
+        let tag: String = digest[..12]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        // Weak: the same tag names the plain and the gzipped body.
+        let etag = HeaderValue::try_from(format!("W/\"{tag}\"")).map_err(|error| {
+            ApiError::Internal(format!("the matrix's entity tag is not a header: {error}"))
+        })?;
+        Ok(Self {
+            matrix,
+            json: Bytes::from(json),
+            gzip: Bytes::from(gzip),
+            etag,
+        })
+    }
+
+    /// The response to a request with these headers: `304` when the client
+    /// holds this version, gzip when it accepts gzip, plain JSON otherwise.
+    pub fn response(&self, request: &HeaderMap) -> Response {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        // Authenticated data: a browser may keep it but must ask each time.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+        if holds_version(request, &self.etag) {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if accepts_gzip(request) {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (headers, self.gzip.clone()).into_response()
+        } else {
+            (headers, self.json.clone()).into_response()
+        }
+    }
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks
+/// for `If-None-Match`) or is `*`.
+fn holds_version(request: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = opaque_tag(etag.to_str().unwrap_or_default());
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || opaque_tag(tag) == ours)
+}
+
+fn opaque_tag(tag: &str) -> &str {
+    tag.strip_prefix("W/").unwrap_or(tag)
+}
+
+/// Whether `Accept-Encoding` accepts gzip: named (or `*`) with a quality
+/// above zero.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let mut gzip = None;
+    let mut any = None;
+    for coding in request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+    {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|parameter| {
+                let (key, value) = parameter.split_once('=')?;
+                (key.trim().eq_ignore_ascii_case("q")).then(|| value.trim().parse::<f32>().ok())?
+            })
+            .next()
+            .unwrap_or(1.0);
+        match name.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(quality > 0.0),
+            "*" => any = Some(quality > 0.0),
+            _ => {}
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 impl std::ops::Deref for SharedMatrix {
@@ -149,11 +262,13 @@ impl std::ops::Deref for SharedMatrix {
 
 /// Matrices by (organization, window, day), each for the write generation it
 /// was assembled under (see `roundtable_store::caches`); readers arriving
-/// together while one is missing or stale wait for one assembly (the cache's
-/// `get_or_fill`) instead of each running their own.
+/// together after a write wait for one assembly instead of each running
+/// their own, and a matrix only expired (another process may have written)
+/// keeps serving while a task refreshes it (the cache's
+/// `get_or_fill_refreshing_behind`): no reader waits on the expiry.
 #[derive(Debug)]
 pub struct MatrixCache {
-    matrices: GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>,
+    matrices: Arc<GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>>,
 }
 
 impl Default for MatrixCache {
@@ -161,13 +276,14 @@ impl Default for MatrixCache {
         Self {
             // A 50 × 50 matrix is about 2 MB, and the window is the caller's
             // choice: a few are kept, never one per window asked for.
-            matrices: GenerationCache::with_capacity(16),
+            matrices: Arc::new(GenerationCache::with_capacity(16)),
         }
     }
 }
 
 /// The organization's matrix over `window_days`, assembled at most once per
-/// write (and per [`roundtable_store::caches::TIME_TO_LIVE`]).
+/// write (and per [`roundtable_store::caches::TIME_TO_LIVE`], behind the
+/// readers).
 pub async fn shared_matrix(
     state: &AppState,
     actor: &Actor,
@@ -179,20 +295,31 @@ pub async fn shared_matrix(
         window_days,
         super::agreements::today(),
     );
-    let assemble = || async {
-        let matrix = assemble_matrix(state, actor, window_days).await?;
-        let json = serde_json::to_vec(&matrix).map_err(|error| {
-            ApiError::Internal(format!("the matrix could not be written as JSON: {error}"))
-        })?;
-        Ok(SharedMatrix {
-            matrix,
-            json: Bytes::from(json),
-        })
+    let (state_for_fill, actor_for_fill) = (state.clone(), actor.clone());
+    let assemble = move || async move {
+        let started = std::time::Instant::now();
+        let matrix = assemble_matrix(&state_for_fill, &actor_for_fill, window_days).await?;
+        let assembled = started.elapsed();
+        let shared = tokio::task::spawn_blocking(move || SharedMatrix::encode(matrix))
+            .await
+            .map_err(|error| {
+                ApiError::Internal(format!("encoding the matrix stopped: {error}"))
+            })??;
+        tracing::debug!(
+            window_days,
+            assembly_ms = assembled.as_millis() as u64,
+            encoding_ms = (started.elapsed() - assembled).as_millis() as u64,
+            json_bytes = shared.json.len(),
+            gzip_bytes = shared.gzip.len(),
+            "assembled the matrix"
+        );
+        Ok(shared)
     };
+    let store = state.store.clone();
     state
         .matrices
         .matrices
-        .get_or_fill(key, || state.store.write_generation(), assemble)
+        .get_or_fill_refreshing_behind(key, move || store.write_generation(), assemble)
         .await
 }
 
@@ -296,4 +423,48 @@ async fn assemble_matrix(
         components: component_legend(),
         summary,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn with(name: header::HeaderName, value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn gzip_is_sent_only_where_accepted_with_a_quality_above_zero() {
+        let accepts = |value| accepts_gzip(&with(header::ACCEPT_ENCODING, value));
+        assert!(accepts("gzip, deflate, br"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("x-gzip"));
+        assert!(accepts("*"));
+        assert!(accepts("identity, *;q=0.1"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(
+            !accepts("gzip; q=0.0, *"),
+            "named gzip outranks the wildcard"
+        );
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts("identity"));
+        assert!(!accepts("*;q=0"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_client_holds_the_version_its_tag_names_weak_or_strong() {
+        let etag = HeaderValue::from_static("W/\"abc\"");
+        let holds = |value| holds_version(&with(header::IF_NONE_MATCH, value), &etag);
+        assert!(holds("W/\"abc\""));
+        assert!(holds("\"abc\""));
+        assert!(holds("\"zzz\", W/\"abc\""));
+        assert!(holds("*"));
+        assert!(!holds("\"abd\""));
+        assert!(!holds("abc"));
+        assert!(!holds_version(&HeaderMap::new(), &etag));
+    }
 }

@@ -803,3 +803,88 @@ async fn the_matrix_and_intake_see_every_change_on_the_next_read() {
         expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
     assert_eq!(services_in_cell(&retired_matrix), 0);
 }
+
+/// The matrix is large and read often: a client that accepts gzip gets it
+/// compressed, and a client holding the current version gets `304` until a
+/// write changes it.
+#[tokio::test]
+async fn the_matrix_is_sent_compressed_and_revalidated_by_its_entity_tag() {
+    use std::io::Read as _;
+    let app = TestApp::spawn().await;
+    let cell = cell(&app).await;
+    expect_status(
+        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let get = |accept_encoding: Option<&'static str>, if_none_match: Option<String>| {
+        let mut request = app.request(Method::GET, Some(&app.member), "/api/v1/matrix");
+        if let Some(value) = accept_encoding {
+            request = request.header("Accept-Encoding", value);
+        }
+        if let Some(value) = if_none_match {
+            request = request.header("If-None-Match", value);
+        }
+        request.send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    let plain = get(None, None).await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(header(&plain, "content-encoding"), None);
+    assert_eq!(header(&plain, "vary").as_deref(), Some("accept-encoding"));
+    let etag = header(&plain, "etag").expect("an entity tag");
+    let plain: Value = plain.json().await.unwrap();
+    assert_eq!(plain["cells"].as_array().unwrap().len(), 2);
+
+    let compressed = get(Some("br;q=1.0, gzip;q=0.8"), None).await.unwrap();
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert_eq!(
+        header(&compressed, "content-encoding").as_deref(),
+        Some("gzip")
+    );
+    assert_eq!(header(&compressed, "etag").as_ref(), Some(&etag));
+    let bytes = compressed.bytes().await.unwrap();
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut json)
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), plain);
+
+    let refused = get(Some("gzip;q=0"), None).await.unwrap();
+    assert_eq!(header(&refused, "content-encoding"), None);
+
+    let unchanged = get(Some("gzip"), Some(etag.clone())).await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(header(&unchanged, "etag").as_ref(), Some(&etag));
+    assert!(unchanged.bytes().await.unwrap().is_empty());
+
+    // A write changes the matrix: the old tag no longer matches.
+    let mut second = leads_service(&cell);
+    second["name"] = json!("Market feedback");
+    expect_status(
+        app.post(&app.lead, "/api/v1/services", &second).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let changed = get(None, Some(etag.clone())).await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(header(&changed, "etag").as_ref(), Some(&etag));
+    let changed: Value = changed.json().await.unwrap();
+    assert_ne!(changed, plain);
+
+    // Another organization's matrix is another version.
+    let theirs = app
+        .request(Method::GET, Some(&app.outsider), "/api/v1/matrix")
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+}
