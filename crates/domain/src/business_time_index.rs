@@ -7,13 +7,13 @@
 //! one (a time-zone conversion per working interval), so a queue of a few
 //! hundred old requests walks hundreds of thousands of dates per page.
 //!
-//! A [`BusinessTimeIndex`] owns a calendar and the cumulative business time
-//! at checkpoints every 24 real hours from an `origin`:
-//! `cumulative[k] = business_time_between(calendar, origin, origin + k × 24 h)`,
-//! built in one forward pass over the calendar's working intervals. The
-//! business time between two instants inside the covered range is then the
-//! difference of two cumulative values, each the checkpoint's value plus a
-//! walk of less than 24 hours from the checkpoint.
+//! A [`BusinessTimeIndex`] owns a calendar, a covered range of instants
+//! (whole 24-hour spans from a UTC midnight) and the calendar's working
+//! intervals in that range, found by one forward walk when it is built,
+//! each with the business time elapsed before it. The business time up to
+//! an instant inside the range is then a binary search: the intervals that
+//! ended before it, plus the part of the one it falls in. A reading costs
+//! two such searches and no time-zone arithmetic, whatever its length.
 //!
 //! # Why it is exact
 //!
@@ -22,11 +22,11 @@
 //! working time) and durations are whole nanoseconds, summed without
 //! rounding. So `B(from, to) = (B(origin, to) − B(origin, from))`, and the
 //! parts of `[from, to)` outside the covered range are measured by the plain
-//! walk and added on. The checkpoints lie on the instant line (24 *real*
-//! hours apart), not on local midnights, so daylight-saving changes, folds
-//! and gaps need no special case: they are wholly handled by the same
-//! [`working_intervals`] that the plain walk uses. The index therefore
-//! returns exactly what [`business_time_between`] returns, for every input;
+//! walk and added on. The intervals are those of the same
+//! [`working_intervals`] that the plain walk sums, already resolved to
+//! instants, so daylight-saving changes, folds and gaps need no special
+//! case. The index therefore returns exactly what [`business_time_between`]
+//! returns, for every input;
 //! the tests check this against arbitrary calendars (DST zones, holidays,
 //! night shifts) and instants before, inside, across and after the range.
 
@@ -50,21 +50,26 @@ const SECONDS_PER_CHECKPOINT: i64 = 24 * 60 * 60;
 /// "now", and anything earlier is measured by the plain walk.
 pub const MAX_INDEXED_DAYS: u32 = SEARCH_HORIZON_DAYS;
 
-/// A calendar together with its cumulative business time at checkpoints
-/// every 24 real hours over a covered range of instants.
+/// A calendar together with its working intervals over a covered range of
+/// checkpoints every 24 real hours, and the business time elapsed before each.
 ///
 /// [`BusinessTimeIndex::business_time_between`] equals
 /// [`business_time_between`] on the same calendar exactly, for all instants;
-/// inside the covered range it costs two walks of under 24 hours each.
+/// inside the covered range it costs two binary searches and no time-zone
+/// arithmetic at all.
 #[derive(Clone)]
 pub struct BusinessTimeIndex {
     calendar: CalendarDefinition,
     /// The first checkpoint.
     origin: Timestamp,
-    /// The last checkpoint: `origin + (cumulative.len() − 1) × 24 h`.
+    /// The last checkpoint: `origin + days × 24 h`.
     end: Timestamp,
-    /// `cumulative[k]` is the business time in `[origin, origin + k × 24 h)`.
-    cumulative: Vec<SignedDuration>,
+    days: usize,
+    /// The calendar's working intervals in `[origin, end)`, in order and
+    /// disjoint, as the walk finds them.
+    intervals: Vec<(Timestamp, Timestamp)>,
+    /// `elapsed_before[i]` is the business time of `intervals[..i]`.
+    elapsed_before: Vec<SignedDuration>,
 }
 
 impl BusinessTimeIndex {
@@ -80,33 +85,25 @@ impl BusinessTimeIndex {
         covering_to: Timestamp,
     ) -> Self {
         let (origin, days, end) = checkpoint_range(covering_from, covering_to);
-        // First the business time of each day k in slot k + 1, then the
-        // running total turns the slots into cumulative values.
-        let mut cumulative = vec![SignedDuration::ZERO; days + 1];
-        for (open, close) in working_intervals(&calendar, origin, end) {
-            let mut start = open;
-            while start < close {
-                let day = checkpoint_before(origin, start);
-                let stop = checkpoint_at(origin, day + 1).map_or(close, |next| next.min(close));
-                if stop <= start {
-                    break;
-                }
-                if let Some(slot) = cumulative.get_mut(day + 1) {
-                    *slot = slot.saturating_add(stop.duration_since(start));
-                }
-                start = stop;
-            }
-        }
+        // The one forward pass: the walk's intervals (clipped to the range)
+        // and their running total.
+        let intervals: Vec<(Timestamp, Timestamp)> = working_intervals(&calendar, origin, end)
+            .filter(|(open, close)| open < close)
+            .collect();
+        let mut elapsed_before = Vec::with_capacity(intervals.len() + 1);
         let mut total = SignedDuration::ZERO;
-        for slot in &mut cumulative {
-            total = total.saturating_add(*slot);
-            *slot = total;
+        elapsed_before.push(total);
+        for (open, close) in &intervals {
+            total = total.saturating_add(close.duration_since(*open));
+            elapsed_before.push(total);
         }
         Self {
             calendar,
             origin,
             end,
-            cumulative,
+            days,
+            intervals,
+            elapsed_before,
         }
     }
 
@@ -121,6 +118,11 @@ impl BusinessTimeIndex {
         (self.origin, self.end)
     }
 
+    /// How many checkpoints (24 real hours apart) bound the covered range.
+    pub fn checkpoints(&self) -> usize {
+        self.days + 1
+    }
+
     /// The business time elapsed from `from` to `to`: exactly
     /// [`business_time_between`] on the index's calendar (zero if
     /// `to <= from`).
@@ -128,9 +130,7 @@ impl BusinessTimeIndex {
         if to <= from {
             return SignedDuration::ZERO;
         }
-        // Outside the range, or short enough that one walk is no dearer than
-        // the two from checkpoints: walk.
-        if to <= self.origin || from >= self.end || to.duration_since(from) <= CHECKPOINT_SPACING {
+        if to <= self.origin || from >= self.end {
             return business_time_between(&self.calendar, from, to);
         }
         let inner_from = from.max(self.origin);
@@ -151,33 +151,32 @@ impl BusinessTimeIndex {
         before.saturating_add(inside).saturating_add(after)
     }
 
-    /// The business time in `[origin, at)`, for `at` in the covered range.
+    /// The business time in `[origin, at)`, for `at` in the covered range:
+    /// the intervals ended by `at`, and the part of the one it falls in.
     fn cumulative_at(&self, at: Timestamp) -> SignedDuration {
-        let last = self.cumulative.len().saturating_sub(1);
-        let day = checkpoint_before(self.origin, at).min(last);
-        let checkpoint = checkpoint_at(self.origin, day).unwrap_or(self.end);
+        let ended = self.intervals.partition_point(|(_, close)| *close <= at);
         let base = self
-            .cumulative
-            .get(day)
+            .elapsed_before
+            .get(ended)
             .copied()
             .unwrap_or(SignedDuration::ZERO);
-        if at <= checkpoint {
-            base
-        } else {
-            base.saturating_add(business_time_between(&self.calendar, checkpoint, at))
+        match self.intervals.get(ended) {
+            Some((open, _)) if *open < at => base.saturating_add(at.duration_since(*open)),
+            _ => base,
         }
     }
 }
 
 impl fmt::Debug for BusinessTimeIndex {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The cumulative values are thousands of numbers: show their count.
+        // The intervals are thousands of instants: show their count.
         formatter
             .debug_struct("BusinessTimeIndex")
             .field("calendar", &self.calendar)
             .field("origin", &self.origin)
             .field("end", &self.end)
-            .field("checkpoints", &self.cumulative.len())
+            .field("checkpoints", &self.checkpoints())
+            .field("intervals", &self.intervals.len())
             .finish()
     }
 }
@@ -238,15 +237,9 @@ fn checkpoint_at(origin: Timestamp, day: usize) -> Option<Timestamp> {
     origin.checked_add(SignedDuration::from_secs(seconds)).ok()
 }
 
-/// The number of the last checkpoint at or before `at` (0 before `origin`).
-fn checkpoint_before(origin: Timestamp, at: Timestamp) -> usize {
-    let elapsed = at.duration_since(origin).as_nanos().max(0);
-    usize::try_from(elapsed / CHECKPOINT_SPACING.as_nanos()).unwrap_or(usize::MAX)
-}
-
 /// Department calendars answered from indexes: a [`CalendarLookup`] whose
-/// [`CalendarLookup::business_time_between`] costs O(1) day walks inside the
-/// indexes' covered range. Departments sharing a calendar share its index.
+/// [`CalendarLookup::business_time_between`] costs two binary searches inside
+/// the indexes' covered range. Departments sharing a calendar share its index.
 pub type IndexedCalendars = HashMap<DepartmentId, Arc<BusinessTimeIndex>>;
 
 impl<S> CalendarLookup for HashMap<DepartmentId, Arc<BusinessTimeIndex>, S>
@@ -662,7 +655,7 @@ mod tests {
                     0 => origin,
                     1 => end,
                     _ => {
-                        let day = checkpoint.index(index.cumulative.len());
+                        let day = checkpoint.index(index.checkpoints());
                         origin + days(i64::try_from(day).unwrap_or(0))
                     }
                 };
@@ -717,9 +710,9 @@ mod tests {
             let (origin, _) = index.covered();
             // From before the range, so the inside is always read from the index.
             let before = origin - days(2);
-            for (day, cumulative) in index.cumulative.iter().enumerate() {
+            for day in 0..index.checkpoints() {
                 let checkpoint = origin + days(i64::try_from(day).unwrap_or(i64::MAX));
-                prop_assert_eq!(*cumulative, business_time_between(index.calendar(), origin, checkpoint));
+                prop_assert_eq!(index.cumulative_at(checkpoint), business_time_between(index.calendar(), origin, checkpoint));
                 for at in [checkpoint, checkpoint + SignedDuration::from_secs(into_the_day)] {
                     prop_assert_eq!(
                         index.business_time_between(before, at),
