@@ -228,6 +228,9 @@ pub(crate) struct Caches {
     pub(crate) data: Generation,
     pub(crate) clock_contexts: GenerationCache<i64, crate::requests::ClockContext>,
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
+    /// Departments with their leads, by (organization, department), per data
+    /// generation: leads are people, and any write may touch them.
+    pub(crate) departments: GenerationCache<(i64, i64), crate::departments::Department>,
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
     /// The open requests of a provider's queue, by (organization, department).
@@ -241,6 +244,7 @@ impl Default for Caches {
             data: Generation::default(),
             clock_contexts: GenerationCache::default(),
             services: GenerationCache::default(),
+            departments: GenerationCache::default(),
             // About 50 KB each at 2,500 cells; the window is the caller's choice.
             window_sums: GenerationCache::with_capacity(64),
             // One per department asked for; each holds its open requests.

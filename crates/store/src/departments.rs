@@ -234,7 +234,23 @@ impl Scoped<'_> {
             .await
     }
 
+    /// The department with its leads, read at most once per write of this
+    /// process (every queue page and request view asks for it).
     pub async fn department(&self, id: DepartmentId) -> Result<Department, StoreError> {
+        let caches = self.store.caches();
+        let key = (self.organization.0, id.0);
+        let generation = caches.data.current();
+        if let Some(department) = caches.departments.get(&key, generation) {
+            return Ok(Department::clone(&department));
+        }
+        let department = self.read_department(id).await?;
+        caches
+            .departments
+            .insert(key, std::sync::Arc::new(department.clone()), generation);
+        Ok(department)
+    }
+
+    async fn read_department(&self, id: DepartmentId) -> Result<Department, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id = $2"
         ))
