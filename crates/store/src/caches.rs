@@ -234,7 +234,7 @@ pub(crate) struct Caches {
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
     /// The open requests of a provider's queue, by (organization, department).
-    pub(crate) open_queues: GenerationCache<(i64, i64), Vec<crate::requests::Request>>,
+    pub(crate) open_queues: Arc<GenerationCache<(i64, i64), Vec<crate::requests::Request>>>,
 }
 
 impl Default for Caches {
@@ -248,7 +248,7 @@ impl Default for Caches {
             // About 50 KB each at 2,500 cells; the window is the caller's choice.
             window_sums: GenerationCache::with_capacity(64),
             // One per department asked for; each holds its open requests.
-            open_queues: GenerationCache::with_capacity(256),
+            open_queues: Arc::new(GenerationCache::with_capacity(256)),
         }
     }
 }

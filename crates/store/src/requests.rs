@@ -808,31 +808,34 @@ impl Scoped<'_> {
     /// particular order (the queue order needs the clocks, read in Rust).
     /// The rows change only with a committed write, while the order changes
     /// with time, so the rows are kept per data generation (see `caches`)
-    /// and every reader computes the order for its own `now`.
+    /// and every reader computes the order for its own `now`. An entry only
+    /// expired keeps serving while a task reads it again.
     pub async fn open_requests_of(
         &self,
         provider: DepartmentId,
     ) -> Result<Arc<Vec<Request>>, StoreError> {
-        let caches = self.store.caches();
-        let read = || async {
+        let (store, organization) = (self.store.clone(), self.organization);
+        let read = move || async move {
             let rows = sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
                  AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
             ))
-            .bind(self.organization.0)
+            .bind(organization.0)
             .bind(provider.0)
-            .fetch_all(self.store.reader())
+            .fetch_all(store.reader())
             .await?;
             let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-            let mut connection = self.store.reader().acquire().await?;
-            attach_periods(&mut connection, self.organization, &mut items).await?;
+            let mut connection = store.reader().acquire().await?;
+            attach_periods(&mut connection, organization, &mut items).await?;
             Ok::<_, StoreError>(items)
         };
-        caches
+        let generation_of = self.store.clone();
+        self.store
+            .caches()
             .open_queues
-            .get_or_fill(
+            .get_or_fill_refreshing_behind(
                 (self.organization.0, provider.0),
-                || caches.data.current(),
+                move || generation_of.write_generation(),
                 read,
             )
             .await
