@@ -635,14 +635,18 @@ impl Scoped<'_> {
     ) -> Result<Request, StoreError> {
         let organization = self.organization;
         let reader = self.store.reader();
-        crate::ensure_exists_in(
-            reader,
-            "departments",
-            organization,
-            new.provider_department_id.0,
-            "provider_department_id",
-        )
-        .await?;
+        // Departments are cached per write, so intake checks this one
+        // without a read of its own.
+        match self.department(new.provider_department_id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(StoreError::invalid(
+                    "provider_department_id",
+                    format!("no such record: {}", new.provider_department_id.0),
+                ));
+            }
+            Err(error) => return Err(error),
+        }
         if let Some(segment) = new.segment_id {
             crate::ensure_exists_in(reader, "segments", organization, segment, "segment_id")
                 .await?;
@@ -658,7 +662,7 @@ impl Scoped<'_> {
             .await?;
         }
         // The single writer only writes: three inserts. The checks above run
-        // on readers, in parallel, and the request is built from what was
+        // on readers (or the cache), in parallel, and the request is built from what was
         // written rather than read back (a test holds the two equal).
         let stored = self
             .store
