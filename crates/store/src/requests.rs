@@ -1572,13 +1572,21 @@ impl EscalationLevel {
 }
 
 impl Scoped<'_> {
-    /// Every open request of the organization, for the clock worker.
-    pub async fn all_open_requests(&self) -> Result<Vec<Request>, StoreError> {
+    /// Up to `limit` open requests of the organization with ids above
+    /// `after`, in id order: the clock worker's sweep reads the open work a
+    /// page at a time, so its memory does not grow with the backlog.
+    pub async fn open_requests_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Request>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 \
-             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id"
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 \
+             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id LIMIT $3"
         ))
         .bind(self.organization.0)
+        .bind(after)
+        .bind(limit)
         .fetch_all(self.store.reader())
         .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;

@@ -148,6 +148,10 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
 /// can find thousands, and one commit each would hold the writer for minutes.
 const ESCALATIONS_PER_WRITE: usize = 500;
 
+/// How many open requests the sweep reads at a time: its memory is bounded
+/// by this, not by the backlog (100,000 open requests are about 150 MB).
+const OPEN_REQUESTS_PER_READ: i64 = 5_000;
+
 /// Escalates every open request whose clock is at risk (the assignee is told)
 /// or breached (a lead of the provider is told), each exactly once: the store
 /// records an escalation only if no worker recorded it before. Returns how
@@ -164,52 +168,63 @@ pub async fn escalate_clocks(
         let context = scoped.clock_context().await?;
         let mut leads = std::collections::HashMap::new();
         let recorded_before = scoped.recorded_escalations().await?;
-        let mut due = Vec::new();
-        for request in scoped.all_open_requests().await? {
-            let Some((first_response, fulfilment)) = request.clocks(&context, now) else {
-                continue;
-            };
-            for (kind, reading) in [
-                (ClockKind::FirstResponse, first_response),
-                (ClockKind::Fulfilment, fulfilment),
-            ] {
-                let level = match reading.state {
-                    ClockState::AtRisk => EscalationLevel::AtRisk,
-                    ClockState::Breached => EscalationLevel::Breached,
-                    _ => continue,
-                };
-                if recorded_before.contains(&(request.id, kind, level)) {
+        let mut after = 0;
+        loop {
+            let page = scoped
+                .open_requests_after(after, OPEN_REQUESTS_PER_READ)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let mut due = Vec::new();
+            for request in &page {
+                let Some((first_response, fulfilment)) = request.clocks(&context, now) else {
                     continue;
-                }
-                let notify = match level {
-                    EscalationLevel::AtRisk => request.assignee_person_id,
-                    EscalationLevel::Breached => {
-                        let department = request.provider_department_id;
-                        if let std::collections::hash_map::Entry::Vacant(entry) =
-                            leads.entry(department)
-                        {
-                            entry.insert(
-                                scoped
-                                    .department(department)
-                                    .await?
-                                    .lead_ids
-                                    .first()
-                                    .copied(),
-                            );
-                        }
-                        leads.get(&department).copied().flatten()
-                    }
                 };
-                due.push(Escalation {
-                    request: request.id,
-                    clock: kind,
-                    level,
-                    notify,
-                });
+                for (kind, reading) in [
+                    (ClockKind::FirstResponse, first_response),
+                    (ClockKind::Fulfilment, fulfilment),
+                ] {
+                    let level = match reading.state {
+                        ClockState::AtRisk => EscalationLevel::AtRisk,
+                        ClockState::Breached => EscalationLevel::Breached,
+                        _ => continue,
+                    };
+                    if recorded_before.contains(&(request.id, kind, level)) {
+                        continue;
+                    }
+                    let notify = match level {
+                        EscalationLevel::AtRisk => request.assignee_person_id,
+                        EscalationLevel::Breached => {
+                            let department = request.provider_department_id;
+                            if let std::collections::hash_map::Entry::Vacant(entry) =
+                                leads.entry(department)
+                            {
+                                entry.insert(
+                                    scoped
+                                        .department(department)
+                                        .await?
+                                        .lead_ids
+                                        .first()
+                                        .copied(),
+                                );
+                            }
+                            leads.get(&department).copied().flatten()
+                        }
+                    };
+                    due.push(Escalation {
+                        request: request.id,
+                        clock: kind,
+                        level,
+                        notify,
+                    });
+                }
             }
-        }
-        for batch in due.chunks(ESCALATIONS_PER_WRITE) {
-            recorded += scoped.escalate(batch.to_vec(), now).await?;
+            for batch in due.chunks(ESCALATIONS_PER_WRITE) {
+                recorded += scoped.escalate(batch.to_vec(), now).await?;
+            }
+            if page.len() < OPEN_REQUESTS_PER_READ as usize {
+                break;
+            }
         }
     }
     Ok(recorded)

@@ -105,6 +105,22 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         );
     }
 
+    // The sweep reads open work a page at a time, in id order.
+    let ids = |page: Vec<roundtable_store::requests::Request>| {
+        page.iter().map(|request| request.id).collect::<Vec<_>>()
+    };
+    let first_page = ids(scoped.open_requests_after(0, 2).await.unwrap());
+    assert_eq!(first_page, vec![breached.id, at_risk.id]);
+    let second_page = ids(scoped.open_requests_after(at_risk.id, 2).await.unwrap());
+    assert_eq!(second_page, vec![fine.id]);
+    assert!(
+        scoped
+            .open_requests_after(fine.id, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     let rollup_before = scoped.health_rollup().await.unwrap();
     let racing = four_racing_workers(&store, now).await;
     assert_eq!(

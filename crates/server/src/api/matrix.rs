@@ -116,7 +116,13 @@ pub struct Matrix {
 /// The whole matrix: every provider × consumer cell.
 #[utoipa::path(
     get, path = "/matrix", tag = "matrix", params(MatrixQuery),
-    responses((status = 200, body = Matrix), (status = 401, body = Problem), (status = 422, body = Problem)),
+    responses(
+        (status = 200, body = Matrix, headers(("ETag" = String), ("Vary" = String)),
+         description = "The matrix; gzipped (`Content-Encoding: gzip`) when `Accept-Encoding` accepts gzip."),
+        (status = 304, headers(("ETag" = String)),
+         description = "`If-None-Match` names the current version: the client's copy is current."),
+        (status = 401, body = Problem), (status = 422, body = Problem)
+    ),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn get_matrix(
