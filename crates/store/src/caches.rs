@@ -226,6 +226,10 @@ type WindowSums = HashMap<crate::pulses::Cell, crate::health_rollup::CellDayOutc
 pub(crate) struct Caches {
     pub(crate) configuration: Generation,
     pub(crate) data: Generation,
+    /// Bumped with `data` by every write except those that change no
+    /// request, period or person (`Store::write_keeping_requests`): the
+    /// queues' open requests are read from those alone.
+    pub(crate) requests: Generation,
     pub(crate) clock_contexts: GenerationCache<i64, crate::requests::ClockContext>,
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
     /// Departments with their leads, by (organization, department), per data
@@ -233,7 +237,8 @@ pub(crate) struct Caches {
     pub(crate) departments: GenerationCache<(i64, i64), crate::departments::Department>,
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,
-    /// The open requests of a provider's queue, by (organization, department).
+    /// The open requests of a provider's queue, by (organization, department),
+    /// per `requests` generation.
     pub(crate) open_queues: Arc<GenerationCache<(i64, i64), Vec<crate::requests::Request>>>,
 }
 
@@ -242,6 +247,7 @@ impl Default for Caches {
         Self {
             configuration: Generation::default(),
             data: Generation::default(),
+            requests: Generation::default(),
             clock_contexts: GenerationCache::default(),
             services: GenerationCache::default(),
             departments: GenerationCache::default(),

@@ -290,6 +290,24 @@ impl Store {
         // Bumped whatever the outcome: a failed commit may still have landed,
         // and a needless refresh costs only one read.
         self.caches.data.bump();
+        self.caches.requests.bump();
+        written
+    }
+
+    /// [`Store::write`] for a write that changes no request, holding period
+    /// or person: the escalation sweep's (escalation records, timeline
+    /// events, notices, the health rollup). The cached queues stay valid
+    /// through it, so a sweep of thousands of escalations does not make every
+    /// queue reader wait for its queue to be read again after each batch.
+    pub(crate) async fn write_keeping_requests<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let written = self.commit(operation).await;
+        self.caches.data.bump();
         written
     }
 

@@ -811,9 +811,10 @@ impl Scoped<'_> {
     /// Every open request a provider department holds, for its queue, in no
     /// particular order (the queue order needs the clocks, read in Rust).
     /// The rows change only with a committed write, while the order changes
-    /// with time, so the rows are kept per data generation (see `caches`)
-    /// and every reader computes the order for its own `now`. An entry only
-    /// expired keeps serving while a task reads it again.
+    /// with time, so the rows are kept per `requests` generation (see
+    /// `caches`: every write but the escalation sweep's, which changes no
+    /// request) and every reader computes the order for its own `now`. An
+    /// entry only expired keeps serving while a task reads it again.
     pub async fn open_requests_of(
         &self,
         provider: DepartmentId,
@@ -839,7 +840,7 @@ impl Scoped<'_> {
             .open_queues
             .get_or_fill_refreshing_behind(
                 (self.organization.0, provider.0),
-                move || generation_of.write_generation(),
+                move || generation_of.caches().requests.current(),
                 read,
             )
             .await
@@ -1637,7 +1638,7 @@ impl Scoped<'_> {
     ) -> Result<u64, StoreError> {
         let organization = self.organization;
         self.store
-            .write(move |transaction| {
+            .write_keeping_requests(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(at);
                     let mut recorded = 0;

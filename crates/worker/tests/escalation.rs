@@ -122,7 +122,15 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
     );
 
     let rollup_before = scoped.health_rollup().await.unwrap();
+    let queue_before = scoped.open_requests_of(provider.id).await.unwrap();
     let racing = four_racing_workers(&store, now).await;
+    assert!(
+        std::sync::Arc::ptr_eq(
+            &queue_before,
+            &scoped.open_requests_of(provider.id).await.unwrap()
+        ),
+        "escalating changes no request: the cached queue stays"
+    );
     assert_eq!(
         racing, 4,
         "two clocks of each of two requests, once in total across racing workers"
