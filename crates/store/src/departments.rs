@@ -238,16 +238,15 @@ impl Scoped<'_> {
     /// process (every queue page and request view asks for it).
     pub async fn department(&self, id: DepartmentId) -> Result<Department, StoreError> {
         let caches = self.store.caches();
-        let key = (self.organization.0, id.0);
-        let generation = caches.data.current();
-        if let Some(department) = caches.departments.get(&key, generation) {
-            return Ok(Department::clone(&department));
-        }
-        let department = self.read_department(id).await?;
-        caches
+        let department = caches
             .departments
-            .insert(key, std::sync::Arc::new(department.clone()), generation);
-        Ok(department)
+            .get_or_fill(
+                (self.organization.0, id.0),
+                || caches.data.current(),
+                || self.read_department(id),
+            )
+            .await?;
+        Ok(Department::clone(&department))
     }
 
     async fn read_department(&self, id: DepartmentId) -> Result<Department, StoreError> {

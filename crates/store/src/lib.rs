@@ -286,10 +286,7 @@ impl Store {
             + Send
             + 'static,
     {
-        let written = self.commit(operation).await;
-        // Bumped whatever the outcome: a failed commit may still have landed,
-        // and a needless refresh costs only one read.
-        self.caches.data.bump();
+        let written = self.write_keeping_requests(operation).await;
         self.caches.requests.bump();
         written
     }
@@ -307,6 +304,8 @@ impl Store {
             + 'static,
     {
         let written = self.commit(operation).await;
+        // Bumped whatever the outcome: a failed commit may still have landed,
+        // and a needless refresh costs only one read.
         self.caches.data.bump();
         written
     }

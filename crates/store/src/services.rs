@@ -510,16 +510,15 @@ impl Scoped<'_> {
     /// requests have been written since (see `caches`).
     pub async fn service(&self, id: i64) -> Result<Service, StoreError> {
         let caches = self.store.caches();
-        let generation = caches.configuration.current();
-        let key = (self.organization.0, id);
-        if let Some(service) = caches.services.get(&key, generation) {
-            return Ok(Service::clone(&service));
-        }
-        let service = self.read_service(id).await?;
-        caches
+        let service = caches
             .services
-            .insert(key, std::sync::Arc::new(service.clone()), generation);
-        Ok(service)
+            .get_or_fill(
+                (self.organization.0, id),
+                || caches.configuration.current(),
+                || self.read_service(id),
+            )
+            .await?;
+        Ok(Service::clone(&service))
     }
 
     async fn read_service(&self, id: i64) -> Result<Service, StoreError> {
