@@ -232,8 +232,11 @@ pub(crate) struct Caches {
     pub(crate) requests: Generation,
     pub(crate) clock_contexts: GenerationCache<i64, crate::requests::ClockContext>,
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
-    /// Departments with their leads, by (organization, department), per data
-    /// generation: leads are people, and any write may touch them.
+    /// Departments with their leads, by (organization, department), per
+    /// configuration generation: departments and their leads are written
+    /// only by configuration writes (the department endpoints and the people
+    /// import), so a request's creation does not make intake read its
+    /// provider department again.
     pub(crate) departments: GenerationCache<(i64, i64), crate::departments::Department>,
     /// The health rollup's sums per cell, by (organization, first day, last day).
     pub(crate) window_sums: GenerationCache<WindowKey, WindowSums>,

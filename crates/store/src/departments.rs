@@ -234,15 +234,16 @@ impl Scoped<'_> {
             .await
     }
 
-    /// The department with its leads, read at most once per write of this
-    /// process (every queue page and request view asks for it).
+    /// The department with its leads, read at most once per configuration
+    /// write of this process (every queue page, request view and create
+    /// asks for it).
     pub async fn department(&self, id: DepartmentId) -> Result<Department, StoreError> {
         let caches = self.store.caches();
         let department = caches
             .departments
             .get_or_fill(
                 (self.organization.0, id.0),
-                || caches.data.current(),
+                || caches.configuration.current(),
                 || self.read_department(id),
             )
             .await?;

@@ -169,24 +169,34 @@ async fn run_jobs(
             return Err(error);
         }
     };
-    while let Some(job) = jobs.next() {
-        if let Err(error) = savepoint(&mut transaction, "SAVEPOINT write_operation").await {
-            for job in std::iter::once(job).chain(jobs.by_ref()) {
-                finishers.push(unstarted(job));
-            }
-            return Err(error);
+    // Each operation runs inside its own savepoint. Closing one savepoint
+    // and opening the next are one call to SQLite's connection thread: each
+    // call is a hand-off between threads, and the single writer makes
+    // every one of them wait for the one before.
+    if jobs.peek().is_some()
+        && let Err(error) = savepoint(&mut transaction, "SAVEPOINT write_operation").await
+    {
+        for job in jobs {
+            finishers.push(unstarted(job));
         }
+        return Err(error);
+    }
+    while let Some(job) = jobs.next() {
         let (succeeded, finish) = job(&mut transaction).await;
         finishers.push(finish);
-        let closing = if succeeded {
-            savepoint(&mut transaction, "RELEASE SAVEPOINT write_operation").await
-        } else {
-            match savepoint(&mut transaction, "ROLLBACK TO SAVEPOINT write_operation").await {
-                Ok(()) => savepoint(&mut transaction, "RELEASE SAVEPOINT write_operation").await,
-                Err(error) => Err(error),
+        let more = jobs.peek().is_some();
+        let closing = match (succeeded, more) {
+            (true, true) => "RELEASE SAVEPOINT write_operation; SAVEPOINT write_operation",
+            (true, false) => "RELEASE SAVEPOINT write_operation",
+            (false, true) => {
+                "ROLLBACK TO SAVEPOINT write_operation; RELEASE SAVEPOINT write_operation; \
+                 SAVEPOINT write_operation"
+            }
+            (false, false) => {
+                "ROLLBACK TO SAVEPOINT write_operation; RELEASE SAVEPOINT write_operation"
             }
         };
-        if let Err(error) = closing {
+        if let Err(error) = savepoint(&mut transaction, closing).await {
             for job in jobs {
                 finishers.push(unstarted(job));
             }
