@@ -93,6 +93,7 @@ impl AppState {
 pub struct App {
     listener: TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl App {
@@ -105,8 +106,13 @@ impl App {
             })?;
         }
         let listener = TcpListener::bind(&config.bind).await?;
-        let router = router(config, store);
-        Ok(App { listener, router })
+        let state = app_state(config, store);
+        let router = routes(state.clone());
+        Ok(App {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -118,6 +124,8 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // The first reader of the matrix should not wait for its assembly.
+        tokio::spawn(api::matrix::warm_matrices(self.state));
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
@@ -152,24 +160,32 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
 
 /// The whole application's routes and layers.
 pub fn router(config: ServerConfig, store: Store) -> Router {
-    let (api_routes, openapi) = api::routes();
+    routes(app_state(config, store))
+}
+
+fn app_state(config: ServerConfig, store: Store) -> AppState {
+    let (_, openapi) = api::routes();
     let openapi = serde_json::to_string_pretty(&openapi).unwrap_or_else(|_| "{}".to_owned());
-    let body_limit = config.body_limit;
-    let request_timeout = config.request_timeout;
     let sso = config.oidc.clone().and_then(|oidc| {
         sso::SingleSignOn::new(oidc)
             .inspect_err(|message| tracing::error!(%message, "single sign-on is off"))
             .ok()
             .map(Arc::new)
     });
-    let state = AppState {
+    AppState {
         store,
         config: Arc::new(config),
         metrics: observability::metrics_handle(),
         sso,
         matrices: Arc::default(),
         openapi: Arc::new(openapi),
-    };
+    }
+}
+
+fn routes(state: AppState) -> Router {
+    let (api_routes, _) = api::routes();
+    let body_limit = state.config.body_limit;
+    let request_timeout = state.config.request_timeout;
     Router::new()
         .route("/healthz", get(observability::healthz))
         .route("/readyz", get(observability::readyz))

@@ -17,6 +17,12 @@
 //!   cached context while requests pour in;
 //! - *data*: bumped by every committed write; health is recomputed at most once
 //!   per change instead of once per reader.
+//!
+//! The worker's escalation sweep is the one writer nobody waits on: it bumps
+//! a *background* generation instead, and what health it changed is
+//! refreshed behind the readers ([`GenerationCache::expire_all`]) rather
+//! than by making every reader wait, as for another process's writes but at
+//! once instead of after the time to live.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -51,6 +57,15 @@ struct Entry<V> {
     value: Arc<V>,
     generation: u64,
     filled_at: Instant,
+    /// Set by [`GenerationCache::expire_all`]: served like an entry past its
+    /// time to live, until refreshed.
+    expired: bool,
+}
+
+impl<V> Entry<V> {
+    fn fresh(&self) -> bool {
+        !self.expired && self.filled_at.elapsed() < TIME_TO_LIVE
+    }
 }
 
 /// Values by key, each valid for the generation it was read under and for at
@@ -178,8 +193,7 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
     pub fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
-        (entry.generation == generation && entry.filled_at.elapsed() < TIME_TO_LIVE)
-            .then(|| Arc::clone(&entry.value))
+        (entry.generation == generation && entry.fresh()).then(|| Arc::clone(&entry.value))
     }
 
     /// The value for `key` read under `generation`, and whether it is still
@@ -188,12 +202,19 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
     pub fn get_possibly_expired(&self, key: &K, generation: u64) -> Option<(Arc<V>, bool)> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
-        (entry.generation == generation).then(|| {
-            (
-                Arc::clone(&entry.value),
-                entry.filled_at.elapsed() < TIME_TO_LIVE,
-            )
-        })
+        (entry.generation == generation).then(|| (Arc::clone(&entry.value), entry.fresh()))
+    }
+
+    /// Marks every entry expired, as if past its time to live: readers go
+    /// on being served them while one refreshes each. For a change nobody is
+    /// waiting to see (the escalation sweep's), which must show soon but
+    /// need not hold readers up.
+    pub fn expire_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            for entry in entries.values_mut() {
+                entry.expired = true;
+            }
+        }
     }
 
     /// Keeps `value`, read under `generation` (taken before the read began).
@@ -212,6 +233,7 @@ impl<K: Eq + Hash, V> GenerationCache<K, V> {
                     value,
                     generation,
                     filled_at,
+                    expired: false,
                 },
             );
         }
@@ -226,10 +248,13 @@ type WindowSums = HashMap<crate::pulses::Cell, crate::health_rollup::CellDayOutc
 pub(crate) struct Caches {
     pub(crate) configuration: Generation,
     pub(crate) data: Generation,
-    /// Bumped with `data` by every write except those that change no
-    /// request, period or person (`Store::write_keeping_requests`): the
-    /// queues' open requests are read from those alone.
+    /// Bumped with `data` by every write except the escalation sweep's
+    /// (`Store::background_write`), which changes no request, period or
+    /// person: the queues' open requests are read from those alone.
     pub(crate) requests: Generation,
+    /// Bumped by the escalation sweep's writes instead of `data` (see the
+    /// module documentation).
+    pub(crate) background: Generation,
     pub(crate) clock_contexts: GenerationCache<i64, crate::requests::ClockContext>,
     pub(crate) services: GenerationCache<(i64, i64), crate::services::Service>,
     /// Departments with their leads, by (organization, department), per
@@ -251,6 +276,7 @@ impl Default for Caches {
             configuration: Generation::default(),
             data: Generation::default(),
             requests: Generation::default(),
+            background: Generation::default(),
             clock_contexts: GenerationCache::default(),
             services: GenerationCache::default(),
             departments: GenerationCache::default(),
@@ -283,6 +309,27 @@ mod tests {
         generation.bump();
         assert_eq!(cache.get(&1, generation.current()), None);
         assert_eq!(cache.get(&2, before), None);
+    }
+
+    #[test]
+    fn an_entry_expired_by_hand_serves_only_until_refreshed() {
+        let cache: GenerationCache<i64, i64> = GenerationCache::default();
+        cache.insert(1, Arc::new(10), 0);
+        cache.expire_all();
+        assert_eq!(
+            cache.get(&1, 0),
+            None,
+            "a reader that must be current reads again"
+        );
+        assert_eq!(
+            cache
+                .get_possibly_expired(&1, 0)
+                .map(|(value, fresh)| (*value, fresh)),
+            Some((10, false)),
+            "a reader that may be behind is served the old value"
+        );
+        cache.insert(1, Arc::new(11), 0);
+        assert_eq!(cache.get(&1, 0).as_deref(), Some(&11));
     }
 
     #[test]

@@ -288,7 +288,10 @@ impl Store {
             + Send
             + 'static,
     {
-        let written = self.write_keeping_requests(operation).await;
+        let written = self.commit(operation).await;
+        // Bumped whatever the outcome: a failed commit may still have landed,
+        // and a needless refresh costs only one read.
+        self.caches.data.bump();
         self.caches.requests.bump();
         written
     }
@@ -316,12 +319,15 @@ impl Store {
         written
     }
 
-    /// [`Store::write`] for a write that changes no request, holding period
-    /// or person: the escalation sweep's (escalation records, timeline
-    /// events, notices, the health rollup). The cached queues stay valid
-    /// through it, so a sweep of thousands of escalations does not make every
-    /// queue reader wait for its queue to be read again after each batch.
-    pub(crate) async fn write_keeping_requests<T, F>(&self, operation: F) -> Result<T, StoreError>
+    /// [`Store::write`] for the escalation sweep, whose writes change no
+    /// request, holding period or person (escalation records, timeline
+    /// events, notices, the health rollup) and which nobody waits to see.
+    /// It leaves the data and requests generations alone: the cached queues
+    /// stay valid, and the health it changed (the window sums, the matrix) is
+    /// refreshed behind the readers, so a sweep of thousands of escalations
+    /// does not make every reader of a queue or the matrix wait for a read
+    /// after each of its batches.
+    pub(crate) async fn background_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
@@ -329,9 +335,8 @@ impl Store {
             + 'static,
     {
         let written = self.commit(operation).await;
-        // Bumped whatever the outcome: a failed commit may still have landed,
-        // and a needless refresh costs only one read.
-        self.caches.data.bump();
+        self.caches.window_sums.expire_all();
+        self.caches.background.bump();
         written
     }
 
@@ -394,6 +399,13 @@ impl Store {
     /// (and, for other processes' writes, for [`caches::TIME_TO_LIVE`]).
     pub fn write_generation(&self) -> u64 {
         self.caches.data.current()
+    }
+
+    /// Bumped after every write of the escalation sweep (see
+    /// [`caches`]): a value computed from health may keep serving after it
+    /// changes, while one reader's refresh runs behind the others.
+    pub fn background_generation(&self) -> u64 {
+        self.caches.background.current()
     }
 
     /// The in-process caches (see [`caches`]).

@@ -1726,7 +1726,7 @@ impl Scoped<'_> {
     ) -> Result<u64, StoreError> {
         let organization = self.organization;
         self.store
-            .write_keeping_requests(move |transaction| {
+            .background_write(move |transaction| {
                 Box::pin(async move {
                     let stamp = to_db(at);
                     let mut recorded = 0;

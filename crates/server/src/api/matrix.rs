@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roundtable_domain::agreements::{VersionStatus, review_schedule};
 use roundtable_domain::ids::DepartmentId;
-use roundtable_store::auth::Actor;
+use roundtable_domain::ids::OrganizationId;
 use roundtable_store::caches::GenerationCache;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -131,7 +131,7 @@ pub async fn get_matrix(
     ApiQuery(query): ApiQuery<MatrixQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let shared = shared_matrix(&state, &actor, query.window_days).await?;
+    let shared = shared_matrix(&state, actor.organization_id, query.window_days).await?;
     Ok(shared.response(&headers))
 }
 
@@ -275,6 +275,10 @@ impl std::ops::Deref for SharedMatrix {
 #[derive(Debug)]
 pub struct MatrixCache {
     matrices: Arc<GenerationCache<(i64, i64, jiff::civil::Date), SharedMatrix>>,
+    /// The store's background generation when last looked at: when the
+    /// escalation sweep wrote since, every matrix is refreshed behind its
+    /// readers.
+    seen_background: std::sync::atomic::AtomicU64,
 }
 
 impl Default for MatrixCache {
@@ -283,6 +287,7 @@ impl Default for MatrixCache {
             // A 50 × 50 matrix is about 2 MB, and the window is the caller's
             // choice: a few are kept, never one per window asked for.
             matrices: Arc::new(GenerationCache::with_capacity(16)),
+            seen_background: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -292,19 +297,24 @@ impl Default for MatrixCache {
 /// readers).
 pub async fn shared_matrix(
     state: &AppState,
-    actor: &Actor,
+    organization: OrganizationId,
     window_days: Option<i64>,
 ) -> Result<Arc<SharedMatrix>, ApiError> {
     let window_days = self::window_days(window_days)?;
-    let key = (
-        actor.organization_id.0,
-        window_days,
-        super::agreements::today(),
-    );
-    let (state_for_fill, actor_for_fill) = (state.clone(), actor.clone());
+    let key = (organization.0, window_days, super::agreements::today());
+    let background = state.store.background_generation();
+    if state
+        .matrices
+        .seen_background
+        .swap(background, std::sync::atomic::Ordering::AcqRel)
+        != background
+    {
+        state.matrices.matrices.expire_all();
+    }
+    let state_for_fill = state.clone();
     let assemble = move || async move {
         let started = std::time::Instant::now();
-        let matrix = assemble_matrix(&state_for_fill, &actor_for_fill, window_days).await?;
+        let matrix = assemble_matrix(&state_for_fill, organization, window_days).await?;
         let assembled = started.elapsed();
         let shared = tokio::task::spawn_blocking(move || SharedMatrix::encode(matrix))
             .await
@@ -329,12 +339,41 @@ pub async fn shared_matrix(
         .await
 }
 
+/// Assembles each organization's matrix over the default window, so that
+/// its first reader after a start does not wait for it (at 50 departments
+/// and a million requests that is a few hundred milliseconds, for every
+/// reader who arrives meanwhile).
+pub async fn warm_matrices(state: AppState) {
+    let started = std::time::Instant::now();
+    let organizations = match state.store.list_organizations().await {
+        Ok(organizations) => organizations,
+        Err(error) => {
+            tracing::warn!(%error, "warming the matrices failed");
+            return;
+        }
+    };
+    for organization in &organizations {
+        if let Err(error) = shared_matrix(&state, organization.id, None).await {
+            tracing::warn!(
+                ?error,
+                organization = organization.id.0,
+                "warming a matrix failed"
+            );
+        }
+    }
+    tracing::debug!(
+        organizations = organizations.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "warmed the matrices"
+    );
+}
+
 async fn assemble_matrix(
     state: &AppState,
-    actor: &Actor,
+    organization: OrganizationId,
     window_days: i64,
 ) -> Result<Matrix, ApiError> {
-    let scoped = state.scoped(actor);
+    let scoped = state.store.scoped(organization);
     let facts = scoped.matrix_facts().await?;
     let now = jiff::Timestamp::now();
     let kudos_since = now

@@ -152,7 +152,7 @@ async fn matrix_cells(
     state: &AppState,
     viewer: &Viewer,
 ) -> Result<std::sync::Arc<SharedMatrix>, WebError> {
-    Ok(shared_matrix(state, &viewer.actor, Some(WINDOW_DAYS)).await?)
+    Ok(shared_matrix(state, viewer.actor.organization_id, Some(WINDOW_DAYS)).await?)
 }
 
 /// `GET /matrix`: the heat map.

@@ -885,6 +885,66 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     );
 }
 
+/// The marketing-to-sales cell of the matrix as the admin reads it now.
+async fn marketing_to_sales(app: &TestApp, setup: &Setup) -> Value {
+    let matrix = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    matrix["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cell| {
+            cell["provider_department_id"] == id_of(&setup.marketing)
+                && cell["consumer_department_id"] == id_of(&setup.sales)
+        })
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let now = jiff::Timestamp::now();
+    backdated(
+        &scoped,
+        &setup,
+        "Late",
+        (30, 60),
+        now - jiff::SignedDuration::from_mins(90),
+    )
+    .await;
+    let before = marketing_to_sales(&app, &setup).await;
+    let generation = app.store.write_generation();
+    assert!(
+        roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
+            .await
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        app.store.write_generation(),
+        generation,
+        "the sweep's writes make no reader wait for a fresh matrix"
+    );
+    // A breached first response counts as a miss from its escalation on.
+    // The matrix read before was assembled moments ago, well within the
+    // caches' time to live (5 s): only the refresh the sweep starts behind
+    // the readers can show the change within this deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    loop {
+        let after = marketing_to_sales(&app, &setup).await;
+        if after["health"] != before["health"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the matrix still shows the health before the escalation: {after}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_organization_sets_when_a_clock_is_at_risk() {
     let app = TestApp::spawn().await;
