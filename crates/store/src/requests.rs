@@ -1662,16 +1662,26 @@ impl EscalationLevel {
 
 impl Scoped<'_> {
     /// Up to `limit` open requests of the organization with ids above
-    /// `after`, in id order: the clock worker's sweep reads the open work a
-    /// page at a time, so its memory does not grow with the backlog.
-    pub async fn open_requests_after(
+    /// `after`, in id order, leaving out those the sweep has nothing more to
+    /// escalate for: their fulfilment breach is recorded, and their first
+    /// response came or its breach is recorded too. The clock worker's sweep
+    /// reads them a page at a time, so its memory does not grow with the
+    /// backlog, and its work follows the clocks still running rather than
+    /// every request left open for months.
+    pub async fn unsettled_requests_after(
         &self,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Request>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 \
-             AND r.status NOT IN ('resolved', 'closed', 'cancelled') ORDER BY r.id LIMIT $3"
+             AND r.status NOT IN ('resolved', 'closed', 'cancelled') \
+             AND NOT (EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id \
+                              AND e.clock = 'fulfilment' AND e.level = 'breached') \
+                      AND (r.first_response_at IS NOT NULL \
+                           OR EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id \
+                                      AND e.clock = 'first_response' AND e.level = 'breached'))) \
+             ORDER BY r.id LIMIT $3"
         ))
         .bind(self.organization.0)
         .bind(after)
@@ -1684,18 +1694,21 @@ impl Scoped<'_> {
         Ok(items)
     }
 
-    /// The escalations already recorded for open requests, so the worker's
-    /// sweep writes only what is new: a write that changes nothing still
-    /// costs a commit and makes the shared matrix be assembled again.
-    pub async fn recorded_escalations(
+    /// The escalations already recorded for requests with ids in
+    /// `[first, last]` (a page of the sweep), so the sweep writes only what
+    /// is new: a write that changes nothing still costs a commit.
+    pub async fn recorded_escalations_between(
         &self,
+        first: i64,
+        last: i64,
     ) -> Result<HashSet<(i64, ClockKind, EscalationLevel)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.request_id, e.clock, e.level FROM request_escalations e \
-             JOIN requests r ON r.organization_id = e.organization_id AND r.id = e.request_id \
-             WHERE e.organization_id = $1 AND r.status NOT IN ('resolved', 'closed', 'cancelled')",
+            "SELECT request_id, clock, level FROM request_escalations \
+             WHERE organization_id = $1 AND request_id >= $2 AND request_id <= $3",
         )
         .bind(self.organization.0)
+        .bind(first)
+        .bind(last)
         .fetch_all(self.store.reader())
         .await?;
         let mut recorded = HashSet::with_capacity(rows.len());

@@ -162,18 +162,25 @@ pub async fn escalate_clocks(
 ) -> Result<u64, roundtable_store::StoreError> {
     use roundtable_domain::clocks::ClockState;
     use roundtable_store::requests::{ClockKind, Escalation, EscalationLevel};
+    let started = std::time::Instant::now();
     let mut recorded = 0;
+    let mut read = 0;
     for organization in store.list_organizations().await? {
         let scoped = store.scoped(organization.id);
         let context = scoped.clock_context().await?;
         let mut leads = std::collections::HashMap::new();
-        let recorded_before = scoped.recorded_escalations().await?;
         let mut after = 0;
         loop {
             let page = scoped
-                .open_requests_after(after, OPEN_REQUESTS_PER_READ)
+                .unsettled_requests_after(after, OPEN_REQUESTS_PER_READ)
                 .await?;
-            let Some(last) = page.last() else { break };
+            let (Some(first), Some(last)) = (page.first(), page.last()) else {
+                break;
+            };
+            read += page.len();
+            let recorded_before = scoped
+                .recorded_escalations_between(first.id, last.id)
+                .await?;
             after = last.id;
             let mut due = Vec::new();
             for request in &page {
@@ -227,5 +234,11 @@ pub async fn escalate_clocks(
             }
         }
     }
+    tracing::debug!(
+        read,
+        recorded,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "swept the clocks still running"
+    );
     Ok(recorded)
 }

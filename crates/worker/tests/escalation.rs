@@ -109,13 +109,16 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
     let ids = |page: Vec<roundtable_store::requests::Request>| {
         page.iter().map(|request| request.id).collect::<Vec<_>>()
     };
-    let first_page = ids(scoped.open_requests_after(0, 2).await.unwrap());
+    let first_page = ids(scoped.unsettled_requests_after(0, 2).await.unwrap());
     assert_eq!(first_page, vec![breached.id, at_risk.id]);
-    let second_page = ids(scoped.open_requests_after(at_risk.id, 2).await.unwrap());
+    let second_page = ids(scoped
+        .unsettled_requests_after(at_risk.id, 2)
+        .await
+        .unwrap());
     assert_eq!(second_page, vec![fine.id]);
     assert!(
         scoped
-            .open_requests_after(fine.id, 2)
+            .unsettled_requests_after(fine.id, 2)
             .await
             .unwrap()
             .is_empty()
@@ -134,6 +137,12 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
     assert_eq!(
         racing, 4,
         "two clocks of each of two requests, once in total across racing workers"
+    );
+    // Both clocks of the late request breached and were escalated: the
+    // sweep has nothing more to do for it and no longer reads it.
+    assert_eq!(
+        ids(scoped.unsettled_requests_after(0, 10).await.unwrap()),
+        vec![at_risk.id, fine.id]
     );
     let generation = store.write_generation();
     let background = store.background_generation();
