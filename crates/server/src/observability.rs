@@ -70,6 +70,14 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Va
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    // SQLite's group commit: writes per sync is the ratio of the two.
+    if let (Some(commits), Some(operations)) = (
+        state.store.group_commits(),
+        state.store.group_committed_operations(),
+    ) {
+        metrics::counter!("roundtable_sqlite_group_commits_total").absolute(commits);
+        metrics::counter!("roundtable_sqlite_group_committed_writes_total").absolute(operations);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

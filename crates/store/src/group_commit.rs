@@ -52,6 +52,9 @@ pub(crate) struct GroupCommitter {
     jobs: mpsc::UnboundedSender<Job>,
     /// Batches committed so far (each one sync of the log).
     commits: Arc<AtomicU64>,
+    /// Operations in those batches: divided by `commits`, how many writes
+    /// share a sync.
+    operations: Arc<AtomicU64>,
 }
 
 impl GroupCommitter {
@@ -59,13 +62,54 @@ impl GroupCommitter {
     pub(crate) fn start(pool: AnyPool) -> Self {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let commits = Arc::new(AtomicU64::new(0));
-        tokio::spawn(write_batches(pool, receiver, commits.clone()));
-        Self { jobs, commits }
+        let operations = Arc::new(AtomicU64::new(0));
+        let writer = write_batches(pool, receiver, commits.clone(), operations.clone());
+        // The writer runs on a thread and runtime of its own: each of its
+        // statements is a hand-off to SQLite's connection thread and back,
+        // and on the server's runtime every "back" would queue behind the
+        // request tasks, while every write waits on the writer. It ends when
+        // the last handle is dropped.
+        let (start_writer, writer_to_start) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("roundtable-writer".to_owned())
+            .spawn(move || {
+                let Ok(writer) = writer_to_start.recv() else {
+                    return;
+                };
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(writer),
+                    Err(error) => tracing::error!(%error, "the database writer could not start"),
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                // The thread is waiting for it; if it is gone, so is the
+                // writer, and writes answer that it stopped.
+                let _ = start_writer.send(writer);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no thread for the database writer; it shares the server's");
+                tokio::spawn(writer);
+            }
+        }
+        Self {
+            jobs,
+            commits,
+            operations,
+        }
     }
 
     /// How many batches have been committed.
     pub(crate) fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    /// How many operations the committed batches held.
+    pub(crate) fn operations(&self) -> u64 {
+        self.operations.load(Ordering::Relaxed)
     }
 
     /// Runs `operation` in the next batch and returns its result once the
@@ -121,6 +165,7 @@ async fn write_batches(
     pool: AnyPool,
     mut receiver: mpsc::UnboundedReceiver<Job>,
     commits: Arc<AtomicU64>,
+    operations: Arc<AtomicU64>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.recv().await {
@@ -131,8 +176,10 @@ async fn write_batches(
                 Err(_) => break,
             }
         }
+        let size = batch.len() as u64;
         if run_batch(&pool, batch.drain(..)).await {
             commits.fetch_add(1, Ordering::Relaxed);
+            operations.fetch_add(size, Ordering::Relaxed);
         }
     }
 }
@@ -283,6 +330,7 @@ mod tests {
         let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let store = scratch_store(&folder).await;
         let before = store.group_commits().unwrap_or_default();
+        let operations_before = store.group_committed_operations().unwrap_or_default();
         let tasks: Vec<_> = (0..300)
             .map(|index| tokio::spawn(two_rows(store.clone(), index)))
             .collect();
@@ -311,6 +359,11 @@ mod tests {
         assert!(
             (1..150).contains(&commits),
             "300 waiting writes took {commits} commits"
+        );
+        assert_eq!(
+            store.group_committed_operations().unwrap_or_default() - operations_before,
+            300,
+            "the committed batches held every operation, failed ones included"
         );
     }
 

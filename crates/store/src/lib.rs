@@ -393,6 +393,15 @@ impl Store {
             .map(group_commit::GroupCommitter::commits)
     }
 
+    /// How many write operations the SQLite writer's committed batches held
+    /// (`None` on PostgreSQL); divided by [`Store::group_commits`], how
+    /// many writes share one sync of the log.
+    pub fn group_committed_operations(&self) -> Option<u64> {
+        self.committer
+            .as_ref()
+            .map(group_commit::GroupCommitter::operations)
+    }
+
     /// Bumped after every write this process commits (except bookkeeping
     /// writes, see [`Store::bookkeeping_write`]): a value computed from
     /// the database under one generation is current while it stays the same
