@@ -30,7 +30,10 @@
 //! the tests check this against arbitrary calendars (DST zones, holidays,
 //! night shifts) and instants before, inside, across and after the range.
 
-use crate::business_time::{SEARCH_HORIZON_DAYS, business_time_between, working_intervals};
+use crate::business_time::{
+    BusinessTimeError, SEARCH_HORIZON_DAYS, add_business_time, business_time_between,
+    working_intervals,
+};
 use crate::calendar::CalendarDefinition;
 use crate::clocks::CalendarLookup;
 use crate::ids::DepartmentId;
@@ -151,6 +154,54 @@ impl BusinessTimeIndex {
         before.saturating_add(inside).saturating_add(after)
     }
 
+    /// The earliest instant by which `amount` of business time has elapsed
+    /// from `start`: exactly [`add_business_time`] on the index's calendar.
+    /// From inside the covered range it is one binary search (the first
+    /// working interval whose close reaches the total), and the plain walk
+    /// only for what lies beyond the range. A clock's due instant is found
+    /// this way on every reading of a running clock.
+    pub fn add_business_time(
+        &self,
+        start: Timestamp,
+        amount: SignedDuration,
+    ) -> Result<Timestamp, BusinessTimeError> {
+        if amount.is_negative() || amount.is_zero() || start < self.origin || start >= self.end {
+            return add_business_time(&self.calendar, start, amount);
+        }
+        // Business time never runs faster than real time: the same range
+        // check as the walk's, so both refuse the same inputs.
+        if start.checked_add(amount).is_err() {
+            return Err(BusinessTimeError::OutOfRange);
+        }
+        let reached = self.cumulative_at(start).saturating_add(amount);
+        // The first interval at whose close the total reaches `reached`.
+        let index = self
+            .elapsed_before
+            .get(1..)
+            .map_or(0, |closes| closes.partition_point(|total| *total < reached));
+        match self.intervals.get(index) {
+            Some((open, _)) => {
+                let before = self
+                    .elapsed_before
+                    .get(index)
+                    .copied()
+                    .unwrap_or(SignedDuration::ZERO);
+                open.checked_add(reached.saturating_sub(before))
+                    .map_err(|_| BusinessTimeError::OutOfRange)
+            }
+            // Not reached inside the range: count the rest on from its end.
+            None => {
+                let inside = self
+                    .elapsed_before
+                    .last()
+                    .copied()
+                    .unwrap_or(SignedDuration::ZERO)
+                    .saturating_sub(self.cumulative_at(start));
+                add_business_time(&self.calendar, self.end, amount.saturating_sub(inside))
+            }
+        }
+    }
+
     /// The business time in `[origin, at)`, for `at` in the covered range:
     /// the intervals ended by `at`, and the part of the one it falls in.
     fn cumulative_at(&self, at: Timestamp) -> SignedDuration {
@@ -258,6 +309,16 @@ where
     ) -> Option<SignedDuration> {
         self.get(&department)
             .map(|index| index.business_time_between(from, to))
+    }
+
+    fn add_business_time(
+        &self,
+        department: DepartmentId,
+        start: Timestamp,
+        amount: SignedDuration,
+    ) -> Option<Result<Timestamp, BusinessTimeError>> {
+        self.get(&department)
+            .map(|index| index.add_business_time(start, amount))
     }
 }
 
@@ -697,6 +758,55 @@ mod tests {
                 index.business_time_between(to, from),
                 business_time_between(index.calendar(), to, from)
             );
+        }
+
+        #[test]
+        fn the_index_adds_business_time_like_the_walk(
+            calendar in arb_calendar(),
+            (covering_from, covering_to) in arb_covering(),
+            start in arb_pick(),
+            amount in prop_oneof![
+                1 => Just(SignedDuration::ZERO),
+                3 => (1i64..(8 * 60)).prop_map(SignedDuration::from_mins),
+                3 => (1i64..(400 * 24 * 60)).prop_map(SignedDuration::from_mins),
+                1 => (1i64..(3 * 86_400), 0i32..1_000_000_000).prop_map(|(seconds, nanos)| SignedDuration::new(seconds, nanos)),
+            ],
+        ) {
+            let index = BusinessTimeIndex::new(calendar, covering_from, covering_to);
+            let start = resolve(&start, &index);
+            let indexed = index.add_business_time(start, amount);
+            prop_assert_eq!(&indexed, &add_business_time(index.calendar(), start, amount));
+            // What was added is measured back exactly.
+            if let Ok(due) = indexed {
+                prop_assert_eq!(index.business_time_between(start, due), amount);
+            }
+        }
+
+        #[test]
+        fn adding_whole_working_intervals_ends_at_a_close(
+            calendar in arb_calendar(),
+            covering_from in arb_instant(),
+            length_days in 1i64..60,
+            first in any::<prop::sample::Index>(),
+            count in 1usize..12,
+            into_the_first in 0u32..100,
+        ) {
+            let index = BusinessTimeIndex::new(calendar, covering_from, covering_from + days(length_days));
+            prop_assume!(!index.intervals.is_empty());
+            let first = first.index(index.intervals.len());
+            let last = (first + count - 1).min(index.intervals.len() - 1);
+            let (open, close) = index.intervals[first];
+            // From the open or part-way into the first interval, exactly to
+            // the close of a later one: the answer is that close, never the
+            // next opening.
+            let start = open + SignedDuration::from_nanos(
+                i64::try_from(close.duration_since(open).as_nanos() * i128::from(into_the_first) / 100).unwrap_or(0),
+            );
+            let amount = index.elapsed_before[last + 1].saturating_sub(index.cumulative_at(start));
+            prop_assume!(amount.is_positive());
+            let due = index.add_business_time(start, amount);
+            prop_assert_eq!(&due, &Ok(index.intervals[last].1));
+            prop_assert_eq!(&due, &add_business_time(index.calendar(), start, amount));
         }
 
         #[test]

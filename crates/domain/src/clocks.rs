@@ -163,6 +163,22 @@ pub trait CalendarLookup: Debug {
         self.calendar_of(department)
             .map(|calendar| business_time_between(calendar, from, to))
     }
+
+    /// The earliest instant by which `amount` of business time has elapsed
+    /// from `start` in the department's calendar (`None` when it has none):
+    /// a running clock's due instant. Like
+    /// [`CalendarLookup::business_time_between`], an indexed lookup answers
+    /// without walking, and any implementation must return exactly what
+    /// [`add_business_time`] returns.
+    fn add_business_time(
+        &self,
+        department: DepartmentId,
+        start: Timestamp,
+        amount: SignedDuration,
+    ) -> Option<Result<Timestamp, BusinessTimeError>> {
+        self.calendar_of(department)
+            .map(|calendar| add_business_time(calendar, start, amount))
+    }
 }
 
 impl<C, S> CalendarLookup for HashMap<DepartmentId, C, S>
@@ -323,7 +339,7 @@ pub fn read_clock(input: &ClockInput<'_>) -> Result<ClockReading, ClockError> {
     let Counted {
         target,
         threshold,
-        calendar,
+        holder,
         spans,
         elapsed,
     } = count(input)?;
@@ -347,7 +363,8 @@ pub fn read_clock(input: &ClockInput<'_>) -> Result<ClockReading, ClockError> {
                 ClockState::Running
             };
             let resume = input.now.max(current.from);
-            (state, Some(due_instant(calendar, &spans, target, resume)?))
+            let due = due_instant(input.calendars, holder, &spans, target, resume)?;
+            (state, Some(due))
         }
         (None, _) => (ClockState::Paused, None),
     };
@@ -370,16 +387,17 @@ pub fn remaining_time(input: &ClockInput<'_>) -> Result<SignedDuration, ClockErr
 }
 
 /// What [`read_clock`] and [`remaining_time`] both count.
-struct Counted<'a> {
+struct Counted {
     target: SignedDuration,
     threshold: SignedDuration,
-    calendar: &'a CalendarDefinition,
+    /// The department whose calendar the clock runs on.
+    holder: DepartmentId,
     /// `(start, business time counted)` of each running period of the holder.
     spans: Vec<(Timestamp, SignedDuration)>,
     elapsed: SignedDuration,
 }
 
-fn count<'a>(input: &ClockInput<'a>) -> Result<Counted<'a>, ClockError> {
+fn count(input: &ClockInput<'_>) -> Result<Counted, ClockError> {
     check_periods(input.periods)?;
     let target = target_duration(input.target_minutes)?;
     let threshold = at_risk_threshold(target, input.at_risk_share)?;
@@ -387,10 +405,9 @@ fn count<'a>(input: &ClockInput<'a>) -> Result<Counted<'a>, ClockError> {
     let holder = holding_period(input.periods, input.stopped_at)
         .ok_or(ClockError::NoPeriods)?
         .department;
-    let calendar = input
-        .calendars
-        .calendar_of(holder)
-        .ok_or(ClockError::MissingCalendar(holder))?;
+    if input.calendars.calendar_of(holder).is_none() {
+        return Err(ClockError::MissingCalendar(holder));
+    }
     let spans: Vec<(Timestamp, SignedDuration)> = input
         .periods
         .iter()
@@ -412,7 +429,7 @@ fn count<'a>(input: &ClockInput<'a>) -> Result<Counted<'a>, ClockError> {
     Ok(Counted {
         target,
         threshold,
-        calendar,
+        holder,
         spans,
         elapsed,
     })
@@ -440,19 +457,26 @@ fn holding_period(
 /// the counted spans `(from, business time)` if it was reached there,
 /// otherwise counting on from `resume`.
 fn due_instant(
-    calendar: &CalendarDefinition,
+    calendars: &dyn CalendarLookup,
+    holder: DepartmentId,
     spans: &[(Timestamp, SignedDuration)],
     target: SignedDuration,
     resume: Timestamp,
-) -> Result<Timestamp, BusinessTimeError> {
+) -> Result<Timestamp, ClockError> {
+    let add = |start: Timestamp, amount: SignedDuration| {
+        calendars
+            .add_business_time(holder, start, amount)
+            .ok_or(ClockError::MissingCalendar(holder))?
+            .map_err(ClockError::from)
+    };
     let mut needed = target;
     for &(from, counted) in spans {
         if counted >= needed {
-            return add_business_time(calendar, from, needed);
+            return add(from, needed);
         }
         needed = needed.saturating_sub(counted);
     }
-    add_business_time(calendar, resume, needed)
+    add(resume, needed)
 }
 
 /// Periods must be in order, not overlap, end after they start, and only the

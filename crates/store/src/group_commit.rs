@@ -177,24 +177,29 @@ async fn write_batches(
             }
         }
         let size = batch.len() as u64;
-        if run_batch(&pool, batch.drain(..)).await {
+        // Counted before anyone is told, so a caller who heard "done"
+        // reads counters that include its write.
+        run_batch(&pool, batch.drain(..), || {
             commits.fetch_add(1, Ordering::Relaxed);
             operations.fetch_add(size, Ordering::Relaxed);
-        }
+        })
+        .await;
     }
 }
 
-/// Runs one batch and tells each caller; true when it committed.
-async fn run_batch(pool: &AnyPool, jobs: impl Iterator<Item = Job>) -> bool {
+/// Runs one batch, calls `committed` if it committed, then tells each caller.
+async fn run_batch(pool: &AnyPool, jobs: impl Iterator<Item = Job>, committed: impl FnOnce()) {
     let mut finishers: Vec<Finisher> = Vec::new();
     let outcome = run_jobs(pool, jobs, &mut finishers).await;
-    if let Err(error) = &outcome {
-        tracing::warn!(%error, operations = finishers.len(), "a group commit failed");
+    match &outcome {
+        Ok(()) => committed(),
+        Err(error) => {
+            tracing::warn!(%error, operations = finishers.len(), "a group commit failed");
+        }
     }
     for finish in finishers {
         finish(outcome.as_ref().map(|_| ()));
     }
-    outcome.is_ok()
 }
 
 /// Runs every job in one transaction, each in its own savepoint, and commits.
