@@ -885,21 +885,6 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     );
 }
 
-/// The marketing-to-sales cell of the matrix as the admin reads it now.
-async fn marketing_to_sales(app: &TestApp, setup: &Setup) -> Value {
-    let matrix = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
-    matrix["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|cell| {
-            cell["provider_department_id"] == id_of(&setup.marketing)
-                && cell["consumer_department_id"] == id_of(&setup.sales)
-        })
-        .cloned()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
     let app = TestApp::spawn().await;
@@ -914,7 +899,9 @@ async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
         now - jiff::SignedDuration::from_mins(90),
     )
     .await;
-    let before = marketing_to_sales(&app, &setup).await;
+    let before = app
+        .matrix_cell(id_of(&setup.marketing), id_of(&setup.sales))
+        .await;
     let generation = app.store.write_generation();
     assert!(
         roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
@@ -933,7 +920,9 @@ async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
     // the readers can show the change within this deadline.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
     loop {
-        let after = marketing_to_sales(&app, &setup).await;
+        let after = app
+            .matrix_cell(id_of(&setup.marketing), id_of(&setup.sales))
+            .await;
         if after["health"] != before["health"] {
             break;
         }

@@ -212,6 +212,25 @@ impl TestApp {
         }
     }
 
+    /// The matrix cell from `provider` to `consumer` as the admin reads it now.
+    pub async fn matrix_cell(&self, provider: i64, consumer: i64) -> Value {
+        let matrix = expect_status(
+            self.get(&self.admin, "/api/v1/matrix").await,
+            StatusCode::OK,
+        )
+        .await;
+        matrix["cells"]
+            .as_array()
+            .expect("the matrix's cells")
+            .iter()
+            .find(|cell| {
+                cell["provider_department_id"] == provider
+                    && cell["consumer_department_id"] == consumer
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no cell from {provider} to {consumer}"))
+    }
+
     pub async fn get(&self, user: &User, path: &str) -> Response {
         self.request(Method::GET, Some(user), path)
             .send()

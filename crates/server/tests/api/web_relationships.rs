@@ -9,7 +9,7 @@ use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE};
 use roundtable_domain::people::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The text of a page's table with this id (from `<table id=…>` to `</table>`).
 fn table<'a>(html: &'a str, id: &str) -> &'a str {
@@ -18,19 +18,6 @@ fn table<'a>(html: &'a str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("a table #{id}"));
     let end = html[start..].find("</table>").expect("end of the table") + start;
     &html[start..end]
-}
-
-async fn cell_of(app: &TestApp, provider: i64, consumer: i64) -> Value {
-    let matrix = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
-    matrix["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|cell| {
-            cell["provider_department_id"] == provider && cell["consumer_department_id"] == consumer
-        })
-        .cloned()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -70,7 +57,7 @@ async fn a_cell_page_explains_its_health_and_shows_trend_frustrations_kudos_and_
         StatusCode::CREATED,
     )
     .await;
-    let api = cell_of(&app, marketing, sales).await;
+    let api = app.matrix_cell(marketing, sales).await;
     assert_eq!(api["kudos"], 1);
 
     let mut browser = Browser::default();
@@ -200,7 +187,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     let page = refused.text().await.unwrap();
     assert!(page.contains("id=\"receiver_person_id-error\""));
     assert!(page.contains(">Thanks</textarea>"), "message kept");
-    assert_eq!(cell_of(&app, marketing, sales).await["kudos"], 0);
+    assert_eq!(app.matrix_cell(marketing, sales).await["kudos"], 0);
 
     // A forged form changes nothing.
     let forged = browser
@@ -240,7 +227,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     assert!(feed.contains("Your kudos were given"));
 
     // Thanks to a Sales person from a marketer count in the cell Marketing → Sales.
-    assert_eq!(cell_of(&app, marketing, sales).await["kudos"], 1);
+    assert_eq!(app.matrix_cell(marketing, sales).await["kudos"], 1);
     let cell = browser
         .page(&app, &format!("/matrix/{marketing}/{sales}"))
         .await;
