@@ -4,7 +4,7 @@
 //! separate tables with nothing to join them by: a response has no author, no
 //! time and a random key. Individual answers never leave this module: the only
 //! way out is [`Scoped::pulse_results`], which applies the anonymity rule of
-//! `domain::pulses::disclose` to the whole family of a round's aggregates at
+//! `domain::pulses::decide_round` to the whole family of a round's aggregates at
 //! once, so the API, scorecards, health and exports all show the same
 //! disclosed subset and nothing under the threshold.
 
@@ -14,15 +14,15 @@ use jiff::Timestamp;
 use rand::RngCore;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::pulses::{
-    CellScores, ConsumerAnswer, DIMENSION_COUNT, Ratings, SelfRating, Threshold, disclose,
-    score_cell, unattributed_order,
+    CellRespondents, CellScores, ConsumerAnswer, DIMENSION_COUNT, Ratings, SelfRating, Threshold,
+    decide_round, score_cell, unattributed_order,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-pub type Cell = (DepartmentId, DepartmentId);
+pub use roundtable_domain::pulses::Cell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundStatus {
@@ -266,6 +266,52 @@ fn random_key() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// Issues the organization's thank-you to everyone who took part in a
+/// closed round, once per person and round and exactly once across
+/// instances (the round's `thank_yous_issued` flag is claimed in the same
+/// transaction). An entry names the round only and is dated at its close;
+/// people are thanked in a random order, so neither the ledger's order nor
+/// the coupons drawn follow the order in which people answered.
+async fn thank_participants(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    round: &PulseRound,
+) -> Result<u64, StoreError> {
+    use rand::seq::SliceRandom;
+    let claimed = sqlx::query(
+        "UPDATE pulse_rounds SET thank_yous_issued = 1 WHERE organization_id = $1 AND id = $2 AND thank_yous_issued = 0",
+    )
+    .bind(organization.0)
+    .bind(round.id)
+    .execute(&mut **transaction)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(0);
+    }
+    let mut people: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT person_id FROM pulse_participants WHERE organization_id = $1 AND round_id = $2",
+    )
+    .bind(organization.0)
+    .bind(round.id)
+    .fetch_all(&mut **transaction)
+    .await?;
+    people.shuffle(&mut rand::rng());
+    let earned_for = format!("pulse:{}", round.id);
+    let stamp = to_db(round.closing());
+    for person in &people {
+        crate::thank_you::issue(
+            transaction,
+            organization,
+            PersonId(*person),
+            &earned_for,
+            &stamp,
+        )
+        .await?;
+    }
+    Ok(people.len() as u64)
+}
+
 /// Everything answered about one cell; private to this module.
 #[derive(Default)]
 struct CellAnswers {
@@ -412,10 +458,41 @@ impl Scoped<'_> {
                         .execute(&mut **transaction)
                         .await?;
                     crate::audit::record(transaction, audit, "pulse_round.closed", "pulse_round", id, String::new()).await?;
-                    fetch_round(transaction, organization, id).await
+                    let closed = fetch_round(transaction, organization, id).await?;
+                    thank_participants(transaction, organization, &closed).await?;
+                    Ok(closed)
                 })
             })
             .await
+    }
+
+    /// Thanks the participants of every round that has closed by `now` and
+    /// whose participants were not thanked yet (the rounds that closed by
+    /// the clock; a round closed by hand thanks them as it closes). Returns
+    /// how many people were thanked.
+    pub async fn thank_closed_pulse_rounds(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND thank_yous_issued = 0 \
+             AND (closes_at <= $2 OR closed_at <= $2) ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(to_db(now))
+        .fetch_all(self.store.reader())
+        .await?;
+        let organization = self.organization;
+        let mut thanked = 0;
+        for id in ids {
+            thanked += self
+                .store
+                .write(move |transaction| {
+                    Box::pin(async move {
+                        let round = fetch_round(transaction, organization, id).await?;
+                        thank_participants(transaction, organization, &round).await
+                    })
+                })
+                .await?;
+        }
+        Ok(thanked)
     }
 
     /// The cells of a round `person` may answer about, and which they have.
@@ -555,8 +632,8 @@ impl Scoped<'_> {
                     .bind(answer.comment.clone())
                     .execute(&mut **transaction)
                     .await?;
-                    let earned_for = format!("pulse:{round}:{}:{}", answer.provider.0, answer.consumer.0);
-                    crate::thank_you::issue(transaction, organization, person, &earned_for, &to_db(at)).await?;
+                    // The thank-you comes when the round closes (thank_participants),
+                    // never at the moment of an answer.
                     Ok(())
                 })
             })
@@ -701,63 +778,33 @@ impl Scoped<'_> {
     }
 }
 
-/// Decides the whole family of a round's aggregates in one canonical order —
-/// cells (consumer side), cells (self-ratings), departments as provider,
-/// departments as consumer — and scores only what may be shown.
+/// Decides the whole family of a round's aggregates at once with
+/// `domain::pulses::decide_round` and scores only what may be shown.
 fn assemble_results(
     round: PulseRound,
     threshold: Threshold,
     cells: BTreeMap<Cell, CellAnswers>,
 ) -> RoundResults {
-    type Answer = (i64, (i64, i64));
-    let unit = |(provider, consumer): &Cell| (provider.0, consumer.0);
-    let consumer_group = |cell: &Cell, answers: &CellAnswers| -> BTreeSet<Answer> {
-        answers
-            .consumer_people
-            .iter()
-            .map(|person| (*person, unit(cell)))
-            .collect()
-    };
-    let providers: BTreeSet<DepartmentId> = cells.keys().map(|(provider, _)| *provider).collect();
-    let consumers: BTreeSet<DepartmentId> = cells.keys().map(|(_, consumer)| *consumer).collect();
-    let mut groups: Vec<BTreeSet<Answer>> = Vec::new();
+    let respondents: BTreeMap<Cell, CellRespondents> = cells
+        .iter()
+        .map(|(cell, answers)| {
+            let people = |ids: &BTreeSet<i64>| ids.iter().copied().map(PersonId).collect();
+            (
+                *cell,
+                CellRespondents {
+                    consumers: people(&answers.consumer_people),
+                    providers: people(&answers.provider_people),
+                },
+            )
+        })
+        .collect();
+    let decision = decide_round(&respondents, threshold);
+    // The comments' order is a permutation fixed per round.
+    let salt = format!("{}:{}", round.id, to_db(round.created_at));
+    let mut results = Vec::with_capacity(cells.len());
     for (cell, answers) in &cells {
-        groups.push(consumer_group(cell, answers));
-    }
-    for (cell, answers) in &cells {
-        groups.push(
-            answers
-                .provider_people
-                .iter()
-                .map(|person| (*person, unit(cell)))
-                .collect(),
-        );
-    }
-    for provider in &providers {
-        groups.push(
-            cells
-                .iter()
-                .filter(|((p, _), _)| p == provider)
-                .flat_map(|(cell, answers)| consumer_group(cell, answers))
-                .collect(),
-        );
-    }
-    for consumer in &consumers {
-        groups.push(
-            cells
-                .iter()
-                .filter(|((_, c), _)| c == consumer)
-                .flat_map(|(cell, answers)| consumer_group(cell, answers))
-                .collect(),
-        );
-    }
-    let decisions = disclose(&groups, threshold);
-    let decided = |index: usize| decisions.get(index).copied().unwrap_or(false);
-    let cell_count = cells.len();
-    let mut results = Vec::with_capacity(cell_count);
-    for (index, (cell, answers)) in cells.iter().enumerate() {
-        let disclosed = decided(index);
-        let mirror_disclosed = disclosed && decided(cell_count + index);
+        let disclosed = decision.cells.get(cell).copied().unwrap_or(false);
+        let mirror_disclosed = disclosed && decision.mirrors.get(cell).copied().unwrap_or(false);
         let self_ratings: &[SelfRating] = if mirror_disclosed {
             &answers.self_ratings
         } else {
@@ -774,12 +821,12 @@ fn assemble_results(
             mirror_disclosed,
             self_respondents: mirror_disclosed.then_some(answers.provider_people.len() as i64),
             comments: if disclosed {
-                unattributed_order(answers.consumer_comments.clone())
+                unattributed_order(salt.as_bytes(), answers.consumer_comments.clone())
             } else {
                 Vec::new()
             },
             self_comments: if mirror_disclosed {
-                unattributed_order(answers.provider_comments.clone())
+                unattributed_order(salt.as_bytes(), answers.provider_comments.clone())
             } else {
                 Vec::new()
             },
@@ -804,24 +851,18 @@ fn assemble_results(
                 scores: decided.then(|| score_cell(&answers, &[])).flatten(),
             }
         };
-    let offset = 2 * cell_count;
-    let as_provider = providers
+    let as_provider = decision
+        .as_provider
         .iter()
-        .enumerate()
-        .map(|(index, provider)| {
-            department_result(*provider, decided(offset + index), &|(p, _): &Cell| {
-                p == provider
-            })
+        .map(|(provider, decided)| {
+            department_result(*provider, *decided, &|(p, _): &Cell| p == provider)
         })
         .collect();
-    let offset = offset + providers.len();
-    let as_consumer = consumers
+    let as_consumer = decision
+        .as_consumer
         .iter()
-        .enumerate()
-        .map(|(index, consumer)| {
-            department_result(*consumer, decided(offset + index), &|(_, c): &Cell| {
-                c == consumer
-            })
+        .map(|(consumer, decided)| {
+            department_result(*consumer, *decided, &|(_, c): &Cell| c == consumer)
         })
         .collect();
     RoundResults {

@@ -1,7 +1,8 @@
 //! The thank-you ledger: what a completed check or pulse response earned.
-//! Issued in the transaction of the answer, once per response (a unique key
-//! on person and what it was earned for). A pulse entry names the round and
-//! cell, which the participation record already knows — never the answer.
+//! Issued once per response (a unique key on person and what it was earned
+//! for): for a check in the transaction of the answer; for a pulse when the
+//! round closes, naming the round only and dated at its close, so the ledger
+//! never tells which cell a person answered about, or when.
 
 use crate::time::from_db;
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
@@ -13,7 +14,7 @@ use sqlx::Row;
 pub struct LedgerEntry {
     pub id: i64,
     pub person_id: PersonId,
-    /// `check:<id>` or `pulse:<round>:<provider>:<consumer>`.
+    /// `check:<id>` or `pulse:<round>`.
     pub earned_for: String,
     /// `points`, `coupon`, or `none_left` when the coupon list ran out.
     pub reward: String,

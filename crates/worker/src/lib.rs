@@ -120,6 +120,11 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "clock escalation failed; will retry"),
                 }
+                match thank_closed_pulse_rounds(&store, Timestamp::now()).await {
+                    Ok(count) if count > 0 => tracing::info!(count, "thanked the participants of closed pulse rounds"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "thanking pulse participants failed; will retry"),
+                }
             }
             _ = dispatch_ticker.tick() => {
                 // Drain what is due, batch by batch, before waiting again.
@@ -142,6 +147,23 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
             }
         }
     }
+}
+
+/// Thanks the participants of every pulse round that closed by the clock
+/// (a round closed by hand thanks them as it closes). Exactly once per round
+/// across instances; returns how many people this call thanked.
+pub async fn thank_closed_pulse_rounds(
+    store: &Store,
+    now: Timestamp,
+) -> Result<u64, roundtable_store::StoreError> {
+    let mut thanked = 0;
+    for organization in store.list_organizations().await? {
+        thanked += store
+            .scoped(organization.id)
+            .thank_closed_pulse_rounds(now)
+            .await?;
+    }
+    Ok(thanked)
 }
 
 /// How many escalations share one transaction: a sweep after an outage

@@ -220,7 +220,7 @@ pub async fn answer_check(
 pub struct ThankYouView {
     pub id: i64,
     pub person_id: i64,
-    /// `check:<id>` or `pulse:<round>:<provider>:<consumer>`.
+    /// `check:<id>`, or `pulse:<round>` (the round only, never the cell; dated at its close).
     pub earned_for: String,
     /// `points`, `coupon`, or `none_left` when the coupon list ran out.
     pub reward: String,

@@ -592,3 +592,260 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
     assert_eq!(pulse["value"], Value::Null, "{pulse}");
     assert_eq!(pulse["sample_size"], Value::Null, "{pulse}");
 }
+
+/// The review's attack through the API: Marketing serves Sales (5 answer),
+/// Finance (5 answer) and Support (1 answers). Marketing's provider-wide
+/// figure rests on 11 people and differs from each shown cell by 6, yet
+/// minus both shown cells it is the one Support answer. It must be withheld
+/// in the results and in every export, while both 5-person cells stay shown.
+#[tokio::test]
+async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
+    let app = TestApp::spawn().await;
+    let board = board(&app).await;
+    let support_lead = app.add_user("support.lead@acme.test", Role::Lead).await;
+    let support = id_of(
+        &expect_status(
+            app.post(
+                &app.admin,
+                "/api/v1/departments",
+                &json!({ "name": "Support", "lead_ids": [support_lead.id.0] }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await,
+    );
+    let service = id_of(
+        &expect_status(
+            app.post(&app.admin, "/api/v1/services", &json!({
+                "provider_department_id": board.marketing, "consumer_department_ids": [support], "name": "Product news",
+                "first_response_minutes": 240, "fulfilment_minutes": 2400
+            }))
+            .await,
+            StatusCode::CREATED,
+        )
+        .await,
+    );
+    agreed_cell(&app, board.marketing, support, &support_lead, service).await;
+    let round = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/pulses",
+            &json!({ "name": "Three cells", "closes_at": "2099-01-01T00:00:00Z" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&round);
+    assert_eq!(round["cells"].as_array().map(Vec::len), Some(3));
+    let sellers = people_of(&app, "seller", 5, board.sales).await;
+    let accountants = people_of(&app, "accountant", 5, board.finance).await;
+    let agent = app
+        .add_member_of("agent@acme.test", Role::Member, support)
+        .await;
+    let mut answers: Vec<(&User, i64, i64)> = Vec::new();
+    answers.extend(sellers.iter().map(|person| (person, board.sales, 5)));
+    answers.extend(accountants.iter().map(|person| (person, board.finance, 5)));
+    // The lone answer: perception 1 everywhere, a value no shown group has.
+    answers.push((&agent, support, 1));
+    for (person, consumer, perception) in answers {
+        let body = json!({
+            "provider_department_id": board.marketing, "consumer_department_id": consumer,
+            "expectation": ratings([6; 5]), "perception": ratings([perception; 5]),
+            "importance": ratings([20; 5]), "comment": "",
+        });
+        expect_status(
+            app.post(person, &format!("/api/v1/pulses/{id}/responses"), &body)
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let close = app
+        .request(
+            Method::POST,
+            Some(&app.admin),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_status(close, StatusCode::OK).await;
+
+    let results = expect_status(
+        app.get(&app.admin, &format!("/api/v1/pulses/{id}/results"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let shown_cells: Vec<i64> = results["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|cell| cell["disclosed"] == true)
+        .map(|cell| cell["consumer_department_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(shown_cells.len(), 2, "both 5-person cells stay shown");
+    assert!(!shown_cells.contains(&support));
+    let provider_wide = results["as_provider"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["department_id"] == board.marketing)
+        .unwrap();
+    assert_eq!(provider_wide["disclosed"], false);
+    assert_eq!(provider_wide["respondents"], Value::Null);
+    assert_eq!(provider_wide["scores"], Value::Null);
+
+    // The export, parsed: rows for the two shown cells (and the two consumer
+    // departments, which are those same groups) and nothing else.
+    let exported = expect_status(
+        app.get(&app.admin, "/api/v1/exports/pulses?format=json")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let rows = exported.as_array().cloned().unwrap_or_default();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_ne!(row["scope"], "provider", "a provider-wide row: {row}");
+        assert_ne!(
+            row["consumer_department_id"], support,
+            "a row of the lone answer: {row}"
+        );
+        assert_eq!(row["respondents"], 5, "{row}");
+        assert_eq!(row["perception_mean"], 5.0, "{row}");
+    }
+    let csv = app
+        .get(&app.admin, "/api/v1/exports/pulses?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let scope = headers.iter().position(|name| name == "scope").unwrap();
+    let consumer = headers
+        .iter()
+        .position(|name| name == "consumer_department_id")
+        .unwrap();
+    let mut csv_rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        csv_rows += 1;
+        assert_ne!(&record[scope], "provider");
+        assert_ne!(&record[consumer], support.to_string().as_str());
+    }
+    assert_eq!(csv_rows, rows.len());
+}
+
+/// Taking part in a round earns one thank-you, issued when the round closes,
+/// naming the round only (never the cells answered about) and dated at the
+/// round's close, not at the moment of an answer.
+#[tokio::test]
+async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
+    let app = TestApp::spawn().await;
+    let board = board(&app).await;
+    let organization = expect_status(
+        app.get(&app.admin, "/api/v1/organization").await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.patch(
+            &app.admin,
+            "/api/v1/organization",
+            version_of(&organization),
+            &json!({ "thank_you_kind": "points", "thank_you_points": 10 }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let round = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/pulses",
+            &json!({ "name": "Thanks", "closes_at": "2099-01-01T00:00:00Z" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&round);
+    // A marketer rates Marketing for both cells: two answers, one person.
+    let marketer = app
+        .add_member_of("marketer@acme.test", Role::Member, board.marketing)
+        .await;
+    for consumer in [board.sales, board.finance] {
+        let body = json!({ "provider_department_id": board.marketing, "consumer_department_id": consumer, "perception": ratings([6; 5]) });
+        expect_status(
+            app.post(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let ledger = |user: &User| {
+        let app = &app;
+        let user = user.clone();
+        async move {
+            expect_status(app.get(&user, "/api/v1/thank-yous").await, StatusCode::OK).await["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    assert!(
+        ledger(&marketer).await.is_empty(),
+        "nothing is issued at the moment of an answer"
+    );
+    let closed = expect_status(
+        app.request(
+            Method::POST,
+            Some(&app.admin),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let entries = ledger(&marketer).await;
+    assert_eq!(
+        entries.len(),
+        1,
+        "one thank-you per round, however many cells: {entries:?}"
+    );
+    assert_eq!(entries[0]["earned_for"], format!("pulse:{id}"));
+    assert_eq!(entries[0]["points"], 10);
+    let issued: jiff::Timestamp = entries[0]["issued_at"].as_str().unwrap().parse().unwrap();
+    let closing: jiff::Timestamp = closed["closed_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(issued, closing);
+    let everyone = expect_status(
+        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    for entry in everyone["items"].as_array().unwrap() {
+        let earned_for = entry["earned_for"].as_str().unwrap();
+        assert!(
+            !earned_for.starts_with("pulse:") || earned_for == format!("pulse:{id}"),
+            "{earned_for}"
+        );
+    }
+    // The worker's sweep finds nothing more to thank for this round.
+    let store = app.another_instance_store().await;
+    assert_eq!(
+        store
+            .scoped(app.admin.organization)
+            .thank_closed_pulse_rounds(jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(ledger(&marketer).await.len(), 1);
+}
