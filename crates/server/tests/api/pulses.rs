@@ -81,6 +81,20 @@ pub(crate) async fn board(app: &TestApp) -> Board {
     }
 }
 
+/// Closes a round by hand, as the administrator.
+pub(crate) async fn close_round(app: &TestApp, id: i64) -> Value {
+    let response = app
+        .request(
+            Method::POST,
+            Some(&app.admin),
+            &format!("/api/v1/pulses/{id}/close"),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_status(response, StatusCode::OK).await
+}
+
 pub(crate) fn ratings(values: [i64; 5]) -> Value {
     json!({ "reliability": values[0], "responsiveness": values[1], "assurance": values[2], "empathy": values[3], "tangibles": values[4] })
 }
@@ -240,18 +254,7 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         StatusCode::FORBIDDEN,
     )
     .await;
-    let closed = expect_status(
-        app.request(
-            Method::POST,
-            Some(&app.admin),
-            &format!("/api/v1/pulses/{id}/close"),
-        )
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let closed = close_round(&app, id).await;
     assert_eq!(closed["status"], "closed");
     let late = respond(
         &accountants[0],
@@ -429,18 +432,7 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
         )
         .await;
     }
-    expect_status(
-        app.request(
-            Method::POST,
-            Some(&app.admin),
-            &format!("/api/v1/pulses/{id}/close"),
-        )
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    close_round(&app, id).await;
     let results = expect_status(
         app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
             .await,
@@ -504,18 +496,7 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
             )
             .await;
         }
-        expect_status(
-            app.request(
-                Method::POST,
-                Some(&app.admin),
-                &format!("/api/v1/pulses/{id}/close"),
-            )
-            .send()
-            .await
-            .unwrap(),
-            StatusCode::OK,
-        )
-        .await;
+        close_round(&app, id).await;
         rounds.push(id);
     }
     let first = expect_status(
@@ -662,16 +643,7 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
         )
         .await;
     }
-    let close = app
-        .request(
-            Method::POST,
-            Some(&app.admin),
-            &format!("/api/v1/pulses/{id}/close"),
-        )
-        .send()
-        .await
-        .unwrap();
-    expect_status(close, StatusCode::OK).await;
+    close_round(&app, id).await;
 
     let results = expect_status(
         app.get(&app.admin, &format!("/api/v1/pulses/{id}/results"))
@@ -801,18 +773,7 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
         ledger(&marketer).await.is_empty(),
         "nothing is issued at the moment of an answer"
     );
-    let closed = expect_status(
-        app.request(
-            Method::POST,
-            Some(&app.admin),
-            &format!("/api/v1/pulses/{id}/close"),
-        )
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let closed = close_round(&app, id).await;
     let entries = ledger(&marketer).await;
     assert_eq!(
         entries.len(),

@@ -470,16 +470,7 @@ async fn results_show_gaps_and_the_mirror_and_say_not_enough_responses_below_the
             expect_status(app.post(marketer, &path, &body).await, StatusCode::CREATED).await;
         }
     }
-    let response = app
-        .request(
-            Method::POST,
-            Some(&app.admin),
-            &format!("/api/v1/pulses/{id}/close"),
-        )
-        .send()
-        .await
-        .unwrap();
-    expect_status(response, StatusCode::OK).await;
+    crate::pulses::close_round(&app, id).await;
 
     let mut browser = Browser::default();
     browser.sign_in(&app, "member@acme.test").await;
