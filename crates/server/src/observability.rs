@@ -1,7 +1,9 @@
 //! Health, readiness and Prometheus metrics.
 //!
 //! `/healthz` says the process serves; `/readyz` says it can reach its
-//! database (a load balancer should route only to ready instances);
+//! database and, after a write failed for want of storage (a full disk), that
+//! it can write to it again (a load balancer should route only to ready
+//! instances);
 //! `/metrics` counts requests and their latency per route and status.
 
 use crate::AppState;
@@ -62,6 +64,12 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Va
     state
         .store
         .ping()
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+    // Cheap: it writes only while a failed write is on record (SQLite).
+    state
+        .store
+        .check_writable()
         .await
         .map_err(|error| ApiError::Unavailable(error.to_string()))?;
     Ok(Json(

@@ -66,7 +66,9 @@ impl From<sqlx::Error> for StoreError {
                 ErrorKind::ForeignKeyViolation => {
                     StoreError::InUse("the record is referenced by other records".to_owned())
                 }
-                _ if is_busy(database_error.message()) => {
+                _ if is_busy(database_error.message())
+                    || is_out_of_storage(database_error.message()) =>
+                {
                     StoreError::Unavailable(database_error.message().to_owned())
                 }
                 _ => StoreError::Database(error),
@@ -78,4 +80,14 @@ impl From<sqlx::Error> for StoreError {
 
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked") || message.contains("too many connections")
+}
+
+/// SQLite's full disk (or a file at its `max_page_count`) and I/O errors;
+/// PostgreSQL's "could not extend file" and "No space left on device".
+/// Worth retrying once space is back, and never the caller's fault.
+fn is_out_of_storage(message: &str) -> bool {
+    message.contains("database or disk is full")
+        || message.contains("disk I/O error")
+        || message.contains("could not extend file")
+        || message.contains("No space left on device")
 }

@@ -269,6 +269,78 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Whether writes can be made, cheaply enough for every readiness check.
+    /// On SQLite, while the writer's last write failed for want of storage
+    /// (a full disk, an I/O error), a probe writes and deletes a row of
+    /// 64 KiB through the writer: it fails while the file cannot grow by that
+    /// much, and its success clears the failure. Otherwise nothing is
+    /// written. PostgreSQL rolls a failed transaction back by itself and
+    /// every write has its own, so a reachable PostgreSQL is writable as far
+    /// as this process can tell.
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        let Some(committer) = &self.committer else {
+            return Ok(());
+        };
+        let Some((number, failure)) = committer.failure() else {
+            return Ok(());
+        };
+        tracing::debug!(%failure, "probing whether the database can be written again");
+        self.bookkeeping_write(|transaction| {
+            Box::pin(async move {
+                // Sixteen pages or more: room a write could need, which a
+                // full file lacks even with a page or two free inside it.
+                sqlx::query("INSERT INTO storage_probes (id, payload) VALUES (1, $1)")
+                    .bind("probe".repeat(13_108))
+                    .execute(&mut **transaction)
+                    .await?;
+                sqlx::query("DELETE FROM storage_probes WHERE id = 1")
+                    .execute(&mut **transaction)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        committer.clear_failure(number);
+        Ok(())
+    }
+
+    /// Why SQLite's writer last failed for want of storage, while no write
+    /// has committed since (`None` when writes succeed, and on PostgreSQL).
+    pub fn write_failure(&self) -> Option<String> {
+        self.committer
+            .as_ref()
+            .and_then(group_commit::GroupCommitter::failure)
+            .map(|(_, cause)| cause)
+    }
+
+    /// Caps SQLite's file at its present size plus `extra_pages` pages on
+    /// the writer connection (`PRAGMA max_page_count`, which lasts as long as
+    /// the connection): past it, writes fail as on a full disk. The suite
+    /// makes the file full with it, and raises the cap to give the space
+    /// back; an operator could keep the database from filling a shared disk.
+    /// Returns the cap now in force, in pages. Refused on PostgreSQL.
+    pub async fn cap_sqlite_file_growth(&self, extra_pages: u32) -> Result<i64, StoreError> {
+        if self.committer.is_none() {
+            return Err(StoreError::Configuration(
+                "the file size cap is SQLite's; PostgreSQL manages its own storage".to_owned(),
+            ));
+        }
+        self.bookkeeping_write(move |transaction| {
+            Box::pin(async move {
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                let cap = pages.saturating_add(i64::from(extra_pages));
+                // A PRAGMA takes no bound value; `cap` is a number we made.
+                let capped: i64 = sqlx::query_scalar(&format!("PRAGMA max_page_count = {cap}"))
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                Ok(capped)
+            })
+        })
+        .await
+    }
+
     /// A handle whose every query is limited to one organization.
     pub fn scoped(&self, organization: OrganizationId) -> Scoped<'_> {
         Scoped {
