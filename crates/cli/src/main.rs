@@ -15,7 +15,7 @@ use roundtable_store::organizations::Organization;
 use roundtable_store::people::NewPerson;
 use roundtable_store::{Store, StoreOptions, redact_url};
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,19 +47,65 @@ enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 struct DatabaseArgs {
-    /// `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(
-        long,
-        env = "ROUNDTABLE_DATABASE",
-        default_value = "sqlite://roundtable.db"
-    )]
-    database: String,
+    /// `sqlite://PATH` (created when missing) or `postgres://USER:PASSWORD@HOST/DB`;
+    /// default `sqlite://roundtable.db`.
+    #[arg(long, env = "ROUNDTABLE_DATABASE", hide_env_values = true)]
+    database: Option<String>,
+    /// A file holding the database URL instead (a secret kept out of the
+    /// environment, such as a container or systemd credential).
+    #[arg(long, env = "ROUNDTABLE_DATABASE_FILE")]
+    database_file: Option<PathBuf>,
     /// Connections to the database: the pool on PostgreSQL; the readers on
     /// SQLite, beside its one writer. Defaults to 16.
     #[arg(long, env = "ROUNDTABLE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
     max_connections: Option<u32>,
+}
+
+const DEFAULT_DATABASE: &str = "sqlite://roundtable.db";
+
+impl DatabaseArgs {
+    /// The database URL: from `--database`/`ROUNDTABLE_DATABASE`, or read
+    /// from `--database-file`/`ROUNDTABLE_DATABASE_FILE`, or the default.
+    fn url(&self) -> Result<String> {
+        secret_from(
+            self.database.as_deref(),
+            self.database_file.as_deref(),
+            "ROUNDTABLE_DATABASE",
+        )
+        .map(|url| url.unwrap_or_else(|| DEFAULT_DATABASE.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseArgs {
+    // Never prints the URL, which may hold a password.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("DatabaseArgs")
+            .field("database_file", &self.database_file)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A secret given directly or as the path of a file holding it (`NAME_FILE`),
+/// not both. A file's one trailing line break is not part of the secret.
+fn secret_from(value: Option<&str>, file: Option<&Path>, name: &str) -> Result<Option<String>> {
+    match (value, file) {
+        (Some(_), Some(_)) => bail!("set {name} or {name}_FILE (or their options), not both"),
+        (Some(value), None) => Ok(Some(value.to_owned())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {name}_FILE {}", path.display()))?;
+            let text = text
+                .strip_suffix('\n')
+                .map(|text| text.strip_suffix('\r').unwrap_or(text))
+                .unwrap_or(&text);
+            Ok(Some(text.to_owned()))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -70,11 +116,14 @@ struct OrganizationArgs {
 }
 
 /// Where notifications go out.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 struct NotificationArgs {
-    /// SMTP relay for email notifications, e.g. smtp://127.0.0.1:25 (none: email is not sent).
-    #[arg(long, env = "ROUNDTABLE_SMTP_URL")]
+    /// SMTP relay for email notifications, e.g. smtp://USER:PASSWORD@127.0.0.1:25 (none: email is not sent).
+    #[arg(long, env = "ROUNDTABLE_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// A file holding the SMTP relay's URL instead.
+    #[arg(long, env = "ROUNDTABLE_SMTP_URL_FILE")]
+    smtp_url_file: Option<PathBuf>,
     /// The sender of email notifications.
     #[arg(
         long,
@@ -90,6 +139,19 @@ struct NotificationArgs {
     /// may take it over (seconds).
     #[arg(long, env = "ROUNDTABLE_DISPATCH_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
     dispatch_lease_seconds: u32,
+}
+
+impl std::fmt::Debug for NotificationArgs {
+    // Never prints the SMTP URL, which may hold a password.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("NotificationArgs")
+            .field("smtp_url_file", &self.smtp_url_file)
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("dispatch_lease_seconds", &self.dispatch_lease_seconds)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,14 +333,10 @@ async fn open(database: &DatabaseArgs) -> Result<Store> {
     if let Some(connections) = database.max_connections {
         options.max_connections = connections;
     }
-    let store = Store::connect(&database.database, &options)
+    let url = database.url()?;
+    let store = Store::connect(&url, &options)
         .await
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                redact_url(&database.database)
-            )
-        })?;
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
     store
         .migrate()
         .await
@@ -324,7 +382,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         } => serve(bind, database, demo, secure_cookies, notifications, sso).await,
         Command::Migrate { database } => {
             let store = open(&database).await?;
-            println!("database {} is up to date", redact_url(&database.database));
+            println!("database {} is up to date", redact_url(&database.url()?));
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -452,7 +510,7 @@ async fn run(command: Command) -> Result<ExitCode> {
                     true,
                 )
             };
-            let hash = Password::parse_for(&password, &email.to_string())
+            let hash = Password::parse_for(&password, email.as_str(), &[name.as_str()])
                 .map_err(|errors| {
                     let messages: Vec<String> =
                         errors.0.into_iter().map(|error| error.message).collect();
@@ -622,9 +680,12 @@ struct SsoArgs {
     /// The client id registered at the provider.
     #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_ID")]
     oidc_client_id: Option<String>,
-    /// The client secret (prefer the environment variable to the flag).
+    /// The client secret (prefer the environment variable, or its file, to the flag).
     #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_SECRET", hide_env_values = true)]
     oidc_client_secret: Option<String>,
+    /// A file holding the client secret instead.
+    #[arg(long, env = "ROUNDTABLE_OIDC_CLIENT_SECRET_FILE")]
+    oidc_client_secret_file: Option<PathBuf>,
     /// This server's callback as registered at the provider: https://HOST/auth/oidc/callback.
     #[arg(long, env = "ROUNDTABLE_OIDC_REDIRECT_URL")]
     oidc_redirect_url: Option<String>,
@@ -655,7 +716,11 @@ impl SsoArgs {
         match (
             self.oidc_issuer,
             self.oidc_client_id,
-            self.oidc_client_secret,
+            secret_from(
+                self.oidc_client_secret.as_deref(),
+                self.oidc_client_secret_file.as_deref(),
+                "ROUNDTABLE_OIDC_CLIENT_SECRET",
+            )?,
             self.oidc_redirect_url,
             self.oidc_organization,
         ) {
@@ -697,8 +762,12 @@ async fn serve(
     sso: SsoArgs,
 ) -> Result<ExitCode> {
     let oidc = sso.config()?;
-    let mail = notifications
-        .smtp_url
+    let smtp_url = secret_from(
+        notifications.smtp_url.as_deref(),
+        notifications.smtp_url_file.as_deref(),
+        "ROUNDTABLE_SMTP_URL",
+    )?;
+    let mail = smtp_url
         .as_deref()
         .map(|url| {
             roundtable_worker::dispatch::MailSettings::from_url(url, &notifications.mail_from)
@@ -752,7 +821,7 @@ async fn serve(
     }
     println!(
         "Roundtable is serving on http://{address} (database {})",
-        redact_url(&database.database)
+        redact_url(&database.url()?)
     );
     std::io::stdout().flush()?;
 

@@ -277,14 +277,14 @@ async fn a_token_printed_alone_authenticates_its_person() {
     assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
     let token = stdout.trim();
     let store = database.store().await;
-    let (actor, scopes) = store
+    let (actor, grant) = store
         .actor_for_token(&token_digest(token), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(actor.email, "boss@acme.test");
     assert_eq!(
-        scopes,
+        grant.scopes,
         roundtable_domain::credentials::TokenScopes::ALL,
         "the command line issues every scope unless told"
     );
@@ -300,7 +300,7 @@ async fn a_token_printed_alone_authenticates_its_person() {
         ],
     );
     assert!(reader.status.success(), "{}", text(&reader.stderr));
-    let (_, scopes) = store
+    let (_, grant) = store
         .actor_for_token(
             &token_digest(text(&reader.stdout).trim()),
             jiff::Timestamp::now(),
@@ -308,7 +308,7 @@ async fn a_token_printed_alone_authenticates_its_person() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(scopes.names(), ["read"]);
+    assert_eq!(grant.scopes.names(), ["read"]);
     let nonsense = roundtable(
         &database,
         &[
@@ -492,6 +492,14 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
         matrix["summary"]
     );
     assert_eq!(matrix["summary"]["reviews_overdue"], 1);
+    // The demo's published password still opens it, though no one may choose it.
+    let signed_in = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": "admin@demo.example", "password": "roundtable-demo" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), reqwest::StatusCode::OK);
 
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -552,7 +560,8 @@ async fn user_create_keeps_the_password_policy_and_the_audit_log_exports() {
     bootstrap(&database);
     for (password, message) in [
         ("too short\n", "at least 12 characters"),
-        ("password1234\n", "most common passwords"),
+        ("password1234\n", "too easy to guess"),
+        ("Welcome2026!\n", "too easy to guess"),
         ("new.person@acme.test\n", "must not be your email address"),
     ] {
         let refused = roundtable_with_input(
@@ -638,4 +647,121 @@ async fn serve_refuses_an_incomplete_or_wrong_single_sign_on_configuration() {
     let stderr = text(&relative.stderr);
     assert!(stderr.contains("OpenID Connect issuer"), "{stderr}");
     assert!(!stderr.contains("a client secret"), "{stderr}");
+}
+
+/// The binary with only the given environment variables of ours set.
+fn roundtable_in(environment: &[(&str, &str)], arguments: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtable"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ROUNDTABLE_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run roundtable")
+}
+
+#[tokio::test]
+async fn help_never_shows_a_secret_and_secrets_can_come_from_files() {
+    let secrets = [
+        (
+            "ROUNDTABLE_DATABASE",
+            "postgres://roundtable:db-s3cret@db.internal/roundtable",
+        ),
+        (
+            "ROUNDTABLE_SMTP_URL",
+            "smtp://mailer:smtp-s3cret@mail.internal:25",
+        ),
+        ("ROUNDTABLE_OIDC_CLIENT_SECRET", "oidc-s3cret"),
+    ];
+    for arguments in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["help", "serve"],
+        &["migrate", "--help"],
+        &["export", "--help"],
+        &["user", "create", "--help"],
+    ] {
+        let output = roundtable_in(&secrets, arguments);
+        assert!(
+            output.status.success(),
+            "{arguments:?}: {}",
+            text(&output.stderr)
+        );
+        let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(
+            !printed.contains("s3cret"),
+            "{arguments:?} printed a secret:\n{printed}"
+        );
+    }
+    let serve_help = text(&roundtable_in(&secrets, &["serve", "--help"]).stdout);
+    for variable in [
+        "ROUNDTABLE_DATABASE_FILE",
+        "ROUNDTABLE_SMTP_URL_FILE",
+        "ROUNDTABLE_OIDC_CLIENT_SECRET_FILE",
+    ] {
+        assert!(serve_help.contains(variable), "{variable}: {serve_help}");
+    }
+
+    // The database URL read from a file, its trailing line break dropped.
+    let database = TestDatabase::create().await;
+    let directory = tempfile::tempdir().unwrap();
+    let url_file = write_file(
+        directory.path(),
+        "database-url",
+        &format!("{}\n", database.url()),
+    );
+    let file_only = [("ROUNDTABLE_DATABASE_FILE", url_file.as_str())];
+    let migrated = roundtable_in(&file_only, &["migrate"]);
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    assert!(text(&migrated.stdout).contains("is up to date"));
+    let created = roundtable_in(
+        &file_only,
+        &[
+            "user",
+            "create",
+            "--organization",
+            "acme",
+            "--organization-name",
+            "Acme Corp",
+            "--email",
+            "boss@acme.test",
+            "--name",
+            "The Boss",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let store = database.store().await;
+    assert_eq!(
+        people(&store).await.len(),
+        1,
+        "the person went into the file's database"
+    );
+    // Both ways at once is a mistake, said plainly.
+    let both = roundtable_in(
+        &[
+            ("ROUNDTABLE_DATABASE_FILE", url_file.as_str()),
+            ("ROUNDTABLE_DATABASE", database.url()),
+        ],
+        &["migrate"],
+    );
+    assert!(!both.status.success());
+    assert!(
+        text(&both.stderr).contains("not both"),
+        "{}",
+        text(&both.stderr)
+    );
+    let missing = roundtable_in(
+        &[("ROUNDTABLE_DATABASE_FILE", "/nonexistent/url")],
+        &["migrate"],
+    );
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("ROUNDTABLE_DATABASE_FILE"));
 }

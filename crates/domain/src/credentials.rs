@@ -39,57 +39,28 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct Password(Secret);
 
-/// Passwords too common to allow whatever their length: the top of the
-/// published breach lists at twelve characters or more, and this product's name.
-const COMMON_PASSWORDS: &[&str] = &[
-    "123456789012",
-    "1234567890123",
-    "12345678901234",
-    "123123123123",
-    "111111111111",
-    "000000000000",
-    "abc123456789",
-    "abcdefghijkl",
-    "password1234",
-    "password12345",
-    "password123!",
-    "passwordpassword",
-    "password1password1",
-    "qwertyuiopasdfgh",
-    "qwerty123456",
-    "qwertyqwerty",
-    "qwertyuiop12",
-    "1q2w3e4r5t6y",
-    "1qaz2wsx3edc",
-    "iloveyou1234",
-    "letmein12345",
-    "welcome12345",
-    "welcome@1234",
-    "changeme1234",
-    "administrator",
-    "administrator1",
-    "trustno1trustno1",
-    "monkey123456",
-    "dragon123456",
-    "football1234",
-    "baseball1234",
-    "sunshine1234",
-    "princess1234",
-    "superman1234",
-    "starwars1234",
-    "correcthorsebatterystaple",
-    "correct horse battery staple",
-    "roundtable123",
-    "roundtable2026",
-];
+/// Words every guesser of a password here would try first: the product's
+/// own name and its demo's, whoever the person is.
+const PRODUCT_WORDS: &[&str] = &["roundtable", "round table", "demo"];
 
 impl Password {
     pub const MIN_LENGTH: usize = 12;
     pub const MAX_LENGTH: usize = 256;
+    /// zxcvbn's scale runs from 0 (guessed at once) to 4; 3 is "safely
+    /// unguessable" for an online attack that is throttled, as sign-in is.
+    pub const MIN_STRENGTH: u8 = 3;
 
-    /// Checks the policy: 12 to 256 characters, not one character repeated,
-    /// not one of the best-known passwords.
+    /// Checks the policy without knowing whose password it is: 12 to 256
+    /// characters, and hard to guess as an attacker would guess (zxcvbn:
+    /// dictionaries, common passwords, keyboard walks, dates, repeats).
     pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
+        Self::parse_for(input, "", &[])
+    }
+
+    /// The policy for one person's password: also not their email address
+    /// (or its part before the `@`), and judged with their email and names
+    /// as words an attacker would try.
+    pub fn parse_for(input: &str, email: &str, names: &[&str]) -> Result<Self, ValidationErrors> {
         let length = input.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(ValidationErrors::single(
@@ -103,33 +74,35 @@ impl Password {
                 format!("must be at most {} characters", Self::MAX_LENGTH),
             ));
         }
-        let lowered = input.to_lowercase();
-        let mut characters = lowered.chars();
-        let first = characters.next();
-        if characters.all(|character| Some(character) == first)
-            || COMMON_PASSWORDS.contains(&lowered.as_str())
-        {
-            return Err(ValidationErrors::single(
-                "",
-                "is one of the most common passwords; choose one that is harder to guess",
-            ));
-        }
-        Ok(Self(Secret::new(input)))
-    }
-
-    /// The policy, and not the person's own email address (or its part before the `@`).
-    pub fn parse_for(input: &str, email: &str) -> Result<Self, ValidationErrors> {
-        let password = Self::parse(input)?;
         let lowered = input.trim().to_lowercase();
         let email = email.trim().to_lowercase();
         let local_part = email.split('@').next().unwrap_or_default();
-        if lowered == email || lowered == local_part {
+        if !email.is_empty() && (lowered == email || lowered == local_part) {
             return Err(ValidationErrors::single(
                 "",
                 "must not be your email address",
             ));
         }
-        Ok(password)
+        let mut hints: Vec<&str> = PRODUCT_WORDS.to_vec();
+        hints.extend(names.iter().flat_map(|name| name.split_whitespace()));
+        hints.extend(names.iter().copied());
+        if !email.is_empty() {
+            hints.push(&email);
+            hints.extend(email.split(['@', '.', '-', '_', '+']));
+        }
+        hints.retain(|hint| !hint.trim().is_empty());
+        let judged = zxcvbn::zxcvbn(input, &hints);
+        if u8::from(judged.score()) < Self::MIN_STRENGTH {
+            return Err(ValidationErrors::single("", too_guessable(&judged)));
+        }
+        Ok(Self(Secret::new(input)))
+    }
+
+    /// A password the product itself sets and publishes (the demo's), which
+    /// the strength policy would rightly refuse from a person. Never for
+    /// anything a person typed.
+    pub fn published(input: &str) -> Self {
+        Self(Secret::new(input))
     }
 
     /// An argon2id PHC string with a fresh random salt.
@@ -140,6 +113,33 @@ impl Password {
             .map(|hash| hash.to_string())
             .map_err(|error| CredentialError(error.to_string()))
     }
+}
+
+/// The refusal of a guessable password, with zxcvbn's advice on a better one.
+fn too_guessable(judged: &zxcvbn::Entropy) -> String {
+    let mut message = String::from("is too easy to guess");
+    if let Some(feedback) = judged.feedback() {
+        if let Some(warning) = feedback.warning() {
+            message.push_str(&format!(
+                " ({})",
+                warning.to_string().trim_end_matches('.').to_lowercase()
+            ));
+        }
+        let suggestions: Vec<String> = feedback
+            .suggestions()
+            .iter()
+            .map(|suggestion| suggestion.to_string())
+            .collect();
+        if !suggestions.is_empty() {
+            message.push_str(". ");
+            message.push_str(&suggestions.join(" "));
+        }
+    }
+    if !message.ends_with('.') {
+        message.push('.');
+    }
+    message.push_str(" A few unrelated words make a strong password that is easy to remember.");
+    message
 }
 
 /// Hashing failed (only on a broken random source or absurd parameters).
@@ -228,19 +228,22 @@ mod tests {
     }
 
     #[test]
-    fn the_password_policy_refuses_short_common_and_own_email_passwords() {
+    fn the_password_policy_refuses_short_guessable_and_own_email_passwords() {
         assert!(refusal(Password::parse("eleven char")).contains("at least 12"));
-        assert!(Password::parse("twelve chars").is_ok());
         assert!(refusal(Password::parse(&"x".repeat(257))).contains("at most 256"));
-        for common in [
+        for guessable in [
             "password1234",
             "Password1234",
             "QWERTY123456",
             "aaaaaaaaaaaaaa",
+            "qwertyuiopas",
+            "Welcome2026!",
+            "roundtable-demo",
+            "Roundtable2026",
         ] {
             assert!(
-                refusal(Password::parse(common)).contains("most common"),
-                "{common} was accepted"
+                refusal(Password::parse(guessable)).contains("too easy to guess"),
+                "{guessable} was accepted"
             );
         }
         for own in [
@@ -249,11 +252,31 @@ mod tests {
             "ada.lovelace",
         ] {
             assert!(
-                refusal(Password::parse_for(own, "ada.lovelace@acme.test")).contains("your email"),
+                refusal(Password::parse_for(own, "ada.lovelace@acme.test", &[]))
+                    .contains("your email"),
                 "{own} was accepted"
             );
         }
-        assert!(Password::parse_for("a long and private phrase", "ada@acme.test").is_ok());
+        // The person's own name is among the first guesses.
+        assert!(Password::parse("ada lovelace 1815").is_ok());
+        assert!(
+            refusal(Password::parse_for(
+                "ada lovelace 1815",
+                "countess@acme.test",
+                &["Ada Lovelace"]
+            ))
+            .contains("too easy to guess")
+        );
+        assert!(
+            Password::parse_for("a long and private phrase", "ada@acme.test", &["Ada"]).is_ok()
+        );
+    }
+
+    #[test]
+    fn a_refusal_passes_on_zxcvbns_advice() {
+        let message = refusal(Password::parse("qwertyuiopas"));
+        assert!(message.contains("commonly used password"), "{message}");
+        assert!(message.contains("unrelated words"), "{message}");
     }
 
     #[test]
@@ -277,7 +300,7 @@ mod tests {
     fn password_policy_bounds_length() {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse(&"x".repeat(257)).is_err());
-        assert!(Password::parse("long enough now").is_ok());
+        assert!(Password::parse("long enough now, truly").is_ok());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod pulses;
 pub mod requests;
 pub mod round_table;
 pub mod services;
+pub mod sign_in;
 pub mod text;
 pub mod validation;
 

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::extract::ApiJson;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -17,9 +17,11 @@ use roundtable_domain::credentials::{
 };
 use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::people::Role;
+use roundtable_domain::sign_in::SignInThrottle;
 use roundtable_domain::text::Email;
-use roundtable_store::auth::Actor;
+use roundtable_store::auth::{Actor, SignInAttempt, ThrottleKey, TokenGrant};
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
 use utoipa::ToSchema;
 
 pub const SESSION_COOKIE: &str = "roundtable_session";
@@ -28,11 +30,72 @@ pub const SESSION_COOKIE: &str = "roundtable_session";
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Actor);
 
-/// How the caller authenticated, kept for handlers that care (logout).
+/// How the caller authenticated, kept for handlers whose rule depends on it
+/// (logout, issuing tokens, changing one's password).
 #[derive(Debug, Clone)]
-enum Credential {
-    Token,
-    Session(String),
+pub enum Credential {
+    /// An API token, with what it allows.
+    Token(TokenGrant),
+    /// A browser session: its digest, and when its person signed in.
+    Session {
+        digest: String,
+        signed_in_at: Timestamp,
+    },
+}
+
+/// The caller's [`Credential`]; `None` when a page calls a handler in
+/// process on someone's behalf, or nobody signed in.
+#[derive(Debug, Clone, Default)]
+pub struct CallerCredential(pub Option<Credential>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CallerCredential {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(CallerCredential(
+            parts.extensions.get::<Credential>().cloned(),
+        ))
+    }
+}
+
+/// The network address a request came from (the TCP peer), when known.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    pub fn of(parts: &Parts) -> Self {
+        ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(address)| address.ip()),
+        )
+    }
+
+    /// What sign-in attempts are counted under: an IPv4 address, or an IPv6
+    /// address's /64 (one subscriber's network, from which a client may
+    /// take any address it likes).
+    fn throttle_identity(self) -> String {
+        match self.0.map(|address| address.to_canonical()) {
+            Some(IpAddr::V4(address)) => address.to_string(),
+            Some(IpAddr::V6(address)) => {
+                let segments = address.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+            None => "unknown".to_owned(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress::of(parts))
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
@@ -85,7 +148,8 @@ pub async fn resolve_actor(
     let now = Timestamp::now();
     let resolved = match bearer_token(request.headers()) {
         Some(Ok(token)) => match state.store.actor_for_token(&token_digest(token), now).await {
-            Ok(Some((mut actor, scopes))) => {
+            Ok(Some((mut actor, grant))) => {
+                let scopes = grant.scopes;
                 let safe = matches!(
                     *request.method(),
                     axum::http::Method::GET
@@ -108,7 +172,7 @@ pub async fn resolve_actor(
                 if actor.role == Role::Admin && !scopes.admin {
                     actor.role = Role::Member;
                 }
-                Some((actor, Credential::Token))
+                Some((actor, Credential::Token(grant)))
             }
             Ok(None) => {
                 return ApiError::Unauthorized(
@@ -132,7 +196,13 @@ pub async fn resolve_actor(
                     .actor_for_session(&digest, now, state.config.session_idle_timeout)
                     .await
                 {
-                    Ok(Some(actor)) => Some((actor, Credential::Session(digest))),
+                    Ok(Some((actor, signed_in_at))) => Some((
+                        actor,
+                        Credential::Session {
+                            digest,
+                            signed_in_at,
+                        },
+                    )),
                     Ok(None) => None,
                     Err(error) => return ApiError::from(error).into_response(),
                 }
@@ -140,11 +210,21 @@ pub async fn resolve_actor(
             None => None,
         },
     };
+    let signed_in = resolved.is_some();
     if let Some((actor, credential)) = resolved {
         request.extensions_mut().insert(Authenticated(actor));
         request.extensions_mut().insert(credential);
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // What a signed-in person sees is theirs: no shared or browser cache may
+    // keep it, unless the answer chose its own caching (the matrix's
+    // revalidated `private, no-cache`, the assets' year).
+    if signed_in && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -190,21 +270,59 @@ pub struct LoginResponse {
     pub expires_at: String,
 }
 
-/// Five wrong passwords for one email within fifteen minutes lock its
-/// sign-in for fifteen minutes, whichever organization it belongs to.
-const LOGIN_FAILURE_LIMIT: i64 = 5;
-const LOGIN_FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
-const LOGIN_LOCKOUT: SignedDuration = SignedDuration::from_mins(15);
+/// How failed sign-ins slow further attempts (see `domain::sign_in`).
+#[derive(Debug, Clone, Copy)]
+pub struct SignInThrottling {
+    /// Failures for one email, from clients that have not signed in to it before.
+    pub account: SignInThrottle,
+    /// Failures from one client address, whatever the email.
+    pub client: SignInThrottle,
+    /// A client that signed in to an account within this long is the
+    /// account's own, and not held to the account's failures.
+    pub known_client_for: SignedDuration,
+}
 
-fn locked_out(until: Timestamp, now: Timestamp) -> ApiError {
-    let seconds = until.duration_since(now).as_secs().max(1);
-    let minutes = (seconds + 59) / 60;
+impl Default for SignInThrottling {
+    fn default() -> Self {
+        Self {
+            account: SignInThrottle {
+                free_failures: 5,
+                first_delay: SignedDuration::from_secs(1),
+                max_delay: SignedDuration::from_mins(5),
+                forget_after: SignedDuration::from_hours(1),
+            },
+            client: SignInThrottle {
+                free_failures: 10,
+                first_delay: SignedDuration::from_secs(1),
+                max_delay: SignedDuration::from_mins(15),
+                forget_after: SignedDuration::from_hours(1),
+            },
+            known_client_for: SignedDuration::from_hours(24 * 90),
+        }
+    }
+}
+
+const ACCOUNT_KEY_PREFIX: &str = "account:";
+const CLIENT_KEY_PREFIX: &str = "client:";
+
+fn throttled(key: &str, until: Timestamp, now: Timestamp) -> ApiError {
+    let wait = until.duration_since(now);
+    let seconds = (wait.as_secs() + i64::from(wait.subsec_nanos() > 0)).max(1);
+    let detail = if key.starts_with(CLIENT_KEY_PREFIX) {
+        format!(
+            "Too many failed sign-ins from your network address. Try again in {seconds} second{}.",
+            if seconds == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "Too many failed sign-ins for this email from devices it was not used on before. \
+             Try again in {seconds} second{}; a device that signed in to this account before \
+             is not held up, and an administrator can reset the password.",
+            if seconds == 1 { "" } else { "s" }
+        )
+    };
     ApiError::TooManyRequests {
-        detail: format!(
-            "Too many wrong passwords for this email. Sign-in is locked for {minutes} more minute{}; \
-             try again after {until}, or ask an administrator to reset the password.",
-            if minutes == 1 { "" } else { "s" }
-        ),
+        detail,
         retry_after_seconds: seconds,
     }
 }
@@ -214,6 +332,12 @@ fn wrong_credentials() -> ApiError {
 }
 
 /// Signs in with email and password and starts a browser session (a cookie).
+///
+/// Failed sign-ins slow further attempts: from one client address after ten
+/// failures, and for one email after five from clients that never signed in
+/// to it; each further attempt then waits a delay that doubles with every
+/// failure (429 with `Retry-After`). A client that signed in to the account
+/// before is held only to its own address's count.
 #[utoipa::path(
     post, path = "/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -221,18 +345,49 @@ fn wrong_credentials() -> ApiError {
         (status = 200, description = "Signed in; the session cookie is set", body = LoginResponse),
         (status = 401, description = "Wrong email or password", body = Problem),
         (status = 422, description = "Invalid input", body = Problem),
+        (status = 429, description = "Too many failed sign-ins: wait `Retry-After` seconds",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(input): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let email = Email::parse(&input.email)
         .map_err(|_| ApiError::invalid("email", "must be an email address"))?;
     let now = Timestamp::now();
+    let rules = state.config.sign_in_throttling;
     let email_digest = token_digest(email.as_str());
-    if let Some(until) = state.store.login_locked_until(&email_digest, now).await? {
-        return Err(locked_out(until, now));
+    let client_digest = token_digest(&client.throttle_identity());
+    let account_key = format!("{ACCOUNT_KEY_PREFIX}{email_digest}");
+    let client_key = format!("{CLIENT_KEY_PREFIX}{client_digest}");
+    let known_since = now.checked_sub(rules.known_client_for).unwrap_or(now);
+    let known = state
+        .store
+        .is_known_sign_in_client(&email_digest, &client_digest, known_since)
+        .await?;
+    let attempt = state
+        .store
+        .begin_sign_in_attempt(
+            vec![
+                ThrottleKey {
+                    key: client_key.clone(),
+                    rule: rules.client,
+                    enforced: true,
+                },
+                ThrottleKey {
+                    key: account_key.clone(),
+                    rule: rules.account,
+                    enforced: !known,
+                },
+            ],
+            now,
+        )
+        .await?;
+    if let SignInAttempt::Refused { key, until } = attempt {
+        return Err(throttled(&key, until, now));
     }
     let candidates = state
         .store
@@ -265,22 +420,8 @@ pub async fn login(
         .filter_map(|(candidate, matched)| matched.then_some(candidate))
         .collect();
     let candidate = match matching.as_slice() {
-        [] => {
-            let locked = state
-                .store
-                .record_login_failure(
-                    &email_digest,
-                    now,
-                    LOGIN_FAILURE_LIMIT,
-                    LOGIN_FAILURE_WINDOW,
-                    LOGIN_LOCKOUT,
-                )
-                .await?;
-            return Err(match locked {
-                Some(until) => locked_out(until, now),
-                None => wrong_credentials(),
-            });
-        }
+        // The attempt is already counted as a failure.
+        [] => return Err(wrong_credentials()),
         [one] => *one,
         several => {
             let slugs: Vec<_> = several
@@ -296,7 +437,16 @@ pub async fn login(
             ));
         }
     };
-    state.store.clear_login_failures(&email_digest).await?;
+    state
+        .store
+        .record_sign_in_success(
+            &account_key,
+            &client_key,
+            &email_digest,
+            &client_digest,
+            now,
+        )
+        .await?;
     let started = start_session(&state, candidate.organization_id, candidate.person_id).await?;
     let body = LoginResponse {
         me: Me::from(&started.actor),
@@ -306,6 +456,9 @@ pub async fn login(
     response
         .headers_mut()
         .insert(header::SET_COOKIE, started.cookie);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -365,7 +518,7 @@ pub async fn logout(
     Authenticated(_actor): Authenticated,
     request: Request,
 ) -> Result<Response, ApiError> {
-    if let Some(Credential::Session(digest)) = request.extensions().get::<Credential>() {
+    if let Some(Credential::Session { digest, .. }) = request.extensions().get::<Credential>() {
         state.store.delete_session(digest).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Single sign-on through this OpenID Connect provider, when set.
     pub oidc: Option<sso::OidcConfig>,
+    /// How failed sign-ins slow further attempts.
+    pub sign_in_throttling: auth::SignInThrottling,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +66,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
             oidc: None,
+            sign_in_throttling: auth::SignInThrottling::default(),
         }
     }
 }
@@ -126,18 +129,34 @@ impl App {
     ) -> std::io::Result<()> {
         // The first reader of the matrix should not wait for its assembly.
         tokio::spawn(api::matrix::warm_matrices(self.state));
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        // The peer's address reaches handlers (sign-in throttling counts per client).
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
 /// Headers every response carries: no content sniffing, no framing, no
 /// referrer leaking record ids; and for everything that is not a page (whose
 /// own policy `web` sets), a content security policy that allows nothing.
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+/// With secure cookies (so the site is served over HTTPS), browsers are told
+/// to use HTTPS only, so no first plain request can be intercepted.
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let headers = response.headers_mut();
+    if state.config.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -200,7 +219,7 @@ fn routes(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(middleware::from_fn(problem::ensure_problem_details))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::map_response_with_state(state.clone(), security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

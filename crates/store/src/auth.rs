@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use roundtable_domain::credentials::TokenScopes;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId, TokenId};
 use roundtable_domain::people::Role;
+use roundtable_domain::sign_in::SignInThrottle;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -43,6 +44,37 @@ pub struct ApiToken {
     pub revoked_at: Option<Timestamp>,
     pub scopes: TokenScopes,
 }
+
+/// What the API token a request came with allows, beyond its person's role.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenGrant {
+    pub scopes: TokenScopes,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// One key a sign-in attempt is counted under, with its rule; `enforced`
+/// when the attempt must also wait for the key's block.
+#[derive(Debug, Clone)]
+pub struct ThrottleKey {
+    pub key: String,
+    pub rule: SignInThrottle,
+    pub enforced: bool,
+}
+
+/// Whether a sign-in attempt may check its password.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInAttempt {
+    Admitted,
+    /// `key` is blocked until `until`.
+    Refused {
+        key: String,
+        until: Timestamp,
+    },
+}
+
+/// Longer than any rule's `forget_after` is sensible to be.
+const THROTTLES_KEPT_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+const KNOWN_CLIENTS_KEPT_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 366);
 
 const ACTOR_COLUMNS: &str =
     "p.organization_id, p.id AS person_id, p.role, p.name, p.email, p.department_id";
@@ -118,9 +150,9 @@ impl Store {
         &self,
         digest: &str,
         at: Timestamp,
-    ) -> Result<Option<(Actor, TokenScopes)>, StoreError> {
+    ) -> Result<Option<(Actor, TokenGrant)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS}, t.scopes FROM api_tokens t \
+            "SELECT {ACTOR_COLUMNS}, t.scopes, t.expires_at FROM api_tokens t \
              JOIN people p ON p.organization_id = t.organization_id AND p.id = t.person_id \
              WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
              AND p.active = 1"
@@ -130,22 +162,29 @@ impl Store {
         .fetch_optional(self.reader())
         .await?;
         row.as_ref()
-            .map(|row| Ok((actor_from_row(row)?, scopes_of(row)?)))
+            .map(|row| {
+                let grant = TokenGrant {
+                    scopes: scopes_of(row)?,
+                    expires_at: optional_instant(row, "expires_at")?,
+                };
+                Ok((actor_from_row(row)?, grant))
+            })
             .transpose()
     }
 
     /// The active person behind a session that has neither expired nor sat
     /// idle longer than `idle`. Its last use is moved forward when it is more
     /// than a minute old, so an active session stays alive and reads rarely write.
+    /// Also returns when the session began: when its person last proved who they are.
     pub async fn actor_for_session(
         &self,
         digest: &str,
         at: Timestamp,
         idle: jiff::SignedDuration,
-    ) -> Result<Option<Actor>, StoreError> {
+    ) -> Result<Option<(Actor, Timestamp)>, StoreError> {
         let idle_cutoff = to_db(at.checked_sub(idle).unwrap_or(at));
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS}, s.last_seen_at FROM sessions s \
+            "SELECT {ACTOR_COLUMNS}, s.last_seen_at, s.created_at AS signed_in_at FROM sessions s \
              JOIN people p ON p.organization_id = s.organization_id AND p.id = s.person_id \
              WHERE s.token_digest = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND p.active = 1"
         ))
@@ -170,77 +209,130 @@ impl Store {
             })
             .await?;
         }
-        actor_from_row(&row).map(Some)
+        let signed_in_at = from_db(&row.try_get::<String, _>("signed_in_at")?)?;
+        Ok(Some((actor_from_row(&row)?, signed_in_at)))
     }
 
-    /// When sign-in for this email digest is locked until, if it is now.
-    pub async fn login_locked_until(
+    /// Whether this client (the digest of its address) signed in to this
+    /// account (the digest of its email) successfully since `since`.
+    pub async fn is_known_sign_in_client(
         &self,
         email_digest: &str,
-        at: Timestamp,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        let until: Option<Option<String>> =
-            sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE email_digest = $1")
-                .bind(email_digest.to_owned())
-                .fetch_optional(self.reader())
-                .await?;
-        let until = until.flatten().map(|text| from_db(&text)).transpose()?;
-        Ok(until.filter(|until| *until > at))
+        client_digest: &str,
+        since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sign_in_known_clients \
+             WHERE email_digest = $1 AND client_digest = $2 AND last_success_at > $3",
+        )
+        .bind(email_digest.to_owned())
+        .bind(client_digest.to_owned())
+        .bind(to_db(since))
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(known.is_some())
     }
 
-    /// Counts a failed sign-in. `limit` failures within `window` lock the
-    /// email for `lockout`; returns the lock's end when this failure set it.
-    pub async fn record_login_failure(
+    /// Admits a sign-in attempt, or refuses it while one of its `enforced`
+    /// keys is blocked. An admitted attempt is counted as a failure under
+    /// every key at once (each with the block its rule gives), before the
+    /// password is checked, so attempts sent in parallel cannot all pass
+    /// the check; a success takes its count back ([`Store::record_sign_in_success`]).
+    pub async fn begin_sign_in_attempt(
         &self,
-        email_digest: &str,
+        keys: Vec<ThrottleKey>,
         at: Timestamp,
-        limit: i64,
-        window: jiff::SignedDuration,
-        lockout: jiff::SignedDuration,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        let digest = email_digest.to_owned();
+    ) -> Result<SignInAttempt, StoreError> {
         self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
                 let stamp = to_db(at);
-                let window_start = to_db(at.checked_sub(window).unwrap_or(at));
-                // A failure outside the window starts counting again.
-                let failures: i64 = sqlx::query_scalar(
-                    "INSERT INTO login_failures (email_digest, failures, first_failure_at) VALUES ($1, 1, $2) \
-                     ON CONFLICT (email_digest) DO UPDATE SET \
-                     failures = CASE WHEN login_failures.first_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END, \
-                     first_failure_at = CASE WHEN login_failures.first_failure_at < $3 THEN $2 ELSE login_failures.first_failure_at END \
-                     RETURNING failures",
-                )
-                .bind(digest.clone())
-                .bind(stamp)
-                .bind(window_start)
-                .fetch_one(&mut **transaction)
-                .await?;
-                if failures < limit {
-                    return Ok(None);
-                }
-                let until = at.checked_add(lockout).unwrap_or(at);
-                sqlx::query("UPDATE login_failures SET locked_until = $1, failures = 0, first_failure_at = $2 WHERE email_digest = $3")
-                    .bind(to_db(until))
-                    .bind(to_db(at))
-                    .bind(digest)
-                    .execute(&mut **transaction)
+                for key in keys.iter().filter(|key| key.enforced) {
+                    // Taking the row's lock first, so a racing attempt waits for this one.
+                    sqlx::query("UPDATE sign_in_throttles SET failures = failures WHERE throttle_key = $1")
+                        .bind(key.key.clone())
+                        .execute(&mut **transaction)
+                        .await?;
+                    let blocked: Option<Option<String>> = sqlx::query_scalar(
+                        "SELECT blocked_until FROM sign_in_throttles WHERE throttle_key = $1",
+                    )
+                    .bind(key.key.clone())
+                    .fetch_optional(&mut **transaction)
                     .await?;
-                Ok(Some(until))
+                    if let Some(until) = blocked.flatten() {
+                        let until = from_db(&until)?;
+                        if until > at {
+                            return Ok(SignInAttempt::Refused { key: key.key.clone(), until });
+                        }
+                    }
+                }
+                for key in &keys {
+                    let forget_before = to_db(at.checked_sub(key.rule.forget_after).unwrap_or(at));
+                    // A key with no failure for a while starts counting again.
+                    let failures: i64 = sqlx::query_scalar(
+                        "INSERT INTO sign_in_throttles (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2) \
+                         ON CONFLICT (throttle_key) DO UPDATE SET \
+                         failures = CASE WHEN sign_in_throttles.last_failure_at < $3 THEN 1 ELSE sign_in_throttles.failures + 1 END, \
+                         last_failure_at = $2 \
+                         RETURNING failures",
+                    )
+                    .bind(key.key.clone())
+                    .bind(stamp.clone())
+                    .bind(forget_before)
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    let delay = key.rule.delay_after(failures);
+                    let until = (delay > jiff::SignedDuration::ZERO)
+                        .then(|| at.checked_add(delay).unwrap_or(at))
+                        .map(to_db);
+                    sqlx::query("UPDATE sign_in_throttles SET blocked_until = $1 WHERE throttle_key = $2")
+                        .bind(until)
+                        .bind(key.key.clone())
+                        .execute(&mut **transaction)
+                        .await?;
+                }
+                Ok(SignInAttempt::Admitted)
             })
         })
         .await
     }
 
-    /// Forgets failed sign-ins after a successful one.
-    pub async fn clear_login_failures(&self, email_digest: &str) -> Result<(), StoreError> {
-        let digest = email_digest.to_owned();
+    /// A sign-in succeeded: the account's failures are forgotten, the
+    /// client's count of this attempt is taken back (its earlier failures
+    /// stay counted), and the client is remembered as one of the account's.
+    pub async fn record_sign_in_success(
+        &self,
+        account_key: &str,
+        client_key: &str,
+        email_digest: &str,
+        client_digest: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (account_key, client_key) = (account_key.to_owned(), client_key.to_owned());
+        let (email_digest, client_digest) = (email_digest.to_owned(), client_digest.to_owned());
         self.bookkeeping_write(move |transaction| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM login_failures WHERE email_digest = $1")
-                    .bind(digest)
+                sqlx::query("DELETE FROM sign_in_throttles WHERE throttle_key = $1")
+                    .bind(account_key)
                     .execute(&mut **transaction)
                     .await?;
+                // The block this attempt set for itself goes with its count;
+                // any earlier block had ended, or the attempt would not have run.
+                sqlx::query(
+                    "UPDATE sign_in_throttles SET failures = failures - 1, blocked_until = NULL \
+                     WHERE throttle_key = $1 AND failures > 0",
+                )
+                .bind(client_key)
+                .execute(&mut **transaction)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO sign_in_known_clients (email_digest, client_digest, last_success_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (email_digest, client_digest) DO UPDATE SET last_success_at = $3",
+                )
+                .bind(email_digest)
+                .bind(client_digest)
+                .bind(to_db(at))
+                .execute(&mut **transaction)
+                .await?;
                 Ok(())
             })
         })
@@ -282,7 +374,9 @@ impl Store {
         .await
     }
 
-    /// Removes expired sessions and old idempotency records; returns how many rows went.
+    /// Removes expired sessions, old idempotency records, sign-in failures
+    /// nobody has added to for a day and clients not seen for a year;
+    /// returns how many rows went.
     pub async fn purge_expired(
         &self,
         at: Timestamp,
@@ -300,7 +394,19 @@ impl Store {
                     .execute(&mut **transaction)
                     .await?
                     .rows_affected();
-                Ok(sessions + keys)
+                let throttles =
+                    sqlx::query("DELETE FROM sign_in_throttles WHERE last_failure_at <= $1")
+                        .bind(to_db(at.checked_sub(THROTTLES_KEPT_FOR).unwrap_or(at)))
+                        .execute(&mut **transaction)
+                        .await?
+                        .rows_affected();
+                let clients =
+                    sqlx::query("DELETE FROM sign_in_known_clients WHERE last_success_at <= $1")
+                        .bind(to_db(at.checked_sub(KNOWN_CLIENTS_KEPT_FOR).unwrap_or(at)))
+                        .execute(&mut **transaction)
+                        .await?
+                        .rows_affected();
+                Ok(sessions + keys + throttles + clients)
             })
         })
         .await

@@ -172,6 +172,60 @@ impl Scoped<'_> {
         from_row(&row)
     }
 
+    /// A person's stored password hash (`None`: no password set), to check
+    /// the current password before a change.
+    pub async fn password_hash(&self, id: PersonId) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT password_hash FROM people WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(self.organization.0)
+        .bind(id.0)
+        .fetch_optional(self.store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// An administrator sets someone else's password (they forgot theirs):
+    /// their sessions end and their tokens are revoked, as after any change
+    /// of password, and the audit log records it as a reset of its own.
+    pub async fn reset_password(&self, id: PersonId, hash: String) -> Result<Person, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    crate::lock_row(transaction, "people", organization, id.0).await?;
+                    let current = fetch(transaction, organization, id).await?;
+                    sqlx::query(
+                        "UPDATE people SET password_hash = $1, version = version + 1, updated_at = $2 \
+                         WHERE organization_id = $3 AND id = $4",
+                    )
+                    .bind(hash)
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id.0)
+                    .execute(&mut **transaction)
+                    .await?;
+                    end_access(transaction, organization, id).await?;
+                    let detail = format!(
+                        "reset the password of {} <{}>; their sessions and tokens ended",
+                        current.name, current.email
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "person.password_reset",
+                        "person",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
+                    fetch(transaction, organization, id).await
+                })
+            })
+            .await
+    }
+
     pub async fn person_by_email(&self, email: &Email) -> Result<Option<Person>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND email = $2"

@@ -2,7 +2,7 @@
 //! which role. Deleting a person deactivates them, so their history stays.
 
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, CallerCredential, Credential};
 use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
     parse_change, with_etag,
@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::credentials::Password;
+use roundtable_domain::credentials::{Password, verify_password};
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::{Email, Label};
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_people, create_person))
         .routes(routes!(get_person, update_person, delete_person))
+        .routes(routes!(reset_password))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,7 +83,9 @@ pub struct CreatePerson {
 }
 
 /// Only the fields present change. People may change their own name, title
-/// and password; administrators may change everything.
+/// and password (with `current_password`, unless they signed in within the
+/// last ten minutes); administrators may change everything else, and set
+/// someone else's password through `POST /people/{id}/password-reset`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePerson {
@@ -96,8 +99,22 @@ pub struct UpdatePerson {
     pub department_id: Option<Option<i64>>,
     pub role: Option<String>,
     pub active: Option<bool>,
+    /// A new password for yourself.
     pub password: Option<String>,
+    /// Your current password, needed with `password` unless this browser
+    /// session signed in within the last ten minutes.
+    pub current_password: Option<String>,
 }
+
+/// A new password an administrator sets for someone who lost theirs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// How long after signing in a session may change its password without the current one.
+const FRESH_SIGN_IN: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -112,6 +129,26 @@ pub struct PeopleQuery {
 }
 
 pub type PersonPage = Page<PersonView>;
+
+/// Whether `password` is the person's current one (never, without a password set).
+async fn is_current_password(hash: Option<String>, password: String) -> Result<bool, ApiError> {
+    let Some(hash) = hash else { return Ok(false) };
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))
+}
+
+/// Whether the caller proved who they are recently enough to change their
+/// password without typing the current one: a browser session started
+/// within [`FRESH_SIGN_IN`] (by password or single sign-on). Tokens never are.
+fn signed_in_recently(credential: &CallerCredential) -> bool {
+    match credential {
+        CallerCredential(Some(Credential::Session { signed_in_at, .. })) => {
+            jiff::Timestamp::now().duration_since(*signed_in_at) <= FRESH_SIGN_IN
+        }
+        _ => false,
+    }
+}
 
 async fn hash_password(password: Password) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || password.hash())
@@ -174,7 +211,10 @@ pub async fn create_person(
         None => Some(Role::Member),
     };
     let password = match &input.password {
-        Some(password) => errors.check("password", Password::parse_for(password, &input.email)),
+        Some(password) => errors.check(
+            "password",
+            Password::parse_for(password, &input.email, &[&input.name]),
+        ),
         None => None,
     };
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
@@ -238,6 +278,7 @@ pub async fn get_person(
 pub async fn update_person(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
+    credential: CallerCredential,
     RecordId(id): RecordId,
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdatePerson>,
@@ -246,10 +287,39 @@ pub async fn update_person(
         || input.department_id.is_some()
         || input.role.is_some()
         || input.active.is_some();
-    if administrative || actor.person_id != PersonId(id) {
+    let own = actor.person_id == PersonId(id);
+    if administrative || !own {
         policy::manage_organization(&actor)?;
     }
+    if input.password.is_some() && !own {
+        return Err(ApiError::invalid(
+            "password",
+            "you can change only your own password here; set someone else's with \
+             POST /api/v1/people/{id}/password-reset, which the audit log records as a reset",
+        ));
+    }
     let mut errors = ValidationErrors::new();
+    if input.current_password.is_some() && input.password.is_none() {
+        errors.push(
+            "current_password",
+            "is needed only to change your password; send it with `password`",
+        );
+    }
+    if input.password.is_some() && !signed_in_recently(&credential) {
+        match input.current_password.clone() {
+            None => errors.push(
+                "current_password",
+                "is required to change your password (or sign in again: within ten minutes \
+                 of signing in it is not asked)",
+            ),
+            Some(current) => {
+                let hash = state.scoped(&actor).password_hash(PersonId(id)).await?;
+                if !is_current_password(hash, current).await? {
+                    errors.push("current_password", "is not your current password");
+                }
+            }
+        }
+    }
     let title = match &input.title {
         Some(Some(title)) => errors
             .check("title", Label::parse_optional(title))
@@ -271,12 +341,12 @@ pub async fn update_person(
     };
     let password = match &input.password {
         Some(password) => {
-            // Not the email the person will have after this change.
-            let email = match &input.email {
-                Some(email) => email.clone(),
-                None => state.scoped(&actor).person(PersonId(id)).await?.email,
-            };
-            errors.check("password", Password::parse_for(password, &email))
+            let person = state.scoped(&actor).person(PersonId(id)).await?;
+            let name = input.name.clone().unwrap_or(person.name);
+            errors.check(
+                "password",
+                Password::parse_for(password, &person.email, &[&name]),
+            )
         }
         None => None,
     };
@@ -290,6 +360,52 @@ pub async fn update_person(
         .scoped(&actor)
         .update_person(PersonId(id), changes, version)
         .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        person.version,
+        PersonView::from(person),
+    ))
+}
+
+/// Sets a new password for someone who lost theirs (administrators; not for
+/// yourself, who changes it with `PATCH /people/{id}` and the current one).
+/// Their sessions end and their API tokens are revoked; the audit log
+/// records the reset and who made it.
+#[utoipa::path(
+    post, path = "/people/{id}/password-reset", tag = "people", request_body = PasswordReset,
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = PersonView, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+    ApiJson(input): ApiJson<PasswordReset>,
+) -> Result<Response, ApiError> {
+    policy::manage_organization(&actor)?;
+    let scoped = state.scoped(&actor);
+    let person = scoped.person(PersonId(id)).await?;
+    if person.id == actor.person_id {
+        return Err(ApiError::invalid(
+            "password",
+            "change your own password with PATCH /api/v1/people/{id} and your current password",
+        ));
+    }
+    let mut errors = ValidationErrors::new();
+    let Some(password) = errors.check(
+        "password",
+        Password::parse_for(&input.password, &person.email, &[&person.name]),
+    ) else {
+        return Err(errors.into());
+    };
+    let hash = hash_password(password).await?;
+    let person = scoped.reset_password(person.id, hash).await?;
     Ok(with_etag(
         StatusCode::OK,
         person.version,

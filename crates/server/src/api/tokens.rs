@@ -2,7 +2,7 @@
 //! once, at creation; only its digest is stored.
 
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, CallerCredential, Credential};
 use crate::extract::{ApiJson, RecordId};
 use crate::policy;
 use crate::problem::{ApiError, Problem};
@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
 use roundtable_domain::ids::{PersonId, TokenId};
 use roundtable_domain::text::Label;
-use roundtable_store::auth::ApiToken;
+use roundtable_store::auth::{ApiToken, TokenGrant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -96,7 +96,9 @@ pub async fn list_tokens(
     Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
 }
 
-/// Issues a new API token.
+/// Issues a new API token. A token may issue tokens only with scopes it has
+/// itself, expiring no later than itself (422 naming `scopes` or
+/// `expires_in_days` otherwise); a browser session acts with its person's role.
 #[utoipa::path(
     post, path = "/tokens", tag = "tokens", request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 403, body = Problem), (status = 422, body = Problem)),
@@ -105,6 +107,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
+    credential: CallerCredential,
     ApiJson(input): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let owner = input.person_id.map(PersonId).unwrap_or(actor.person_id);
@@ -135,6 +138,9 @@ pub async fn create_token(
             TokenScopes::parse(names).map_err(|message| ApiError::invalid("scopes", message))?
         }
     };
+    if let CallerCredential(Some(Credential::Token(grant))) = &credential {
+        within_grant(grant, scopes, expires_at)?;
+    }
     let issued = issue_token(TokenKind::Api);
     let token = state
         .scoped(&actor)
@@ -153,6 +159,51 @@ pub async fn create_token(
             details: TokenView::from(token),
         }),
     ))
+}
+
+/// A token issuing a token: nothing it could not do itself, for no longer
+/// than it may do it, so a leaked narrow token never becomes a wider or
+/// longer-lived one.
+fn within_grant(
+    grant: &TokenGrant,
+    scopes: TokenScopes,
+    expires_at: Option<Timestamp>,
+) -> Result<(), ApiError> {
+    let beyond: Vec<&str> = scopes
+        .names()
+        .into_iter()
+        .filter(|name| !grant.scopes.names().contains(name))
+        .collect();
+    if !beyond.is_empty() {
+        return Err(ApiError::invalid(
+            "scopes",
+            format!(
+                "the token you call with has the scopes {}; it cannot issue a token with {} \
+                 (use a token that has them, or sign in)",
+                grant.scopes.names().join(", "),
+                beyond.join(", ")
+            ),
+        ));
+    }
+    if let Some(limit) = grant.expires_at {
+        let days_left = limit.duration_since(Timestamp::now()).as_hours() / 24;
+        let too_late = expires_at.is_none_or(|expires_at| expires_at > limit);
+        if too_late {
+            let advice = if days_left >= 1 {
+                format!("ask for at most {days_left} days")
+            } else {
+                "it expires in less than a day, so it cannot issue tokens".to_owned()
+            };
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                format!(
+                    "the token you call with expires at {limit}; a token it issues must expire \
+                     no later: {advice}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Revokes a token at once.

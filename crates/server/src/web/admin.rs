@@ -361,6 +361,7 @@ pub async fn add_token(
         Ok(expires_in_days) => create_token(
             State(state.clone()),
             Authenticated(viewer.actor.clone()),
+            crate::auth::CallerCredential::default(),
             ApiJson(CreateToken {
                 name: form.get("name").to_owned(),
                 expires_in_days,
@@ -514,10 +515,12 @@ pub async fn change_person(
         role: Some(form.get("role").to_owned()),
         active: Some(form.has("active")),
         password: None,
+        current_password: None,
     };
     let outcome = update_person(
         State(state.clone()),
         Authenticated(viewer.actor.clone()),
+        crate::auth::CallerCredential::default(),
         RecordId(id),
         IfMatch(version),
         ApiJson(input),

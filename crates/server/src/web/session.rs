@@ -45,14 +45,61 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only addresses on this site, so the sign-in page cannot be used to send
-/// people elsewhere.
+/// Only paths on this site, so the sign-in page cannot be used to send
+/// people elsewhere: a single `/` first, and never a second one or a
+/// backslash right after it (which browsers read as another host), nor a
+/// backslash or control character anywhere (browsers drop tabs and line
+/// breaks, so `/<TAB>/evil.example` is `//evil.example` to them). The value
+/// is checked as given and after every round of percent-decoding another
+/// hop might apply; anything else becomes `/`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    if is_path_on_this_site(next) {
         next.to_owned()
     } else {
         "/".to_owned()
     }
+}
+
+fn is_path_on_this_site(next: &str) -> bool {
+    let mut text = next.to_owned();
+    // Each round decodes one layer; five layers deep is no longer a path anyone means.
+    for _ in 0..5 {
+        let unsafe_here = !text.starts_with('/')
+            || text.starts_with("//")
+            || text.contains('\\')
+            || text.chars().any(char::is_control);
+        if unsafe_here {
+            return false;
+        }
+        let decoded = percent_decoded(&text);
+        if decoded == text {
+            return true;
+        }
+        text = decoded;
+    }
+    false
+}
+
+/// `%XX` sequences turned into their bytes (read as UTF-8, lossily); a `%`
+/// not followed by two hex digits stays as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|byte| (*byte as char).to_digit(16));
+        match (bytes[index], hex(index + 1), hex(index + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                index += 3;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 pub(super) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -160,7 +207,8 @@ pub async fn sign_in(
         };
         Ok(render(status, &page))
     };
-    match auth::login(State(state.clone()), ApiJson(attempt)).await {
+    let client = auth::ClientAddress::of(&parts);
+    match auth::login(State(state.clone()), client, ApiJson(attempt)).await {
         Ok(api_response) => {
             let mut response = super::see_other(&next);
             if let Some(cookie) = api_response.headers().get(header::SET_COOKIE) {

@@ -1,5 +1,8 @@
 use crate::support::{PASSWORD, TestApp, expect_status};
+use crate::web::{Browser, hidden_token};
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
+use roundtable_server::ServerConfig;
 use serde_json::json;
 
 fn session_cookie(response: &reqwest::Response) -> String {
@@ -122,60 +125,156 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Respons
         .unwrap()
 }
 
-#[tokio::test]
-async fn five_wrong_passwords_lock_the_email_for_a_while_with_a_clear_answer() {
-    let app = TestApp::spawn().await;
-    for _ in 0..4 {
-        expect_status(
-            sign_in(&app, "member@acme.test", "guess").await,
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
-    }
-    let fifth = sign_in(&app, "member@acme.test", "guess").await;
-    let retry_after: i64 = fifth.headers()["retry-after"]
+/// A client on its own loopback address (Linux routes all of 127/8 to the
+/// loopback), so one test can sign in from several clients.
+fn client_at(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(address.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(response: &reqwest::Response) -> i64 {
+    response.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
-        .unwrap();
-    assert!((800..=900).contains(&retry_after), "{retry_after}");
-    let problem = expect_status(fifth, StatusCode::TOO_MANY_REQUESTS).await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("locked for 15 more minutes"),
-        "{problem}"
-    );
-    // Locked: even the right password waits, and says so.
+        .unwrap()
+}
+
+/// Delays long enough that no attempt in a test outlives one, however slow the machine.
+fn slow_to_forgive() -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.sign_in_throttling.account.first_delay = SignedDuration::from_mins(1);
+    config.sign_in_throttling.client.first_delay = SignedDuration::from_mins(1);
+    config
+}
+
+#[tokio::test]
+async fn guessing_from_elsewhere_slows_the_guesser_but_not_the_owners_usual_client() {
+    let app = TestApp::spawn_with(slow_to_forgive()).await;
+    let usual = client_at("127.0.0.2");
+    let guesser = client_at("127.0.0.3");
     expect_status(
-        sign_in(&app, "member@acme.test", PASSWORD).await,
-        StatusCode::TOO_MANY_REQUESTS,
-    )
-    .await;
-    // Other people are not affected, and a success clears their count.
-    expect_status(
-        sign_in(&app, "lead@acme.test", "guess").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    expect_status(
-        sign_in(&app, "lead@acme.test", PASSWORD).await,
+        sign_in_from(&app, &usual, "admin@acme.test", PASSWORD).await,
         StatusCode::OK,
     )
     .await;
-    for _ in 0..4 {
-        expect_status(
-            sign_in(&app, "lead@acme.test", "guess").await,
-            StatusCode::UNAUTHORIZED,
+    let mut answers = Vec::new();
+    for attempt in 0..9 {
+        let response = sign_in_from(
+            &app,
+            &guesser,
+            "admin@acme.test",
+            &format!("guess {attempt}"),
         )
         .await;
+        answers.push(response.status().as_u16());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!((1..=60).contains(&retry_after(&response)));
+            let problem = expect_status(response, StatusCode::TOO_MANY_REQUESTS).await;
+            assert!(
+                problem["detail"].as_str().unwrap().contains("Try again in"),
+                "{problem}"
+            );
+        }
     }
+    // Five free failures, a sixth that starts the delay, then waiting.
+    assert_eq!(answers, [401, 401, 401, 401, 401, 401, 429, 429, 429]);
+    // Even the right password waits, from a client the account never used...
+    let guessed = sign_in_from(&app, &guesser, "admin@acme.test", PASSWORD).await;
+    assert!((50..=60).contains(&retry_after(&guessed)));
+    expect_status(guessed, StatusCode::TOO_MANY_REQUESTS).await;
+    // ...but the owner's usual client is not held up by the guesser's failures.
     expect_status(
-        sign_in(&app, "lead@acme.test", PASSWORD).await,
+        sign_in_from(&app, &usual, "admin@acme.test", PASSWORD).await,
         StatusCode::OK,
     )
     .await;
+    // Other accounts are not affected.
+    expect_status(
+        sign_in_from(&app, &client_at("127.0.0.4"), "lead@acme.test", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn spraying_many_accounts_from_one_client_is_slowed_on_the_api_and_the_form() {
+    let app = TestApp::spawn_with(slow_to_forgive()).await;
+    let sprayer = client_at("127.0.0.5");
+    let mut answers = Vec::new();
+    for account in 0..14 {
+        let response = sign_in_from(
+            &app,
+            &sprayer,
+            &format!("person{account}@acme.test"),
+            "Spring2026!",
+        )
+        .await;
+        answers.push(response.status().as_u16());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!((1..=60).contains(&retry_after(&response)));
+            let problem = expect_status(response, StatusCode::TOO_MANY_REQUESTS).await;
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("network address"),
+                "{problem}"
+            );
+        }
+    }
+    // Ten free failures, an eleventh that starts the delay, then waiting.
+    assert_eq!(&answers[..11], [401; 11]);
+    assert_eq!(&answers[11..], [429; 3]);
+    // Other clients sign in as usual.
+    expect_status(
+        sign_in_from(&app, &client_at("127.0.0.6"), "member@acme.test", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // The sign-in form counts the same way (the test's own client, 127.0.0.1).
+    let mut browser = Browser::default();
+    let mut statuses = Vec::new();
+    for account in 0..12 {
+        let token = hidden_token(&browser.page(&app, "/login").await);
+        let email = format!("web{account}@acme.test");
+        let response = browser
+            .post(
+                &app,
+                "/login",
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("email", email.as_str()),
+                    ("password", "Spring2026!"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let page = response.text().await.unwrap();
+            assert!(page.contains("network address"), "{page}");
+        }
+    }
+    assert_eq!(&statuses[..11], [401; 11]);
+    assert_eq!(statuses[11], 429);
 }
 
 #[tokio::test]

@@ -162,6 +162,11 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
         (Method::GET, "/api/v1/people/{id}", allow(SIGNED_IN)),
         (Method::PATCH, "/api/v1/people/{id}", allow(ADMIN).body(json!({}))),
         (Method::DELETE, "/api/v1/people/{id}", allow(ADMIN).fresh()),
+        (
+            Method::POST,
+            "/api/v1/people/{id}/password-reset",
+            allow(ADMIN).body(json!({ "password": "a reset but private phrase" })).fresh(),
+        ),
         (Method::GET, "/api/v1/calendars", allow(SIGNED_IN)),
         (
             Method::POST,

@@ -1,4 +1,4 @@
-use crate::support::{TestApp, expect_status, id_of};
+use crate::support::{PASSWORD, TestApp, User, expect_status, id_of, problem_fields};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -186,4 +186,92 @@ async fn token_scopes_limit_what_a_token_may_do() {
             && scopes.contains(&serde_json::json!(["read", "write"])),
         "{scopes:?}"
     );
+}
+
+#[tokio::test]
+async fn a_token_issues_tokens_only_within_its_own_scopes_and_lifetime() {
+    let app = TestApp::spawn().await;
+    let narrow = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/tokens",
+            &json!({ "name": "narrow", "scopes": ["read", "write"], "expires_in_days": 5 }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let narrow = User {
+        token: narrow["token"].as_str().unwrap().to_owned(),
+        ..app.admin.clone()
+    };
+    for (body, field) in [
+        // A wider token: the admin scope it lacks.
+        (
+            json!({ "name": "wider", "scopes": ["read", "write", "admin"], "expires_in_days": 1 }),
+            "scopes",
+        ),
+        (
+            json!({ "name": "wider", "scopes": ["admin"], "expires_in_days": 1 }),
+            "scopes",
+        ),
+        // A longer-lived token: later than itself, or never expiring.
+        (
+            json!({ "name": "longer", "scopes": ["read"], "expires_in_days": 30 }),
+            "expires_in_days",
+        ),
+        (
+            json!({ "name": "longer", "scopes": ["read"] }),
+            "expires_in_days",
+        ),
+    ] {
+        let refused = app.post(&narrow, "/api/v1/tokens", &body).await;
+        let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem_fields(&problem), [field], "{body}: {problem}");
+    }
+    let within = expect_status(
+        app.post(
+            &narrow,
+            "/api/v1/tokens",
+            &json!({ "name": "narrower", "scopes": ["read"], "expires_in_days": 4 }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(within["scopes"], json!(["read"]));
+    // Nothing wider was issued along the way.
+    let listed = expect_status(app.get(&app.admin, "/api/v1/tokens").await, StatusCode::OK).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|token| token["name"] != "wider" && token["name"] != "longer"),
+        "{listed}"
+    );
+
+    // A signed-in administrator's session acts with the administrator's role.
+    let signed_in = app
+        .request(Method::POST, None, "/api/v1/auth/login")
+        .json(&json!({ "email": "admin@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin_token = app
+        .request(Method::POST, None, "/api/v1/tokens")
+        .header("cookie", cookie)
+        .json(&json!({ "name": "administration", "scopes": ["read", "write", "admin"] }))
+        .send()
+        .await
+        .unwrap();
+    let admin_token = expect_status(admin_token, StatusCode::CREATED).await;
+    assert_eq!(admin_token["scopes"], json!(["read", "write", "admin"]));
 }

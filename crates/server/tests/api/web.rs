@@ -141,6 +141,71 @@ async fn pages_send_anonymous_visitors_to_sign_in_and_back() {
     assert!(elsewhere.contains("name=\"next\" value=\"/\""));
 }
 
+/// Values of `next` as they appear in the address, each of which a browser
+/// would follow to another host if it were used as given.
+const HOSTILE_NEXT: &[&str] = &[
+    "%2F%2Fevil.example",
+    "//evil.example",
+    "%2F%5Cevil.example",
+    "/%5C/evil.example",
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "/%0D%0A/evil.example",
+    "https%3A%2F%2Fevil.example",
+    "https://evil.example",
+    "/%2F/evil.example",
+    "/%252F/evil.example",
+    "/%255C%255Cevil.example",
+    "%09//evil.example",
+    "evil.example",
+];
+
+#[tokio::test]
+async fn sign_in_never_sends_anyone_to_another_site() {
+    let app = TestApp::spawn().await;
+    let mut anonymous = Browser::default();
+    for next in HOSTILE_NEXT {
+        let login = anonymous.page(&app, &format!("/login?next={next}")).await;
+        assert!(
+            login.contains("name=\"next\" value=\"/\""),
+            "{next} was kept in the form"
+        );
+    }
+    let mut browser = Browser::default();
+    browser.sign_in(&app, "member@acme.test").await;
+    for next in HOSTILE_NEXT {
+        let onwards = browser.get(&app, &format!("/login?next={next}")).await;
+        assert_eq!(onwards.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&onwards), "/", "{next}");
+    }
+    // A path on this site is followed, encoded characters and all.
+    let onwards = browser
+        .get(
+            &app,
+            "/login?next=%2Frequests%3Fstatus%3Dopen%26q%3D50%2525",
+        )
+        .await;
+    assert_eq!(location(&onwards), "/requests?status=open&q=50%25");
+
+    // The same rule after the form's sign-in.
+    let mut signing_in = Browser::default();
+    let token = hidden_token(&signing_in.page(&app, "/login").await);
+    let signed_in = signing_in
+        .post(
+            &app,
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "member@acme.test"),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&signed_in), "/");
+}
+
 #[tokio::test]
 async fn signing_in_needs_the_form_token_and_the_right_password() {
     let app = TestApp::spawn().await;
