@@ -221,6 +221,7 @@ fn wrong_credentials() -> ApiError {
         (status = 200, description = "Signed in; the session cookie is set", body = LoginResponse),
         (status = 401, description = "Wrong email or password", body = Problem),
         (status = 422, description = "Invalid input", body = Problem),
+        (status = 429, description = "Too many wrong passwords for this email: sign-in is locked for a while", body = Problem),
     )
 )]
 pub async fn login(
@@ -358,7 +359,8 @@ pub(crate) async fn start_session(
 /// Ends the current browser session.
 #[utoipa::path(
     post, path = "/auth/logout", tag = "auth",
-    responses((status = 204, description = "Signed out"), (status = 401, body = Problem))
+    responses((status = 204, description = "Signed out"), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
 )]
 pub async fn logout(
     State(state): State<AppState>,
