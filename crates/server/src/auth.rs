@@ -511,7 +511,8 @@ pub(crate) async fn start_session(
 /// Ends the current browser session.
 #[utoipa::path(
     post, path = "/auth/logout", tag = "auth",
-    responses((status = 204, description = "Signed out"), (status = 401, body = Problem))
+    responses((status = 204, description = "Signed out"), (status = 401, body = Problem)),
+    security(("bearer" = []), ("session" = []))
 )]
 pub async fn logout(
     State(state): State<AppState>,

@@ -374,12 +374,17 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordId {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| ApiError::invalid("id", "must be a record id"))?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(RecordId)
-            .ok_or_else(|| ApiError::invalid("id", "must be a positive whole number"))
+        parse_record_id("id", &raw).map(RecordId)
     }
+}
+
+/// A record id from the path segment `text`; anything but a positive whole
+/// number is a validation error naming `field`.
+pub fn parse_record_id(field: &str, text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::invalid(field, "must be a positive whole number"))
 }
 
 /// A JSON response carrying the record's version as its ETag.

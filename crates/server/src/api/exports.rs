@@ -36,7 +36,8 @@ pub struct ExportQuery {
 #[utoipa::path(
     get, path = "/exports/{kind}", tag = "exports", params(("kind" = String, Path), ExportQuery),
     responses(
-        (status = 200, description = "The export, as text/csv or application/json", body = String),
+        (status = 200, description = "The export: CSV (`format=csv`, the default) or JSON (`format=json`)",
+         content((String = "text/csv"), (serde_json::Value = "application/json"))),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
     ),
     security(("bearer" = []), ("session" = []))

@@ -7,10 +7,11 @@
 use crate::AppState;
 use crate::api::pulses::{CellResultView, DepartmentResultView};
 use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, RecordId};
+use crate::extract::{ApiQuery, RecordId, parse_record_id};
 use crate::problem::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use jiff::Timestamp;
 use roundtable_domain::health::{Component, Health};
 use roundtable_domain::ids::DepartmentId;
@@ -220,6 +221,28 @@ pub struct CellDetail {
     pub pulse: Option<CellResultView>,
 }
 
+/// The two departments of a cell's address, `{provider_id}/{consumer_id}`;
+/// a segment that is not a record id is a validation problem naming it.
+#[derive(Debug, Clone, Copy)]
+pub struct CellAddress {
+    pub provider: i64,
+    pub consumer: i64,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CellAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((provider, consumer)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::invalid("provider_id", "must be a record id"))?;
+        Ok(CellAddress {
+            provider: parse_record_id("provider_id", &provider)?,
+            consumer: parse_record_id("consumer_id", &consumer)?,
+        })
+    }
+}
+
 /// One cell of the matrix in detail: health explained, input quality, the
 /// weekly trend and its latest pulse result.
 #[utoipa::path(
@@ -231,7 +254,7 @@ pub struct CellDetail {
 pub async fn cell_detail(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((provider, consumer)): Path<(i64, i64)>,
+    CellAddress { provider, consumer }: CellAddress,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<CellDetail>, ApiError> {
     let window_days = window_days(query.window_days)?;

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod credits;
 pub mod departments;
 pub mod enhancements;
+mod error_responses;
 pub mod exports;
 pub mod health;
 pub mod kudos;
@@ -42,8 +43,9 @@ use utoipa_axum::routes;
         title = "Roundtable API",
         description = "Internal customer relationship management: departments, people, calendars, \
                        the relationship matrix, requests, checks and more. Errors are RFC 9457 problem \
-                       details; creates accept an Idempotency-Key; updates need If-Match; lists page with cursors."
+                       details (`application/problem+json`); creates accept an Idempotency-Key; updates need If-Match; lists page with cursors."
     ),
+    components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Signing in and out"),
@@ -86,7 +88,8 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The API's routes and the OpenAPI document describing them.
+/// The API's routes and the OpenAPI document describing them, every
+/// operation's error responses completed (see [`error_responses`]).
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .routes(routes!(auth::login))
@@ -117,7 +120,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reviews::router())
         .merge(reports::router())
         .merge(audit_log::router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
-        .split_for_parts()
+        .split_for_parts();
+    error_responses::complete_error_responses(&mut document);
+    (router, document)
 }

@@ -390,7 +390,8 @@ pub struct WebhookChanges {
 
 /// Turns a webhook on or off.
 #[utoipa::path(
-    patch, path = "/webhooks/{id}", tag = "notifications", request_body = WebhookChanges, params(("id" = i64, Path)),
+    patch, path = "/webhooks/{id}", tag = "notifications", request_body = WebhookChanges,
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
     responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 428, body = Problem)),
     security(("bearer" = []), ("session" = []))
 )]

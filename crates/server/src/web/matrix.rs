@@ -16,7 +16,7 @@ use super::health::{
 use super::kudos::{KudosEntry, kudos_entry};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::health::{WindowQuery, cell_detail, scorecard};
+use crate::api::health::{CellAddress, WindowQuery, cell_detail, scorecard};
 use crate::api::kudos::{KudosQuery, list_kudos};
 use crate::api::matrix::{MatrixCell, SharedMatrix, shared_matrix};
 use crate::api::topics::{TopicQuery, list_topics};
@@ -424,7 +424,7 @@ pub async fn show_cell(
     let detail = cell_detail(
         State(state.clone()),
         Authenticated(viewer.actor.clone()),
-        Path((provider, consumer)),
+        CellAddress { provider, consumer },
         ApiQuery(WindowQuery {
             window_days: Some(WINDOW_DAYS),
             weeks: Some(12),

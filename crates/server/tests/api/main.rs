@@ -19,6 +19,7 @@ mod matrix;
 mod notifications;
 mod objectives;
 mod observability;
+mod openapi;
 mod people;
 mod pulses;
 mod requests;

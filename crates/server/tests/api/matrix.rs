@@ -888,3 +888,37 @@ async fn the_matrix_is_sent_compressed_and_revalidated_by_its_entity_tag() {
         .unwrap();
     assert_eq!(theirs.status(), StatusCode::OK);
 }
+
+/// A cell's address names two departments; a segment that is not an id is a
+/// validation problem naming that parameter, not a bare 400.
+#[tokio::test]
+async fn a_cell_address_that_is_not_two_ids_names_the_bad_one() {
+    let app = TestApp::spawn().await;
+    let department = id_of(&app.department("Marketing").await);
+    for (path, field) in [
+        (
+            format!("/api/v1/matrix/cells/true/{department}"),
+            "provider_id",
+        ),
+        (
+            format!("/api/v1/matrix/cells/{department}/1.5"),
+            "consumer_id",
+        ),
+        (
+            format!("/api/v1/matrix/cells/{department}/-3"),
+            "consumer_id",
+        ),
+    ] {
+        let response = app.get(&app.admin, &path).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok()),
+            Some("application/problem+json"),
+            "{path}"
+        );
+        let problem = expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem_fields(&problem), vec![field.to_owned()], "{path}");
+    }
+}
