@@ -23,7 +23,8 @@
 //! writer at a time, operations are self-contained `Send + 'static` closures
 //! queued to a single writer task that commits whatever is waiting together,
 //! each operation in its own savepoint: one sync for many durable writes (see
-//! [`group_commit`]).
+//! [`group_commit`]). A write made for a call with an idempotency key carries
+//! the key's row in its own transaction (see [`idempotency`]).
 
 pub mod agreements;
 pub mod audit;
@@ -377,12 +378,22 @@ impl Store {
     /// writer, so this is refused there.
     pub(crate) async fn write_statement<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
-        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>,
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
     {
         if self.committer.is_some() {
             return Err(StoreError::Configuration(
                 "a single-statement write is for PostgreSQL; SQLite writes go through the group-commit writer".to_owned(),
             ));
+        }
+        // An idempotency key's row must commit with the change: that takes
+        // a transaction.
+        if idempotency::Claim::pending() {
+            return self
+                .write(move |transaction: &mut WriteTransaction| operation(transaction))
+                .await;
         }
         let mut connection = self.write.acquire().await.map_err(StoreError::from)?;
         let written = operation(&mut connection).await;
@@ -429,7 +440,26 @@ impl Store {
         self.commit(operation).await
     }
 
+    /// Every write funnel ends here: the running call's idempotency key,
+    /// if it still needs a write to carry it, goes into this transaction.
     async fn commit<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        match idempotency::Claim::take() {
+            None => self.commit_transaction(operation).await,
+            Some(claim) => {
+                let written = self.commit_transaction(claim.guard(operation)).await;
+                claim.settle(written.is_ok());
+                written
+            }
+        }
+    }
+
+    async fn commit_transaction<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>

@@ -26,6 +26,11 @@ async fn the_same_create_with_the_same_key_makes_one_record() {
     .await;
     let retry = create_with_key(&app, &app.admin, "key-1", "Finance").await;
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        retry.headers()["etag"],
+        format!("\"{}\"", first["version"]).as_str(),
+        "the replay carries the first answer's ETag"
+    );
     let second = expect_status(retry, StatusCode::CREATED).await;
     assert_eq!(first, second);
     let listed = expect_status(
@@ -133,4 +138,47 @@ async fn concurrent_retries_never_create_twice() {
     )
     .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+/// Kudos have no unique key of their own, so only the idempotency key can
+/// keep concurrent retries from each creating one. Before the key was
+/// recorded with the create, the losers of the race answered 409 "still
+/// being processed"; now every one of them answers what the winner did.
+#[tokio::test]
+async fn concurrent_retries_of_a_create_without_a_unique_key_all_get_the_one_answer() {
+    let app = TestApp::spawn().await;
+    let body =
+        json!({ "receiver_person_id": app.lead.id.0, "message": "Thanks for the quick fix" });
+    let attempts = (0..12).map(|_| {
+        app.request(Method::POST, Some(&app.member), "/api/v1/kudos")
+            .header("Idempotency-Key", "thanks-once")
+            .json(&body)
+            .send()
+    });
+    let mut answers = Vec::new();
+    for response in futures::future::join_all(attempts).await {
+        let response = response.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        answers.push((status, text));
+    }
+    for (status, text) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{text}");
+        assert_eq!(text, &answers[0].1, "every answer is the first one");
+    }
+    let feed = expect_status(app.get(&app.member, "/api/v1/kudos").await, StatusCode::OK).await;
+    let items = feed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one kudos: {feed}");
+    let first: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();
+    assert_eq!(id_of(&items[0]), id_of(&first));
+    // A later retry replays it too.
+    let later = app
+        .request(Method::POST, Some(&app.member), "/api/v1/kudos")
+        .header("Idempotency-Key", "thanks-once")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(later.headers()["idempotent-replayed"], "true");
+    assert_eq!(later.text().await.unwrap(), answers[0].1);
 }

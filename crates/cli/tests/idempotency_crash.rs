@@ -1,0 +1,222 @@
+//! `Idempotency-Key` survives a server killed with `kill -9` in the middle of
+//! creates: after a restart, retrying every key either replays the first
+//! answer or creates the record then, exactly once. No key answers "still
+//! being processed" for good, and none makes a duplicate.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
+use roundtable_domain::people::Role;
+use roundtable_domain::text::{Email, Label, Slug};
+use roundtable_store::PageRequest;
+use roundtable_store::people::NewPerson;
+use roundtable_testkit::TestDatabase;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Starts `roundtable serve` on a free port; returns it with its address.
+fn start_server(database: &TestDatabase) -> (Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_roundtable"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("ROUNDTABLE_DATABASE", database.url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Roundtable is serving on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let address = if address.starts_with("http") {
+        address
+    } else {
+        format!("http://{address}")
+    };
+    (server, address)
+}
+
+/// What a create answered: status and, on success, the kudos id.
+type Answer = (u16, Option<i64>, String);
+
+async fn give(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+    key: usize,
+    receiver: i64,
+) -> Option<Answer> {
+    let response = client
+        .post(format!("{address}/api/v1/kudos"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("crash-{key}"))
+        .json(&serde_json::json!({
+            "receiver_person_id": receiver,
+            "message": format!("Thanks, number {key}"),
+        }))
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    let body = response.text().await.ok()?;
+    let id = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|value| value["id"].as_i64());
+    Some((status, id, body))
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
+    let database = TestDatabase::create().await;
+    let store = database.store().await;
+    let organization = store
+        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
+        .await
+        .unwrap();
+    let scoped = store.scoped(organization.id);
+    let mut people = Vec::new();
+    for (email, role) in [
+        ("giver@acme.test", Role::Member),
+        ("lead@acme.test", Role::Lead),
+    ] {
+        people.push(
+            scoped
+                .create_person(NewPerson {
+                    email: Email::parse(email).unwrap(),
+                    name: Label::parse(email).unwrap(),
+                    title: None,
+                    department_id: None,
+                    role,
+                    password_hash: None,
+                })
+                .await
+                .unwrap(),
+        );
+    }
+    let token = issue_token(TokenKind::Api);
+    scoped
+        .create_api_token(
+            people[0].id,
+            "crash test".to_owned(),
+            token.digest.clone(),
+            None,
+            TokenScopes::ALL,
+        )
+        .await
+        .unwrap();
+    let token = Arc::new(token.secret.expose().to_owned());
+    let receiver = people[1].id.0;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+
+    // Creates with keys, 24 at a time, until the server is killed.
+    let keys = 600;
+    let (mut first, address) = start_server(&database);
+    let answered = Arc::new(std::sync::Mutex::new(BTreeMap::<usize, Answer>::new()));
+    let gate = Arc::new(Semaphore::new(24));
+    let mut sending = Vec::new();
+    for key in 0..keys {
+        let (client, address, token, answered, gate) = (
+            client.clone(),
+            address.clone(),
+            token.clone(),
+            answered.clone(),
+            gate.clone(),
+        );
+        sending.push(tokio::spawn(async move {
+            let _turn = gate.acquire().await.unwrap();
+            if let Some(answer) = give(&client, &address, &token, key, receiver).await {
+                answered.lock().unwrap().insert(key, answer);
+            }
+        }));
+    }
+    let started = Instant::now();
+    while answered.lock().unwrap().len() < 80 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the first server answers"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().unwrap(); // SIGKILL: no graceful anything.
+    first.wait().unwrap();
+    for task in sending {
+        task.await.unwrap();
+    }
+    let before_kill = answered.lock().unwrap().clone();
+    assert!(
+        before_kill.len() < keys,
+        "killed in the middle ({} of {keys} answered)",
+        before_kill.len()
+    );
+    for (key, (status, _, body)) in &before_kill {
+        assert_eq!(*status, 201, "key {key} before the kill: {body}");
+    }
+
+    // Retry every key on a restarted server, twice: the second retry must
+    // say what the first did.
+    let (mut second, address) = start_server(&database);
+    let mut retries = Vec::new();
+    for key in 0..keys {
+        let (client, address, token, gate) =
+            (client.clone(), address.clone(), token.clone(), gate.clone());
+        retries.push(tokio::spawn(async move {
+            let _turn = gate.acquire().await.unwrap();
+            let once = give(&client, &address, &token, key, receiver).await;
+            let twice = give(&client, &address, &token, key, receiver).await;
+            (key, once, twice)
+        }));
+    }
+    let mut ids = BTreeSet::new();
+    for retry in retries {
+        let (key, once, twice) = retry.await.unwrap();
+        let (status, id, body) = once.unwrap_or_else(|| panic!("key {key}: no answer on retry"));
+        assert_eq!(status, 201, "key {key} on retry: {body}");
+        let id = id.unwrap();
+        if let Some((_, first_id, _)) = before_kill.get(&key) {
+            assert_eq!(
+                *first_id,
+                Some(id),
+                "key {key}: the retry replays the first answer"
+            );
+        }
+        let (status, again, body) = twice.unwrap();
+        assert_eq!((status, again), (201, Some(id)), "key {key} twice: {body}");
+        assert!(ids.insert(id), "key {key}: id {id} answered for two keys");
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    // Exactly one kudos per key: none lost, none doubled.
+    let mut stored = BTreeSet::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = scoped.kudos_feed(None, page).await.unwrap();
+        stored.extend(listing.items.iter().map(|kudos| kudos.id));
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(stored.len(), keys, "one kudos per key");
+    assert_eq!(stored, ids);
+}
