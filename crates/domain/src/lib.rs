@@ -27,5 +27,6 @@ pub mod round_table;
 pub mod services;
 pub mod text;
 pub mod validation;
+pub mod webhook_targets;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -52,6 +52,10 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Single sign-on through this OpenID Connect provider, when set.
     pub oidc: Option<sso::OidcConfig>,
+    /// Accept webhooks whose address is loopback, private or otherwise not
+    /// public (`--allow-private-webhooks`); see
+    /// [`roundtable_domain::webhook_targets`].
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
             oidc: None,
+            allow_private_webhooks: false,
         }
     }
 }
@@ -199,6 +204,7 @@ fn routes(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(middleware::from_fn(extract::refuse_nul_in_address))
         .layer(middleware::from_fn(problem::ensure_problem_details))
         .layer(middleware::map_response(security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
