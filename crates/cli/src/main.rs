@@ -139,6 +139,11 @@ struct NotificationArgs {
     /// may take it over (seconds).
     #[arg(long, env = "ROUNDTABLE_DISPATCH_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
     dispatch_lease_seconds: u32,
+    /// Let webhooks reach loopback, private, link-local and other non-public
+    /// addresses (refused by default: a webhook must not reach what only this
+    /// server can, such as a cloud metadata service).
+    #[arg(long, env = "ROUNDTABLE_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
 }
 
 impl std::fmt::Debug for NotificationArgs {
@@ -805,6 +810,7 @@ async fn serve(
         bind,
         secure_cookies,
         oidc,
+        allow_private_webhooks: notifications.allow_private_webhooks,
         ..ServerConfig::default()
     };
     let app = App::build(config, store.clone())
@@ -828,6 +834,7 @@ async fn serve(
     let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
     let mut worker_config = roundtable_worker::WorkerConfig::default();
     worker_config.dispatch.mail = mail;
+    worker_config.dispatch.allow_private_webhooks = notifications.allow_private_webhooks;
     worker_config.dispatch.lease =
         jiff::SignedDuration::from_secs(i64::from(notifications.dispatch_lease_seconds));
     worker_config.dispatch.public_url = notifications

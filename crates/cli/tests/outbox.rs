@@ -38,6 +38,8 @@ fn start_server(database: &TestDatabase) -> Child {
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("ROUNDTABLE_DATABASE", database.url())
         .env("ROUNDTABLE_DISPATCH_LEASE_SECONDS", "2")
+        // The receiver listens on 127.0.0.1.
+        .env("ROUNDTABLE_ALLOW_PRIVATE_WEBHOOKS", "true")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

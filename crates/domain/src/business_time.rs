@@ -40,6 +40,13 @@ use std::iter::FusedIterator;
 /// walks through before it gives up: twenty years, leap days included.
 pub const SEARCH_HORIZON_DAYS: u32 = 20 * 365 + 5;
 
+/// How far past its start a search for a due instant walks before it gives
+/// up: a hundred years. A target is at most a year of business minutes, so
+/// only a calendar with almost no working time comes near it; the bound keeps
+/// one request's work (and the thread it runs on) bounded whatever the
+/// calendar.
+pub const WALK_LIMIT_YEARS: i16 = 100;
+
 /// Why business time could not be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BusinessTimeError {
@@ -49,6 +56,8 @@ pub enum BusinessTimeError {
     NoWorkingTime { from: Date, days: u32 },
     #[error("the result lies outside the range of representable instants")]
     OutOfRange,
+    #[error("the calendar does not hold that much working time within {years} years")]
+    BeyondWalkLimit { years: i16 },
 }
 
 /// The business time elapsed from `from` to `to`: zero if `to <= from`,
@@ -92,9 +101,25 @@ pub fn add_business_time(
         return Err(BusinessTimeError::OutOfRange);
     }
     let mut remaining = amount;
-    let mut walk = DayWalk::around(calendar, start, Date::MAX, Some(SEARCH_HORIZON_DAYS));
+    let last_date = calendar
+        .time_zone()
+        .to_datetime(start)
+        .date()
+        .checked_add(jiff::Span::new().years(WALK_LIMIT_YEARS))
+        .ok();
+    let mut walk = DayWalk::around(
+        calendar,
+        start,
+        last_date.unwrap_or(Date::MAX),
+        Some(SEARCH_HORIZON_DAYS),
+    );
     loop {
-        let (open, close) = walk.next_interval()?;
+        let (open, close) = walk.next_interval().map_err(|end| match (end, last_date) {
+            (WalkEnd::Exhausted, Some(_)) => BusinessTimeError::BeyondWalkLimit {
+                years: WALK_LIMIT_YEARS,
+            },
+            (end, _) => BusinessTimeError::from(end),
+        })?;
         if close <= start {
             continue;
         }
@@ -987,6 +1012,27 @@ pub(crate) mod tests {
             business_time_between(&calendar, start, start + hours(24 * 365)),
             SignedDuration::ZERO
         );
+    }
+
+    #[test]
+    fn a_search_through_a_sparse_calendar_stops_after_a_hundred_years() {
+        // One working minute a week: a year of business minutes would take
+        // ten thousand years to walk.
+        let sparse = calendar_from(
+            "Europe/Berlin",
+            vec![(Weekday::Monday, vec![interval("09:00", "09:01")])],
+            &[],
+        );
+        let start = local("Europe/Berlin", date(2026, 1, 1), 12, 0);
+        assert_eq!(
+            add_business_minutes(&sparse, start, 366 * 24 * 60),
+            Err(BusinessTimeError::BeyondWalkLimit {
+                years: WALK_LIMIT_YEARS
+            })
+        );
+        // Just inside the limit still answers: 99 years of Mondays.
+        let inside = add_business_minutes(&sparse, start, 99 * 52);
+        assert!(inside.is_ok(), "{inside:?}");
     }
 
     #[test]

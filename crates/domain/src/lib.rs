@@ -28,5 +28,6 @@ pub mod services;
 pub mod sign_in;
 pub mod text;
 pub mod validation;
+pub mod webhook_targets;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -137,7 +137,11 @@ impl<W: Write> RowWriter<W> {
         let failed = |error: &dyn std::fmt::Display| ExportError::Write(error.to_string());
         match (self.format, &mut self.csv, &mut self.json) {
             (ExportFormat::Csv, Some(writer), _) => {
-                writer.serialize(row).map_err(|error| failed(&error))
+                // Every CSV cell passes the formula guard; JSON is not
+                // opened as a spreadsheet.
+                writer
+                    .serialize(crate::formula_guard::Guarded(row))
+                    .map_err(|error| failed(&error))
             }
             (ExportFormat::Json, _, Some(output)) => {
                 output

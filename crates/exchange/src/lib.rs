@@ -7,6 +7,7 @@
 //! leaves the organization as it was.
 
 pub mod export;
+pub mod formula_guard;
 mod impact_export;
 mod measures_export;
 pub mod people_import;

@@ -163,6 +163,20 @@ pub fn parse_people_csv(input: impl Read) -> Result<ParsedImport, ImportError> {
                 message,
             })
         };
+        // Any column, read or ignored: a NUL cannot be stored in PostgreSQL
+        // text, and a file carrying one is not what its sender meant.
+        for (position, text) in record.iter().enumerate() {
+            if text.contains('\0') {
+                let column = headers
+                    .get(position)
+                    .unwrap_or("row")
+                    .trim_start_matches('\u{feff}');
+                fail(
+                    column,
+                    "must not contain the NUL character (U+0000)".to_owned(),
+                );
+            }
+        }
         let email = match Email::parse(cell("email")) {
             Ok(email) => match first_line_of_email.get(email.as_str()) {
                 Some(first) => {
@@ -203,6 +217,9 @@ pub fn parse_people_csv(input: impl Read) -> Result<ParsedImport, ImportError> {
                 .map_err(|error| fail("role", first_message(&error)))
                 .ok(),
         };
+        // A column refused for its NUL is not reported again for its format.
+        let mut reported = std::collections::HashSet::new();
+        row_errors.retain(|error| reported.insert(error.field.clone()));
         match (email, name) {
             (Some(email), Some(name)) if row_errors.is_empty() => {
                 first_line_of_email.insert(email.as_str().to_owned(), line);
@@ -248,13 +265,43 @@ pub async fn import_people(
             errors: parsed.errors,
         });
     }
-    let summary = scoped.import_people(parsed.records, progress).await?;
-    Ok(ImportReport {
-        rows,
-        applied: true,
-        summary,
-        errors: parsed.errors,
-    })
+    match scoped.import_people(parsed.records, progress).await {
+        Ok(summary) => Ok(ImportReport {
+            rows,
+            applied: true,
+            summary,
+            errors: parsed.errors,
+        }),
+        // A rule only the database can check (a department loop, the last
+        // administrator) broke at a row: nothing was applied, and the row is
+        // reported like any other bad row.
+        Err(StoreError::Invalid(errors))
+            if errors.0.iter().all(|error| row_of(&error.field).is_some()) =>
+        {
+            let mut row_errors = parsed.errors;
+            row_errors.extend(errors.0.into_iter().filter_map(|error| {
+                let (line, field) = row_of(&error.field)?;
+                Some(RowError {
+                    line,
+                    field: field.to_owned(),
+                    message: error.message,
+                })
+            }));
+            Ok(ImportReport {
+                rows,
+                applied: false,
+                summary: ImportSummary::default(),
+                errors: row_errors,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The line and column of a store error's field named `line N: column`.
+fn row_of(field: &str) -> Option<(u64, &str)> {
+    let (line, column) = field.strip_prefix("line ")?.split_once(": ")?;
+    Some((line.parse().ok()?, column))
 }
 
 #[cfg(test)]
@@ -291,6 +338,16 @@ mod tests {
         );
         assert_eq!(parsed.rows(), 4, "line 5 is one bad row with two bad cells");
         assert!(parsed.errors[1].message.contains("line 2"));
+    }
+
+    #[test]
+    fn a_nul_in_any_cell_is_reported_with_its_line_and_column() {
+        let csv =
+            "email,name,Notes\nok@example.com,Ok,\nnul@example.com,Nu\0l,\nx@example.com,X,a\0b\n";
+        let parsed = parse_people_csv(csv.as_bytes()).unwrap_or_default();
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(lines(&parsed.errors), [(3, "name"), (4, "Notes")]);
+        assert!(parsed.errors[0].message.contains("NUL"));
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! Request extractors that turn every kind of bad input into problem details
 //! naming the field: JSON bodies, query strings, `If-Match` and cursors.
+//!
+//! Text that PostgreSQL cannot store is refused here, at the edge, for every
+//! field: a `text` column there rejects U+0000 (SQLite would keep it), so a
+//! NUL reaching the store would be a 500 on one database and stored data on
+//! the other. [`parse_json`] walks the parsed document, [`refuse_nul_in_address`]
+//! checks every path and query string, and the web forms and the CSV import
+//! check their fields with [`contains_unstorable_text`].
 
 use crate::problem::ApiError;
 use axum::body::Bytes;
@@ -64,6 +71,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
+    // A NUL can only hide in a string escape (`\u0000`); skip the walk when
+    // the body has none.
+    if bytes
+        .windows(6)
+        .any(|window| window.eq_ignore_ascii_case(b"\\u0000"))
+    {
+        let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+            ApiError::BadRequest(format!("the body is not valid JSON: {error}"))
+        })?;
+        let mut errors = ValidationErrors::default();
+        unstorable_strings(&document, "", &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -76,6 +98,75 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
         }
     })
+}
+
+/// The message for a field holding text PostgreSQL cannot store.
+pub const UNSTORABLE_TEXT: &str = "must not contain the NUL character (U+0000)";
+
+/// Whether `text` holds a character no database text column accepts (NUL).
+pub fn contains_unstorable_text(text: &str) -> bool {
+    text.contains('\0')
+}
+
+/// Records the path (`title`, `obligations[1].text`) of every string, or
+/// object key, in `value` that holds a NUL.
+fn unstorable_strings(value: &serde_json::Value, path: &str, errors: &mut ValidationErrors) {
+    match value {
+        serde_json::Value::String(text) if contains_unstorable_text(text) => {
+            errors.push(if path.is_empty() { "body" } else { path }, UNSTORABLE_TEXT);
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                unstorable_strings(item, &format!("{path}[{index}]"), errors);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (name, item) in fields {
+                let field = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                if contains_unstorable_text(name) {
+                    errors.push(field.replace('\0', "\\u0000"), UNSTORABLE_TEXT);
+                } else {
+                    unstorable_strings(item, &field, errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Refuses, with 422 naming the parameter, any request whose path or query
+/// string decodes to a NUL: a path segment or query parameter may become a
+/// search term or a stored value, and [`ApiQuery`], axum's `Query` and `Path`
+/// (used by the web pages) would all pass it on.
+pub async fn refuse_nul_in_address(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    if uri.path().contains("%00") {
+        return ApiError::invalid("path", UNSTORABLE_TEXT).into_response();
+    }
+    if let Some(query) = uri.query()
+        && query.contains("%00")
+    {
+        let mut errors = ValidationErrors::default();
+        for (name, value) in form_urlencoded_parse(query.as_bytes()) {
+            if contains_unstorable_text(&name) {
+                errors.push("query", UNSTORABLE_TEXT);
+            } else if contains_unstorable_text(&value) {
+                errors.push(name.into_owned(), UNSTORABLE_TEXT);
+            }
+        }
+        if !errors.is_empty() {
+            return ApiError::Validation(errors).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 /// Parses a query string with the same field-naming errors as bodies.

@@ -54,6 +54,10 @@ pub struct ServerConfig {
     pub oidc: Option<sso::OidcConfig>,
     /// How failed sign-ins slow further attempts.
     pub sign_in_throttling: auth::SignInThrottling,
+    /// Accept webhooks whose address is loopback, private or otherwise not
+    /// public (`--allow-private-webhooks`); see
+    /// [`roundtable_domain::webhook_targets`].
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +71,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             oidc: None,
             sign_in_throttling: auth::SignInThrottling::default(),
+            allow_private_webhooks: false,
         }
     }
 }
@@ -218,6 +223,7 @@ fn routes(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(middleware::from_fn(extract::refuse_nul_in_address))
         .layer(middleware::from_fn(problem::ensure_problem_details))
         .layer(middleware::map_response_with_state(state.clone(), security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -385,8 +385,9 @@ impl Scoped<'_> {
 }
 
 /// Refuses a parent that is the department itself or one of its descendants,
-/// which would make the hierarchy a loop.
-async fn ensure_not_descendant(
+/// which would make the hierarchy a loop. The API's updates and the people
+/// import both go through it.
+pub(crate) async fn ensure_not_descendant(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     department: DepartmentId,

@@ -186,6 +186,10 @@ impl Scoped<'_> {
                     let insert_rows = crate::rows_per_statement(transaction, VALUES_PER_PERSON);
                     let mut inserts: Vec<NewPerson> = Vec::with_capacity(insert_rows);
                     let mut pending: HashSet<String> = HashSet::new();
+                    let had_administrator =
+                        crate::people::active_administrators(transaction, organization).await? > 0;
+                    // The last row that took the administrator role from someone.
+                    let mut last_demotion: Option<u64> = None;
                     for record in records {
                         let department_id = match &record.department {
                             Some(name) => Some(departments.resolve(transaction, name, record.line).await?),
@@ -193,7 +197,27 @@ impl Scoped<'_> {
                         };
                         if let (Some(department), Some(parent_name)) = (department_id, &record.parent_department) {
                             let parent = departments.resolve(transaction, parent_name, record.line).await?;
-                            if parent != department {
+                            let current_parent: Option<i64> = sqlx::query_scalar(
+                                "SELECT parent_id FROM departments WHERE organization_id = $1 AND id = $2",
+                            )
+                            .bind(organization.0)
+                            .bind(department.0)
+                            .fetch_one(&mut **transaction)
+                            .await?;
+                            if parent != department && current_parent.is_none() {
+                                // The API's rule, through the API's check.
+                                crate::departments::ensure_not_descendant(transaction, organization, department, parent)
+                                    .await
+                                    .map_err(|error| match error {
+                                        StoreError::Invalid(errors) => StoreError::invalid(
+                                            &format!("line {}: parent_department", record.line),
+                                            errors.0.first().map_or_else(
+                                                || "would make a department its own ancestor".to_owned(),
+                                                |error| error.message.clone(),
+                                            ),
+                                        ),
+                                        other => other,
+                                    })?;
                                 sqlx::query(
                                     "UPDATE departments SET parent_id = $1, version = version + 1, updated_at = $2 \
                                      WHERE organization_id = $3 AND id = $4 AND parent_id IS NULL",
@@ -213,6 +237,9 @@ impl Scoped<'_> {
                             pending.clear();
                         }
                         if existing.contains(&email) || pending.contains(&email) {
+                            if record.role.is_some_and(|role| role != Role::Admin) {
+                                last_demotion = Some(record.line);
+                            }
                             sqlx::query(
                                 "UPDATE people SET name = $1, title = $2, department_id = COALESCE($3, department_id), \
                                  role = COALESCE($4, role), version = version + 1, updated_at = $5 \
@@ -247,6 +274,22 @@ impl Scoped<'_> {
                         progress.fetch_add(1, Ordering::Relaxed);
                     }
                     flush(transaction, organization, &mut inserts, &stamp).await?;
+                    // The API's rule: never leave the organization without an
+                    // active administrator (the whole import rolls back).
+                    if had_administrator {
+                        let field = match last_demotion {
+                            Some(line) => format!("line {line}: role"),
+                            None => "role".to_owned(),
+                        };
+                        crate::people::ensure_an_active_administrator(transaction, organization, &field)
+                            .await
+                            .map_err(|_| {
+                                StoreError::invalid(
+                                    &field,
+                                    "would leave the organization without an active administrator",
+                                )
+                            })?;
+                    }
                     summary.departments_created = departments.created;
                     let detail = format!(
                         "imported people: {} created, {} updated, {} departments created",

@@ -323,6 +323,10 @@ impl Scoped<'_> {
                     if !active || new_password.is_some() {
                         end_access(transaction, organization, id).await?;
                     }
+                    if current.role == Role::Admin && current.active && !(role == Role::Admin && active) {
+                        let field = if role == Role::Admin { "active" } else { "role" };
+                        ensure_an_active_administrator(transaction, organization, field).await?;
+                    }
                     crate::audit::record(transaction, audit, "person.updated", "person", id.0, detail).await?;
                     fetch(transaction, organization, id).await
                 })
@@ -356,6 +360,9 @@ impl Scoped<'_> {
                         .await?;
                     }
                     end_access(transaction, organization, id).await?;
+                    if current.role == Role::Admin && current.active {
+                        ensure_an_active_administrator(transaction, organization, "active").await?;
+                    }
                     let detail = format!("deactivated {} <{}>", current.name, current.email);
                     crate::audit::record(
                         transaction,
@@ -371,4 +378,36 @@ impl Scoped<'_> {
             })
             .await
     }
+}
+
+/// How many active administrators the organization has, inside a write.
+pub(crate) async fn active_administrators(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM people WHERE organization_id = $1 AND role = $2 AND active = 1",
+    )
+    .bind(organization.0)
+    .bind(Role::Admin.as_str())
+    .fetch_one(&mut **transaction)
+    .await?)
+}
+
+/// Refuses (rolling the write back) a change that left the organization
+/// without an active administrator: nobody could then manage people, keys or
+/// settings. Every write that demotes or deactivates a person calls it after
+/// its change, whoever asked (API, web page, import, command line).
+pub(crate) async fn ensure_an_active_administrator(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    field: &str,
+) -> Result<(), StoreError> {
+    if active_administrators(transaction, organization).await? == 0 {
+        return Err(StoreError::Conflict {
+            field: Some(field.to_owned()),
+            message: "the organization must keep at least one active administrator".to_owned(),
+        });
+    }
+    Ok(())
 }

@@ -11,9 +11,11 @@ use jiff::{SignedDuration, Timestamp};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
+use roundtable_domain::webhook_targets;
 use roundtable_store::notifications::{Outcome, Outgoing};
 use roundtable_store::{Store, StoreError};
 use sha2::Sha256;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// Where email goes and how messages link back.
@@ -63,6 +65,10 @@ pub struct DispatchConfig {
     /// Attempts before a delivery is given up.
     pub max_attempts: i64,
     pub timeout: Duration,
+    /// Deliver webhooks to loopback, private and other non-public addresses
+    /// too (`--allow-private-webhooks`); off by default, see
+    /// [`roundtable_domain::webhook_targets`].
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for DispatchConfig {
@@ -77,6 +83,7 @@ impl Default for DispatchConfig {
             retry_cap: SignedDuration::from_hours(1),
             max_attempts: 6,
             timeout: Duration::from_secs(10),
+            allow_private_webhooks: false,
         }
     }
 }
@@ -244,6 +251,29 @@ async fn call_webhook(
             retry_at: None,
         };
     };
+    let pinned;
+    let client = if config.allow_private_webhooks {
+        client
+    } else {
+        match pinned_client(url, config.timeout).await {
+            Ok(checked) => {
+                pinned = checked;
+                &pinned
+            }
+            // Refused or unresolvable: recorded with the reason, and a
+            // refused address is not tried again.
+            Err(Unreachable::Refused(error)) => {
+                return Outcome::Failed {
+                    status: None,
+                    error,
+                    retry_at: None,
+                };
+            }
+            Err(Unreachable::Unresolved(error)) => {
+                return retry_or_give_up(delivery, config, None, error);
+            }
+        }
+    };
     let body = webhook_payload(delivery, &config.public_url).to_string();
     let timestamp = Timestamp::now().as_second();
     let response = client
@@ -274,6 +304,80 @@ async fn call_webhook(
         }
         Err(error) => retry_or_give_up(delivery, config, None, error.to_string()),
     }
+}
+
+/// Why a webhook's target cannot be called.
+enum Unreachable {
+    /// It is (or resolves to) an address webhooks may not reach.
+    Refused(String),
+    /// Its name did not resolve now; worth another try later.
+    Unresolved(String),
+}
+
+/// The addresses a webhook URL's host resolves to, each checked against
+/// [`webhook_targets::refusal`]: every one must be allowed.
+pub async fn checked_addresses(url: &str) -> Result<Vec<SocketAddr>, String> {
+    match resolve_checked(url).await {
+        Ok((_, addresses)) => Ok(addresses),
+        Err(Unreachable::Refused(error) | Unreachable::Unresolved(error)) => Err(error),
+    }
+}
+
+async fn resolve_checked(url: &str) -> Result<(Option<String>, Vec<SocketAddr>), Unreachable> {
+    let parsed = reqwest::Url::parse(url).map_err(|error| {
+        Unreachable::Refused(format!("the webhook address is not a URL: {error}"))
+    })?;
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| Unreachable::Refused("the webhook address has no port".to_owned()))?;
+    let (name, addresses) = match parsed.host() {
+        Some(url::Host::Ipv4(address)) => (None, vec![SocketAddr::new(IpAddr::V4(address), port)]),
+        Some(url::Host::Ipv6(address)) => (None, vec![SocketAddr::new(IpAddr::V6(address), port)]),
+        Some(url::Host::Domain(name)) => {
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+                .await
+                .map_err(|error| {
+                    Unreachable::Unresolved(format!("{name} does not resolve: {error}"))
+                })?
+                .collect();
+            if addresses.is_empty() {
+                return Err(Unreachable::Unresolved(format!(
+                    "{name} resolves to no address"
+                )));
+            }
+            (Some(name.to_owned()), addresses)
+        }
+        None => {
+            return Err(Unreachable::Refused(
+                "the webhook address has no host".to_owned(),
+            ));
+        }
+    };
+    for address in &addresses {
+        if let Some(reason) = webhook_targets::refusal(address.ip()) {
+            return Err(Unreachable::Refused(format!(
+                "refused: {} is {reason}; webhooks reach only public addresses unless the operator allows private ones (--allow-private-webhooks)",
+                address.ip()
+            )));
+        }
+    }
+    Ok((name, addresses))
+}
+
+/// A client that connects only to the checked addresses of `url`'s host
+/// (no second lookup that could answer differently) and follows no
+/// redirect (which could lead anywhere).
+async fn pinned_client(url: &str, timeout: Duration) -> Result<reqwest::Client, Unreachable> {
+    let (name, addresses) = resolve_checked(url).await?;
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout);
+    if let Some(name) = name {
+        builder = builder.resolve_to_addrs(&name, &addresses);
+    }
+    builder
+        .build()
+        .map_err(|error| Unreachable::Unresolved(format!("cannot prepare the call: {error}")))
 }
 
 /// Claims and sends one batch; returns how many deliveries it handled.

@@ -383,7 +383,7 @@ pub struct DueView {
 pub struct BetweenQuery {
     /// RFC 3339 instant.
     pub from: String,
-    /// RFC 3339 instant; before `from` counts as zero.
+    /// RFC 3339 instant, at most 100 years after `from`; before `from` counts as zero.
     pub to: String,
 }
 
@@ -455,6 +455,15 @@ pub async fn calendar_business_minutes(
 ) -> Result<axum::Json<BusinessMinutesView>, ApiError> {
     let from = instant("from", &query.from)?;
     let to = instant("to", &query.to)?;
+    // Counting walks every day in between: bounded, so one request cannot
+    // hold a thread for seconds.
+    let years = roundtable_domain::business_time::WALK_LIMIT_YEARS;
+    if to.duration_since(from) > jiff::SignedDuration::from_hours(i64::from(years) * 8766) {
+        return Err(ApiError::invalid(
+            "to",
+            format!("must be at most {years} years after from"),
+        ));
+    }
     let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
     let elapsed = business_time_between(&calendar.definition, from, to);
     Ok(axum::Json(BusinessMinutesView {

@@ -57,9 +57,9 @@ pub async fn export_kind(
     if kind == ExportKind::AuditLog {
         policy::read_audit_log(&actor)?;
     }
-    let (format, content_type) = match query.format.as_deref().unwrap_or("csv") {
-        "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
-        "json" => (ExportFormat::Json, "application/json"),
+    let (format, content_type, extension) = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8", "csv"),
+        "json" => (ExportFormat::Json, "application/json", "json"),
         _ => return Err(ApiError::invalid("format", "must be csv or json")),
     };
     let mut body = Vec::new();
@@ -73,5 +73,17 @@ pub async fn export_kind(
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // A download, never a page: a browser saves it under a name that says
+    // what and when, instead of rendering it in the application's origin.
+    let filename = format!(
+        "roundtable-{}-{}.{extension}",
+        kind.name(),
+        jiff::Timestamp::now().strftime("%Y-%m-%d")
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
     Ok(response)
 }

@@ -330,6 +330,10 @@ pub async fn create_webhook(
     let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
     if !scheme_ok || url.len() > 2000 || reqwest_like_host(&url).is_none() {
         errors.push("url", "must be an http:// or https:// address");
+    } else if !state.config.allow_private_webhooks
+        && let Some(reason) = refused_target(&url).await
+    {
+        errors.push("url", reason);
     }
     for (index, kind) in input.kinds.iter().enumerate() {
         if !KINDS.contains(&kind.as_str()) {
@@ -353,6 +357,29 @@ pub async fn create_webhook(
         webhook.version,
         webhook_view(webhook, Some(secret)),
     ))
+}
+
+/// Why a webhook may not point at `url`: its host is, or resolves to, an
+/// address that is not public. A name that does not resolve now is accepted;
+/// every delivery checks again after resolving it.
+async fn refused_target(url: &str) -> Option<String> {
+    use roundtable_domain::webhook_targets::refusal;
+    let parsed = url::Url::parse(url).ok()?;
+    let port = parsed.port_or_known_default()?;
+    let addresses: Vec<std::net::IpAddr> = match parsed.host()? {
+        url::Host::Ipv4(address) => vec![address.into()],
+        url::Host::Ipv6(address) => vec![address.into()],
+        url::Host::Domain(name) => {
+            let lookup = tokio::net::lookup_host((name, port));
+            match tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await {
+                Ok(Ok(found)) => found.map(|address| address.ip()).collect(),
+                _ => Vec::new(),
+            }
+        }
+    };
+    addresses.into_iter().find_map(|address| {
+        refusal(address).map(|reason| format!("must reach a public address; {address} is {reason}"))
+    })
 }
 
 fn reqwest_like_host(url: &str) -> Option<&str> {

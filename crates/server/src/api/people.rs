@@ -418,7 +418,7 @@ pub async fn reset_password(
 #[utoipa::path(
     delete, path = "/people/{id}", tag = "people",
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, content_type = "application/problem+json", body = Problem), (status = 412, body = Problem)),
     security(("bearer" = []), ("session" = []))
 )]
 pub async fn delete_person(

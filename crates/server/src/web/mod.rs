@@ -270,6 +270,37 @@ impl FormData {
         )
     }
 
+    /// Refuses (422 naming the field) a form any of whose fields holds text
+    /// the database cannot store, as the API's extractors do.
+    pub fn refuse_unstorable_text(&self) -> Result<(), WebError> {
+        let unstorable: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(name, value)| {
+                crate::extract::contains_unstorable_text(name)
+                    || crate::extract::contains_unstorable_text(value)
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if unstorable.is_empty() {
+            Ok(())
+        } else {
+            Err(WebError::Invalid(
+                unstorable
+                    .iter()
+                    .map(|name| {
+                        format!(
+                            "{}: {}",
+                            name.replace('\0', "\\u0000"),
+                            crate::extract::UNSTORABLE_TEXT
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ))
+        }
+    }
+
     /// The field's value, or empty text when the form did not send it.
     pub fn get(&self, name: &str) -> &str {
         self.0
@@ -309,6 +340,7 @@ impl FromRequest<AppState> for SignedForm {
         if !same_token(form.get(CSRF_FIELD), &viewer.csrf) {
             return Err(WebError::Csrf);
         }
+        form.refuse_unstorable_text()?;
         Ok(SignedForm { viewer, form })
     }
 }

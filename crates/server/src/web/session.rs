@@ -191,6 +191,7 @@ pub async fn sign_in(
     if !same_token(token, expected) {
         return Err(WebError::Csrf);
     }
+    form.refuse_unstorable_text()?;
     let next = safe_next(form.get("next"));
     let attempt = LoginRequest {
         email: form.get("email").trim().to_owned(),

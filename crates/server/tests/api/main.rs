@@ -14,6 +14,7 @@ mod credits;
 mod departments;
 mod external_impact;
 mod idempotency;
+mod input_safety;
 mod kudos;
 mod matrix;
 mod notifications;

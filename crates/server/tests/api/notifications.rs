@@ -47,11 +47,14 @@ async fn start_receiver(failures: usize) -> (String, Receiver) {
     (format!("http://{address}/hook"), receiver)
 }
 
-fn quick_retries() -> DispatchConfig {
+/// The receivers listen on 127.0.0.1, so private targets are allowed here
+/// (the refusal has its own tests in `input_safety`).
+pub(crate) fn quick_retries() -> DispatchConfig {
     DispatchConfig {
         retry_base: SignedDuration::ZERO,
         max_attempts: 3,
         public_url: "https://roundtable.example".to_owned(),
+        allow_private_webhooks: true,
         ..DispatchConfig::default()
     }
 }
@@ -657,4 +660,92 @@ async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
             .contains("corrected")
     );
     assert_eq!(inbox["items"][1]["body"], "We also score engagement.");
+}
+
+/// Without `--allow-private-webhooks`, a webhook cannot be pointed at
+/// loopback, link-local, private or special addresses, whether written as an
+/// address or as a name resolving to one.
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused_at_creation() {
+    let app = TestApp::spawn_with(roundtable_server::ServerConfig::default()).await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:9/hook",
+        "http://2130706433/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://[fd00::1]/hook",
+        "http://0.0.0.0/hook",
+        "http://224.0.0.1/hook",
+        "http://192.0.2.1/hook",
+        "http://localhost:8080/hook",
+    ] {
+        let refused = app
+            .post(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
+            .await;
+        let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem_fields(&problem), ["url"], "{url}");
+    }
+    expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/webhooks",
+            &json!({ "url": "http://93.184.216.34/hook" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+/// Every delivery checks the resolved address again (a name may have been
+/// pointed elsewhere since): a refused one is recorded as failed with the
+/// reason, the receiver is never called, and it is not retried.
+#[tokio::test]
+async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retried() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let (url, receiver) = start_receiver(0).await;
+    let webhook = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/webhooks",
+            &json!({ "url": url.replace("127.0.0.1", "localhost"), "kinds": ["check_requested"] }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+        .await;
+    resolved_request(&app, &desk, &seller).await;
+    let config = DispatchConfig {
+        allow_private_webhooks: false,
+        ..quick_retries()
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        dispatch_once(&app.store, &config, &client).await.unwrap();
+    }
+    assert!(receiver.calls.lock().unwrap().is_empty(), "never called");
+    let log = expect_status(
+        app.get(
+            &app.admin,
+            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let delivery = &log["items"][0];
+    assert_eq!(delivery["state"], "failed", "{log}");
+    assert_eq!(delivery["attempts"], 1, "not retried: {log}");
+    let error = delivery["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("refused") && error.contains("loopback"),
+        "{error}"
+    );
 }

@@ -97,8 +97,14 @@ async fn add_user_in(
 }
 
 impl TestApp {
+    /// The application as the tests use it: private webhook targets
+    /// allowed, since the tests' receivers listen on 127.0.0.1.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(ServerConfig::default()).await
+        Self::spawn_with(ServerConfig {
+            allow_private_webhooks: true,
+            ..ServerConfig::default()
+        })
+        .await
     }
 
     pub async fn spawn_with(config: ServerConfig) -> TestApp {
