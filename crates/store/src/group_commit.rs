@@ -450,7 +450,7 @@ mod tests {
                     )
                     .execute(&mut **transaction)
                     .await?;
-                    // As migration 0017 makes it, for the writability probe.
+                    // As migration 0016 makes it, for the writability probe.
                     sqlx::query(
                         "CREATE TABLE storage_probes (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)",
                     )
