@@ -8,7 +8,7 @@ use crate::checks::{desk, resolved_request};
 use crate::pulses::{board, people_of, ratings};
 use crate::support::{TestApp, expect_status, id_of};
 use crate::web::{Browser, is_html, location};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
