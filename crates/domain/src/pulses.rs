@@ -721,13 +721,13 @@ mod tests {
                 continue;
             };
             matrix.swap(rank, pivot);
-            let scale = inverse(matrix[rank][column]);
-            for row in 0..matrix.len() {
-                if row != rank && matrix[row][column] != 0 {
-                    let factor = matrix[row][column] * scale % PRIME;
-                    for entry in 0..width {
-                        let value = matrix[rank][entry] * factor % PRIME;
-                        matrix[row][entry] = (matrix[row][entry] - value).rem_euclid(PRIME);
+            let pivot_row = matrix[rank].clone();
+            let scale = inverse(pivot_row[column]);
+            for (index, row) in matrix.iter_mut().enumerate() {
+                if index != rank && row[column] != 0 {
+                    let factor = row[column] * scale % PRIME;
+                    for (entry, pivot_value) in row.iter_mut().zip(&pivot_row) {
+                        *entry = (*entry - pivot_value * factor % PRIME).rem_euclid(PRIME);
                     }
                 }
             }
