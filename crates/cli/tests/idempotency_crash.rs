@@ -128,49 +128,69 @@ async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
         .build()
         .unwrap();
 
-    // Creates with keys, 24 at a time, until the server is killed.
-    let keys = 600;
-    let (mut first, address) = start_server(&database);
-    let answered = Arc::new(std::sync::Mutex::new(BTreeMap::<usize, Answer>::new()));
-    let gate = Arc::new(Semaphore::new(24));
-    let mut sending = Vec::new();
-    for key in 0..keys {
-        let (client, address, token, answered, gate) = (
-            client.clone(),
-            address.clone(),
-            token.clone(),
-            answered.clone(),
-            gate.clone(),
-        );
-        sending.push(tokio::spawn(async move {
-            let _turn = gate.acquire().await.unwrap();
-            if let Some(answer) = give(&client, &address, &token, key, receiver).await {
-                answered.lock().unwrap().insert(key, answer);
-            }
-        }));
-    }
-    let started = Instant::now();
-    while answered.lock().unwrap().len() < 80 {
+    // Creates with keys, 48 at a time, until the server is killed; again on
+    // a restarted server with new keys until at least one kill fell between
+    // a create's commit and its answer, the window that loses answers.
+    let per_round = 600;
+    let gate = Arc::new(Semaphore::new(48));
+    let mut before_kill = BTreeMap::<usize, Answer>::new();
+    let mut keys = 0;
+    let mut committed_unanswered = 0;
+    for round in 0..6 {
+        let (mut server, address) = start_server(&database);
+        let answered = Arc::new(std::sync::Mutex::new(BTreeMap::<usize, Answer>::new()));
+        let mut sending = Vec::new();
+        for key in keys..keys + per_round {
+            let (client, address, token, answered, gate) = (
+                client.clone(),
+                address.clone(),
+                token.clone(),
+                answered.clone(),
+                gate.clone(),
+            );
+            sending.push(tokio::spawn(async move {
+                let _turn = gate.acquire().await.unwrap();
+                if let Some(answer) = give(&client, &address, &token, key, receiver).await {
+                    answered.lock().unwrap().insert(key, answer);
+                }
+            }));
+        }
+        let started = Instant::now();
+        while answered.lock().unwrap().len() < 80 + 40 * round {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the server answers"
+            );
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        server.kill().unwrap(); // SIGKILL: no graceful anything.
+        server.wait().unwrap();
+        for task in sending {
+            task.await.unwrap();
+        }
+        let answered = answered.lock().unwrap().clone();
         assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the first server answers"
+            answered.len() < per_round,
+            "killed in the middle ({} of {per_round} answered)",
+            answered.len()
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        for (key, (status, _, body)) in &answered {
+            assert_eq!(*status, 201, "key {key} before the kill: {body}");
+        }
+        let stored_keys: BTreeSet<usize> = stored_kudos(&scoped).await.into_values().collect();
+        committed_unanswered += (keys..keys + per_round)
+            .filter(|key| stored_keys.contains(key) && !answered.contains_key(key))
+            .count();
+        before_kill.extend(answered);
+        keys += per_round;
+        if committed_unanswered > 0 {
+            break;
+        }
     }
-    first.kill().unwrap(); // SIGKILL: no graceful anything.
-    first.wait().unwrap();
-    for task in sending {
-        task.await.unwrap();
-    }
-    let before_kill = answered.lock().unwrap().clone();
     assert!(
-        before_kill.len() < keys,
-        "killed in the middle ({} of {keys} answered)",
-        before_kill.len()
+        committed_unanswered > 0,
+        "no kill in six fell between a commit and its answer: the test did not reach the window it guards"
     );
-    for (key, (status, _, body)) in &before_kill {
-        assert_eq!(*status, 201, "key {key} before the kill: {body}");
-    }
 
     // Retry every key on a restarted server, twice: the second retry must
     // say what the first did.
@@ -207,16 +227,34 @@ async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
     second.wait().unwrap();
 
     // Exactly one kudos per key: none lost, none doubled.
-    let mut stored = BTreeSet::new();
+    let stored = stored_kudos(&scoped).await;
+    assert_eq!(stored.len(), keys, "one kudos per key");
+    assert_eq!(stored.keys().copied().collect::<BTreeSet<_>>(), ids);
+    assert_eq!(
+        stored.values().copied().collect::<BTreeSet<_>>().len(),
+        keys,
+        "each key's message is stored once"
+    );
+}
+
+/// Every stored kudos: its id and the key its message names.
+async fn stored_kudos(scoped: &roundtable_store::Scoped<'_>) -> BTreeMap<i64, usize> {
+    let mut stored = BTreeMap::new();
     let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
     loop {
         let listing = scoped.kudos_feed(None, page).await.unwrap();
-        stored.extend(listing.items.iter().map(|kudos| kudos.id));
+        for kudos in &listing.items {
+            let key = kudos
+                .message
+                .strip_prefix("Thanks, number ")
+                .and_then(|number| number.parse().ok())
+                .unwrap_or_else(|| panic!("an unexpected kudos {:?}", kudos.message));
+            stored.insert(kudos.id, key);
+        }
         match listing.next_after {
             Some(after) => page.after = Some(after),
             None => break,
         }
     }
-    assert_eq!(stored.len(), keys, "one kudos per key");
-    assert_eq!(stored, ids);
+    stored
 }

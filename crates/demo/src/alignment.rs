@@ -16,7 +16,7 @@ use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::objectives::{Category, Direction, Period, Scale};
 use roundtable_domain::people::Role;
 use roundtable_domain::round_table::{
-    ActionStatus, AssumptionAnswer, EnhancementStatus, TopicKind, TopicStatus,
+    ActionStatus, AssumptionAnswer, EnhancementDecider, EnhancementStatus, TopicKind, TopicStatus,
 };
 use roundtable_domain::text::Label;
 use roundtable_store::kudos::{LinkKind, NewKudos};
@@ -949,11 +949,24 @@ pub async fn generate(
                 department_ids: departments,
             })
             .await?;
+        // The other proposing departments confirm (the reorder portal still
+        // waits for one), then the executive decides and the proposer works.
+        if !steps.is_empty() {
+            for slug in slugs.iter().skip(1) {
+                if let (Some(department), Some(lead)) = (cast.department(slug), cast.lead(slug))
+                    && enhancement.awaiting_confirmation().contains(&department)
+                {
+                    scoped
+                        .by(lead)
+                        .confirm_enhancement(enhancement.id, vec![department])
+                        .await?;
+                }
+            }
+        }
         for step in steps {
-            let actor = if *step == EnhancementStatus::Sponsored {
-                cast.executive.unwrap_or(proposer)
-            } else {
-                proposer
+            let actor = match EnhancementStatus::decided_by(*step) {
+                EnhancementDecider::Executive => cast.executive.unwrap_or(proposer),
+                EnhancementDecider::ProposingLead => proposer,
             };
             scoped
                 .by(actor)

@@ -179,17 +179,41 @@ impl EnhancementStatus {
         )
     }
 
-    /// The next status, checking the reason a decline needs (named `reason`).
+    /// Whose decision a step is. Sponsoring and declining put the
+    /// organization's money and attention behind an improvement (or not), so
+    /// they are an executive's; starting and delivering the work is the
+    /// proposing departments' own, so it is their leads'.
+    pub fn decided_by(next: EnhancementStatus) -> EnhancementDecider {
+        match next {
+            EnhancementStatus::Sponsored | EnhancementStatus::Declined => {
+                EnhancementDecider::Executive
+            }
+            EnhancementStatus::Proposed
+            | EnhancementStatus::InProgress
+            | EnhancementStatus::Delivered => EnhancementDecider::ProposingLead,
+        }
+    }
+
+    /// The next status, checking the reason a decline needs (named `reason`)
+    /// and that no proposing department still has to confirm before an
+    /// executive sponsors it: an improvement is mutual only when every
+    /// department named on it has said so.
     pub fn move_to(
         self,
         next: EnhancementStatus,
         reason: Option<&str>,
+        awaiting_confirmation: usize,
     ) -> Result<EnhancementStatus, EnhancementStepError> {
         if !self.can_move_to(next) {
             return Err(EnhancementStepError::Transition(InvalidTransition {
                 from: self.as_str(),
                 to: next.as_str(),
             }));
+        }
+        if next == EnhancementStatus::Sponsored && awaiting_confirmation > 0 {
+            return Err(EnhancementStepError::AwaitingConfirmation(
+                awaiting_confirmation,
+            ));
         }
         if next == EnhancementStatus::Declined && reason.is_none_or(|text| text.trim().is_empty()) {
             return Err(EnhancementStepError::Invalid(ValidationErrors::single(
@@ -208,6 +232,18 @@ pub enum EnhancementStepError {
     Transition(InvalidTransition),
     #[error(transparent)]
     Invalid(ValidationErrors),
+    /// This many proposing departments have not confirmed yet.
+    #[error("{0} proposing department(s) have not confirmed the enhancement yet")]
+    AwaitingConfirmation(usize),
+}
+
+/// Who decides an enhancement's step (see [`EnhancementStatus::decided_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnhancementDecider {
+    /// An executive, and only an executive.
+    Executive,
+    /// A lead of one of the proposing departments.
+    ProposingLead,
 }
 
 /// The fewest departments that propose an enhancement together.
@@ -298,26 +334,60 @@ mod tests {
     #[test]
     fn enhancements_follow_their_way_and_declines_need_a_reason() {
         use EnhancementStatus::*;
-        assert_eq!(Proposed.move_to(Sponsored, None), Ok(Sponsored));
-        assert_eq!(Sponsored.move_to(InProgress, None), Ok(InProgress));
-        assert_eq!(InProgress.move_to(Delivered, None), Ok(Delivered));
+        assert_eq!(Proposed.move_to(Sponsored, None, 0), Ok(Sponsored));
+        assert_eq!(Sponsored.move_to(InProgress, None, 0), Ok(InProgress));
+        assert_eq!(InProgress.move_to(Delivered, None, 0), Ok(Delivered));
         assert!(matches!(
-            Proposed.move_to(Delivered, None),
+            Proposed.move_to(Delivered, None, 0),
             Err(EnhancementStepError::Transition(_))
         ));
         assert!(matches!(
-            Delivered.move_to(Declined, Some("late")),
+            Delivered.move_to(Declined, Some("late"), 0),
             Err(EnhancementStepError::Transition(_))
         ));
         assert!(matches!(
-            Proposed.move_to(Declined, Some(" ")),
+            Proposed.move_to(Declined, Some(" "), 0),
             Err(EnhancementStepError::Invalid(_))
         ));
         assert_eq!(
-            Proposed.move_to(Declined, Some("No budget this year")),
+            Proposed.move_to(Declined, Some("No budget this year"), 0),
             Ok(Declined)
         );
         assert!(EnhancementStatus::parse("Sponsored").is_ok());
         assert!(EnhancementStatus::parse("approved").is_err());
+    }
+
+    #[test]
+    fn an_enhancement_reaches_its_sponsor_only_once_every_department_confirmed() {
+        use EnhancementStatus::*;
+        assert_eq!(
+            Proposed.move_to(Sponsored, None, 1),
+            Err(EnhancementStepError::AwaitingConfirmation(1))
+        );
+        // An executive may still say no while a department hesitates.
+        assert_eq!(Proposed.move_to(Declined, Some("Not now"), 2), Ok(Declined));
+        // Confirmation matters for sponsoring only; later steps are past it.
+        assert_eq!(Sponsored.move_to(InProgress, None, 1), Ok(InProgress));
+    }
+
+    #[test]
+    fn executives_sponsor_and_decline_and_the_proposers_do_the_work() {
+        use EnhancementStatus::*;
+        assert_eq!(
+            EnhancementStatus::decided_by(Sponsored),
+            EnhancementDecider::Executive
+        );
+        assert_eq!(
+            EnhancementStatus::decided_by(Declined),
+            EnhancementDecider::Executive
+        );
+        assert_eq!(
+            EnhancementStatus::decided_by(InProgress),
+            EnhancementDecider::ProposingLead
+        );
+        assert_eq!(
+            EnhancementStatus::decided_by(Delivered),
+            EnhancementDecider::ProposingLead
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::problem::ApiError;
 use roundtable_domain::agreements::Side;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::people::Role;
+use roundtable_domain::round_table::EnhancementDecider;
 use roundtable_store::auth::Actor;
 use roundtable_store::departments::Department;
 
@@ -175,5 +176,39 @@ pub fn sponsor_enhancement(actor: &Actor) -> Result<(), ApiError> {
         Err(ApiError::forbidden(
             "Only an executive can sponsor an enhancement.",
         ))
+    }
+}
+
+/// The departments named on an enhancement that the actor leads: the ones
+/// they may confirm and whose work they may move on.
+pub fn proposing_departments_led(
+    actor: &Actor,
+    proposing: &[Department],
+) -> Vec<roundtable_domain::ids::DepartmentId> {
+    proposing
+        .iter()
+        .filter(|department| leads(actor, department))
+        .map(|department| department.id)
+        .collect()
+}
+
+/// Each step of an enhancement is one kind of person's decision (see
+/// `EnhancementStatus::decided_by`): executives sponsor and decline, the
+/// proposing departments' leads start and deliver. Nobody else, not even an
+/// administrator: the organization's structure is theirs, these decisions are not.
+pub fn take_enhancement_step(
+    actor: &Actor,
+    decider: EnhancementDecider,
+    leads_a_proposing_department: bool,
+) -> Result<(), ApiError> {
+    match decider {
+        EnhancementDecider::Executive if actor.role == Role::Executive => Ok(()),
+        EnhancementDecider::Executive => Err(ApiError::forbidden(
+            "Only an executive sponsors or declines an enhancement.",
+        )),
+        EnhancementDecider::ProposingLead if leads_a_proposing_department => Ok(()),
+        EnhancementDecider::ProposingLead => Err(ApiError::forbidden(
+            "Only a lead of a department that proposed this enhancement moves its work on.",
+        )),
     }
 }

@@ -571,7 +571,7 @@ impl Scoped<'_> {
                 subject_id: Some(id),
                 title: heading,
                 body: "An action from the round table you own.".to_owned(),
-                link: format!("/round-table/actions/{id}"),
+                link: format!("/actions/{id}"),
             };
             let inserted = self
                 .store

@@ -413,6 +413,8 @@ pub struct Enhancement {
     pub description: String,
     pub status: EnhancementStatus,
     pub department_ids: Vec<DepartmentId>,
+    /// Each proposing department's confirmation, in `department_ids` order.
+    pub confirmations: Vec<EnhancementConfirmation>,
     pub sponsor_person_id: Option<PersonId>,
     pub sponsored_at: Option<Timestamp>,
     pub decline_reason: Option<String>,
@@ -420,6 +422,25 @@ pub struct Enhancement {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// Whether (and when, and by whom) one proposing department confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnhancementConfirmation {
+    pub department_id: DepartmentId,
+    pub confirmed_at: Option<Timestamp>,
+    pub confirmed_by: Option<PersonId>,
+}
+
+impl Enhancement {
+    /// The proposing departments that have not confirmed yet.
+    pub fn awaiting_confirmation(&self) -> Vec<DepartmentId> {
+        self.confirmations
+            .iter()
+            .filter(|confirmation| confirmation.confirmed_at.is_none())
+            .map(|confirmation| confirmation.department_id)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -443,6 +464,7 @@ fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
         status: EnhancementStatus::parse(&status)
             .map_err(|_| corrupt("enhancement status", &status))?,
         department_ids: Vec::new(),
+        confirmations: Vec::new(),
         sponsor_person_id: person(row, "sponsor_person_id")?,
         sponsored_at: optional_instant(row, "sponsored_at")?,
         decline_reason: row.try_get("decline_reason")?,
@@ -465,8 +487,8 @@ where
         return Ok(());
     }
     let sql = format!(
-        "SELECT enhancement_id, department_id FROM enhancement_departments WHERE organization_id = $1 \
-         AND enhancement_id IN ({}) ORDER BY department_id",
+        "SELECT enhancement_id, department_id, confirmed_at, confirmed_by FROM enhancement_departments \
+         WHERE organization_id = $1 AND enhancement_id IN ({}) ORDER BY department_id",
         placeholders(2, enhancements.len())
     );
     let mut query = sqlx::query(&sql).bind(organization.0);
@@ -476,11 +498,17 @@ where
     for row in query.fetch_all(executor).await? {
         let enhancement_id: i64 = row.try_get("enhancement_id")?;
         let department = DepartmentId(row.try_get("department_id")?);
+        let confirmation = EnhancementConfirmation {
+            department_id: department,
+            confirmed_at: optional_instant(&row, "confirmed_at")?,
+            confirmed_by: person(&row, "confirmed_by")?,
+        };
         if let Some(enhancement) = enhancements
             .iter_mut()
             .find(|enhancement| enhancement.id == enhancement_id)
         {
             enhancement.department_ids.push(department);
+            enhancement.confirmations.push(confirmation);
         }
     }
     Ok(())
@@ -717,7 +745,7 @@ impl Scoped<'_> {
                             subject_id: Some(id),
                             title: format!("Your assumption was {}: {}", answer.as_str(), topic.title),
                             body: topic.answer.as_ref().map(|answer| answer.note.clone()).unwrap_or_default(),
-                            link: format!("/round-table/topics/{id}"),
+                            link: format!("/topics/{id}"),
                         };
                         crate::notifications::notify_each(transaction, organization, &[author], audit.actor, notice, &to_db(now())).await?;
                     }
@@ -1152,16 +1180,48 @@ impl Scoped<'_> {
                     .bind(to_db(now()))
                     .fetch_one(&mut **transaction)
                     .await?;
+                    // The proposer speaks for the departments they lead; each
+                    // other department confirms for itself.
+                    let proposer_leads = match audit.actor {
+                        Some(proposer) => departments_led_by(transaction, organization, proposer).await?,
+                        None => Vec::new(),
+                    };
+                    let stamp = to_db(now());
                     for department in &new.department_ids {
-                        sqlx::query("INSERT INTO enhancement_departments (organization_id, enhancement_id, department_id) VALUES ($1, $2, $3)")
-                            .bind(organization.0)
-                            .bind(id)
-                            .bind(department.0)
-                            .execute(&mut **transaction)
-                            .await?;
+                        let confirmed = proposer_leads.contains(department);
+                        sqlx::query(
+                            "INSERT INTO enhancement_departments (organization_id, enhancement_id, department_id, confirmed_at, confirmed_by) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(department.0)
+                        .bind(confirmed.then(|| stamp.clone()))
+                        .bind(if confirmed { audit.actor.map(|person| person.0) } else { None })
+                        .execute(&mut **transaction)
+                        .await?;
                     }
                     crate::audit::record(transaction, audit, "enhancement.proposed", "enhancement", id, format!("proposed {}", new.title.as_str())).await?;
-                    fetch_enhancement(transaction, organization, id).await
+                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
+                    let awaiting = enhancement.awaiting_confirmation();
+                    let mut recipients = Vec::new();
+                    for department in &awaiting {
+                        recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+                    }
+                    let notice = crate::notifications::Notice {
+                        recipient: PersonId(0),
+                        kind: "enhancement_status",
+                        subject_kind: "enhancement",
+                        subject_id: Some(id),
+                        title: format!("Confirm to co-propose: {}", enhancement.title),
+                        body: "Your department is named as a co-proposer of this enhancement; it goes to an executive once every department has confirmed.".to_owned(),
+                        link: format!("/enhancements/{id}"),
+                    };
+                    crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &stamp).await?;
+                    if awaiting.is_empty() {
+                        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+                    }
+                    Ok(enhancement)
                 })
             })
             .await
@@ -1223,10 +1283,19 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "enhancements", organization, id).await?;
                     let current = fetch_enhancement(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
-                    let status = current.status.move_to(next, reason.as_deref()).map_err(|error| match error {
-                        EnhancementStepError::Transition(transition) => conflict(transition),
-                        EnhancementStepError::Invalid(errors) => StoreError::Invalid(errors),
-                    })?;
+                    let awaiting = current.awaiting_confirmation();
+                    let status = match current.status.move_to(next, reason.as_deref(), awaiting.len()) {
+                        Ok(status) => status,
+                        Err(EnhancementStepError::Transition(transition)) => return Err(conflict(transition)),
+                        Err(EnhancementStepError::Invalid(errors)) => return Err(StoreError::Invalid(errors)),
+                        Err(EnhancementStepError::AwaitingConfirmation(_)) => {
+                            let names = department_names(transaction, organization, &awaiting).await?;
+                            return Err(StoreError::Conflict {
+                                field: Some("status".to_owned()),
+                                message: format!("cannot be sponsored before every proposing department confirms it; waiting for {names}"),
+                            });
+                        }
+                    };
                     let stamp = to_db(now());
                     let sponsoring = status == EnhancementStatus::Sponsored;
                     sqlx::query(
@@ -1259,7 +1328,7 @@ impl Scoped<'_> {
                         subject_id: Some(id),
                         title: format!("{}: {}", enhancement.title, status.as_str().replace('_', " ")),
                         body: enhancement.decline_reason.clone().unwrap_or_default(),
-                        link: format!("/round-table/enhancements/{id}"),
+                        link: format!("/enhancements/{id}"),
                     };
                     crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &to_db(now())).await?;
                     Ok(enhancement)
@@ -1267,6 +1336,146 @@ impl Scoped<'_> {
             })
             .await
     }
+
+    /// Confirms a proposed enhancement for the given proposing departments
+    /// (the caller decides who speaks for which). Once no department is
+    /// left, the executives are told it waits for a sponsor. A department
+    /// not named on it is invalid at `department_id`; an enhancement no longer
+    /// `proposed`, or already confirmed by all of them, is a conflict.
+    pub async fn confirm_enhancement(
+        &self,
+        id: i64,
+        departments: Vec<DepartmentId>,
+    ) -> Result<Enhancement, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    crate::lock_row(transaction, "enhancements", organization, id).await?;
+                    let current = fetch_enhancement(transaction, organization, id).await?;
+                    if current.status != EnhancementStatus::Proposed {
+                        return Err(StoreError::Conflict {
+                            field: Some("status".to_owned()),
+                            message: format!("only a proposed enhancement is confirmed; this one is {}", current.status.as_str()),
+                        });
+                    }
+                    if let Some(stranger) = departments.iter().find(|department| !current.department_ids.contains(department)) {
+                        return Err(StoreError::invalid("department_id", format!("department {} is not named on this enhancement", stranger.0)));
+                    }
+                    let awaiting = current.awaiting_confirmation();
+                    let confirming: Vec<DepartmentId> = departments.into_iter().filter(|department| awaiting.contains(department)).collect();
+                    if confirming.is_empty() {
+                        return Err(StoreError::Conflict {
+                            field: Some("department_id".to_owned()),
+                            message: "already confirmed".to_owned(),
+                        });
+                    }
+                    let stamp = to_db(now());
+                    for department in &confirming {
+                        sqlx::query(
+                            "UPDATE enhancement_departments SET confirmed_at = $1, confirmed_by = $2 \
+                             WHERE organization_id = $3 AND enhancement_id = $4 AND department_id = $5",
+                        )
+                        .bind(stamp.clone())
+                        .bind(audit.actor.map(|person| person.0))
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(department.0)
+                        .execute(&mut **transaction)
+                        .await?;
+                    }
+                    sqlx::query("UPDATE enhancements SET version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
+                        .bind(stamp.clone())
+                        .bind(organization.0)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await?;
+                    let named = confirming.iter().map(|department| department.0.to_string()).collect::<Vec<_>>().join(", ");
+                    crate::audit::record(transaction, audit, "enhancement.confirmed", "enhancement", id, format!("confirmed for department(s) {named}")).await?;
+                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
+                    if enhancement.awaiting_confirmation().is_empty() {
+                        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+                    }
+                    Ok(enhancement)
+                })
+            })
+            .await
+    }
+}
+
+/// "Sales and IT": the departments' names, for messages.
+async fn department_names(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    departments: &[DepartmentId],
+) -> Result<String, StoreError> {
+    let mut names = Vec::new();
+    for department in departments {
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM departments WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(organization.0)
+        .bind(department.0)
+        .fetch_optional(&mut **transaction)
+        .await?;
+        names.push(name.unwrap_or_else(|| format!("department {}", department.0)));
+    }
+    Ok(match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    })
+}
+
+/// The departments a person leads.
+async fn departments_led_by(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    person: PersonId,
+) -> Result<Vec<DepartmentId>, StoreError> {
+    let departments: Vec<i64> = sqlx::query_scalar(
+        "SELECT department_id FROM department_leads WHERE organization_id = $1 AND person_id = $2 ORDER BY department_id",
+    )
+    .bind(organization.0)
+    .bind(person.0)
+    .fetch_all(&mut **transaction)
+    .await?;
+    Ok(departments.into_iter().map(DepartmentId).collect())
+}
+
+/// Every department named on it has confirmed: the executives decide next.
+async fn tell_executives_to_sponsor(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    actor: Option<PersonId>,
+    enhancement: &Enhancement,
+) -> Result<(), StoreError> {
+    let executives: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM people WHERE organization_id = $1 AND role = 'executive' AND active = 1 ORDER BY id",
+    )
+    .bind(organization.0)
+    .fetch_all(&mut **transaction)
+    .await?;
+    let executives: Vec<PersonId> = executives.into_iter().map(PersonId).collect();
+    let notice = crate::notifications::Notice {
+        recipient: PersonId(0),
+        kind: "enhancement_status",
+        subject_kind: "enhancement",
+        subject_id: Some(enhancement.id),
+        title: format!("To sponsor: {}", enhancement.title),
+        body: "Every proposing department has confirmed this enhancement; it waits for an executive to sponsor or decline it.".to_owned(),
+        link: format!("/enhancements/{}", enhancement.id),
+    };
+    crate::notifications::notify_each(
+        transaction,
+        organization,
+        &executives,
+        actor,
+        notice,
+        &to_db(now()),
+    )
+    .await
 }
 
 fn comment_from_row(row: &AnyRow) -> Result<Comment, StoreError> {

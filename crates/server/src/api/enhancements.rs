@@ -1,7 +1,9 @@
 //! `/api/v1/enhancements`: mutual improvements proposed by two or more
 //! departments, linked to an objective and put to an executive: `proposed` →
-//! `sponsored` (only by an executive) → `in_progress` → `delivered`, or
-//! `declined` with a reason. Steps the workflow refuses answer 409.
+//! (every proposing department confirms) → `sponsored` (only by an
+//! executive) → `in_progress` → `delivered` (only by the proposing
+//! departments' leads), or `declined` with a reason (only by an executive).
+//! Steps the workflow refuses answer 409; steps that are someone else's, 403.
 
 use super::objectives::{parse_text, positive_id};
 use crate::AppState;
@@ -14,8 +16,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::DepartmentId;
+use roundtable_domain::people::Role;
 use roundtable_domain::round_table::{EnhancementStatus, MIN_ENHANCEMENT_DEPARTMENTS};
 use roundtable_domain::text::Label;
+use roundtable_store::auth::Actor;
 use roundtable_store::round_table::{Enhancement, NewEnhancement};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -27,6 +31,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_enhancements, create_enhancement))
         .routes(routes!(get_enhancement, update_enhancement))
         .routes(routes!(sponsor_enhancement))
+        .routes(routes!(confirm_enhancement))
+}
+
+/// One proposing department's confirmation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfirmationView {
+    pub department_id: i64,
+    /// When its lead confirmed; null while it has not.
+    pub confirmed_at: Option<String>,
+    pub confirmed_by: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,6 +53,11 @@ pub struct EnhancementView {
     pub status: String,
     /// The proposing departments (two or more).
     pub department_ids: Vec<i64>,
+    /// Each proposing department's confirmation: an enhancement goes to an
+    /// executive only once every department named on it has confirmed.
+    pub confirmations: Vec<ConfirmationView>,
+    /// The proposing departments that have not confirmed yet.
+    pub awaiting_confirmation: Vec<i64>,
     pub sponsor_person_id: Option<i64>,
     pub sponsored_at: Option<String>,
     /// Why it was declined.
@@ -51,6 +70,11 @@ pub struct EnhancementView {
 
 impl From<Enhancement> for EnhancementView {
     fn from(enhancement: Enhancement) -> Self {
+        let awaiting_confirmation = enhancement
+            .awaiting_confirmation()
+            .iter()
+            .map(|id| id.0)
+            .collect();
         EnhancementView {
             id: enhancement.id,
             objective_id: enhancement.objective_id,
@@ -58,6 +82,16 @@ impl From<Enhancement> for EnhancementView {
             description: enhancement.description,
             status: enhancement.status.as_str().to_owned(),
             department_ids: enhancement.department_ids.iter().map(|id| id.0).collect(),
+            awaiting_confirmation,
+            confirmations: enhancement
+                .confirmations
+                .iter()
+                .map(|confirmation| ConfirmationView {
+                    department_id: confirmation.department_id.0,
+                    confirmed_at: confirmation.confirmed_at.map(|at| at.to_string()),
+                    confirmed_by: confirmation.confirmed_by.map(|person| person.0),
+                })
+                .collect(),
             sponsor_person_id: enhancement.sponsor_person_id.map(|person| person.0),
             sponsored_at: enhancement.sponsored_at.map(|at| at.to_string()),
             decline_reason: enhancement.decline_reason,
@@ -131,7 +165,10 @@ pub async fn list_enhancements(
     )))
 }
 
-/// Proposes a mutual improvement from two or more departments (leads, executives, administrators).
+/// Proposes a mutual improvement from two or more departments (leads, executives,
+/// administrators). The departments the proposer leads are confirmed at
+/// once; each other department named confirms it (`POST …/confirm`) before
+/// an executive can sponsor it.
 #[utoipa::path(
     post, path = "/enhancements", tag = "round table", request_body = CreateEnhancement,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
@@ -166,8 +203,8 @@ pub async fn create_enhancement(
         return Err(ApiError::Validation(errors));
     };
     errors.finish(|| ())?;
-    let enhancement = state
-        .scoped(&actor)
+    let scoped = state.scoped(&actor);
+    let enhancement = scoped
         .create_enhancement(NewEnhancement {
             objective_id,
             title,
@@ -201,8 +238,9 @@ pub async fn get_enhancement(
     ))
 }
 
-/// Moves an enhancement on (leads, executives, administrators): `in_progress`,
-/// `delivered`, or `declined` with a reason. Needs `If-Match`; invalid steps answer 409.
+/// Moves an enhancement on: `in_progress` and `delivered` by a lead of a
+/// proposing department, `declined` with a reason by an executive (others
+/// answer 403). Needs `If-Match`; invalid steps answer 409.
 #[utoipa::path(
     patch, path = "/enhancements/{id}", tag = "round table", request_body = UpdateEnhancement,
     params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
@@ -220,11 +258,16 @@ pub async fn update_enhancement(
     ApiJson(input): ApiJson<UpdateEnhancement>,
 ) -> Result<Response, ApiError> {
     let scoped = state.scoped(&actor);
-    // Unknown ids are 404 and callers who may move no enhancement at all 403,
-    // before the body is judged.
-    scoped.enhancement(id).await?;
-    if policy::sponsor_enhancement(&actor).is_err() {
-        policy::run_round_table(&actor)?;
+    // Unknown ids are 404 and callers who may take no step of this one at
+    // all 403, before the body is judged.
+    let current = scoped.enhancement(id).await?;
+    let leads_a_proposing_department = !led_proposing_departments(&state, &actor, &current)
+        .await?
+        .is_empty();
+    if actor.role != Role::Executive && !leads_a_proposing_department {
+        return Err(ApiError::forbidden(
+            "Only an executive or a lead of a department that proposed this enhancement moves it on.",
+        ));
     }
     let mut errors = ValidationErrors::new();
     let status = errors.check("status", EnhancementStatus::parse(&input.status));
@@ -235,11 +278,11 @@ pub async fn update_enhancement(
         Some(status) if errors.is_empty() => status,
         _ => return Err(ApiError::Validation(errors)),
     };
-    if status == EnhancementStatus::Sponsored {
-        policy::sponsor_enhancement(&actor)?;
-    } else {
-        policy::run_round_table(&actor)?;
-    }
+    policy::take_enhancement_step(
+        &actor,
+        EnhancementStatus::decided_by(status),
+        leads_a_proposing_department,
+    )?;
     let enhancement = scoped
         .advance_enhancement(id, status, reason, Some(version))
         .await?;
@@ -274,4 +317,48 @@ pub async fn sponsor_enhancement(
         enhancement.version,
         EnhancementView::from(enhancement),
     ))
+}
+
+/// Confirms a proposed enhancement for the proposing departments the caller
+/// leads: 403 for anyone who leads none of them, 409 once it is past
+/// `proposed` or already confirmed. When the last department confirms, the
+/// executives are told it waits for a sponsor.
+#[utoipa::path(
+    post, path = "/enhancements/{id}/confirm", tag = "round table", params(("id" = i64, Path)),
+    responses((status = 200, body = EnhancementView, headers(("ETag" = String))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn confirm_enhancement(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    RecordId(id): RecordId,
+) -> Result<Response, ApiError> {
+    let scoped = state.scoped(&actor);
+    let current = scoped.enhancement(id).await?;
+    let departments = led_proposing_departments(&state, &actor, &current).await?;
+    if departments.is_empty() {
+        return Err(ApiError::forbidden(
+            "Only a lead of a department named on this enhancement confirms it.",
+        ));
+    }
+    let enhancement = scoped.confirm_enhancement(id, departments).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        enhancement.version,
+        EnhancementView::from(enhancement),
+    ))
+}
+
+/// The departments named on the enhancement that the actor leads.
+pub(crate) async fn led_proposing_departments(
+    state: &AppState,
+    actor: &Actor,
+    enhancement: &Enhancement,
+) -> Result<Vec<DepartmentId>, ApiError> {
+    let scoped = state.scoped(actor);
+    let mut proposing = Vec::with_capacity(enhancement.department_ids.len());
+    for id in &enhancement.department_ids {
+        proposing.push(scoped.department(*id).await?);
+    }
+    Ok(policy::proposing_departments_led(actor, &proposing))
 }

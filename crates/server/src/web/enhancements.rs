@@ -1,8 +1,9 @@
 //! Enhancements in the browser: mutual improvements proposed by two or more
 //! departments for an objective and put to an executive. The list, the
 //! proposal form and every step go through the handlers of
-//! `/api/v1/enhancements`, so only an executive can sponsor, a decline needs
-//! its reason and a step the workflow refuses is refused with its words.
+//! `/api/v1/enhancements`, so only an executive can sponsor or decline, only
+//! the proposing departments' leads confirm, start and deliver, a decline
+//! needs its reason and a step the workflow refuses is refused with its words.
 
 use super::ActionError;
 use super::directory::Directory;
@@ -22,6 +23,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
 use roundtable_domain::round_table::EnhancementStatus;
 
@@ -29,8 +31,30 @@ use roundtable_domain::round_table::EnhancementStatus;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/enhancements", get(show_enhancements).post(propose))
+        .route("/enhancements/{id}", get(show_enhancement))
         .route("/enhancements/{id}/sponsor", post(sponsor))
+        .route("/enhancements/{id}/confirm", post(confirm))
         .route("/enhancements/{id}/status", post(advance))
+        // Notifications written before 2026-12 linked here.
+        .route("/round-table/enhancements/{id}", get(show_enhancement))
+        .route("/round-table/topics/{id}", get(old_topic_link))
+        .route("/round-table/actions/{id}", get(old_action_link))
+}
+
+/// `GET /enhancements/{id}`: the enhancement in the list, where its steps are.
+async fn show_enhancement(Path(id): Path<String>) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    Ok(see_other(&format!("/enhancements#enhancement-{id}")))
+}
+
+async fn old_topic_link(Path(id): Path<String>) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    Ok(see_other(&format!("/topics/{id}")))
+}
+
+async fn old_action_link(Path(id): Path<String>) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    Ok(see_other(&format!("/actions/{id}")))
 }
 
 fn status_words(status: &str) -> (&'static str, &'static str) {
@@ -62,8 +86,13 @@ pub struct EnhancementRow {
     pub sponsor: Option<String>,
     pub decline_reason: Option<String>,
     pub proposed_by: String,
+    /// The proposing departments that have not confirmed yet, by name.
+    pub awaiting: String,
     pub version: i64,
-    /// Only an executive sponsors, and only a proposed enhancement.
+    /// A lead of a proposing department that has not confirmed yet.
+    pub can_confirm: bool,
+    /// Only an executive sponsors, and only a proposed enhancement that
+    /// every proposing department confirmed.
     pub can_sponsor: bool,
     /// Declining is shown to executives, to whom enhancements are put.
     pub can_decline: bool,
@@ -193,60 +222,82 @@ async fn enhancements_page(
     });
     let executive = actor.role == Role::Executive;
     let runs_round_table = policy::run_round_table(actor).is_ok();
-    let rows = all_enhancements(state, viewer)
-        .await?
-        .into_iter()
-        .rev()
-        .map(|enhancement| {
-            let (status_text, tone) = status_words(&enhancement.status);
-            let status = EnhancementStatus::parse(&enhancement.status).ok();
-            let can = |next: EnhancementStatus| status.is_some_and(|now| now.can_move_to(next));
-            EnhancementRow {
-                id: enhancement.id,
-                objective: objectives
-                    .iter()
-                    .find(|objective| objective.id == enhancement.objective_id)
-                    .map(|objective| format!("{} ({})", objective.title, objective.period))
-                    .unwrap_or_else(|| format!("Objective {}", enhancement.objective_id)),
-                departments: enhancement
-                    .department_ids
+    let mut rows = Vec::new();
+    for enhancement in all_enhancements(state, viewer).await?.into_iter().rev() {
+        let led: Vec<DepartmentId> = directory
+            .departments
+            .iter()
+            .filter(|department| {
+                enhancement.department_ids.contains(&department.id.0)
+                    && policy::leads(actor, department)
+            })
+            .map(|department| department.id)
+            .collect();
+        let leads_a_proposer = !led.is_empty();
+        let (status_text, tone) = status_words(&enhancement.status);
+        let status = EnhancementStatus::parse(&enhancement.status).ok();
+        let can = |next: EnhancementStatus| status.is_some_and(|now| now.can_move_to(next));
+        let awaiting_confirmation = status == Some(EnhancementStatus::Proposed)
+            && !enhancement.awaiting_confirmation.is_empty();
+        rows.push(EnhancementRow {
+            id: enhancement.id,
+            objective: objectives
+                .iter()
+                .find(|objective| objective.id == enhancement.objective_id)
+                .map(|objective| format!("{} ({})", objective.title, objective.period))
+                .unwrap_or_else(|| format!("Objective {}", enhancement.objective_id)),
+            departments: enhancement
+                .department_ids
+                .iter()
+                .map(|id| directory.department_name(*id))
+                .collect::<Vec<_>>()
+                .join(", "),
+            status: status_text,
+            tone,
+            sponsor: enhancement
+                .sponsor_person_id
+                .map(|person| directory.person_name(Some(person))),
+            proposed_by: match enhancement.proposed_by {
+                Some(person) => directory.person_name(Some(person)),
+                None => "unknown".to_owned(),
+            },
+            awaiting: if awaiting_confirmation {
+                enhancement
+                    .awaiting_confirmation
                     .iter()
                     .map(|id| directory.department_name(*id))
                     .collect::<Vec<_>>()
-                    .join(", "),
-                status: status_text,
-                tone,
-                sponsor: enhancement
-                    .sponsor_person_id
-                    .map(|person| directory.person_name(Some(person))),
-                proposed_by: match enhancement.proposed_by {
-                    Some(person) => directory.person_name(Some(person)),
-                    None => "unknown".to_owned(),
-                },
-                can_sponsor: executive && can(EnhancementStatus::Sponsored),
-                can_decline: executive && can(EnhancementStatus::Declined),
-                steps: if runs_round_table {
-                    [
-                        (EnhancementStatus::InProgress, "Start the work"),
-                        (EnhancementStatus::Delivered, "Mark as delivered"),
-                    ]
-                    .into_iter()
-                    .filter(|(next, _)| can(*next))
-                    .map(|(next, label)| StepButton {
-                        to: next.as_str(),
-                        label,
-                    })
-                    .collect()
-                } else {
-                    Vec::new()
-                },
-                version: enhancement.version,
-                title: enhancement.title,
-                description: enhancement.description,
-                decline_reason: enhancement.decline_reason,
-            }
-        })
-        .collect();
+                    .join(", ")
+            } else {
+                String::new()
+            },
+            can_confirm: awaiting_confirmation
+                && led
+                    .iter()
+                    .any(|department| enhancement.awaiting_confirmation.contains(&department.0)),
+            can_sponsor: executive && !awaiting_confirmation && can(EnhancementStatus::Sponsored),
+            can_decline: executive && can(EnhancementStatus::Declined),
+            steps: if leads_a_proposer {
+                [
+                    (EnhancementStatus::InProgress, "Start the work"),
+                    (EnhancementStatus::Delivered, "Mark as delivered"),
+                ]
+                .into_iter()
+                .filter(|(next, _)| can(*next))
+                .map(|(next, label)| StepButton {
+                    to: next.as_str(),
+                    label,
+                })
+                .collect()
+            } else {
+                Vec::new()
+            },
+            version: enhancement.version,
+            title: enhancement.title,
+            description: enhancement.description,
+            decline_reason: enhancement.decline_reason,
+        });
+    }
     Ok(EnhancementsPage {
         layout: Layout::new(viewer, "Enhancements", "round_table"),
         rows,
@@ -369,6 +420,27 @@ pub async fn sponsor(
 ) -> Result<Response, WebError> {
     let id = enhancement_id(&id)?;
     match api::sponsor_enhancement(
+        State(state.clone()),
+        Authenticated(viewer.actor.clone()),
+        RecordId(id),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
+        Err(ApiError::NotFound) => Err(WebError::NotFound),
+        Err(error) => refused(&state, &viewer, "step", id, form, error).await,
+    }
+}
+
+/// `POST /enhancements/{id}/confirm`: a lead confirms for the proposing
+/// departments they lead.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { viewer, form }: SignedForm,
+) -> Result<Response, WebError> {
+    let id = enhancement_id(&id)?;
+    match api::confirm_enhancement(
         State(state.clone()),
         Authenticated(viewer.actor.clone()),
         RecordId(id),

@@ -414,8 +414,10 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
                 "department_ids": [provider, consumer] })),
         ),
         (Method::GET, "/api/v1/enhancements/{id}", allow(SIGNED_IN)),
-        (Method::PATCH, "/api/v1/enhancements/{id}", allow(LEADERSHIP).body(json!({ "status": "in_progress" }))),
+        // The work is the proposing departments' (the fixture names the provider); sponsoring is an executive's.
+        (Method::PATCH, "/api/v1/enhancements/{id}", allow(&[Lead]).body(json!({ "status": "in_progress" }))),
         (Method::POST, "/api/v1/enhancements/{id}/sponsor", allow(EXECUTIVE)),
+        (Method::POST, "/api/v1/enhancements/{id}/confirm", allow(&[Lead])),
         // Kudos: a public feed anyone adds to.
         (Method::GET, "/api/v1/kudos", allow(SIGNED_IN)),
         (
@@ -1085,10 +1087,14 @@ fn spoiled(body: &Value) -> Value {
 }
 
 /// Callers whose right depends on the body's value, not only on who they
-/// are: the requester may make some moves of a request and not others, so an
+/// are: the requester may make some moves of a request and not others, and
+/// an executive may decline an enhancement but not start it, so an
 /// unreadable move is judged as input (422).
 fn body_decides(method: &Method, template: &str, caller: Caller) -> bool {
-    *method == Method::POST && template == "/api/v1/requests/{id}/transitions" && caller == Member
+    (*method == Method::POST && template == "/api/v1/requests/{id}/transitions" && caller == Member)
+        || (*method == Method::PATCH
+            && template == "/api/v1/enhancements/{id}"
+            && caller == Executive)
 }
 
 /// A caller who may not touch a record learns nothing from a bad body: another

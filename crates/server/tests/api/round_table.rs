@@ -1,5 +1,7 @@
 //! The round table: topics with mirrors, anonymity, votes and answers;
-//! sessions and overdue actions; enhancements only executives sponsor.
+//! sessions and overdue actions; enhancements that every proposing
+//! department confirms, only executives sponsor or decline and only the
+//! proposing departments' leads move on.
 
 use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
 use reqwest::StatusCode;
@@ -393,11 +395,18 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
     assert_eq!(problem_fields(&problem), ["owner_person_id"]);
 }
 
-#[tokio::test]
-async fn only_executives_sponsor_and_invalid_steps_conflict() {
-    let app = TestApp::spawn().await;
-    let departments = departments(&app).await;
-    let executive = app.add_user("chief@acme.test", Role::Executive).await;
+/// The titles of the notifications in a person's inbox.
+async fn inbox_titles(app: &TestApp, user: &User) -> Vec<String> {
+    let inbox = expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await;
+    inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["title"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn objective(app: &TestApp) -> i64 {
     let objective = app
         .post(
             &app.admin,
@@ -405,29 +414,137 @@ async fn only_executives_sponsor_and_invalid_steps_conflict() {
             &json!({ "period": "2027-Q1", "title": "More referrals", "category": "referrals" }),
         )
         .await;
-    let objective = expect_status(objective, StatusCode::CREATED).await;
+    id_of(&expect_status(objective, StatusCode::CREATED).await)
+}
+
+#[tokio::test]
+async fn an_enhancement_goes_to_executives_once_every_proposing_department_confirmed() {
+    let app = TestApp::spawn().await;
+    let departments = departments(&app).await;
+    let sales_lead = app.lead_of("sales.lead@acme.test", departments.sales).await;
+    let marketing_lead = app
+        .lead_of("marketing.lead@acme.test", departments.marketing)
+        .await;
+    let executive = app.add_user("chief@acme.test", Role::Executive).await;
+    let objective = objective(&app).await;
     let alone = app
         .post(
-            &app.lead,
+            &sales_lead,
             "/api/v1/enhancements",
-            &json!({ "objective_id": id_of(&objective), "title": "Solo", "department_ids": [departments.sales, departments.sales] }),
+            &json!({ "objective_id": objective, "title": "Solo", "department_ids": [departments.sales, departments.sales] }),
         )
         .await;
     let problem = expect_status(alone, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem_fields(&problem), ["department_ids"]);
+
     let proposed = app
         .post(
-            &app.lead,
+            &sales_lead,
             "/api/v1/enhancements",
-            &json!({ "objective_id": id_of(&objective), "title": "One shared lead form",
+            &json!({ "objective_id": objective, "title": "One shared lead form",
                      "department_ids": [departments.sales, departments.marketing] }),
         )
         .await;
     let proposed = expect_status(proposed, StatusCode::CREATED).await;
     assert_eq!(proposed["status"], "proposed");
+    // The proposer speaks for the department they lead; marketing has to say so itself.
+    assert_eq!(
+        proposed["awaiting_confirmation"],
+        json!([departments.marketing])
+    );
+    let sales_confirmation = proposed["confirmations"]
+        .as_array()
+        .expect("confirmations")
+        .iter()
+        .find(|confirmation| confirmation["department_id"] == departments.sales)
+        .expect("sales is named");
+    assert_eq!(sales_confirmation["confirmed_by"], sales_lead.id.0);
+    assert!(
+        inbox_titles(&app, &marketing_lead)
+            .await
+            .iter()
+            .any(|title| title.contains("One shared lead form")),
+        "the co-proposing lead is asked to confirm"
+    );
+    assert!(
+        inbox_titles(&app, &executive).await.is_empty(),
+        "executives hear of it only once it is mutual"
+    );
     let path = format!("/api/v1/enhancements/{}", id_of(&proposed));
 
-    for not_executive in [&app.lead, &app.admin, &app.member] {
+    // Not before marketing confirms, and not by anyone but marketing's lead.
+    let early = app
+        .post(&executive, &format!("{path}/sponsor"), &json!({}))
+        .await;
+    let problem = expect_status(early, StatusCode::CONFLICT).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Marketing")
+    );
+    for outsider in [&app.lead, &app.admin, &executive, &departments.marketer] {
+        let refused = app
+            .post(outsider, &format!("{path}/confirm"), &json!({}))
+            .await;
+        expect_status(refused, StatusCode::FORBIDDEN).await;
+    }
+    let again = app
+        .post(&sales_lead, &format!("{path}/confirm"), &json!({}))
+        .await;
+    expect_status(again, StatusCode::CONFLICT).await;
+    let confirmed = app
+        .post(&marketing_lead, &format!("{path}/confirm"), &json!({}))
+        .await;
+    let confirmed = expect_status(confirmed, StatusCode::OK).await;
+    assert_eq!(confirmed["awaiting_confirmation"], json!([]));
+    assert_eq!(confirmed["status"], "proposed");
+    assert!(
+        inbox_titles(&app, &executive)
+            .await
+            .iter()
+            .any(|title| title.contains("One shared lead form")),
+        "the executives are told it waits for a sponsor"
+    );
+}
+
+#[tokio::test]
+async fn each_step_of_an_enhancement_belongs_to_executives_or_the_proposing_leads() {
+    let app = TestApp::spawn().await;
+    let departments = departments(&app).await;
+    let sales_lead = app.lead_of("sales.lead@acme.test", departments.sales).await;
+    let marketing_lead = app
+        .lead_of("marketing.lead@acme.test", departments.marketing)
+        .await;
+    let executive = app.add_user("chief@acme.test", Role::Executive).await;
+    let objective = objective(&app).await;
+    let create = |title: &'static str| {
+        let app = &app;
+        let sales_lead = &sales_lead;
+        let marketing_lead = &marketing_lead;
+        let departments = &departments;
+        async move {
+            let proposed = app
+                .post(
+                    sales_lead,
+                    "/api/v1/enhancements",
+                    &json!({ "objective_id": objective, "title": title,
+                             "department_ids": [departments.sales, departments.marketing] }),
+                )
+                .await;
+            let path = format!(
+                "/api/v1/enhancements/{}",
+                id_of(&expect_status(proposed, StatusCode::CREATED).await)
+            );
+            let confirmed = app
+                .post(marketing_lead, &format!("{path}/confirm"), &json!({}))
+                .await;
+            (path, expect_status(confirmed, StatusCode::OK).await)
+        }
+    };
+    let (path, proposed) = create("One shared lead form").await;
+
+    for not_executive in [&app.lead, &app.admin, &app.member, &sales_lead] {
         let refused = app
             .post(not_executive, &format!("{path}/sponsor"), &json!({}))
             .await;
@@ -435,7 +552,7 @@ async fn only_executives_sponsor_and_invalid_steps_conflict() {
     }
     let jump = app
         .patch(
-            &app.lead,
+            &sales_lead,
             &path,
             version_of(&proposed),
             &json!({ "status": "delivered" }),
@@ -452,11 +569,58 @@ async fn only_executives_sponsor_and_invalid_steps_conflict() {
         .post(&executive, &format!("{path}/sponsor"), &json!({}))
         .await;
     expect_status(twice, StatusCode::CONFLICT).await;
-    let no_reason = app
+
+    // The work is the proposing departments': not another lead's, an
+    // administrator's or the executive's.
+    for outsider in [&app.lead, &app.admin, &executive] {
+        let refused = app
+            .patch(
+                outsider,
+                &path,
+                version_of(&sponsored),
+                &json!({ "status": "in_progress" }),
+            )
+            .await;
+        expect_status(refused, StatusCode::FORBIDDEN).await;
+    }
+    // Declining is the executive's, even for the proposers.
+    let refused = app
         .patch(
-            &app.lead,
+            &sales_lead,
             &path,
             version_of(&sponsored),
+            &json!({ "status": "declined", "reason": "We changed our minds" }),
+        )
+        .await;
+    expect_status(refused, StatusCode::FORBIDDEN).await;
+    let started = app
+        .patch(
+            &marketing_lead,
+            &path,
+            version_of(&sponsored),
+            &json!({ "status": "in_progress" }),
+        )
+        .await;
+    let started = expect_status(started, StatusCode::OK).await;
+    let delivered = app
+        .patch(
+            &sales_lead,
+            &path,
+            version_of(&started),
+            &json!({ "status": "delivered" }),
+        )
+        .await;
+    assert_eq!(
+        expect_status(delivered, StatusCode::OK).await["status"],
+        "delivered"
+    );
+
+    let (path, proposed) = create("A second lead form").await;
+    let no_reason = app
+        .patch(
+            &executive,
+            &path,
+            version_of(&proposed),
             &json!({ "status": "declined" }),
         )
         .await;
@@ -464,9 +628,9 @@ async fn only_executives_sponsor_and_invalid_steps_conflict() {
     assert_eq!(problem_fields(&problem), ["reason"]);
     let declined = app
         .patch(
-            &app.lead,
+            &executive,
             &path,
-            version_of(&sponsored),
+            version_of(&proposed),
             &json!({ "status": "declined", "reason": "The CRM replacement covers it" }),
         )
         .await;
@@ -474,13 +638,17 @@ async fn only_executives_sponsor_and_invalid_steps_conflict() {
     assert_eq!(declined["decline_reason"], "The CRM replacement covers it");
     let revived = app
         .patch(
-            &app.lead,
+            &sales_lead,
             &path,
             version_of(&declined),
             &json!({ "status": "in_progress" }),
         )
         .await;
     expect_status(revived, StatusCode::CONFLICT).await;
+    let late = app
+        .post(&marketing_lead, &format!("{path}/confirm"), &json!({}))
+        .await;
+    expect_status(late, StatusCode::CONFLICT).await;
 }
 
 #[tokio::test]

@@ -280,6 +280,29 @@ impl TestApp {
         expect_status(response, StatusCode::CREATED).await
     }
 
+    /// A new lead of the department (in it, and named among its leads).
+    pub async fn lead_of(&self, email: &str, department: i64) -> User {
+        let lead = self.add_member_of(email, Role::Lead, department).await;
+        let path = format!("/api/v1/departments/{department}");
+        let current = expect_status(self.get(&self.admin, &path).await, StatusCode::OK).await;
+        let mut leads: Vec<i64> = current["lead_ids"]
+            .as_array()
+            .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        leads.push(lead.id.0);
+        let version = current["version"].as_i64().expect("department version");
+        let changed = self
+            .patch(
+                &self.admin,
+                &path,
+                version,
+                &serde_json::json!({ "lead_ids": leads }),
+            )
+            .await;
+        expect_status(changed, StatusCode::OK).await;
+        lead
+    }
+
     /// Creates a valid calendar as the admin and returns its JSON.
     pub async fn calendar(&self, name: &str) -> Value {
         let response = self

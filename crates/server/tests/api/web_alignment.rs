@@ -324,10 +324,14 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
 }
 
 #[tokio::test]
-async fn only_executives_see_and_use_the_sponsor_button() {
+async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let app = TestApp::spawn().await;
     let sales = app.department("Sales").await;
     let marketing = app.department("Marketing").await;
+    let sales_lead = app.lead_of("sales.lead@acme.test", id_of(&sales)).await;
+    let marketing_lead = app
+        .lead_of("marketing.lead@acme.test", id_of(&marketing))
+        .await;
     let executive = app.add_user("chief@acme.test", Role::Executive).await;
     let objective = expect_status(
         app.post(
@@ -341,7 +345,7 @@ async fn only_executives_see_and_use_the_sponsor_button() {
     .await;
     let proposed = expect_status(
         app.post(
-            &app.lead,
+            &sales_lead,
             "/api/v1/enhancements",
             &json!({ "objective_id": id_of(&objective), "title": "One shared lead form",
                      "department_ids": [id_of(&sales), id_of(&marketing)] }),
@@ -405,8 +409,50 @@ async fn only_executives_see_and_use_the_sponsor_button() {
     assert!(page.contains("value=\"Joint trade-show stand\""));
     assert!(page.contains(&format!("value=\"{}\" checked", id_of(&sales))));
 
+    // Marketing has not confirmed: the executive has nothing to sponsor yet,
+    // and marketing's lead is asked.
+    let confirm_action = format!("action=\"/enhancements/{id}/confirm\"");
     let mut chief = Browser::default();
     let chief_token = chief.sign_in(&app, &executive.email).await;
+    let page = chief.page(&app, "/enhancements").await;
+    assert!(
+        !page.contains(&sponsor_action),
+        "nothing to sponsor before marketing confirms"
+    );
+    assert!(page.contains("Waiting for"), "{page}");
+    let page = lead.page(&app, "/enhancements").await;
+    assert!(
+        !page.contains(&confirm_action),
+        "only marketing's lead confirms"
+    );
+    let mut marketer = Browser::default();
+    let marketer_token = marketer.sign_in(&app, &marketing_lead.email).await;
+    // The notice that asks marketing's lead leads to the enhancement.
+    let inbox = expect_status(
+        app.get(&marketing_lead, "/api/v1/notifications").await,
+        StatusCode::OK,
+    )
+    .await;
+    let link = inbox["items"][0]["link"]
+        .as_str()
+        .expect("a notice with a link")
+        .to_owned();
+    let followed = marketer.get(&app, &link).await;
+    assert_eq!(followed.status(), StatusCode::SEE_OTHER, "{link}");
+    assert_eq!(
+        followed.headers()["location"],
+        format!("/enhancements#enhancement-{id}").as_str()
+    );
+    let page = marketer.page(&app, "/enhancements").await;
+    assert!(page.contains(&confirm_action));
+    let confirmed = marketer
+        .post(
+            &app,
+            &format!("/enhancements/{id}/confirm"),
+            &[("csrf_token", &marketer_token)],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     let page = chief.page(&app, "/enhancements").await;
     assert!(page.contains(&sponsor_action));
     let sponsored = chief
@@ -427,12 +473,12 @@ async fn only_executives_see_and_use_the_sponsor_button() {
     let version = version_of(&stored).to_string();
 
     // A step the workflow refuses says so; a decline needs its reason.
-    let skipped = chief
+    let skipped = marketer
         .post(
             &app,
             &format!("/enhancements/{id}/status"),
             &[
-                ("csrf_token", &chief_token),
+                ("csrf_token", &marketer_token),
                 ("version", &version),
                 ("to", "delivered"),
             ],
@@ -462,12 +508,27 @@ async fn only_executives_see_and_use_the_sponsor_button() {
             .expect("body")
             .contains(&format!("id=\"decline-reason-{id}-error\""))
     );
-    let started = chief
+    // Starting the work is the proposing departments', not the executive's.
+    let page = chief.page(&app, "/enhancements").await;
+    assert!(!page.contains("Start the work"));
+    let refused = chief
         .post(
             &app,
             &format!("/enhancements/{id}/status"),
             &[
                 ("csrf_token", &chief_token),
+                ("version", &version),
+                ("to", "in_progress"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let started = marketer
+        .post(
+            &app,
+            &format!("/enhancements/{id}/status"),
+            &[
+                ("csrf_token", &marketer_token),
                 ("version", &version),
                 ("to", "in_progress"),
             ],
