@@ -11,7 +11,7 @@ pub mod auth;
 pub mod extract;
 pub mod idempotency;
 pub mod observability;
-pub mod policy;
+pub use roundtable_app::policy;
 pub mod problem;
 pub mod sso;
 pub mod web;

@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use roundtable_app::AppError;
 use roundtable_domain::{FieldError, ValidationErrors};
 use roundtable_store::StoreError;
 use serde::Serialize;
@@ -263,23 +264,23 @@ impl From<ValidationErrors> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        ApiError::from(AppError::from(error))
+    }
+}
+
+/// The one mapping from a use case's refusal to an HTTP status.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            StoreError::NotFound => ApiError::NotFound,
-            StoreError::Conflict { field, message } => ApiError::Conflict {
-                field,
-                detail: message,
-            },
-            StoreError::InUse(message) => ApiError::Conflict {
-                field: None,
-                detail: message,
-            },
-            StoreError::VersionMismatch { current } => ApiError::PreconditionFailed {
-                current_version: current,
-            },
-            StoreError::Invalid(errors) => ApiError::Validation(errors),
-            StoreError::Forbidden(detail) => ApiError::Forbidden(detail),
-            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
-            other => ApiError::Internal(format!("{other:?}")),
+            AppError::Forbidden(detail) => ApiError::Forbidden(detail),
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Invalid(errors) => ApiError::Validation(errors),
+            AppError::Conflict { field, detail } => ApiError::Conflict { field, detail },
+            AppError::PreconditionFailed { current_version } => {
+                ApiError::PreconditionFailed { current_version }
+            }
+            AppError::Unavailable(cause) => ApiError::Unavailable(cause),
+            AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -5,22 +5,18 @@
 //! departments' leads), or `declined` with a reason (only by an executive).
 //! Steps the workflow refuses answer 409; steps that are someone else's, 403.
 
-use super::objectives::{parse_text, positive_id};
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, with_etag};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::Caller;
+use roundtable_app::enhancements::{self, Proposal, Step};
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::DepartmentId;
-use roundtable_domain::people::Role;
-use roundtable_domain::round_table::{EnhancementStatus, MIN_ENHANCEMENT_DEPARTMENTS};
-use roundtable_domain::text::Label;
-use roundtable_store::auth::Actor;
-use roundtable_store::round_table::{Enhancement, NewEnhancement};
+use roundtable_domain::round_table::EnhancementStatus;
+use roundtable_store::round_table::Enhancement;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -158,7 +154,7 @@ pub async fn list_enhancements(
         cursor: query.cursor,
     }
     .to_page()?;
-    let listing = state.scoped(&actor).list_enhancements(status, page).await?;
+    let listing = enhancements::list(&Caller::new(&state.store, &actor), status, page).await?;
     Ok(axum::Json(Page::from_listing(
         listing,
         EnhancementView::from,
@@ -180,38 +176,17 @@ pub async fn create_enhancement(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateEnhancement>,
 ) -> Result<Response, ApiError> {
-    policy::run_round_table(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let objective_id = positive_id(&mut errors, "objective_id", input.objective_id);
-    let title = errors.check("title", Label::parse(&input.title));
-    let description = parse_text(&mut errors, "description", &input.description);
-    let mut department_ids: Vec<DepartmentId> = Vec::new();
-    for (index, id) in input.department_ids.iter().enumerate() {
-        if let Some(id) = positive_id(&mut errors, &format!("department_ids[{index}]"), *id)
-            && !department_ids.contains(&DepartmentId(id))
-        {
-            department_ids.push(DepartmentId(id));
-        }
-    }
-    if department_ids.len() < MIN_ENHANCEMENT_DEPARTMENTS || department_ids.len() > 50 {
-        errors.push(
-            "department_ids",
-            format!("must name between {MIN_ENHANCEMENT_DEPARTMENTS} and 50 different departments: an enhancement is mutual"),
-        );
-    }
-    let (Some(objective_id), Some(title)) = (objective_id, title) else {
-        return Err(ApiError::Validation(errors));
-    };
-    errors.finish(|| ())?;
-    let scoped = state.scoped(&actor);
-    let enhancement = scoped
-        .create_enhancement(NewEnhancement {
-            objective_id,
-            title,
-            description,
-            department_ids,
-        })
-        .await?;
+    let caller = Caller::new(&state.store, &actor);
+    let enhancement = enhancements::propose(
+        &caller,
+        Proposal {
+            objective_id: input.objective_id,
+            title: input.title,
+            description: input.description,
+            department_ids: input.department_ids,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         enhancement.version,
@@ -230,7 +205,7 @@ pub async fn get_enhancement(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let enhancement = state.scoped(&actor).enhancement(id).await?;
+    let enhancement = enhancements::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         enhancement.version,
@@ -257,35 +232,16 @@ pub async fn update_enhancement(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateEnhancement>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    // Unknown ids are 404 and callers who may take no step of this one at
-    // all 403, before the body is judged.
-    let current = scoped.enhancement(id).await?;
-    let leads_a_proposing_department = !led_proposing_departments(&state, &actor, &current)
-        .await?
-        .is_empty();
-    if actor.role != Role::Executive && !leads_a_proposing_department {
-        return Err(ApiError::forbidden(
-            "Only an executive or a lead of a department that proposed this enhancement moves it on.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let status = errors.check("status", EnhancementStatus::parse(&input.status));
-    let reason = input
-        .reason
-        .map(|text| parse_text(&mut errors, "reason", &text));
-    let status = match status {
-        Some(status) if errors.is_empty() => status,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    policy::take_enhancement_step(
-        &actor,
-        EnhancementStatus::decided_by(status),
-        leads_a_proposing_department,
-    )?;
-    let enhancement = scoped
-        .advance_enhancement(id, status, reason, Some(version))
-        .await?;
+    let enhancement = enhancements::advance(
+        &Caller::new(&state.store, &actor),
+        id,
+        Step {
+            status: input.status,
+            reason: input.reason,
+            expected_version: Some(version),
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         enhancement.version,
@@ -305,13 +261,7 @@ pub async fn sponsor_enhancement(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    // Unknown ids are 404 for everyone, before the role is judged.
-    scoped.enhancement(id).await?;
-    policy::sponsor_enhancement(&actor)?;
-    let enhancement = scoped
-        .advance_enhancement(id, EnhancementStatus::Sponsored, None, None)
-        .await?;
+    let enhancement = enhancements::sponsor(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         enhancement.version,
@@ -333,32 +283,10 @@ pub async fn confirm_enhancement(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let current = scoped.enhancement(id).await?;
-    let departments = led_proposing_departments(&state, &actor, &current).await?;
-    if departments.is_empty() {
-        return Err(ApiError::forbidden(
-            "Only a lead of a department named on this enhancement confirms it.",
-        ));
-    }
-    let enhancement = scoped.confirm_enhancement(id, departments).await?;
+    let enhancement = enhancements::confirm(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         enhancement.version,
         EnhancementView::from(enhancement),
     ))
-}
-
-/// The departments named on the enhancement that the actor leads.
-pub(crate) async fn led_proposing_departments(
-    state: &AppState,
-    actor: &Actor,
-    enhancement: &Enhancement,
-) -> Result<Vec<DepartmentId>, ApiError> {
-    let scoped = state.scoped(actor);
-    let mut proposing = Vec::with_capacity(enhancement.department_ids.len());
-    for id in &enhancement.department_ids {
-        proposing.push(scoped.department(*id).await?);
-    }
-    Ok(policy::proposing_departments_led(actor, &proposing))
 }

@@ -43,26 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_goal, update_goal, delete_goal))
 }
 
-/// The longest free text (descriptions, notes, statements), in characters.
-pub(crate) const MAX_TEXT: usize = 4_000;
-
-/// Free text over several lines, possibly empty: trimmed, bounded, and free
-/// of control characters other than line breaks and tabs.
-pub(crate) fn parse_text(errors: &mut ValidationErrors, field: &str, text: &str) -> String {
-    let text = text.trim();
-    if text.chars().count() > MAX_TEXT {
-        errors.push(field, format!("must be at most {MAX_TEXT} characters"));
-    } else if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        errors.push(
-            field,
-            "must not contain control characters other than line breaks and tabs",
-        );
-    }
-    text.to_owned()
-}
+pub(crate) use roundtable_app::input::{parse_text, positive_id};
 
 /// Free text that must say something.
 pub(crate) fn parse_required_text(
@@ -82,15 +63,6 @@ pub(crate) fn parse_date(text: &str) -> Result<Date, ValidationErrors> {
     text.trim()
         .parse::<Date>()
         .map_err(|_| ValidationErrors::single("", "must be a date such as 2027-03-31"))
-}
-
-pub(crate) fn positive_id(errors: &mut ValidationErrors, field: &str, id: i64) -> Option<i64> {
-    if id > 0 {
-        Some(id)
-    } else {
-        errors.push(field, "must be a record id");
-        None
-    }
 }
 
 /// Rounded to a thousandth, so clients see 0.333 rather than 0.33333333.

@@ -13,6 +13,7 @@ use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::AppError;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
@@ -259,8 +260,8 @@ pub(crate) fn parse_new_topic(actor: &Actor, input: CreateTopic) -> Result<NewTo
         && let Err(error) = policy::speak_for(actor, from, "from_department_id")
     {
         match error {
-            ApiError::Validation(found) => errors.0.extend(found.0),
-            other => return Err(other),
+            AppError::Invalid(found) => errors.0.extend(found.0),
+            other => return Err(other.into()),
         }
     }
     match (kind, title, from) {

@@ -1,7 +1,7 @@
 //! Enhancements in the browser: mutual improvements proposed by two or more
 //! departments for an objective and put to an executive. The list, the
-//! proposal form and every step go through the handlers of
-//! `/api/v1/enhancements`, so only an executive can sponsor or decline, only
+//! proposal form and every step are the use cases of `app::enhancements`,
+//! the same the API calls, so only an executive can sponsor or decline, only
 //! the proposing departments' leads confirm, start and deliver, a decline
 //! needs its reason and a step the workflow refuses is refused with its words.
 
@@ -10,11 +10,6 @@ use super::directory::Directory;
 use super::objectives::all_objectives;
 use super::{FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::enhancements::{
-    self as api, CreateEnhancement, EnhancementQuery, EnhancementView, UpdateEnhancement,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, RecordId};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -23,6 +18,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use roundtable_app::Caller;
+use roundtable_app::enhancements::{self, Proposal, Step};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
 use roundtable_domain::round_table::EnhancementStatus;
@@ -57,14 +54,13 @@ async fn old_action_link(Path(id): Path<String>) -> Result<Response, WebError> {
     Ok(see_other(&format!("/actions/{id}")))
 }
 
-fn status_words(status: &str) -> (&'static str, &'static str) {
+fn status_words(status: EnhancementStatus) -> (&'static str, &'static str) {
     match status {
-        "proposed" => ("Proposed", "warn"),
-        "sponsored" => ("Sponsored", "done"),
-        "in_progress" => ("In progress", "done"),
-        "delivered" => ("Delivered", "ok"),
-        "declined" => ("Declined", "paused"),
-        _ => ("Unknown", "none"),
+        EnhancementStatus::Proposed => ("Proposed", "warn"),
+        EnhancementStatus::Sponsored => ("Sponsored", "done"),
+        EnhancementStatus::InProgress => ("In progress", "done"),
+        EnhancementStatus::Delivered => ("Delivered", "ok"),
+        EnhancementStatus::Declined => ("Declined", "paused"),
     }
 }
 
@@ -179,32 +175,6 @@ impl EnhancementsPage {
     }
 }
 
-async fn all_enhancements(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<Vec<EnhancementView>, ApiError> {
-    let mut enhancements = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = api::list_enhancements(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(EnhancementQuery {
-                status: None,
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        enhancements.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(enhancements),
-        }
-    }
-}
-
 async fn enhancements_page(
     state: &AppState,
     viewer: &Viewer,
@@ -222,23 +192,28 @@ async fn enhancements_page(
     });
     let executive = actor.role == Role::Executive;
     let runs_round_table = policy::run_round_table(actor).is_ok();
+    let caller = Caller::new(&state.store, actor);
     let mut rows = Vec::new();
-    for enhancement in all_enhancements(state, viewer).await?.into_iter().rev() {
+    for enhancement in enhancements::all(&caller).await?.into_iter().rev() {
         let led: Vec<DepartmentId> = directory
             .departments
             .iter()
             .filter(|department| {
-                enhancement.department_ids.contains(&department.id.0)
+                enhancement.department_ids.contains(&department.id)
                     && policy::leads(actor, department)
             })
             .map(|department| department.id)
             .collect();
-        let leads_a_proposer = !led.is_empty();
-        let (status_text, tone) = status_words(&enhancement.status);
-        let status = EnhancementStatus::parse(&enhancement.status).ok();
-        let can = |next: EnhancementStatus| status.is_some_and(|now| now.can_move_to(next));
-        let awaiting_confirmation = status == Some(EnhancementStatus::Proposed)
-            && !enhancement.awaiting_confirmation.is_empty();
+        let status = enhancement.status;
+        let (status_text, tone) = status_words(status);
+        let awaiting = enhancement.awaiting_confirmation();
+        let awaiting_confirmation = status == EnhancementStatus::Proposed && !awaiting.is_empty();
+        let names = |ids: &[DepartmentId]| {
+            ids.iter()
+                .map(|id| directory.department_name(id.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         rows.push(EnhancementRow {
             id: enhancement.id,
             objective: objectives
@@ -246,51 +221,41 @@ async fn enhancements_page(
                 .find(|objective| objective.id == enhancement.objective_id)
                 .map(|objective| format!("{} ({})", objective.title, objective.period))
                 .unwrap_or_else(|| format!("Objective {}", enhancement.objective_id)),
-            departments: enhancement
-                .department_ids
-                .iter()
-                .map(|id| directory.department_name(*id))
-                .collect::<Vec<_>>()
-                .join(", "),
+            departments: names(&enhancement.department_ids),
             status: status_text,
             tone,
             sponsor: enhancement
                 .sponsor_person_id
-                .map(|person| directory.person_name(Some(person))),
+                .map(|person| directory.person_name(Some(person.0))),
             proposed_by: match enhancement.proposed_by {
-                Some(person) => directory.person_name(Some(person)),
+                Some(person) => directory.person_name(Some(person.0)),
                 None => "unknown".to_owned(),
             },
             awaiting: if awaiting_confirmation {
-                enhancement
-                    .awaiting_confirmation
-                    .iter()
-                    .map(|id| directory.department_name(*id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names(&awaiting)
             } else {
                 String::new()
             },
             can_confirm: awaiting_confirmation
-                && led
-                    .iter()
-                    .any(|department| enhancement.awaiting_confirmation.contains(&department.0)),
-            can_sponsor: executive && !awaiting_confirmation && can(EnhancementStatus::Sponsored),
-            can_decline: executive && can(EnhancementStatus::Declined),
-            steps: if leads_a_proposer {
+                && led.iter().any(|department| awaiting.contains(department)),
+            can_sponsor: executive
+                && !awaiting_confirmation
+                && status.can_move_to(EnhancementStatus::Sponsored),
+            can_decline: executive && status.can_move_to(EnhancementStatus::Declined),
+            steps: if led.is_empty() {
+                Vec::new()
+            } else {
                 [
                     (EnhancementStatus::InProgress, "Start the work"),
                     (EnhancementStatus::Delivered, "Mark as delivered"),
                 ]
                 .into_iter()
-                .filter(|(next, _)| can(*next))
+                .filter(|(next, _)| status.can_move_to(*next))
                 .map(|(next, label)| StepButton {
                     to: next.as_str(),
                     label,
                 })
                 .collect()
-            } else {
-                Vec::new()
             },
             version: enhancement.version,
             title: enhancement.title,
@@ -370,17 +335,17 @@ pub async fn propose(
         .filter(|(name, _)| name == "department_ids")
         .filter_map(|(_, value)| value.trim().parse::<i64>().ok())
         .collect();
-    let outcome = api::create_enhancement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(CreateEnhancement {
+    let outcome = enhancements::propose(
+        &Caller::new(&state.store, &viewer.actor),
+        Proposal {
             objective_id: objective.unwrap_or(0),
             title: form.get("title").to_owned(),
             description: form.get("description").to_owned(),
             department_ids,
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     match outcome {
         Ok(_) => Ok(see_other("/enhancements")),
         Err(ApiError::Validation(mut errors)) => {
@@ -419,12 +384,9 @@ pub async fn sponsor(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = enhancement_id(&id)?;
-    match api::sponsor_enhancement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await
+    match enhancements::sponsor(&Caller::new(&state.store, &viewer.actor), id)
+        .await
+        .map_err(ApiError::from)
     {
         Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
         Err(ApiError::NotFound) => Err(WebError::NotFound),
@@ -440,12 +402,9 @@ pub async fn confirm(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = enhancement_id(&id)?;
-    match api::confirm_enhancement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await
+    match enhancements::confirm(&Caller::new(&state.store, &viewer.actor), id)
+        .await
+        .map_err(ApiError::from)
     {
         Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
         Err(ApiError::NotFound) => Err(WebError::NotFound),
@@ -463,22 +422,22 @@ pub async fn advance(
     let id = enhancement_id(&id)?;
     let declining = form.get("to") == EnhancementStatus::Declined.as_str();
     let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => api::update_enhancement(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateEnhancement {
+        Ok(version) => enhancements::advance(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Step {
                 status: form.get("to").to_owned(),
                 reason: if declining {
                     Some(form.get("reason").to_owned())
                 } else {
                     None
                 },
-            }),
+                expected_version: Some(version),
+            },
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
     };
     match outcome {

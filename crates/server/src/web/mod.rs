@@ -629,6 +629,12 @@ impl From<ApiError> for WebError {
     }
 }
 
+impl From<roundtable_app::AppError> for WebError {
+    fn from(error: roundtable_app::AppError) -> Self {
+        WebError::from(ApiError::from(error))
+    }
+}
+
 impl From<roundtable_store::StoreError> for WebError {
     fn from(error: roundtable_store::StoreError) -> Self {
         WebError::from(ApiError::from(error))

@@ -2,7 +2,7 @@
 //! questions; the finer rules per department arrive with the features that
 //! need them.
 
-use crate::problem::ApiError;
+use crate::AppError;
 use roundtable_domain::agreements::Side;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::people::Role;
@@ -11,33 +11,33 @@ use roundtable_store::auth::Actor;
 use roundtable_store::departments::Department;
 
 /// Organization structure (departments, people, calendars, settings) is the admins' job.
-pub fn manage_organization(actor: &Actor) -> Result<(), ApiError> {
+pub fn manage_organization(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only an administrator can change the organization's departments, people and calendars.",
         ))
     }
 }
 
 /// People manage their own API tokens; admins manage anyone's.
-pub fn manage_tokens_of(actor: &Actor, owner: PersonId) -> Result<(), ApiError> {
+pub fn manage_tokens_of(actor: &Actor, owner: PersonId) -> Result<(), AppError> {
     if actor.person_id == owner || actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "You can manage only your own API tokens.",
         ))
     }
 }
 
 /// The audit log is for administrators.
-pub fn read_audit_log(actor: &Actor) -> Result<(), ApiError> {
+pub fn read_audit_log(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only an administrator can read the audit log.",
         ))
     }
@@ -49,11 +49,11 @@ pub fn leads(actor: &Actor, department: &Department) -> bool {
 }
 
 /// A service is managed by its provider's leads (and administrators).
-pub fn manage_service(actor: &Actor, provider: &Department) -> Result<(), ApiError> {
+pub fn manage_service(actor: &Actor, provider: &Department) -> Result<(), AppError> {
     if actor.role == Role::Admin || leads(actor, provider) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!(
+        Err(AppError::forbidden(format!(
             "Only a lead of {} (the provider) or an administrator can change its services.",
             provider.name
         )))
@@ -65,11 +65,11 @@ pub fn manage_agreement(
     actor: &Actor,
     provider: &Department,
     consumer: &Department,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if actor.role == Role::Admin || leads(actor, provider) || leads(actor, consumer) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!(
+        Err(AppError::forbidden(format!(
             "Only a lead of {} or {} (or an administrator) can change their agreement.",
             provider.name, consumer.name
         )))
@@ -81,7 +81,7 @@ pub fn accepting_sides(
     actor: &Actor,
     provider: &Department,
     consumer: &Department,
-) -> Result<Vec<Side>, ApiError> {
+) -> Result<Vec<Side>, AppError> {
     let mut sides = Vec::new();
     if leads(actor, provider) {
         sides.push(Side::Provider);
@@ -90,7 +90,7 @@ pub fn accepting_sides(
         sides.push(Side::Consumer);
     }
     if sides.is_empty() {
-        Err(ApiError::forbidden(format!(
+        Err(AppError::forbidden(format!(
             "An agreement is accepted by the leads of {} and {}; you lead neither.",
             provider.name, consumer.name
         )))
@@ -100,11 +100,11 @@ pub fn accepting_sides(
 }
 
 /// Admins and executives steer: objectives, measures and alignment reviews are theirs.
-pub fn steer_objectives(actor: &Actor) -> Result<(), ApiError> {
+pub fn steer_objectives(actor: &Actor) -> Result<(), AppError> {
     if matches!(actor.role, Role::Admin | Role::Executive) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only an executive or an administrator can set objectives, measures and reviews.",
         ))
     }
@@ -114,25 +114,25 @@ pub fn steer_objectives(actor: &Actor) -> Result<(), ApiError> {
 pub fn check_in(
     actor: &Actor,
     contributors: &[roundtable_domain::ids::DepartmentId],
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let contributes = actor
         .department_id
         .is_some_and(|department| contributors.contains(&department));
     if contributes || matches!(actor.role, Role::Admin | Role::Executive) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only people of a contributing department (or executives and administrators) check in on a measure.",
         ))
     }
 }
 
 /// A department's goals are set by its leads (and executives and admins).
-pub fn manage_goals_of(actor: &Actor, department: &Department) -> Result<(), ApiError> {
+pub fn manage_goals_of(actor: &Actor, department: &Department) -> Result<(), AppError> {
     if matches!(actor.role, Role::Admin | Role::Executive) || leads(actor, department) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!(
+        Err(AppError::forbidden(format!(
             "Only a lead of {} (or an executive or administrator) can change its goals.",
             department.name
         )))
@@ -144,13 +144,13 @@ pub fn speak_for(
     actor: &Actor,
     department: roundtable_domain::ids::DepartmentId,
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if actor.department_id == Some(department)
         || matches!(actor.role, Role::Admin | Role::Executive)
     {
         Ok(())
     } else {
-        Err(ApiError::invalid(
+        Err(AppError::invalid(
             field,
             "must be your own department: you speak for the department you belong to",
         ))
@@ -158,22 +158,22 @@ pub fn speak_for(
 }
 
 /// Moving topics and sessions along, and assigning actions: leads, executives and admins.
-pub fn run_round_table(actor: &Actor) -> Result<(), ApiError> {
+pub fn run_round_table(actor: &Actor) -> Result<(), AppError> {
     if matches!(actor.role, Role::Admin | Role::Executive | Role::Lead) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only leads, executives and administrators move the round table's topics, sessions and actions along.",
         ))
     }
 }
 
 /// Only an executive sponsors an enhancement.
-pub fn sponsor_enhancement(actor: &Actor) -> Result<(), ApiError> {
+pub fn sponsor_enhancement(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Executive {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "Only an executive can sponsor an enhancement.",
         ))
     }
@@ -200,14 +200,14 @@ pub fn take_enhancement_step(
     actor: &Actor,
     decider: EnhancementDecider,
     leads_a_proposing_department: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     match decider {
         EnhancementDecider::Executive if actor.role == Role::Executive => Ok(()),
-        EnhancementDecider::Executive => Err(ApiError::forbidden(
+        EnhancementDecider::Executive => Err(AppError::forbidden(
             "Only an executive sponsors or declines an enhancement.",
         )),
         EnhancementDecider::ProposingLead if leads_a_proposing_department => Ok(()),
-        EnhancementDecider::ProposingLead => Err(ApiError::forbidden(
+        EnhancementDecider::ProposingLead => Err(AppError::forbidden(
             "Only a lead of a department that proposed this enhancement moves its work on.",
         )),
     }
