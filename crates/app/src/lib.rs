@@ -14,10 +14,14 @@
 //! Areas move here one at a time (see ARCHITECTURE.md for which already
 //! have); until an area has, its rules still live in its API handlers.
 
+pub mod checks;
 pub mod enhancements;
 pub mod error;
+pub mod health;
 pub mod input;
 pub mod policy;
+pub mod pulses;
+pub mod reports;
 
 pub use error::AppError;
 

@@ -212,3 +212,14 @@ pub fn take_enhancement_step(
         )),
     }
 }
+
+/// Pulse rounds are opened and closed by administrators and executives.
+pub fn run_pulse_rounds(actor: &Actor) -> Result<(), AppError> {
+    if matches!(actor.role, Role::Admin | Role::Executive) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only an administrator or an executive can open or close a pulse round.",
+        ))
+    }
+}

@@ -317,7 +317,7 @@ impl PageQuery {
     }
 }
 
-fn encode_cursor(after: i64) -> String {
+pub(crate) fn encode_cursor(after: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("after:{after}"))
 }
 

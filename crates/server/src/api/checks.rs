@@ -8,15 +8,13 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiQuery, Page, PageQuery, RecordId};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::checks::{CheckAnswer, validate_rating};
-use roundtable_domain::people::Role;
-use roundtable_store::checks::{Check, CheckFilter, CheckResponse, CheckStatus};
+use roundtable_app::Caller;
+use roundtable_app::checks::{self, Answer};
+use roundtable_store::checks::{AnsweredCheck, Check};
 use roundtable_store::thank_you::LedgerEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -103,16 +101,8 @@ pub async fn list_checks(
         cursor: query.cursor,
     }
     .to_page()?;
-    let status = match query.status.as_deref().unwrap_or("pending") {
-        "all" => None,
-        text => Some(CheckStatus::parse(text).ok_or_else(|| {
-            ApiError::invalid("status", "must be one of pending, answered, expired, all")
-        })?),
-    };
-    let listing = state
-        .scoped(&actor)
-        .checks_of(actor.person_id, CheckFilter { status }, page)
-        .await?;
+    let status = checks::parse_status_filter(query.status.as_deref())?;
+    let listing = checks::list(&Caller::new(&state.store, &actor), status, page).await?;
     let now = Timestamp::now();
     Ok(Json(Page::from_listing(listing, |check| {
         CheckView::new(check, now)
@@ -130,10 +120,7 @@ pub async fn get_check(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<CheckView>, ApiError> {
-    let check = state.scoped(&actor).check(id).await?;
-    if check.respondent_person_id != actor.person_id {
-        return Err(ApiError::NotFound);
-    }
+    let check = checks::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(CheckView::new(check, Timestamp::now())))
 }
 
@@ -173,47 +160,31 @@ pub async fn answer_check(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<AnswerBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
-    let scoped = state.scoped(&actor);
-    // Someone else's check, or another organization's, is 404 before the body is judged.
-    if scoped.check(id).await?.respondent_person_id != actor.person_id {
-        return Err(ApiError::NotFound);
+    let answered = checks::answer(
+        &Caller::new(&state.store, &actor),
+        id,
+        Answer {
+            answer: input.answer,
+            rating: input.rating,
+            comment: input.comment,
+        },
+    )
+    .await?;
+    Ok(Json(AnswerView::from(answered)))
+}
+
+impl From<AnsweredCheck> for AnswerView {
+    fn from(answered: AnsweredCheck) -> Self {
+        AnswerView {
+            check: CheckView::new(answered.check, Timestamp::now()),
+            request_reopened: answered.reopened,
+            leads_told: answered
+                .leads_told
+                .into_iter()
+                .map(|person| person.0)
+                .collect(),
+        }
     }
-    let mut errors = ValidationErrors::new();
-    let answer = CheckAnswer::parse(&input.answer);
-    if answer.is_none() {
-        errors.push("answer", "must be one of met, partly, not_met");
-    }
-    if let Some(Err(message)) = input.rating.map(validate_rating) {
-        errors.push("rating", message);
-    }
-    let comment = input.comment.trim().to_owned();
-    if comment.chars().count() > 5000 {
-        errors.push("comment", "must be at most 5000 characters");
-    }
-    let (Some(answer), true) = (answer, errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let answered = scoped
-        .answer_check(
-            id,
-            actor.person_id,
-            CheckResponse {
-                answer,
-                rating: input.rating,
-                comment,
-            },
-            Timestamp::now(),
-        )
-        .await?;
-    Ok(Json(AnswerView {
-        check: CheckView::new(answered.check, Timestamp::now()),
-        request_reopened: answered.reopened,
-        leads_told: answered
-            .leads_told
-            .into_iter()
-            .map(|person| person.0)
-            .collect(),
-    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -271,14 +242,12 @@ pub async fn list_thank_yous(
         cursor: query.cursor,
     }
     .to_page()?;
-    let everyone = query.everyone.unwrap_or(false);
-    if everyone && actor.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "Only an administrator can read everyone's thank-yous.",
-        ));
-    }
-    let person = (!everyone).then_some(actor.person_id);
-    let listing = state.scoped(&actor).thank_you_ledger(person, page).await?;
+    let listing = checks::thank_yous(
+        &Caller::new(&state.store, &actor),
+        query.everyone.unwrap_or(false),
+        page,
+    )
+    .await?;
     Ok(Json(Page::from_listing(listing, ThankYouView::from)))
 }
 
@@ -306,26 +275,9 @@ pub async fn add_coupons(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CouponsBody>,
 ) -> Result<Json<CouponsView>, ApiError> {
-    policy::manage_organization(&actor)?;
-    if input.codes.is_empty() || input.codes.len() > 10_000 {
-        return Err(ApiError::invalid("codes", "must hold 1 to 10000 codes"));
-    }
-    let mut errors = ValidationErrors::new();
-    let mut codes = Vec::with_capacity(input.codes.len());
-    for (index, code) in input.codes.iter().enumerate() {
-        let code = code.trim();
-        if code.is_empty() || code.chars().count() > 200 {
-            errors.push(format!("codes[{index}]"), "must be 1 to 200 characters");
-        }
-        codes.push(code.to_owned());
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let scoped = state.scoped(&actor);
-    let added = scoped.add_thank_you_coupons(codes).await?;
+    let added = checks::add_coupons(&Caller::new(&state.store, &actor), input.codes).await?;
     Ok(Json(CouponsView {
-        added,
-        available: scoped.thank_you_coupons_left().await?,
+        added: added.added,
+        available: added.available,
     }))
 }

@@ -12,10 +12,9 @@ use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use jiff::Timestamp;
+use roundtable_app::{Caller, health};
 use roundtable_domain::health::{Component, Health};
-use roundtable_domain::ids::DepartmentId;
-use roundtable_store::health::{CellHealth, HealthReport, InputQuality};
+use roundtable_store::health::{CellHealth, InputQuality};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -182,24 +181,7 @@ pub struct WindowQuery {
 }
 
 pub fn window_days(requested: Option<i64>) -> Result<i64, ApiError> {
-    let days = requested.unwrap_or(90);
-    if (1..=730).contains(&days) {
-        Ok(days)
-    } else {
-        Err(ApiError::invalid(
-            "window_days",
-            "must be between 1 and 730",
-        ))
-    }
-}
-
-fn weeks(requested: Option<usize>) -> Result<usize, ApiError> {
-    let weeks = requested.unwrap_or(12);
-    if (1..=104).contains(&weeks) {
-        Ok(weeks)
-    } else {
-        Err(ApiError::invalid("weeks", "must be between 1 and 104"))
-    }
+    Ok(health::window_days(requested)?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -257,47 +239,36 @@ pub async fn cell_detail(
     CellAddress { provider, consumer }: CellAddress,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<CellDetail>, ApiError> {
-    let window_days = window_days(query.window_days)?;
-    let weeks = weeks(query.weeks)?;
-    let scoped = state.scoped(&actor);
-    if provider == consumer {
-        return Err(ApiError::NotFound);
+    let detail = health::cell_detail(
+        &Caller::new(&state.store, &actor),
+        provider,
+        consumer,
+        query.window_days,
+        query.weeks,
+    )
+    .await?;
+    Ok(Json(CellDetail::from(detail)))
+}
+
+impl From<health::CellDetail> for CellDetail {
+    fn from(detail: health::CellDetail) -> Self {
+        CellDetail {
+            provider_department_id: detail.provider.0,
+            consumer_department_id: detail.consumer.0,
+            window_days: detail.window_days,
+            health: cell_health_view(&detail.health),
+            input_quality: detail.health.input_quality.into(),
+            trend: detail
+                .trend
+                .iter()
+                .map(|point| TrendPointView {
+                    week_ending: point.week_ending.to_string(),
+                    score: point.score.map(round),
+                })
+                .collect(),
+            pulse: detail.pulse.as_ref().map(CellResultView::from),
+        }
     }
-    scoped.department(DepartmentId(provider)).await?;
-    scoped.department(DepartmentId(consumer)).await?;
-    let now = Timestamp::now();
-    let cell = (DepartmentId(provider), DepartmentId(consumer));
-    let report = scoped.relationship_health(window_days, now).await?;
-    let cell_health = report.cell(cell);
-    let trend = scoped
-        .health_trend(&[cell], window_days, weeks, now)
-        .await?;
-    let rounds = scoped.closed_pulse_results(now).await?;
-    let pulse = rounds
-        .iter()
-        .rev()
-        .find_map(|results| results.cell(cell.0, cell.1))
-        .map(CellResultView::from);
-    Ok(Json(CellDetail {
-        provider_department_id: provider,
-        consumer_department_id: consumer,
-        window_days,
-        health: cell_health_view(&cell_health),
-        input_quality: cell_health.input_quality.into(),
-        trend: trend
-            .get(&cell)
-            .map(|points| {
-                points
-                    .iter()
-                    .map(|point| TrendPointView {
-                        week_ending: point.week_ending.to_string(),
-                        score: point.score.map(round),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        pulse,
-    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -343,21 +314,14 @@ pub struct ScorecardKudos {
     pub credits: i64,
 }
 
-fn side(
-    report: &HealthReport,
-    cells: Vec<((DepartmentId, DepartmentId), i64, String)>,
-    pulse: Option<DepartmentResultView>,
-) -> ScorecardSide {
+fn side(cells: Vec<health::ScorecardCell>, pulse: Option<DepartmentResultView>) -> ScorecardSide {
     let cells: Vec<ScorecardCell> = cells
         .into_iter()
-        .map(|(cell, other, name)| {
-            let cell_health = report.cell(cell);
-            ScorecardCell {
-                department_id: other,
-                department_name: name,
-                health: cell_health_view(&cell_health),
-                input_quality: cell_health.input_quality.into(),
-            }
+        .map(|cell| ScorecardCell {
+            department_id: cell.other.0,
+            department_name: cell.other_name,
+            health: cell_health_view(&cell.health),
+            input_quality: cell.health.input_quality.into(),
         })
         .collect();
     let scores: Vec<f64> = cells.iter().filter_map(|cell| cell.health.score).collect();
@@ -381,63 +345,30 @@ pub async fn scorecard(
     RecordId(id): RecordId,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<Scorecard>, ApiError> {
-    let window_days = window_days(query.window_days)?;
-    let scoped = state.scoped(&actor);
-    let department = scoped.department(DepartmentId(id)).await?;
-    let now = Timestamp::now();
-    let report = scoped.relationship_health(window_days, now).await?;
-    let facts = scoped.matrix_facts().await?;
-    let others: Vec<(DepartmentId, String)> = facts
-        .departments
-        .into_iter()
-        .filter(|(other, _, _)| other.0 != id)
-        .map(|(other, _, name)| (other, name))
-        .collect();
-    let rounds = scoped.closed_pulse_results(now).await?;
-    let latest = rounds.last();
-    let provider_pulse = latest
-        .and_then(|results| {
-            results
-                .as_provider
-                .iter()
-                .find(|result| result.department.0 == id)
-        })
-        .map(DepartmentResultView::from);
-    let consumer_pulse = latest
-        .and_then(|results| {
-            results
-                .as_consumer
-                .iter()
-                .find(|result| result.department.0 == id)
-        })
-        .map(DepartmentResultView::from);
-    let this = DepartmentId(id);
-    let as_provider = others
-        .iter()
-        .map(|(other, name)| ((this, *other), other.0, name.clone()))
-        .collect();
-    let as_consumer = others
-        .iter()
-        .map(|(other, name)| ((*other, this), other.0, name.clone()))
-        .collect();
-    let since = now
-        .checked_sub(jiff::SignedDuration::from_hours(
-            window_days.saturating_mul(24),
-        ))
-        .unwrap_or(Timestamp::MIN);
-    let kudos = scoped.department_kudos(this, since).await?;
-    let credits = scoped.department_credits(this, since).await?;
-    Ok(Json(Scorecard {
-        kudos: ScorecardKudos {
-            received: kudos.received,
-            given: kudos.given,
-            recognitions: kudos.recognitions,
-            credits,
-        },
-        department_id: id,
-        department_name: department.name,
-        window_days,
-        as_provider: side(&report, as_provider, provider_pulse),
-        as_consumer: side(&report, as_consumer, consumer_pulse),
-    }))
+    let card = health::scorecard(&Caller::new(&state.store, &actor), id, query.window_days).await?;
+    Ok(Json(Scorecard::from(card)))
+}
+
+impl From<health::Scorecard> for Scorecard {
+    fn from(card: health::Scorecard) -> Self {
+        Scorecard {
+            kudos: ScorecardKudos {
+                received: card.kudos.received,
+                given: card.kudos.given,
+                recognitions: card.kudos.recognitions,
+                credits: card.credits,
+            },
+            department_id: card.department.id.0,
+            department_name: card.department.name,
+            window_days: card.window_days,
+            as_provider: side(
+                card.as_provider,
+                card.provider_pulse.as_ref().map(DepartmentResultView::from),
+            ),
+            as_consumer: side(
+                card.as_consumer,
+                card.consumer_pulse.as_ref().map(DepartmentResultView::from),
+            ),
+        }
+    }
 }

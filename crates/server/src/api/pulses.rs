@@ -15,16 +15,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
-use roundtable_domain::ValidationErrors;
+use roundtable_app::Caller;
+use roundtable_app::pulses::{self, Answer, NewRound};
 use roundtable_domain::ids::DepartmentId;
-use roundtable_domain::people::Role;
-use roundtable_domain::pulses::{
-    CellScores, Dimension, Ratings, validate_importance, validate_scale,
-};
-use roundtable_store::auth::Actor;
+use roundtable_domain::pulses::{CellScores, Dimension, Ratings};
 use roundtable_store::pulses::{
-    CellResult, DepartmentResult, NewPulseRound, PulseAnswer, PulseInvitation, PulseRound,
-    RoundResults,
+    CellResult, DepartmentResult, PulseInvitation, PulseRound, RoundResults,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -38,17 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_round))
         .routes(routes!(respond))
         .routes(routes!(results))
-}
-
-/// Rounds are run by administrators and executives.
-fn run_rounds(actor: &Actor) -> Result<(), ApiError> {
-    if matches!(actor.role, Role::Admin | Role::Executive) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "Only an administrator or an executive can open or close a pulse round.",
-        ))
-    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Clone, Copy)]
@@ -134,7 +119,7 @@ pub async fn list_rounds(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<RoundPage>, ApiError> {
-    let listing = state.scoped(&actor).pulse_rounds(query.to_page()?).await?;
+    let listing = pulses::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     let now = Timestamp::now();
     Ok(Json(Page::from_listing(listing, |round| {
         round_view(round, None, now)
@@ -154,19 +139,6 @@ pub struct NewRoundBody {
     pub cells: Option<Vec<CellRef>>,
 }
 
-fn instant(field: &str, text: &str, errors: &mut ValidationErrors) -> Option<Timestamp> {
-    match text.parse::<Timestamp>() {
-        Ok(instant) => Some(instant),
-        Err(_) => {
-            errors.push(
-                field,
-                "must be an RFC 3339 instant such as 2027-01-15T09:00:00Z",
-            );
-            None
-        }
-    }
-}
-
 /// Opens (or schedules) a pulse round over agreed cells.
 #[utoipa::path(
     post, path = "/pulses", tag = "pulses", request_body = NewRoundBody,
@@ -178,52 +150,25 @@ pub async fn create_round(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<NewRoundBody>,
 ) -> Result<Response, ApiError> {
-    run_rounds(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push("name", "must be 1 to 200 characters");
-    }
-    let now = Timestamp::now();
-    let opens_at = match &input.opens_at {
-        Some(text) => instant("opens_at", text, &mut errors),
-        None => Some(now),
-    };
-    let closes_at = instant("closes_at", &input.closes_at, &mut errors);
-    if let (Some(opens), Some(closes)) = (opens_at, closes_at) {
-        if closes <= opens {
-            errors.push("closes_at", "must be after opens_at");
-        } else if closes <= now {
-            errors.push("closes_at", "must be in the future");
-        }
-    }
-    let (Some(opens_at), Some(closes_at), true) = (opens_at, closes_at, errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let cells = input.cells.map(|cells| {
-        cells
-            .iter()
-            .map(|cell| {
-                (
-                    DepartmentId(cell.provider_department_id),
-                    DepartmentId(cell.consumer_department_id),
-                )
-            })
-            .collect()
-    });
-    let round = state
-        .scoped(&actor)
-        .create_pulse_round(NewPulseRound {
-            name,
-            opens_at,
-            closes_at,
-            cells,
-        })
-        .await?;
+    let round = pulses::open(
+        &Caller::new(&state.store, &actor),
+        NewRound {
+            name: input.name,
+            opens_at: input.opens_at,
+            closes_at: input.closes_at,
+            cells: input.cells.map(|cells| {
+                cells
+                    .iter()
+                    .map(|cell| (cell.provider_department_id, cell.consumer_department_id))
+                    .collect()
+            }),
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         round.version,
-        round_view(round, None, now),
+        round_view(round, None, Timestamp::now()),
     ))
 }
 
@@ -238,9 +183,7 @@ pub async fn get_round(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let round = scoped.pulse_round(id).await?;
-    let invitations = scoped.pulse_invitations(&round, actor.person_id).await?;
+    let (round, invitations) = pulses::get(&Caller::new(&state.store, &actor), id).await?;
     let mine = invitations.into_iter().map(InvitationView::from).collect();
     Ok(with_etag(
         StatusCode::OK,
@@ -261,16 +204,11 @@ pub async fn close_round(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<Response, ApiError> {
-    run_rounds(&actor)?;
-    let now = Timestamp::now();
-    let round = state
-        .scoped(&actor)
-        .close_pulse_round(id, version, now)
-        .await?;
+    let round = pulses::close(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(with_etag(
         StatusCode::OK,
         round.version,
-        round_view(round, None, now),
+        round_view(round, None, Timestamp::now()),
     ))
 }
 
@@ -286,7 +224,7 @@ pub struct DimensionRatings {
 }
 
 impl DimensionRatings {
-    fn ratings(self) -> Ratings {
+    pub fn ratings(self) -> Ratings {
         [
             self.reliability,
             self.responsiveness,
@@ -354,54 +292,19 @@ pub async fn respond(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<ResponseBody>,
 ) -> Result<(StatusCode, Json<ResponseRecorded>), ApiError> {
-    let scoped = state.scoped(&actor);
-    // Another organization's round is 404, and someone whose department is
-    // party to none of its cells 403, before the body is judged.
-    let round = scoped.pulse_round(id).await?;
-    let party = actor.department_id.is_some_and(|department| {
-        round
-            .cells
-            .iter()
-            .any(|(provider, consumer)| *provider == department || *consumer == department)
-    });
-    if !party {
-        return Err(ApiError::forbidden(
-            "Only members of the departments this round asks about answer it.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let perception = input.perception.ratings();
-    errors.check("", validate_scale("perception", &perception));
-    let expectation = input.expectation.map(DimensionRatings::ratings);
-    if let Some(expectation) = &expectation {
-        errors.check("", validate_scale("expectation", expectation));
-    }
-    let importance = input.importance.map(DimensionRatings::ratings);
-    if let Some(importance) = &importance {
-        errors.check("", validate_importance("importance", importance));
-    }
-    let comment = input.comment.trim().to_owned();
-    if comment.chars().count() > 5000 {
-        errors.push("comment", "must be at most 5000 characters");
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    scoped
-        .respond_to_pulse(
-            id,
-            actor.person_id,
-            PulseAnswer {
-                provider: DepartmentId(input.provider_department_id),
-                consumer: DepartmentId(input.consumer_department_id),
-                expectation,
-                perception,
-                importance,
-                comment,
-            },
-            Timestamp::now(),
-        )
-        .await?;
+    pulses::respond(
+        &Caller::new(&state.store, &actor),
+        id,
+        Answer {
+            provider_department_id: input.provider_department_id,
+            consumer_department_id: input.consumer_department_id,
+            expectation: input.expectation.map(DimensionRatings::ratings),
+            perception: input.perception.ratings(),
+            importance: input.importance.map(DimensionRatings::ratings),
+            comment: input.comment,
+        },
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ResponseRecorded {
@@ -594,7 +497,6 @@ pub async fn results(
     RecordId(id): RecordId,
     ApiQuery(query): ApiQuery<ResultsQuery>,
 ) -> Result<Json<ResultsView>, ApiError> {
-    let now = Timestamp::now();
-    let results = state.scoped(&actor).pulse_results(id, now).await?;
-    Ok(Json(results_view(&results, &query, now)))
+    let results = pulses::results(&Caller::new(&state.store, &actor), id).await?;
+    Ok(Json(results_view(&results, &query, Timestamp::now())))
 }

@@ -1,25 +1,24 @@
 //! Satisfaction checks in the browser: the list of the viewer's checks and
-//! the answer form of one. Reading and answering go through the API's own
-//! handlers (`api::checks`), so a check is its respondent's alone, is
-//! answered once, and `not_met` reopens the request exactly as through the
-//! API.
+//! the answer form of one. Reading and answering are the use cases of
+//! `app::checks`, the same the API calls, so a check is its respondent's
+//! alone, is answered once, and `not_met` reopens the request exactly as
+//! through the API.
 
 use super::directory::Directory;
 use super::format::{instant, status_label};
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
-use crate::api::checks::{
-    AnswerBody, CheckQuery, CheckView, QUESTION, answer_check, get_check, list_checks,
-};
+use crate::api::checks::{CheckView, QUESTION};
 use crate::api::requests::{view, visible};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, RecordId};
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
+use roundtable_app::Caller;
+use roundtable_app::checks::{self, Answer};
+use roundtable_store::PageRequest;
 
 /// A check's answer in words.
 pub fn answer_label(answer: &str) -> &'static str {
@@ -79,18 +78,15 @@ pub async fn checks_of(
     status: &str,
     limit: u32,
 ) -> Result<Vec<CheckView>, WebError> {
-    Ok(list_checks(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(CheckQuery {
-            status: Some(status.to_owned()),
-            limit: Some(limit),
-            cursor: None,
-        }),
-    )
-    .await?
-    .0
-    .items)
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let status = checks::parse_status_filter(Some(status))?;
+    let listing = checks::list(&caller, status, PageRequest::first(limit)).await?;
+    let now = Timestamp::now();
+    Ok(listing
+        .items
+        .into_iter()
+        .map(|check| CheckView::new(check, now))
+        .collect())
 }
 
 #[derive(Debug, Template, askama_web::WebTemplate)]
@@ -169,13 +165,10 @@ async fn check_page(
     form: FormData,
     errors: FieldErrors,
 ) -> Result<CheckPage, WebError> {
-    let check = get_check(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await?
-    .0;
+    let check = CheckView::new(
+        checks::get(&Caller::new(&state.store, &viewer.actor), id).await?,
+        Timestamp::now(),
+    );
     let scoped = state.scoped(&viewer.actor);
     let directory = Directory::load(&scoped).await?;
     let service = match check.service_id {
@@ -228,10 +221,9 @@ pub async fn show_check(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The form's answer as the API receives it. A rating that is not a whole
-/// number is refused here, naming the field; everything else is judged by
-/// the API handler.
-fn answer_body(form: &FormData) -> Result<AnswerBody, FieldErrors> {
+/// The form's answer. A rating that is not a whole number is refused here,
+/// naming the field; everything else is judged by the use case.
+fn answer_body(form: &FormData) -> Result<Answer, FieldErrors> {
     let rating = match form.optional("rating") {
         None => None,
         Some(text) => Some(
@@ -239,15 +231,15 @@ fn answer_body(form: &FormData) -> Result<AnswerBody, FieldErrors> {
                 .map_err(|_| FieldErrors::single("rating", "must be a whole number from 1 to 5"))?,
         ),
     };
-    Ok(AnswerBody {
+    Ok(Answer {
         answer: form.get("answer").to_owned(),
         rating,
         comment: form.get("comment").to_owned(),
     })
 }
 
-/// `POST /checks/{id}/answer`: answers through `POST /api/v1/checks/{id}/answer`
-/// and confirms, saying when the request was reopened; a problem is shown at
+/// `POST /checks/{id}/answer`: answers (as `POST /api/v1/checks/{id}/answer`
+/// does) and confirms, saying when the request was reopened; a problem is shown at
 /// its field with the answers kept.
 pub async fn answer(
     State(state): State<AppState>,
@@ -262,16 +254,11 @@ pub async fn answer(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let answered = answer_check(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(body),
-    )
-    .await;
+    let answered = checks::answer(&Caller::new(&state.store, &viewer.actor), id, body)
+        .await
+        .map_err(ApiError::from);
     match answered {
         Ok(answered) => {
-            let answered = answered.0;
             let mut page = check_page(
                 &state,
                 &viewer,
@@ -281,8 +268,11 @@ pub async fn answer(
             )
             .await?;
             page.outcome = Some(Outcome {
-                answer: answered.check.answer.as_deref().map_or("", answer_label),
-                reopened: answered.request_reopened,
+                answer: answered
+                    .check
+                    .answer
+                    .map_or("", |answer| answer_label(answer.as_str())),
+                reopened: answered.reopened,
             });
             Ok(render(StatusCode::OK, &page))
         }

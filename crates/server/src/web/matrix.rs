@@ -16,16 +16,17 @@ use super::health::{
 use super::kudos::{KudosEntry, kudos_entry};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::health::{CellAddress, WindowQuery, cell_detail, scorecard};
+use crate::api::health::{CellDetail, Scorecard};
 use crate::api::kudos::{KudosQuery, list_kudos};
 use crate::api::matrix::{MatrixCell, SharedMatrix, shared_matrix};
 use crate::api::topics::{TopicQuery, list_topics};
 use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, RecordId};
+use crate::extract::ApiQuery;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use jiff::{SignedDuration, Timestamp};
+use roundtable_app::{Caller, health};
 use roundtable_domain::ids::DepartmentId;
 use std::collections::HashMap;
 
@@ -421,17 +422,16 @@ pub async fn show_cell(
         Some(agreement) => Some(scoped.agreement(agreement.id).await?),
         None => None,
     };
-    let detail = cell_detail(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        CellAddress { provider, consumer },
-        ApiQuery(WindowQuery {
-            window_days: Some(WINDOW_DAYS),
-            weeks: Some(12),
-        }),
-    )
-    .await?
-    .0;
+    let detail = CellDetail::from(
+        health::cell_detail(
+            &Caller::new(&state.store, &viewer.actor),
+            provider,
+            consumer,
+            Some(WINDOW_DAYS),
+            Some(12),
+        )
+        .await?,
+    );
     let frustrations = open_frustrations(&state, &viewer, provider, consumer).await?;
     let kudos = cell_kudos(&state, &viewer, &directory, (provider, consumer)).await?;
     let accepted = |by: Option<roundtable_domain::ids::PersonId>, at: Option<Timestamp>| {
@@ -704,17 +704,14 @@ pub async fn show_department(
         .map(|department| (department.id, department.name.clone()))
         .collect();
     let name = names.get(&id).cloned().ok_or(WebError::NotFound)?;
-    let card = scorecard(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiQuery(WindowQuery {
-            window_days: Some(WINDOW_DAYS),
-            weeks: None,
-        }),
-    )
-    .await?
-    .0;
+    let card = Scorecard::from(
+        health::scorecard(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Some(WINDOW_DAYS),
+        )
+        .await?,
+    );
     let volumes = volumes(&state, &viewer).await?;
     let view = |cell: &MatrixCell| {
         cell_view(

@@ -2,9 +2,9 @@
 //! (the consumer rates its provider, the provider rates itself: the
 //! mirror), and the results of a closed round with the mirror-gap chart.
 //!
-//! Answers go through `api::pulses::respond` and results come only from
-//! `api::pulses::results`, which reads `Scoped::pulse_results`: anonymity is
-//! decided there, once. A withheld aggregate arrives without numbers, and the
+//! Answers go through `app::pulses::respond` and results come only from
+//! `app::pulses::results` (the use cases the API calls), which reads
+//! `Scoped::pulse_results`: anonymity is decided there, once. A withheld aggregate arrives without numbers, and the
 //! page says "not enough responses" and nothing else about it.
 
 use super::directory::Directory;
@@ -15,18 +15,18 @@ use super::{
 };
 use crate::AppState;
 use crate::api::pulses::{
-    CellResultView, DepartmentResultView, DimensionRatings, DimensionScoresView, NewRoundBody,
-    ResponseBody, ResultsQuery, ScoresView, close_round, create_round, list_rounds, respond,
-    results,
+    CellResultView, DepartmentResultView, DimensionRatings, DimensionScoresView, ResultsQuery,
+    ScoresView, results_view,
 };
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, OptionalIfMatch, PageQuery, RecordId};
+use crate::extract::{PageQuery, encode_cursor};
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
+use roundtable_app::Caller;
+use roundtable_app::pulses::{self, Answer, NewRound};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::pulses::Dimension;
 use roundtable_store::pulses::{PulseInvitation, PulseRound, RoundStatus};
@@ -137,38 +137,30 @@ async fn pulses_page(
     form: FormData,
     errors: FieldErrors,
 ) -> Result<PulsesPage, WebError> {
-    let page = list_rounds(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(PageQuery {
-            limit: Some(50),
-            cursor,
-        }),
-    )
-    .await
-    .map_err(|error| match error {
-        ApiError::Validation(_) => WebError::NotFound,
-        other => other.into(),
-    })?
-    .0;
+    let wanted = PageQuery {
+        limit: Some(50),
+        cursor,
+    }
+    .to_page()
+    .map_err(|_| WebError::NotFound)?;
+    let page = pulses::list(&Caller::new(&state.store, &viewer.actor), wanted).await?;
     let scoped = state.scoped(&viewer.actor);
     let now = Timestamp::now();
     let mut rounds = Vec::new();
-    for listed in &page.items {
-        let round = scoped.pulse_round(listed.id).await?;
+    for round in &page.items {
         let invitations = if round.status(now) == RoundStatus::Open {
             scoped
-                .pulse_invitations(&round, viewer.actor.person_id)
+                .pulse_invitations(round, viewer.actor.person_id)
                 .await?
         } else {
             Vec::new()
         };
-        rounds.push(RoundRow::new(&round, &invitations, now));
+        rounds.push(RoundRow::new(round, &invitations, now));
     }
     Ok(PulsesPage {
         layout: Layout::new(viewer, "Relationship pulses", "pulses"),
         rounds,
-        next: page.next_cursor.map(|cursor| {
+        next: page.next_after.map(encode_cursor).map(|cursor| {
             format!(
                 "/pulses?cursor={}",
                 form_urlencoded::byte_serialize(cursor.as_bytes()).collect::<String>()
@@ -211,17 +203,17 @@ pub async fn open_round(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let created = create_round(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(NewRoundBody {
+    let created = pulses::open(
+        &Caller::new(&state.store, &viewer.actor),
+        NewRound {
             name: form.get("name").to_owned(),
             opens_at: None,
             closes_at,
             cells: None,
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     match created {
         Ok(_) => {
             let listing = state
@@ -560,17 +552,14 @@ pub async fn show_round(
             .collect(),
     };
     if page.closed {
-        let view = results(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            ApiQuery(ResultsQuery {
+        let view = results_view(
+            &pulses::results(&Caller::new(&state.store, &viewer.actor), id).await?,
+            &ResultsQuery {
                 provider_department_id: provider_filter,
                 consumer_department_id: consumer_filter,
-            }),
-        )
-        .await?
-        .0;
+            },
+            Timestamp::now(),
+        );
         page.threshold = view.anonymity_threshold;
         page.cells = view
             .cells
@@ -608,11 +597,10 @@ pub async fn close(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = round_id(&id)?;
-    close_round(
-        State(state),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        OptionalIfMatch(form.get("version").parse::<i64>().ok()),
+    pulses::close(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        form.get("version").parse::<i64>().ok(),
     )
     .await?;
     Ok(see_other(&format!("/pulses/{id}")))
@@ -804,21 +792,17 @@ pub async fn answer_cell(
     .await?;
     let consumer_side = invitation.side == "consumer";
     // A blank scale rating is 0 (outside 1–7); blank importance points are 0 points.
-    let body = ResponseBody {
+    let answer = Answer {
         provider_department_id: cell.0,
         consumer_department_id: cell.1,
-        expectation: consumer_side.then(|| ratings(&form, "expectation", 0)),
-        perception: ratings(&form, "perception", 0),
-        importance: consumer_side.then(|| ratings(&form, "importance", 0)),
+        expectation: consumer_side.then(|| ratings(&form, "expectation", 0).ratings()),
+        perception: ratings(&form, "perception", 0).ratings(),
+        importance: consumer_side.then(|| ratings(&form, "importance", 0).ratings()),
         comment: form.get("comment").to_owned(),
     };
-    let outcome = respond(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(body),
-    )
-    .await;
+    let outcome = pulses::respond(&Caller::new(&state.store, &viewer.actor), id, answer)
+        .await
+        .map_err(ApiError::from);
     let (status, errors, problem) = match outcome {
         Ok(_) => {
             return Ok(see_other(&format!(

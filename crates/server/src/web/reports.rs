@@ -1,20 +1,20 @@
 //! `/reports/external-impact`: the external-impact report in a browser. The
-//! figures come from `api::reports::external_impact`, the API's own handler,
-//! so the page shows exactly what the API answers to the same person (a lead
-//! their own departments' rows); a bad window comes back as the API's field
-//! errors, shown next to the date it names with the dates kept.
+//! figures come from `app::reports::external_impact`, the use case the API
+//! calls too, so the page shows exactly what the API answers to the same
+//! person (a lead their own departments' rows); a bad window comes back as
+//! field errors, shown next to the date it names with the dates kept.
 
 use super::format::business_duration;
 use super::{FieldErrors, Layout, Viewer, WebError, render};
 use crate::AppState;
-use crate::api::reports::{ExternalImpactReport, ImpactFigures, ImpactQuery, external_impact};
-use crate::auth::Authenticated;
-use crate::extract::ApiQuery;
+use crate::api::reports::{ExternalImpactReport, ImpactFigures};
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::Caller;
+use roundtable_app::reports::{self, WindowInput};
 use serde::Deserialize;
 
 /// A row of either table, in words and numbers.
@@ -101,20 +101,19 @@ pub async fn show_external_impact(
     viewer: Viewer,
     Query(form): Query<WindowForm>,
 ) -> Result<Response, WebError> {
-    let query = ImpactQuery {
-        from: form.from.clone(),
-        to: form.to.clone(),
-    };
-    let outcome = external_impact(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(query),
+    let outcome = reports::external_impact(
+        &Caller::new(&state.store, &viewer.actor),
+        WindowInput {
+            from: form.from.clone(),
+            to: form.to.clone(),
+        },
     )
-    .await;
+    .await
+    .map(ExternalImpactReport::from)
+    .map_err(ApiError::from);
     let layout = Layout::new(&viewer, "External impact", "impact");
     let page = match outcome {
         Ok(report) => {
-            let report = report.0;
             let mut by_department: Vec<ImpactRow> = report
                 .by_department
                 .iter()
