@@ -18,6 +18,7 @@ pub mod checks;
 pub mod enhancements;
 pub mod error;
 pub mod health;
+pub mod inbox;
 pub mod input;
 pub mod policy;
 pub mod pulses;

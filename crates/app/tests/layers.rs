@@ -99,7 +99,6 @@ fn web_pages_call_use_cases_not_api_handlers() {
         ("kudos.rs", 2),
         ("matrix.rs", 2),
         ("meetings.rs", 6),
-        ("notifications.rs", 3),
         ("objectives.rs", 9),
         ("organization.rs", 8),
         ("requests.rs", 15),

@@ -11,7 +11,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::credentials::{TokenKind, issue_token};
 use roundtable_store::notifications::{DeliveryRecord, KINDS, Notification, Preference, Webhook};
@@ -95,16 +94,24 @@ pub async fn list_notifications(
         cursor: query.cursor,
     }
     .to_page()?;
-    let scoped = state.scoped(&actor);
-    let listing = scoped
-        .notifications_of(actor.person_id, query.unread.unwrap_or(false), page)
-        .await?;
-    let page = Page::from_listing(listing, NotificationView::from);
-    Ok(Json(Inbox {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        unread: scoped.unread_count(actor.person_id).await?,
-    }))
+    let inbox = roundtable_app::inbox::list(
+        &roundtable_app::Caller::new(&state.store, &actor),
+        query.unread.unwrap_or(false),
+        page,
+    )
+    .await?;
+    Ok(Json(Inbox::from(inbox)))
+}
+
+impl From<roundtable_app::inbox::InboxPage> for Inbox {
+    fn from(inbox: roundtable_app::inbox::InboxPage) -> Self {
+        let page = Page::from_listing(inbox.notifications, NotificationView::from);
+        Inbox {
+            items: page.items,
+            next_cursor: page.next_cursor,
+            unread: inbox.unread,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,10 +131,8 @@ pub async fn mark_read(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<ReadView>, ApiError> {
-    let marked = state
-        .scoped(&actor)
-        .mark_read(actor.person_id, Some(id), Timestamp::now())
-        .await?;
+    let caller = roundtable_app::Caller::new(&state.store, &actor);
+    let marked = roundtable_app::inbox::mark_read(&caller, Some(id)).await?;
     Ok(Json(ReadView { marked }))
 }
 
@@ -141,10 +146,8 @@ pub async fn mark_all_read(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<ReadView>, ApiError> {
-    let marked = state
-        .scoped(&actor)
-        .mark_read(actor.person_id, None, Timestamp::now())
-        .await?;
+    let caller = roundtable_app::Caller::new(&state.store, &actor);
+    let marked = roundtable_app::inbox::mark_read(&caller, None).await?;
     Ok(Json(ReadView { marked }))
 }
 

@@ -1,21 +1,19 @@
 //! The in-app inbox in the browser: the viewer's notifications, newest
 //! first, with unread ones marked in words, and forms to mark them read.
-//! Reading and marking go through the API's own handlers
-//! (`api::notifications`), so a person only ever sees and changes their own.
+//! Reading and marking are the use cases of `app::inbox`, the same the API
+//! calls, so a person only ever sees and changes their own.
 
 use super::format::instant;
 use super::session::safe_next;
 use super::{Layout, SignedForm, Viewer, WebError, see_other};
 use crate::AppState;
-use crate::api::notifications::{
-    Inbox, InboxQuery, NotificationView, list_notifications, mark_all_read, mark_read,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, RecordId};
+use crate::api::notifications::{Inbox, NotificationView};
+use crate::extract::PageQuery;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use roundtable_app::{Caller, inbox};
 
 /// One notification as a line of the inbox.
 #[derive(Debug, Clone)]
@@ -49,17 +47,13 @@ pub async fn inbox(
     limit: u32,
     cursor: Option<String>,
 ) -> Result<Inbox, WebError> {
-    Ok(list_notifications(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(InboxQuery {
-            unread: None,
-            limit: Some(limit),
-            cursor,
-        }),
-    )
-    .await?
-    .0)
+    let page = PageQuery {
+        limit: Some(limit),
+        cursor,
+    }
+    .to_page()?;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    Ok(Inbox::from(inbox::list(&caller, false, page).await?))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -122,12 +116,7 @@ pub async fn read_one(
         .ok()
         .filter(|id| *id > 0)
         .ok_or(WebError::NotFound)?;
-    let _marked = mark_read(
-        State(state),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await?;
+    let _marked = inbox::mark_read(&Caller::new(&state.store, &viewer.actor), Some(id)).await?;
     Ok(see_other(&safe_next(form.get("next"))))
 }
 
@@ -136,6 +125,6 @@ pub async fn read_all(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let _marked = mark_all_read(State(state), Authenticated(viewer.actor.clone())).await?;
+    let _marked = inbox::mark_read(&Caller::new(&state.store, &viewer.actor), None).await?;
     Ok(see_other(&safe_next(form.get("next"))))
 }
