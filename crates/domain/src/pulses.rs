@@ -532,6 +532,41 @@ mod tests {
         assert_eq!(scores.dimensions[0].importance_mean, 35.0);
     }
 
+    /// Where the formula's readings part: each respondent weighs their own
+    /// gaps by their own points. Respondent 1 puts 60 points on reliability
+    /// and sees it 6 short: .6 × −6 = −3.6. Respondent 2 puts 60 points on
+    /// responsiveness and sees it 2 short: .6 × −2 = −1.2. Mean −2.4.
+    /// Weighing the mean gaps (−3, −1, 0, 0, 0) by the mean points (35, 35,
+    /// 10, 10, 10) instead gives −1.4; the plain mean of the dimension gaps
+    /// −0.8; the sum over respondents −4.8; points not divided by 100 −240.
+    #[test]
+    fn the_weighted_gap_weighs_each_respondents_gaps_by_their_own_points() {
+        let consumers = [
+            ConsumerAnswer {
+                expectation: [7, 5, 5, 5, 5],
+                perception: [1, 5, 5, 5, 5],
+                importance: [60, 10, 10, 10, 10],
+            },
+            ConsumerAnswer {
+                expectation: [5, 7, 5, 5, 5],
+                perception: [5, 5, 5, 5, 5],
+                importance: [10, 60, 10, 10, 10],
+            },
+        ];
+        let scores = score_cell(&consumers, &[]).unwrap_or_else(|| panic!("scores expected"));
+        assert!(
+            close(scores.importance_weighted_gap, -2.4),
+            "{}",
+            scores.importance_weighted_gap
+        );
+        let gaps: Vec<f64> = scores
+            .dimensions
+            .iter()
+            .map(|score| score.service_gap)
+            .collect();
+        assert_eq!(gaps, vec![-3.0, -1.0, 0.0, 0.0, 0.0]);
+    }
+
     #[test]
     fn without_self_ratings_there_is_no_mirror_and_without_answers_no_scores() {
         let consumers = [ConsumerAnswer {
@@ -889,22 +924,32 @@ mod tests {
             prop_assert_eq!(decisions, disclose(&groups, threshold));
         }
 
-        /// The weighted gap lies between the smallest and largest gap of any
-        /// dimension, and each service gap is perception minus expectation.
+        /// The weighted gap is SERVQUAL's, computed here apart in whole
+        /// numbers: Σ over respondents of Σ over dimensions of points ×
+        /// (perception − expectation), over 100 × respondents. Any importance
+        /// split (not only one heavy dimension), and each service gap is
+        /// perception minus expectation.
         #[test]
-        fn the_weighted_gap_is_bounded_by_the_dimension_gaps(
-            answers in prop::collection::vec((prop::array::uniform5(1_i64..=7), prop::array::uniform5(1_i64..=7), 0_usize..5), 1..12)
+        fn the_weighted_gap_is_servquals_per_respondent_formula(
+            answers in prop::collection::vec((prop::array::uniform5(1_i64..=7), prop::array::uniform5(1_i64..=7), prop::array::uniform5(0_i64..=100)), 1..12)
         ) {
-            let consumers: Vec<ConsumerAnswer> = answers.iter().map(|(expectation, perception, heavy)| {
-                let mut importance = [10; 5];
-                importance[*heavy] = 60;
+            let consumers: Vec<ConsumerAnswer> = answers.iter().map(|(expectation, perception, weights)| {
+                // Any split of the 100 points: proportional to the drawn
+                // weights, the rounding remainder on the first dimension.
+                let total: i64 = weights.iter().sum::<i64>().max(1);
+                let mut importance = weights.map(|weight| weight * 100 / total);
+                if weights.iter().all(|weight| *weight == 0) {
+                    importance = [20; 5];
+                }
+                importance[0] += 100 - importance.iter().sum::<i64>();
                 ConsumerAnswer { expectation: *expectation, perception: *perception, importance }
             }).collect();
             let scores = score_cell(&consumers, &[]).unwrap_or_else(|| panic!("scores expected"));
-            let gaps: Vec<i64> = consumers.iter().flat_map(|answer| (0..5).map(move |index| answer.perception[index] - answer.expectation[index])).collect();
-            let lowest = gaps.iter().copied().min().unwrap_or(0) as f64;
-            let highest = gaps.iter().copied().max().unwrap_or(0) as f64;
-            prop_assert!(scores.importance_weighted_gap >= lowest - 1e-9 && scores.importance_weighted_gap <= highest + 1e-9);
+            let numerator: i64 = consumers.iter().map(|answer| {
+                (0..5).map(|index| answer.importance[index] * (answer.perception[index] - answer.expectation[index])).sum::<i64>()
+            }).sum();
+            let expected = numerator as f64 / (100 * consumers.len()) as f64;
+            prop_assert!(close(scores.importance_weighted_gap, expected), "{} ≠ {}", scores.importance_weighted_gap, expected);
             for score in &scores.dimensions {
                 prop_assert!(close(score.service_gap, score.perception_mean - score.expectation_mean));
             }

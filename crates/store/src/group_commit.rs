@@ -433,6 +433,14 @@ fn unstarted(job: Job) -> Finisher {
     Box::new(move |_| drop(job))
 }
 
+/// SQLite only, every test here: the group-commit writer is SQLite's (its
+/// one writer connection batches concurrent writes into shared commits).
+/// On PostgreSQL `Store::connect` starts no committer; each write has its own
+/// transaction on a pooled connection, so there is no batch to share, no
+/// commit count (`Store::group_commits` is `None`), no file to cap, and a
+/// failed write undoes itself by PostgreSQL's own rollback. The behaviour
+/// these tests guard through that writer is checked on both backends by the
+/// API and worker suites, which run whole on each.
 #[cfg(test)]
 mod tests {
     use crate::{Store, StoreError, StoreOptions};

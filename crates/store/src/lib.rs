@@ -826,6 +826,13 @@ mod tests {
         assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
     }
 
+    /// SQLite only: these are SQLite's per-connection settings (write-ahead
+    /// log, a full sync at every commit, foreign keys, a busy timeout), which
+    /// SQLite leaves off unless each connection asks. PostgreSQL has no such
+    /// switches per connection: it always enforces references (checked on
+    /// both backends by the test below), and its durability is the server's
+    /// `fsync` and `synchronous_commit`, which `scripts/test` turns off on its
+    /// throwaway server for speed, so no test here could assert them.
     #[tokio::test]
     async fn sqlite_connections_are_durable_and_enforce_references() {
         let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
@@ -855,6 +862,60 @@ mod tests {
                 .unwrap_or_default();
             assert!(busy_timeout >= 1000);
         }
+        store.close().await;
+    }
+
+    /// On the run's backend (a fresh database from roundtable-testkit, as
+    /// every other test gets): the database itself refuses a row that
+    /// refers to nothing, here a person in a department that does not exist,
+    /// while the same row without the department is taken.
+    #[tokio::test]
+    async fn the_database_refuses_a_reference_to_nothing() {
+        let database = roundtable_testkit::TestDatabase::create().await;
+        let store = Store::connect(database.url(), &StoreOptions::default())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let organization = store
+            .create_organization(
+                roundtable_domain::text::Slug::parse("acme").unwrap_or_else(|_| panic!("slug")),
+                roundtable_domain::text::Label::parse("Acme").unwrap_or_else(|_| panic!("name")),
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let insert = |email: &'static str, department: Option<i64>| {
+            let organization = organization.id.0;
+            store.write(move |transaction| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO people (organization_id, email, name, department_id, role, created_at, updated_at) \
+                         VALUES ($1, $2, 'Someone', $3, 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                    )
+                    .bind(organization)
+                    .bind(email)
+                    .bind(department)
+                    .execute(&mut **transaction)
+                    .await?;
+                    Ok(())
+                })
+            })
+        };
+        let refused = insert("nowhere@acme.test", Some(987_654)).await;
+        assert!(
+            refused.is_err(),
+            "a person in a department that does not exist was stored"
+        );
+        insert("somewhere@acme.test", None)
+            .await
+            .unwrap_or_else(|error| panic!("the same row without a department: {error}"));
+        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM people ORDER BY email")
+            .fetch_all(store.reader())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(emails, ["somewhere@acme.test"]);
         store.close().await;
     }
 

@@ -879,12 +879,13 @@ mod tests {
     use roundtable_domain::text::{Email, Label, Slug};
 
     /// A change that fails after it queued a notification sends nothing: the
-    /// notification and its deliveries roll back with it.
+    /// notification and its deliveries roll back with it. On the run's
+    /// backend (a fresh database from roundtable-testkit, as every other
+    /// test gets), so the suite proves it on SQLite and PostgreSQL both.
     #[tokio::test]
     async fn a_rolled_back_change_leaves_no_notification() {
-        let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
-        let url = format!("sqlite://{}", folder.path().join("outbox.db").display());
-        let store = Store::connect(&url, &StoreOptions::default())
+        let database = roundtable_testkit::TestDatabase::create().await;
+        let store = Store::connect(database.url(), &StoreOptions::default())
             .await
             .unwrap_or_else(|error| panic!("{error}"));
         store

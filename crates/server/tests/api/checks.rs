@@ -558,3 +558,123 @@ async fn coupons_thank_each_answer_once_until_they_run_out() {
     assert_eq!(everyone["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(everyone["items"][1]["coupon_code"], "COFFEE-1");
 }
+
+/// Checks expire after 14 days: one asked 15 days ago has left the pending
+/// list, reads as expired and refuses an answer (recording nothing); one
+/// asked 13 days ago is still pending and is answered. Backdated through the
+/// store: two requesters, so the fatigue cap spares neither.
+#[tokio::test]
+async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
+    use roundtable_domain::requests::{Roles, Status};
+    use roundtable_store::requests::{NewRequest, Transition, TransitionDetails};
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let now = jiff::Timestamp::now();
+    let mut asked = Vec::new();
+    for (email, days) in [("late@acme.test", 15), ("in.time@acme.test", 13)] {
+        let requester = app
+            .add_member_of(email, Role::Member, id_of(&desk.sales))
+            .await;
+        let resolved_at = now - jiff::SignedDuration::from_hours(days * 24);
+        let request = scoped
+            .create_request(
+                NewRequest {
+                    service_id: Some(id_of(&desk.service)),
+                    provider_department_id: roundtable_domain::ids::DepartmentId(id_of(
+                        &desk.marketing,
+                    )),
+                    requester_person_id: requester.id,
+                    title: format!("Leads asked {days} days ago"),
+                    description: String::new(),
+                    intake_values: "{}".to_owned(),
+                    priority: roundtable_domain::services::Priority::Normal,
+                    external_impact: "none".to_owned(),
+                    external_reference: None,
+                    segment_id: None,
+                    targets: roundtable_domain::services::Targets::new(600, 6000).unwrap(),
+                },
+                resolved_at - jiff::SignedDuration::from_hours(2),
+            )
+            .await
+            .unwrap();
+        for (to, at) in [
+            (
+                Status::Acknowledged,
+                resolved_at - jiff::SignedDuration::from_hours(1),
+            ),
+            (Status::Resolved, resolved_at),
+        ] {
+            scoped
+                .transition_request(
+                    request.id,
+                    Transition {
+                        to,
+                        actor: desk.marketer.id,
+                        roles: Roles {
+                            provider: true,
+                            requester: false,
+                        },
+                        details: TransitionDetails::default(),
+                        expected_version: None,
+                        at,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let check = scoped
+            .check_of_request(request.id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("the resolution {days} days ago asked its requester"));
+        asked.push((requester, check.id));
+    }
+
+    let (late, expired) = &asked[0];
+    assert!(pending_checks(&app, late).await.is_empty());
+    let read = expect_status(
+        app.get(late, &format!("/api/v1/checks/{expired}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["status"], "expired", "{read}");
+    let refused = expect_status(
+        app.post(
+            late,
+            &format!("/api/v1/checks/{expired}/answer"),
+            &json!({ "answer": "met", "rating": 5 }),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{refused}"
+    );
+    let stored = scoped.check(*expired).await.unwrap();
+    assert_eq!((stored.answer, stored.answered_at), (None, None));
+
+    let (in_time, pending) = &asked[1];
+    let listed: Vec<i64> = pending_checks(&app, in_time)
+        .await
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(listed, [*pending]);
+    let answered = expect_status(
+        app.post(
+            in_time,
+            &format!("/api/v1/checks/{pending}/answer"),
+            &json!({ "answer": "met" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(answered["check"]["status"], "answered");
+}

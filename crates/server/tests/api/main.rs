@@ -13,6 +13,7 @@ mod concurrency;
 mod credits;
 mod departments;
 mod external_impact;
+mod facilitators;
 mod idempotency;
 mod input_safety;
 mod kudos;

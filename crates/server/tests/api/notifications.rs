@@ -464,15 +464,27 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
 
 /// The SMTP server `scripts/test` starts (aiosmtpd from PyPI, writing a
 /// Maildir): `ROUNDTABLE_TEST_SMTP` is its `host:port`,
-/// `ROUNDTABLE_TEST_MAILDIR` where messages land.
-fn test_smtp() -> Option<(String, std::path::PathBuf)> {
-    let address = std::env::var("ROUNDTABLE_TEST_SMTP")
-        .ok()
-        .filter(|value| !value.is_empty())?;
-    let maildir = std::env::var("ROUNDTABLE_TEST_MAILDIR")
-        .ok()
-        .filter(|value| !value.is_empty())?;
-    Some((address, maildir.into()))
+/// `ROUNDTABLE_TEST_MAILDIR` where messages land. Without them the test
+/// fails rather than passing untested: `scripts/test` always starts the
+/// server, so only a run outside it can miss one.
+fn test_smtp() -> (String, std::path::PathBuf) {
+    let variable = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} is not set: this test needs a real SMTP server. Run the suite with \
+                     `scripts/test sqlite` (or `scripts/test postgres`), which starts one \
+                     (aiosmtpd, writing a Maildir) and sets ROUNDTABLE_TEST_SMTP=host:port and \
+                     ROUNDTABLE_TEST_MAILDIR=folder; add a test name after the backend to run \
+                     only this test"
+                )
+            })
+    };
+    let address = variable("ROUNDTABLE_TEST_SMTP");
+    let maildir = variable("ROUNDTABLE_TEST_MAILDIR");
+    (address, maildir.into())
 }
 
 fn messages_to(maildir: &std::path::Path, recipient: &str) -> Vec<String> {
@@ -488,10 +500,7 @@ fn messages_to(maildir: &std::path::Path, recipient: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
-    let Some((address, maildir)) = test_smtp() else {
-        eprintln!("no test SMTP server (ROUNDTABLE_TEST_SMTP); scripts/test starts one");
-        return;
-    };
+    let (address, maildir) = test_smtp();
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let recipient = format!(

@@ -119,6 +119,147 @@ pub(crate) async fn people_of(
     people
 }
 
+/// One row of the pulse export (aggregates per round, scope and dimension),
+/// read from either format.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PulseExportRow {
+    pub(crate) round_id: i64,
+    pub(crate) scope: String,
+    pub(crate) provider_department_id: Option<i64>,
+    pub(crate) consumer_department_id: Option<i64>,
+    pub(crate) respondents: Option<i64>,
+    pub(crate) dimension: String,
+    pub(crate) perception_mean: f64,
+    pub(crate) expectation_mean: f64,
+    pub(crate) service_gap: f64,
+    pub(crate) importance_mean: f64,
+    pub(crate) self_rating_mean: Option<f64>,
+    pub(crate) mirror_gap: Option<f64>,
+    pub(crate) importance_weighted_gap: f64,
+}
+
+/// One row of the health export: the pulse component of a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HealthPulse {
+    pub(crate) provider_department_id: i64,
+    pub(crate) consumer_department_id: i64,
+    pub(crate) pulse: Option<f64>,
+    pub(crate) pulse_sample: Option<i64>,
+}
+
+/// An export in both formats, as the administrator: each must answer 200,
+/// and the CSV's records, read by their header names (an empty field is
+/// "none"), must be exactly the JSON's rows.
+async fn export_rows<T: PartialEq + std::fmt::Debug>(
+    app: &TestApp,
+    kind: &str,
+    from_json: impl Fn(&Value) -> T,
+    from_csv: impl Fn(&dyn Fn(&str) -> Option<String>) -> T,
+) -> Vec<T> {
+    let json = expect_status(
+        app.get(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let rows: Vec<T> = json
+        .as_array()
+        .unwrap_or_else(|| panic!("the {kind} export is a JSON array: {json}"))
+        .iter()
+        .map(&from_json)
+        .collect();
+    let response = app
+        .get(&app.admin, &format!("/api/v1/exports/{kind}?format=csv"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "the {kind} CSV export");
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let mut csv_rows = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let field = |name: &str| -> Option<String> {
+            let index = headers
+                .iter()
+                .position(|header| header == name)
+                .unwrap_or_else(|| panic!("the {kind} CSV has no column {name}: {headers:?}"));
+            Some(record[index].to_owned()).filter(|value| !value.is_empty())
+        };
+        csv_rows.push(from_csv(&field));
+    }
+    assert_eq!(csv_rows, rows, "the {kind} export's CSV and JSON disagree");
+    rows
+}
+
+pub(crate) async fn pulse_export(app: &TestApp) -> Vec<PulseExportRow> {
+    let number = |text: Option<String>| text.map(|text| text.parse::<f64>().unwrap());
+    let whole = |text: Option<String>| text.map(|text| text.parse::<i64>().unwrap());
+    export_rows(
+        app,
+        "pulses",
+        |row| PulseExportRow {
+            round_id: row["round_id"].as_i64().unwrap(),
+            scope: row["scope"].as_str().unwrap().to_owned(),
+            provider_department_id: row["provider_department_id"].as_i64(),
+            consumer_department_id: row["consumer_department_id"].as_i64(),
+            respondents: row["respondents"].as_i64(),
+            dimension: row["dimension"].as_str().unwrap().to_owned(),
+            perception_mean: row["perception_mean"].as_f64().unwrap(),
+            expectation_mean: row["expectation_mean"].as_f64().unwrap(),
+            service_gap: row["service_gap"].as_f64().unwrap(),
+            importance_mean: row["importance_mean"].as_f64().unwrap(),
+            self_rating_mean: row["self_rating_mean"].as_f64(),
+            mirror_gap: row["mirror_gap"].as_f64(),
+            importance_weighted_gap: row["importance_weighted_gap"].as_f64().unwrap(),
+        },
+        |field| PulseExportRow {
+            round_id: whole(field("round_id")).unwrap(),
+            scope: field("scope").unwrap(),
+            provider_department_id: whole(field("provider_department_id")),
+            consumer_department_id: whole(field("consumer_department_id")),
+            respondents: whole(field("respondents")),
+            dimension: field("dimension").unwrap(),
+            perception_mean: number(field("perception_mean")).unwrap(),
+            expectation_mean: number(field("expectation_mean")).unwrap(),
+            service_gap: number(field("service_gap")).unwrap(),
+            importance_mean: number(field("importance_mean")).unwrap(),
+            self_rating_mean: number(field("self_rating_mean")),
+            mirror_gap: number(field("mirror_gap")),
+            importance_weighted_gap: number(field("importance_weighted_gap")).unwrap(),
+        },
+    )
+    .await
+}
+
+pub(crate) async fn health_export(app: &TestApp) -> Vec<HealthPulse> {
+    export_rows(
+        app,
+        "health",
+        |row| HealthPulse {
+            provider_department_id: row["provider_department_id"].as_i64().unwrap(),
+            consumer_department_id: row["consumer_department_id"].as_i64().unwrap(),
+            pulse: row["pulse"].as_f64(),
+            pulse_sample: row["pulse_sample"].as_i64(),
+        },
+        |field| HealthPulse {
+            provider_department_id: field("provider_department_id").unwrap().parse().unwrap(),
+            consumer_department_id: field("consumer_department_id").unwrap().parse().unwrap(),
+            pulse: field("pulse").map(|text| text.parse().unwrap()),
+            pulse_sample: field("pulse_sample").map(|text| text.parse().unwrap()),
+        },
+    )
+    .await
+}
+
+/// The cell's pulse in the health export (which has a row per cell).
+fn health_of(rows: &[HealthPulse], provider: i64, consumer: i64) -> &HealthPulse {
+    rows.iter()
+        .find(|row| {
+            row.provider_department_id == provider && row.consumer_department_id == consumer
+        })
+        .unwrap_or_else(|| panic!("no health row for {provider} → {consumer}: {rows:?}"))
+}
+
 #[tokio::test]
 async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_everywhere() {
     let app = TestApp::spawn().await;
@@ -332,9 +473,6 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         format!("/api/v1/departments/{}/scorecard", board.marketing),
         format!("/api/v1/departments/{}/scorecard", board.finance),
         "/api/v1/matrix".to_owned(),
-        "/api/v1/exports/pulses?format=json".to_owned(),
-        "/api/v1/exports/pulses?format=csv".to_owned(),
-        "/api/v1/exports/health?format=json".to_owned(),
     ] {
         let response = app.get(&app.admin, &path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -347,6 +485,80 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
             "{path} leaks the small group's score"
         );
     }
+    // The exports, parsed (both formats): the pulse export has rows for the
+    // Sales cell and for Sales as a consumer (the same five people), five
+    // dimensions each, and nothing else: no Finance row, no Marketing
+    // provider-wide row (Sales + Finance, which minus Sales is Finance), and
+    // every figure is the Sales group's own, so no row mixes Finance in.
+    let exported = pulse_export(&app).await;
+    let mut groups: Vec<(String, Option<i64>, Option<i64>)> = exported
+        .iter()
+        .map(|row| {
+            (
+                row.scope.clone(),
+                row.provider_department_id,
+                row.consumer_department_id,
+            )
+        })
+        .collect();
+    groups.dedup();
+    assert_eq!(
+        groups,
+        [
+            ("cell".to_owned(), Some(board.marketing), Some(board.sales)),
+            ("consumer".to_owned(), None, Some(board.sales)),
+        ],
+        "{exported:#?}"
+    );
+    let dimensions = [
+        "reliability",
+        "responsiveness",
+        "assurance",
+        "empathy",
+        "tangibles",
+    ];
+    let sales_perception = [3.0, 5.0, 5.0, 3.0, 4.0];
+    let sales_importance = [40.0, 20.0, 20.0, 10.0, 10.0];
+    for row in &exported {
+        let index = dimensions
+            .iter()
+            .position(|dimension| *dimension == row.dimension)
+            .unwrap_or_else(|| panic!("{row:?}"));
+        assert_eq!(row.round_id, id, "{row:?}");
+        assert_eq!(row.respondents, Some(5), "{row:?}");
+        assert_eq!(row.perception_mean, sales_perception[index], "{row:?}");
+        assert_eq!(row.expectation_mean, 6.0, "{row:?}");
+        assert_eq!(row.service_gap, sales_perception[index] - 6.0, "{row:?}");
+        assert_eq!(row.importance_mean, sales_importance[index], "{row:?}");
+        assert_eq!(row.importance_weighted_gap, -2.1, "{row:?}");
+        if row.scope == "cell" {
+            assert_eq!(row.self_rating_mean, Some(6.0), "{row:?}");
+            assert_eq!(
+                row.mirror_gap,
+                Some(6.0 - sales_perception[index]),
+                "{row:?}"
+            );
+        }
+    }
+    assert_eq!(exported.len(), 10, "five dimensions of each of two groups");
+    // Health: the Sales cell's pulse is (4 − 1) / 6 × 100 = 50 on five
+    // people; Finance's is withheld (no value, no count), not 16.67 on four.
+    let health = health_export(&app).await;
+    assert_eq!(
+        health_of(&health, board.marketing, board.sales),
+        &HealthPulse {
+            provider_department_id: board.marketing,
+            consumer_department_id: board.sales,
+            pulse: Some(50.0),
+            pulse_sample: Some(5),
+        }
+    );
+    let finance_health = health_of(&health, board.marketing, board.finance);
+    assert_eq!(
+        (finance_health.pulse, finance_health.pulse_sample),
+        (None, None),
+        "{finance_health:?}"
+    );
     let detail = expect_status(
         app.get(
             &app.admin,
@@ -514,28 +726,64 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
     assert_eq!(disclosed["disclosed"], true, "{first}");
     assert_eq!(disclosed["scores"]["pulse_score"], 50.0, "{first}");
 
-    for path in [
-        format!("/api/v1/pulses/{}/results", rounds[1]),
-        format!(
-            "/api/v1/pulses/{}/results?consumer_department_id={}",
-            rounds[1], board.sales
+    // Every view, as every reader: each answers as it should (no view is
+    // skipped because it refused someone), and none that answers shows the
+    // small round's comment or the two rounds combined.
+    let everyone = [StatusCode::OK; 3];
+    let administrators_only = [StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN];
+    for (path, expected) in [
+        (format!("/api/v1/pulses/{}/results", rounds[1]), everyone),
+        (
+            format!(
+                "/api/v1/pulses/{}/results?consumer_department_id={}",
+                rounds[1], board.sales
+            ),
+            everyone,
         ),
-        format!(
-            "/api/v1/pulses/{}/results?provider_department_id={}",
-            rounds[1], board.marketing
+        (
+            format!(
+                "/api/v1/pulses/{}/results?provider_department_id={}",
+                rounds[1], board.marketing
+            ),
+            everyone,
         ),
-        format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
-        format!("/api/v1/departments/{}/scorecard", board.marketing),
-        format!("/api/v1/departments/{}/scorecard", board.sales),
-        "/api/v1/matrix".to_owned(),
-        "/api/v1/exports/pulses?format=json".to_owned(),
-        "/api/v1/exports/pulses?format=csv".to_owned(),
-        "/api/v1/exports/health?format=json".to_owned(),
-        "/api/v1/exports/health?format=csv".to_owned(),
+        (
+            format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
+            everyone,
+        ),
+        (
+            format!("/api/v1/departments/{}/scorecard", board.marketing),
+            everyone,
+        ),
+        (
+            format!("/api/v1/departments/{}/scorecard", board.sales),
+            everyone,
+        ),
+        ("/api/v1/matrix".to_owned(), everyone),
+        (
+            "/api/v1/exports/pulses?format=json".to_owned(),
+            administrators_only,
+        ),
+        (
+            "/api/v1/exports/pulses?format=csv".to_owned(),
+            administrators_only,
+        ),
+        (
+            "/api/v1/exports/health?format=json".to_owned(),
+            administrators_only,
+        ),
+        (
+            "/api/v1/exports/health?format=csv".to_owned(),
+            administrators_only,
+        ),
     ] {
-        for user in [&app.admin, &app.lead, &sellers[0]] {
+        for (user, status) in [&app.admin, &app.lead, &sellers[0]]
+            .into_iter()
+            .zip(expected)
+        {
             let response = app.get(user, &path).await;
-            if response.status() != StatusCode::OK {
+            assert_eq!(response.status(), status, "{path} as {}", user.email);
+            if status != StatusCode::OK {
                 continue;
             }
             let body = response.text().await.unwrap();
@@ -551,6 +799,23 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
             }
         }
     }
+    // The exports, parsed: rows of the first round only, each the five
+    // sellers' 4 against 5, never the second round's four 7s nor both
+    // rounds together.
+    let exported = pulse_export(&app).await;
+    assert!(!exported.is_empty());
+    for row in &exported {
+        assert_eq!(row.round_id, rounds[0], "a row of the small round: {row:?}");
+        assert_eq!(row.respondents, Some(5), "{row:?}");
+        assert_eq!(
+            (row.perception_mean, row.expectation_mean, row.service_gap),
+            (4.0, 5.0, -1.0),
+            "{row:?}"
+        );
+    }
+    let health = health_export(&app).await;
+    let cell = health_of(&health, board.marketing, board.sales);
+    assert_eq!((cell.pulse, cell.pulse_sample), (None, None), "{cell:?}");
     // The cell's health takes its pulse from the latest round, withheld, and
     // so shows no pulse value or count rather than the small round's 100 and 4.
     let detail = expect_status(

@@ -546,11 +546,19 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
     );
 }
 
+/// Raised eleven hours ago against a 600-minute fulfilment target on a
+/// round-the-clock calendar: the target is breached by an hour whatever
+/// happens now. A date both sides accepted, and met, makes the delivery on
+/// time all the same; the same request without one is late.
 #[tokio::test]
 async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
-    let request = raise(&app, &setup, json!({})).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let raised = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(660);
+    let committed = backdated(&scoped, &setup, "Trade show leads", (60, 600), raised).await;
+    let uncommitted = backdated(&scoped, &setup, "Other leads", (60, 600), raised).await;
+    let request = json!({ "id": committed.id });
     let path = format!("/api/v1/requests/{}/commitments", id_of(&request));
     let thursday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
     let friday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(96)).to_string();
@@ -632,7 +640,44 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(resolved["on_time"], true);
+    assert_eq!(
+        resolved["clocks"]["fulfilment"]["state"], "missed",
+        "the target was missed: {resolved}"
+    );
+    assert_eq!(
+        resolved["on_time"], true,
+        "resolved by the accepted date: {resolved}"
+    );
+    // What health's reliability counts is recorded the same way.
+    assert_eq!(
+        scoped
+            .request(committed.id)
+            .await
+            .unwrap()
+            .delivered_on_time,
+        Some(true)
+    );
+    let late = expect_status(
+        move_to(
+            &app,
+            &setup.marketer,
+            &json!({ "id": uncommitted.id }),
+            "resolved",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(late["clocks"]["fulfilment"]["state"], "missed");
+    assert_eq!(late["on_time"], false, "no commitment: the target decides");
+    assert_eq!(
+        scoped
+            .request(uncommitted.id)
+            .await
+            .unwrap()
+            .delivered_on_time,
+        Some(false)
+    );
     let listed = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
     let statuses: Vec<&str> = listed
         .as_array()
@@ -644,6 +689,80 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
         statuses,
         ["superseded", "accepted"],
         "the offer was superseded by the counter-proposal; the refused past date left nothing behind"
+    );
+}
+
+/// The other side of the rule: resolved after the accepted date and past
+/// the target, the delivery is late. The commitment was made and accepted
+/// eleven hours ago for a date an hour ago (the API refuses dates in the
+/// past, so the store records them as of then).
+#[tokio::test]
+async fn a_request_resolved_after_its_committed_date_and_its_target_is_late() {
+    use roundtable_store::requests::CommitmentSide;
+    let app = TestApp::spawn().await;
+    let setup = setup(&app).await;
+    let scoped = app.store.scoped(app.admin.organization);
+    let now = jiff::Timestamp::now();
+    let minutes_ago = |minutes: i64| now - jiff::SignedDuration::from_mins(minutes);
+    let request = backdated(
+        &scoped,
+        &setup,
+        "Trade show leads",
+        (60, 600),
+        minutes_ago(660),
+    )
+    .await;
+    let offer = scoped
+        .propose_commitment(
+            request.id,
+            CommitmentSide::Provider,
+            setup.marketer.id,
+            minutes_ago(60),
+            "By this morning".to_owned(),
+            minutes_ago(650),
+        )
+        .await
+        .unwrap();
+    scoped
+        .accept_commitment(
+            request.id,
+            offer.id,
+            CommitmentSide::Requester,
+            setup.seller.id,
+            minutes_ago(640),
+        )
+        .await
+        .unwrap();
+    let read = expect_status(
+        app.get(&setup.seller, &format!("/api/v1/requests/{}", request.id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let due: jiff::Timestamp = read["committed_due_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        due.duration_since(minutes_ago(60)).abs() < jiff::SignedDuration::from_secs(1),
+        "{read}"
+    );
+    let resolved = expect_status(
+        move_to(
+            &app,
+            &setup.marketer,
+            &json!({ "id": request.id }),
+            "resolved",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(resolved["clocks"]["fulfilment"]["state"], "missed");
+    assert_eq!(
+        resolved["on_time"], false,
+        "an hour after the accepted date: {resolved}"
+    );
+    assert_eq!(
+        scoped.request(request.id).await.unwrap().delivered_on_time,
+        Some(false)
     );
 }
 
@@ -786,6 +905,139 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
     assert_eq!(
         transfer["after"]["provider_department_id"],
         id_of(&setup.operations)
+    );
+
+    // Exact time held, each department on its own calendar: Marketing keeps
+    // office hours in UTC (Mon–Fri 09:00–17:00); Operations works
+    // 13:00–15:00 in Berlin (12:00–14:00 UTC in early March, before summer
+    // time). Backdated to a fixed week so every run counts the same minutes.
+    let office = |day_hours: Value| json!({ "monday": day_hours, "tuesday": day_hours, "wednesday": day_hours, "thursday": day_hours, "friday": day_hours });
+    for (department, name, time_zone, hours) in [
+        (
+            &setup.marketing,
+            "Office",
+            "UTC",
+            json!([{ "start": "09:00", "end": "17:00" }]),
+        ),
+        (
+            &setup.operations,
+            "Berlin afternoons",
+            "Europe/Berlin",
+            json!([{ "start": "13:00", "end": "15:00" }]),
+        ),
+    ] {
+        let calendar = expect_status(
+            app.post(
+                &app.admin,
+                "/api/v1/calendars",
+                &json!({ "name": name, "time_zone": time_zone, "working_hours": office(hours) }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let path = format!("/api/v1/departments/{}", id_of(department));
+        let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+        expect_status(
+            app.patch(
+                &app.admin,
+                &path,
+                version_of(&current),
+                &json!({ "calendar_id": id_of(&calendar) }),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let scoped = app.store.scoped(app.admin.organization);
+    let at = |text: &str| -> jiff::Timestamp { text.parse().unwrap() };
+    let marketing = roundtable_domain::ids::DepartmentId(id_of(&setup.marketing));
+    let operations = roundtable_domain::ids::DepartmentId(id_of(&setup.operations));
+    let targets = roundtable_domain::services::Targets::new(60, 2400).unwrap();
+    // Monday 3 March 2025, 08:00 UTC: raised before Marketing opens.
+    let held = backdated(
+        &scoped,
+        &setup,
+        "Held",
+        (60, 2400),
+        at("2025-03-03T08:00:00Z"),
+    )
+    .await;
+    let provider = roundtable_domain::requests::Roles {
+        provider: true,
+        requester: false,
+    };
+    let transition = |to, at| roundtable_store::requests::Transition {
+        to,
+        actor: setup.marketer.id,
+        roles: provider,
+        details: roundtable_store::requests::TransitionDetails::default(),
+        expected_version: None,
+        at,
+    };
+    scoped
+        .transition_request(
+            held.id,
+            transition(
+                roundtable_domain::requests::Status::Acknowledged,
+                at("2025-03-03T08:30:00Z"),
+            ),
+        )
+        .await
+        .unwrap();
+    let handoff = |by: &User, to, when| roundtable_store::requests::Handoff {
+        by: by.id,
+        to,
+        service: None,
+        targets,
+        note: String::new(),
+        at: when,
+    };
+    // Monday 11:30 UTC to Operations; Tuesday 13:15 UTC back to Marketing;
+    // resolved on Wednesday at 10:00 UTC.
+    scoped
+        .transfer_request(
+            held.id,
+            handoff(&setup.marketer, operations, at("2025-03-03T11:30:00Z")),
+        )
+        .await
+        .unwrap();
+    scoped
+        .transfer_request(
+            held.id,
+            handoff(&operator, marketing, at("2025-03-04T13:15:00Z")),
+        )
+        .await
+        .unwrap();
+    scoped
+        .transition_request(
+            held.id,
+            transition(
+                roundtable_domain::requests::Status::Resolved,
+                at("2025-03-05T10:00:00Z"),
+            ),
+        )
+        .await
+        .unwrap();
+    let read = expect_status(
+        app.get(&setup.seller, &format!("/api/v1/requests/{}", held.id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    // Marketing: Mon 09:00–11:30 (150) + Tue 13:15–17:00 (225) + Wed
+    // 09:00–10:00 (60) = 435 business minutes; wall 3 h 30 + 20 h 45 = 1455.
+    // Operations: Mon 12:00–14:00 UTC (120) + Tue 12:00–13:15 UTC (75) = 195;
+    // wall 25 h 45 = 1545. On Marketing's calendar Operations would have
+    // 585; on one 24/7 calendar 1545.
+    assert_eq!(
+        read["time_held"],
+        json!([
+            { "department_id": marketing.0, "business_minutes": 435, "wall_minutes": 1455 },
+            { "department_id": operations.0, "business_minutes": 195, "wall_minutes": 1545 }
+        ]),
+        "{read}"
     );
 }
 
