@@ -38,20 +38,22 @@ pub fn routes() -> Router<AppState> {
         .route("/round-table/actions/{id}", get(old_action_link))
 }
 
+/// A redirect to the page of record `id`, for addresses that name it elsewhere.
+fn to_page_of(id: &str, page: impl Fn(i64) -> String) -> Result<Response, WebError> {
+    Ok(see_other(&page(enhancement_id(id)?)))
+}
+
 /// `GET /enhancements/{id}`: the enhancement in the list, where its steps are.
 async fn show_enhancement(Path(id): Path<String>) -> Result<Response, WebError> {
-    let id = enhancement_id(&id)?;
-    Ok(see_other(&format!("/enhancements#enhancement-{id}")))
+    to_page_of(&id, |id| format!("/enhancements#enhancement-{id}"))
 }
 
 async fn old_topic_link(Path(id): Path<String>) -> Result<Response, WebError> {
-    let id = enhancement_id(&id)?;
-    Ok(see_other(&format!("/topics/{id}")))
+    to_page_of(&id, |id| format!("/topics/{id}"))
 }
 
 async fn old_action_link(Path(id): Path<String>) -> Result<Response, WebError> {
-    let id = enhancement_id(&id)?;
-    Ok(see_other(&format!("/actions/{id}")))
+    to_page_of(&id, |id| format!("/actions/{id}"))
 }
 
 fn status_words(status: EnhancementStatus) -> (&'static str, &'static str) {

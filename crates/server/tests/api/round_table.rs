@@ -417,16 +417,38 @@ async fn objective(app: &TestApp) -> i64 {
     id_of(&expect_status(objective, StatusCode::CREATED).await)
 }
 
+/// Sales and marketing with a lead each, an executive and an objective.
+struct EnhancementCast {
+    departments: Departments,
+    sales_lead: User,
+    marketing_lead: User,
+    executive: User,
+    objective: i64,
+}
+
+async fn enhancement_cast(app: &TestApp) -> EnhancementCast {
+    let departments = departments(app).await;
+    EnhancementCast {
+        sales_lead: app.lead_of("sales.lead@acme.test", departments.sales).await,
+        marketing_lead: app
+            .lead_of("marketing.lead@acme.test", departments.marketing)
+            .await,
+        executive: app.add_user("chief@acme.test", Role::Executive).await,
+        objective: objective(app).await,
+        departments,
+    }
+}
+
 #[tokio::test]
 async fn an_enhancement_goes_to_executives_once_every_proposing_department_confirmed() {
     let app = TestApp::spawn().await;
-    let departments = departments(&app).await;
-    let sales_lead = app.lead_of("sales.lead@acme.test", departments.sales).await;
-    let marketing_lead = app
-        .lead_of("marketing.lead@acme.test", departments.marketing)
-        .await;
-    let executive = app.add_user("chief@acme.test", Role::Executive).await;
-    let objective = objective(&app).await;
+    let EnhancementCast {
+        departments,
+        sales_lead,
+        marketing_lead,
+        executive,
+        objective,
+    } = enhancement_cast(&app).await;
     let alone = app
         .post(
             &sales_lead,
@@ -511,13 +533,13 @@ async fn an_enhancement_goes_to_executives_once_every_proposing_department_confi
 #[tokio::test]
 async fn each_step_of_an_enhancement_belongs_to_executives_or_the_proposing_leads() {
     let app = TestApp::spawn().await;
-    let departments = departments(&app).await;
-    let sales_lead = app.lead_of("sales.lead@acme.test", departments.sales).await;
-    let marketing_lead = app
-        .lead_of("marketing.lead@acme.test", departments.marketing)
-        .await;
-    let executive = app.add_user("chief@acme.test", Role::Executive).await;
-    let objective = objective(&app).await;
+    let EnhancementCast {
+        departments,
+        sales_lead,
+        marketing_lead,
+        executive,
+        objective,
+    } = enhancement_cast(&app).await;
     let create = |title: &'static str| {
         let app = &app;
         let sales_lead = &sales_lead;
