@@ -14,10 +14,18 @@
 //! Areas move here one at a time (see ARCHITECTURE.md for which already
 //! have); until an area has, its rules still live in its API handlers.
 
+pub mod calendars;
+pub mod departments;
 pub mod enhancements;
 pub mod error;
 pub mod input;
+pub mod notification_settings;
+pub mod objectives;
+pub mod organization;
+pub mod people;
 pub mod policy;
+pub mod segments;
+pub mod tokens;
 
 pub use error::AppError;
 
