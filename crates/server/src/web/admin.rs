@@ -1,6 +1,7 @@
 //! Administration pages: people and departments (administrators), and each
-//! person's own API tokens. Reads and writes go through the API's handlers,
-//! so the same policy and validation apply.
+//! person's own API tokens. Reads and writes are the use cases of
+//! `app::people`, `app::departments` and `app::tokens`, the same the API
+//! calls, so the same policy and validation apply.
 
 use super::directory::Directory;
 use super::format::instant;

@@ -1,9 +1,9 @@
 //! Administration of business calendars: the list, and a form to create or
 //! change one (IANA time zone, weekly working intervals, holidays). The form
 //! is written the way people say it ("09:00-12:30, 13:30-17:30" per weekday,
-//! one holiday per line) and turned into the calendars API's body; the API's
-//! handlers validate and store it, and their field errors are shown next to
-//! the day or line they concern.
+//! one holiday per line) and turned into the input of `app::calendars`, the
+//! use cases the API calls too; they validate and store it, and their field
+//! errors are shown next to the day or line they concern.
 
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;

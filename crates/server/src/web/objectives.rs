@@ -592,8 +592,8 @@ fn number_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> 
     }
 }
 
-/// `POST /objectives/{id}/measures`: adds the measure through the API's
-/// handler; two or more contributing departments make it mutual.
+/// `POST /objectives/{id}/measures`: adds the measure (`app::objectives::add_measure`);
+/// two or more contributing departments make it mutual.
 pub async fn add_measure(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -837,7 +837,7 @@ pub async fn show_measure(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `POST /measures/{id}/checkins`: records a value through the API's handler,
+/// `POST /measures/{id}/checkins`: records a value (`app::objectives::check_in`),
 /// or shows the form again with the problem at its field and the values kept.
 pub async fn check_in(
     State(state): State<AppState>,
