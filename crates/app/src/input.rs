@@ -34,3 +34,40 @@ pub fn positive_id(errors: &mut ValidationErrors, field: &str, id: i64) -> Optio
         None
     }
 }
+
+/// Free text that must say something.
+pub fn parse_required_text(errors: &mut ValidationErrors, field: &str, text: &str) -> String {
+    let parsed = parse_text(errors, field, text);
+    if parsed.is_empty() {
+        errors.push(field, "must not be empty");
+    }
+    parsed
+}
+
+/// A calendar date `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<jiff::civil::Date, ValidationErrors> {
+    text.trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| ValidationErrors::single("", "must be a date such as 2027-03-31"))
+}
+
+/// A field a partial update may leave out: kept when absent, set when it
+/// parses, reported under its name when it does not.
+pub fn parse_change<T>(
+    errors: &mut ValidationErrors,
+    field: &str,
+    input: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, ValidationErrors>,
+) -> roundtable_store::Change<T> {
+    match input.and_then(|text| errors.check(field, parse(text))) {
+        Some(value) => roundtable_store::Change::Set(value),
+        None => roundtable_store::Change::Keep,
+    }
+}
+
+/// Today's date in UTC: the day check-ins, reviews and schedules are judged by.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}

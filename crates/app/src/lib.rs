@@ -14,15 +14,23 @@
 //! Areas move here one at a time (see ARCHITECTURE.md for which already
 //! have); until an area has, its rules still live in its API handlers.
 
+pub mod calendars;
 pub mod checks;
+pub mod departments;
 pub mod enhancements;
 pub mod error;
 pub mod health;
 pub mod inbox;
 pub mod input;
+pub mod notification_settings;
+pub mod objectives;
+pub mod organization;
+pub mod people;
 pub mod policy;
 pub mod pulses;
 pub mod reports;
+pub mod segments;
+pub mod tokens;
 
 pub use error::AppError;
 

@@ -7,6 +7,7 @@ use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
+use roundtable_app::Caller;
 use roundtable_store::audit::AuditEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -59,7 +60,12 @@ pub async fn list_audit_log(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
+    // Who may read it is judged before the paging, as it always was.
     policy::read_audit_log(&actor)?;
-    let listing = state.scoped(&actor).audit_log(query.to_page()?).await?;
+    let listing = roundtable_app::organization::audit_log(
+        &Caller::new(&state.store, &actor),
+        query.to_page()?,
+    )
+    .await?;
     Ok(Json(Page::from_listing(listing, AuditEntryView::from)))
 }

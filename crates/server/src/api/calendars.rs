@@ -4,22 +4,19 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{
-    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, parse_change, with_etag,
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::business_time::{add_business_minutes, business_time_between};
-use roundtable_domain::calendar::{
-    CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval,
+use roundtable_app::Caller;
+use roundtable_app::calendars::{
+    self as app, CalendarEdit, CalendarInput, IntervalInput, WeekInput,
 };
+use roundtable_domain::calendar::{HolidayInput, WEEKDAYS, WeeklySchedule};
 use roundtable_domain::ids::CalendarId;
-use roundtable_domain::text::Label;
-use roundtable_store::Change;
-use roundtable_store::calendars::{Calendar, CalendarChanges, NewCalendar};
+use roundtable_store::calendars::Calendar;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -64,18 +61,6 @@ pub struct Week {
 }
 
 impl Week {
-    fn days(&self) -> [&Vec<Interval>; 7] {
-        [
-            &self.monday,
-            &self.tuesday,
-            &self.wednesday,
-            &self.thursday,
-            &self.friday,
-            &self.saturday,
-            &self.sunday,
-        ]
-    }
-
     fn from_schedule(schedule: &WeeklySchedule) -> Self {
         let day = |index: usize| {
             schedule
@@ -98,31 +83,26 @@ impl Week {
         }
     }
 
-    fn parse(&self) -> Result<WeeklySchedule, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let mut days = Vec::new();
-        for ((weekday, name), intervals) in WEEKDAYS.iter().zip(self.days()) {
-            let parsed: Vec<WorkingInterval> = intervals
-                .iter()
-                .enumerate()
-                .filter_map(|(index, interval)| {
-                    errors.check(
-                        &format!("working_hours.{name}[{index}]"),
-                        WorkingInterval::parse(&interval.start, &interval.end),
-                    )
+    /// The week as the use cases take it, Monday first.
+    pub fn into_input(self) -> WeekInput {
+        let day = |intervals: Vec<Interval>| {
+            intervals
+                .into_iter()
+                .map(|interval| IntervalInput {
+                    start: interval.start,
+                    end: interval.end,
                 })
-                .collect();
-            days.push((*weekday, parsed));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let mut errors = ValidationErrors::new();
-        let schedule = errors.check("working_hours", WeeklySchedule::new(days));
-        match schedule {
-            Some(schedule) => Ok(schedule),
-            None => Err(errors),
-        }
+                .collect::<Vec<_>>()
+        };
+        [
+            day(self.monday),
+            day(self.tuesday),
+            day(self.wednesday),
+            day(self.thursday),
+            day(self.friday),
+            day(self.saturday),
+            day(self.sunday),
+        ]
     }
 }
 
@@ -198,7 +178,7 @@ pub struct UpdateCalendar {
 
 pub type CalendarPage = Page<CalendarView>;
 
-fn holiday_inputs(holidays: Vec<Holiday>) -> Vec<HolidayInput> {
+pub(crate) fn holiday_inputs(holidays: Vec<Holiday>) -> Vec<HolidayInput> {
     holidays
         .into_iter()
         .map(|holiday| HolidayInput {
@@ -219,10 +199,7 @@ pub async fn list_calendars(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<CalendarPage>, ApiError> {
-    let listing = state
-        .scoped(&actor)
-        .list_calendars(query.to_page()?)
-        .await?;
+    let listing = app::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     Ok(axum::Json(Page::from_listing(listing, CalendarView::from)))
 }
 
@@ -241,27 +218,16 @@ pub async fn create_calendar(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateCalendar>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let name = errors.check("name", Label::parse(&input.name));
-    let schedule = input.working_hours.parse();
-    let definition = match schedule {
-        Ok(schedule) => errors.check(
-            "",
-            CalendarDefinition::new(&input.time_zone, schedule, holiday_inputs(input.holidays)),
-        ),
-        Err(schedule_errors) => {
-            errors.0.extend(schedule_errors.0);
-            None
-        }
-    };
-    let (Some(name), Some(definition)) = (name, definition) else {
-        return Err(errors.into());
-    };
-    let calendar = state
-        .scoped(&actor)
-        .create_calendar(NewCalendar { name, definition })
-        .await?;
+    let calendar = app::create(
+        &Caller::new(&state.store, &actor),
+        CalendarInput {
+            name: input.name,
+            time_zone: input.time_zone,
+            working_hours: input.working_hours.into_input(),
+            holidays: holiday_inputs(input.holidays),
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         calendar.version,
@@ -280,7 +246,7 @@ pub async fn get_calendar(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
+    let calendar = app::get(&Caller::new(&state.store, &actor), CalendarId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         calendar.version,
@@ -306,31 +272,18 @@ pub async fn update_calendar(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateCalendar>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let working_hours = match &input.working_hours {
-        Some(week) => match week.parse() {
-            Ok(schedule) => Change::Set(schedule),
-            Err(week_errors) => {
-                errors.0.extend(week_errors.0);
-                Change::Keep
-            }
+    let calendar = app::update(
+        &Caller::new(&state.store, &actor),
+        CalendarId(id),
+        CalendarEdit {
+            name: input.name,
+            time_zone: input.time_zone,
+            working_hours: input.working_hours.map(Week::into_input),
+            holidays: input.holidays.map(holiday_inputs),
         },
-        None => Change::Keep,
-    };
-    let changes = CalendarChanges {
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        time_zone: input.time_zone.into(),
-        working_hours,
-        holidays: input.holidays.map(holiday_inputs).into(),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let calendar = state
-        .scoped(&actor)
-        .update_calendar(CalendarId(id), changes, version)
-        .await?;
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         calendar.version,
@@ -351,11 +304,7 @@ pub async fn delete_calendar(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    policy::manage_organization(&actor)?;
-    state
-        .scoped(&actor)
-        .delete_calendar(CalendarId(id), version)
-        .await?;
+    app::delete(&Caller::new(&state.store, &actor), CalendarId(id), version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -419,18 +368,13 @@ pub async fn calendar_due(
     ApiQuery(query): ApiQuery<DueQuery>,
 ) -> Result<axum::Json<DueView>, ApiError> {
     let start = instant("start", &query.start)?;
-    if !(0..=roundtable_domain::services::MAX_TARGET_MINUTES).contains(&query.minutes) {
-        return Err(ApiError::invalid(
-            "minutes",
-            format!(
-                "must be between 0 and {}",
-                roundtable_domain::services::MAX_TARGET_MINUTES
-            ),
-        ));
-    }
-    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
-    let due = add_business_minutes(&calendar.definition, start, query.minutes)
-        .map_err(|error| ApiError::invalid("minutes", error.to_string()))?;
+    let (due, calendar) = app::due(
+        &Caller::new(&state.store, &actor),
+        CalendarId(id),
+        start,
+        query.minutes,
+    )
+    .await?;
     Ok(axum::Json(DueView {
         start: start.to_string(),
         minutes: query.minutes,
@@ -455,17 +399,8 @@ pub async fn calendar_business_minutes(
 ) -> Result<axum::Json<BusinessMinutesView>, ApiError> {
     let from = instant("from", &query.from)?;
     let to = instant("to", &query.to)?;
-    // Counting walks every day in between: bounded, so one request cannot
-    // hold a thread for seconds.
-    let years = roundtable_domain::business_time::WALK_LIMIT_YEARS;
-    if to.duration_since(from) > jiff::SignedDuration::from_hours(i64::from(years) * 8766) {
-        return Err(ApiError::invalid(
-            "to",
-            format!("must be at most {years} years after from"),
-        ));
-    }
-    let calendar = state.scoped(&actor).calendar(CalendarId(id)).await?;
-    let elapsed = business_time_between(&calendar.definition, from, to);
+    let elapsed =
+        app::business_time(&Caller::new(&state.store, &actor), CalendarId(id), from, to).await?;
     Ok(axum::Json(BusinessMinutesView {
         from: from.to_string(),
         to: to.to_string(),

@@ -4,17 +4,16 @@ use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
-    parse_change, with_etag,
+    with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::{CalendarId, DepartmentId, PersonId};
-use roundtable_domain::text::{Label, Slug};
-use roundtable_store::departments::{Department, DepartmentChanges, NewDepartment};
+use roundtable_app::Caller;
+use roundtable_app::departments::{self as app, DepartmentEdit, DepartmentInput};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_store::departments::Department;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -101,49 +100,6 @@ pub struct UpdateDepartment {
 
 pub type DepartmentPage = Page<DepartmentView>;
 
-fn parse_new(input: CreateDepartment) -> Result<NewDepartment, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let name = errors.check("name", Label::parse(&input.name));
-    let slug = match &input.slug {
-        Some(slug) => errors.check("slug", Slug::parse(slug)),
-        None if name.is_some() => errors.check("name", Slug::from_name(&input.name)),
-        None => None,
-    };
-    match (name, slug) {
-        (Some(name), Some(slug)) if errors.is_empty() => Ok(NewDepartment {
-            slug,
-            name,
-            parent_id: input.parent_id.map(DepartmentId),
-            calendar_id: input.calendar_id.map(CalendarId),
-            customer_facing: input.customer_facing,
-            lead_ids: input.lead_ids.into_iter().map(PersonId).collect(),
-        }),
-        _ => Err(errors),
-    }
-}
-
-fn parse_changes(input: UpdateDepartment) -> Result<DepartmentChanges, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let changes = DepartmentChanges {
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        slug: parse_change(&mut errors, "slug", input.slug.as_deref(), Slug::parse),
-        parent_id: input
-            .parent_id
-            .map(|parent| parent.map(DepartmentId))
-            .into(),
-        calendar_id: input
-            .calendar_id
-            .map(|calendar| calendar.map(CalendarId))
-            .into(),
-        customer_facing: input.customer_facing.into(),
-        lead_ids: input
-            .lead_ids
-            .map(|leads| leads.into_iter().map(PersonId).collect())
-            .into(),
-    };
-    errors.finish(|| changes)
-}
-
 /// Lists the departments.
 #[utoipa::path(
     get, path = "/departments", tag = "departments", params(PageQuery),
@@ -155,10 +111,7 @@ pub async fn list_departments(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<DepartmentPage>, ApiError> {
-    let listing = state
-        .scoped(&actor)
-        .list_departments(query.to_page()?)
-        .await?;
+    let listing = app::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     Ok(axum::Json(Page::from_listing(
         listing,
         DepartmentView::from,
@@ -180,9 +133,18 @@ pub async fn create_department(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateDepartment>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let new = parse_new(input)?;
-    let department = state.scoped(&actor).create_department(new).await?;
+    let department = app::create(
+        &Caller::new(&state.store, &actor),
+        DepartmentInput {
+            name: input.name,
+            slug: input.slug,
+            parent_id: input.parent_id,
+            calendar_id: input.calendar_id,
+            customer_facing: input.customer_facing,
+            lead_ids: input.lead_ids,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         department.version,
@@ -201,7 +163,7 @@ pub async fn get_department(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let department = state.scoped(&actor).department(DepartmentId(id)).await?;
+    let department = app::get(&Caller::new(&state.store, &actor), DepartmentId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         department.version,
@@ -227,12 +189,20 @@ pub async fn update_department(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateDepartment>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let changes = parse_changes(input)?;
-    let department = state
-        .scoped(&actor)
-        .update_department(DepartmentId(id), changes, version)
-        .await?;
+    let department = app::update(
+        &Caller::new(&state.store, &actor),
+        DepartmentId(id),
+        DepartmentEdit {
+            name: input.name,
+            slug: input.slug,
+            parent_id: input.parent_id,
+            calendar_id: input.calendar_id,
+            customer_facing: input.customer_facing,
+            lead_ids: input.lead_ids,
+        },
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         department.version,
@@ -253,10 +223,11 @@ pub async fn delete_department(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    policy::manage_organization(&actor)?;
-    state
-        .scoped(&actor)
-        .delete_department(DepartmentId(id), version)
-        .await?;
+    app::delete(
+        &Caller::new(&state.store, &actor),
+        DepartmentId(id),
+        version,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,15 +5,14 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, with_etag};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::credentials::{TokenKind, issue_token};
-use roundtable_store::notifications::{DeliveryRecord, KINDS, Notification, Preference, Webhook};
+use roundtable_app::Caller;
+use roundtable_app::notification_settings::{self as settings, Preferences, WebhookInput};
+use roundtable_store::notifications::{DeliveryRecord, Notification, Preference, Webhook};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -169,23 +168,30 @@ pub struct PreferencesView {
     pub choices: Vec<PreferenceView>,
 }
 
-async fn preferences_view(
-    state: &AppState,
-    actor: &roundtable_store::auth::Actor,
-) -> Result<PreferencesView, ApiError> {
-    let choices = state.scoped(actor).preferences_of(actor.person_id).await?;
-    Ok(PreferencesView {
-        kinds: KINDS.iter().map(|kind| (*kind).to_owned()).collect(),
-        channels: vec!["in_app".to_owned(), "email".to_owned()],
-        choices: choices
-            .into_iter()
-            .map(|choice| PreferenceView {
-                kind: choice.kind,
-                channel: choice.channel,
-                enabled: choice.enabled,
-            })
-            .collect(),
-    })
+impl From<Preferences> for PreferencesView {
+    fn from(preferences: Preferences) -> Self {
+        PreferencesView {
+            kinds: preferences
+                .kinds
+                .iter()
+                .map(|kind| (*kind).to_owned())
+                .collect(),
+            channels: preferences
+                .channels
+                .iter()
+                .map(|channel| (*channel).to_owned())
+                .collect(),
+            choices: preferences
+                .choices
+                .into_iter()
+                .map(|choice| PreferenceView {
+                    kind: choice.kind,
+                    channel: choice.channel,
+                    enabled: choice.enabled,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The caller's notification preferences.
@@ -198,7 +204,8 @@ pub async fn get_preferences(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<PreferencesView>, ApiError> {
-    Ok(Json(preferences_view(&state, &actor).await?))
+    let preferences = settings::preferences(&Caller::new(&state.store, &actor)).await?;
+    Ok(Json(PreferencesView::from(preferences)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -218,27 +225,6 @@ pub async fn set_preferences(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<PreferencesBody>,
 ) -> Result<Json<PreferencesView>, ApiError> {
-    let mut errors = ValidationErrors::new();
-    if input.choices.len() > 200 {
-        errors.push("choices", "at most 200 choices at once");
-    }
-    for (index, choice) in input.choices.iter().enumerate() {
-        if !KINDS.contains(&choice.kind.as_str()) {
-            errors.push(
-                format!("choices[{index}].kind"),
-                "is not an event kind (see kinds)",
-            );
-        }
-        if !["in_app", "email"].contains(&choice.channel.as_str()) {
-            errors.push(
-                format!("choices[{index}].channel"),
-                "must be in_app or email",
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
     let choices = input
         .choices
         .into_iter()
@@ -248,11 +234,9 @@ pub async fn set_preferences(
             enabled: choice.enabled,
         })
         .collect();
-    state
-        .scoped(&actor)
-        .set_preferences(actor.person_id, choices)
-        .await?;
-    Ok(Json(preferences_view(&state, &actor).await?))
+    let preferences =
+        settings::set_preferences(&Caller::new(&state.store, &actor), choices).await?;
+    Ok(Json(PreferencesView::from(preferences)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -295,8 +279,7 @@ pub async fn list_webhooks(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Vec<WebhookView>>, ApiError> {
-    policy::manage_organization(&actor)?;
-    let webhooks = state.scoped(&actor).webhooks().await?;
+    let webhooks = settings::webhooks(&Caller::new(&state.store, &actor)).await?;
     Ok(Json(
         webhooks
             .into_iter()
@@ -327,39 +310,30 @@ pub async fn create_webhook(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<NewWebhookBody>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let url = input.url.trim().to_owned();
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !scheme_ok || url.len() > 2000 || reqwest_like_host(&url).is_none() {
-        errors.push("url", "must be an http:// or https:// address");
-    } else if !state.config.allow_private_webhooks
-        && let Some(reason) = refused_target(&url).await
-    {
-        errors.push("url", reason);
-    }
-    for (index, kind) in input.kinds.iter().enumerate() {
-        if !KINDS.contains(&kind.as_str()) {
-            errors.push(format!("kinds[{index}]"), "is not an event kind");
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    // A fresh random secret, shown once.
-    let secret = issue_token(TokenKind::WebhookSecret)
-        .secret
-        .expose()
-        .to_owned();
-    let webhook = state
-        .scoped(&actor)
-        .create_webhook(url, secret.clone(), input.kinds)
-        .await?;
+    let created = settings::add_webhook(
+        &Caller::new(&state.store, &actor),
+        WebhookInput {
+            url: input.url,
+            kinds: input.kinds,
+        },
+        async |url: &str| webhook_target_refusal(&state, url).await,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
-        webhook.version,
-        webhook_view(webhook, Some(secret)),
+        created.webhook.version,
+        webhook_view(created.webhook, Some(created.secret)),
     ))
+}
+
+/// Why a webhook may not point at `url`, unless the configuration allows
+/// private targets (a test rig, a closed network).
+pub(crate) async fn webhook_target_refusal(state: &AppState, url: &str) -> Option<String> {
+    if state.config.allow_private_webhooks {
+        None
+    } else {
+        refused_target(url).await
+    }
 }
 
 /// Why a webhook may not point at `url`: its host is, or resolves to, an
@@ -385,12 +359,6 @@ async fn refused_target(url: &str) -> Option<String> {
     })
 }
 
-fn reqwest_like_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
-}
-
 /// One webhook.
 #[utoipa::path(
     get, path = "/webhooks/{id}", tag = "notifications", params(("id" = i64, Path)),
@@ -402,8 +370,7 @@ pub async fn get_webhook(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let webhook = state.scoped(&actor).webhook(id).await?;
+    let webhook = settings::webhook(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         webhook.version,
@@ -432,11 +399,13 @@ pub async fn update_webhook(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<WebhookChanges>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let webhook = state
-        .scoped(&actor)
-        .set_webhook_active(id, input.active, version)
-        .await?;
+    let webhook = settings::switch_webhook(
+        &Caller::new(&state.store, &actor),
+        id,
+        input.active,
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         webhook.version,
@@ -455,8 +424,7 @@ pub async fn delete_webhook(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<StatusCode, ApiError> {
-    policy::manage_organization(&actor)?;
-    state.scoped(&actor).delete_webhook(id).await?;
+    settings::remove_webhook(&Caller::new(&state.store, &actor), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -504,9 +472,9 @@ pub async fn list_deliveries(
     RecordId(id): RecordId,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<DeliveryPage>, ApiError> {
-    policy::manage_organization(&actor)?;
-    let scoped = state.scoped(&actor);
-    scoped.webhook(id).await?;
-    let listing = scoped.webhook_deliveries(id, query.to_page()?).await?;
+    let caller = Caller::new(&state.store, &actor);
+    // Who may read it, and whether it exists, are judged before the paging is.
+    settings::webhook(&caller, id).await?;
+    let listing = settings::deliveries(&caller, id, query.to_page()?).await?;
     Ok(Json(Page::from_listing(listing, DeliveryView::from)))
 }

@@ -8,25 +8,21 @@ use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
-    parse_change, with_etag,
+    with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::{DepartmentId, PersonId};
-use roundtable_domain::objectives::{
-    Category, Direction, Period, Scale, objective_progress, status,
+use roundtable_app::Caller;
+use roundtable_app::objectives::{
+    self as app, CheckinInput, ContributorInput, GoalEdit, GoalInput, MeasureEdit, MeasureInput,
+    ObjectiveEdit, ObjectiveInput, ObjectiveWithMeasures,
 };
-use roundtable_domain::text::Label;
-use roundtable_store::objectives::{
-    Checkin, GoalChanges, GoalFilter, Measure, MeasureChanges, NewCheckin, NewGoal, NewMeasure,
-    NewObjective, Objective, ObjectiveChanges,
-};
-use roundtable_store::{Change, Listing};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_domain::objectives::{Period, objective_progress, status};
+use roundtable_store::objectives::{Checkin, GoalFilter, Measure, Objective};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -43,27 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_goal, update_goal, delete_goal))
 }
 
-pub(crate) use roundtable_app::input::{parse_text, positive_id};
-
-/// Free text that must say something.
-pub(crate) fn parse_required_text(
-    errors: &mut ValidationErrors,
-    field: &str,
-    text: &str,
-) -> String {
-    let parsed = parse_text(errors, field, text);
-    if parsed.is_empty() {
-        errors.push(field, "must not be empty");
-    }
-    parsed
-}
-
-/// A calendar date `YYYY-MM-DD`.
-pub(crate) fn parse_date(text: &str) -> Result<Date, ValidationErrors> {
-    text.trim()
-        .parse::<Date>()
-        .map_err(|_| ValidationErrors::single("", "must be a date such as 2027-03-31"))
-}
+pub(crate) use roundtable_app::input::{parse_date, parse_required_text, parse_text, positive_id};
 
 /// Rounded to a thousandth, so clients see 0.333 rather than 0.33333333.
 fn rounded(value: f64) -> f64 {
@@ -193,25 +169,27 @@ impl ObjectiveView {
     }
 }
 
+impl ObjectiveView {
+    /// The view of an objective read with its measures.
+    pub fn of(objective: ObjectiveWithMeasures, today: Date) -> Self {
+        ObjectiveView::new(objective.objective, objective.measures, today)
+    }
+}
+
 /// Objectives with their measures, read in one more query.
 pub(crate) async fn objective_views(
     state: &AppState,
     actor: &roundtable_store::auth::Actor,
     objectives: Vec<Objective>,
 ) -> Result<Vec<ObjectiveView>, ApiError> {
-    let ids: Vec<i64> = objectives.iter().map(|objective| objective.id).collect();
-    let mut measures = state.scoped(actor).measures_of_objectives(&ids).await?;
     let today = super::agreements::today();
-    Ok(objectives
-        .into_iter()
-        .map(|objective| {
-            let (own, rest): (Vec<Measure>, Vec<Measure>) = std::mem::take(&mut measures)
-                .into_iter()
-                .partition(|measure| measure.objective_id == objective.id);
-            measures = rest;
-            ObjectiveView::new(objective, own, today)
-        })
-        .collect())
+    Ok(
+        app::with_measures(&Caller::new(&state.store, actor), objectives)
+            .await?
+            .into_iter()
+            .map(|objective| ObjectiveView::of(objective, today))
+            .collect(),
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -253,58 +231,6 @@ pub struct ObjectiveQuery {
 
 pub type ObjectivePage = Page<ObjectiveView>;
 
-fn parse_new_objective(input: CreateObjective) -> Result<NewObjective, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let period = errors.check("period", Period::parse(&input.period));
-    let title = errors.check("title", Label::parse(&input.title));
-    let description = parse_text(&mut errors, "description", &input.description);
-    let category = errors.check("category", Category::parse(&input.category));
-    let owner = input
-        .owner_person_id
-        .and_then(|id| positive_id(&mut errors, "owner_person_id", id));
-    match (period, title, category) {
-        (Some(period), Some(title), Some(category)) if errors.is_empty() => Ok(NewObjective {
-            period,
-            title,
-            description,
-            category,
-            owner_person_id: owner.map(PersonId),
-        }),
-        _ => Err(errors),
-    }
-}
-
-fn parse_objective_changes(input: UpdateObjective) -> Result<ObjectiveChanges, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let changes = ObjectiveChanges {
-        period: parse_change(
-            &mut errors,
-            "period",
-            input.period.as_deref(),
-            Period::parse,
-        ),
-        title: parse_change(&mut errors, "title", input.title.as_deref(), Label::parse),
-        description: input
-            .description
-            .map(|text| parse_text(&mut errors, "description", &text))
-            .into(),
-        category: parse_change(
-            &mut errors,
-            "category",
-            input.category.as_deref(),
-            Category::parse,
-        ),
-        owner_person_id: match input.owner_person_id {
-            None => Change::Keep,
-            Some(None) => Change::Set(None),
-            Some(Some(id)) => {
-                Change::Set(positive_id(&mut errors, "owner_person_id", id).map(PersonId))
-            }
-        },
-    };
-    errors.finish(|| changes)
-}
-
 fn to_page(
     limit: Option<u32>,
     cursor: Option<String>,
@@ -332,12 +258,11 @@ pub async fn list_objectives(
         })
         .transpose()?;
     let page = to_page(query.limit, query.cursor)?;
-    let Listing { items, next_after } = state.scoped(&actor).list_objectives(period, page).await?;
-    let items = objective_views(&state, &actor, items).await?;
-    Ok(axum::Json(Page::from_listing(
-        Listing { items, next_after },
-        |view| view,
-    )))
+    let listing = app::list(&Caller::new(&state.store, &actor), period, page).await?;
+    let today = super::agreements::today();
+    Ok(axum::Json(Page::from_listing(listing, |objective| {
+        ObjectiveView::of(objective, today)
+    })))
 }
 
 /// Sets a corporate objective for a period (executives and administrators).
@@ -352,9 +277,17 @@ pub async fn create_objective(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateObjective>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let new = parse_new_objective(input)?;
-    let objective = state.scoped(&actor).create_objective(new).await?;
+    let objective = app::create(
+        &Caller::new(&state.store, &actor),
+        ObjectiveInput {
+            period: input.period,
+            title: input.title,
+            description: input.description,
+            category: input.category,
+            owner_person_id: input.owner_person_id,
+        },
+    )
+    .await?;
     let version = objective.version;
     let view = ObjectiveView::new(objective, Vec::new(), super::agreements::today());
     Ok(with_etag(StatusCode::CREATED, version, view))
@@ -371,12 +304,9 @@ pub async fn get_objective(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let objective = state.scoped(&actor).objective(id).await?;
-    let version = objective.version;
-    let view = objective_views(&state, &actor, vec![objective])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound)?;
+    let objective = app::get(&Caller::new(&state.store, &actor), id).await?;
+    let version = objective.objective.version;
+    let view = ObjectiveView::of(objective, super::agreements::today());
     Ok(with_etag(StatusCode::OK, version, view))
 }
 
@@ -397,17 +327,21 @@ pub async fn update_objective(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateObjective>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let changes = parse_objective_changes(input)?;
-    let objective = state
-        .scoped(&actor)
-        .update_objective(id, changes, version)
-        .await?;
-    let version = objective.version;
-    let view = objective_views(&state, &actor, vec![objective])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound)?;
+    let objective = app::update(
+        &Caller::new(&state.store, &actor),
+        id,
+        ObjectiveEdit {
+            period: input.period,
+            title: input.title,
+            description: input.description,
+            category: input.category,
+            owner_person_id: input.owner_person_id,
+        },
+        version,
+    )
+    .await?;
+    let version = objective.objective.version;
+    let view = ObjectiveView::of(objective, super::agreements::today());
     Ok(with_etag(StatusCode::OK, version, view))
 }
 
@@ -424,8 +358,7 @@ pub async fn delete_objective(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    policy::steer_objectives(&actor)?;
-    state.scoped(&actor).delete_objective(id, version).await?;
+    app::delete(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -482,117 +415,14 @@ pub struct MeasureQuery {
 
 pub type MeasurePage = Page<MeasureView>;
 
-/// The longest unit, in characters.
-const MAX_UNIT: usize = 32;
-/// The most contributors one measure has.
-const MAX_CONTRIBUTORS: usize = 50;
-
-fn parse_unit(errors: &mut ValidationErrors, unit: &str) -> String {
-    let unit = unit.trim();
-    if unit.chars().count() > MAX_UNIT {
-        errors.push("unit", format!("must be at most {MAX_UNIT} characters"));
-    } else if unit.chars().any(char::is_control) {
-        errors.push("unit", "must not contain control characters");
-    }
-    unit.to_owned()
-}
-
-fn parse_contributors(
-    errors: &mut ValidationErrors,
-    contributors: &[ContributorBody],
-) -> Vec<(DepartmentId, String)> {
-    if contributors.len() > MAX_CONTRIBUTORS {
-        errors.push(
-            "contributors",
-            format!("may list at most {MAX_CONTRIBUTORS} departments"),
-        );
-    }
-    let mut seen = std::collections::HashSet::new();
+fn contributor_inputs(contributors: Vec<ContributorBody>) -> Vec<ContributorInput> {
     contributors
-        .iter()
-        .enumerate()
-        .filter_map(|(index, contributor)| {
-            let field = format!("contributors[{index}]");
-            let department = positive_id(
-                errors,
-                &format!("{field}.department_id"),
-                contributor.department_id,
-            );
-            if department.is_some_and(|department| !seen.insert(department)) {
-                errors.push(
-                    format!("{field}.department_id"),
-                    "each department contributes once",
-                );
-            }
-            let statement = parse_required_text(
-                errors,
-                &format!("{field}.statement"),
-                &contributor.statement,
-            );
-            department.map(|department| (DepartmentId(department), statement))
+        .into_iter()
+        .map(|contributor| ContributorInput {
+            department_id: contributor.department_id,
+            statement: contributor.statement,
         })
         .collect()
-}
-
-fn finite(errors: &mut ValidationErrors, field: &str, value: f64) -> f64 {
-    if !value.is_finite() || value.abs() > 1e15 {
-        errors.push(field, "must be a number between -10^15 and 10^15");
-    }
-    value
-}
-
-fn parse_new_measure(input: CreateMeasure) -> Result<NewMeasure, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let objective_id = positive_id(&mut errors, "objective_id", input.objective_id);
-    let name = errors.check("name", Label::parse(&input.name));
-    let unit = parse_unit(&mut errors, &input.unit);
-    let direction = errors.check("direction", Direction::parse(&input.direction));
-    let baseline = finite(&mut errors, "baseline", input.baseline);
-    let target = finite(&mut errors, "target", input.target);
-    let current = input
-        .current
-        .map(|value| finite(&mut errors, "current", value));
-    let scale =
-        direction.and_then(|direction| errors.check("", Scale::new(direction, baseline, target)));
-    let contributors = parse_contributors(&mut errors, &input.contributors);
-    match (objective_id, name, scale) {
-        (Some(objective_id), Some(name), Some(scale)) if errors.is_empty() => Ok(NewMeasure {
-            objective_id,
-            name,
-            unit,
-            scale,
-            current,
-            contributors,
-        }),
-        _ => Err(errors),
-    }
-}
-
-fn parse_measure_changes(input: UpdateMeasure) -> Result<MeasureChanges, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let changes = MeasureChanges {
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        unit: input.unit.map(|unit| parse_unit(&mut errors, &unit)).into(),
-        direction: parse_change(
-            &mut errors,
-            "direction",
-            input.direction.as_deref(),
-            Direction::parse,
-        ),
-        baseline: input
-            .baseline
-            .map(|value| finite(&mut errors, "baseline", value))
-            .into(),
-        target: input
-            .target
-            .map(|value| finite(&mut errors, "target", value))
-            .into(),
-        contributors: input
-            .contributors
-            .map(|contributors| parse_contributors(&mut errors, &contributors))
-            .into(),
-    };
-    errors.finish(|| changes)
 }
 
 /// Lists measures with progress, status and contributors.
@@ -607,10 +437,8 @@ pub async fn list_measures(
     ApiQuery(query): ApiQuery<MeasureQuery>,
 ) -> Result<axum::Json<MeasurePage>, ApiError> {
     let page = to_page(query.limit, query.cursor)?;
-    let listing = state
-        .scoped(&actor)
-        .list_measures(query.objective_id, page)
-        .await?;
+    let listing =
+        app::list_measures(&Caller::new(&state.store, &actor), query.objective_id, page).await?;
     let today = super::agreements::today();
     Ok(axum::Json(Page::from_listing(listing, |measure| {
         MeasureView::new(measure, today)
@@ -629,9 +457,20 @@ pub async fn create_measure(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateMeasure>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let new = parse_new_measure(input)?;
-    let measure = state.scoped(&actor).create_measure(new).await?;
+    let measure = app::add_measure(
+        &Caller::new(&state.store, &actor),
+        MeasureInput {
+            objective_id: input.objective_id,
+            name: input.name,
+            unit: input.unit,
+            direction: input.direction,
+            baseline: input.baseline,
+            target: input.target,
+            current: input.current,
+            contributors: contributor_inputs(input.contributors),
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         measure.version,
@@ -650,7 +489,7 @@ pub async fn get_measure(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let measure = state.scoped(&actor).measure(id).await?;
+    let measure = app::get_measure(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         measure.version,
@@ -675,12 +514,20 @@ pub async fn update_measure(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateMeasure>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let changes = parse_measure_changes(input)?;
-    let measure = state
-        .scoped(&actor)
-        .update_measure(id, changes, version)
-        .await?;
+    let measure = app::update_measure(
+        &Caller::new(&state.store, &actor),
+        id,
+        MeasureEdit {
+            name: input.name,
+            unit: input.unit,
+            direction: input.direction,
+            baseline: input.baseline,
+            target: input.target,
+            contributors: input.contributors.map(contributor_inputs),
+        },
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         measure.version,
@@ -748,10 +595,7 @@ pub async fn list_checkins(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<CheckinList>, ApiError> {
-    let scoped = state.scoped(&actor);
-    scoped.measure(id).await?;
-    let items = scoped
-        .checkins(id)
+    let items = app::checkins(&Caller::new(&state.store, &actor), id)
         .await?
         .into_iter()
         .map(CheckinView::from)
@@ -774,39 +618,17 @@ pub async fn record_checkin(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CreateCheckin>,
 ) -> Result<(StatusCode, axum::Json<CheckinOutcomeView>), ApiError> {
-    let scoped = state.scoped(&actor);
-    let measure = scoped.measure(id).await?;
-    let contributors: Vec<DepartmentId> = measure
-        .contributors
-        .iter()
-        .map(|contributor| contributor.department_id)
-        .collect();
-    policy::check_in(&actor, &contributors)?;
+    let outcome = app::check_in(
+        &Caller::new(&state.store, &actor),
+        id,
+        CheckinInput {
+            value: input.value,
+            note: input.note,
+            recorded_on: input.recorded_on,
+        },
+    )
+    .await?;
     let today = super::agreements::today();
-    let mut errors = ValidationErrors::new();
-    let value = finite(&mut errors, "value", input.value);
-    let note = parse_text(&mut errors, "note", &input.note);
-    let recorded_on = match input.recorded_on.as_deref() {
-        None => Some(today),
-        Some(text) => errors.check("recorded_on", parse_date(text)),
-    };
-    if recorded_on.is_some_and(|day| day > today) {
-        errors.push("recorded_on", "must not be in the future");
-    }
-    let recorded_on = match recorded_on {
-        Some(day) if errors.is_empty() => day,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    let outcome = scoped
-        .record_checkin(
-            id,
-            NewCheckin {
-                value,
-                note,
-                recorded_on,
-            },
-        )
-        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CheckinOutcomeView {
@@ -913,10 +735,12 @@ pub async fn list_goals(
         period,
         unaligned: query.unaligned,
     };
-    let listing = state
-        .scoped(&actor)
-        .list_goals(filter, to_page(query.limit, query.cursor)?)
-        .await?;
+    let listing = app::list_goals(
+        &Caller::new(&state.store, &actor),
+        filter,
+        to_page(query.limit, query.cursor)?,
+    )
+    .await?;
     Ok(axum::Json(Page::from_listing(listing, GoalView::from)))
 }
 
@@ -932,40 +756,17 @@ pub async fn create_goal(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateGoal>,
 ) -> Result<Response, ApiError> {
-    let mut errors = ValidationErrors::new();
-    let department = positive_id(&mut errors, "department_id", input.department_id);
-    let objective = input
-        .objective_id
-        .and_then(|id| positive_id(&mut errors, "objective_id", id));
-    let period = errors.check("period", Period::parse(&input.period));
-    let title = errors.check("title", Label::parse(&input.title));
-    let description = parse_text(&mut errors, "description", &input.description);
-    let (Some(department), Some(period), Some(title)) = (department, period, title) else {
-        return Err(ApiError::Validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let scoped = state.scoped(&actor);
-    let department = match scoped.department(DepartmentId(department)).await {
-        Err(roundtable_store::StoreError::NotFound) => {
-            return Err(ApiError::invalid(
-                "department_id",
-                format!("no such record: {department}"),
-            ));
-        }
-        other => other?,
-    };
-    policy::manage_goals_of(&actor, &department)?;
-    let goal = scoped
-        .create_goal(NewGoal {
-            department_id: department.id,
-            objective_id: objective,
-            period,
-            title,
-            description,
-        })
-        .await?;
+    let goal = app::set_goal(
+        &Caller::new(&state.store, &actor),
+        GoalInput {
+            department_id: input.department_id,
+            objective_id: input.objective_id,
+            period: input.period,
+            title: input.title,
+            description: input.description,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         goal.version,
@@ -984,7 +785,7 @@ pub async fn get_goal(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let goal = state.scoped(&actor).goal(id).await?;
+    let goal = app::get_goal(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         goal.version,
@@ -1009,33 +810,18 @@ pub async fn update_goal(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateGoal>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let goal = scoped.goal(id).await?;
-    let department = scoped.department(goal.department_id).await?;
-    policy::manage_goals_of(&actor, &department)?;
-    let mut errors = ValidationErrors::new();
-    let changes = GoalChanges {
-        objective_id: match input.objective_id {
-            None => Change::Keep,
-            Some(None) => Change::Set(None),
-            Some(Some(objective)) => {
-                Change::Set(positive_id(&mut errors, "objective_id", objective))
-            }
+    let goal = app::update_goal(
+        &Caller::new(&state.store, &actor),
+        id,
+        GoalEdit {
+            objective_id: input.objective_id,
+            period: input.period,
+            title: input.title,
+            description: input.description,
         },
-        period: parse_change(
-            &mut errors,
-            "period",
-            input.period.as_deref(),
-            Period::parse,
-        ),
-        title: parse_change(&mut errors, "title", input.title.as_deref(), Label::parse),
-        description: input
-            .description
-            .map(|text| parse_text(&mut errors, "description", &text))
-            .into(),
-    };
-    let changes = errors.finish(|| changes)?;
-    let goal = scoped.update_goal(id, changes, version).await?;
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         goal.version,
@@ -1056,10 +842,6 @@ pub async fn delete_goal(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    let scoped = state.scoped(&actor);
-    let goal = scoped.goal(id).await?;
-    let department = scoped.department(goal.department_id).await?;
-    policy::manage_goals_of(&actor, &department)?;
-    scoped.delete_goal(id, version).await?;
+    app::delete_goal(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,15 +3,13 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, IfMatch, explicit_null, with_etag};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ids::CalendarId;
-use roundtable_domain::text::Label;
-use roundtable_store::Change;
-use roundtable_store::organizations::{Organization, OrganizationChanges};
+use roundtable_app::Caller;
+use roundtable_app::organization::{self as app, SettingsEdit};
+use roundtable_store::organizations::Organization;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -91,7 +89,7 @@ pub async fn get_organization(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Response, ApiError> {
-    let organization = state.scoped(&actor).organization().await?;
+    let organization = app::get(&Caller::new(&state.store, &actor)).await?;
     Ok(with_etag(
         StatusCode::OK,
         organization.version,
@@ -115,32 +113,20 @@ pub async fn update_organization(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateOrganization>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let mut changes = OrganizationChanges::default();
-    if let Some(name) = &input.name {
-        let name = Label::parse(name).map_err(|errors| {
-            ApiError::Validation(roundtable_domain::ValidationErrors(
-                errors
-                    .0
-                    .into_iter()
-                    .map(|error| roundtable_domain::FieldError::new("name", error.message))
-                    .collect(),
-            ))
-        })?;
-        changes.name = Change::Set(name);
-    }
-    if let Some(calendar) = input.default_calendar_id {
-        changes.default_calendar_id = Change::Set(calendar.map(CalendarId));
-    }
-    changes.at_risk_percent = input.at_risk_percent.into();
-    changes.anonymity_threshold = input.anonymity_threshold.into();
-    changes.check_fatigue_days = input.check_fatigue_days.into();
-    changes.thank_you_kind = input.thank_you_kind.into();
-    changes.thank_you_points = input.thank_you_points.into();
-    let organization = state
-        .scoped(&actor)
-        .update_organization(changes, version)
-        .await?;
+    let organization = app::update(
+        &Caller::new(&state.store, &actor),
+        SettingsEdit {
+            name: input.name,
+            default_calendar_id: input.default_calendar_id,
+            at_risk_percent: input.at_risk_percent,
+            anonymity_threshold: input.anonymity_threshold,
+            check_fatigue_days: input.check_fatigue_days,
+            thank_you_kind: input.thank_you_kind,
+            thank_you_points: input.thank_you_points,
+        },
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         organization.version,

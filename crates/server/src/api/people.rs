@@ -5,20 +5,16 @@ use crate::AppState;
 use crate::auth::{Authenticated, CallerCredential, Credential};
 use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
-    parse_change, with_etag,
+    with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::credentials::{Password, verify_password};
+use roundtable_app::Caller;
+use roundtable_app::people::{self as app, PersonEdit, PersonInput};
 use roundtable_domain::ids::{DepartmentId, PersonId};
-use roundtable_domain::people::Role;
-use roundtable_domain::text::{Email, Label};
-use roundtable_store::Change;
-use roundtable_store::people::{NewPerson, PeopleFilter, Person, PersonChanges};
+use roundtable_store::people::{PeopleFilter, Person};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -130,14 +126,6 @@ pub struct PeopleQuery {
 
 pub type PersonPage = Page<PersonView>;
 
-/// Whether `password` is the person's current one (never, without a password set).
-async fn is_current_password(hash: Option<String>, password: String) -> Result<bool, ApiError> {
-    let Some(hash) = hash else { return Ok(false) };
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))
-}
-
 /// Whether the caller proved who they are recently enough to change their
 /// password without typing the current one: a browser session started
 /// within [`FRESH_SIGN_IN`] (by password or single sign-on). Tokens never are.
@@ -148,13 +136,6 @@ fn signed_in_recently(credential: &CallerCredential) -> bool {
         }
         _ => false,
     }
-}
-
-async fn hash_password(password: Password) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))?
-        .map_err(|error| ApiError::Internal(error.to_string()))
 }
 
 /// Lists people, optionally of one department or activity state.
@@ -177,7 +158,7 @@ pub async fn list_people(
         department_id: query.department_id.map(DepartmentId),
         active: query.active,
     };
-    let listing = state.scoped(&actor).list_people(filter, page).await?;
+    let listing = app::list(&Caller::new(&state.store, &actor), filter, page).await?;
     Ok(axum::Json(Page::from_listing(listing, PersonView::from)))
 }
 
@@ -196,48 +177,18 @@ pub async fn create_person(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreatePerson>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let email = errors.check("email", Email::parse(&input.email));
-    let name = errors.check("name", Label::parse(&input.name));
-    let title = match &input.title {
-        Some(title) => errors
-            .check("title", Label::parse_optional(title))
-            .flatten(),
-        None => None,
-    };
-    let role = match &input.role {
-        Some(role) => errors.check("role", Role::parse(role)),
-        None => Some(Role::Member),
-    };
-    let password = match &input.password {
-        Some(password) => errors.check(
-            "password",
-            Password::parse_for(password, &input.email, &[&input.name]),
-        ),
-        None => None,
-    };
-    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let password_hash = match password {
-        Some(password) => Some(hash_password(password).await?),
-        None => None,
-    };
-    let person = state
-        .scoped(&actor)
-        .create_person(NewPerson {
-            email,
-            name,
-            title,
-            department_id: input.department_id.map(DepartmentId),
-            role,
-            password_hash,
-        })
-        .await?;
+    let person = app::add(
+        &Caller::new(&state.store, &actor),
+        PersonInput {
+            email: input.email,
+            name: input.name,
+            title: input.title,
+            department_id: input.department_id,
+            role: input.role,
+            password: input.password,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         person.version,
@@ -256,7 +207,7 @@ pub async fn get_person(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let person = state.scoped(&actor).person(PersonId(id)).await?;
+    let person = app::get(&Caller::new(&state.store, &actor), PersonId(id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         person.version,
@@ -283,83 +234,23 @@ pub async fn update_person(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdatePerson>,
 ) -> Result<Response, ApiError> {
-    let administrative = input.email.is_some()
-        || input.department_id.is_some()
-        || input.role.is_some()
-        || input.active.is_some();
-    let own = actor.person_id == PersonId(id);
-    if administrative || !own {
-        policy::manage_organization(&actor)?;
-    }
-    if input.password.is_some() && !own {
-        return Err(ApiError::invalid(
-            "password",
-            "you can change only your own password here; set someone else's with \
-             POST /api/v1/people/{id}/password-reset, which the audit log records as a reset",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    if input.current_password.is_some() && input.password.is_none() {
-        errors.push(
-            "current_password",
-            "is needed only to change your password; send it with `password`",
-        );
-    }
-    if input.password.is_some() && !signed_in_recently(&credential) {
-        match input.current_password.clone() {
-            None => errors.push(
-                "current_password",
-                "is required to change your password (or sign in again: within ten minutes \
-                 of signing in it is not asked)",
-            ),
-            Some(current) => {
-                let hash = state.scoped(&actor).password_hash(PersonId(id)).await?;
-                if !is_current_password(hash, current).await? {
-                    errors.push("current_password", "is not your current password");
-                }
-            }
-        }
-    }
-    let title = match &input.title {
-        Some(Some(title)) => errors
-            .check("title", Label::parse_optional(title))
-            .map_or(Change::Keep, Change::Set),
-        Some(None) => Change::Set(None),
-        None => Change::Keep,
-    };
-    let mut changes = PersonChanges {
-        email: parse_change(&mut errors, "email", input.email.as_deref(), Email::parse),
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        title,
-        department_id: input
-            .department_id
-            .map(|department| department.map(DepartmentId))
-            .into(),
-        role: parse_change(&mut errors, "role", input.role.as_deref(), Role::parse),
-        active: input.active.into(),
-        password_hash: Change::Keep,
-    };
-    let password = match &input.password {
-        Some(password) => {
-            let person = state.scoped(&actor).person(PersonId(id)).await?;
-            let name = input.name.clone().unwrap_or(person.name);
-            errors.check(
-                "password",
-                Password::parse_for(password, &person.email, &[&name]),
-            )
-        }
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    if let Some(password) = password {
-        changes.password_hash = Change::Set(hash_password(password).await?);
-    }
-    let person = state
-        .scoped(&actor)
-        .update_person(PersonId(id), changes, version)
-        .await?;
+    let person = app::update(
+        &Caller::new(&state.store, &actor),
+        PersonId(id),
+        PersonEdit {
+            email: input.email,
+            name: input.name,
+            title: input.title,
+            department_id: input.department_id,
+            role: input.role,
+            active: input.active,
+            password: input.password,
+            current_password: input.current_password,
+            signed_in_recently: signed_in_recently(&credential),
+        },
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         person.version,
@@ -388,24 +279,12 @@ pub async fn reset_password(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<PasswordReset>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let scoped = state.scoped(&actor);
-    let person = scoped.person(PersonId(id)).await?;
-    if person.id == actor.person_id {
-        return Err(ApiError::invalid(
-            "password",
-            "change your own password with PATCH /api/v1/people/{id} and your current password",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let Some(password) = errors.check(
-        "password",
-        Password::parse_for(&input.password, &person.email, &[&person.name]),
-    ) else {
-        return Err(errors.into());
-    };
-    let hash = hash_password(password).await?;
-    let person = scoped.reset_password(person.id, hash).await?;
+    let person = app::reset_password(
+        &Caller::new(&state.store, &actor),
+        PersonId(id),
+        input.password,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         person.version,
@@ -427,16 +306,6 @@ pub async fn delete_person(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    policy::manage_organization(&actor)?;
-    if actor.person_id == PersonId(id) {
-        return Err(ApiError::Conflict {
-            field: None,
-            detail: "You cannot deactivate yourself; ask another administrator.".to_owned(),
-        });
-    }
-    state
-        .scoped(&actor)
-        .deactivate_person(PersonId(id), version)
-        .await?;
+    app::deactivate(&Caller::new(&state.store, &actor), PersonId(id), version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,16 +3,15 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{
-    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, parse_change, with_etag,
+    ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::text::Label;
-use roundtable_store::segments::{NewSegment, Segment, SegmentChanges};
+use roundtable_app::Caller;
+use roundtable_app::segments::{self as app, SegmentEdit, SegmentInput};
+use roundtable_store::segments::Segment;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -77,77 +76,6 @@ pub struct UpdateSegment {
 
 pub type SegmentPage = Page<SegmentView>;
 
-/// The longest `needs` text, in characters.
-const MAX_NEEDS: usize = 4_000;
-/// The most criteria one segment lists.
-const MAX_CRITERIA: usize = 50;
-
-/// Free text over several lines, possibly empty: trimmed, bounded, and free of
-/// control characters other than line breaks and tabs.
-fn parse_needs(errors: &mut ValidationErrors, needs: &str) -> String {
-    let needs = needs.trim();
-    if needs.chars().count() > MAX_NEEDS {
-        errors.push("needs", format!("must be at most {MAX_NEEDS} characters"));
-    } else if needs
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        errors.push(
-            "needs",
-            "must not contain control characters other than line breaks and tabs",
-        );
-    }
-    needs.to_owned()
-}
-
-/// Each criterion is a single line; errors name it as `criteria[2]`.
-fn parse_criteria(errors: &mut ValidationErrors, criteria: &[String]) -> Vec<Label> {
-    if criteria.len() > MAX_CRITERIA {
-        errors.push(
-            "criteria",
-            format!("may list at most {MAX_CRITERIA} criteria"),
-        );
-    }
-    criteria
-        .iter()
-        .enumerate()
-        .filter_map(|(index, criterion)| {
-            errors.check(&format!("criteria[{index}]"), Label::parse(criterion))
-        })
-        .collect()
-}
-
-fn parse_new(input: CreateSegment) -> Result<NewSegment, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let name = errors.check("name", Label::parse(&input.name));
-    let needs = parse_needs(&mut errors, &input.needs);
-    let criteria = parse_criteria(&mut errors, &input.criteria);
-    match name {
-        Some(name) if errors.is_empty() => Ok(NewSegment {
-            name,
-            needs,
-            criteria,
-        }),
-        _ => Err(errors),
-    }
-}
-
-fn parse_changes(input: UpdateSegment) -> Result<SegmentChanges, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let changes = SegmentChanges {
-        name: parse_change(&mut errors, "name", input.name.as_deref(), Label::parse),
-        needs: input
-            .needs
-            .map(|needs| parse_needs(&mut errors, &needs))
-            .into(),
-        criteria: input
-            .criteria
-            .map(|criteria| parse_criteria(&mut errors, &criteria))
-            .into(),
-    };
-    errors.finish(|| changes)
-}
-
 /// Lists the customer segments.
 #[utoipa::path(
     get, path = "/segments", tag = "segments", params(PageQuery),
@@ -159,7 +87,7 @@ pub async fn list_segments(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<SegmentPage>, ApiError> {
-    let listing = state.scoped(&actor).list_segments(query.to_page()?).await?;
+    let listing = app::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     Ok(axum::Json(Page::from_listing(listing, SegmentView::from)))
 }
 
@@ -178,9 +106,15 @@ pub async fn create_segment(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateSegment>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let new = parse_new(input)?;
-    let segment = state.scoped(&actor).create_segment(new).await?;
+    let segment = app::create(
+        &Caller::new(&state.store, &actor),
+        SegmentInput {
+            name: input.name,
+            needs: input.needs,
+            criteria: input.criteria,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         segment.version,
@@ -199,7 +133,7 @@ pub async fn get_segment(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let segment = state.scoped(&actor).segment(id).await?;
+    let segment = app::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         segment.version,
@@ -225,12 +159,17 @@ pub async fn update_segment(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateSegment>,
 ) -> Result<Response, ApiError> {
-    policy::manage_organization(&actor)?;
-    let changes = parse_changes(input)?;
-    let segment = state
-        .scoped(&actor)
-        .update_segment(id, changes, version)
-        .await?;
+    let segment = app::update(
+        &Caller::new(&state.store, &actor),
+        id,
+        SegmentEdit {
+            name: input.name,
+            needs: input.needs,
+            criteria: input.criteria,
+        },
+        version,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         segment.version,
@@ -251,7 +190,6 @@ pub async fn delete_segment(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    policy::manage_organization(&actor)?;
-    state.scoped(&actor).delete_segment(id, version).await?;
+    app::delete(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

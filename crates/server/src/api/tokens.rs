@@ -4,16 +4,14 @@
 use crate::AppState;
 use crate::auth::{Authenticated, CallerCredential, Credential};
 use crate::extract::{ApiJson, RecordId};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::{SignedDuration, Timestamp};
-use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
-use roundtable_domain::ids::{PersonId, TokenId};
-use roundtable_domain::text::Label;
-use roundtable_store::auth::{ApiToken, TokenGrant};
+use roundtable_app::Caller;
+use roundtable_app::tokens::{self as app, TokenRequest};
+use roundtable_domain::ids::TokenId;
+use roundtable_store::auth::ApiToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -89,10 +87,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Vec<TokenView>>, ApiError> {
-    let tokens = state
-        .scoped(&actor)
-        .list_api_tokens(actor.person_id)
-        .await?;
+    let tokens = app::list(&Caller::new(&state.store, &actor)).await?;
     Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
 }
 
@@ -110,100 +105,28 @@ pub async fn create_token(
     credential: CallerCredential,
     ApiJson(input): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let owner = input.person_id.map(PersonId).unwrap_or(actor.person_id);
-    policy::manage_tokens_of(&actor, owner)?;
-    let name = Label::parse(&input.name)
-        .map_err(|_| ApiError::invalid("name", "must be a non-empty single line"))?;
-    let expires_at = match input.expires_in_days {
-        None => None,
-        Some(days) if (1..=3650).contains(&days) => Some(
-            Timestamp::now()
-                .checked_add(SignedDuration::from_hours(days * 24))
-                .map_err(|error| ApiError::Internal(error.to_string()))?,
-        ),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "expires_in_days",
-                "must be between 1 and 3650",
-            ));
-        }
+    let grant = match &credential {
+        CallerCredential(Some(Credential::Token(grant))) => Some(grant),
+        _ => None,
     };
-    let scopes = match &input.scopes {
-        None => TokenScopes {
-            read: true,
-            write: true,
-            admin: false,
+    let issued = app::issue(
+        &Caller::new(&state.store, &actor),
+        TokenRequest {
+            name: input.name,
+            expires_in_days: input.expires_in_days,
+            person_id: input.person_id,
+            scopes: input.scopes,
         },
-        Some(names) => {
-            TokenScopes::parse(names).map_err(|message| ApiError::invalid("scopes", message))?
-        }
-    };
-    if let CallerCredential(Some(Credential::Token(grant))) = &credential {
-        within_grant(grant, scopes, expires_at)?;
-    }
-    let issued = issue_token(TokenKind::Api);
-    let token = state
-        .scoped(&actor)
-        .create_api_token(owner, name.into_string(), issued.digest, expires_at, scopes)
-        .await
-        .map_err(|error| match error {
-            roundtable_store::StoreError::Invalid(_) => {
-                ApiError::invalid("person_id", "no such person")
-            }
-            other => other.into(),
-        })?;
+        grant,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
-            token: issued.secret.expose().to_owned(),
-            details: TokenView::from(token),
+            token: issued.secret,
+            details: TokenView::from(issued.token),
         }),
     ))
-}
-
-/// A token issuing a token: nothing it could not do itself, for no longer
-/// than it may do it, so a leaked narrow token never becomes a wider or
-/// longer-lived one.
-fn within_grant(
-    grant: &TokenGrant,
-    scopes: TokenScopes,
-    expires_at: Option<Timestamp>,
-) -> Result<(), ApiError> {
-    let beyond: Vec<&str> = scopes
-        .names()
-        .into_iter()
-        .filter(|name| !grant.scopes.names().contains(name))
-        .collect();
-    if !beyond.is_empty() {
-        return Err(ApiError::invalid(
-            "scopes",
-            format!(
-                "the token you call with has the scopes {}; it cannot issue a token with {} \
-                 (use a token that has them, or sign in)",
-                grant.scopes.names().join(", "),
-                beyond.join(", ")
-            ),
-        ));
-    }
-    if let Some(limit) = grant.expires_at {
-        let days_left = limit.duration_since(Timestamp::now()).as_hours() / 24;
-        let too_late = expires_at.is_none_or(|expires_at| expires_at > limit);
-        if too_late {
-            let advice = if days_left >= 1 {
-                format!("ask for at most {days_left} days")
-            } else {
-                "it expires in less than a day, so it cannot issue tokens".to_owned()
-            };
-            return Err(ApiError::invalid(
-                "expires_in_days",
-                format!(
-                    "the token you call with expires at {limit}; a token it issues must expire \
-                     no later: {advice}"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Revokes a token at once.
@@ -217,9 +140,6 @@ pub async fn revoke_token(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<TokenView>, ApiError> {
-    let scoped = state.scoped(&actor);
-    let token = scoped.api_token(TokenId(id)).await?;
-    policy::manage_tokens_of(&actor, token.person_id)?;
-    let token = scoped.revoke_api_token(TokenId(id)).await?;
+    let token = app::revoke(&Caller::new(&state.store, &actor), TokenId(id)).await?;
     Ok(Json(TokenView::from(token)))
 }

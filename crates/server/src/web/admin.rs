@@ -1,24 +1,24 @@
 //! Administration pages: people and departments (administrators), and each
-//! person's own API tokens. Reads and writes go through the API's handlers,
-//! so the same policy and validation apply.
+//! person's own API tokens. Reads and writes are the use cases of
+//! `app::people`, `app::departments` and `app::tokens`, the same the API
+//! calls, so the same policy and validation apply.
 
 use super::directory::Directory;
 use super::format::instant;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::departments::{CreateDepartment, create_department};
-use crate::api::people::{CreatePerson, UpdatePerson, create_person, update_person};
-use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, IfMatch, RecordId};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::Caller;
+use roundtable_app::departments::{self, DepartmentInput};
+use roundtable_app::people::{self, PersonEdit, PersonInput};
+use roundtable_app::tokens::{self, TokenRequest};
+use roundtable_domain::ids::{PersonId, TokenId};
 use roundtable_domain::people::Role;
-use roundtable_store::PageRequest;
 use roundtable_store::people::PeopleFilter;
 
 #[derive(Debug, Clone)]
@@ -68,18 +68,12 @@ async fn people_page(
     message: Option<String>,
 ) -> Result<PeoplePage, WebError> {
     policy::manage_organization(&viewer.actor)?;
-    let scoped = state.scoped(&viewer.actor);
-    let directory = Directory::load(&scoped).await?;
-    let mut people = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped.list_people(PeopleFilter::default(), page).await?;
-        people.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
+    let mut people = people::all(
+        &Caller::new(&state.store, &viewer.actor),
+        PeopleFilter::default(),
+    )
+    .await?;
     people.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(PeoplePage {
         layout: Layout::new(viewer, "People", "admin"),
@@ -145,7 +139,7 @@ pub async fn add_person(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let input = CreatePerson {
+    let input = PersonInput {
         email: form.get("email").trim().to_owned(),
         name: form.get("name").to_owned(),
         title: form.optional("title"),
@@ -153,12 +147,9 @@ pub async fn add_person(
         role: form.optional("role"),
         password: form.optional("password"),
     };
-    let outcome = create_person(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(input),
-    )
-    .await;
+    let outcome = people::add(&Caller::new(&state.store, &viewer.actor), input)
+        .await
+        .map_err(ApiError::from);
     match outcome {
         Ok(_) => Ok(see_other("/admin/people")),
         Err(error) => {
@@ -250,7 +241,7 @@ pub async fn add_department(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let input = CreateDepartment {
+    let input = DepartmentInput {
         name: form.get("name").to_owned(),
         slug: form.optional("slug"),
         parent_id: form.get("parent_id").parse::<i64>().ok(),
@@ -258,12 +249,9 @@ pub async fn add_department(
         customer_facing: form.has("customer_facing"),
         lead_ids: Vec::new(),
     };
-    let outcome = create_department(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(input),
-    )
-    .await;
+    let outcome = departments::create(&Caller::new(&state.store, &viewer.actor), input)
+        .await
+        .map_err(ApiError::from);
     match outcome {
         Ok(_) => Ok(see_other("/admin/departments")),
         Err(error) => {
@@ -301,24 +289,21 @@ async fn tokens_page(
     form: FormData,
     errors: FieldErrors,
 ) -> Result<TokensPage, WebError> {
-    let tokens = list_tokens(State(state.clone()), Authenticated(viewer.actor.clone()))
-        .await?
-        .0;
+    let tokens = tokens::list(&Caller::new(&state.store, &viewer.actor)).await?;
     Ok(TokensPage {
         layout: Layout::new(viewer, "API tokens", "tokens"),
         tokens: tokens
             .into_iter()
             .rev()
             .map(|token| TokenRow {
-                id: token.id,
+                id: token.id.0,
                 name: token.name,
-                created: instant(&token.created_at),
+                created: instant(&token.created_at.to_string()),
                 expires: token
                     .expires_at
-                    .as_deref()
-                    .map(instant)
+                    .map(|at| instant(&at.to_string()))
                     .unwrap_or_else(|| "never".to_owned()),
-                revoked: token.revoked_at.as_deref().map(instant),
+                revoked: token.revoked_at.map(|at| instant(&at.to_string())),
             })
             .collect(),
         created,
@@ -358,19 +343,20 @@ pub async fn add_token(
             .map_err(|_| ApiError::invalid("expires_in_days", "must be a whole number of days"))
     };
     let outcome = match expires_in_days {
-        Ok(expires_in_days) => create_token(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            crate::auth::CallerCredential::default(),
-            ApiJson(CreateToken {
+        // A page is a browser session, never a token: no grant limits it.
+        Ok(expires_in_days) => tokens::issue(
+            &Caller::new(&state.store, &viewer.actor),
+            TokenRequest {
                 name: form.get("name").to_owned(),
                 expires_in_days,
                 person_id: None,
                 scopes: None,
-            }),
+            },
+            None,
         )
         .await
-        .map(|(_, created)| created.0.token),
+        .map(|issued| issued.secret)
+        .map_err(ApiError::from),
         Err(error) => Err(error),
     };
     match outcome {
@@ -404,12 +390,7 @@ pub async fn revoke(
         .ok()
         .filter(|id| *id > 0)
         .ok_or(WebError::NotFound)?;
-    let _revoked = revoke_token(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await?;
+    tokens::revoke(&Caller::new(&state.store, &viewer.actor), TokenId(id)).await?;
     Ok(see_other("/tokens"))
 }
 
@@ -448,9 +429,9 @@ async fn person_page(
     message: Option<String>,
 ) -> Result<PersonPage, WebError> {
     policy::manage_organization(&viewer.actor)?;
-    let scoped = state.scoped(&viewer.actor);
-    let person = scoped.person(roundtable_domain::ids::PersonId(id)).await?;
-    let directory = Directory::load(&scoped).await?;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let person = people::get(&caller, PersonId(id)).await?;
+    let directory = Directory::load(&caller.scoped).await?;
     let form = sent.unwrap_or_else(|| {
         let mut fields = vec![
             ("name".to_owned(), person.name.clone()),
@@ -507,7 +488,7 @@ pub async fn change_person(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     let version = form.get("version").parse::<i64>().unwrap_or(0);
-    let input = UpdatePerson {
+    let edit = PersonEdit {
         email: None,
         name: Some(form.get("name").to_owned()),
         title: Some(form.optional("title")),
@@ -516,16 +497,16 @@ pub async fn change_person(
         active: Some(form.has("active")),
         password: None,
         current_password: None,
+        signed_in_recently: false,
     };
-    let outcome = update_person(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        crate::auth::CallerCredential::default(),
-        RecordId(id),
-        IfMatch(version),
-        ApiJson(input),
+    let outcome = people::update(
+        &Caller::new(&state.store, &viewer.actor),
+        PersonId(id),
+        edit,
+        version,
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     let (status, errors, message) = match outcome {
         Ok(_) => return Ok(see_other("/admin/people")),
         Err(ApiError::PreconditionFailed { .. }) => (

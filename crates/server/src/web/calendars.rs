@@ -1,24 +1,21 @@
 //! Administration of business calendars: the list, and a form to create or
 //! change one (IANA time zone, weekly working intervals, holidays). The form
 //! is written the way people say it ("09:00-12:30, 13:30-17:30" per weekday,
-//! one holiday per line) and turned into the calendars API's body; the API's
-//! handlers validate and store it, and their field errors are shown next to
-//! the day or line they concern.
+//! one holiday per line) and turned into the input of `app::calendars`, the
+//! use cases the API calls too; they validate and store it, and their field
+//! errors are shown next to the day or line they concern.
 
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::calendars::{
-    CalendarView, CreateCalendar, Holiday, Interval, UpdateCalendar, Week, create_calendar,
-    list_calendars, update_calendar,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, PageQuery, RecordId};
+use crate::api::calendars::{CalendarView, Holiday, Interval, Week, holiday_inputs};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::Caller;
+use roundtable_app::calendars::{self, CalendarEdit, CalendarInput};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::CalendarId;
 
@@ -250,25 +247,12 @@ fn form_errors(errors: ValidationErrors, holiday_lines: &[usize]) -> FieldErrors
 }
 
 async fn all_calendars(state: &AppState, viewer: &Viewer) -> Result<Vec<CalendarView>, WebError> {
-    let mut calendars = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = list_calendars(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(PageQuery {
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        calendars.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let mut calendars: Vec<CalendarView> =
+        calendars::all(&Caller::new(&state.store, &viewer.actor))
+            .await?
+            .into_iter()
+            .map(CalendarView::from)
+            .collect();
     calendars.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(calendars)
 }
@@ -360,18 +344,18 @@ pub async fn add_calendar(
     policy::manage_organization(&viewer.actor)?;
     let (outcome, lines) = match parse_form(&form) {
         Ok(parsed) => (
-            create_calendar(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                ApiJson(CreateCalendar {
+            calendars::create(
+                &Caller::new(&state.store, &viewer.actor),
+                CalendarInput {
                     name: form.get("name").to_owned(),
                     time_zone: form.get("time_zone").to_owned(),
-                    working_hours: parsed.week,
-                    holidays: parsed.holidays,
-                }),
+                    working_hours: parsed.week.into_input(),
+                    holidays: holiday_inputs(parsed.holidays),
+                },
             )
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(ApiError::from),
             parsed.holiday_lines,
         ),
         Err(errors) => (Err(ApiError::Validation(errors)), Vec::new()),
@@ -400,7 +384,8 @@ async fn read_calendar(
     viewer: &Viewer,
     id: i64,
 ) -> Result<CalendarView, WebError> {
-    let calendar = state.scoped(&viewer.actor).calendar(CalendarId(id)).await?;
+    let calendar =
+        calendars::get(&Caller::new(&state.store, &viewer.actor), CalendarId(id)).await?;
     Ok(CalendarView::from(calendar))
 }
 
@@ -452,20 +437,20 @@ pub async fn change_calendar(
     let version = form.get("version").parse::<i64>().unwrap_or(0);
     let (outcome, lines) = match parse_form(&form) {
         Ok(parsed) => (
-            update_calendar(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                IfMatch(version),
-                ApiJson(UpdateCalendar {
+            calendars::update(
+                &Caller::new(&state.store, &viewer.actor),
+                CalendarId(id),
+                CalendarEdit {
                     name: Some(form.get("name").to_owned()),
                     time_zone: Some(form.get("time_zone").to_owned()),
-                    working_hours: Some(parsed.week),
-                    holidays: Some(parsed.holidays),
-                }),
+                    working_hours: Some(parsed.week.into_input()),
+                    holidays: Some(holiday_inputs(parsed.holidays)),
+                },
+                version,
             )
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(ApiError::from),
             parsed.holiday_lines,
         ),
         Err(errors) => (Err(ApiError::Validation(errors)), Vec::new()),

@@ -1,8 +1,8 @@
 //! Corporate objectives, their measures and check-ins, department goals and
-//! alignment reviews in the browser. Everything is read and written through
-//! the handlers of `/api/v1/objectives`, `/api/v1/measures`, `/api/v1/goals`
-//! and `/api/v1/reviews` (or the same store calls and views), so progress and
-//! status are the domain's arithmetic, never the page's.
+//! alignment reviews in the browser. Objectives, measures, check-ins and
+//! goals are the use cases of `app::objectives`, the same the API calls;
+//! reviews are still read through the handlers of `/api/v1/reviews`.
+//! Progress and status are the domain's arithmetic, never the page's.
 
 use super::directory::Directory;
 use super::format::instant;
@@ -12,15 +12,12 @@ use super::{
 };
 use crate::AppState;
 use crate::api::agreements::today;
-use crate::api::objectives::{
-    self as api, CheckinView, ContributorBody, CreateCheckin, CreateGoal, CreateMeasure,
-    CreateObjective, GoalQuery, GoalView, MeasureView, ObjectiveQuery, ObjectiveView,
-};
+use crate::api::objectives::{MeasureView, ObjectiveView};
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
 use crate::api::topics::TopicView;
 use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, PageQuery, RecordId};
+use crate::extract::{ApiQuery, PageQuery, RecordId};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -30,9 +27,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use jiff::civil::Date;
+use roundtable_app::Caller;
+use roundtable_app::objectives::{
+    self as app, CheckinInput, ContributorInput as MeasureContributor, GoalInput, MeasureInput,
+    ObjectiveInput,
+};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::objectives::Period;
 use roundtable_store::auth::Actor;
+use roundtable_store::objectives::{Checkin, GoalFilter};
 
 /// The pages of objectives, measures and alignment reviews.
 pub fn routes() -> Router<AppState> {
@@ -244,61 +247,25 @@ pub const CATEGORIES: [(&str, &str); 5] = [
     ("other", "Other"),
 ];
 
-/// Every objective (of one period, or all), with measures, through the API handler.
+/// Every objective (of one period, or all), with measures, as the API shows them.
 pub(crate) async fn all_objectives(
     state: &AppState,
     actor: &Actor,
     period: Option<String>,
 ) -> Result<Vec<ObjectiveView>, ApiError> {
-    let mut objectives = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = api::list_objectives(
-            State(state.clone()),
-            Authenticated(actor.clone()),
-            ApiQuery(ObjectiveQuery {
-                period: period.clone(),
-                limit: Some(200),
-                cursor,
-            }),
-        )
+    let period = period
+        .as_deref()
+        .map(|text| {
+            Period::parse(text)
+                .map_err(|_| ApiError::invalid("period", "must be a period such as 2027-Q1"))
+        })
+        .transpose()?;
+    let today = today();
+    Ok(app::all(&Caller::new(&state.store, actor), period)
         .await?
-        .0;
-        objectives.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(objectives),
-        }
-    }
-}
-
-async fn all_goals(
-    state: &AppState,
-    actor: &Actor,
-    period: String,
-) -> Result<Vec<GoalView>, ApiError> {
-    let mut goals = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = api::list_goals(
-            State(state.clone()),
-            Authenticated(actor.clone()),
-            ApiQuery(GoalQuery {
-                department_id: None,
-                period: Some(period.clone()),
-                unaligned: None,
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        goals.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(goals),
-        }
-    }
+        .into_iter()
+        .map(|objective| ObjectiveView::of(objective, today))
+        .collect())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -382,9 +349,21 @@ async fn objectives_page(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
     };
+    let caller = Caller::new(&state.store, actor);
+    let objectives: Vec<ObjectiveView> = app::all(&caller, Some(period))
+        .await?
+        .into_iter()
+        .map(|objective| ObjectiveView::of(objective, today()))
+        .collect();
+    let goals = app::all_goals(
+        &caller,
+        GoalFilter {
+            period: Some(period),
+            ..GoalFilter::default()
+        },
+    )
+    .await?;
     let period = period.to_string();
-    let objectives = all_objectives(state, actor, Some(period.clone())).await?;
-    let goals = all_goals(state, actor, period.clone()).await?;
     let objective_title = |id: i64| {
         everything
             .iter()
@@ -395,7 +374,7 @@ async fn objectives_page(
     let mut goals: Vec<GoalRow> = goals
         .iter()
         .map(|goal| GoalRow {
-            department: directory.department_name(goal.department_id),
+            department: directory.department_name(goal.department_id.0),
             title: goal.title.clone(),
             description: goal.description.clone(),
             objective: goal.objective_id.map(objective_title),
@@ -417,17 +396,6 @@ async fn objectives_page(
     Ok((StatusCode::OK, page))
 }
 
-/// The id of what a create handler of the API returned.
-async fn created_id(response: Response) -> Option<i64> {
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("id")?
-        .as_i64()
-}
-
 /// After a form of the objectives page: its period again, at what was made,
 /// or with the problem at the refused form and the values kept.
 async fn after_objectives_form(
@@ -435,20 +403,16 @@ async fn after_objectives_form(
     viewer: &Viewer,
     action: &'static str,
     form: FormData,
-    outcome: Result<Response, ApiError>,
+    outcome: Result<i64, ApiError>,
     anchor: &str,
 ) -> Result<Response, WebError> {
     let period = form.get("period").trim().to_owned();
-    let success = match outcome {
-        Ok(created) => Ok(match created_id(created).await {
-            Some(id) => format!(
-                "/objectives?period={}#{anchor}-{id}",
-                form_urlencoded::byte_serialize(period.as_bytes()).collect::<String>()
-            ),
-            None => "/objectives".to_owned(),
-        }),
-        Err(error) => Err(error),
-    };
+    let success = outcome.map(|id| {
+        format!(
+            "/objectives?period={}#{anchor}-{id}",
+            form_urlencoded::byte_serialize(period.as_bytes()).collect::<String>()
+        )
+    });
     let location = success.as_deref().unwrap_or("/objectives").to_owned();
     after_action(
         success,
@@ -468,18 +432,19 @@ pub async fn set_objective(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = api::create_objective(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(CreateObjective {
+    let outcome = app::create(
+        &Caller::new(&state.store, &viewer.actor),
+        ObjectiveInput {
             period: form.get("period").trim().to_owned(),
             title: form.get("title").to_owned(),
             description: form.get("description").to_owned(),
             category: form.get("category").to_owned(),
             owner_person_id: form.get("owner_person_id").trim().parse::<i64>().ok(),
-        }),
+        },
     )
-    .await;
+    .await
+    .map(|objective| objective.id)
+    .map_err(ApiError::from);
     after_objectives_form(&state, &viewer, "objective", form, outcome, "objective").await
 }
 
@@ -489,20 +454,19 @@ pub async fn set_goal(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let outcome = match form.get("department_id").trim().parse::<i64>() {
-        Ok(department_id) => {
-            api::create_goal(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                ApiJson(CreateGoal {
-                    department_id,
-                    objective_id: form.get("objective_id").trim().parse::<i64>().ok(),
-                    period: form.get("period").trim().to_owned(),
-                    title: form.get("title").to_owned(),
-                    description: form.get("description").to_owned(),
-                }),
-            )
-            .await
-        }
+        Ok(department_id) => app::set_goal(
+            &Caller::new(&state.store, &viewer.actor),
+            GoalInput {
+                department_id,
+                objective_id: form.get("objective_id").trim().parse::<i64>().ok(),
+                period: form.get("period").trim().to_owned(),
+                title: form.get("title").to_owned(),
+                description: form.get("description").to_owned(),
+            },
+        )
+        .await
+        .map(|goal| goal.id)
+        .map_err(ApiError::from),
         Err(_) => Err(ApiError::invalid(
             "department_id",
             "choose the department whose goal it is",
@@ -575,12 +539,11 @@ async fn measure_form_page(
 ) -> Result<MeasureFormPage, WebError> {
     let actor = &viewer.actor;
     policy::steer_objectives(actor)?;
-    let scoped = state.scoped(actor);
-    let objective = api::objective_views(state, actor, vec![scoped.objective(objective_id).await?])
-        .await?
-        .pop()
-        .ok_or(WebError::NotFound)?;
-    let directory = Directory::load(&scoped).await?;
+    let objective = ObjectiveView::of(
+        app::get(&Caller::new(&state.store, actor), objective_id).await?,
+        today(),
+    );
+    let directory = Directory::load(&state.scoped(actor)).await?;
     Ok(MeasureFormPage {
         layout: Layout::new(
             viewer,
@@ -629,8 +592,8 @@ fn number_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> 
     }
 }
 
-/// `POST /objectives/{id}/measures`: adds the measure through the API's
-/// handler; two or more contributing departments make it mutual.
+/// `POST /objectives/{id}/measures`: adds the measure (`app::objectives::add_measure`);
+/// two or more contributing departments make it mutual.
 pub async fn add_measure(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -651,7 +614,7 @@ pub async fn add_measure(
         .collect();
     let contributors = rows
         .iter()
-        .map(|row| ContributorBody {
+        .map(|row| MeasureContributor {
             department_id: match row.department_id.trim().parse::<i64>() {
                 Ok(id) => id,
                 Err(_) => {
@@ -666,10 +629,9 @@ pub async fn add_measure(
         })
         .collect();
     let outcome = if errors.is_empty() {
-        api::create_measure(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiJson(CreateMeasure {
+        app::add_measure(
+            &Caller::new(&state.store, &viewer.actor),
+            MeasureInput {
                 objective_id,
                 name: form.get("name").to_owned(),
                 unit: form.get("unit").trim().to_owned(),
@@ -678,9 +640,10 @@ pub async fn add_measure(
                 target,
                 current,
                 contributors,
-            }),
+            },
         )
         .await
+        .map_err(ApiError::from)
         .map_err(|error| match error {
             ApiError::Validation(errors) => ApiError::Validation(errors_at_rows(
                 errors,
@@ -693,13 +656,7 @@ pub async fn add_measure(
     } else {
         Err(ApiError::Validation(errors))
     };
-    let success = match outcome {
-        Ok(created) => Ok(match created_id(created).await {
-            Some(measure) => format!("/measures/{measure}"),
-            None => "/objectives".to_owned(),
-        }),
-        Err(error) => Err(error),
-    };
+    let success = outcome.map(|measure| format!("/measures/{}", measure.id));
     let location = success.as_deref().unwrap_or("/objectives").to_owned();
     after_action(
         success,
@@ -740,7 +697,7 @@ const CHART_RIGHT: i64 = 540;
 const CHART_TOP: i64 = 20;
 const CHART_BOTTOM: i64 = 180;
 
-fn line_chart(measure: &MeasureView, checkins: &[CheckinView]) -> LineChart {
+fn line_chart(measure: &MeasureView, checkins: &[Checkin]) -> LineChart {
     let values: Vec<f64> = checkins.iter().map(|checkin| checkin.value).collect();
     let low = values
         .iter()
@@ -825,31 +782,18 @@ async fn measure_page(
     message: Option<String>,
 ) -> Result<MeasurePage, WebError> {
     let actor = &viewer.actor;
-    let scoped = state.scoped(actor);
-    let stored = scoped.measure(id).await?;
+    let caller = Caller::new(&state.store, actor);
+    let stored = app::get_measure(&caller, id).await?;
     let contributors: Vec<_> = stored
         .contributors
         .iter()
         .map(|contributor| contributor.department_id)
         .collect();
-    let measure = MeasureView::new(stored, today());
-    let objective = api::objective_views(
-        state,
-        actor,
-        vec![scoped.objective(measure.objective_id).await?],
-    )
-    .await?
-    .pop()
-    .ok_or(WebError::NotFound)?;
-    let directory = Directory::load(&scoped).await?;
-    let checkins = api::list_checkins(
-        State(state.clone()),
-        Authenticated(actor.clone()),
-        RecordId(id),
-    )
-    .await?
-    .0
-    .items;
+    let today = today();
+    let measure = MeasureView::new(stored, today);
+    let objective = ObjectiveView::of(app::get(&caller, measure.objective_id).await?, today);
+    let directory = Directory::load(&caller.scoped).await?;
+    let checkins = app::checkins(&caller, id).await?;
     Ok(MeasurePage {
         layout: Layout::new(viewer, measure.name.clone(), "objectives"),
         objective: ObjectiveCard::new(&objective, &directory),
@@ -859,11 +803,11 @@ async fn measure_page(
             .iter()
             .rev()
             .map(|checkin| CheckinRow {
-                recorded_on: checkin.recorded_on.clone(),
+                recorded_on: checkin.recorded_on.to_string(),
                 value: number(checkin.value),
                 note: checkin.note.clone(),
                 author: match checkin.author_person_id {
-                    Some(author) => directory.person_name(Some(author)),
+                    Some(author) => directory.person_name(Some(author.0)),
                     None => "Roundtable".to_owned(),
                 },
             })
@@ -893,7 +837,7 @@ pub async fn show_measure(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `POST /measures/{id}/checkins`: records a value through the API's handler,
+/// `POST /measures/{id}/checkins`: records a value (`app::objectives::check_in`),
 /// or shows the form again with the problem at its field and the values kept.
 pub async fn check_in(
     State(state): State<AppState>,
@@ -906,18 +850,18 @@ pub async fn check_in(
         Err(ApiError::invalid("value", "enter the value you measured"))
     } else {
         match text.parse::<f64>() {
-            Ok(value) => api::record_checkin(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                ApiJson(CreateCheckin {
+            Ok(value) => app::check_in(
+                &Caller::new(&state.store, &viewer.actor),
+                id,
+                CheckinInput {
                     value,
                     note: form.get("note").to_owned(),
                     recorded_on: None,
-                }),
+                },
             )
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(ApiError::from),
             Err(_) => Err(ApiError::invalid(
                 "value",
                 "must be a number such as 42 or 3.5",

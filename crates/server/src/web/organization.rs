@@ -2,20 +2,22 @@
 //! parent, calendar and leads; the customer segments at the centre; the
 //! organization's settings (default calendar, at-risk share, anonymity
 //! threshold, check fatigue, thank-yous); the coupon list and the thank-you
-//! ledger. Every form goes through the API's handlers of
-//! `/api/v1/departments`, `/api/v1/segments`, `/api/v1/organization` and
-//! `/api/v1/thank-yous`, so only administrators change them, by the same rules.
+//! ledger. Departments, segments, the settings and the audit log are the
+//! use cases of `app::departments`, `app::segments` and `app::organization`,
+//! the same the API calls; the coupons and the thank-you ledger still go
+//! through the handlers of `/api/v1/thank-yous`. Only administrators change
+//! them, by the same rules.
 
 use super::directory::Directory;
 use super::format::instant;
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
 use crate::AppState;
+use crate::api::audit_log::AuditEntryView;
 use crate::api::checks::{self as checks_api, CouponsBody, ThankYouQuery, ThankYouView};
-use crate::api::departments::{UpdateDepartment, update_department};
-use crate::api::organization::{self as organization_api, OrganizationView, UpdateOrganization};
-use crate::api::segments::{self as segments_api, CreateSegment, SegmentView, UpdateSegment};
+use crate::api::organization::OrganizationView;
+use crate::api::segments::SegmentView;
 use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, PageQuery, RecordId};
+use crate::extract::{ApiJson, ApiQuery, Page, PageQuery};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -24,8 +26,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use roundtable_app::departments::DepartmentEdit;
+use roundtable_app::organization::SettingsEdit;
+use roundtable_app::segments::{SegmentEdit, SegmentInput};
+use roundtable_app::{Caller, departments, organization, segments};
 use roundtable_domain::ValidationErrors;
-use roundtable_store::PageRequest;
+use roundtable_domain::ids::DepartmentId;
 
 /// The administration pages of departments, segments, settings and thank-yous.
 pub fn routes() -> Router<AppState> {
@@ -61,22 +67,12 @@ fn optional_id(form: &FormData, field: &str) -> Option<i64> {
 }
 
 async fn calendars(state: &AppState, viewer: &Viewer) -> Result<Vec<(i64, String)>, WebError> {
-    let scoped = state.scoped(&viewer.actor);
-    let mut calendars = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped.list_calendars(page).await?;
-        calendars.extend(
-            listing
-                .items
-                .into_iter()
-                .map(|calendar| (calendar.id.0, calendar.name)),
-        );
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let mut calendars: Vec<(i64, String)> =
+        roundtable_app::calendars::all(&Caller::new(&state.store, &viewer.actor))
+            .await?
+            .into_iter()
+            .map(|calendar| (calendar.id.0, calendar.name))
+            .collect();
     calendars.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(calendars)
 }
@@ -185,12 +181,10 @@ pub async fn change_department(
     let id = record_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => update_department(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateDepartment {
+        Ok(version) => departments::update(
+            &Caller::new(&state.store, &viewer.actor),
+            DepartmentId(id),
+            DepartmentEdit {
                 name: Some(form.get("name").to_owned()),
                 slug: Some(form.get("slug").trim().to_owned()),
                 parent_id: Some(optional_id(&form, "parent_id")),
@@ -203,10 +197,12 @@ pub async fn change_department(
                         .filter_map(|(_, value)| value.parse::<i64>().ok())
                         .collect(),
                 ),
-            }),
+            },
+            version,
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -237,25 +233,11 @@ async fn segments_page(
     failed: ActionError,
 ) -> Result<SegmentsPage, WebError> {
     policy::manage_organization(&viewer.actor)?;
-    let mut segments = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = segments_api::list_segments(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(PageQuery {
-                limit: Some(200),
-                cursor,
-            }),
-        )
+    let mut segments: Vec<SegmentView> = segments::all(&Caller::new(&state.store, &viewer.actor))
         .await?
-        .0;
-        segments.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+        .into_iter()
+        .map(SegmentView::from)
+        .collect();
     segments.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(SegmentsPage {
         layout: Layout::new(viewer, "Customer segments", "admin"),
@@ -297,16 +279,16 @@ pub async fn add_segment(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = segments_api::create_segment(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(CreateSegment {
+    let outcome = segments::create(
+        &Caller::new(&state.store, &viewer.actor),
+        SegmentInput {
             name: form.get("name").to_owned(),
             needs: form.get("needs").to_owned(),
             criteria: criteria(&form),
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_action(
         outcome,
         "segment",
@@ -325,7 +307,7 @@ pub async fn show_segment(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     policy::manage_organization(&viewer.actor)?;
-    let segment = state.scoped(&viewer.actor).segment(id).await?;
+    let segment = segments::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
         ("name".to_owned(), segment.name.clone()),
         ("needs".to_owned(), segment.needs.clone()),
@@ -345,19 +327,19 @@ pub async fn change_segment(
     let id = record_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => segments_api::update_segment(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateSegment {
+        Ok(version) => segments::update(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            SegmentEdit {
                 name: Some(form.get("name").to_owned()),
                 needs: Some(form.get("needs").to_owned()),
                 criteria: Some(criteria(&form)),
-            }),
+            },
+            version,
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -476,7 +458,8 @@ async fn settings_page(
 ) -> Result<SettingsPage, WebError> {
     policy::manage_organization(&viewer.actor)?;
     let scoped = state.scoped(&viewer.actor);
-    let organization = OrganizationView::from(scoped.organization().await?);
+    let organization =
+        OrganizationView::from(organization::get(&Caller::new(&state.store, &viewer.actor)).await?);
     Ok(SettingsPage {
         layout: Layout::new(viewer, "Organization", "admin"),
         organization,
@@ -535,11 +518,9 @@ pub async fn change_settings(
     let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
         (false, _) => Err(ApiError::Validation(errors)),
         (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => organization_api::update_organization(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            IfMatch(version),
-            ApiJson(UpdateOrganization {
+        (true, Ok(version)) => organization::update(
+            &Caller::new(&state.store, &viewer.actor),
+            SettingsEdit {
                 name: Some(form.get("name").to_owned()),
                 default_calendar_id: Some(optional_id(&form, "default_calendar_id")),
                 at_risk_percent,
@@ -547,10 +528,12 @@ pub async fn change_settings(
                 check_fatigue_days,
                 thank_you_kind: Some(form.get("thank_you_kind").to_owned()),
                 thank_you_points,
-            }),
+            },
+            version,
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -644,16 +627,18 @@ pub async fn show_audit_log(
     viewer: Viewer,
     Query(query): Query<CursorQuery>,
 ) -> Result<Response, WebError> {
-    let page = crate::api::audit_log::list_audit_log(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(PageQuery {
-            limit: Some(100),
-            cursor: query.cursor.filter(|cursor| !cursor.is_empty()),
-        }),
-    )
-    .await?
-    .0;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    // Who may read it is judged before the cursor, as the API does.
+    policy::read_audit_log(&viewer.actor)?;
+    let request = PageQuery {
+        limit: Some(100),
+        cursor: query.cursor.filter(|cursor| !cursor.is_empty()),
+    }
+    .to_page()?;
+    let page = Page::from_listing(
+        organization::audit_log(&caller, request).await?,
+        AuditEntryView::from,
+    );
     let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
     let page = AuditPage {
         layout: Layout::new(&viewer, "Audit log", "admin"),

@@ -1,19 +1,14 @@
 //! Notification settings in the browser: each person's preferences (which
 //! events reach them in the app and by email) and, for administrators, the
 //! organization's signed webhooks with their delivery log. Everything goes
-//! through the handlers of `/api/v1/notifications/preferences` and
-//! `/api/v1/webhooks`, so the event kinds, the address rules and who may
-//! manage webhooks are decided in one place.
+//! through the use cases of `app::notification_settings`, the same the API
+//! calls, so the event kinds, the address rules and who may manage webhooks
+//! are decided in one place.
 
 use super::format::instant;
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
 use crate::AppState;
-use crate::api::notifications::{
-    self as api, DeliveryView, NewWebhookBody, PreferenceView, PreferencesBody, WebhookChanges,
-    WebhookView,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, PageQuery, RecordId};
+use crate::api::notifications::{DeliveryView, webhook_target_refusal};
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
@@ -21,6 +16,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use roundtable_app::Caller;
+use roundtable_app::notification_settings::{self as settings, WebhookInput};
+use roundtable_store::PageRequest;
+use roundtable_store::notifications::{Preference, Webhook};
 
 /// The pages of notification preferences and webhooks.
 pub fn routes() -> Router<AppState> {
@@ -90,36 +89,28 @@ async fn preferences_page(
     saved: bool,
     failed: ActionError,
 ) -> Result<PreferencesPage, WebError> {
-    let view = api::get_preferences(State(state.clone()), Authenticated(viewer.actor.clone()))
-        .await?
-        .0;
-    let enabled = |kind: &str, channel: &str| {
-        view.choices
-            .iter()
-            .find(|choice| choice.kind == kind && choice.channel == channel)
-            .is_none_or(|choice| choice.enabled)
-    };
+    let view = settings::preferences(&Caller::new(&state.store, &viewer.actor)).await?;
     Ok(PreferencesPage {
         layout: Layout::new(viewer, "Notification preferences", "notifications"),
         channels: view
             .channels
             .iter()
-            .map(|channel| (channel.clone(), channel_words(channel)))
+            .map(|channel| ((*channel).to_owned(), channel_words(channel)))
             .collect(),
         rows: view
             .kinds
             .iter()
             .map(|kind| PreferenceRow {
-                kind: kind.clone(),
+                kind: (*kind).to_owned(),
                 label: kind_words(kind),
                 channels: view
                     .channels
                     .iter()
                     .map(|channel| {
                         (
-                            channel.clone(),
+                            (*channel).to_owned(),
                             format!("{kind}.{channel}"),
-                            enabled(kind, channel),
+                            view.enabled(kind, channel),
                         )
                     })
                     .collect(),
@@ -156,25 +147,21 @@ pub async fn save_preferences(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let view = api::get_preferences(State(state.clone()), Authenticated(viewer.actor.clone()))
-        .await?
-        .0;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let view = settings::preferences(&caller).await?;
     let mut choices = Vec::new();
-    for kind in &view.kinds {
-        for channel in &view.channels {
-            choices.push(PreferenceView {
-                kind: kind.clone(),
-                channel: channel.clone(),
+    for kind in view.kinds {
+        for channel in view.channels {
+            choices.push(Preference {
+                kind: (*kind).to_owned(),
+                channel: channel.to_owned(),
                 enabled: form.has(&format!("{kind}.{channel}")),
             });
         }
     }
-    let outcome = api::set_preferences(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(PreferencesBody { choices }),
-    )
-    .await;
+    let outcome = settings::set_preferences(&caller, choices)
+        .await
+        .map_err(ApiError::from);
     after_action(
         outcome,
         "preferences",
@@ -198,7 +185,7 @@ pub struct WebhookRow {
 }
 
 impl WebhookRow {
-    fn new(webhook: &WebhookView) -> Self {
+    fn new(webhook: &Webhook) -> Self {
         WebhookRow {
             id: webhook.id,
             url: webhook.url.clone(),
@@ -211,7 +198,7 @@ impl WebhookRow {
             failures: webhook.consecutive_failures,
             disabled_reason: webhook.disabled_reason.clone(),
             version: webhook.version,
-            created: instant(&webhook.created_at),
+            created: instant(&webhook.created_at.to_string()),
         }
     }
 }
@@ -244,9 +231,7 @@ async fn webhooks_page(
     form: FormData,
     failed: ActionError,
 ) -> Result<WebhooksPage, WebError> {
-    let webhooks = api::list_webhooks(State(state.clone()), Authenticated(viewer.actor.clone()))
-        .await?
-        .0;
+    let webhooks = settings::webhooks(&Caller::new(&state.store, &viewer.actor)).await?;
     Ok(WebhooksPage {
         layout: Layout::new(viewer, "Webhooks", "admin"),
         webhooks: webhooks.iter().map(WebhookRow::new).collect(),
@@ -287,29 +272,23 @@ pub async fn add_webhook(
         .filter(|(name, _)| name == "kinds")
         .map(|(_, value)| value.clone())
         .collect();
-    let outcome = api::create_webhook(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(NewWebhookBody {
+    let outcome = settings::add_webhook(
+        &Caller::new(&state.store, &viewer.actor),
+        WebhookInput {
             url: form.get("url").to_owned(),
             kinds,
-        }),
+        },
+        async |url: &str| webhook_target_refusal(&state, url).await,
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     match outcome {
         Ok(created) => {
             // The secret is in the answer only: show it now, on this page.
-            let bytes = axum::body::to_bytes(created.into_body(), 1 << 20)
-                .await
-                .map_err(|error| WebError::Internal(error.to_string()))?;
-            let view: serde_json::Value = serde_json::from_slice(&bytes)
-                .map_err(|error| WebError::Internal(error.to_string()))?;
-            let secret = view["secret"].as_str().unwrap_or_default().to_owned();
-            let url = view["url"].as_str().unwrap_or_default().to_owned();
             let page = webhooks_page(
                 &state,
                 &viewer,
-                Some((url, secret)),
+                Some((created.webhook.url, created.secret)),
                 FormData::default(),
                 ActionError::default(),
             )
@@ -346,17 +325,15 @@ pub async fn switch_webhook(
     let id = webhook_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => api::update_webhook(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(WebhookChanges {
-                active: form.get("active") == "true",
-            }),
+        Ok(version) => settings::switch_webhook(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            form.get("active") == "true",
+            version,
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -375,12 +352,9 @@ pub async fn remove_webhook(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = webhook_id(&id)?;
-    let outcome = api::delete_webhook(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-    )
-    .await;
+    let outcome = settings::remove_webhook(&Caller::new(&state.store, &viewer.actor), id)
+        .await
+        .map_err(ApiError::from);
     after_action(
         outcome,
         "delete",
@@ -412,25 +386,14 @@ pub async fn show_webhook(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = webhook_id(&id)?;
-    let actor = Authenticated(viewer.actor.clone());
-    let webhook = api::list_webhooks(State(state.clone()), actor.clone())
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let webhook = settings::webhook(&caller, id).await?;
+    let deliveries = settings::deliveries(&caller, id, PageRequest::first(100))
         .await?
-        .0
+        .items
         .into_iter()
-        .find(|webhook| webhook.id == id)
-        .ok_or(WebError::NotFound)?;
-    let deliveries = api::list_deliveries(
-        State(state.clone()),
-        actor,
-        RecordId(id),
-        ApiQuery(PageQuery {
-            limit: Some(100),
-            cursor: None,
-        }),
-    )
-    .await?
-    .0
-    .items;
+        .map(DeliveryView::from)
+        .collect();
     let page = WebhookPage {
         layout: Layout::new(&viewer, "Webhook deliveries", "admin"),
         webhook: WebhookRow::new(&webhook),
