@@ -17,6 +17,7 @@
 pub mod enhancements;
 pub mod error;
 pub mod input;
+pub mod kudos;
 pub mod policy;
 
 pub use error::AppError;
