@@ -14,6 +14,7 @@
 //! Areas move here one at a time (see ARCHITECTURE.md for which already
 //! have); until an area has, its rules still live in its API handlers.
 
+pub mod actions;
 pub mod calendars;
 pub mod checks;
 pub mod departments;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod health;
 pub mod inbox;
 pub mod input;
+pub mod kudos;
 pub mod notification_settings;
 pub mod objectives;
 pub mod organization;
@@ -29,8 +31,11 @@ pub mod people;
 pub mod policy;
 pub mod pulses;
 pub mod reports;
+pub mod reviews;
 pub mod segments;
+pub mod sessions;
 pub mod tokens;
+pub mod topics;
 
 pub use error::AppError;
 

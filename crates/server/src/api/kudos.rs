@@ -3,16 +3,16 @@
 //! Recognitions of reached mutual measures appear in the same feed, from no
 //! person, one per contributing department.
 
-use super::objectives::parse_required_text;
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiQuery, Page, PageQuery, RecordId};
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::{DepartmentId, PersonId};
-use roundtable_store::kudos::{Kudos, LinkKind, NewKudos};
+use roundtable_app::Caller;
+use roundtable_app::kudos::{self, Link, Thanks};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_store::kudos::Kudos;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,9 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_kudos, give_kudos))
         .routes(routes!(get_kudos))
 }
-
-/// The longest value tag, in characters.
-const MAX_VALUE_TAG: usize = 40;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +92,21 @@ pub struct GiveKudos {
     pub value_tag: Option<String>,
 }
 
+impl From<GiveKudos> for Thanks {
+    fn from(input: GiveKudos) -> Thanks {
+        Thanks {
+            receiver_person_id: input.receiver_person_id,
+            receiver_department_id: input.receiver_department_id,
+            message: input.message,
+            link: input.link.map(|link| Link {
+                kind: link.kind,
+                id: link.id,
+            }),
+            value_tag: input.value_tag,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KudosQuery {
@@ -106,74 +118,6 @@ pub struct KudosQuery {
 }
 
 pub type KudosPage = Page<KudosView>;
-
-fn parse_new(actor: PersonId, input: GiveKudos) -> Result<NewKudos, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let receiver_person = match input.receiver_person_id {
-        Some(id) if id <= 0 => {
-            errors.push("receiver_person_id", "must be a record id");
-            None
-        }
-        Some(id) if id == actor.0 => {
-            errors.push(
-                "receiver_person_id",
-                "must be someone else: kudos are thanks to others",
-            );
-            None
-        }
-        other => other.map(PersonId),
-    };
-    let receiver_department = match input.receiver_department_id {
-        Some(id) if id <= 0 => {
-            errors.push("receiver_department_id", "must be a record id");
-            None
-        }
-        other => other.map(DepartmentId),
-    };
-    if input.receiver_person_id.is_none() && input.receiver_department_id.is_none() {
-        errors.push(
-            "receiver_person_id",
-            "name a person or a department (or both) to thank",
-        );
-    }
-    let message = parse_required_text(&mut errors, "message", &input.message);
-    let link = input.link.and_then(|link| {
-        let kind = LinkKind::parse(&link.kind);
-        if kind.is_none() {
-            errors.push(
-                "link.kind",
-                "must be one of request, service, action, measure",
-            );
-        }
-        if link.id <= 0 {
-            errors.push("link.id", "must be a record id");
-        }
-        kind.filter(|_| link.id > 0).map(|kind| (kind, link.id))
-    });
-    let value_tag = input
-        .value_tag
-        .map(|tag| tag.trim().to_owned())
-        .filter(|tag| !tag.is_empty());
-    if let Some(tag) = &value_tag
-        && (tag.chars().count() > MAX_VALUE_TAG
-            || tag
-                .chars()
-                .any(|c| c.is_control() || c.is_whitespace() && c != ' '))
-    {
-        errors.push(
-            "value_tag",
-            format!("must be a single line of at most {MAX_VALUE_TAG} characters"),
-        );
-    }
-    errors.finish(|| NewKudos {
-        giver_person_id: actor,
-        receiver_person_id: receiver_person,
-        receiver_department_id: receiver_department,
-        message,
-        link,
-        value_tag,
-    })
-}
 
 /// The public kudos feed, newest first.
 #[utoipa::path(
@@ -191,10 +135,12 @@ pub async fn list_kudos(
         cursor: query.cursor,
     }
     .to_page()?;
-    let listing = state
-        .scoped(&actor)
-        .kudos_feed(query.department_id.map(DepartmentId), page)
-        .await?;
+    let listing = kudos::feed(
+        &Caller::new(&state.store, &actor),
+        query.department_id.map(DepartmentId),
+        page,
+    )
+    .await?;
     Ok(axum::Json(Page::from_listing(listing, KudosView::from)))
 }
 
@@ -210,8 +156,7 @@ pub async fn give_kudos(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<GiveKudos>,
 ) -> Result<(StatusCode, axum::Json<KudosView>), ApiError> {
-    let new = parse_new(actor.person_id, input)?;
-    let kudos = state.scoped(&actor).give_kudos(new).await?;
+    let kudos = kudos::give(&Caller::new(&state.store, &actor), input.into()).await?;
     Ok((StatusCode::CREATED, axum::Json(KudosView::from(kudos))))
 }
 
@@ -226,7 +171,6 @@ pub async fn get_kudos(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<KudosView>, ApiError> {
-    Ok(axum::Json(KudosView::from(
-        state.scoped(&actor).kudos(id).await?,
-    )))
+    let kudos = kudos::get(&Caller::new(&state.store, &actor), id).await?;
+    Ok(axum::Json(KudosView::from(kudos)))
 }

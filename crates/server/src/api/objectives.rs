@@ -39,8 +39,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_goal, update_goal, delete_goal))
 }
 
-pub(crate) use roundtable_app::input::{parse_date, parse_required_text, parse_text, positive_id};
-
 /// Rounded to a thousandth, so clients see 0.333 rather than 0.33333333.
 fn rounded(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0

@@ -4,24 +4,22 @@
 //! cells, the largest perception gaps, the top-voted open topics and the
 //! overdue actions. Every section is always present, empty when it has no data.
 
-use super::objectives::{ObjectiveView, objective_views, parse_date};
+use super::objectives::{ObjectiveView, objective_views};
 use super::sessions::ActionView;
 use super::topics::TopicView;
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, IfMatch, Page, PageQuery, RecordId, explicit_null, with_etag};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
+use roundtable_app::reviews::{self, Minutes, Opening};
+use roundtable_app::{Caller, actions};
 use roundtable_domain::objectives::{Period, Status};
-use roundtable_domain::text::Label;
+use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
-use roundtable_store::reviews::{NewReview, Review, ReviewChanges};
-use roundtable_store::round_table::ActionFilter;
-use roundtable_store::{Change, PageRequest};
+use roundtable_store::reviews::Review;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,12 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_agenda))
 }
 
-/// How many items the agenda's ranked sections take.
-const AGENDA_TOPICS: usize = 5;
+/// How many cells the agenda's ranked sections take.
 const AGENDA_CELLS: usize = 5;
-const AGENDA_ACTIONS: usize = 20;
-/// The most decisions one review records.
-const MAX_DECISIONS: usize = 100;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -62,17 +56,8 @@ pub(crate) async fn review_view(
     actor: &Actor,
     review: Review,
 ) -> Result<ReviewView, ApiError> {
-    let today = super::agreements::today();
-    let actions = state
-        .scoped(actor)
-        .list_actions(
-            ActionFilter {
-                review_id: Some(review.id),
-                ..ActionFilter::default()
-            },
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )
-        .await?;
+    let today = actions::today();
+    let actions = reviews::actions(&Caller::new(&state.store, actor), review.id).await?;
     Ok(ReviewView {
         id: review.id,
         period: review.period.to_string(),
@@ -81,7 +66,6 @@ pub(crate) async fn review_view(
         held_on: review.held_on.map(|day| day.to_string()),
         decisions: review.decisions,
         actions: actions
-            .items
             .into_iter()
             .map(|action| ActionView::new(action, today))
             .collect(),
@@ -112,24 +96,6 @@ pub struct UpdateReview {
     pub decisions: Option<Vec<String>>,
 }
 
-fn parse_decisions(errors: &mut ValidationErrors, decisions: &[String]) -> Vec<String> {
-    if decisions.len() > MAX_DECISIONS {
-        errors.push(
-            "decisions",
-            format!("may list at most {MAX_DECISIONS} decisions"),
-        );
-    }
-    decisions
-        .iter()
-        .enumerate()
-        .filter_map(|(index, decision)| {
-            errors
-                .check(&format!("decisions[{index}]"), Label::parse(decision))
-                .map(Label::into_string)
-        })
-        .collect()
-}
-
 pub type ReviewPage = Page<ReviewView>;
 
 /// Lists alignment reviews.
@@ -143,7 +109,7 @@ pub async fn list_reviews(
     Authenticated(actor): Authenticated,
     crate::extract::ApiQuery(query): crate::extract::ApiQuery<PageQuery>,
 ) -> Result<axum::Json<ReviewPage>, ApiError> {
-    let listing = state.scoped(&actor).list_reviews(query.to_page()?).await?;
+    let listing = reviews::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     let next_after = listing.next_after;
     let mut items = Vec::with_capacity(listing.items.len());
     for review in listing.items {
@@ -167,26 +133,15 @@ pub async fn create_review(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateReview>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let period = errors.check("period", Period::parse(&input.period));
-    let held_on = input
-        .held_on
-        .as_deref()
-        .and_then(|text| errors.check("held_on", parse_date(text)));
-    let decisions = parse_decisions(&mut errors, &input.decisions);
-    let period = match period {
-        Some(period) if errors.is_empty() => period,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    let review = state
-        .scoped(&actor)
-        .create_review(NewReview {
-            period,
-            held_on,
-            decisions,
-        })
-        .await?;
+    let review = reviews::open(
+        &Caller::new(&state.store, &actor),
+        Opening {
+            period: input.period,
+            held_on: input.held_on,
+            decisions: input.decisions,
+        },
+    )
+    .await?;
     let version = review.version;
     Ok(with_etag(
         StatusCode::CREATED,
@@ -206,7 +161,7 @@ pub async fn get_review(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let review = state.scoped(&actor).review(id).await?;
+    let review = reviews::get(&Caller::new(&state.store, &actor), id).await?;
     let version = review.version;
     Ok(with_etag(
         StatusCode::OK,
@@ -232,27 +187,16 @@ pub async fn update_review(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateReview>,
 ) -> Result<Response, ApiError> {
-    policy::steer_objectives(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let changes = ReviewChanges {
-        held_on: match input.held_on {
-            None => Change::Keep,
-            Some(None) => Change::Set(None),
-            Some(Some(text)) => match errors.check("held_on", parse_date(&text)) {
-                Some(day) => Change::Set(Some(day)),
-                None => Change::Keep,
-            },
+    let review = reviews::record(
+        &Caller::new(&state.store, &actor),
+        id,
+        Minutes {
+            held_on: input.held_on,
+            decisions: input.decisions,
+            expected_version: version,
         },
-        decisions: input
-            .decisions
-            .map(|decisions| parse_decisions(&mut errors, &decisions))
-            .into(),
-    };
-    let changes = errors.finish(|| changes)?;
-    let review = state
-        .scoped(&actor)
-        .update_review(id, changes, version)
-        .await?;
+    )
+    .await?;
     let version = review.version;
     Ok(with_etag(
         StatusCode::OK,
@@ -405,11 +349,12 @@ pub async fn review_agenda(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<Agenda>, ApiError> {
-    let scoped = state.scoped(&actor);
-    let review = scoped.review(id).await?;
-    let today = super::agreements::today();
-    let topics = scoped.top_voted_open_topics(AGENDA_TOPICS).await?;
-    let overdue = scoped.overdue_actions(today, AGENDA_ACTIONS).await?;
+    let today = actions::today();
+    let reviews::RoundTableAgenda {
+        review,
+        top_voted_open_topics,
+        overdue_actions,
+    } = reviews::round_table_agenda(&Caller::new(&state.store, &actor), id, today).await?;
     Ok(axum::Json(Agenda {
         review_id: review.id,
         period: review.period.to_string(),
@@ -418,26 +363,10 @@ pub async fn review_agenda(
         lowest_health_cells: agenda_lowest_health_cells(&state, &actor, AGENDA_CELLS).await?,
         largest_perception_gaps: agenda_largest_perception_gaps(&state, &actor, AGENDA_CELLS)
             .await?,
-        top_voted_open_topics: super::topics::views(topics),
-        overdue_actions: overdue
+        top_voted_open_topics: super::topics::views(top_voted_open_topics),
+        overdue_actions: overdue_actions
             .into_iter()
             .map(|action| ActionView::new(action, today))
             .collect(),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decisions_are_single_lines_named_by_index() {
-        let mut errors = ValidationErrors::new();
-        let decisions = parse_decisions(
-            &mut errors,
-            &["Fund the lead form".to_owned(), String::new()],
-        );
-        assert_eq!(decisions, ["Fund the lead form"]);
-        assert_eq!(errors.0[0].field, "decisions[1]");
-    }
 }

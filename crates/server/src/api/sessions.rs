@@ -3,27 +3,21 @@
 //! outcomes) and the actions agreed there or at an alignment review, with
 //! `overdue` derived on every read.
 
-use super::objectives::{parse_date, parse_text, positive_id};
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{
-    ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, parse_change, with_etag,
-};
-use crate::policy;
+use crate::extract::{ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, with_etag};
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::Timestamp;
 use jiff::civil::Date;
+use roundtable_app::Caller;
+use roundtable_app::actions::{self, Assign, Progress};
+use roundtable_app::sessions::{self, Record, Schedule};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::round_table::{ActionStatus, action_overdue};
-use roundtable_domain::text::Label;
-use roundtable_store::Change;
-use roundtable_store::round_table::{
-    Action, ActionChanges, ActionFilter, NewAction, NewSession, Session, SessionChanges,
-};
+use roundtable_store::round_table::{Action, ActionFilter, Session};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -35,19 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_session, update_session))
         .routes(routes!(list_actions, create_action))
         .routes(routes!(get_action, update_action))
-}
-
-/// The most topics a generated agenda takes.
-const MAX_AGENDA: usize = 20;
-const DEFAULT_AGENDA: usize = 5;
-
-fn parse_instant(text: &str) -> Result<Timestamp, ValidationErrors> {
-    text.trim().parse::<Timestamp>().map_err(|_| {
-        ValidationErrors::single(
-            "",
-            "must be an RFC 3339 instant such as 2027-02-10T14:00:00Z",
-        )
-    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -117,10 +98,7 @@ pub async fn list_sessions(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<axum::Json<SessionPage>, ApiError> {
-    let listing = state
-        .scoped(&actor)
-        .list_round_table_sessions(query.to_page()?)
-        .await?;
+    let listing = sessions::list(&Caller::new(&state.store, &actor), query.to_page()?).await?;
     Ok(axum::Json(Page::from_listing(listing, SessionView::from)))
 }
 
@@ -136,47 +114,17 @@ pub async fn create_session(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateSession>,
 ) -> Result<Response, ApiError> {
-    policy::run_round_table(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let scheduled_at = errors.check("scheduled_at", parse_instant(&input.scheduled_at));
-    let facilitator = input
-        .facilitator_person_id
-        .and_then(|id| positive_id(&mut errors, "facilitator_person_id", id))
-        .map(PersonId);
-    let topic_ids = input.topic_ids.map(|ids| {
-        if ids.len() > MAX_AGENDA {
-            errors.push("topic_ids", format!("may list at most {MAX_AGENDA} topics"));
-        }
-        ids.iter()
-            .enumerate()
-            .filter_map(|(index, id)| positive_id(&mut errors, &format!("topic_ids[{index}]"), *id))
-            .collect::<Vec<_>>()
-    });
-    let agenda_size = match input.agenda_size {
-        None => DEFAULT_AGENDA,
-        Some(size) => match usize::try_from(size) {
-            Ok(size) if (1..=MAX_AGENDA).contains(&size) => size,
-            _ => {
-                errors.push("agenda_size", format!("must be between 1 and {MAX_AGENDA}"));
-                DEFAULT_AGENDA
-            }
+    let session = sessions::schedule(
+        &Caller::new(&state.store, &actor),
+        Schedule {
+            scheduled_at: input.scheduled_at,
+            facilitator_person_id: input.facilitator_person_id,
+            topic_ids: input.topic_ids,
+            agenda_size: input.agenda_size,
+            notes: input.notes,
         },
-    };
-    let notes = parse_text(&mut errors, "notes", &input.notes);
-    let scheduled_at = match scheduled_at {
-        Some(at) if errors.is_empty() => at,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    let session = state
-        .scoped(&actor)
-        .create_round_table_session(NewSession {
-            scheduled_at,
-            facilitator_person_id: facilitator,
-            topic_ids,
-            agenda_size,
-            notes,
-        })
-        .await?;
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         session.version,
@@ -195,7 +143,7 @@ pub async fn get_session(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let session = state.scoped(&actor).round_table_session(id).await?;
+    let session = sessions::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         session.version,
@@ -220,36 +168,18 @@ pub async fn update_session(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateSession>,
 ) -> Result<Response, ApiError> {
-    policy::run_round_table(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let changes = SessionChanges {
-        scheduled_at: parse_change(
-            &mut errors,
-            "scheduled_at",
-            input.scheduled_at.as_deref(),
-            parse_instant,
-        ),
-        facilitator_person_id: match input.facilitator_person_id {
-            None => Change::Keep,
-            Some(id) => match positive_id(&mut errors, "facilitator_person_id", id) {
-                Some(id) => Change::Set(PersonId(id)),
-                None => Change::Keep,
-            },
+    let session = sessions::record(
+        &Caller::new(&state.store, &actor),
+        id,
+        Record {
+            scheduled_at: input.scheduled_at,
+            facilitator_person_id: input.facilitator_person_id,
+            notes: input.notes,
+            outcomes: input.outcomes,
+            expected_version: version,
         },
-        notes: input
-            .notes
-            .map(|text| parse_text(&mut errors, "notes", &text))
-            .into(),
-        outcomes: input
-            .outcomes
-            .map(|text| parse_text(&mut errors, "outcomes", &text))
-            .into(),
-    };
-    let changes = errors.finish(|| changes)?;
-    let session = state
-        .scoped(&actor)
-        .update_round_table_session(id, changes, version)
-        .await?;
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         session.version,
@@ -347,7 +277,7 @@ pub async fn list_actions(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<ActionQuery>,
 ) -> Result<axum::Json<ActionPage>, ApiError> {
-    let today = super::agreements::today();
+    let today = actions::today();
     let mut errors = ValidationErrors::new();
     let status = query
         .status
@@ -361,14 +291,14 @@ pub async fn list_actions(
         session_id: query.session_id,
         review_id: query.review_id,
         overdue: query.overdue,
-        today: Some(today),
+        today: None,
     };
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     }
     .to_page()?;
-    let listing = state.scoped(&actor).list_actions(filter, page).await?;
+    let listing = actions::list(&Caller::new(&state.store, &actor), filter, page, today).await?;
     Ok(axum::Json(Page::from_listing(listing, |action| {
         ActionView::new(action, today)
     })))
@@ -386,39 +316,22 @@ pub async fn create_action(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateAction>,
 ) -> Result<Response, ApiError> {
-    policy::run_round_table(&actor)?;
-    let mut errors = ValidationErrors::new();
-    let title = errors.check("title", Label::parse(&input.title));
-    let owner = positive_id(&mut errors, "owner_person_id", input.owner_person_id);
-    let due_on = errors.check("due_on", parse_date(&input.due_on));
-    let topic_id = input
-        .topic_id
-        .and_then(|id| positive_id(&mut errors, "topic_id", id));
-    let session_id = input
-        .session_id
-        .and_then(|id| positive_id(&mut errors, "session_id", id));
-    let review_id = input
-        .review_id
-        .and_then(|id| positive_id(&mut errors, "review_id", id));
-    let (Some(title), Some(owner), Some(due_on)) = (title, owner, due_on) else {
-        return Err(ApiError::Validation(errors));
-    };
-    errors.finish(|| ())?;
-    let action = state
-        .scoped(&actor)
-        .create_action(NewAction {
-            title,
-            owner_person_id: PersonId(owner),
-            due_on,
-            topic_id,
-            session_id,
-            review_id,
-        })
-        .await?;
+    let action = actions::assign(
+        &Caller::new(&state.store, &actor),
+        Assign {
+            title: input.title,
+            owner_person_id: input.owner_person_id,
+            due_on: input.due_on,
+            topic_id: input.topic_id,
+            session_id: input.session_id,
+            review_id: input.review_id,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         action.version,
-        ActionView::new(action, super::agreements::today()),
+        ActionView::new(action, actions::today()),
     ))
 }
 
@@ -433,11 +346,11 @@ pub async fn get_action(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let action = state.scoped(&actor).action(id).await?;
+    let action = actions::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         action.version,
-        ActionView::new(action, super::agreements::today()),
+        ActionView::new(action, actions::today()),
     ))
 }
 
@@ -459,32 +372,20 @@ pub async fn update_action(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateAction>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let action = scoped.action(id).await?;
-    if action.owner_person_id != actor.person_id {
-        policy::run_round_table(&actor)?;
-    }
-    let mut errors = ValidationErrors::new();
-    let changes = ActionChanges {
-        title: parse_change(&mut errors, "title", input.title.as_deref(), Label::parse),
-        owner_person_id: match input.owner_person_id {
-            None => Change::Keep,
-            Some(id) => match positive_id(&mut errors, "owner_person_id", id) {
-                Some(id) => Change::Set(PersonId(id)),
-                None => Change::Keep,
-            },
+    let today = actions::today();
+    let action = actions::update(
+        &Caller::new(&state.store, &actor),
+        id,
+        Progress {
+            title: input.title,
+            owner_person_id: input.owner_person_id,
+            due_on: input.due_on,
+            status: input.status,
+            expected_version: version,
         },
-        due_on: parse_change(&mut errors, "due_on", input.due_on.as_deref(), parse_date),
-        status: parse_change(
-            &mut errors,
-            "status",
-            input.status.as_deref(),
-            ActionStatus::parse,
-        ),
-    };
-    let changes = errors.finish(|| changes)?;
-    let today = super::agreements::today();
-    let action = scoped.update_action(id, changes, version, today).await?;
+        today,
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         action.version,

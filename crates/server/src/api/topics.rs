@@ -2,25 +2,16 @@
 //! carries its mirror, an assumption is answered by the department it is
 //! about, votes are one per person, and an anonymous topic stores no author.
 
-use super::objectives::{parse_required_text, parse_text, positive_id};
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::extract::{
-    ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, parse_change, with_etag,
-};
-use crate::policy;
+use crate::extract::{ApiJson, ApiQuery, IfMatch, Page, PageQuery, RecordId, with_etag};
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_app::AppError;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::DepartmentId;
-use roundtable_domain::people::Role;
-use roundtable_domain::round_table::{AssumptionAnswer, TopicKind, TopicStatus, check_topic};
-use roundtable_domain::text::Label;
-use roundtable_store::auth::Actor;
-use roundtable_store::round_table::{Comment, NewTopic, Topic, TopicChanges, TopicFilter};
+use roundtable_app::Caller;
+use roundtable_app::topics::{self, Answer, Edit, Raise, SeenTopic};
+use roundtable_store::round_table::{Comment, Topic};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -111,13 +102,10 @@ impl TopicView {
     }
 }
 
-async fn view_of(state: &AppState, actor: &Actor, topic: Topic) -> Result<TopicView, ApiError> {
-    let voted = !state
-        .scoped(actor)
-        .topics_voted_by(actor.person_id, &[topic.id])
-        .await?
-        .is_empty();
-    Ok(TopicView::new(topic, voted))
+impl From<SeenTopic> for TopicView {
+    fn from(seen: SeenTopic) -> Self {
+        TopicView::new(seen.topic, seen.voted)
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -167,8 +155,21 @@ pub struct TopicQuery {
 
 pub type TopicPage = Page<TopicView>;
 
-/// The most requests one topic links.
-const MAX_LINKED_REQUESTS: usize = 50;
+impl From<CreateTopic> for Raise {
+    fn from(input: CreateTopic) -> Raise {
+        Raise {
+            kind: input.kind,
+            title: input.title,
+            body: input.body,
+            mirror: input.mirror,
+            from_department_id: input.from_department_id,
+            about_department_id: input.about_department_id,
+            anonymous: input.anonymous,
+            service_id: input.service_id,
+            request_ids: input.request_ids,
+        }
+    }
+}
 
 /// Lists topics.
 #[utoipa::path(
@@ -181,103 +182,19 @@ pub async fn list_topics(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<TopicQuery>,
 ) -> Result<axum::Json<TopicPage>, ApiError> {
-    let mut errors = ValidationErrors::new();
-    let filter = TopicFilter {
-        status: query
-            .status
-            .as_deref()
-            .and_then(|text| errors.check("status", TopicStatus::parse(text))),
-        kind: query
-            .kind
-            .as_deref()
-            .and_then(|text| errors.check("kind", TopicKind::parse(text))),
-        about_department_id: query.about_department_id.map(DepartmentId),
-        from_department_id: query.from_department_id.map(DepartmentId),
-    };
-    let filter = errors.finish(|| filter)?;
+    let filter = topics::filter(
+        query.status.as_deref(),
+        query.kind.as_deref(),
+        query.about_department_id,
+        query.from_department_id,
+    )?;
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     }
     .to_page()?;
-    let scoped = state.scoped(&actor);
-    let listing = scoped.list_topics(filter, page).await?;
-    let ids: Vec<i64> = listing.items.iter().map(|topic| topic.id).collect();
-    let voted = scoped.topics_voted_by(actor.person_id, &ids).await?;
-    Ok(axum::Json(Page::from_listing(listing, |topic| {
-        let mine = voted.contains(&topic.id);
-        TopicView::new(topic, mine)
-    })))
-}
-
-pub(crate) fn parse_new_topic(actor: &Actor, input: CreateTopic) -> Result<NewTopic, ApiError> {
-    let mut errors = ValidationErrors::new();
-    let kind = errors.check("kind", TopicKind::parse(&input.kind));
-    let title = errors.check("title", Label::parse(&input.title));
-    let body = parse_text(&mut errors, "body", &input.body);
-    let mirror = input
-        .mirror
-        .as_deref()
-        .map(|text| parse_text(&mut errors, "mirror", text))
-        .filter(|text| !text.is_empty());
-    if let Some(kind) = kind
-        && let Err(mirror_errors) = check_topic(kind, mirror.as_deref())
-    {
-        errors.0.extend(mirror_errors.0);
-    }
-    let from = match input.from_department_id {
-        Some(id) => positive_id(&mut errors, "from_department_id", id).map(DepartmentId),
-        None => {
-            if actor.department_id.is_none() {
-                errors.push(
-                    "from_department_id",
-                    "is required: you belong to no department, so name the one speaking",
-                );
-            }
-            actor.department_id
-        }
-    };
-    let about = input
-        .about_department_id
-        .and_then(|id| positive_id(&mut errors, "about_department_id", id))
-        .map(DepartmentId);
-    let service = input
-        .service_id
-        .and_then(|id| positive_id(&mut errors, "service_id", id));
-    if input.request_ids.len() > MAX_LINKED_REQUESTS {
-        errors.push(
-            "request_ids",
-            format!("may list at most {MAX_LINKED_REQUESTS} requests"),
-        );
-    }
-    let request_ids: Vec<i64> = input
-        .request_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(index, id)| positive_id(&mut errors, &format!("request_ids[{index}]"), *id))
-        .collect();
-    if let Some(from) = from
-        && let Err(error) = policy::speak_for(actor, from, "from_department_id")
-    {
-        match error {
-            AppError::Invalid(found) => errors.0.extend(found.0),
-            other => return Err(other.into()),
-        }
-    }
-    match (kind, title, from) {
-        (Some(kind), Some(title), Some(from)) if errors.is_empty() => Ok(NewTopic {
-            kind,
-            title,
-            body,
-            mirror,
-            from_department_id: from,
-            about_department_id: about,
-            author_person_id: (!input.anonymous).then_some(actor.person_id),
-            service_id: service,
-            request_ids,
-        }),
-        _ => Err(ApiError::Validation(errors)),
-    }
+    let listing = topics::list(&Caller::new(&state.store, &actor), filter, page).await?;
+    Ok(axum::Json(Page::from_listing(listing, TopicView::from)))
 }
 
 /// Raises a topic for the round table from the caller's department. A
@@ -293,8 +210,7 @@ pub async fn create_topic(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateTopic>,
 ) -> Result<Response, ApiError> {
-    let new = parse_new_topic(&actor, input)?;
-    let topic = state.scoped(&actor).create_topic(new).await?;
+    let topic = topics::raise(&Caller::new(&state.store, &actor), input.into()).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         topic.version,
@@ -313,12 +229,11 @@ pub async fn get_topic(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let topic = state.scoped(&actor).topic(id).await?;
-    let version = topic.version;
+    let seen = topics::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
-        version,
-        view_of(&state, &actor, topic).await?,
+        seen.topic.version,
+        TopicView::from(seen),
     ))
 }
 
@@ -341,37 +256,22 @@ pub async fn update_topic(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateTopic>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let topic = scoped.topic(id).await?;
-    let is_author = topic.author_person_id == Some(actor.person_id);
-    if input.status.is_some() || !is_author {
-        policy::run_round_table(&actor)?;
-    }
-    let mut errors = ValidationErrors::new();
-    let changes = TopicChanges {
-        title: parse_change(&mut errors, "title", input.title.as_deref(), Label::parse),
-        body: input
-            .body
-            .map(|text| parse_text(&mut errors, "body", &text))
-            .into(),
-        mirror: input
-            .mirror
-            .map(|text| parse_text(&mut errors, "mirror", &text))
-            .into(),
-        status: parse_change(
-            &mut errors,
-            "status",
-            input.status.as_deref(),
-            TopicStatus::parse,
-        ),
-    };
-    let changes = errors.finish(|| changes)?;
-    let topic = scoped.update_topic(id, changes, version).await?;
-    let version = topic.version;
+    let seen = topics::update(
+        &Caller::new(&state.store, &actor),
+        id,
+        Edit {
+            title: input.title,
+            body: input.body,
+            mirror: input.mirror,
+            status: input.status,
+            expected_version: version,
+        },
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
-        version,
-        view_of(&state, &actor, topic).await?,
+        seen.topic.version,
+        TopicView::from(seen),
     ))
 }
 
@@ -386,11 +286,8 @@ pub async fn vote_for_topic(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<TopicView>, ApiError> {
-    let topic = state
-        .scoped(&actor)
-        .vote_for_topic(id, actor.person_id)
-        .await?;
-    Ok(axum::Json(TopicView::new(topic, true)))
+    let seen = topics::vote(&Caller::new(&state.store, &actor), id).await?;
+    Ok(axum::Json(TopicView::from(seen)))
 }
 
 /// Withdraws the caller's vote.
@@ -404,11 +301,8 @@ pub async fn withdraw_vote(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<TopicView>, ApiError> {
-    let topic = state
-        .scoped(&actor)
-        .withdraw_vote(id, actor.person_id)
-        .await?;
-    Ok(axum::Json(TopicView::new(topic, false)))
+    let seen = topics::withdraw_vote(&Caller::new(&state.store, &actor), id).await?;
+    Ok(axum::Json(TopicView::from(seen)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -436,30 +330,16 @@ pub async fn answer_topic(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<AnswerBody>,
 ) -> Result<axum::Json<TopicView>, ApiError> {
-    let scoped = state.scoped(&actor);
-    let topic = scoped.topic(id).await?;
-    // Who may answer is decided before the answer is judged.
-    let concerned = topic
-        .about_department_id
-        .is_some_and(|about| actor.department_id == Some(about));
-    if topic.about_department_id.is_some() && !concerned && actor.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "An assumption is answered by the department it is about.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let answer = errors.check("answer", AssumptionAnswer::parse(&input.answer));
-    let note = if answer == Some(AssumptionAnswer::Corrected) {
-        parse_required_text(&mut errors, "note", &input.note)
-    } else {
-        parse_text(&mut errors, "note", &input.note)
-    };
-    let answer = match answer {
-        Some(answer) if errors.is_empty() => answer,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    let topic = scoped.answer_topic(id, answer, note).await?;
-    Ok(axum::Json(view_of(&state, &actor, topic).await?))
+    let seen = topics::answer(
+        &Caller::new(&state.store, &actor),
+        id,
+        Answer {
+            answer: input.answer,
+            note: input.note,
+        },
+    )
+    .await?;
+    Ok(axum::Json(TopicView::from(seen)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -507,10 +387,7 @@ pub async fn list_topic_comments(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<CommentList>, ApiError> {
-    let scoped = state.scoped(&actor);
-    scoped.topic(id).await?;
-    let items = scoped
-        .topic_comments(id)
+    let items = topics::comments(&Caller::new(&state.store, &actor), id)
         .await?
         .into_iter()
         .map(CommentView::from)
@@ -530,13 +407,7 @@ pub async fn add_topic_comment(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CreateComment>,
 ) -> Result<(StatusCode, axum::Json<CommentView>), ApiError> {
-    let scoped = state.scoped(&actor);
-    // Another organization's topic is 404 before the body is judged.
-    scoped.topic(id).await?;
-    let mut errors = ValidationErrors::new();
-    let body = parse_required_text(&mut errors, "body", &input.body);
-    errors.finish(|| ())?;
-    let comment = scoped.add_topic_comment(id, actor.person_id, body).await?;
+    let comment = topics::comment(&Caller::new(&state.store, &actor), id, &input.body).await?;
     Ok((StatusCode::CREATED, axum::Json(CommentView::from(comment))))
 }
 

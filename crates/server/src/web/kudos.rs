@@ -1,19 +1,20 @@
 //! Kudos: the public feed (newest first) and the form to thank a person
-//! and/or a department. Both go through the API's kudos handlers, so the
-//! page and `POST /api/v1/kudos` accept and refuse exactly the same thanks.
+//! and/or a department. Both call `app::kudos`, as `POST /api/v1/kudos`
+//! does, so the page and the API accept and refuse exactly the same thanks.
 
 use super::directory::Directory;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::kudos::{GiveKudos, KudosLink, KudosQuery, KudosView, give_kudos, list_kudos};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery};
-use crate::problem::ApiError;
+use crate::api::kudos::KudosView;
+use crate::extract::{Page, PageQuery};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use roundtable_app::kudos::{self, Link, Thanks};
+use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
+use roundtable_store::kudos::Kudos;
 use serde::Deserialize;
 
 /// How many kudos one page of the feed shows.
@@ -34,34 +35,47 @@ pub struct KudosEntry {
     pub recognition: bool,
 }
 
-pub fn kudos_entry(kudos: KudosView) -> KudosEntry {
-    let receiver = match (kudos.receiver_person_name, kudos.receiver_department_name) {
-        (Some(person), Some(department)) => format!("{person} and {department}"),
-        (Some(person), None) => person,
-        (None, Some(department)) => department,
-        (None, None) => "someone no longer listed".to_owned(),
-    };
-    KudosEntry {
-        giver: if kudos.recognition {
-            "Shared recognition".to_owned()
-        } else {
-            kudos
-                .giver_name
-                .unwrap_or_else(|| "someone no longer listed".to_owned())
-        },
-        receiver,
-        message: kudos.message,
-        value_tag: kudos.value_tag,
-        link: kudos.link.map(|link| {
-            let href = match link.kind.as_str() {
-                "request" => Some(format!("/requests/{}", link.id)),
-                "service" => Some(format!("/services/{}/request", link.id)),
-                _ => None,
-            };
-            (format!("{} #{}", link.kind, link.id), href)
-        }),
-        given: super::format::instant(&kudos.created_at),
-        recognition: kudos.recognition,
+/// One kudos as the feed shows it, from the store's record or the API's view of it.
+pub fn kudos_entry(kudos: impl Into<KudosEntry>) -> KudosEntry {
+    kudos.into()
+}
+
+impl From<Kudos> for KudosEntry {
+    fn from(kudos: Kudos) -> Self {
+        KudosEntry::from(KudosView::from(kudos))
+    }
+}
+
+impl From<KudosView> for KudosEntry {
+    fn from(kudos: KudosView) -> Self {
+        let receiver = match (kudos.receiver_person_name, kudos.receiver_department_name) {
+            (Some(person), Some(department)) => format!("{person} and {department}"),
+            (Some(person), None) => person,
+            (None, Some(department)) => department,
+            (None, None) => "someone no longer listed".to_owned(),
+        };
+        KudosEntry {
+            giver: if kudos.recognition {
+                "Shared recognition".to_owned()
+            } else {
+                kudos
+                    .giver_name
+                    .unwrap_or_else(|| "someone no longer listed".to_owned())
+            },
+            receiver,
+            message: kudos.message,
+            value_tag: kudos.value_tag,
+            link: kudos.link.map(|link| {
+                let href = match link.kind.as_str() {
+                    "request" => Some(format!("/requests/{}", link.id)),
+                    "service" => Some(format!("/services/{}/request", link.id)),
+                    _ => None,
+                };
+                (format!("{} #{}", link.kind, link.id), href)
+            }),
+            given: super::format::instant(&kudos.created_at),
+            recognition: kudos.recognition,
+        }
     }
 }
 
@@ -117,17 +131,13 @@ async fn kudos_page(
     errors: FieldErrors,
     message: Option<String>,
 ) -> Result<KudosPage, WebError> {
-    let page = list_kudos(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(KudosQuery {
-            department_id: None,
-            limit: Some(FEED_PAGE),
-            cursor,
-        }),
-    )
-    .await?
-    .0;
+    let page = PageQuery {
+        limit: Some(FEED_PAGE),
+        cursor,
+    }
+    .to_page()?;
+    let listing = kudos::feed(&Caller::new(&state.store, &viewer.actor), None, page).await?;
+    let page = Page::from_listing(listing, KudosEntry::from);
     let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
     let credits = state
         .scoped(&viewer.actor)
@@ -148,7 +158,7 @@ async fn kudos_page(
     Ok(KudosPage {
         credits,
         layout: Layout::new(viewer, "Kudos", "kudos"),
-        feed: page.items.into_iter().map(kudos_entry).collect(),
+        feed: page.items,
         older: page.next_cursor.map(|cursor| {
             format!(
                 "/kudos?cursor={}",
@@ -206,22 +216,22 @@ pub async fn show_kudos(
 }
 
 /// A record id chosen in the form: empty is none; text that is no number is
-/// passed on as 0, which the API refuses naming the field ("must be a record id").
+/// passed on as 0, which the use case refuses naming the field ("must be a record id").
 fn chosen_id(text: &str) -> Option<i64> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.parse::<i64>().unwrap_or(0))
 }
 
-/// The form's fields as the API's body, so every rule (and every error
-/// message) is the API's own, all reported at once.
-fn kudos_input(form: &FormData) -> GiveKudos {
+/// The form's fields as the use case's input, so every rule (and every
+/// error message) is the same as the API's, all reported at once.
+fn kudos_input(form: &FormData) -> Thanks {
     let link_kind = form.get("link_kind").trim();
     let link_id = form.get("link_id");
-    let link = (!link_kind.is_empty() || !link_id.trim().is_empty()).then(|| KudosLink {
+    let link = (!link_kind.is_empty() || !link_id.trim().is_empty()).then(|| Link {
         kind: link_kind.to_owned(),
         id: chosen_id(link_id).unwrap_or(0),
     });
-    GiveKudos {
+    Thanks {
         receiver_person_id: chosen_id(form.get("receiver_person_id")),
         receiver_department_id: chosen_id(form.get("receiver_department_id")),
         message: form.get("message").to_owned(),
@@ -253,16 +263,14 @@ pub async fn give(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = give_kudos(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(kudos_input(&form)),
+    let outcome = kudos::give(
+        &Caller::new(&state.store, &viewer.actor),
+        kudos_input(&form),
     )
-    .await
-    .map(|_| ());
+    .await;
     match outcome {
-        Ok(()) => Ok(see_other("/kudos?given=1")),
-        Err(ApiError::Validation(errors)) => {
+        Ok(_) => Ok(see_other("/kudos?given=1")),
+        Err(AppError::Invalid(errors)) => {
             let page = kudos_page(
                 &state,
                 &viewer,

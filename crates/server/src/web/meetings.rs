@@ -2,21 +2,17 @@
 //! a session and recording its notes and outcomes, starting a review and
 //! recording its decisions, and adding actions (with an owner and a due date)
 //! and moving them along. Each form has its own page, linked from the
-//! session, review, topic and action lists for those the API lets use it,
-//! and goes through the handlers of `/api/v1/sessions`, `/api/v1/actions`
-//! and `/api/v1/reviews`.
+//! session, review, topic and action lists for those allowed to use it,
+//! and calls the use cases of `app::sessions`, `app::actions` and
+//! `app::reviews`, as `/api/v1/sessions`, `/api/v1/actions` and
+//! `/api/v1/reviews` do.
 
 use super::directory::Directory;
 use super::objectives::ActionRow;
 use super::requests::utc_instant;
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
 use crate::AppState;
-use crate::api::reviews::{self as reviews_api, CreateReview, UpdateReview, review_view};
-use crate::api::sessions::{
-    self as api, ActionView, CreateAction, CreateSession, SessionView, UpdateAction, UpdateSession,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, IfMatch, RecordId};
+use crate::api::sessions::{ActionView, SessionView};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -25,7 +21,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use roundtable_app::actions::{self, Assign, Progress};
+use roundtable_app::reviews::{self, Minutes, Opening};
+use roundtable_app::sessions::{self, Record, Schedule};
+use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
+use roundtable_domain::ids::PersonId;
 use roundtable_store::auth::Actor;
 
 /// The pages of the round table's and the reviews' forms.
@@ -53,17 +54,6 @@ fn record_id(raw: &str) -> Result<i64, WebError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(WebError::NotFound)
-}
-
-/// The id of what a create handler of the API returned.
-async fn created_id(response: Response) -> Option<i64> {
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("id")?
-        .as_i64()
 }
 
 fn people(directory: &Directory) -> Vec<(i64, String)> {
@@ -168,25 +158,19 @@ pub async fn schedule_session(
         },
     };
     let outcome = if errors.is_empty() {
-        match api::create_session(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiJson(CreateSession {
+        sessions::schedule(
+            &Caller::new(&state.store, &viewer.actor),
+            Schedule {
                 scheduled_at,
                 facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
                 topic_ids: None,
                 agenda_size,
                 notes: form.get("notes").to_owned(),
-            }),
+            },
         )
         .await
-        {
-            Ok(created) => Ok(created_id(created)
-                .await
-                .map(|id| format!("/sessions/{id}"))
-                .unwrap_or_else(|| "/sessions".to_owned())),
-            Err(error) => Err(error),
-        }
+        .map(|session| format!("/sessions/{}", session.id))
+        .map_err(ApiError::from)
     } else {
         Err(ApiError::Validation(errors))
     };
@@ -209,7 +193,8 @@ pub async fn show_session_record(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     policy::run_round_table(&viewer.actor)?;
-    let session = SessionView::from(state.scoped(&viewer.actor).round_table_session(id).await?);
+    let session =
+        SessionView::from(sessions::get(&Caller::new(&state.store, &viewer.actor), id).await?);
     let form = FormData(vec![
         (
             "scheduled_at".to_owned(),
@@ -239,20 +224,20 @@ pub async fn record_session(
     let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
         (false, _) => Err(ApiError::Validation(errors)),
         (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => api::update_session(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateSession {
+        (true, Ok(version)) => sessions::record(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Record {
                 scheduled_at: Some(scheduled_at),
                 facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
                 notes: Some(form.get("notes").to_owned()),
                 outcomes: Some(form.get("outcomes").to_owned()),
-            }),
+                expected_version: version,
+            },
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -314,23 +299,17 @@ pub async fn start_review(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match reviews_api::create_review(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(CreateReview {
+    let outcome = reviews::open(
+        &Caller::new(&state.store, &viewer.actor),
+        Opening {
             period: form.get("period").trim().to_owned(),
             held_on: form.optional("held_on"),
             decisions: decisions(&form),
-        }),
+        },
     )
     .await
-    {
-        Ok(created) => Ok(created_id(created)
-            .await
-            .map(|id| format!("/reviews/{id}"))
-            .unwrap_or_else(|| "/reviews".to_owned())),
-        Err(error) => Err(error),
-    };
+    .map(|review| format!("/reviews/{}", review.id))
+    .map_err(ApiError::from);
     let location = outcome.as_deref().unwrap_or("/reviews").to_owned();
     after_action(
         outcome,
@@ -350,19 +329,21 @@ pub async fn show_review_record(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     policy::steer_objectives(&viewer.actor)?;
-    let actor = &viewer.actor;
-    let review = review_view(&state, actor, state.scoped(actor).review(id).await?).await?;
+    let review = reviews::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
         (
             "held_on".to_owned(),
-            review.held_on.clone().unwrap_or_default(),
+            review
+                .held_on
+                .map(|day| day.to_string())
+                .unwrap_or_default(),
         ),
         ("decisions".to_owned(), review.decisions.join("\n")),
         ("version".to_owned(), review.version.to_string()),
     ]);
     let page = review_form(
         &viewer,
-        Some((id, review.period.clone())),
+        Some((id, review.period.to_string())),
         form,
         ActionError::default(),
     )
@@ -377,23 +358,23 @@ pub async fn record_review(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let actor = viewer.actor.clone();
-    let review = state.scoped(&actor).review(id).await?;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let review = reviews::get(&caller, id).await?;
     let period = review.period.to_string();
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => reviews_api::update_review(
-            State(state.clone()),
-            Authenticated(actor),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateReview {
+        Ok(version) => reviews::record(
+            &caller,
+            id,
+            Minutes {
                 held_on: Some(form.optional("held_on")),
                 decisions: Some(decisions(&form)),
-            }),
+                expected_version: version,
+            },
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     after_action(
         outcome,
@@ -499,7 +480,7 @@ async fn action_form(
 
 /// An action's owner moves it along; so do leads, executives and administrators.
 fn may_change(actor: &Actor, action: &ActionView) -> bool {
-    action.owner_person_id == actor.person_id.0 || policy::run_round_table(actor).is_ok()
+    actions::may_change(actor, PersonId(action.owner_person_id)).is_ok()
 }
 
 /// `GET /actions/new?session_id=…` (or `topic_id`, `review_id`): the form to add an action.
@@ -535,20 +516,20 @@ pub async fn add_action(
         }
     };
     let outcome = if errors.is_empty() {
-        api::create_action(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiJson(CreateAction {
+        actions::assign(
+            &Caller::new(&state.store, &viewer.actor),
+            Assign {
                 title: form.get("title").to_owned(),
                 owner_person_id: owner,
                 due_on: form.get("due_on").trim().to_owned(),
                 topic_id: origin.topic_id,
                 session_id: origin.session_id,
                 review_id: origin.review_id,
-            }),
+            },
         )
         .await
         .map(|_| ())
+        .map_err(ApiError::from)
     } else {
         Err(ApiError::Validation(errors))
     };
@@ -580,9 +561,9 @@ fn origin_of(action: &ActionView) -> ActionOrigin {
     }
 }
 
-async fn read_action(state: &AppState, actor: &Actor, id: i64) -> Result<ActionView, WebError> {
-    let action = state.scoped(actor).action(id).await?;
-    Ok(ActionView::new(action, crate::api::agreements::today()))
+async fn read_action(state: &AppState, actor: &Actor, id: i64) -> Result<ActionView, AppError> {
+    let action = actions::get(&Caller::new(&state.store, actor), id).await?;
+    Ok(ActionView::new(action, actions::today()))
 }
 
 /// `GET /actions/{id}`: an action, and for its owner (and leads, executives,
@@ -616,20 +597,21 @@ pub async fn change_action(
     let action = read_action(&state, &viewer.actor, id).await?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => api::update_action(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateAction {
+        Ok(version) => actions::update(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Progress {
                 title: Some(form.get("title").to_owned()),
                 owner_person_id: form.get("owner_person_id").trim().parse::<i64>().ok(),
                 due_on: Some(form.get("due_on").trim().to_owned()),
                 status: Some(form.get("status").to_owned()),
-            }),
+                expected_version: version,
+            },
+            actions::today(),
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
     };
     let back = origin_of(&action).page();
     after_action(outcome, "action", "this action", &back, async |failed| {

@@ -1,9 +1,9 @@
 //! The round table in the browser: topics (frustrations with their mirror,
 //! assumptions with their answer, suggestions), votes, comments, sessions
-//! and actions. Every change goes through the handlers of `/api/v1/topics`,
-//! `/api/v1/sessions` and `/api/v1/actions` (a new topic through the API's
-//! own `parse_new_topic`), so the mirror rule, one vote per person and who
-//! may answer or move a topic are decided in one place.
+//! and actions. Every read and change calls the use cases of `app::topics`,
+//! `app::sessions` and `app::actions`, as `/api/v1/topics`,
+//! `/api/v1/sessions` and `/api/v1/actions` do, so the mirror rule, one
+//! vote per person and who may answer or move a topic are decided in one place.
 
 use super::ActionError;
 use super::directory::Directory;
@@ -12,13 +12,9 @@ use super::objectives::{ActionRow, topic_kind_words};
 use super::session::safe_next;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::sessions::{self as sessions_api, ActionQuery, ActionView, SessionView};
-use crate::api::topics::{
-    self as api, AnswerBody, CreateComment, CreateTopic, TopicQuery, TopicView, UpdateTopic,
-    parse_new_topic,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, PageQuery, RecordId};
+use crate::api::sessions::{ActionView, SessionView};
+use crate::api::topics::TopicView;
+use crate::extract::PageQuery;
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -28,10 +24,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use jiff::Timestamp;
+use roundtable_app::actions;
+use roundtable_app::topics::{self, Answer, Edit, Raise};
+use roundtable_app::{AppError, Caller, sessions};
 use roundtable_domain::people::Role;
 use roundtable_domain::round_table::{TopicKind, TopicStatus, check_answerable};
-use roundtable_store::StoreError;
-use roundtable_store::auth::Actor;
+use roundtable_store::round_table::ActionFilter;
 
 /// The pages of the round table: topics, sessions and actions.
 pub fn routes() -> Router<AppState> {
@@ -195,20 +193,17 @@ async fn round_table_page(
     let directory = Directory::load(&scoped).await?;
     let kind = filter_value(query.kind);
     let status = filter_value(query.status);
-    let page = api::list_topics(
-        State(state.clone()),
-        Authenticated(actor.clone()),
-        ApiQuery(TopicQuery {
-            status: status.clone(),
-            kind: kind.clone(),
-            about_department_id: None,
-            from_department_id: None,
-            limit: Some(100),
-            cursor: filter_value(query.cursor),
-        }),
-    )
-    .await?
-    .0;
+    let filter = topics::filter(status.as_deref(), kind.as_deref(), None, None)
+        .map_err(ApiError::Validation)?;
+    let page = PageQuery {
+        limit: Some(100),
+        cursor: filter_value(query.cursor),
+    }
+    .to_page()?;
+    let page = crate::extract::Page::from_listing(
+        topics::list(&Caller::new(&state.store, actor), filter, page).await?,
+        TopicView::from,
+    );
     let kind = kind.unwrap_or_default();
     let status = status.unwrap_or_default();
     let filters = |cursor: Option<&str>| {
@@ -283,14 +278,14 @@ pub async fn show_round_table(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `POST /round-table`: raises a topic, checked by the API's own parsing (a
+/// `POST /round-table`: raises a topic, checked as the API checks it (a
 /// frustration without its mirror is refused at the mirror field); on a
 /// problem the form comes back with every value kept.
 pub async fn post_topic(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let input = CreateTopic {
+    let input = Raise {
         kind: form.get("kind").to_owned(),
         title: form.get("title").to_owned(),
         body: form.get("body").to_owned(),
@@ -301,19 +296,14 @@ pub async fn post_topic(
         service_id: None,
         request_ids: Vec::new(),
     };
-    let scoped = state.scoped(&viewer.actor);
-    let errors = match parse_new_topic(&viewer.actor, input) {
-        Ok(new) => match scoped.create_topic(new).await {
-            Ok(topic) => {
-                return Ok(see_other(&format!(
-                    "/round-table?posted={0}#topic-{0}",
-                    topic.id
-                )));
-            }
-            Err(StoreError::Invalid(errors)) => errors,
-            Err(other) => return Err(other.into()),
-        },
-        Err(ApiError::Validation(errors)) => errors,
+    let errors = match topics::raise(&Caller::new(&state.store, &viewer.actor), input).await {
+        Ok(topic) => {
+            return Ok(see_other(&format!(
+                "/round-table?posted={0}#topic-{0}",
+                topic.id
+            )));
+        }
+        Err(AppError::Invalid(errors)) => errors,
         Err(other) => return Err(other.into()),
     };
     let page = round_table_page(
@@ -345,13 +335,12 @@ pub async fn vote(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let authenticated = Authenticated(viewer.actor.clone());
-    let topic = if form.get("vote") == "withdraw" {
-        api::withdraw_vote(State(state.clone()), authenticated, RecordId(id)).await?
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let topic = TopicView::from(if form.get("vote") == "withdraw" {
+        topics::withdraw_vote(&caller, id).await?
     } else {
-        api::vote_for_topic(State(state.clone()), authenticated, RecordId(id)).await?
-    }
-    .0;
+        topics::vote(&caller, id).await?
+    });
     let next = safe_next(form.get("next"));
     if headers.contains_key("hx-request") {
         let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
@@ -431,41 +420,20 @@ fn status_label(status: TopicStatus) -> &'static str {
     }
 }
 
-/// Every action (all pages) matching a filter, through the API's handler.
-pub(crate) async fn all_actions(
+/// Every action matching a filter, as the action rows show them.
+async fn all_actions(
     state: &AppState,
-    actor: &Actor,
-    query: impl Fn(Option<String>) -> ActionQuery,
-) -> Result<Vec<ActionView>, ApiError> {
-    let mut actions = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = sessions_api::list_actions(
-            State(state.clone()),
-            Authenticated(actor.clone()),
-            ApiQuery(query(cursor)),
-        )
-        .await?
-        .0;
-        actions.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(actions),
-        }
-    }
-}
-
-fn action_query(cursor: Option<String>) -> ActionQuery {
-    ActionQuery {
-        status: None,
-        overdue: None,
-        owner_person_id: None,
-        topic_id: None,
-        session_id: None,
-        review_id: None,
-        limit: Some(200),
-        cursor,
-    }
+    actor: &roundtable_store::auth::Actor,
+    filter: ActionFilter,
+) -> Result<Vec<ActionView>, AppError> {
+    let today = actions::today();
+    Ok(
+        actions::all(&Caller::new(&state.store, actor), filter, today)
+            .await?
+            .into_iter()
+            .map(|action| ActionView::new(action, today))
+            .collect(),
+    )
 }
 
 async fn topic_page(
@@ -476,32 +444,26 @@ async fn topic_page(
     failed: ActionError,
 ) -> Result<TopicPage, WebError> {
     let actor = &viewer.actor;
-    let scoped = state.scoped(actor);
-    let stored = scoped.topic(id).await?;
-    let voted = !scoped
-        .topics_voted_by(actor.person_id, &[id])
-        .await?
-        .is_empty();
+    let caller = Caller::new(&state.store, actor);
+    let seen = topics::get(&caller, id).await?;
+    let stored = &seen.topic;
     let kind = stored.kind;
     let status = stored.status;
     let about = stored.about_department_id;
     let answered = stored.answer.is_some();
-    let topic = TopicView::new(stored, voted);
-    let directory = Directory::load(&scoped).await?;
-    let comments = api::list_topic_comments(
-        State(state.clone()),
-        Authenticated(actor.clone()),
-        RecordId(id),
+    let may_answer = topics::may_answer(actor, stored);
+    let topic = TopicView::from(seen);
+    let directory = Directory::load(&state.scoped(actor)).await?;
+    let comments = topics::comments(&caller, id).await?;
+    let actions = all_actions(
+        state,
+        actor,
+        ActionFilter {
+            topic_id: Some(id),
+            ..ActionFilter::default()
+        },
     )
-    .await?
-    .0
-    .items;
-    let actions = all_actions(state, actor, |cursor| ActionQuery {
-        topic_id: Some(id),
-        ..action_query(cursor)
-    })
     .await?;
-    let concerned = about.is_some_and(|about| actor.department_id == Some(about));
     Ok(TopicPage {
         layout: Layout::new(viewer, topic.title.clone(), "round_table"),
         can_run: policy::run_round_table(actor).is_ok(),
@@ -510,13 +472,12 @@ async fn topic_page(
         comments: comments
             .iter()
             .map(|comment| CommentRow {
-                who: directory.person_name(Some(comment.author_person_id)),
+                who: directory.person_name(Some(comment.author_person_id.0)),
                 body: comment.body.clone(),
-                when: instant(&comment.created_at),
+                when: instant(&comment.created_at.to_string()),
             })
             .collect(),
-        can_answer: check_answerable(kind, about.is_some(), answered).is_ok()
-            && (concerned || actor.role == Role::Admin),
+        can_answer: check_answerable(kind, about.is_some(), answered).is_ok() && may_answer,
         transitions: if policy::run_round_table(actor).is_ok() {
             TopicStatus::ALL
                 .iter()
@@ -584,15 +545,13 @@ pub async fn comment(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let outcome = api::add_topic_comment(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(CreateComment {
-            body: form.get("body").to_owned(),
-        }),
+    let outcome = topics::comment(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        form.get("body"),
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_topic_action(&state, &viewer, id, "comment", form, outcome).await
 }
 
@@ -604,16 +563,16 @@ pub async fn answer(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let outcome = api::answer_topic(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(AnswerBody {
+    let outcome = topics::answer(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        Answer {
             answer: form.get("answer").to_owned(),
             note: form.get("note").to_owned(),
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_topic_action(&state, &viewer, id, "answer", form, outcome).await
 }
 
@@ -626,20 +585,20 @@ pub async fn move_topic(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => api::update_topic(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateTopic {
+        Ok(version) => topics::update(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Edit {
                 title: None,
                 body: None,
                 mirror: None,
                 status: Some(form.get("to").to_owned()),
-            }),
+                expected_version: version,
+            },
         )
         .await
-        .map(|_| ()),
+        .map(|_| ())
+        .map_err(ApiError::from),
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
     };
     after_topic_action(&state, &viewer, id, "status", form, outcome).await
@@ -670,25 +629,11 @@ pub async fn show_sessions(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let actor = &viewer.actor;
-    let mut sessions: Vec<SessionView> = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = sessions_api::list_sessions(
-            State(state.clone()),
-            Authenticated(actor.clone()),
-            ApiQuery(PageQuery {
-                limit: Some(200),
-                cursor,
-            }),
-        )
+    let mut sessions: Vec<SessionView> = sessions::all(&Caller::new(&state.store, actor))
         .await?
-        .0;
-        sessions.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+        .into_iter()
+        .map(SessionView::from)
+        .collect();
     sessions
         .sort_by_key(|session| std::cmp::Reverse(session.scheduled_at.parse::<Timestamp>().ok()));
     let directory = Directory::load(&state.scoped(actor)).await?;
@@ -738,27 +683,25 @@ pub async fn show_session(
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
     let actor = &viewer.actor;
-    let scoped = state.scoped(actor);
-    let session = SessionView::from(scoped.round_table_session(id).await?);
-    let directory = Directory::load(&scoped).await?;
-    let voted = scoped
-        .topics_voted_by(actor.person_id, &session.topic_ids)
-        .await?;
+    let caller = Caller::new(&state.store, actor);
+    let session = SessionView::from(sessions::get(&caller, id).await?);
+    let directory = Directory::load(&state.scoped(actor)).await?;
     let mut agenda = Vec::new();
     for topic_id in &session.topic_ids {
-        match scoped.topic(*topic_id).await {
-            Ok(topic) => agenda.push(TopicRow::new(
-                &TopicView::new(topic, voted.contains(topic_id)),
-                &directory,
-            )),
-            Err(StoreError::NotFound) => {}
+        match topics::get(&caller, *topic_id).await {
+            Ok(seen) => agenda.push(TopicRow::new(&TopicView::from(seen), &directory)),
+            Err(AppError::NotFound) => {}
             Err(other) => return Err(other.into()),
         }
     }
-    let actions = all_actions(&state, actor, |cursor| ActionQuery {
-        session_id: Some(id),
-        ..action_query(cursor)
-    })
+    let actions = all_actions(
+        &state,
+        actor,
+        ActionFilter {
+            session_id: Some(id),
+            ..ActionFilter::default()
+        },
+    )
     .await?;
     let when = instant(&session.scheduled_at);
     let page = SessionPage {
@@ -801,10 +744,14 @@ pub async fn show_actions(
 ) -> Result<Response, WebError> {
     let overdue_only = matches!(query.overdue.as_deref(), Some("true" | "on" | "1"));
     let actor = &viewer.actor;
-    let actions = all_actions(&state, actor, |cursor| ActionQuery {
-        overdue: overdue_only.then_some(true),
-        ..action_query(cursor)
-    })
+    let actions = all_actions(
+        &state,
+        actor,
+        ActionFilter {
+            overdue: overdue_only.then_some(true),
+            ..ActionFilter::default()
+        },
+    )
     .await?;
     let directory = Directory::load(&state.scoped(actor)).await?;
     let mut rows: Vec<ActionRow> = actions
