@@ -96,7 +96,6 @@ fn web_pages_call_use_cases_not_api_handlers() {
         ("home.rs", 3),
         ("matrix.rs", 2),
         ("objectives.rs", 2),
-        ("organization.rs", 2),
         ("requests.rs", 15),
         ("service_admin.rs", 2),
         ("session.rs", 1),

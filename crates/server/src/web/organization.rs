@@ -13,11 +13,10 @@ use super::format::instant;
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
 use crate::AppState;
 use crate::api::audit_log::AuditEntryView;
-use crate::api::checks::{self as checks_api, CouponsBody, ThankYouQuery, ThankYouView};
+use crate::api::checks::ThankYouView;
 use crate::api::organization::OrganizationView;
 use crate::api::segments::SegmentView;
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, Page, PageQuery};
+use crate::extract::{Page, PageQuery};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -29,9 +28,10 @@ use axum::routing::{get, post};
 use roundtable_app::departments::DepartmentEdit;
 use roundtable_app::organization::SettingsEdit;
 use roundtable_app::segments::{SegmentEdit, SegmentInput};
-use roundtable_app::{Caller, departments, organization, segments};
+use roundtable_app::{Caller, checks, departments, organization, segments};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::DepartmentId;
+use roundtable_store::PageRequest;
 
 /// The administration pages of departments, segments, settings and thank-yous.
 pub fn routes() -> Router<AppState> {
@@ -386,18 +386,13 @@ async fn ledger(
     viewer: &Viewer,
     everyone: bool,
 ) -> Result<Vec<ThankYouRow>, WebError> {
-    let entries = checks_api::list_thank_yous(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(ThankYouQuery {
-            everyone: Some(everyone),
-            limit: Some(100),
-            cursor: None,
-        }),
-    )
-    .await?
-    .0
-    .items;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let entries: Vec<ThankYouView> = checks::thank_yous(&caller, everyone, PageRequest::first(100))
+        .await?
+        .items
+        .into_iter()
+        .map(ThankYouView::from)
+        .collect();
     let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
     Ok(entries
         .iter()
@@ -557,13 +552,10 @@ pub async fn upload_coupons(
         .filter(|line| !line.is_empty())
         .map(str::to_owned)
         .collect();
-    let outcome = checks_api::add_coupons(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiJson(CouponsBody { codes }),
-    )
-    .await
-    .map(|added| added.0.added);
+    let outcome = checks::add_coupons(&Caller::new(&state.store, &viewer.actor), codes)
+        .await
+        .map(|added| added.added)
+        .map_err(ApiError::from);
     let location = match &outcome {
         Ok(added) => format!("/admin/organization?added={added}#coupons-heading"),
         Err(_) => "/admin/organization".to_owned(),
