@@ -492,16 +492,6 @@ pub fn with_etag<T: Serialize>(
     response
 }
 
-/// For PATCH bodies: parses a field that is present into a [`Change::Set`],
-/// recording its errors; an absent field is [`Change::Keep`].
-pub fn parse_change<T>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    input: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<T, ValidationErrors>,
-) -> roundtable_store::Change<T> {
-    match input.and_then(|text| errors.check(field, parse(text))) {
-        Some(value) => roundtable_store::Change::Set(value),
-        None => roundtable_store::Change::Keep,
-    }
-}
+/// For PATCH bodies: a present field parsed into `Change::Set` (its errors
+/// recorded), an absent one `Change::Keep`; the application layer's own.
+pub use roundtable_app::input::parse_change;

@@ -865,12 +865,10 @@ mod tests {
         store.close().await;
     }
 
-    /// On the run's backend (a fresh database from roundtable-testkit, as
-    /// every other test gets): the database itself refuses a row that
-    /// refers to nothing, here a person in a department that does not exist,
-    /// while the same row without the department is taken.
-    #[tokio::test]
-    async fn the_database_refuses_a_reference_to_nothing() {
+    /// A fresh, migrated database on the run's backend. Only its URL comes
+    /// from roundtable-testkit: its own `Store` would be another build of
+    /// this crate. Keep the database alive as long as the store.
+    pub(crate) async fn migrated_test_store() -> (roundtable_testkit::TestDatabase, Store) {
         let database = roundtable_testkit::TestDatabase::create().await;
         let store = Store::connect(database.url(), &StoreOptions::default())
             .await
@@ -879,6 +877,16 @@ mod tests {
             .migrate()
             .await
             .unwrap_or_else(|error| panic!("{error}"));
+        (database, store)
+    }
+
+    /// On the run's backend (a fresh database from roundtable-testkit, as
+    /// every other test gets): the database itself refuses a row that
+    /// refers to nothing, here a person in a department that does not exist,
+    /// while the same row without the department is taken.
+    #[tokio::test]
+    async fn the_database_refuses_a_reference_to_nothing() {
+        let (_database, store) = migrated_test_store().await;
         let organization = store
             .create_organization(
                 roundtable_domain::text::Slug::parse("acme").unwrap_or_else(|_| panic!("slug")),

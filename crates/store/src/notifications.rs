@@ -873,7 +873,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StoreOptions;
     use crate::people::NewPerson;
     use roundtable_domain::people::Role;
     use roundtable_domain::text::{Email, Label, Slug};
@@ -884,14 +883,7 @@ mod tests {
     /// test gets), so the suite proves it on SQLite and PostgreSQL both.
     #[tokio::test]
     async fn a_rolled_back_change_leaves_no_notification() {
-        let database = roundtable_testkit::TestDatabase::create().await;
-        let store = Store::connect(database.url(), &StoreOptions::default())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        store
-            .migrate()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
+        let (_database, store) = crate::tests::migrated_test_store().await;
         let organization = store
             .create_organization(
                 Slug::parse("acme").unwrap_or_else(|_| panic!("slug")),
