@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod calendars;
 pub mod checks;
+pub mod credits;
 pub mod departments;
 pub mod enhancements;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod people;
 pub mod policy;
 pub mod pulses;
 pub mod reports;
+pub mod requests;
 pub mod reviews;
 pub mod segments;
 pub mod sessions;

@@ -6,9 +6,11 @@ use crate::AppError;
 use roundtable_domain::agreements::Side;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::people::Role;
+use roundtable_domain::requests::Roles;
 use roundtable_domain::round_table::EnhancementDecider;
 use roundtable_store::auth::Actor;
 use roundtable_store::departments::Department;
+use roundtable_store::requests::Request;
 
 /// Organization structure (departments, people, calendars, settings) is the admins' job.
 pub fn manage_organization(actor: &Actor) -> Result<(), AppError> {
@@ -40,6 +42,35 @@ pub fn read_audit_log(actor: &Actor) -> Result<(), AppError> {
         Err(AppError::forbidden(
             "Only an administrator can read the audit log.",
         ))
+    }
+}
+
+/// Executives and administrators see every request, queue and record of
+/// their organization; everyone else sees what concerns them.
+pub fn sees_everything(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::Executive)
+}
+
+/// Who may see a request: its requester, the requester's and the provider's
+/// departments, executives and administrators (and, read by the store, the
+/// people it credits: see `requests::visible`).
+pub fn see_request(actor: &Actor, request: &Request) -> bool {
+    sees_everything(actor)
+        || actor.person_id == request.requester_person_id
+        || actor.department_id.is_some_and(|department| {
+            department == request.provider_department_id
+                || Some(department) == request.requester_department_id
+        })
+}
+
+/// The sides of a request the actor speaks for: the provider side works it
+/// (people of the provider department, and administrators); the requester
+/// raised it.
+pub fn request_roles(actor: &Actor, request: &Request) -> Roles {
+    Roles {
+        provider: actor.role == Role::Admin
+            || actor.department_id == Some(request.provider_department_id),
+        requester: actor.person_id == request.requester_person_id,
     }
 }
 

@@ -63,6 +63,26 @@ impl Status {
     }
 }
 
+/// Whether a request was delivered on time: resolved within its fulfilment
+/// target (`fulfilment_met`, unknown without a business calendar), or by the
+/// delivery date both sides accepted, whichever the request can show. `None`
+/// until it is delivered, and when nothing can judge it (no calendar and no
+/// accepted date).
+pub fn delivered_on_time(
+    status: Status,
+    resolved_at: Option<Timestamp>,
+    committed_due_at: Option<Timestamp>,
+    fulfilment_met: Option<bool>,
+) -> Option<bool> {
+    let resolved = resolved_at.filter(|_| matches!(status, Status::Resolved | Status::Closed))?;
+    let by_commitment = committed_due_at.map(|committed| resolved <= committed);
+    match (by_commitment, fulfilment_met) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (None, None) => None,
+    }
+}
+
 /// Who is asking for a transition, relative to the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Roles {
@@ -297,6 +317,55 @@ pub fn check_intake(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn delivery_is_on_time_by_the_target_or_by_the_accepted_date() {
+        let at = |hour: i8| {
+            jiff::civil::date(2026, 11, 2)
+                .at(hour, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|zoned| zoned.timestamp())
+                .ok()
+        };
+        // Not delivered yet: nothing to judge.
+        assert_eq!(
+            delivered_on_time(Status::InProgress, None, at(17), Some(true)),
+            None
+        );
+        assert_eq!(
+            delivered_on_time(Status::Cancelled, at(9), at(17), Some(true)),
+            None
+        );
+        // Within target, with or without a commitment.
+        assert_eq!(
+            delivered_on_time(Status::Resolved, at(9), None, Some(true)),
+            Some(true)
+        );
+        // Target missed but the accepted date kept: on time.
+        assert_eq!(
+            delivered_on_time(Status::Closed, at(9), at(17), Some(false)),
+            Some(true)
+        );
+        assert_eq!(
+            delivered_on_time(Status::Resolved, at(17), at(17), Some(false)),
+            Some(true)
+        );
+        // Both missed.
+        assert_eq!(
+            delivered_on_time(Status::Resolved, at(18), at(17), Some(false)),
+            Some(false)
+        );
+        // No calendar: the accepted date alone judges; with neither, unknown.
+        assert_eq!(
+            delivered_on_time(Status::Resolved, at(18), at(17), None),
+            Some(false)
+        );
+        assert_eq!(
+            delivered_on_time(Status::Resolved, at(9), at(17), None),
+            Some(true)
+        );
+        assert_eq!(delivered_on_time(Status::Resolved, at(9), None, None), None);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -8,20 +8,16 @@
 //! not credit learns nothing from a bad body.
 
 use crate::AppState;
-use crate::api::requests::{roles_of, visible};
+use crate::api::requests::path_id;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, RecordId};
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
-use roundtable_domain::ValidationErrors;
+use roundtable_app::{Caller, credits};
 use roundtable_domain::ids::PersonId;
-use roundtable_domain::people::Role;
-use roundtable_store::auth::Actor;
-use roundtable_store::credits::{Credit, NewCredits};
-use roundtable_store::requests::Request;
+use roundtable_store::credits::Credit;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,11 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_credits, credit_contributors))
         .routes(routes!(remove_credit))
 }
-
-/// The most people one call credits.
-pub const MAX_PEOPLE: usize = 50;
-/// The longest note, in characters.
-pub const MAX_NOTE: usize = 2_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,48 +72,6 @@ impl From<Credit> for CreditView {
     }
 }
 
-/// May the actor credit contributors on this request (whatever its state)?
-pub fn may_credit(actor: &Actor, request: &Request) -> bool {
-    let roles = roles_of(actor, request);
-    roles.provider || roles.requester
-}
-
-/// May the actor take back a credit given by `credited_by`? Its giver, or
-/// an administrator (the store checks the same when removing).
-pub fn may_take_back(actor: &Actor, credited_by: i64) -> bool {
-    credited_by == actor.person_id.0 || actor.role == Role::Admin
-}
-
-fn check_may_credit(actor: &Actor, request: &Request) -> Result<(), ApiError> {
-    if may_credit(actor, request) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "Contributors are credited by the request's provider department or its requester.",
-        ))
-    }
-}
-
-/// The body checked whole, each problem naming its field.
-fn parse_body(body: &CreditBody) -> Result<(Vec<PersonId>, String), ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    if body.people.is_empty() {
-        errors.push("people", "name at least one person to credit");
-    } else if body.people.len() > MAX_PEOPLE {
-        errors.push("people", format!("at most {MAX_PEOPLE} people at a time"));
-    }
-    for (index, person) in body.people.iter().enumerate() {
-        if *person <= 0 {
-            errors.push(format!("people[{index}]"), "must be a person's id");
-        }
-    }
-    let note = body.note.trim().to_owned();
-    if note.chars().count() > MAX_NOTE {
-        errors.push("note", format!("must be at most {MAX_NOTE} characters"));
-    }
-    errors.finish(|| (body.people.iter().copied().map(PersonId).collect(), note))
-}
-
 /// The contributors a request credits, in the order they were credited.
 #[utoipa::path(
     get, path = "/requests/{id}/credits", tag = "requests", params(("id" = i64, Path)),
@@ -134,16 +83,8 @@ pub async fn list_credits(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<CreditView>>, ApiError> {
-    let scoped = state.scoped(&actor);
-    visible(&scoped, &actor, id).await?;
-    Ok(Json(
-        scoped
-            .request_credits(id)
-            .await?
-            .into_iter()
-            .map(CreditView::from)
-            .collect(),
-    ))
+    let credits = credits::list(&Caller::new(&state.store, &actor), id).await?;
+    Ok(Json(credits.into_iter().map(CreditView::from).collect()))
 }
 
 /// Credits contributors on a resolved or closed request (all or none); each
@@ -162,22 +103,8 @@ pub async fn credit_contributors(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<CreditBody>,
 ) -> Result<(StatusCode, Json<Vec<CreditView>>), ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    check_may_credit(&actor, &request)?;
-    let (people, note) = parse_body(&body)?;
-    let credits = scoped
-        .by(actor.person_id)
-        .credit_contributors(
-            id,
-            NewCredits {
-                people,
-                note,
-                by: actor.person_id,
-                at: Timestamp::now(),
-            },
-        )
-        .await?;
+    let caller = Caller::new(&state.store, &actor);
+    let credits = credits::credit(&caller, id, &body.people, &body.note).await?;
     Ok((
         StatusCode::CREATED,
         Json(credits.into_iter().map(CreditView::from).collect()),
@@ -198,55 +125,8 @@ pub async fn remove_credit(
     Authenticated(actor): Authenticated,
     Path((id, person)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let parse = |field: &str, text: &str| {
-        text.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| ApiError::invalid(field, "must be a positive whole number"))
-    };
-    let (id, person) = (parse("id", &id)?, parse("person_id", &person)?);
-    let scoped = state.scoped(&actor);
-    visible(&scoped, &actor, id).await?;
-    scoped
-        .by(actor.person_id)
-        .remove_credit(
-            id,
-            PersonId(person),
-            actor.person_id,
-            actor.role == Role::Admin,
-            Timestamp::now(),
-        )
-        .await?;
+    let (id, person) = (path_id("id", &id)?, path_id("person_id", &person)?);
+    let caller = Caller::new(&state.store, &actor);
+    credits::remove(&caller, id, PersonId(person)).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(body: CreditBody) -> Vec<String> {
-        parse_body(&body)
-            .err()
-            .map(|errors| errors.0.into_iter().map(|error| error.field).collect())
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn each_bad_person_is_named_by_position() {
-        let body = |people: Vec<i64>| CreditBody {
-            people,
-            note: String::new(),
-        };
-        assert_eq!(fields(body(vec![])), ["people"]);
-        assert_eq!(fields(body(vec![3, 0, -2])), ["people[1]", "people[2]"]);
-        assert_eq!(fields(body((1..=51).collect())), ["people"]);
-        assert!(fields(body(vec![3, 4])).is_empty());
-        assert_eq!(
-            fields(CreditBody {
-                people: vec![3],
-                note: "x".repeat(MAX_NOTE + 1),
-            }),
-            ["note"]
-        );
-    }
 }

@@ -15,21 +15,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::clocks::{
-    ClockReading, ExternalImpact, QueueEntry, queue_page, time_held_per_department,
+use roundtable_app::Caller;
+use roundtable_app::requests::workflow::{self, InstantInput, Move};
+use roundtable_app::requests::{
+    self, ListQuery, NewRequestInput, RequestUpdate, commitments, queue,
 };
-use roundtable_domain::ids::{DepartmentId, PersonId};
-use roundtable_domain::people::Role;
-use roundtable_domain::requests::{InputQuality, RawValue, Roles, Status, check_intake};
-use roundtable_domain::services::{Priority, Targets};
-use roundtable_domain::text::Label;
-use roundtable_store::Scoped;
-use roundtable_store::auth::Actor;
-use roundtable_store::requests::{
-    AD_HOC_TARGETS, ClockContext, Comment, Commitment, CommitmentSide, Handoff, NewRequest,
-    Request, RequestChanges, RequestEvent, RequestFilter, Transition, TransitionDetails,
-};
+use roundtable_domain::clocks::{ClockReading, ClockState, time_held_per_department};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_domain::requests::{RawValue, delivered_on_time};
+use roundtable_store::requests::{ClockContext, Comment, Commitment, Request, RequestEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -136,17 +130,14 @@ fn clock_view(reading: ClockReading, target_minutes: i64) -> ClockView {
 
 pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> RequestView {
     let readings = request.clocks(calendars, now);
-    let on_time = match (request.status, request.resolved_at) {
-        (Status::Resolved | Status::Closed, Some(resolved_at)) => Some(
-            request
-                .committed_due_at
-                .is_some_and(|committed| resolved_at <= committed)
-                || readings.as_ref().is_some_and(|(_, fulfilment)| {
-                    fulfilment.state == roundtable_domain::clocks::ClockState::Met
-                }),
-        ),
-        _ => None,
-    };
+    let on_time = delivered_on_time(
+        request.status,
+        request.resolved_at,
+        request.committed_due_at,
+        readings
+            .as_ref()
+            .map(|(_, fulfilment)| fulfilment.state == ClockState::Met),
+    );
     let clocks = readings.map(|(response, fulfilment)| Clocks {
         first_response: clock_view(response, request.targets.first_response_minutes),
         fulfilment: clock_view(fulfilment, request.targets.fulfilment_minutes),
@@ -195,44 +186,27 @@ pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> Reque
     }
 }
 
-/// Who may see a request: its requester, the requester's and the provider's
-/// departments, executives and administrators.
-fn can_see(actor: &Actor, request: &Request) -> bool {
-    matches!(actor.role, Role::Admin | Role::Executive)
-        || actor.person_id == request.requester_person_id
-        || actor.department_id.is_some_and(|department| {
-            department == request.provider_department_id
-                || Some(department) == request.requester_department_id
-        })
-}
-
-/// The provider side works the request: people of the provider department, and administrators.
-pub(crate) fn roles_of(actor: &Actor, request: &Request) -> Roles {
-    Roles {
-        provider: actor.role == Role::Admin
-            || actor.department_id == Some(request.provider_department_id),
-        requester: actor.person_id == request.requester_person_id,
-    }
-}
-
-/// Reads a request the actor may see (or is credited on); others get 404,
-/// as if it did not exist.
-pub(crate) async fn visible(
-    scoped: &Scoped<'_>,
-    actor: &Actor,
-    id: i64,
-) -> Result<Request, ApiError> {
-    let request = scoped.request(id).await?;
-    if can_see(actor, &request) || scoped.is_credited(id, actor.person_id).await? {
-        Ok(request)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-fn respond(status: StatusCode, request: Request, calendars: &ClockContext) -> Response {
+/// A request as the API shows it, with its version as the `ETag`.
+async fn respond(
+    caller: &Caller<'_>,
+    status: StatusCode,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let calendars = requests::calendars(caller).await?;
     let version = request.version;
-    with_etag(status, version, view(request, calendars, Timestamp::now()))
+    Ok(with_etag(
+        status,
+        version,
+        view(request, &calendars, Timestamp::now()),
+    ))
+}
+
+/// A positive id from a path segment, or a problem naming the segment.
+pub(crate) fn path_id(field: &str, text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::invalid(field, "must be a positive whole number"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -372,15 +346,6 @@ pub struct RequestQuery {
 
 pub type RequestPage = Page<RequestView>;
 
-fn parse_impact(value: &str) -> Result<ExternalImpact, ValidationErrors> {
-    ExternalImpact::parse(value).map_err(|_| {
-        ValidationErrors::single(
-            "",
-            "must be one of none, customer_affected, customer_waiting",
-        )
-    })
-}
-
 fn raw(value: &serde_json::Value) -> RawValue {
     match value {
         serde_json::Value::Null => RawValue::Null,
@@ -391,13 +356,6 @@ fn raw(value: &serde_json::Value) -> RawValue {
         serde_json::Value::String(text) => RawValue::Text(text.clone()),
         _ => RawValue::Other,
     }
-}
-
-fn long_text(errors: &mut ValidationErrors, field: &str, text: &str) -> String {
-    if text.chars().count() > 20_000 {
-        errors.push(field, "must be at most 20000 characters");
-    }
-    text.trim().to_owned()
 }
 
 /// Lists the requests the caller may see, with filters.
@@ -416,166 +374,47 @@ pub async fn list_requests(
         cursor: query.cursor,
     }
     .to_page()?;
-    let mut errors = ValidationErrors::new();
-    let status = query
-        .status
-        .as_deref()
-        .and_then(|status| errors.check("status", Status::parse(status)));
-    let impact = query
-        .external_impact
-        .as_deref()
-        .and_then(|impact| errors.check("external_impact", parse_impact(impact)));
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let sees_all = matches!(actor.role, Role::Admin | Role::Executive);
-    let filter = RequestFilter {
-        status,
-        open_only: query.open.unwrap_or(false),
-        provider_department_id: query.provider_department_id.map(DepartmentId),
-        requester_person_id: if query.mine.unwrap_or(false) {
-            Some(actor.person_id)
-        } else {
-            query.requester_person_id.map(PersonId)
+    let caller = Caller::new(&state.store, &actor);
+    let listing = requests::list(
+        &caller,
+        ListQuery {
+            status: query.status,
+            open_only: query.open.unwrap_or(false),
+            provider_department_id: query.provider_department_id,
+            requester_person_id: query.requester_person_id,
+            mine: query.mine.unwrap_or(false),
+            service_id: query.service_id,
+            external_impact: query.external_impact,
+            breached: query.breached,
         },
-        service_id: query.service_id,
-        external_impact: impact.map(ExternalImpact::as_str),
-        breached: query.breached,
-        visible_to: (!sees_all).then_some((actor.person_id, actor.department_id)),
-    };
-    let scoped = state.scoped(&actor);
-    let listing = scoped.list_requests(filter, page).await?;
-    let calendars = scoped.clock_context().await?;
+        page,
+    )
+    .await?;
+    let calendars = requests::calendars(&caller).await?;
     let now = Timestamp::now();
     Ok(Json(Page::from_listing(listing, |request| {
         view(request, &calendars, now)
     })))
 }
 
-/// Parses and checks a new request as the actor raises it.
-pub(crate) async fn parse_new_request(
-    scoped: &Scoped<'_>,
-    actor: &Actor,
-    input: CreateRequest,
-) -> Result<NewRequest, ApiError> {
-    let mut errors = ValidationErrors::new();
-    let title = errors.check("title", Label::parse(&input.title));
-    let description = long_text(&mut errors, "description", &input.description);
-    let priority = match &input.priority {
-        Some(priority) => errors.check("priority", Priority::parse(priority)),
-        None => Some(Priority::Normal),
-    };
-    let impact = match &input.external_impact {
-        Some(impact) => errors.check("external_impact", parse_impact(impact)),
-        None => Some(ExternalImpact::None),
-    };
-    let reference = match input.external_reference.as_deref() {
-        Some(reference) => errors
-            .check("external_reference", Label::parse_optional(reference))
-            .flatten(),
-        None => None,
-    };
-    let answers: Vec<(String, RawValue)> = input
-        .intake_values
-        .iter()
-        .map(|(key, value)| (key.clone(), raw(value)))
-        .collect();
-    let (provider, service, intake, targets) =
-        match (input.service_id, input.provider_department_id) {
-            (Some(service_id), provider) => {
-                let service = scoped
-                    .service(service_id)
-                    .await
-                    .map_err(|error| match error {
-                        roundtable_store::StoreError::NotFound => {
-                            ApiError::invalid("service_id", "no such service")
-                        }
-                        other => other.into(),
-                    })?;
-                if !service.active {
-                    errors.push(
-                        "service_id",
-                        "this service is retired and takes no new requests",
-                    );
-                }
-                if provider.is_some_and(|provider| provider != service.provider_department_id.0) {
-                    errors.push(
-                        "provider_department_id",
-                        "differs from the service's provider; leave it out",
-                    );
-                }
-                let intake = errors
-                    .check(
-                        "intake_values",
-                        check_intake(&service.intake_fields, answers),
-                    )
-                    .unwrap_or_default();
-                let targets = priority
-                    .and_then(|priority| service.priority_targets.get(&priority).copied())
-                    .unwrap_or(service.targets);
-                (
-                    service.provider_department_id,
-                    Some(service.id),
-                    intake,
-                    targets,
-                )
-            }
-            (None, Some(provider)) => {
-                if !answers.is_empty() {
-                    errors.push(
-                        "intake_values",
-                        "only requests for a service have intake fields",
-                    );
-                }
-                (DepartmentId(provider), None, Vec::new(), AD_HOC_TARGETS)
-            }
-            (None, None) => {
-                errors.push(
-                    "service_id",
-                    "name a service, or a provider_department_id for a request without one",
-                );
-                (DepartmentId(0), None, Vec::new(), AD_HOC_TARGETS)
-            }
-        };
-    let (Some(title), Some(priority), Some(impact)) = (title, priority, impact) else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
+impl From<CreateRequest> for NewRequestInput {
+    fn from(input: CreateRequest) -> Self {
+        NewRequestInput {
+            service_id: input.service_id,
+            provider_department_id: input.provider_department_id,
+            title: input.title,
+            description: input.description,
+            intake_values: input
+                .intake_values
+                .iter()
+                .map(|(key, value)| (key.clone(), raw(value)))
+                .collect(),
+            priority: input.priority,
+            external_impact: input.external_impact,
+            external_reference: input.external_reference,
+            segment_id: input.segment_id,
+        }
     }
-    let intake_json: serde_json::Map<String, serde_json::Value> = intake
-        .into_iter()
-        .map(|(key, value)| {
-            let value = match value {
-                roundtable_domain::requests::IntakeValue::Text(text) => {
-                    serde_json::Value::String(text)
-                }
-                roundtable_domain::requests::IntakeValue::Number(number) => {
-                    serde_json::json!(number)
-                }
-                roundtable_domain::requests::IntakeValue::Date(date) => {
-                    serde_json::Value::String(date.to_string())
-                }
-                roundtable_domain::requests::IntakeValue::Boolean(flag) => {
-                    serde_json::Value::Bool(flag)
-                }
-            };
-            (key, value)
-        })
-        .collect();
-    Ok(NewRequest {
-        service_id: service,
-        provider_department_id: provider,
-        requester_person_id: actor.person_id,
-        title: title.into_string(),
-        description,
-        intake_values: serde_json::Value::Object(intake_json).to_string(),
-        priority,
-        external_impact: impact.as_str().to_owned(),
-        external_reference: reference.map(Label::into_string),
-        segment_id: input.segment_id,
-        targets,
-    })
 }
 
 /// Raises a request against a service (or ad hoc to a department).
@@ -590,11 +429,9 @@ pub async fn create_request(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateRequest>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let new = parse_new_request(&scoped, &actor, input).await?;
-    let request = scoped.create_request(new, Timestamp::now()).await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::CREATED, request, &calendars))
+    let caller = Caller::new(&state.store, &actor);
+    let request = requests::raise(&caller, input.into()).await?;
+    respond(&caller, StatusCode::CREATED, request).await
 }
 
 /// Reads one request with its clocks and the time each department held it.
@@ -608,10 +445,9 @@ pub async fn get_request(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::OK, request, &calendars))
+    let caller = Caller::new(&state.store, &actor);
+    let request = requests::visible(&caller, id).await?;
+    respond(&caller, StatusCode::OK, request).await
 }
 
 /// Changes a request's details; needs `If-Match`. The provider side assigns and
@@ -633,82 +469,18 @@ pub async fn update_request(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateRequest>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let roles = roles_of(&actor, &request);
-    if !(roles.provider || roles.requester) {
-        return Err(ApiError::forbidden(
-            "Only the requester or the provider department can change a request.",
-        ));
-    }
-    if (input.priority.is_some() || input.assignee_person_id.is_some()) && !roles.provider {
-        return Err(ApiError::forbidden(
-            "Only the provider department sets the priority and the assignee.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let priority = input
-        .priority
-        .as_deref()
-        .and_then(|priority| errors.check("priority", Priority::parse(priority)));
-    let targets = match (priority, request.service_id) {
-        (Some(priority), Some(service)) => {
-            let service = scoped.service(service).await?;
-            Some(
-                service
-                    .priority_targets
-                    .get(&priority)
-                    .copied()
-                    .unwrap_or(service.targets),
-            )
-        }
-        _ => None,
+    let caller = Caller::new(&state.store, &actor);
+    let update = RequestUpdate {
+        title: input.title,
+        description: input.description,
+        priority: input.priority,
+        assignee_person_id: input.assignee_person_id,
+        external_impact: input.external_impact,
+        external_reference: input.external_reference,
+        segment_id: input.segment_id,
     };
-    let changes = RequestChanges {
-        title: crate::extract::parse_change(
-            &mut errors,
-            "title",
-            input.title.as_deref(),
-            |title| Label::parse(title).map(Label::into_string),
-        ),
-        description: input
-            .description
-            .map(|text| long_text(&mut errors, "description", &text))
-            .into(),
-        priority: priority.into(),
-        targets: targets.map(|targets: Targets| targets).into(),
-        assignee_person_id: input
-            .assignee_person_id
-            .map(|assignee| assignee.map(PersonId))
-            .into(),
-        external_impact: crate::extract::parse_change(
-            &mut errors,
-            "external_impact",
-            input.external_impact.as_deref(),
-            |impact| parse_impact(impact).map(|impact| impact.as_str().to_owned()),
-        ),
-        external_reference: input
-            .external_reference
-            .map(|reference| {
-                reference
-                    .and_then(|text| {
-                        errors
-                            .check("external_reference", Label::parse_optional(&text))
-                            .flatten()
-                    })
-                    .map(Label::into_string)
-            })
-            .into(),
-        segment_id: input.segment_id.into(),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let request = scoped
-        .update_request(id, changes, actor.person_id, version)
-        .await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::OK, request, &calendars))
+    let request = requests::update(&caller, id, version, update).await?;
+    respond(&caller, StatusCode::OK, request).await
 }
 
 /// Moves a request through its workflow. Invalid moves answer 409; moves that
@@ -730,53 +502,15 @@ pub async fn transition_request(
     OptionalIfMatch(version): OptionalIfMatch,
     ApiJson(input): ApiJson<TransitionBody>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    // Who may move it at all is decided before the body is judged; which
-    // move is theirs depends on the body, and the workflow judges it below.
-    let roles = roles_of(&actor, &request);
-    if !roles.provider && !roles.requester {
-        return Err(ApiError::forbidden(
-            "Only the requester and the provider department move a request along.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let to = errors.check("to", Status::parse(&input.to));
-    let quality = input
-        .input_quality
-        .as_deref()
-        .and_then(|quality| errors.check("input_quality", InputQuality::parse(quality)));
-    let note = long_text(&mut errors, "note", &input.note);
-    if input.input_quality.is_some() && to != Some(Status::Resolved) {
-        errors.push("input_quality", "is rated when resolving");
-    }
-    let Some(to) = to.filter(|_| errors.is_empty()) else {
-        return Err(errors.into());
+    let caller = Caller::new(&state.store, &actor);
+    let step = Move {
+        to: input.to,
+        note: input.note,
+        input_quality: input.input_quality,
+        input_quality_note: input.input_quality_note,
     };
-    let details = TransitionDetails {
-        note,
-        input_quality: quality.map(|quality| {
-            (
-                quality,
-                input.input_quality_note.map(|note| note.trim().to_owned()),
-            )
-        }),
-    };
-    let request = scoped
-        .transition_request(
-            id,
-            Transition {
-                to,
-                actor: actor.person_id,
-                roles,
-                details,
-                expected_version: version,
-                at: Timestamp::now(),
-            },
-        )
-        .await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::OK, request, &calendars))
+    let request = workflow::transition(&caller, id, version, step).await?;
+    respond(&caller, StatusCode::OK, request).await
 }
 
 /// The comments of a request; internal notes only for the provider side.
@@ -790,11 +524,7 @@ pub async fn list_comments(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let comments = scoped
-        .comments(id, roles_of(&actor, &request).provider)
-        .await?;
+    let comments = workflow::comments(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(comments.into_iter().map(CommentView::from).collect()))
 }
 
@@ -810,28 +540,8 @@ pub async fn add_comment(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CommentBody>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let roles = roles_of(&actor, &request);
-    if input.internal && !roles.provider {
-        return Err(ApiError::forbidden(
-            "Internal notes are for the provider department.",
-        ));
-    }
-    let body = input.body.trim();
-    if body.is_empty() || body.chars().count() > 20_000 {
-        return Err(ApiError::invalid("body", "must be 1 to 20000 characters"));
-    }
-    let comment = scoped
-        .add_comment(
-            id,
-            actor.person_id,
-            body.to_owned(),
-            input.internal,
-            roles.provider,
-            Timestamp::now(),
-        )
-        .await?;
+    let caller = Caller::new(&state.store, &actor);
+    let comment = workflow::comment(&caller, id, &input.body, input.internal).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(comment))))
 }
 
@@ -846,11 +556,7 @@ pub async fn list_events(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let events = scoped
-        .request_events(id, roles_of(&actor, &request).provider)
-        .await?;
+    let events = workflow::events(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(events.into_iter().map(EventView::from).collect()))
 }
 
@@ -869,27 +575,12 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
-    pub const DEFAULT_LIMIT: u32 = 50;
-    pub const MAX_LIMIT: u32 = 500;
-
     /// The whole queue (up to the largest page), for pages that count it.
     pub fn whole() -> Self {
         Self {
-            limit: Some(Self::MAX_LIMIT),
+            limit: Some(queue::MAX_LIMIT),
             offset: None,
         }
-    }
-
-    fn bounds(&self) -> Result<(usize, usize), ApiError> {
-        let limit = self.limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(ValidationErrors::single(
-                "limit",
-                format!("must be from 1 to {}", Self::MAX_LIMIT),
-            )
-            .into());
-        }
-        Ok((self.offset.unwrap_or(0) as usize, limit as usize))
     }
 }
 
@@ -909,43 +600,14 @@ pub async fn department_queue(
     RecordId(id): RecordId,
     ApiQuery(query): ApiQuery<QueueQuery>,
 ) -> Result<QueueResponse, ApiError> {
-    let (offset, limit) = query.bounds()?;
-    let scoped = state.scoped(&actor);
-    let department = scoped.department(DepartmentId(id)).await?;
-    let sees_all = matches!(actor.role, Role::Admin | Role::Executive);
-    if !sees_all && actor.department_id != Some(department.id) {
-        return Err(ApiError::forbidden(
-            "A queue is for its own department (and executives and administrators).",
-        ));
-    }
-    let calendars = scoped.clock_context().await?;
-    let now = Timestamp::now();
-    // The order needs only each request's fulfilment clock; the full view
-    // (both clocks and all fields) is built for the requested page alone.
-    let open = scoped.open_requests_of(department.id).await?;
-    let entries: Vec<(QueueEntry, &Request)> = open
-        .iter()
-        .map(|request| {
-            let remaining = request
-                .fulfilment_remaining(&calendars, now)
-                .unwrap_or(jiff::SignedDuration::MAX);
-            let entry = QueueEntry {
-                id: request.id,
-                impact: ExternalImpact::parse(&request.external_impact)
-                    .unwrap_or(ExternalImpact::None),
-                remaining_fulfilment: remaining,
-                priority: request.priority,
-                created_at: request.created_at,
-            };
-            (entry, request)
-        })
-        .collect();
-    let total = entries.len();
+    let caller = Caller::new(&state.store, &actor);
+    let page = queue::page(&caller, DepartmentId(id), query.offset, query.limit).await?;
     Ok(QueueResponse {
-        total,
-        requests: queue_page(entries, offset, limit)
+        total: page.total,
+        requests: page
+            .requests
             .into_iter()
-            .map(|request| view(request.clone(), &calendars, now))
+            .map(|request| view(request, &page.calendars, page.now))
             .collect(),
     })
 }
@@ -1031,21 +693,11 @@ pub struct TransferBody {
     pub note: String,
 }
 
-/// The side of a request the actor speaks for in a commitment.
-fn commitment_side(roles: Roles) -> Result<CommitmentSide, ApiError> {
-    match (roles.provider, roles.requester) {
-        (true, _) => Ok(CommitmentSide::Provider),
-        (false, true) => Ok(CommitmentSide::Requester),
-        (false, false) => Err(ApiError::forbidden(
-            "Only the requester or the provider department take part in a commitment.",
-        )),
-    }
-}
-
-fn future_instant(field: &str, text: &str) -> Result<Timestamp, ApiError> {
+/// An RFC 3339 instant, or the message for its field.
+fn instant(text: &str) -> InstantInput {
     text.trim()
         .parse::<Timestamp>()
-        .map_err(|_| ApiError::invalid(field, "must be an RFC 3339 instant with an offset"))
+        .map_err(|_| "must be an RFC 3339 instant with an offset".to_owned())
 }
 
 /// The commitments proposed for a request, oldest first.
@@ -1059,15 +711,9 @@ pub async fn list_commitments(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<CommitmentView>>, ApiError> {
-    let scoped = state.scoped(&actor);
-    visible(&scoped, &actor, id).await?;
+    let commitments = commitments::list(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(
-        scoped
-            .commitments(id)
-            .await?
-            .into_iter()
-            .map(CommitmentView::from)
-            .collect(),
+        commitments.into_iter().map(CommitmentView::from).collect(),
     ))
 }
 
@@ -1086,20 +732,8 @@ pub async fn propose_commitment(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CommitmentBody>,
 ) -> Result<(StatusCode, Json<CommitmentView>), ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let side = commitment_side(roles_of(&actor, &request))?;
-    let due_at = future_instant("due_at", &input.due_at)?;
-    let commitment = scoped
-        .propose_commitment(
-            id,
-            side,
-            actor.person_id,
-            due_at,
-            input.note.trim().to_owned(),
-            Timestamp::now(),
-        )
-        .await?;
+    let caller = Caller::new(&state.store, &actor);
+    let commitment = commitments::propose(&caller, id, instant(&input.due_at), &input.note).await?;
     Ok((StatusCode::CREATED, Json(CommitmentView::from(commitment))))
 }
 
@@ -1118,19 +752,9 @@ pub async fn accept_commitment(
     Authenticated(actor): Authenticated,
     axum::extract::Path((id, commitment)): axum::extract::Path<(String, String)>,
 ) -> Result<Json<CommitmentView>, ApiError> {
-    let parse = |field: &str, text: &str| {
-        text.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| ApiError::invalid(field, "must be a positive whole number"))
-    };
-    let (id, commitment) = (parse("id", &id)?, parse("commitment_id", &commitment)?);
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    let side = commitment_side(roles_of(&actor, &request))?;
-    let accepted = scoped
-        .accept_commitment(id, commitment, side, actor.person_id, Timestamp::now())
-        .await?;
+    let (id, commitment) = (path_id("id", &id)?, path_id("commitment_id", &commitment)?);
+    let caller = Caller::new(&state.store, &actor);
+    let accepted = commitments::accept(&caller, id, commitment).await?;
     Ok(Json(CommitmentView::from(accepted)))
 }
 
@@ -1150,33 +774,9 @@ pub async fn defer_request(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<DeferralBody>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    if !roles_of(&actor, &request).provider {
-        return Err(ApiError::forbidden(
-            "Only the provider department defers its requests.",
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let reason = errors.check("reason", Label::parse(&input.reason));
-    let eta = future_instant("new_eta", &input.new_eta);
-    let (Some(reason), Ok(eta)) = (reason, eta) else {
-        if let Err(ApiError::Validation(more)) = future_instant("new_eta", &input.new_eta) {
-            errors.0.extend(more.0);
-        }
-        return Err(errors.into());
-    };
-    let request = scoped
-        .defer_request(
-            id,
-            actor.person_id,
-            reason.into_string(),
-            eta,
-            Timestamp::now(),
-        )
-        .await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::OK, request, &calendars))
+    let caller = Caller::new(&state.store, &actor);
+    let request = workflow::defer(&caller, id, &input.reason, instant(&input.new_eta)).await?;
+    respond(&caller, StatusCode::OK, request).await
 }
 
 /// Hands a request over to another provider department. Each department's time
@@ -1195,55 +795,16 @@ pub async fn transfer_request(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<TransferBody>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let request = visible(&scoped, &actor, id).await?;
-    if !roles_of(&actor, &request).provider {
-        return Err(ApiError::forbidden(
-            "Only the provider department hands its requests over.",
-        ));
-    }
-    let to = DepartmentId(input.department_id);
-    let (service, targets) = match input.service_id {
-        Some(service_id) => {
-            let service = scoped
-                .service(service_id)
-                .await
-                .map_err(|error| match error {
-                    roundtable_store::StoreError::NotFound => {
-                        ApiError::invalid("service_id", "no such service")
-                    }
-                    other => other.into(),
-                })?;
-            if service.provider_department_id != to {
-                return Err(ApiError::invalid(
-                    "service_id",
-                    "is not a service of the receiving department",
-                ));
-            }
-            let targets = service
-                .priority_targets
-                .get(&request.priority)
-                .copied()
-                .unwrap_or(service.targets);
-            (Some(service.id), targets)
-        }
-        None => (None, AD_HOC_TARGETS),
-    };
-    let request = scoped
-        .transfer_request(
-            id,
-            Handoff {
-                by: actor.person_id,
-                to,
-                service,
-                targets,
-                note: input.note.trim().to_owned(),
-                at: Timestamp::now(),
-            },
-        )
-        .await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::OK, request, &calendars))
+    let caller = Caller::new(&state.store, &actor);
+    let request = workflow::transfer(
+        &caller,
+        id,
+        DepartmentId(input.department_id),
+        input.service_id,
+        &input.note,
+    )
+    .await?;
+    respond(&caller, StatusCode::OK, request).await
 }
 
 /// Splits part of the work off into a linked sub-request for another department
@@ -1261,17 +822,7 @@ pub async fn create_sub_request(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<CreateRequest>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let parent = visible(&scoped, &actor, id).await?;
-    if !roles_of(&actor, &parent).provider {
-        return Err(ApiError::forbidden(
-            "Only the provider department splits its requests.",
-        ));
-    }
-    let new = parse_new_request(&scoped, &actor, input).await?;
-    let request = scoped
-        .create_sub_request(parent.id, new, Timestamp::now())
-        .await?;
-    let calendars = scoped.clock_context().await?;
-    Ok(respond(StatusCode::CREATED, request, &calendars))
+    let caller = Caller::new(&state.store, &actor);
+    let request = workflow::split(&caller, id, input.into()).await?;
+    respond(&caller, StatusCode::CREATED, request).await
 }

@@ -7,14 +7,14 @@ use super::directory::Directory;
 use super::format::business_duration;
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
 use crate::AppState;
-use crate::api::requests::{CreateRequest, parse_new_request};
-use crate::problem::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::Timestamp;
+use roundtable_app::requests::{self, NewRequestInput};
+use roundtable_app::{AppError, Caller};
+use roundtable_domain::requests::RawValue;
 use roundtable_domain::services::FieldKind;
 use roundtable_store::services::{Service, ServiceFilter};
 use roundtable_store::{PageRequest, Scoped};
@@ -251,25 +251,25 @@ pub async fn show_request_form(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The intake answers of a form, typed as the API receives them in JSON, so
-/// the domain checks them exactly as it checks the API's.
-fn intake_values(service: &Service, form: &FormData) -> serde_json::Map<String, serde_json::Value> {
-    let mut values = serde_json::Map::new();
+/// The intake answers of a form, typed as the API's JSON gives them, so the
+/// domain checks them exactly as it checks the API's.
+fn intake_values(service: &Service, form: &FormData) -> Vec<(String, RawValue)> {
+    let mut values = Vec::new();
     for field in &service.intake_fields {
         let name = format!("intake.{}", field.key);
         let text = form.get(&name).trim();
         let value = match field.kind {
-            FieldKind::Boolean => serde_json::Value::Bool(form.has(&name)),
+            FieldKind::Boolean => RawValue::Bool(form.has(&name)),
             _ if text.is_empty() => continue,
             FieldKind::Number => text
                 .parse::<f64>()
                 .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(serde_json::Value::Number)
-                .unwrap_or_else(|| serde_json::Value::String(text.to_owned())),
-            _ => serde_json::Value::String(form.get(&name).to_owned()),
+                .filter(|number| number.is_finite())
+                .map(RawValue::Number)
+                .unwrap_or_else(|| RawValue::Text(text.to_owned())),
+            _ => RawValue::Text(form.get(&name).to_owned()),
         };
-        values.insert(field.key.clone(), value);
+        values.push((field.key.clone(), value));
     }
     values
 }
@@ -284,28 +284,22 @@ pub async fn raise_request(
     let id = service_id(&id)?;
     let scoped = state.scoped(&viewer.actor);
     let service = scoped.service(id).await?;
-    let input = CreateRequest {
+    let input = NewRequestInput {
         service_id: Some(id),
         provider_department_id: None,
         title: form.get("title").to_owned(),
         description: form.get("description").to_owned(),
         intake_values: intake_values(&service, &form),
-        priority: Some(form.get("priority").to_owned()).filter(|value| !value.is_empty()),
-        external_impact: Some(form.get("external_impact").to_owned())
-            .filter(|value| !value.is_empty()),
+        priority: form.optional("priority"),
+        external_impact: form.optional("external_impact"),
         external_reference: form.optional("external_reference"),
         segment_id: form
-            .get("segment_id")
-            .parse::<i64>()
-            .ok()
-            .filter(|segment| service.segment_ids.contains(segment)),
+            .optional("segment_id")
+            .and_then(|segment| segment.parse::<i64>().ok()),
     };
-    match parse_new_request(&scoped, &viewer.actor, input).await {
-        Ok(new) => {
-            let request = scoped.create_request(new, Timestamp::now()).await?;
-            Ok(see_other(&format!("/requests/{}", request.id)))
-        }
-        Err(ApiError::Validation(errors)) => {
+    match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
+        Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
             let page = form_page(&state, &viewer, id, form, errors.into()).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -379,24 +373,19 @@ pub async fn raise_adhoc_request(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let department_id = service_id(&id)?;
-    let scoped = state.scoped(&viewer.actor);
-    let input = CreateRequest {
+    let input = NewRequestInput {
         service_id: None,
         provider_department_id: Some(department_id),
         title: form.get("title").to_owned(),
         description: form.get("description").to_owned(),
-        intake_values: serde_json::Map::new(),
         priority: form.optional("priority"),
         external_impact: form.optional("external_impact"),
         external_reference: form.optional("external_reference"),
-        segment_id: None,
+        ..NewRequestInput::default()
     };
-    match parse_new_request(&scoped, &viewer.actor, input).await {
-        Ok(new) => {
-            let request = scoped.create_request(new, Timestamp::now()).await?;
-            Ok(see_other(&format!("/requests/{}", request.id)))
-        }
-        Err(ApiError::Validation(errors)) => {
+    match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
+        Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
             let page = adhoc_page(&state, &viewer, department_id, form, errors.into()).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }

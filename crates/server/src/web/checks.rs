@@ -9,15 +9,16 @@ use super::format::{instant, status_label};
 use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
 use crate::api::checks::{CheckView, QUESTION};
-use crate::api::requests::{view, visible};
+use crate::api::requests::view;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
-use roundtable_app::Caller;
 use roundtable_app::checks::{self, Answer};
+use roundtable_app::requests;
+use roundtable_app::{AppError, Caller};
 use roundtable_store::PageRequest;
 
 /// A check's answer in words.
@@ -175,16 +176,17 @@ async fn check_page(
         Some(service) => Some(scoped.service(service).await?.name),
         None => None,
     };
-    let (request_status, resolved) = match visible(&scoped, &viewer.actor, check.request_id).await {
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let (request_status, resolved) = match requests::visible(&caller, check.request_id).await {
         Ok(request) => {
-            let calendars = scoped.clock_context().await?;
+            let calendars = requests::calendars(&caller).await?;
             let request = view(request, &calendars, Timestamp::now());
             (
                 Some(status_label(&request.status)),
                 request.resolved_at.as_deref().map(instant),
             )
         }
-        Err(ApiError::NotFound | ApiError::Forbidden(_)) => (None, None),
+        Err(AppError::NotFound | AppError::Forbidden(_)) => (None, None),
         Err(other) => return Err(other.into()),
     };
     Ok(CheckPage {

@@ -5,12 +5,13 @@ use super::directory::Directory;
 use super::home::RequestRow;
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::requests::{QueueQuery, department_queue};
-use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, RecordId};
+use crate::api::requests::{RequestView, view};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use roundtable_app::Caller;
+use roundtable_app::requests::queue;
+use roundtable_domain::ids::DepartmentId;
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "queue.html")]
@@ -42,14 +43,13 @@ pub async fn show_queue(
         .department(id)
         .map(|department| department.name.clone())
         .ok_or(WebError::NotFound)?;
-    let entries = department_queue(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiQuery(QueueQuery::whole()),
-    )
-    .await?
-    .requests;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let page = queue::page(&caller, DepartmentId(id), None, Some(queue::MAX_LIMIT)).await?;
+    let entries: Vec<RequestView> = page
+        .requests
+        .into_iter()
+        .map(|request| view(request, &page.calendars, page.now))
+        .collect();
     let rows: Vec<RequestRow> = entries
         .iter()
         .map(|request| RequestRow::new(request, &directory, &viewer))

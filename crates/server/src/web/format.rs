@@ -48,16 +48,20 @@ pub fn business_duration(minutes: i64) -> String {
     }
 }
 
-/// An instant as "2026-11-22 17:30 UTC".
+/// An instant written as RFC 3339, as "2026-11-22 17:30 UTC" (the text
+/// itself when it is not an instant).
 pub fn instant(text: &str) -> String {
     text.parse::<Timestamp>()
-        .map(|instant| {
-            instant
-                .to_zoned(TimeZone::UTC)
-                .strftime("%Y-%m-%d %H:%M UTC")
-                .to_string()
-        })
+        .map(moment)
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// An instant as "2026-11-22 17:30 UTC".
+pub fn moment(instant: Timestamp) -> String {
+    instant
+        .to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string()
 }
 
 /// How a clock stands, in words, and the style class that colours it.

@@ -9,14 +9,16 @@ use super::format::{ClockSummary, fulfilment_summary, impact_label, priority_lab
 use super::notifications::{NotificationRow, inbox};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
-use crate::api::requests::{
-    QueueQuery, RequestQuery, RequestView, department_queue, list_requests,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, RecordId};
+use crate::api::requests::{RequestView, view};
+use crate::extract::{PageQuery, encode_cursor};
+use crate::problem::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use jiff::Timestamp;
+use roundtable_app::Caller;
+use roundtable_app::requests::{self, ListQuery, queue};
+use roundtable_store::PageRequest;
 
 /// One request as a line of a list.
 #[derive(Debug, Clone)]
@@ -85,58 +87,44 @@ pub async fn show_home(
 ) -> Result<HomePage, WebError> {
     let scoped = state.scoped(&viewer.actor);
     let directory = Directory::load(&scoped).await?;
-    let authenticated = || Authenticated(viewer.actor.clone());
+    let caller = Caller::new(&state.store, &viewer.actor);
     let (department, queue_url, queue, queue_total) = match viewer.actor.department_id {
         Some(department) => {
-            let entries = department_queue(
-                State(state.clone()),
-                authenticated(),
-                RecordId(department.0),
-                ApiQuery(QueueQuery {
-                    limit: Some(QUEUE_PREVIEW),
-                    offset: None,
-                }),
-            )
-            .await?;
-            let total = entries.total;
-            let rows = entries
+            let page = queue::page(&caller, department, None, Some(QUEUE_PREVIEW)).await?;
+            let rows = page
                 .requests
-                .iter()
-                .map(|request| RequestRow::new(request, &directory, &viewer))
+                .into_iter()
+                .map(|request| {
+                    RequestRow::new(
+                        &view(request, &page.calendars, page.now),
+                        &directory,
+                        &viewer,
+                    )
+                })
                 .collect();
             (
                 Some(directory.department_name(department.0)),
                 Some(format!("/departments/{}/queue", department.0)),
                 rows,
-                total,
+                page.total,
             )
         }
         None => (None, None, Vec::new(), 0),
     };
-    let mine = list_requests(
-        State(state.clone()),
-        authenticated(),
-        ApiQuery(RequestQuery {
-            status: None,
-            open: None,
-            provider_department_id: None,
-            requester_person_id: None,
-            mine: Some(true),
-            service_id: None,
-            external_impact: None,
-            breached: None,
-            limit: Some(200),
-            cursor: None,
-        }),
-    )
-    .await?
-    .0
-    .items
-    .iter()
-    .rev()
-    .take(50)
-    .map(|request| RequestRow::new(request, &directory, &viewer))
-    .collect();
+    let mine_query = ListQuery {
+        mine: true,
+        ..ListQuery::default()
+    };
+    let listing = requests::list(&caller, mine_query, PageRequest::first(200)).await?;
+    let calendars = requests::calendars(&caller).await?;
+    let now = Timestamp::now();
+    let mine = listing
+        .items
+        .into_iter()
+        .rev()
+        .take(50)
+        .map(|request| RequestRow::new(&view(request, &calendars, now), &directory, &viewer))
+        .collect();
     let checks = checks_of(&state, &viewer, "pending", 200)
         .await?
         .iter()
@@ -198,28 +186,29 @@ pub async fn list_visible_requests(
     let status = filters.status.unwrap_or_default();
     let impact = filters.impact.unwrap_or_default();
     let breached = filters.breached.is_some_and(|value| value == "true");
-    let query = RequestQuery {
+    let query = ListQuery {
         status: Some(status.clone()).filter(|status| !status.is_empty()),
-        open: None,
-        provider_department_id: None,
-        requester_person_id: None,
-        mine: None,
-        service_id: None,
         external_impact: Some(impact.clone()).filter(|impact| !impact.is_empty()),
         breached: breached.then_some(true),
+        ..ListQuery::default()
+    };
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let page_query = PageQuery {
         limit: Some(50),
         cursor: filters.cursor,
     };
-    let (rows, next, problem) = match list_requests(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        ApiQuery(query),
-    )
-    .await
-    {
-        Ok(page) => {
-            let page = page.0;
-            let next = page.next_cursor.map(|cursor| {
+    let page = match page_query.to_page() {
+        Ok(page) => requests::list(&caller, query, page)
+            .await
+            .map_err(ApiError::from),
+        Err(error) => Err(error),
+    };
+    let (rows, next, problem) = match page {
+        Ok(listing) => {
+            let calendars = requests::calendars(&caller).await?;
+            let now = Timestamp::now();
+            let next = listing.next_after.map(|after| {
+                let cursor = encode_cursor(after);
                 let mut address = form_urlencoded::Serializer::new(String::new());
                 address.append_pair("status", &status);
                 address.append_pair("impact", &impact);
@@ -229,16 +218,16 @@ pub async fn list_visible_requests(
                 address.append_pair("cursor", &cursor);
                 format!("/requests?{}", address.finish())
             });
-            let rows = page
+            let rows = listing
                 .items
-                .iter()
-                .map(|request| RequestRow::new(request, &directory, &viewer))
+                .into_iter()
+                .map(|request| {
+                    RequestRow::new(&view(request, &calendars, now), &directory, &viewer)
+                })
                 .collect();
             (rows, next, None)
         }
-        Err(crate::problem::ApiError::Validation(errors)) => {
-            (Vec::new(), None, Some(errors.to_string()))
-        }
+        Err(ApiError::Validation(errors)) => (Vec::new(), None, Some(errors.to_string())),
         Err(other) => return Err(other.into()),
     };
     Ok(RequestsPage {

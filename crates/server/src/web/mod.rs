@@ -528,8 +528,8 @@ impl ActionError {
 /// when refused, the page again, built by `page` with the problem at the
 /// refused form (the page keeps the values from the form it captured).
 /// Every page's forms end here, so they all answer a refusal alike.
-pub async fn after_action<T, P: Template>(
-    outcome: Result<T, ApiError>,
+pub async fn after_action<T, E: Into<ApiError>, P: Template>(
+    outcome: Result<T, E>,
     action: &'static str,
     subject: &str,
     success: &str,
@@ -538,7 +538,7 @@ pub async fn after_action<T, P: Template>(
     match outcome {
         Ok(_) => Ok(see_other(success)),
         Err(error) => {
-            let (status, failed) = ActionError::from_refusal(action, subject, error)?;
+            let (status, failed) = ActionError::from_refusal(action, subject, error.into())?;
             let page = page(failed).await?;
             Ok(render(status, &page))
         }

@@ -6,26 +6,24 @@
 
 use super::directory::Directory;
 use super::format::{
-    ClockSummary, business_duration, clock_summary, impact_label, instant, priority_label,
+    ClockSummary, business_duration, clock_summary, impact_label, instant, moment, priority_label,
     status_label,
 };
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, render};
 use crate::AppState;
-use crate::api::credits::{self as credits_api, CreditBody};
-use crate::api::requests::{
-    self as api, CommentBody, CommitmentBody, CreateRequest, DeferralBody, RequestView,
-    TransferBody, TransitionBody, UpdateRequest, roles_of, view, visible,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, IfMatch, OptionalIfMatch, RecordId};
-use crate::problem::ApiError;
+use crate::api::requests::{RequestView, view};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use roundtable_app::requests::workflow::{self, InstantInput, Move};
+use roundtable_app::requests::{self, NewRequestInput, RequestUpdate, commitments};
+use roundtable_app::{AppError, Caller, credits, policy};
+use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::requests::{Roles, Status, check_transition};
+use roundtable_store::requests::CommitmentSide;
 
 #[derive(Debug, Clone)]
 pub struct ClockPanel {
@@ -297,35 +295,27 @@ async fn request_page(
     failed: ActionError,
 ) -> Result<RequestPage, WebError> {
     let actor = &viewer.actor;
+    let caller = Caller::new(&state.store, actor);
     let scoped = state.scoped(actor);
-    let stored = visible(&scoped, actor, id).await?;
-    let roles = roles_of(actor, &stored);
-    let may_credit = credits_api::may_credit(actor, &stored);
+    let stored = requests::visible(&caller, id).await?;
+    let roles = policy::request_roles(actor, &stored);
+    let may_credit = credits::may_credit(actor, &stored);
     let status = stored.status;
     let resolved_at = stored.resolved_at;
-    let calendars = scoped.clock_context().await?;
+    let calendars = requests::calendars(&caller).await?;
     let request = view(stored, &calendars, Timestamp::now());
     let directory = Directory::load(&scoped).await?;
-    let authenticated = || Authenticated(actor.clone());
-    let events = api::list_events(State(state.clone()), authenticated(), RecordId(id))
-        .await?
-        .0;
-    let comments = api::list_comments(State(state.clone()), authenticated(), RecordId(id))
-        .await?
-        .0;
-    let commitments = api::list_commitments(State(state.clone()), authenticated(), RecordId(id))
-        .await?
-        .0;
-    let credits = credits_api::list_credits(State(state.clone()), authenticated(), RecordId(id))
-        .await?
-        .0;
+    let events = workflow::events(&caller, id).await?;
+    let comments = workflow::comments(&caller, id).await?;
+    let commitments = commitments::list(&caller, id).await?;
+    let credits = credits::list(&caller, id).await?;
     let can_credit = may_credit && matches!(status, Status::Resolved | Status::Closed);
     let creditable: Vec<Choice> = if can_credit {
         directory
             .people_by_name()
             .into_iter()
             .filter(|person| {
-                person.active && !credits.iter().any(|credit| credit.person_id == person.id.0)
+                person.active && !credits.iter().any(|credit| credit.person_id == person.id)
             })
             .map(|person| Choice {
                 value: person.id.0.to_string(),
@@ -402,13 +392,7 @@ async fn request_page(
         })
         .collect();
     let is_provider = roles.provider;
-    let my_side = if is_provider {
-        "provider"
-    } else if roles.requester {
-        "requester"
-    } else {
-        ""
-    };
+    let my_side = commitments::side(roles).ok();
     let open = status.is_open();
     let page = RequestPage {
         layout: Layout::new(viewer, format!("#{} {}", request.id, request.title), ""),
@@ -446,21 +430,25 @@ async fn request_page(
             .map(|event| EventRow {
                 who: event
                     .actor_person_id
-                    .map(|person| directory.person_name(Some(person)))
+                    .map(|person| directory.person_name(Some(person.0)))
                     .unwrap_or_else(|| "Roundtable".to_owned()),
                 what: event_words(&event.kind),
-                changes: changes(&event.before, &event.after, &directory),
+                changes: changes(
+                    &serde_json::from_str(&event.before).unwrap_or_default(),
+                    &serde_json::from_str(&event.after).unwrap_or_default(),
+                    &directory,
+                ),
                 note: event.note,
-                when: instant(&event.created_at),
+                when: moment(event.created_at),
             })
             .collect(),
         comments: comments
             .into_iter()
             .map(|comment| CommentRow {
-                who: directory.person_name(Some(comment.author_person_id)),
+                who: directory.person_name(Some(comment.author_person_id.0)),
                 body: comment.body,
                 internal: comment.internal,
-                when: instant(&comment.created_at),
+                when: moment(comment.created_at),
             })
             .collect(),
         commitments: commitments
@@ -469,15 +457,13 @@ async fn request_page(
                 id: commitment.id,
                 can_accept: open
                     && commitment.status == "proposed"
-                    && !my_side.is_empty()
-                    && commitment.proposed_by_side != my_side,
-                side: if commitment.proposed_by_side == "provider" {
-                    "Provider's offer"
-                } else {
-                    "Requester's counter-proposal"
+                    && my_side.is_some_and(|side| side != commitment.proposed_by_side),
+                side: match commitment.proposed_by_side {
+                    CommitmentSide::Provider => "Provider's offer",
+                    CommitmentSide::Requester => "Requester's counter-proposal",
                 },
-                who: directory.person_name(Some(commitment.proposed_by)),
-                due: instant(&commitment.due_at),
+                who: directory.person_name(Some(commitment.proposed_by.0)),
+                due: moment(commitment.due_at),
                 note: commitment.note,
                 status: commitment.status,
             })
@@ -507,7 +493,7 @@ async fn request_page(
         )
         .is_ok(),
         is_provider,
-        can_commit: open && !my_side.is_empty(),
+        can_commit: open && my_side.is_some(),
         is_open: open,
         can_take: open && is_provider && request.assignee_person_id != Some(actor.person_id.0),
         can_edit: open && (is_provider || roles.requester),
@@ -542,13 +528,13 @@ async fn request_page(
         credits: credits
             .into_iter()
             .map(|credit| CreditRow {
-                person_id: credit.person_id,
+                person_id: credit.person_id.0,
                 person: credit.person_name,
                 department: credit.department_name,
                 note: credit.note,
-                can_remove: credits_api::may_take_back(actor, credit.credited_by),
+                can_remove: credits::may_take_back(actor, credit.credited_by),
                 by: credit.credited_by_name,
-                when: instant(&credit.created_at),
+                when: moment(credit.created_at),
             })
             .collect(),
         can_credit,
@@ -586,7 +572,7 @@ async fn after_action<T>(
     id: i64,
     action: &'static str,
     form: FormData,
-    outcome: Result<T, ApiError>,
+    outcome: Result<T, AppError>,
 ) -> Result<Response, WebError> {
     super::after_action(
         outcome,
@@ -598,10 +584,10 @@ async fn after_action<T>(
     .await
 }
 
-/// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
-pub(crate) fn utc_instant(text: &str) -> Option<String> {
+/// A `datetime-local` value (or a date alone, meaning the end of a working
+/// day at 17:00), read as UTC.
+pub(crate) fn utc_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
-    // A date alone means the end of a working day.
     let civil = if text.contains('T') {
         text.parse::<jiff::civil::DateTime>().ok()?
     } else {
@@ -610,12 +596,25 @@ pub(crate) fn utc_instant(text: &str) -> Option<String> {
     civil
         .to_zoned(TimeZone::UTC)
         .ok()
-        .map(|zoned| zoned.timestamp().to_string())
+        .map(|zoned| zoned.timestamp())
 }
 
-fn instant_field(form: &FormData, field: &str) -> Result<String, ApiError> {
-    utc_instant(form.get(field))
-        .ok_or_else(|| ApiError::invalid(field, "enter a date and time (UTC)"))
+/// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
+pub(crate) fn utc_instant(text: &str) -> Option<String> {
+    utc_timestamp(text).map(|instant| instant.to_string())
+}
+
+/// A form's date and time field, or the message for it.
+fn instant_field(form: &FormData, field: &str) -> InstantInput {
+    utc_timestamp(form.get(field)).ok_or_else(|| "enter a date and time (UTC)".to_owned())
+}
+
+/// The version of the request the form was read at; a form without one is
+/// treated as stale.
+fn form_version(form: &FormData) -> Result<i64, AppError> {
+    form.get("version")
+        .parse::<i64>()
+        .map_err(|_| AppError::PreconditionFailed { current_version: 0 })
 }
 
 /// `POST /requests/{id}/transition`: acknowledge, start, wait, resume, resolve, reopen, close, cancel.
@@ -627,20 +626,14 @@ pub async fn move_request(
     let id = request_id(&id)?;
     let version = form.get("version").parse::<i64>().ok();
     let resolving = form.get("to") == "resolved";
-    let body = TransitionBody {
+    let step = Move {
         to: form.get("to").to_owned(),
         note: form.get("note").to_owned(),
         input_quality: form.optional("input_quality").filter(|_| resolving),
         input_quality_note: form.optional("input_quality_note").filter(|_| resolving),
     };
-    let outcome = api::transition_request(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        OptionalIfMatch(version),
-        ApiJson(body),
-    )
-    .await;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = workflow::transition(&caller, id, version, step).await;
     let action = if resolving { "resolve" } else { "transition" };
     after_action(&state, &viewer, id, action, form, outcome).await
 }
@@ -652,27 +645,13 @@ pub async fn take_request(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = match form_version(&form) {
         Ok(version) => {
-            api::update_request(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                IfMatch(version),
-                ApiJson(UpdateRequest {
-                    title: None,
-                    description: None,
-                    priority: None,
-                    assignee_person_id: Some(Some(viewer.actor.person_id.0)),
-                    external_impact: None,
-                    external_reference: None,
-                    segment_id: None,
-                }),
-            )
-            .await
+            let take = RequestUpdate::take(viewer.actor.person_id);
+            requests::update(&caller, id, version, take).await
         }
-        // A form without the version it was read at: treat it as stale.
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        Err(stale) => Err(stale),
     };
     after_action(&state, &viewer, id, "take", form, outcome).await
 }
@@ -684,16 +663,8 @@ pub async fn comment_on_request(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = api::add_comment(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(CommentBody {
-            body: form.get("body").to_owned(),
-            internal: form.has("internal"),
-        }),
-    )
-    .await;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = workflow::comment(&caller, id, form.get("body"), form.has("internal")).await;
     after_action(&state, &viewer, id, "comment", form, outcome).await
 }
 
@@ -704,31 +675,9 @@ pub async fn defer_request(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = match instant_field(&form, "new_eta") {
-        Ok(new_eta) => {
-            api::defer_request(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                ApiJson(DeferralBody {
-                    reason: form.get("reason").to_owned(),
-                    new_eta,
-                }),
-            )
-            .await
-        }
-        Err(error) => {
-            // Report a blank reason together with the date.
-            let mut errors = match error {
-                ApiError::Validation(errors) => errors,
-                _ => roundtable_domain::ValidationErrors::new(),
-            };
-            if form.get("reason").trim().is_empty() {
-                errors.push("reason", "must not be empty");
-            }
-            Err(ApiError::Validation(errors))
-        }
-    };
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let new_eta = instant_field(&form, "new_eta");
+    let outcome = workflow::defer(&caller, id, form.get("reason"), new_eta).await;
     after_action(&state, &viewer, id, "defer", form, outcome).await
 }
 
@@ -739,20 +688,9 @@ pub async fn propose_commitment(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = match instant_field(&form, "due_at") {
-        Ok(due_at) => api::propose_commitment(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            ApiJson(CommitmentBody {
-                due_at,
-                note: form.get("note").to_owned(),
-            }),
-        )
-        .await
-        .map(|_| ()),
-        Err(error) => Err(error),
-    };
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let due_at = instant_field(&form, "due_at");
+    let outcome = commitments::propose(&caller, id, due_at, form.get("note")).await;
     after_action(&state, &viewer, id, "commit", form, outcome).await
 }
 
@@ -763,12 +701,9 @@ pub async fn accept_commitment(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = api::accept_commitment(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        Path((id.to_string(), commitment)),
-    )
-    .await;
+    let commitment = request_id(&commitment)?;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = commitments::accept(&caller, id, commitment).await;
     after_action(&state, &viewer, id, "accept", form, outcome).await
 }
 
@@ -781,21 +716,13 @@ pub async fn hand_off_request(
     let id = request_id(&id)?;
     let department = form.get("department_id").parse::<i64>().ok();
     let service = form.get("service_id").parse::<i64>().ok();
+    let caller = Caller::new(&state.store, &viewer.actor);
     let outcome = match department {
-        Some(department_id) => {
-            api::transfer_request(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                ApiJson(TransferBody {
-                    department_id,
-                    service_id: service,
-                    note: form.get("note").to_owned(),
-                }),
-            )
-            .await
+        Some(department) => {
+            let note = form.get("note");
+            workflow::transfer(&caller, id, DepartmentId(department), service, note).await
         }
-        None => Err(ApiError::invalid(
+        None => Err(AppError::invalid(
             "department_id",
             "choose the department to hand over to",
         )),
@@ -812,26 +739,18 @@ pub async fn change_details(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = match form_version(&form) {
         Ok(version) => {
-            api::update_request(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                IfMatch(version),
-                ApiJson(UpdateRequest {
-                    title: None,
-                    description: None,
-                    priority: form.optional("priority"),
-                    assignee_person_id: None,
-                    external_impact: form.optional("external_impact"),
-                    external_reference: Some(form.optional("external_reference")),
-                    segment_id: None,
-                }),
-            )
-            .await
+            let update = RequestUpdate {
+                priority: form.optional("priority"),
+                external_impact: form.optional("external_impact"),
+                external_reference: Some(form.optional("external_reference")),
+                ..RequestUpdate::default()
+            };
+            requests::update(&caller, id, version, update).await
         }
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
+        Err(stale) => Err(stale),
     };
     after_action(&state, &viewer, id, "details", form, outcome).await
 }
@@ -847,33 +766,21 @@ pub async fn split_request(
     let id = request_id(&id)?;
     let service_id = form.get("service_id").trim().parse::<i64>().ok();
     let department_id = form.get("department_id").trim().parse::<i64>().ok();
+    let caller = Caller::new(&state.store, &viewer.actor);
     let outcome = if service_id.is_none() && department_id.is_none() {
-        Err(ApiError::invalid(
+        Err(AppError::invalid(
             "department_id",
             "choose the department (or a service) to ask",
         ))
     } else {
-        api::create_sub_request(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            ApiJson(CreateRequest {
-                service_id,
-                provider_department_id: if service_id.is_some() {
-                    None
-                } else {
-                    department_id
-                },
-                title: form.get("title").to_owned(),
-                description: form.get("description").to_owned(),
-                intake_values: serde_json::Map::new(),
-                priority: None,
-                external_impact: None,
-                external_reference: None,
-                segment_id: None,
-            }),
-        )
-        .await
+        let input = NewRequestInput {
+            service_id,
+            provider_department_id: department_id.filter(|_| service_id.is_none()),
+            title: form.get("title").to_owned(),
+            description: form.get("description").to_owned(),
+            ..NewRequestInput::default()
+        };
+        workflow::split(&caller, id, input).await
     };
     after_action(&state, &viewer, id, "split", form, outcome).await
 }
@@ -903,24 +810,17 @@ pub async fn credit_contributors(
         }
     }
     let outcome = if !errors.is_empty() {
-        Err(ApiError::Validation(errors))
+        Err(AppError::Invalid(errors))
     } else {
-        credits_api::credit_contributors(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            ApiJson(CreditBody {
-                people,
-                note: form.get("note").to_owned(),
-            }),
-        )
-        .await
-        .map_err(|error| match error {
-            ApiError::Validation(errors) => {
-                ApiError::Validation(super::errors_at_rows(errors, "people", "person", &rows))
-            }
-            other => other,
-        })
+        let caller = Caller::new(&state.store, &viewer.actor);
+        credits::credit(&caller, id, &people, form.get("note"))
+            .await
+            .map_err(|error| match error {
+                AppError::Invalid(errors) => {
+                    AppError::Invalid(super::errors_at_rows(errors, "people", "person", &rows))
+                }
+                other => other,
+            })
     };
     after_action(&state, &viewer, id, "credit", form, outcome).await
 }
@@ -932,12 +832,9 @@ pub async fn remove_credit(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = request_id(&id)?;
-    let outcome = credits_api::remove_credit(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        Path((id.to_string(), person)),
-    )
-    .await;
+    let person = request_id(&person)?;
+    let caller = Caller::new(&state.store, &viewer.actor);
+    let outcome = credits::remove(&caller, id, PersonId(person)).await;
     after_action(&state, &viewer, id, "uncredit", form, outcome).await
 }
 
