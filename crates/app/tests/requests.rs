@@ -56,7 +56,10 @@ async fn world() -> World {
     };
     let it = ok(scoped.create_department(department("it", "IT")).await).id;
     let sales = ok(scoped.create_department(department("sales", "Sales")).await).id;
-    let finance = ok(scoped.create_department(department("finance", "Finance")).await).id;
+    let finance = ok(scoped
+        .create_department(department("finance", "Finance"))
+        .await)
+    .id;
     let mut people = Vec::new();
     for (email, department, role) in [
         ("agent@acme.test", Some(it), Role::Member),
@@ -232,7 +235,10 @@ async fn the_provider_sets_priority_and_the_requester_cannot() {
         urgent(),
     )
     .await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
     let changed = ok(requests::update(
         &world.caller(&world.it_agent),
         raised.id,
@@ -241,7 +247,10 @@ async fn the_provider_sets_priority_and_the_requester_cannot() {
     )
     .await);
     assert_eq!(changed.priority, Priority::Urgent);
-    assert_eq!(changed.targets.fulfilment_minutes, 120, "the urgent targets apply");
+    assert_eq!(
+        changed.targets.fulfilment_minutes, 120,
+        "the urgent targets apply"
+    );
     // A second change at the old version is refused as stale.
     let stale = requests::update(
         &world.caller(&world.it_agent),
@@ -265,7 +274,10 @@ async fn a_queue_is_for_its_own_department() {
     let executive = ok(queue::page(&world.caller(&world.executive), world.it, None, None).await);
     assert_eq!(executive.total, 1);
     let refused = queue::page(&world.caller(&world.sales_rep), world.it, None, None).await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
     let too_many = queue::page(&world.caller(&world.it_agent), world.it, None, Some(501)).await;
     assert_eq!(
         field_of(&too_many.err().unwrap_or_else(|| panic!("accepted"))),
@@ -296,7 +308,10 @@ async fn contributors_are_credited_by_a_side_once_the_work_is_done() {
     .await);
     // Someone on neither side may not credit, whatever they send.
     let outsider = credits::credit(&world.caller(&world.executive), raised.id, &[], "").await;
-    assert!(matches!(outsider, Err(AppError::Forbidden(_))), "{outsider:?}");
+    assert!(
+        matches!(outsider, Err(AppError::Forbidden(_))),
+        "{outsider:?}"
+    );
     let given = ok(credits::credit(&agent, raised.id, &colleague, "set it up").await);
     assert_eq!(given.len(), 1);
     assert_eq!(given[0].person_id, world.sales_colleague.person_id);
