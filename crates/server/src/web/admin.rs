@@ -5,7 +5,9 @@
 
 use super::directory::Directory;
 use super::format::instant;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+};
 use crate::AppState;
 use crate::policy;
 use crate::problem::ApiError;
@@ -115,23 +117,13 @@ pub async fn show_people(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// A form's failure as the page shows it: field errors, or a message.
-fn form_failure(error: ApiError) -> Result<(StatusCode, FieldErrors, Option<String>), WebError> {
-    match error {
-        ApiError::Validation(errors) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors.into(),
-            Some("Please correct the marked fields.".to_owned()),
-        )),
-        ApiError::Conflict { field, detail } => Ok((
-            StatusCode::CONFLICT,
-            field
-                .map(|field| FieldErrors::single(&field, detail.clone()))
-                .unwrap_or_default(),
-            Some(detail),
-        )),
-        other => Err(other.into()),
-    }
+/// A form's failure as the page shows it (see [`Refusal::of`]).
+fn form_failure(
+    error: ApiError,
+    subject: &str,
+) -> Result<(StatusCode, FieldErrors, Option<String>), WebError> {
+    let refusal = Refusal::of(error, subject)?;
+    Ok((refusal.status, refusal.errors, Some(refusal.message)))
 }
 
 /// `POST /admin/people`: adds a person.
@@ -153,7 +145,7 @@ pub async fn add_person(
     match outcome {
         Ok(_) => Ok(see_other("/admin/people")),
         Err(error) => {
-            let (status, errors, message) = form_failure(error)?;
+            let (status, errors, message) = form_failure(error, "this person")?;
             let page = people_page(&state, &viewer, form, errors, message).await?;
             Ok(render(status, &page))
         }
@@ -255,7 +247,7 @@ pub async fn add_department(
     match outcome {
         Ok(_) => Ok(see_other("/admin/departments")),
         Err(error) => {
-            let (status, errors, message) = form_failure(error)?;
+            let (status, errors, message) = form_failure(error, "this department")?;
             let page = departments_page(&state, &viewer, form, errors, message).await?;
             Ok(render(status, &page))
         }
@@ -509,15 +501,7 @@ pub async fn change_person(
     .map_err(ApiError::from);
     let (status, errors, message) = match outcome {
         Ok(_) => return Ok(see_other("/admin/people")),
-        Err(ApiError::PreconditionFailed { .. }) => (
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            Some(
-                "Someone changed this person while you were editing; these are your values on the current version. Send them again if they still apply."
-                    .to_owned(),
-            ),
-        ),
-        Err(error) => form_failure(error)?,
+        Err(error) => form_failure(error, "this person")?,
     };
     let page = person_page(&state, &viewer, id, Some(form), errors, message).await?;
     Ok(render(status, &page))

@@ -5,7 +5,9 @@
 //! use cases the API calls too; they validate and store it, and their field
 //! errors are shown next to the day or line they concern.
 
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+};
 use crate::AppState;
 use crate::api::calendars::{CalendarView, Holiday, Interval, Week, holiday_inputs};
 use crate::policy;
@@ -309,31 +311,25 @@ pub async fn show_calendars(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// A failed save as the form shows it, or the error page for anything else.
+/// A failed save as the form shows it (see [`Refusal::of`]), the holiday
+/// problems at their lines; the error page for anything else.
 fn failure(
     error: ApiError,
     holiday_lines: &[usize],
 ) -> Result<(StatusCode, FieldErrors, String), WebError> {
-    match error {
-        ApiError::Validation(errors) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form_errors(errors, holiday_lines),
-            "The calendar was not saved. Please correct the marked fields.".to_owned(),
-        )),
-        ApiError::Conflict { field, detail } => Ok((
-            StatusCode::CONFLICT,
-            field
-                .map(|field| FieldErrors::single(&field, detail.clone()))
-                .unwrap_or_default(),
-            detail,
-        )),
-        ApiError::PreconditionFailed { .. } => Ok((
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            "Someone changed this calendar while you were editing; these are your values on the current version. Save again if they still apply.".to_owned(),
-        )),
-        other => Err(other.into()),
-    }
+    let lines_named = match error {
+        ApiError::Validation(errors) => {
+            let errors = form_errors(errors, holiday_lines);
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                "The calendar was not saved. Please correct the marked fields.".to_owned(),
+            ));
+        }
+        other => other,
+    };
+    let refusal = Refusal::of(lines_named, "this calendar")?;
+    Ok((refusal.status, refusal.errors, refusal.message))
 }
 
 /// `POST /admin/calendars`: creates a calendar.

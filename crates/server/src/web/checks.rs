@@ -6,7 +6,7 @@
 
 use super::directory::Directory;
 use super::format::{instant, status_label};
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render};
+use super::{FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render};
 use crate::AppState;
 use crate::api::checks::{CheckView, QUESTION};
 use crate::api::requests::view;
@@ -278,22 +278,17 @@ pub async fn answer(
             });
             Ok(render(StatusCode::OK, &page))
         }
-        Err(ApiError::Validation(errors)) => {
-            let page = check_page(&state, &viewer, id, form, errors.into()).await?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        Err(error) => {
+            let refusal = Refusal::of(error, "this check")?;
+            // A conflict (answered meanwhile, expired) shows the check as it
+            // stands; other refusals keep what was sent beside the problems.
+            let (form, problem) = match refusal.status {
+                StatusCode::UNPROCESSABLE_ENTITY => (form, None),
+                _ => (FormData::default(), Some(refusal.message)),
+            };
+            let mut page = check_page(&state, &viewer, id, form, refusal.errors).await?;
+            page.problem = problem;
+            Ok(render(refusal.status, &page))
         }
-        Err(ApiError::Conflict { detail, .. }) => {
-            let mut page = check_page(
-                &state,
-                &viewer,
-                id,
-                FormData::default(),
-                FieldErrors::default(),
-            )
-            .await?;
-            page.problem = Some(detail);
-            Ok(render(StatusCode::CONFLICT, &page))
-        }
-        Err(other) => Err(other.into()),
     }
 }

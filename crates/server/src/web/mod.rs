@@ -51,7 +51,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::people::Role;
 use roundtable_store::auth::Actor;
 use sha2::{Digest, Sha256};
 
@@ -455,54 +454,74 @@ pub struct ActionError {
     pub message: Option<String>,
 }
 
+/// A refused form as its page shows it: the status to answer with, the
+/// problems beside their fields, and a message for the top of the form.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub errors: FieldErrors,
+    pub message: String,
+}
+
+impl Refusal {
+    /// The one mapping from a use case's refusal to a page, for every form:
+    /// invalid input 422 with each problem at its field; a conflict 409, at
+    /// its field when it names one; not allowed 403 with the reason; a stale
+    /// version 409 with "Someone changed {subject}…" (`subject` names what
+    /// the page is about: "this request"). Anything that is not a refusal
+    /// (not found, the database down) stays an error page.
+    pub fn of(error: impl Into<ApiError>, subject: &str) -> Result<Refusal, WebError> {
+        let refused = |status: StatusCode, errors: FieldErrors, message: String| Refusal {
+            status,
+            errors,
+            message,
+        };
+        Ok(match error.into() {
+            ApiError::Validation(errors) => refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors.into(),
+                "Please correct the marked fields.".to_owned(),
+            ),
+            ApiError::Conflict { field, detail } => refused(
+                StatusCode::CONFLICT,
+                field
+                    .map(|field| FieldErrors::single(&field, detail.clone()))
+                    .unwrap_or_default(),
+                format!("That step is not possible now: {detail}."),
+            ),
+            ApiError::Forbidden(detail) => {
+                refused(StatusCode::FORBIDDEN, FieldErrors::default(), detail)
+            }
+            ApiError::PreconditionFailed { .. } => refused(
+                StatusCode::CONFLICT,
+                FieldErrors::default(),
+                format!(
+                    "Someone changed {subject} while you were looking at it; check it as it \
+                     stands now and send your change again if it still applies."
+                ),
+            ),
+            other => return Err(other.into()),
+        })
+    }
+}
+
 impl ActionError {
-    /// What the page shows when the API refused a form, and the status to
-    /// answer with. `subject` names what the page is about ("this request").
-    /// Anything that is not a refusal (not found, the database down) stays an
-    /// error page.
+    /// What a page with several forms shows when form `action` was refused
+    /// (see [`Refusal::of`]), and the status to answer with.
     pub fn from_refusal(
         action: &'static str,
         subject: &str,
         error: ApiError,
     ) -> Result<(StatusCode, Self), WebError> {
-        let refused = |errors: FieldErrors, message: String| ActionError {
-            action,
-            errors,
-            message: Some(message),
-        };
-        Ok(match error {
-            ApiError::Validation(errors) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refused(
-                    errors.into(),
-                    "Please correct the marked fields.".to_owned(),
-                ),
-            ),
-            ApiError::Conflict { field, detail } => (
-                StatusCode::CONFLICT,
-                refused(
-                    field
-                        .map(|field| FieldErrors::single(&field, detail.clone()))
-                        .unwrap_or_default(),
-                    format!("That step is not possible now: {detail}."),
-                ),
-            ),
-            ApiError::Forbidden(detail) => (
-                StatusCode::FORBIDDEN,
-                refused(FieldErrors::default(), detail),
-            ),
-            ApiError::PreconditionFailed { .. } => (
-                StatusCode::CONFLICT,
-                refused(
-                    FieldErrors::default(),
-                    format!(
-                        "Someone changed {subject} while you were looking at it; here it is as it \
-                         stands now. Try again if it still applies."
-                    ),
-                ),
-            ),
-            other => return Err(other.into()),
-        })
+        let refusal = Refusal::of(error, subject)?;
+        Ok((
+            refusal.status,
+            ActionError {
+                action,
+                errors: refusal.errors,
+                message: Some(refusal.message),
+            },
+        ))
     }
 
     /// The error of a field, if the refused form is `action`.
@@ -589,10 +608,7 @@ pub fn see_other(location: &str) -> Response {
     Redirect::to(location).into_response()
 }
 
-/// Is the actor someone who sees every request and queue?
-pub fn sees_everything(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Admin | Role::Executive)
-}
+pub use roundtable_app::policy::sees_everything;
 
 /// Everything a page can fail with; each becomes an HTML page (or a redirect to sign in).
 #[derive(Debug)]

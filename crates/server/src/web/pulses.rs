@@ -11,7 +11,8 @@ use super::directory::Directory;
 use super::format::instant;
 use super::requests::utc_instant;
 use super::{
-    FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other, sees_everything,
+    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+    sees_everything,
 };
 use crate::AppState;
 use crate::api::pulses::{
@@ -223,16 +224,18 @@ pub async fn open_round(
             let newest = listing.items.first().map_or(0, |round| round.id);
             Ok(see_other(&format!("/pulses/{newest}")))
         }
-        Err(ApiError::Validation(errors)) => {
-            let page = pulses_page(&state, &viewer, None, form, errors.into()).await?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(ApiError::Conflict { detail, field }) => {
-            let errors = FieldErrors::single(field.as_deref().unwrap_or("name"), detail);
+        Err(error) => {
+            // The form has no place for a message of its own: a refusal
+            // that names no field shows at the round's name.
+            let refusal = Refusal::of(error, "the pulse rounds")?;
+            let errors = if refusal.errors.is_empty() {
+                FieldErrors::single("name", refusal.message)
+            } else {
+                refusal.errors
+            };
             let page = pulses_page(&state, &viewer, None, form, errors).await?;
-            Ok(render(StatusCode::CONFLICT, &page))
+            Ok(render(refusal.status, &page))
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -810,13 +813,12 @@ pub async fn answer_cell(
                 cell.0, cell.1
             )));
         }
-        Err(ApiError::Validation(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errors.into(), None)
+        Err(error) => {
+            let refusal = Refusal::of(error, "this round")?;
+            let problem =
+                (refusal.status != StatusCode::UNPROCESSABLE_ENTITY).then_some(refusal.message);
+            (refusal.status, refusal.errors, problem)
         }
-        Err(ApiError::Conflict { detail, .. }) => {
-            (StatusCode::CONFLICT, FieldErrors::default(), Some(detail))
-        }
-        Err(other) => return Err(other.into()),
     };
     let (page, _) = form_page(&state, &viewer, id, cell, &form, errors, problem).await?;
     Ok(render(status, &page))
