@@ -510,7 +510,7 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
     let setup = setup(&app).await;
     let open = request(&app, &setup, true).await;
     let mut lead = Browser::default();
-    let token = lead.sign_in(&app, &setup.marketing_lead.email).await;
+    lead.sign_in(&app, &setup.marketing_lead.email).await;
     let page = lead.page(&app, &format!("/requests/{open}")).await;
     assert!(
         !page.contains("id=\"credit-form\""),
@@ -526,11 +526,10 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
     let outsider = app.outsider.id.0.to_string();
     // The first and third rows filled: the refused person shows at row 3, the choices kept.
     let refused = lead
-        .post(
+        .submit(
             &app,
             &format!("{path}/credits"),
             &[
-                ("csrf_token", token.as_str()),
                 ("person-1", designer.as_str()),
                 ("person-2", ""),
                 ("person-3", outsider.as_str()),
@@ -550,11 +549,10 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
     assert!(credited_people(&app, id).await.is_empty());
 
     let credited = lead
-        .post(
+        .submit(
             &app,
             &format!("{path}/credits"),
             &[
-                ("csrf_token", token.as_str()),
                 ("person-2", designer.as_str()),
                 ("note", "The stand design"),
             ],
@@ -580,11 +578,7 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
     assert!(!page.contains(&format!("{path}/credits/{designer}/remove")));
 
     let removed = lead
-        .post(
-            &app,
-            &format!("{path}/credits/{designer}/remove"),
-            &[("csrf_token", token.as_str())],
-        )
+        .submit(&app, &format!("{path}/credits/{designer}/remove"), &[])
         .await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     assert!(credited_people(&app, id).await.is_empty());

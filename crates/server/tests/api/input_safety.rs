@@ -161,16 +161,12 @@ async fn a_nul_in_a_query_string_or_path_is_refused_naming_it() {
 async fn a_nul_in_a_web_form_is_refused_naming_the_field() {
     let app = TestApp::spawn().await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let refused = admin
-        .post(
+        .submit(
             &app,
             "/admin/departments",
-            &[
-                ("csrf_token", &token),
-                ("name", NUL_TEXT),
-                ("customer_facing", "true"),
-            ],
+            &[("name", NUL_TEXT), ("customer_facing", "true")],
         )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -191,16 +187,10 @@ async fn a_nul_in_a_web_form_is_refused_naming_the_field() {
 async fn an_imported_row_with_a_nul_is_reported_at_its_line() {
     let app = TestApp::spawn().await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let csv =
         "email,name,notes\r\nada@acme.test,Ada Lovelace,\r\nalan@acme.test,Alan Turing,a\u{0}b\r\n";
-    let refused = admin
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &token), ("csv", csv)],
-        )
-        .await;
+    let refused = admin.submit(&app, "/admin/import", &[("csv", csv)]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert!(page.contains("Nothing was imported"), "{page}");
@@ -387,15 +377,9 @@ async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
 
     // Through the import: the only administrator made a member.
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "admin@acme.test").await;
+    browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,role\r\nlead@acme.test,Lead,lead\r\nadmin@acme.test,Admin,member\r\n";
-    let refused = browser
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &token), ("csv", csv)],
-        )
-        .await;
+    let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
@@ -450,15 +434,9 @@ async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
 async fn an_import_cannot_make_departments_their_own_ancestors() {
     let app = TestApp::spawn().await;
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "admin@acme.test").await;
+    browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,department,parent_department\r\nada@acme.test,Ada,Alpha,Beta\r\nalan@acme.test,Alan,Beta,Alpha\r\n";
-    let refused = browser
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &token), ("csv", csv)],
-        )
-        .await;
+    let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];

@@ -12,6 +12,8 @@ use serde_json::json;
 #[derive(Debug, Default)]
 pub(crate) struct Browser {
     cookies: Vec<(String, String)>,
+    /// The session's CSRF token, once signed in.
+    csrf: Option<String>,
 }
 
 impl Browser {
@@ -95,7 +97,30 @@ impl Browser {
             )
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        hidden_token(&self.page(app, "/").await)
+        let token = hidden_token(&self.page(app, "/").await);
+        self.csrf = Some(token.clone());
+        token
+    }
+
+    /// Sends a page's form as the signed-in person: with the session's CSRF
+    /// token, as every form of the product carries it.
+    pub(crate) async fn submit(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = match &self.csrf {
+            Some(token) => token.clone(),
+            None => {
+                let token = hidden_token(&self.page(app, "/").await);
+                self.csrf = Some(token.clone());
+                token
+            }
+        };
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        self.post(app, path, &form).await
     }
 }
 
@@ -305,9 +330,7 @@ async fn every_form_of_a_session_needs_its_token() {
         "still signed in"
     );
 
-    let signed_out = browser
-        .post(&app, "/logout", &[("csrf_token", &token)])
-        .await;
+    let signed_out = browser.submit(&app, "/logout", &[]).await;
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&signed_out), "/login");
     assert_eq!(browser.get(&app, "/").await.status(), StatusCode::SEE_OTHER);
@@ -345,7 +368,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "member@acme.test").await;
+    browser.sign_in(&app, "member@acme.test").await;
 
     let catalogue = browser.page(&app, "/services").await;
     assert!(catalogue.contains("Qualified leads") && catalogue.contains("Marketing"));
@@ -357,11 +380,10 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     assert!(form.contains("name=\"intake.region\"") && form.contains("type=\"date\""));
 
     let rejected = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &[
-                ("csrf_token", &token),
                 ("title", ""),
                 ("description", "For the <spring> fair"),
                 ("intake.count", "lots"),
@@ -396,11 +418,10 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     );
 
     let raised = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &[
-                ("csrf_token", &token),
                 ("title", "Leads for the spring fair"),
                 ("intake.region", "EMEA"),
                 ("intake.count", "40"),
@@ -454,7 +475,7 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     let path = format!("/requests/{}", id_of(&request));
 
     let mut requester = Browser::default();
-    let requester_token = requester.sign_in(&app, "member@acme.test").await;
+    requester.sign_in(&app, "member@acme.test").await;
     let page = requester.page(&app, &path).await;
     assert!(
         !page.contains("value=\"acknowledged\""),
@@ -462,15 +483,11 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     );
 
     let mut provider = Browser::default();
-    let token = provider.sign_in(&app, &marketer.email).await;
+    provider.sign_in(&app, &marketer.email).await;
     let page = provider.page(&app, &path).await;
     assert!(page.contains("value=\"acknowledged\""));
     let stale = provider
-        .post(
-            &app,
-            &format!("{path}/assignment"),
-            &[("csrf_token", &token), ("version", "7")],
-        )
+        .submit(&app, &format!("{path}/assignment"), &[("version", "7")])
         .await;
     assert_eq!(
         stale.status(),
@@ -478,11 +495,7 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
         "a stale version is refused"
     );
     let taken = provider
-        .post(
-            &app,
-            &format!("{path}/assignment"),
-            &[("csrf_token", &token), ("version", "1")],
-        )
+        .submit(&app, &format!("{path}/assignment"), &[("version", "1")])
         .await;
     assert_eq!(taken.status(), StatusCode::SEE_OTHER);
     let page = requester.page(&app, &path).await;
@@ -490,24 +503,20 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
         page.contains("<dt>Assignee</dt>") && !page.contains("<dt>Assignee</dt><dd>nobody</dd>")
     );
     let acknowledged = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/transition"),
-            &[
-                ("csrf_token", &token),
-                ("to", "acknowledged"),
-                ("version", "2"),
-            ],
+            &[("to", "acknowledged"), ("version", "2")],
         )
         .await;
     assert_eq!(acknowledged.status(), StatusCode::SEE_OTHER);
 
     // A deferral without a reason or date is shown at its fields, values kept.
     let deferred = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/deferral"),
-            &[("csrf_token", &token), ("reason", ""), ("new_eta", "soon")],
+            &[("reason", ""), ("new_eta", "soon")],
         )
         .await;
     assert_eq!(deferred.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -516,11 +525,10 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     assert!(page.contains("value=\"soon\""));
 
     let deferred = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/deferral"),
             &[
-                ("csrf_token", &token),
                 ("reason", "A key account launch"),
                 ("new_eta", "2030-01-15T12:00"),
             ],
@@ -534,21 +542,16 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
 
     // The requester cannot resolve: the workflow refuses, on the page.
     let refused = requester
-        .post(
-            &app,
-            &format!("{path}/transition"),
-            &[("csrf_token", &requester_token), ("to", "resolved")],
-        )
+        .submit(&app, &format!("{path}/transition"), &[("to", "resolved")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(is_html(&refused));
 
     let resolved = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/transition"),
             &[
-                ("csrf_token", &token),
                 ("to", "resolved"),
                 ("input_quality", "partial"),
                 ("note", "Done"),
@@ -652,30 +655,22 @@ async fn assets_are_embedded_and_cached_for_a_year() {
 async fn administrators_add_people_and_departments_through_forms() {
     let app = TestApp::spawn().await;
     let mut member = Browser::default();
-    let member_token = member.sign_in(&app, "member@acme.test").await;
+    member.sign_in(&app, "member@acme.test").await;
     let refused = member.get(&app, "/admin/people").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(is_html(&refused));
     let refused = member
-        .post(
-            &app,
-            "/admin/departments",
-            &[("csrf_token", &member_token), ("name", "Shadow IT")],
-        )
+        .submit(&app, "/admin/departments", &[("name", "Shadow IT")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let added = admin
-        .post(
+        .submit(
             &app,
             "/admin/departments",
-            &[
-                ("csrf_token", &token),
-                ("name", "Logistics"),
-                ("customer_facing", "true"),
-            ],
+            &[("name", "Logistics"), ("customer_facing", "true")],
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
@@ -683,11 +678,10 @@ async fn administrators_add_people_and_departments_through_forms() {
     assert!(page.contains("Logistics"));
 
     let rejected = admin
-        .post(
+        .submit(
             &app,
             "/admin/people",
             &[
-                ("csrf_token", &token),
                 ("name", "Ada Lovelace"),
                 ("email", "not an email"),
                 ("role", "lead"),
@@ -699,11 +693,10 @@ async fn administrators_add_people_and_departments_through_forms() {
     assert!(page.contains("id=\"email-error\""));
     assert!(page.contains("value=\"Ada Lovelace\"") && page.contains("value=\"lead\" selected"));
     let added = admin
-        .post(
+        .submit(
             &app,
             "/admin/people",
             &[
-                ("csrf_token", &token),
                 ("name", "Ada Lovelace"),
                 ("email", "ada@acme.test"),
                 ("role", "lead"),
@@ -725,11 +718,10 @@ async fn administrators_add_people_and_departments_through_forms() {
             && edit.contains("name=\"active\" value=\"true\" checked")
     );
     let stale = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/people/{id}"),
             &[
-                ("csrf_token", &token),
                 ("version", "9"),
                 ("name", "Ada King"),
                 ("role", "executive"),
@@ -745,11 +737,10 @@ async fn administrators_add_people_and_departments_through_forms() {
             .contains("value=\"Ada King\"")
     );
     let changed = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/people/{id}"),
             &[
-                ("csrf_token", &token),
                 ("version", "1"),
                 ("name", "Ada King"),
                 ("role", "executive"),
@@ -765,16 +756,12 @@ async fn administrators_add_people_and_departments_through_forms() {
 async fn people_create_and_revoke_their_own_api_tokens() {
     let app = TestApp::spawn().await;
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "member@acme.test").await;
+    browser.sign_in(&app, "member@acme.test").await;
     let created = browser
-        .post(
+        .submit(
             &app,
             "/tokens",
-            &[
-                ("csrf_token", &token),
-                ("name", "reporting script"),
-                ("expires_in_days", "30"),
-            ],
+            &[("name", "reporting script"), ("expires_in_days", "30")],
         )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
@@ -798,11 +785,7 @@ async fn people_create_and_revoke_their_own_api_tokens() {
     let start = listed.find(revoke_marker).expect("a revoke form") + revoke_marker.len();
     let id = &listed[start..start + listed[start..].find('/').expect("id end")];
     let revoked = browser
-        .post(
-            &app,
-            &format!("/tokens/{id}/revoke"),
-            &[("csrf_token", &token)],
-        )
+        .submit(&app, &format!("/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
     let me = app
@@ -815,14 +798,10 @@ async fn people_create_and_revoke_their_own_api_tokens() {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 
     let bad = browser
-        .post(
+        .submit(
             &app,
             "/tokens",
-            &[
-                ("csrf_token", &token),
-                ("name", ""),
-                ("expires_in_days", "forever"),
-            ],
+            &[("name", ""), ("expires_in_days", "forever")],
         )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -858,23 +837,22 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     .await;
     let path = format!("/requests/{}", id_of(&request));
     let mut provider = Browser::default();
-    let token = provider.sign_in(&app, &marketer.email).await;
+    provider.sign_in(&app, &marketer.email).await;
     let bad_date = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/commitments"),
-            &[("csrf_token", &token), ("due_at", "Thursday")],
+            &[("due_at", "Thursday")],
         )
         .await;
     assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = bad_date.text().await.expect("body");
     assert!(page.contains("id=\"commit-due-error\"") && page.contains("value=\"Thursday\""));
     let proposed = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/commitments"),
             &[
-                ("csrf_token", &token),
                 ("due_at", "2030-02-07T16:00"),
                 ("note", "After the print run"),
             ],
@@ -883,16 +861,16 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
 
     let mut requester = Browser::default();
-    let requester_token = requester.sign_in(&app, "member@acme.test").await;
+    requester.sign_in(&app, "member@acme.test").await;
     let page = requester.page(&app, &path).await;
     let marker = "/commitments/";
     let start = page.find(marker).expect("an accept form") + marker.len();
     let commitment = &page[start..start + page[start..].find('/').expect("id end")];
     let accepted = requester
-        .post(
+        .submit(
             &app,
             &format!("{path}/commitments/{commitment}/accept"),
-            &[("csrf_token", &requester_token)],
+            &[],
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
@@ -900,11 +878,7 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     assert!(page.contains("2030-02-07 16:00 UTC (accepted by both sides)"));
 
     let unnamed = provider
-        .post(
-            &app,
-            &format!("{path}/transfer"),
-            &[("csrf_token", &token), ("department_id", "")],
-        )
+        .submit(&app, &format!("{path}/transfer"), &[("department_id", "")])
         .await;
     assert_eq!(unnamed.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -916,11 +890,10 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     );
     let operations_id = id_of(&operations).to_string();
     let handed = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/transfer"),
             &[
-                ("csrf_token", &token),
                 ("department_id", &operations_id),
                 ("note", "Print is theirs"),
             ],
@@ -963,16 +936,15 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
     .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "member@acme.test").await;
+    browser.sign_in(&app, "member@acme.test").await;
     let form = browser.page(&app, &form_path).await;
     assert!(form.contains("Mid-market retailers"));
     let segment_id = id_of(&segment).to_string();
     let raised = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &[
-                ("csrf_token", &token),
                 ("title", "Leads for retailers"),
                 ("segment_id", &segment_id),
             ],

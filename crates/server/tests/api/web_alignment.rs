@@ -38,18 +38,17 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
         .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
         .await;
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
     let page = browser.page(&app, "/round-table").await;
     assert!(page.contains("You speak for <strong>Sales</strong>"));
     assert!(page.contains("href=\"/round-table\" aria-current=\"page\""));
 
     let marketing_id = id_of(&marketing).to_string();
     let without_mirror = browser
-        .post(
+        .submit(
             &app,
             "/round-table",
             &[
-                ("csrf_token", &token),
                 ("kind", "frustration"),
                 ("about_department_id", &marketing_id),
                 ("title", "Leads arrive without a budget"),
@@ -70,11 +69,10 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 
     let posted = browser
-        .post(
+        .submit(
             &app,
             "/round-table",
             &[
-                ("csrf_token", &token),
                 ("kind", "frustration"),
                 ("about_department_id", &marketing_id),
                 ("title", "Leads arrive without a budget"),
@@ -132,14 +130,10 @@ async fn voting_twice_through_the_page_counts_one_vote() {
     let token = browser.sign_in(&app, "member@acme.test").await;
     for _ in 0..2 {
         let voted = browser
-            .post(
+            .submit(
                 &app,
                 &vote_path,
-                &[
-                    ("csrf_token", &token),
-                    ("vote", "add"),
-                    ("next", "/round-table"),
-                ],
+                &[("vote", "add"), ("next", "/round-table")],
             )
             .await;
         assert_eq!(voted.status(), StatusCode::SEE_OTHER);
@@ -185,11 +179,7 @@ async fn voting_twice_through_the_page_counts_one_vote() {
     .await;
     assert_eq!(stored["votes"], 0);
     let missing = browser
-        .post(
-            &app,
-            "/topics/999999/vote",
-            &[("csrf_token", &token), ("vote", "add")],
-        )
+        .submit(&app, "/topics/999999/vote", &[("vote", "add")])
         .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
@@ -230,7 +220,7 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     .await;
     let path = format!("/measures/{}", id_of(&measure));
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
 
     let objectives = browser.page(&app, "/objectives").await;
     assert!(objectives.contains("Grow repeat business"));
@@ -258,14 +248,10 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     assert_eq!(progress_of(&page, "Repeat orders"), Some(0));
 
     let rejected = browser
-        .post(
+        .submit(
             &app,
             &format!("{path}/checkins"),
-            &[
-                ("csrf_token", &token),
-                ("value", "lots"),
-                ("note", "Good week"),
-            ],
+            &[("value", "lots"), ("note", "Good week")],
         )
         .await;
     assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -274,14 +260,10 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     assert!(page.contains("value=\"lots\"") && page.contains("Good week"));
 
     let recorded = browser
-        .post(
+        .submit(
             &app,
             &format!("{path}/checkins"),
-            &[
-                ("csrf_token", &token),
-                ("value", "30"),
-                ("note", "Good week"),
-            ],
+            &[("value", "30"), ("note", "Good week")],
         )
         .await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
@@ -303,15 +285,11 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
 
     // Someone of no contributing department gets no form and is refused.
     let mut outsider = Browser::default();
-    let outsider_token = outsider.sign_in(&app, "member@acme.test").await;
+    outsider.sign_in(&app, "member@acme.test").await;
     let page = outsider.page(&app, &path).await;
     assert!(!page.contains("Record the check-in"));
     let refused = outsider
-        .post(
-            &app,
-            &format!("{path}/checkins"),
-            &[("csrf_token", &outsider_token), ("value", "80")],
-        )
+        .submit(&app, &format!("{path}/checkins"), &[("value", "80")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let stored = expect_status(
@@ -358,7 +336,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let sponsor_action = format!("action=\"/enhancements/{id}/sponsor\"");
 
     let mut member = Browser::default();
-    let member_token = member.sign_in(&app, "member@acme.test").await;
+    member.sign_in(&app, "member@acme.test").await;
     let page = member.page(&app, "/enhancements").await;
     assert!(page.contains("One shared lead form") && page.contains("More referrals"));
     assert!(page.contains("Sales, Marketing") || page.contains("Marketing, Sales"));
@@ -368,11 +346,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     );
     assert!(!page.contains("Reason for declining"));
     let refused = member
-        .post(
-            &app,
-            &format!("/enhancements/{id}/sponsor"),
-            &[("csrf_token", &member_token)],
-        )
+        .submit(&app, &format!("/enhancements/{id}/sponsor"), &[])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(
@@ -385,18 +359,17 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
 
     // A lead proposes through the form: two departments are needed.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, "lead@acme.test").await;
+    lead.sign_in(&app, "lead@acme.test").await;
     let page = lead.page(&app, "/enhancements").await;
     assert!(
         !page.contains(&sponsor_action),
         "no sponsor button for a lead"
     );
     let alone = lead
-        .post(
+        .submit(
             &app,
             "/enhancements",
             &[
-                ("csrf_token", &lead_token),
                 ("title", "Joint trade-show stand"),
                 ("objective_id", &id_of(&objective).to_string()),
                 ("department_ids", &id_of(&sales).to_string()),
@@ -413,7 +386,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     // and marketing's lead is asked.
     let confirm_action = format!("action=\"/enhancements/{id}/confirm\"");
     let mut chief = Browser::default();
-    let chief_token = chief.sign_in(&app, &executive.email).await;
+    chief.sign_in(&app, &executive.email).await;
     let page = chief.page(&app, "/enhancements").await;
     assert!(
         !page.contains(&sponsor_action),
@@ -426,7 +399,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
         "only marketing's lead confirms"
     );
     let mut marketer = Browser::default();
-    let marketer_token = marketer.sign_in(&app, &marketing_lead.email).await;
+    marketer.sign_in(&app, &marketing_lead.email).await;
     // The notice that asks marketing's lead leads to the enhancement.
     let inbox = expect_status(
         app.get(&marketing_lead, "/api/v1/notifications").await,
@@ -446,21 +419,13 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let page = marketer.page(&app, "/enhancements").await;
     assert!(page.contains(&confirm_action));
     let confirmed = marketer
-        .post(
-            &app,
-            &format!("/enhancements/{id}/confirm"),
-            &[("csrf_token", &marketer_token)],
-        )
+        .submit(&app, &format!("/enhancements/{id}/confirm"), &[])
         .await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     let page = chief.page(&app, "/enhancements").await;
     assert!(page.contains(&sponsor_action));
     let sponsored = chief
-        .post(
-            &app,
-            &format!("/enhancements/{id}/sponsor"),
-            &[("csrf_token", &chief_token)],
-        )
+        .submit(&app, &format!("/enhancements/{id}/sponsor"), &[])
         .await;
     assert_eq!(sponsored.status(), StatusCode::SEE_OTHER);
     let stored = expect_status(
@@ -474,14 +439,10 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
 
     // A step the workflow refuses says so; a decline needs its reason.
     let skipped = marketer
-        .post(
+        .submit(
             &app,
             &format!("/enhancements/{id}/status"),
-            &[
-                ("csrf_token", &marketer_token),
-                ("version", &version),
-                ("to", "delivered"),
-            ],
+            &[("version", &version), ("to", "delivered")],
         )
         .await;
     assert_eq!(skipped.status(), StatusCode::CONFLICT);
@@ -489,15 +450,10 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     assert!(page.contains("That step is not possible"), "{page}");
     assert!(page.contains("sponsored to delivered"));
     let no_reason = chief
-        .post(
+        .submit(
             &app,
             &format!("/enhancements/{id}/status"),
-            &[
-                ("csrf_token", &chief_token),
-                ("version", &version),
-                ("to", "declined"),
-                ("reason", ""),
-            ],
+            &[("version", &version), ("to", "declined"), ("reason", "")],
         )
         .await;
     assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -512,26 +468,18 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let page = chief.page(&app, "/enhancements").await;
     assert!(!page.contains("Start the work"));
     let refused = chief
-        .post(
+        .submit(
             &app,
             &format!("/enhancements/{id}/status"),
-            &[
-                ("csrf_token", &chief_token),
-                ("version", &version),
-                ("to", "in_progress"),
-            ],
+            &[("version", &version), ("to", "in_progress")],
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let started = marketer
-        .post(
+        .submit(
             &app,
             &format!("/enhancements/{id}/status"),
-            &[
-                ("csrf_token", &marketer_token),
-                ("version", &version),
-                ("to", "in_progress"),
-            ],
+            &[("version", &version), ("to", "in_progress")],
         )
         .await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
@@ -659,10 +607,10 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             .contains("Send the answer")
     );
     let no_note = sales_browser
-        .post(
+        .submit(
             &app,
             &format!("{topic_path}/answer"),
-            &[("csrf_token", &token), ("answer", "corrected")],
+            &[("answer", "corrected")],
         )
         .await;
     assert_eq!(no_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -670,11 +618,10 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     assert!(page.contains("id=\"answer-note-error\""));
     assert!(page.contains("value=\"corrected\" checked"));
     let answered = sales_browser
-        .post(
+        .submit(
             &app,
             &format!("{topic_path}/answer"),
             &[
-                ("csrf_token", &token),
                 ("answer", "corrected"),
                 ("note", "We call every qualified lead"),
             ],
@@ -682,10 +629,10 @@ async fn reviews_sessions_and_actions_have_their_pages() {
         .await;
     assert_eq!(answered.status(), StatusCode::SEE_OTHER);
     let commented = sales_browser
-        .post(
+        .submit(
             &app,
             &format!("{topic_path}/comments"),
-            &[("csrf_token", &token), ("body", "Happy to show the report")],
+            &[("body", "Happy to show the report")],
         )
         .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
@@ -693,11 +640,7 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     assert!(page.contains("Corrected") && page.contains("We call every qualified lead"));
     assert!(page.contains("Happy to show the report"));
     let empty = sales_browser
-        .post(
-            &app,
-            &format!("{topic_path}/comments"),
-            &[("csrf_token", &token), ("body", " ")],
-        )
+        .submit(&app, &format!("{topic_path}/comments"), &[("body", " ")])
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -715,7 +658,7 @@ async fn reviews_sessions_and_actions_have_their_pages() {
 
     // A lead moves the topic along; a step the workflow refuses says so.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, "lead@acme.test").await;
+    lead.sign_in(&app, "lead@acme.test").await;
     assert!(
         lead.page(&app, &topic_path)
             .await
@@ -729,14 +672,10 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     .await;
     let version = version_of(&stored).to_string();
     let discussed = lead
-        .post(
+        .submit(
             &app,
             &format!("{topic_path}/status"),
-            &[
-                ("csrf_token", &lead_token),
-                ("version", &version),
-                ("to", "discussed"),
-            ],
+            &[("version", &version), ("to", "discussed")],
         )
         .await;
     assert_eq!(discussed.status(), StatusCode::SEE_OTHER);
@@ -749,11 +688,10 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     )
     .await;
     let skipped = lead
-        .post(
+        .submit(
             &app,
             &format!("{topic_path}/status"),
             &[
-                ("csrf_token", &lead_token),
                 ("version", &version_of(&stored).to_string()),
                 ("to", "open"),
             ],

@@ -34,7 +34,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     let answer_path = format!("{check_path}/answer");
 
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
     let home = browser.page(&app, "/").await;
     assert!(
         home.contains("Checks waiting for your answer (1)"),
@@ -61,14 +61,10 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
 
     // No answer and a rating off the scale: both named at their fields, the comment kept.
     let rejected = browser
-        .post(
+        .submit(
             &app,
             &answer_path,
-            &[
-                ("csrf_token", &token),
-                ("rating", "9"),
-                ("comment", "Half had <no> budget"),
-            ],
+            &[("rating", "9"), ("comment", "Half had <no> budget")],
         )
         .await;
     assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -80,14 +76,10 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
         "comment kept"
     );
     let not_a_number = browser
-        .post(
+        .submit(
             &app,
             &answer_path,
-            &[
-                ("csrf_token", &token),
-                ("answer", "partly"),
-                ("rating", "three"),
-            ],
+            &[("answer", "partly"), ("rating", "three")],
         )
         .await;
     assert_eq!(not_a_number.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -102,11 +94,10 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     assert_eq!(still["status"], "pending", "nothing was recorded");
 
     let answered = browser
-        .post(
+        .submit(
             &app,
             &answer_path,
             &[
-                ("csrf_token", &token),
                 ("answer", "not_met"),
                 ("rating", "2"),
                 ("comment", "Half the leads had no budget"),
@@ -141,11 +132,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     assert!(page.contains("You answered this check") && page.contains("Not met"));
     assert!(!page.contains(&format!("action=\"{answer_path}\"")));
     let again = browser
-        .post(
-            &app,
-            &answer_path,
-            &[("csrf_token", &token), ("answer", "met")],
-        )
+        .submit(&app, &answer_path, &[("answer", "met")])
         .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(
@@ -178,7 +165,7 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
     let title = inbox["items"][0]["title"].as_str().unwrap().to_owned();
 
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
     let home = browser.page(&app, "/").await;
     assert!(
         home.contains(&format!("Notifications ({unread} unread)")),
@@ -188,10 +175,10 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
     assert!(home.contains(&format!("action=\"/notifications/{first}/read\"")));
 
     let marked = browser
-        .post(
+        .submit(
             &app,
             &format!("/notifications/{first}/read"),
-            &[("csrf_token", &token), ("next", "/")],
+            &[("next", "/")],
         )
         .await;
     assert_eq!(marked.status(), StatusCode::SEE_OTHER);
@@ -206,20 +193,20 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
 
     // Someone else's notification cannot be touched; nor does `next` lead off the site.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, "lead@acme.test").await;
+    lead.sign_in(&app, "lead@acme.test").await;
     let foreign = lead
-        .post(
+        .submit(
             &app,
             &format!("/notifications/{first}/read"),
-            &[("csrf_token", &lead_token), ("next", "/")],
+            &[("next", "/")],
         )
         .await;
     assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
     let all = browser
-        .post(
+        .submit(
             &app,
             "/notifications/read-all",
-            &[("csrf_token", &token), ("next", "//evil.example")],
+            &[("next", "//evil.example")],
         )
         .await;
     assert_eq!(all.status(), StatusCode::SEE_OTHER);
@@ -232,15 +219,11 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
 /// Closes a round through the page, as the administrator.
 async fn close_on_page(app: &TestApp, round: i64) {
     let mut admin = Browser::default();
-    let token = admin.sign_in(app, "admin@acme.test").await;
+    admin.sign_in(app, "admin@acme.test").await;
     let page = admin.page(app, &format!("/pulses/{round}")).await;
     assert!(page.contains("Close the round now"));
     let closed = admin
-        .post(
-            app,
-            &format!("/pulses/{round}/close"),
-            &[("csrf_token", &token)],
-        )
+        .submit(app, &format!("/pulses/{round}/close"), &[])
         .await;
     assert_eq!(closed.status(), StatusCode::SEE_OTHER);
 }
@@ -255,30 +238,22 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
 
     // An administrator opens the round on the pulses page.
     let mut admin = Browser::default();
-    let admin_token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let nameless = admin
-        .post(
+        .submit(
             &app,
             "/pulses",
-            &[
-                ("csrf_token", &admin_token),
-                ("name", ""),
-                ("closes_at", "2099-01-01T12:00"),
-            ],
+            &[("name", ""), ("closes_at", "2099-01-01T12:00")],
         )
         .await;
     assert_eq!(nameless.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = nameless.text().await.unwrap();
     assert!(page.contains("id=\"name-error\"") && page.contains("value=\"2099-01-01T12:00\""));
     let opened = admin
-        .post(
+        .submit(
             &app,
             "/pulses",
-            &[
-                ("csrf_token", &admin_token),
-                ("name", "2027 Q1 pulse"),
-                ("closes_at", "2099-01-01T12:00"),
-            ],
+            &[("name", "2027 Q1 pulse"), ("closes_at", "2099-01-01T12:00")],
         )
         .await;
     assert_eq!(opened.status(), StatusCode::SEE_OTHER);

@@ -94,7 +94,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut provider = Browser::default();
-    let token = provider.sign_in(&app, &cell.marketing_lead.email).await;
+    provider.sign_in(&app, &cell.marketing_lead.email).await;
 
     // The cell without an agreement offers to draft one, prefilled.
     let cell_page = provider
@@ -123,11 +123,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     let marketing = id_of(&cell.marketing).to_string();
     let sales = id_of(&cell.sales).to_string();
     let drafted = provider
-        .post(
+        .submit(
             &app,
             "/agreements",
             &[
-                ("csrf_token", &token),
                 ("provider_department_id", &marketing),
                 ("consumer_department_id", &sales),
                 ("notes", "First draft"),
@@ -154,11 +153,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
 
     // A bad number of days: the error at that row, every value kept, nothing stored.
     let refused = provider
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version),
                 ("service_ids", &service),
                 ("obligation-0.description", "Feedback on every lead"),
@@ -188,11 +186,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
 
     // A rule of the domain (1 to 365 days) is reported at the row too.
     let too_long = provider
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version),
                 ("obligation-0.description", ""),
                 ("obligation-0.due_within_business_days", ""),
@@ -208,11 +205,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert!(page.contains("must be between 1 and 365"));
 
     let saved = provider
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version),
                 ("service_ids", &service),
                 ("obligation-0.description", "Feedback on every lead"),
@@ -246,13 +242,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     let page = provider.page(&app, &path).await;
     assert!(page.contains("id=\"propose-form\""));
     let proposed = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/propose"),
-            &[
-                ("csrf_token", &token),
-                ("version", &version_of(&stored).to_string()),
-            ],
+            &[("version", &version_of(&stored).to_string())],
         )
         .await;
     assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
@@ -261,26 +254,14 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert!(page.contains("Accept for Marketing"));
 
     let mut consumer = Browser::default();
-    let consumer_token = consumer.sign_in(&app, &cell.sales_lead.email).await;
+    consumer.sign_in(&app, &cell.sales_lead.email).await;
     let page = consumer.page(&app, &path).await;
     assert!(page.contains("Accept for Sales"), "{page}");
     assert!(page.contains("Feedback on every lead (within 5 business days)"));
-    let accepted = consumer
-        .post(
-            &app,
-            &format!("{path}/accept"),
-            &[("csrf_token", &consumer_token)],
-        )
-        .await;
+    let accepted = consumer.submit(&app, &format!("{path}/accept"), &[]).await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     // Accepting twice for the same side is refused on the page, in words.
-    let again = consumer
-        .post(
-            &app,
-            &format!("{path}/accept"),
-            &[("csrf_token", &consumer_token)],
-        )
-        .await;
+    let again = consumer.submit(&app, &format!("{path}/accept"), &[]).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(
         again
@@ -290,9 +271,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
             .contains("not possible now")
     );
 
-    let accepted = provider
-        .post(&app, &format!("{path}/accept"), &[("csrf_token", &token)])
-        .await;
+    let accepted = provider.submit(&app, &format!("{path}/accept"), &[]).await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let page = provider.page(&app, &path).await;
     assert!(page.contains("id=\"agreement-status\">Agreed"), "{page}");
@@ -306,14 +285,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
 
     // A review in the future is refused at its field; today's is recorded.
     let future = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/reviews"),
-            &[
-                ("csrf_token", &token),
-                ("reviewed_on", "2999-01-01"),
-                ("notes", "Looked fine"),
-            ],
+            &[("reviewed_on", "2999-01-01"), ("notes", "Looked fine")],
         )
         .await;
     assert_eq!(future.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -322,10 +297,10 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert!(page.contains("value=\"2999-01-01\""));
     assert!(page.contains(">Looked fine</textarea>"));
     let reviewed = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/reviews"),
-            &[("csrf_token", &token), ("notes", "Looked fine")],
+            &[("notes", "Looked fine")],
         )
         .await;
     assert_eq!(reviewed.status(), StatusCode::SEE_OTHER);
@@ -352,7 +327,7 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
     .await;
     let path = format!("/agreements/{}", id_of(&agreement));
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     let list = member.page(&app, "/agreements").await;
     assert!(list.contains("Marketing → Sales"));
     assert!(!list.contains("id=\"draft-form\""));
@@ -362,11 +337,10 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
     assert!(!page.contains("id=\"accept-form\""));
 
     let refused = member
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(&agreement).to_string()),
                 ("notes", "Changed by a member"),
                 ("review_cadence", "monthly"),
@@ -374,16 +348,13 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let proposed = member
-        .post(&app, &format!("{path}/propose"), &[("csrf_token", &token)])
-        .await;
+    let proposed = member.submit(&app, &format!("{path}/propose"), &[]).await;
     assert_eq!(proposed.status(), StatusCode::FORBIDDEN);
     let drafted = member
-        .post(
+        .submit(
             &app,
             "/agreements",
             &[
-                ("csrf_token", &token),
                 ("provider_department_id", &id_of(&cell.sales).to_string()),
                 (
                     "consumer_department_id",
@@ -409,13 +380,12 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
 
     // Without a department chosen, the draft form says so at the field.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     let blank = lead
-        .post(
+        .submit(
             &app,
             "/agreements",
             &[
-                ("csrf_token", &lead_token),
                 ("consumer_department_id", &id_of(&cell.sales).to_string()),
                 ("notes", "Kept"),
             ],
@@ -567,7 +537,7 @@ async fn a_member_and_the_other_lead_cannot_manage_a_providers_services() {
     let cell = cell(&app).await;
     let edit = format!("/services/{}/edit", id_of(&cell.service));
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     let catalogue = member.page(&app, "/services").await;
     assert!(!catalogue.contains("href=\"/services/new\""));
     assert!(!catalogue.contains("/edit\""));
@@ -581,11 +551,10 @@ async fn a_member_and_the_other_lead_cannot_manage_a_providers_services() {
     );
     let marketing = id_of(&cell.marketing).to_string();
     let refused = member
-        .post(
+        .submit(
             &app,
             "/services/new",
             &[
-                ("csrf_token", &token),
                 ("provider_department_id", &marketing),
                 ("name", "Sneaky"),
                 ("first_response_minutes", "60"),
@@ -597,14 +566,13 @@ async fn a_member_and_the_other_lead_cannot_manage_a_providers_services() {
 
     // The consumer's lead may not change the provider's service either.
     let mut other = Browser::default();
-    let other_token = other.sign_in(&app, &cell.sales_lead.email).await;
+    other.sign_in(&app, &cell.sales_lead.email).await;
     assert_eq!(other.get(&app, &edit).await.status(), StatusCode::FORBIDDEN);
     let refused = other
-        .post(
+        .submit(
             &app,
             &edit,
             &[
-                ("csrf_token", &other_token),
                 ("version", &version_of(&cell.service).to_string()),
                 ("provider_department_id", &marketing),
                 ("name", "Renamed by Sales"),
@@ -646,18 +614,17 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     let cell = cell(&app).await;
     let chief = app.add_user("chief@acme.test", Role::Executive).await;
     let mut executive = Browser::default();
-    let token = executive.sign_in(&app, &chief.email).await;
+    executive.sign_in(&app, &chief.email).await;
     let quarter = current_quarter();
     let page = executive.page(&app, "/objectives").await;
     assert!(page.contains("id=\"objective-form\""));
     assert!(page.contains(&format!("name=\"period\" value=\"{quarter}\"")));
 
     let refused = executive
-        .post(
+        .submit(
             &app,
             "/objectives",
             &[
-                ("csrf_token", &token),
                 ("period", "next quarter"),
                 ("title", "Grow repeat business"),
                 ("category", "repeat_business"),
@@ -672,11 +639,10 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     assert!(page.contains("value=\"repeat_business\" selected"));
 
     let set = executive
-        .post(
+        .submit(
             &app,
             "/objectives",
             &[
-                ("csrf_token", &token),
                 ("period", &quarter),
                 ("title", "Grow repeat business"),
                 ("category", "repeat_business"),
@@ -701,11 +667,10 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     let sales = id_of(&cell.sales).to_string();
     let path = format!("/objectives/{objective}/measures");
     let refused = executive
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("name", "Repeat orders"),
                 ("unit", "%"),
                 ("direction", "increase"),
@@ -725,11 +690,10 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     assert!(page.contains("value=\"lots\""));
 
     let added = executive
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("name", "Repeat orders"),
                 ("unit", "%"),
                 ("direction", "increase"),
@@ -756,7 +720,7 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
 
     // A lead sets their department's goal serving the objective.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     let page = lead.page(&app, "/objectives").await;
     assert!(
         !page.contains("id=\"objective-form\""),
@@ -765,11 +729,10 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     assert!(!page.contains("/measures/new"));
     assert!(page.contains("id=\"goal-form\""));
     let refused = lead
-        .post(
+        .submit(
             &app,
             "/goals",
             &[
-                ("csrf_token", &lead_token),
                 ("department_id", &sales),
                 ("objective_id", &objective.to_string()),
                 ("period", &quarter),
@@ -783,11 +746,10 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     assert!(page.contains("id=\"goal-title-error\""));
     assert!(page.contains(">Kept description</textarea>"));
     let set = lead
-        .post(
+        .submit(
             &app,
             "/goals",
             &[
-                ("csrf_token", &lead_token),
                 ("department_id", &sales),
                 ("objective_id", &objective.to_string()),
                 ("period", &quarter),
@@ -827,11 +789,10 @@ async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() 
         StatusCode::FORBIDDEN
     );
     let objective_refused = member
-        .post(
+        .submit(
             &app,
             "/objectives",
             &[
-                ("csrf_token", &token),
                 ("period", &current_quarter()),
                 ("title", "Member's objective"),
                 ("category", "revenue"),
@@ -855,13 +816,12 @@ async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() 
     assert_eq!(measure_refused.status(), StatusCode::FORBIDDEN);
     // A lead sets goals for their own department only.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     let goal_refused = lead
-        .post(
+        .submit(
             &app,
             "/goals",
             &[
-                ("csrf_token", &lead_token),
                 ("department_id", &id_of(&cell.marketing).to_string()),
                 ("period", &current_quarter()),
                 ("title", "Marketing's goal set by Sales"),
@@ -901,7 +861,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut lead = Browser::default();
-    let token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     assert!(
         lead.page(&app, "/sessions")
             .await
@@ -911,11 +871,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     assert!(form.contains("id=\"session-form\""));
 
     let refused = lead
-        .post(
+        .submit(
             &app,
             "/sessions/new",
             &[
-                ("csrf_token", &token),
                 ("scheduled_at", "tomorrow"),
                 ("agenda_size", "3"),
                 ("notes", "Bring the <numbers>"),
@@ -928,11 +887,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     assert!(page.contains("value=\"tomorrow\""));
     assert!(page.contains("Bring the &#60;numbers&#62;"));
     let too_big = lead
-        .post(
+        .submit(
             &app,
             "/sessions/new",
             &[
-                ("csrf_token", &token),
                 ("scheduled_at", &format!("{}T15:00", date_in(7))),
                 ("agenda_size", "99"),
             ],
@@ -949,11 +907,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
 
     let when = format!("{}T15:00", date_in(7));
     let scheduled = lead
-        .post(
+        .submit(
             &app,
             "/sessions/new",
             &[
-                ("csrf_token", &token),
                 ("scheduled_at", &when),
                 (
                     "facilitator_person_id",
@@ -975,11 +932,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     let page = lead.page(&app, &record).await;
     assert!(page.contains(&format!("value=\"{when}\"")));
     let recorded = lead
-        .post(
+        .submit(
             &app,
             &record,
             &[
-                ("csrf_token", &token),
                 ("version", "1"),
                 ("scheduled_at", &when),
                 (
@@ -1008,11 +964,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     let due = date_in(14);
     let session_id = session.to_string();
     let refused = lead
-        .post(
+        .submit(
             &app,
             "/actions/new",
             &[
-                ("csrf_token", &token),
                 ("session_id", &session_id),
                 ("title", "Share the campaign calendar"),
                 ("due_on", &due),
@@ -1026,11 +981,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     assert!(page.contains(&format!("value=\"{due}\"")));
     let seller = cell.seller.id.0.to_string();
     let added = lead
-        .post(
+        .submit(
             &app,
             "/actions/new",
             &[
-                ("csrf_token", &token),
                 ("session_id", &session_id),
                 ("title", "Share the campaign calendar"),
                 ("owner_person_id", &seller),
@@ -1046,7 +1000,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
 
     // Its owner, a member, moves it to done; a bad date is refused at its field.
     let mut owner = Browser::default();
-    let owner_token = owner.sign_in(&app, &cell.seller.email).await;
+    owner.sign_in(&app, &cell.seller.email).await;
     let action_path = format!("/actions/{}", id_of(action));
     assert!(
         owner
@@ -1056,11 +1010,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     );
     let version = version_of(action).to_string();
     let bad = owner
-        .post(
+        .submit(
             &app,
             &action_path,
             &[
-                ("csrf_token", &owner_token),
                 ("version", &version),
                 ("title", "Share the campaign calendar"),
                 ("owner_person_id", &seller),
@@ -1074,11 +1027,10 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
     assert!(page.contains("id=\"due_on-error\""));
     assert!(page.contains("value=\"done\" selected"));
     let done = owner
-        .post(
+        .submit(
             &app,
             &action_path,
             &[
-                ("csrf_token", &owner_token),
                 ("version", &version),
                 ("title", "Share the campaign calendar"),
                 ("owner_person_id", &seller),
@@ -1112,7 +1064,7 @@ async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
     )
     .await;
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     assert!(
         !member
             .page(&app, "/sessions")
@@ -1134,22 +1086,18 @@ async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
         StatusCode::FORBIDDEN
     );
     let scheduled = member
-        .post(
+        .submit(
             &app,
             "/sessions/new",
-            &[
-                ("csrf_token", &token),
-                ("scheduled_at", &format!("{}T15:00", date_in(7))),
-            ],
+            &[("scheduled_at", &format!("{}T15:00", date_in(7)))],
         )
         .await;
     assert_eq!(scheduled.status(), StatusCode::FORBIDDEN);
     let added = member
-        .post(
+        .submit(
             &app,
             "/actions/new",
             &[
-                ("csrf_token", &token),
                 ("title", "Member's action"),
                 ("owner_person_id", &cell.seller.id.0.to_string()),
                 ("due_on", &date_in(3)),
@@ -1166,11 +1114,10 @@ async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
     );
     assert!(!page.contains("id=\"action-form\""));
     let moved = member
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(&action).to_string()),
                 ("title", "Lead's action"),
                 ("due_on", &date_in(3)),
@@ -1196,7 +1143,7 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
     let cell = cell(&app).await;
     let chief = app.add_user("chief@acme.test", Role::Executive).await;
     let mut executive = Browser::default();
-    let token = executive.sign_in(&app, &chief.email).await;
+    executive.sign_in(&app, &chief.email).await;
     assert!(
         executive
             .page(&app, "/reviews")
@@ -1204,11 +1151,10 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
             .contains("href=\"/reviews/new\"")
     );
     let refused = executive
-        .post(
+        .submit(
             &app,
             "/reviews/new",
             &[
-                ("csrf_token", &token),
                 ("period", "last quarter"),
                 ("decisions", "Fund the shared calendar"),
             ],
@@ -1219,11 +1165,7 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
     assert!(page.contains("id=\"period-error\""));
     assert!(page.contains(">Fund the shared calendar</textarea>"));
     let started = executive
-        .post(
-            &app,
-            "/reviews/new",
-            &[("csrf_token", &token), ("period", &current_quarter())],
-        )
+        .submit(&app, "/reviews/new", &[("period", &current_quarter())])
         .await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
     let review_path = location(&started);
@@ -1231,11 +1173,10 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
     let page = executive.page(&app, &review_path).await;
     assert!(page.contains(&format!("href=\"/reviews/{review}/record\"")));
     let recorded = executive
-        .post(
+        .submit(
             &app,
             &format!("/reviews/{review}/record"),
             &[
-                ("csrf_token", &token),
                 ("version", "1"),
                 ("held_on", &date_in(0)),
                 (
@@ -1258,7 +1199,7 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
     );
 
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     let page = lead.page(&app, &review_path).await;
     assert!(!page.contains("/record\""));
     assert!(
@@ -1276,14 +1217,10 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
         StatusCode::FORBIDDEN
     );
     let refused = lead
-        .post(
+        .submit(
             &app,
             &format!("/reviews/{review}/record"),
-            &[
-                ("csrf_token", &lead_token),
-                ("version", "2"),
-                ("decisions", "Overruled by a lead"),
-            ],
+            &[("version", "2"), ("decisions", "Overruled by a lead")],
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
@@ -1379,11 +1316,10 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     let page = admin.page(&app, "/admin/webhooks").await;
     assert!(page.contains("id=\"webhook-form\""));
     let refused = admin
-        .post(
+        .submit(
             &app,
             "/admin/webhooks",
             &[
-                ("csrf_token", &token),
                 ("url", "ftp://crm.example/hook"),
                 ("kinds", "kudos_received"),
             ],
@@ -1396,11 +1332,10 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     assert!(page.contains("value=\"kudos_received\" checked"));
 
     let added = admin
-        .post(
+        .submit(
             &app,
             "/admin/webhooks",
             &[
-                ("csrf_token", &token),
                 ("url", "https://crm.example/hook"),
                 ("kinds", "kudos_received"),
                 ("kinds", "deferred"),
@@ -1456,14 +1391,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         StatusCode::FORBIDDEN
     );
     let added = lead
-        .post(
-            &app,
-            "/admin/webhooks",
-            &[
-                ("csrf_token", &lead_token),
-                ("url", "https://evil.example/"),
-            ],
-        )
+        .submit(&app, "/admin/webhooks", &[("url", "https://evil.example/")])
         .await;
     assert_eq!(added.status(), StatusCode::FORBIDDEN);
     let removed = lead
@@ -1502,7 +1430,7 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let path = format!("/admin/departments/{}", id_of(&cell.sales));
     assert!(
         admin
@@ -1527,11 +1455,10 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     let version = version_of(&current).to_string();
     let seller = cell.seller.id.0.to_string();
     let refused = admin
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version),
                 ("name", "   "),
                 ("slug", "sales"),
@@ -1545,11 +1472,10 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     assert!(page.contains("id=\"name-error\""), "{page}");
     assert!(page.contains(&format!("value=\"{seller}\" checked")));
     let saved = admin
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("version", &version),
                 ("name", "Sales"),
                 ("slug", "sales"),
@@ -1576,14 +1502,13 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     assert_eq!(stored["customer_facing"], true);
 
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.marketing_lead.email).await;
+    lead.sign_in(&app, &cell.marketing_lead.email).await;
     assert_eq!(lead.get(&app, &path).await.status(), StatusCode::FORBIDDEN);
     let refused = lead
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &lead_token),
                 ("version", &version_of(&stored).to_string()),
                 ("name", "Sales"),
                 ("slug", "sales"),
@@ -1603,11 +1528,10 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
 
     // Segments: the name is required, the criteria one a line.
     let refused = admin
-        .post(
+        .submit(
             &app,
             "/admin/segments",
             &[
-                ("csrf_token", &token),
                 ("name", ""),
                 ("needs", "Fast restocking"),
                 ("criteria", "Ten stores or more"),
@@ -1619,11 +1543,10 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     assert!(page.contains("id=\"name-error\""));
     assert!(page.contains(">Fast restocking</textarea>"));
     let added = admin
-        .post(
+        .submit(
             &app,
             "/admin/segments",
             &[
-                ("csrf_token", &token),
                 ("name", "Mid-market retailers"),
                 ("needs", "Fast restocking"),
                 ("criteria", "Ten stores or more\n\nA buyer named"),
@@ -1701,11 +1624,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
 
     // Coupons: one a line; an empty list is refused at the field.
     let empty = admin
-        .post(
-            &app,
-            "/admin/coupons",
-            &[("csrf_token", &token), ("codes", "  \n ")],
-        )
+        .submit(&app, "/admin/coupons", &[("codes", "  \n ")])
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -1716,13 +1635,10 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
             .contains("id=\"codes-error\"")
     );
     let uploaded = admin
-        .post(
+        .submit(
             &app,
             "/admin/coupons",
-            &[
-                ("csrf_token", &token),
-                ("codes", "THANKS-1\nTHANKS-2\n\nTHANKS-3\n"),
-            ],
+            &[("codes", "THANKS-1\nTHANKS-2\n\nTHANKS-3\n")],
         )
         .await;
     assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
@@ -1732,7 +1648,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
 
     // A member reads their own thank-yous, and none of the administration.
     let mut member = Browser::default();
-    let member_token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     assert!(
         member
             .page(&app, "/checks")
@@ -1753,19 +1669,11 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         );
     }
     let refused = member
-        .post(
-            &app,
-            "/admin/coupons",
-            &[("csrf_token", &member_token), ("codes", "MINE")],
-        )
+        .submit(&app, "/admin/coupons", &[("codes", "MINE")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let refused = member
-        .post(
-            &app,
-            "/admin/segments",
-            &[("csrf_token", &member_token), ("name", "Member's segment")],
-        )
+        .submit(&app, "/admin/segments", &[("name", "Member's segment")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let segments = expect_status(
@@ -1795,7 +1703,7 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
 
     // The requester changes the external impact, but sees no priority to change.
     let mut requester = Browser::default();
-    let requester_token = requester.sign_in(&app, &cell.seller.email).await;
+    requester.sign_in(&app, &cell.seller.email).await;
     let page = requester.page(&app, &path).await;
     assert!(page.contains("id=\"details-form\""));
     assert!(!page.contains("id=\"details-priority\""));
@@ -1804,11 +1712,10 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
         "only the provider splits"
     );
     let changed = requester
-        .post(
+        .submit(
             &app,
             &format!("{path}/details"),
             &[
-                ("csrf_token", &requester_token),
                 ("version", &version_of(&request).to_string()),
                 ("external_impact", "customer_waiting"),
                 ("external_reference", "CASE-42"),
@@ -1820,11 +1727,10 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
     assert_eq!(stored["external_impact"], "customer_waiting");
     assert_eq!(stored["external_reference"], "CASE-42");
     let forbidden = requester
-        .post(
+        .submit(
             &app,
             &format!("{path}/details"),
             &[
-                ("csrf_token", &requester_token),
                 ("version", &version_of(&stored).to_string()),
                 ("priority", "urgent"),
             ],
@@ -1834,16 +1740,15 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
 
     // The provider raises the priority, then splits off a sub-request.
     let mut provider = Browser::default();
-    let token = provider.sign_in(&app, &cell.marketing_lead.email).await;
+    provider.sign_in(&app, &cell.marketing_lead.email).await;
     let page = provider.page(&app, &path).await;
     assert!(page.contains("id=\"details-priority\""));
     assert!(page.contains("value=\"CASE-42\""));
     let bad = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/details"),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(&stored).to_string()),
                 ("priority", "whenever"),
                 ("external_impact", "customer_waiting"),
@@ -1859,11 +1764,10 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
             .contains("id=\"details-priority-error\"")
     );
     let raised = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/details"),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(&stored).to_string()),
                 ("priority", "urgent"),
                 ("external_impact", "customer_waiting"),
@@ -1876,11 +1780,10 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
     assert_eq!(stored["priority"], "urgent");
 
     let refused = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/sub-requests"),
             &[
-                ("csrf_token", &token),
                 ("title", "Check the booth budget"),
                 ("description", "Kept details"),
             ],
@@ -1892,11 +1795,10 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
     assert!(page.contains("value=\"Check the booth budget\""));
     assert!(page.contains(">Kept details</textarea>"));
     let split = provider
-        .post(
+        .submit(
             &app,
             &format!("{path}/sub-requests"),
             &[
-                ("csrf_token", &token),
                 ("department_id", &id_of(&cell.sales).to_string()),
                 ("title", "Check the booth budget"),
             ],
@@ -1970,7 +1872,7 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     let path = format!("/departments/{}/request", id_of(&cell.marketing));
     assert!(
         member
@@ -1980,11 +1882,10 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
     );
     assert!(member.page(&app, &path).await.contains("id=\"adhoc-form\""));
     let refused = member
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("title", ""),
                 ("description", "A <one-off> flyer"),
                 ("priority", "high"),
@@ -2005,11 +1906,10 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
     .await;
     assert_eq!(listed["items"], json!([]));
     let raised = member
-        .post(
+        .submit(
             &app,
             &path,
             &[
-                ("csrf_token", &token),
                 ("title", "A flyer for the fair"),
                 ("priority", "high"),
                 ("external_impact", "none"),

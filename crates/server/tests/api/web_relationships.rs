@@ -139,7 +139,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
         .add_member_of("seller@acme.test", Role::Member, sales)
         .await;
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "marketer@acme.test").await;
+    browser.sign_in(&app, "marketer@acme.test").await;
     let form = browser.page(&app, "/kudos").await;
     assert!(form.contains("name=\"receiver_person_id\""));
     assert!(form.contains("No kudos yet"));
@@ -148,11 +148,10 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     let sales_id = sales.to_string();
     let seller_id = seller.id.0.to_string();
     let refused = browser
-        .post(
+        .submit(
             &app,
             "/kudos",
             &[
-                ("csrf_token", &token),
                 ("receiver_person_id", &seller_id),
                 ("receiver_department_id", &sales_id),
                 ("message", "  "),
@@ -172,11 +171,10 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     assert!(page.contains(&format!("<option value=\"{seller_id}\" selected>")));
     // Nobody to thank: the person field says so.
     let refused = browser
-        .post(
+        .submit(
             &app,
             "/kudos",
             &[
-                ("csrf_token", &token),
                 ("receiver_person_id", ""),
                 ("receiver_department_id", ""),
                 ("message", "Thanks"),
@@ -200,11 +198,10 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
     let given = browser
-        .post(
+        .submit(
             &app,
             "/kudos",
             &[
-                ("csrf_token", &token),
                 ("receiver_person_id", &seller_id),
                 ("receiver_department_id", ""),
                 ("message", "You turned the fair feedback round in a day"),
@@ -239,16 +236,15 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
 async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     let app = TestApp::spawn().await;
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "admin@acme.test").await;
+    browser.sign_in(&app, "admin@acme.test").await;
     let list = browser.page(&app, "/admin/calendars").await;
     assert!(list.contains("0 calendars"));
 
     let refused = browser
-        .post(
+        .submit(
             &app,
             "/admin/calendars",
             &[
-                ("csrf_token", &token),
                 ("name", "Head office"),
                 ("time_zone", "Mars/Olympus_Mons"),
                 ("monday", "09:00-12:30, 13:30-17:30"),
@@ -276,11 +272,10 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     // Once every day reads as intervals, the API's rules speak: an interval
     // ending before it starts, at its day…
     let refused = browser
-        .post(
+        .submit(
             &app,
             "/admin/calendars",
             &[
-                ("csrf_token", &token),
                 ("name", "Head office"),
                 ("time_zone", "Europe/Berlin"),
                 ("monday", "09:00-12:30, 13:30-17:30"),
@@ -301,11 +296,10 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     );
     // …then an unknown zone and a holiday that is no date, naming its line.
     let refused = browser
-        .post(
+        .submit(
             &app,
             "/admin/calendars",
             &[
-                ("csrf_token", &token),
                 ("name", "Head office"),
                 ("time_zone", "Mars/Olympus_Mons"),
                 ("monday", "09:00-12:30, 13:30-17:30"),
@@ -339,11 +333,10 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     assert_eq!(calendars["items"].as_array().map(Vec::len), Some(0));
 
     let created = browser
-        .post(
+        .submit(
             &app,
             "/admin/calendars",
             &[
-                ("csrf_token", &token),
                 ("name", "Head office"),
                 ("time_zone", "Europe/Berlin"),
                 ("monday", "09:00-12:30, 13:30-17:30"),
@@ -370,11 +363,10 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     assert!(edit.contains("value=\"09:00-12:30, 13:30-17:30\""));
     assert!(edit.contains("2026-12-25 Christmas Day"));
     let changed = browser
-        .post(
+        .submit(
             &app,
             &format!("/admin/calendars/{id}"),
             &[
-                ("csrf_token", &token),
                 ("version", &calendar["version"].to_string()),
                 ("name", "Head office"),
                 ("time_zone", "America/New_York"),
@@ -394,11 +386,10 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     assert_eq!(stored["holidays"].as_array().map(Vec::len), Some(0));
     // A stale version is a conflict shown on the page, the values kept.
     let stale = browser
-        .post(
+        .submit(
             &app,
             &format!("/admin/calendars/{id}"),
             &[
-                ("csrf_token", &token),
                 ("version", &calendar["version"].to_string()),
                 ("name", "Head office"),
                 ("time_zone", "Asia/Tokyo"),
@@ -447,11 +438,7 @@ async fn an_import_with_a_bad_row_applies_nothing_unless_partial() {
     // Pasted into a text box, as a browser sends it: CRLF line endings.
     let pasted = csv.replace('\n', "\r\n");
     let refused = browser
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &token), ("csv", &pasted)],
-        )
+        .submit(&app, "/admin/import", &[("csv", &pasted)])
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
@@ -509,23 +496,13 @@ async fn an_import_with_a_bad_row_applies_nothing_unless_partial() {
 
     // A file without the required columns is an error at the file field.
     let refused = browser
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &token), ("csv", "name\nNobody\n")],
-        )
+        .submit(&app, "/admin/import", &[("csv", "name\nNobody\n")])
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("id=\"csv-error\""));
     // Members may not import.
     let mut member = Browser::default();
-    let member_token = member.sign_in(&app, "member@acme.test").await;
-    let forbidden = member
-        .post(
-            &app,
-            "/admin/import",
-            &[("csrf_token", &member_token), ("csv", csv)],
-        )
-        .await;
+    member.sign_in(&app, "member@acme.test").await;
+    let forbidden = member.submit(&app, "/admin/import", &[("csv", csv)]).await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
 }
