@@ -30,6 +30,7 @@ mod robustness;
 mod round_table;
 mod security;
 mod segments;
+mod snapshots;
 mod sso;
 mod support;
 mod tenancy;

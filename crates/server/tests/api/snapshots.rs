@@ -1,0 +1,194 @@
+//! Snapshots of what integrators build on: the OpenAPI document and
+//! representative JSON answers (a request with its clocks, its timeline, a
+//! problem-details refusal, the queue), compared whole with `insta`, so any
+//! change to a field, a name or a shape shows up in review as a diff of the
+//! `.snap` files beside this one. Ids, instants and versions differ from run
+//! to run and backend to backend, so they are redacted to their kind.
+//!
+//! After a deliberate change: `cargo insta review` (or `INSTA_UPDATE=always`
+//! with the test filter, then read the diff before committing).
+
+use crate::support::{TestApp, expect_status, id_of};
+use insta::{assert_json_snapshot, dynamic_redaction};
+use reqwest::{Method, StatusCode};
+use roundtable_domain::people::Role;
+use serde_json::{Value, json};
+
+/// Replaces a value by its kind: `"[id]"`, `"[instant]"`, … so a snapshot
+/// holds the shape and the stable values, not this run's numbers.
+fn kind_of(
+    label: &'static str,
+) -> impl Fn(insta::internals::Content, insta::internals::ContentPath<'_>) -> String {
+    move |value, _| {
+        if value.is_nil() {
+            "[none]".to_owned()
+        } else {
+            format!("[{label}]")
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let document = expect_status(
+        app.request(Method::GET, None, "/api/v1/openapi.json")
+            .send()
+            .await
+            .expect("GET the document"),
+        StatusCode::OK,
+    )
+    .await;
+    // The version follows the build, not the contract.
+    assert_json_snapshot!("openapi_document", document, {
+        ".info.version" => "[version]",
+    });
+}
+
+/// Sales asks Marketing, on a round-the-clock calendar, for qualified leads.
+async fn a_request(app: &TestApp) -> (Value, crate::support::User, crate::support::User) {
+    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
+    let calendar = expect_status(
+        app.post(&app.admin, "/api/v1/calendars", &json!({
+            "name": "Always", "time_zone": "UTC",
+            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day,
+                               "thursday": every_day, "friday": every_day, "saturday": every_day,
+                               "sunday": every_day }
+        }))
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let marketing = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Marketing", "calendar_id": id_of(&calendar) }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let sales = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Sales" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let service = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/services",
+            &json!({
+                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
+                "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600,
+                "intake_fields": [{ "key": "region", "label": "Region", "kind": "choice",
+                                    "required": true, "choices": ["EMEA", "Americas"] }]
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let marketer = app
+        .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+        .await;
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
+        .await;
+    let request = expect_status(
+        app.post(
+            &seller,
+            "/api/v1/requests",
+            &json!({
+                "service_id": id_of(&service), "title": "Leads for the spring trade show",
+                "description": "Retailers in the north", "priority": "high",
+                "external_impact": "customer_waiting", "external_reference": "CASE-1042",
+                "intake_values": { "region": "EMEA" }
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    (request, marketer, seller)
+}
+
+#[tokio::test]
+async fn a_request_its_timeline_a_refusal_and_the_queue() {
+    let app = TestApp::spawn().await;
+    let (request, marketer, seller) = a_request(&app).await;
+    let id = id_of(&request);
+    let path = format!("/api/v1/requests/{id}");
+    let acknowledged = expect_status(
+        app.post(
+            &marketer,
+            &format!("{path}/transitions"),
+            &json!({ "to": "acknowledged", "note": "On it" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let redacted = |name: &str, value: &Value| {
+        insta::with_settings!({ sort_maps => true }, {
+            assert_json_snapshot!(name, value, {
+                ".id" => dynamic_redaction(kind_of("id")),
+                ".instance" => dynamic_redaction(kind_of("path")),
+                ".**.id" => dynamic_redaction(kind_of("id")),
+                ".**.service_id" => dynamic_redaction(kind_of("id")),
+                ".**.provider_department_id" => dynamic_redaction(kind_of("id")),
+                ".**.requester_person_id" => dynamic_redaction(kind_of("id")),
+                ".**.assignee_person_id" => dynamic_redaction(kind_of("id")),
+                ".**.actor_person_id" => dynamic_redaction(kind_of("id")),
+                ".**.department_id" => dynamic_redaction(kind_of("id")),
+                ".**.created_at" => dynamic_redaction(kind_of("instant")),
+                ".**.updated_at" => dynamic_redaction(kind_of("instant")),
+                ".**.first_response_at" => dynamic_redaction(kind_of("instant")),
+                ".**.due_at" => dynamic_redaction(kind_of("instant")),
+                ".**.elapsed_minutes" => dynamic_redaction(kind_of("minutes")),
+                ".**.remaining_minutes" => dynamic_redaction(kind_of("minutes")),
+                ".**.business_minutes" => dynamic_redaction(kind_of("minutes")),
+                ".**.wall_minutes" => dynamic_redaction(kind_of("minutes")),
+                ".**.stopped_at" => dynamic_redaction(kind_of("instant")),
+            });
+        });
+    };
+    redacted("request_acknowledged", &acknowledged);
+    let events = expect_status(
+        app.get(&seller, &format!("{path}/events")).await,
+        StatusCode::OK,
+    )
+    .await;
+    redacted("request_timeline", &events);
+    // An unknown status and a note too long: both named at their fields,
+    // in one answer.
+    let refused = expect_status(
+        app.post(
+            &seller,
+            &format!("{path}/transitions"),
+            &json!({ "to": "someday", "note": "x".repeat(20_001) }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    redacted("request_refusal", &refused);
+    let queue = expect_status(
+        app.get(
+            &marketer,
+            &format!(
+                "/api/v1/departments/{}/queue",
+                acknowledged["provider_department_id"]
+            ),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    redacted("department_queue", &queue);
+}
