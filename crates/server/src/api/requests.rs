@@ -510,6 +510,11 @@ pub(crate) async fn parse_new_request(
                         check_intake(&service.intake_fields, answers),
                     )
                     .unwrap_or_default();
+                // Only a segment the service serves (app::services::request_segment).
+                errors.check(
+                    "",
+                    roundtable_app::services::request_segment(&service, input.segment_id),
+                );
                 let targets = priority
                     .and_then(|priority| service.priority_targets.get(&priority).copied())
                     .unwrap_or(service.targets);
@@ -651,6 +656,15 @@ pub async fn update_request(
         .priority
         .as_deref()
         .and_then(|priority| errors.check("priority", Priority::parse(priority)));
+    // A new segment must be one the request's service serves
+    // (app::services::request_segment); none may always be set.
+    if let (Some(Some(segment)), Some(service)) = (input.segment_id, request.service_id) {
+        let service = scoped.service(service).await?;
+        errors.check(
+            "",
+            roundtable_app::services::request_segment(&service, Some(segment)),
+        );
+    }
     let targets = match (priority, request.service_id) {
         (Some(priority), Some(service)) => {
             let service = scoped.service(service).await?;

@@ -294,11 +294,9 @@ pub async fn raise_request(
         external_impact: Some(form.get("external_impact").to_owned())
             .filter(|value| !value.is_empty()),
         external_reference: form.optional("external_reference"),
-        segment_id: form
-            .get("segment_id")
-            .parse::<i64>()
-            .ok()
-            .filter(|segment| service.segment_ids.contains(segment)),
+        // A segment the service does not serve is refused at the field by
+        // the same rule as the API's (`app::services::request_segment`).
+        segment_id: form.get("segment_id").trim().parse::<i64>().ok(),
     };
     match parse_new_request(&scoped, &viewer.actor, input).await {
         Ok(new) => {
