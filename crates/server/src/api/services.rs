@@ -241,7 +241,7 @@ fn priority_targets_input(
 }
 
 /// An intake field as the use case takes it.
-pub fn intake_field_input(field: IntakeFieldBody) -> IntakeFieldInput {
+fn intake_field_input(field: IntakeFieldBody) -> IntakeFieldInput {
     IntakeFieldInput {
         key: field.key,
         label: field.label,
@@ -256,7 +256,7 @@ fn intake_fields_input(fields: Vec<IntakeFieldBody>) -> Vec<IntakeFieldInput> {
 }
 
 /// A volume expectation as the use case takes it.
-pub fn volume_input(volume: VolumeBody) -> VolumeInput {
+fn volume_input(volume: VolumeBody) -> VolumeInput {
     VolumeInput {
         quantity: volume.quantity,
         period: volume.period,
