@@ -22,6 +22,15 @@ pub enum AppError {
         field: Option<String>,
         detail: String,
     },
+    /// Nobody is proven to be asking: wrong credentials at sign-in.
+    #[error("not signed in: {0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts: wait before the next.
+    #[error("too many attempts: {detail}")]
+    Throttled {
+        detail: String,
+        retry_after_seconds: i64,
+    },
     /// The record changed since the caller read it.
     #[error("the record is at version {current_version}")]
     PreconditionFailed { current_version: i64 },

@@ -4,10 +4,12 @@
 //! from no person.
 
 use crate::{AppError, Caller};
+use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_store::kudos::{Kudos, LinkKind, NewKudos};
-use roundtable_store::{Listing, PageRequest};
+use roundtable_store::{Listing, PageRequest, StoreError};
+use std::collections::HashMap;
 
 /// The longest value tag, in characters.
 pub const MAX_VALUE_TAG: usize = 40;
@@ -114,6 +116,52 @@ pub async fn feed(
     page: PageRequest,
 ) -> Result<Listing<Kudos>, AppError> {
     Ok(caller.scoped.kudos_feed(department, page).await?)
+}
+
+/// The kudos of one matrix cell given since `since`: by people of
+/// `provider` to `consumer` or to one of its people (as they belong now),
+/// newest first. The matrix counts the same kudos in the cell.
+#[tracing::instrument(skip_all, fields(provider = provider.0, consumer = consumer.0))]
+pub async fn of_cell(
+    caller: &Caller<'_>,
+    provider: DepartmentId,
+    consumer: DepartmentId,
+    since: Timestamp,
+) -> Result<Vec<Kudos>, AppError> {
+    let mut departments_of: HashMap<PersonId, Option<DepartmentId>> = HashMap::new();
+    let mut found = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = caller.scoped.kudos_feed(Some(provider), page).await?;
+        for kudos in listing.items {
+            if kudos.created_at < since {
+                return Ok(found);
+            }
+            let receiving = match (kudos.receiver_department_id, kudos.receiver_person_id) {
+                (Some(department), _) => Some(department),
+                (None, Some(person)) => match departments_of.get(&person) {
+                    Some(department) => *department,
+                    None => {
+                        let department = match caller.scoped.person(person).await {
+                            Ok(person) => person.department_id,
+                            Err(StoreError::NotFound) => None,
+                            Err(other) => return Err(other.into()),
+                        };
+                        departments_of.insert(person, department);
+                        department
+                    }
+                },
+                (None, None) => None,
+            };
+            if kudos.giver_department_id == Some(provider) && receiving == Some(consumer) {
+                found.push(kudos);
+            }
+        }
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return Ok(found),
+        }
+    }
 }
 
 #[tracing::instrument(skip(caller))]

@@ -15,6 +15,7 @@
 //! have); until an area has, its rules still live in its API handlers.
 
 pub mod actions;
+pub mod agreements;
 pub mod calendars;
 pub mod checks;
 pub mod credits;
@@ -35,7 +36,9 @@ pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod segments;
+pub mod services;
 pub mod sessions;
+pub mod sign_in;
 pub mod tokens;
 pub mod topics;
 

@@ -4,10 +4,13 @@
 //! data whenever it is read.
 
 use crate::actions::parse_date;
+use crate::objectives::ObjectiveWithMeasures;
 use crate::{AppError, Caller, policy};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::objectives::Period;
+use roundtable_domain::ids::DepartmentId;
+use roundtable_domain::objectives::{Period, Status, objective_progress, status};
 use roundtable_domain::text::Label;
 use roundtable_store::reviews::{NewReview, Review, ReviewChanges};
 use roundtable_store::round_table::{Action, ActionFilter, Topic};
@@ -41,6 +44,21 @@ pub fn parse_decisions(errors: &mut ValidationErrors, decisions: &[String]) -> V
 #[tracing::instrument(skip(caller))]
 pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Review>, AppError> {
     Ok(caller.scoped.list_reviews(page).await?)
+}
+
+/// Every alignment review (anyone signed in).
+#[tracing::instrument(skip_all)]
+pub async fn all(caller: &Caller<'_>) -> Result<Vec<Review>, AppError> {
+    let mut reviews = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = list(caller, page).await?;
+        reviews.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return Ok(reviews),
+        }
+    }
 }
 
 #[tracing::instrument(skip(caller))]
@@ -158,6 +176,155 @@ pub async fn round_table_agenda(
     let overdue_actions = caller.scoped.overdue_actions(today, AGENDA_ACTIONS).await?;
     Ok(RoundTableAgenda {
         review,
+        top_voted_open_topics,
+        overdue_actions,
+    })
+}
+
+/// How many cells the agenda's ranked sections take.
+pub const AGENDA_CELLS: usize = 5;
+/// The window the agenda's health is judged over, in days.
+pub const AGENDA_HEALTH_DAYS: i64 = 90;
+
+/// One provider → consumer cell the agenda points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaCell {
+    pub provider: DepartmentId,
+    pub consumer: DepartmentId,
+    /// The cell's health score, or the size of its perception gap.
+    pub value: f64,
+    /// Why it is on the agenda, in words.
+    pub detail: String,
+}
+
+/// A review's agenda, generated from the data when it is read: every
+/// section present, empty when it has no data.
+#[derive(Debug, Clone)]
+pub struct Agenda {
+    pub review: Review,
+    /// The date the agenda was generated for.
+    pub as_of: Date,
+    /// Objectives of the review's period that are off track.
+    pub off_track_objectives: Vec<ObjectiveWithMeasures>,
+    /// The matrix cells with the lowest relationship health.
+    pub lowest_health_cells: Vec<AgendaCell>,
+    /// The cells where provider and consumer see the relationship most differently.
+    pub largest_perception_gaps: Vec<AgendaCell>,
+    pub top_voted_open_topics: Vec<Topic>,
+    /// Unfinished actions past their due date, most overdue first.
+    pub overdue_actions: Vec<Action>,
+}
+
+/// Whether an objective with measures is off track on `today` (one
+/// without measures has no status).
+pub fn off_track(objective: &ObjectiveWithMeasures, today: Date) -> bool {
+    let elapsed = objective.objective.period.elapsed_share(today);
+    let progress = objective_progress(
+        &objective
+            .measures
+            .iter()
+            .map(|measure| measure.scale.progress(measure.current))
+            .collect::<Vec<_>>(),
+    );
+    progress.is_some_and(|progress| status(progress, elapsed) == Status::OffTrack)
+}
+
+/// The agenda's lowest-health cells: the cells with a health score over the
+/// last 90 days, lowest first.
+async fn lowest_health_cells(
+    caller: &Caller<'_>,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<AgendaCell>, AppError> {
+    let report = caller
+        .scoped
+        .relationship_health(AGENDA_HEALTH_DAYS, now)
+        .await?;
+    let mut cells: Vec<AgendaCell> = report
+        .cells
+        .iter()
+        .filter_map(|((provider, consumer), cell)| {
+            let score = cell.health.score?;
+            Some(AgendaCell {
+                provider: *provider,
+                consumer: *consumer,
+                value: (score * 10.0).round() / 10.0,
+                detail: format!("health {score:.0} over the last {AGENDA_HEALTH_DAYS} days"),
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| {
+        a.value
+            .total_cmp(&b.value)
+            .then(a.provider.0.cmp(&b.provider.0))
+            .then(a.consumer.0.cmp(&b.consumer.0))
+    });
+    cells.truncate(limit);
+    Ok(cells)
+}
+
+/// The agenda's largest perception gaps: in the latest closed pulse round,
+/// the cells whose provider sees itself most differently from how its
+/// internal customers see it (the mirror gap), largest first. Only cells
+/// whose aggregates may be shown take part.
+async fn largest_perception_gaps(
+    caller: &Caller<'_>,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<AgendaCell>, AppError> {
+    let rounds = caller.scoped.closed_pulse_results(now).await?;
+    let Some(latest) = rounds.last() else {
+        return Ok(Vec::new());
+    };
+    let mut cells: Vec<AgendaCell> = latest
+        .cells
+        .iter()
+        .filter(|cell| cell.mirror_disclosed)
+        .filter_map(|cell| {
+            let scores = cell.scores.as_ref()?;
+            let gap = scores.mirror_gap?;
+            Some(AgendaCell {
+                provider: cell.provider,
+                consumer: cell.consumer,
+                value: (gap * 100.0).round() / 100.0,
+                detail: format!(
+                    "in {}, the provider rates itself {gap:+.1} points (of 7) against its customers' view; service gap {:+.2}",
+                    latest.round.name, scores.importance_weighted_gap
+                ),
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
+    cells.truncate(limit);
+    Ok(cells)
+}
+
+/// A review's agenda for `today` (anyone signed in): the off-track
+/// objectives of its period, the lowest-health cells, the largest
+/// perception gaps, the top-voted open topics and the overdue actions.
+#[tracing::instrument(skip_all, fields(review = id))]
+pub async fn agenda(
+    caller: &Caller<'_>,
+    id: i64,
+    today: Date,
+    now: Timestamp,
+) -> Result<Agenda, AppError> {
+    let RoundTableAgenda {
+        review,
+        top_voted_open_topics,
+        overdue_actions,
+    } = round_table_agenda(caller, id, today).await?;
+    let off_track_objectives = crate::objectives::all(caller, Some(review.period))
+        .await?
+        .into_iter()
+        .filter(|objective| off_track(objective, today))
+        .collect();
+    Ok(Agenda {
+        off_track_objectives,
+        lowest_health_cells: lowest_health_cells(caller, now, AGENDA_CELLS).await?,
+        largest_perception_gaps: largest_perception_gaps(caller, now, AGENDA_CELLS).await?,
+        review,
+        as_of: today,
         top_voted_open_topics,
         overdue_actions,
     })

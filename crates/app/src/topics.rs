@@ -162,6 +162,45 @@ pub async fn list(
     })
 }
 
+/// The frustrations of `consumer` about `provider` that are still being
+/// worked (neither resolved nor parked), most voted first: what a matrix
+/// cell shows of the round table (anyone signed in).
+#[tracing::instrument(skip_all, fields(provider = provider.0, consumer = consumer.0))]
+pub async fn open_frustrations(
+    caller: &Caller<'_>,
+    provider: DepartmentId,
+    consumer: DepartmentId,
+) -> Result<Vec<SeenTopic>, AppError> {
+    let filter = TopicFilter {
+        status: None,
+        kind: Some(TopicKind::Frustration),
+        about_department_id: Some(provider),
+        from_department_id: Some(consumer),
+    };
+    let mut frustrations = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = list(caller, filter.clone(), page).await?;
+        frustrations.extend(listing.items.into_iter().filter(|seen| {
+            !matches!(
+                seen.topic.status,
+                TopicStatus::Resolved | TopicStatus::Parked
+            )
+        }));
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    frustrations.sort_by(|a, b| {
+        b.topic
+            .votes
+            .cmp(&a.topic.votes)
+            .then(b.topic.id.cmp(&a.topic.id))
+    });
+    Ok(frustrations)
+}
+
 /// One topic, with whether the caller voted for it.
 #[tracing::instrument(skip(caller))]
 pub async fn get(caller: &Caller<'_>, id: i64) -> Result<SeenTopic, AppError> {

@@ -11,15 +11,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use jiff::{SignedDuration, Timestamp};
-use roundtable_domain::credentials::{
-    TokenKind, decoy_password_hash, issue_token, token_digest, verify_password,
-};
+use jiff::Timestamp;
+use roundtable_app::sign_in::{self, Credentials};
+use roundtable_domain::credentials::{Secret, token_digest};
 use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::people::Role;
-use roundtable_domain::sign_in::SignInThrottle;
-use roundtable_domain::text::Email;
-use roundtable_store::auth::{Actor, SignInAttempt, ThrottleKey, TokenGrant};
+use roundtable_store::auth::{Actor, TokenGrant};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use utoipa::ToSchema;
@@ -70,23 +67,6 @@ impl ClientAddress {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|ConnectInfo(address)| address.ip()),
         )
-    }
-
-    /// What sign-in attempts are counted under: an IPv4 address, or an IPv6
-    /// address's /64 (one subscriber's network, from which a client may
-    /// take any address it likes).
-    fn throttle_identity(self) -> String {
-        match self.0.map(|address| address.to_canonical()) {
-            Some(IpAddr::V4(address)) => address.to_string(),
-            Some(IpAddr::V6(address)) => {
-                let segments = address.segments();
-                format!(
-                    "{:x}:{:x}:{:x}:{:x}::/64",
-                    segments[0], segments[1], segments[2], segments[3]
-                )
-            }
-            None => "unknown".to_owned(),
-        }
     }
 }
 
@@ -270,66 +250,8 @@ pub struct LoginResponse {
     pub expires_at: String,
 }
 
-/// How failed sign-ins slow further attempts (see `domain::sign_in`).
-#[derive(Debug, Clone, Copy)]
-pub struct SignInThrottling {
-    /// Failures for one email, from clients that have not signed in to it before.
-    pub account: SignInThrottle,
-    /// Failures from one client address, whatever the email.
-    pub client: SignInThrottle,
-    /// A client that signed in to an account within this long is the
-    /// account's own, and not held to the account's failures.
-    pub known_client_for: SignedDuration,
-}
-
-impl Default for SignInThrottling {
-    fn default() -> Self {
-        Self {
-            account: SignInThrottle {
-                free_failures: 5,
-                first_delay: SignedDuration::from_secs(1),
-                max_delay: SignedDuration::from_mins(5),
-                forget_after: SignedDuration::from_hours(1),
-            },
-            client: SignInThrottle {
-                free_failures: 10,
-                first_delay: SignedDuration::from_secs(1),
-                max_delay: SignedDuration::from_mins(15),
-                forget_after: SignedDuration::from_hours(1),
-            },
-            known_client_for: SignedDuration::from_hours(24 * 90),
-        }
-    }
-}
-
-const ACCOUNT_KEY_PREFIX: &str = "account:";
-const CLIENT_KEY_PREFIX: &str = "client:";
-
-fn throttled(key: &str, until: Timestamp, now: Timestamp) -> ApiError {
-    let wait = until.duration_since(now);
-    let seconds = (wait.as_secs() + i64::from(wait.subsec_nanos() > 0)).max(1);
-    let detail = if key.starts_with(CLIENT_KEY_PREFIX) {
-        format!(
-            "Too many failed sign-ins from your network address. Try again in {seconds} second{}.",
-            if seconds == 1 { "" } else { "s" }
-        )
-    } else {
-        format!(
-            "Too many failed sign-ins for this email from devices it was not used on before. \
-             Try again in {seconds} second{}; a device that signed in to this account before \
-             is not held up, and an administrator can reset the password.",
-            if seconds == 1 { "" } else { "s" }
-        )
-    };
-    ApiError::TooManyRequests {
-        detail,
-        retry_after_seconds: seconds,
-    }
-}
-
-fn wrong_credentials() -> ApiError {
-    ApiError::Unauthorized("The email or password is wrong.".to_owned())
-}
+/// How failed sign-ins slow further attempts: the application layer's.
+pub use roundtable_app::sign_in::SignInThrottling;
 
 /// Signs in with email and password and starts a browser session (a cookie).
 ///
@@ -355,99 +277,19 @@ pub async fn login(
     client: ClientAddress,
     ApiJson(input): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let email = Email::parse(&input.email)
-        .map_err(|_| ApiError::invalid("email", "must be an email address"))?;
-    let now = Timestamp::now();
-    let rules = state.config.sign_in_throttling;
-    let email_digest = token_digest(email.as_str());
-    let client_digest = token_digest(&client.throttle_identity());
-    let account_key = format!("{ACCOUNT_KEY_PREFIX}{email_digest}");
-    let client_key = format!("{CLIENT_KEY_PREFIX}{client_digest}");
-    let known_since = now.checked_sub(rules.known_client_for).unwrap_or(now);
-    let known = state
-        .store
-        .is_known_sign_in_client(&email_digest, &client_digest, known_since)
-        .await?;
-    let attempt = state
-        .store
-        .begin_sign_in_attempt(
-            vec![
-                ThrottleKey {
-                    key: client_key.clone(),
-                    rule: rules.client,
-                    enforced: true,
-                },
-                ThrottleKey {
-                    key: account_key.clone(),
-                    rule: rules.account,
-                    enforced: !known,
-                },
-            ],
-            now,
-        )
-        .await?;
-    if let SignInAttempt::Refused { key, until } = attempt {
-        return Err(throttled(&key, until, now));
-    }
-    let candidates = state
-        .store
-        .login_candidates(email.as_str(), input.organization.as_deref())
-        .await?;
-    let password = input.password;
-    let hashes: Vec<Option<String>> = candidates
-        .iter()
-        .map(|candidate| candidate.password_hash.clone())
-        .collect();
-    // argon2 is deliberately slow: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || {
-        if hashes.is_empty() {
-            verify_password(&password, decoy_password_hash());
-            return Vec::new();
-        }
-        hashes
-            .iter()
-            .map(|hash| {
-                verify_password(&password, hash.as_deref().unwrap_or(decoy_password_hash()))
-                    && hash.is_some()
-            })
-            .collect::<Vec<bool>>()
-    })
-    .await
-    .map_err(|error| ApiError::Internal(format!("password check panicked: {error}")))?;
-    let matching: Vec<_> = candidates
-        .iter()
-        .zip(matches)
-        .filter_map(|(candidate, matched)| matched.then_some(candidate))
-        .collect();
-    let candidate = match matching.as_slice() {
-        // The attempt is already counted as a failure.
-        [] => return Err(wrong_credentials()),
-        [one] => *one,
-        several => {
-            let slugs: Vec<_> = several
-                .iter()
-                .map(|candidate| candidate.organization_slug.as_str())
-                .collect();
-            return Err(ApiError::invalid(
-                "organization",
-                format!(
-                    "you have accounts in several organizations; name one of: {}",
-                    slugs.join(", ")
-                ),
-            ));
-        }
-    };
-    state
-        .store
-        .record_sign_in_success(
-            &account_key,
-            &client_key,
-            &email_digest,
-            &client_digest,
-            now,
-        )
-        .await?;
-    let started = start_session(&state, candidate.organization_id, candidate.person_id).await?;
+    let session = sign_in::sign_in(
+        &state.store,
+        &state.config.sign_in_throttling,
+        client.0,
+        Credentials {
+            email: input.email,
+            password: Secret::new(input.password),
+            organization: input.organization,
+        },
+        state.config.session_lifetime,
+    )
+    .await?;
+    let started = started_session(&state, session)?;
     let body = LoginResponse {
         me: Me::from(&started.actor),
         expires_at: started.expires_at.to_string(),
@@ -479,20 +321,25 @@ pub(crate) async fn start_session(
     organization: OrganizationId,
     person: PersonId,
 ) -> Result<StartedSession, ApiError> {
-    let scoped = state.store.scoped(organization);
-    let session = issue_token(TokenKind::Session);
-    let lifetime = state.config.session_lifetime;
-    let expires_at = Timestamp::now()
-        .checked_add(lifetime)
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
-    scoped
-        .create_session(person, session.digest.clone(), expires_at)
-        .await?;
-    let actor = scoped.actor(person).await?;
+    let session = sign_in::start_session(
+        &state.store,
+        organization,
+        person,
+        state.config.session_lifetime,
+    )
+    .await?;
+    started_session(state, session)
+}
+
+/// The session's cookie, with the flags every session cookie carries.
+pub(crate) fn started_session(
+    state: &AppState,
+    session: sign_in::StartedSession,
+) -> Result<StartedSession, ApiError> {
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session.secret.expose(),
-        lifetime.as_secs(),
+        state.config.session_lifetime.as_secs(),
         if state.config.secure_cookies {
             "; Secure"
         } else {
@@ -502,8 +349,8 @@ pub(crate) async fn start_session(
     let cookie =
         HeaderValue::from_str(&cookie).map_err(|error| ApiError::Internal(error.to_string()))?;
     Ok(StartedSession {
-        actor,
-        expires_at,
+        actor: session.actor,
+        expires_at: session.expires_at,
         cookie,
     })
 }

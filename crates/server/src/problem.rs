@@ -279,6 +279,14 @@ impl From<AppError> for ApiError {
             AppError::PreconditionFailed { current_version } => {
                 ApiError::PreconditionFailed { current_version }
             }
+            AppError::Unauthenticated(detail) => ApiError::Unauthorized(detail),
+            AppError::Throttled {
+                detail,
+                retry_after_seconds,
+            } => ApiError::TooManyRequests {
+                detail,
+                retry_after_seconds,
+            },
             AppError::Unavailable(cause) => ApiError::Unavailable(cause),
             AppError::Internal(cause) => ApiError::Internal(cause),
         }

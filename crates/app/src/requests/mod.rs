@@ -183,8 +183,8 @@ fn intake_json(intake: Vec<(String, IntakeValue)>) -> String {
 
 /// Checks a new request as the caller raises it: every problem at once,
 /// each under its field. A request names the segment it ultimately serves;
-/// for a service that names its segments, it must be one of those (the same
-/// rule on every form and in the API).
+/// for a service, it must be one the service serves (the same rule on every
+/// form and in the API).
 pub async fn check_new(
     caller: &Caller<'_>,
     input: NewRequestInput,
@@ -207,7 +207,7 @@ pub async fn check_new(
         None => None,
     };
     let answers = input.intake_values;
-    let (provider, service, intake, targets, served_segments) =
+    let (provider, service_id, intake, targets, service) =
         match (input.service_id, input.provider_department_id) {
             (Some(service_id), provider) => {
                 let service = service_for(caller, service_id).await?;
@@ -237,7 +237,7 @@ pub async fn check_new(
                     Some(service.id),
                     intake,
                     targets,
-                    service.segment_ids,
+                    Some(service),
                 )
             }
             (None, Some(provider)) => {
@@ -252,7 +252,7 @@ pub async fn check_new(
                     None,
                     Vec::new(),
                     AD_HOC_TARGETS,
-                    Vec::new(),
+                    None,
                 )
             }
             (None, None) => {
@@ -260,17 +260,11 @@ pub async fn check_new(
                     "service_id",
                     "name a service, or a provider_department_id for a request without one",
                 );
-                (
-                    DepartmentId(0),
-                    None,
-                    Vec::new(),
-                    AD_HOC_TARGETS,
-                    Vec::new(),
-                )
+                (DepartmentId(0), None, Vec::new(), AD_HOC_TARGETS, None)
             }
         };
     if let Some(segment) = input.segment_id {
-        check_segment(caller, &mut errors, segment, &served_segments).await?;
+        check_segment(caller, &mut errors, segment, service.as_ref()).await?;
     }
     let (Some(title), Some(priority), Some(impact)) = (title, priority, impact) else {
         return Err(errors.into());
@@ -279,7 +273,7 @@ pub async fn check_new(
         return Err(errors.into());
     }
     Ok(NewRequest {
-        service_id: service,
+        service_id,
         provider_department_id: provider,
         requester_person_id: caller.actor.person_id,
         title: title.into_string(),
@@ -293,21 +287,17 @@ pub async fn check_new(
     })
 }
 
-/// A request's segment exists in the organization and, when its service
-/// names the segments it serves, is one of them.
+/// A request's segment: for a request for a service, one the service serves
+/// (`services::request_segment`); for one without, any segment of the
+/// organization.
 async fn check_segment(
     caller: &Caller<'_>,
     errors: &mut ValidationErrors,
     segment: i64,
-    served: &[i64],
+    service: Option<&Service>,
 ) -> Result<(), AppError> {
-    if !served.is_empty() {
-        if !served.contains(&segment) {
-            errors.push(
-                "segment_id",
-                "is not a segment this service serves; choose one of its segments",
-            );
-        }
+    if let Some(service) = service {
+        errors.check("", crate::services::request_segment(service, Some(segment)));
         return Ok(());
     }
     match caller.scoped.segment(segment).await {
@@ -386,11 +376,11 @@ pub async fn update(
         _ => None,
     };
     if let Some(Some(segment)) = update.segment_id {
-        let served = match request.service_id {
-            Some(service) => caller.scoped.service(service).await?.segment_ids,
-            None => Vec::new(),
+        let service = match request.service_id {
+            Some(service) => Some(caller.scoped.service(service).await?),
+            None => None,
         };
-        check_segment(caller, &mut errors, segment, &served).await?;
+        check_segment(caller, &mut errors, segment, service.as_ref()).await?;
     }
     let changes = RequestChanges {
         title: parse_change(&mut errors, "title", update.title.as_deref(), |title| {

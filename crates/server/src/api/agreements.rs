@@ -1,26 +1,22 @@
 //! `/api/v1/agreements`: the cells of the matrix. An agreement names the
 //! services from a provider to a consumer and what the consumer owes back; it
-//! comes into force when the leads of both departments accept it.
+//! comes into force when the leads of both departments accept it. Every
+//! handler is an adapter around `app::agreements`.
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, RecordId, with_etag};
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::agreements::{ReviewCadence, parse_obligations, review_schedule};
+use roundtable_app::Caller;
+use roundtable_app::agreements::{self, Draft, Edit, ObligationInput, ReviewInput};
+use roundtable_domain::agreements::review_schedule;
 use roundtable_domain::ids::DepartmentId;
-use roundtable_store::Scoped;
-use roundtable_store::agreements::{
-    Agreement, AgreementChanges, AgreementFilter, AgreementReview, AgreementVersion, NewAgreement,
-};
-use roundtable_store::departments::Department;
+use roundtable_store::agreements::{Agreement, AgreementFilter, AgreementReview, AgreementVersion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -38,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Today's date, for review schedules.
 pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(TimeZone::UTC).date()
+    roundtable_app::input::today()
 }
 
 /// Something the consumer owes the provider back.
@@ -225,49 +221,49 @@ pub struct AgreementQuery {
 
 pub type AgreementPage = Page<AgreementView>;
 
-const MAX_NOTES: usize = 10_000;
-
-fn obligations(
-    errors: &mut ValidationErrors,
-    input: Vec<ObligationBody>,
-) -> Vec<roundtable_domain::agreements::Obligation> {
-    let inputs = input
+fn obligation_inputs(input: Vec<ObligationBody>) -> Vec<ObligationInput> {
+    input
         .into_iter()
-        .map(|obligation| (obligation.description, obligation.due_within_business_days))
-        .collect();
-    errors
-        .check("obligations", parse_obligations(inputs))
-        .unwrap_or_default()
-}
-
-fn notes(errors: &mut ValidationErrors, text: String) -> String {
-    if text.chars().count() > MAX_NOTES {
-        errors.push("notes", format!("must be at most {MAX_NOTES} characters"));
-    }
-    text.trim().to_owned()
-}
-
-async fn department(scoped: &Scoped<'_>, id: i64, field: &str) -> Result<Department, ApiError> {
-    scoped
-        .department(DepartmentId(id))
-        .await
-        .map_err(|error| match error {
-            roundtable_store::StoreError::NotFound => {
-                ApiError::invalid(field, "no such department")
-            }
-            other => other.into(),
+        .map(|obligation| ObligationInput {
+            description: obligation.description,
+            due_within_business_days: obligation.due_within_business_days,
         })
+        .collect()
 }
 
-/// The agreement and its two departments, for the policy checks.
-async fn with_sides(
-    scoped: &Scoped<'_>,
-    id: i64,
-) -> Result<(Agreement, Department, Department), ApiError> {
-    let agreement = scoped.agreement(id).await?;
-    let provider = scoped.department(agreement.provider_department_id).await?;
-    let consumer = scoped.department(agreement.consumer_department_id).await?;
-    Ok((agreement, provider, consumer))
+impl From<CreateAgreement> for Draft {
+    fn from(input: CreateAgreement) -> Draft {
+        Draft {
+            provider_department_id: input.provider_department_id,
+            consumer_department_id: input.consumer_department_id,
+            review_cadence: input.review_cadence,
+            service_ids: input.service_ids,
+            obligations: obligation_inputs(input.obligations),
+            notes: input.notes,
+        }
+    }
+}
+
+impl UpdateAgreement {
+    /// The use case's input, at the version the caller read.
+    pub fn edit(self, expected_version: i64) -> Edit {
+        Edit {
+            review_cadence: self.review_cadence,
+            service_ids: self.service_ids,
+            obligations: self.obligations.map(obligation_inputs),
+            notes: self.notes,
+            expected_version,
+        }
+    }
+}
+
+impl From<ReviewBody> for ReviewInput {
+    fn from(input: ReviewBody) -> ReviewInput {
+        ReviewInput {
+            reviewed_on: input.reviewed_on,
+            notes: input.notes,
+        }
+    }
 }
 
 /// Lists agreements, optionally of one provider or consumer.
@@ -290,7 +286,7 @@ pub async fn list_agreements(
         provider_department_id: query.provider_department_id.map(DepartmentId),
         consumer_department_id: query.consumer_department_id.map(DepartmentId),
     };
-    let listing = state.scoped(&actor).list_agreements(filter, page).await?;
+    let listing = agreements::list(&Caller::new(&state.store, &actor), filter, page).await?;
     let today = today();
     Ok(Json(Page::from_listing(listing, |agreement| {
         view(agreement, today)
@@ -312,43 +308,7 @@ pub async fn create_agreement(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateAgreement>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let provider = department(
-        &scoped,
-        input.provider_department_id,
-        "provider_department_id",
-    )
-    .await?;
-    let consumer = department(
-        &scoped,
-        input.consumer_department_id,
-        "consumer_department_id",
-    )
-    .await?;
-    policy::manage_agreement(&actor, &provider, &consumer)?;
-    let mut errors = ValidationErrors::new();
-    let review_cadence = match &input.review_cadence {
-        Some(cadence) => errors.check("review_cadence", ReviewCadence::parse(cadence)),
-        None => Some(ReviewCadence::Quarterly),
-    };
-    let obligations = obligations(&mut errors, input.obligations);
-    let notes = notes(&mut errors, input.notes);
-    let Some(review_cadence) = review_cadence else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let agreement = scoped
-        .create_agreement(NewAgreement {
-            provider_department_id: provider.id,
-            consumer_department_id: consumer.id,
-            review_cadence,
-            service_ids: input.service_ids,
-            obligations,
-            notes,
-        })
-        .await?;
+    let agreement = agreements::draft(&Caller::new(&state.store, &actor), input.into()).await?;
     Ok(respond(StatusCode::CREATED, agreement))
 }
 
@@ -363,10 +323,8 @@ pub async fn get_agreement(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    Ok(respond(
-        StatusCode::OK,
-        state.scoped(&actor).agreement(id).await?,
-    ))
+    let agreement = agreements::get(&Caller::new(&state.store, &actor), id).await?;
+    Ok(respond(StatusCode::OK, agreement))
 }
 
 /// Changes an agreement (leads of either side, administrators); needs `If-Match`.
@@ -387,31 +345,9 @@ pub async fn update_agreement(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateAgreement>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let (_, provider, consumer) = with_sides(&scoped, id).await?;
-    policy::manage_agreement(&actor, &provider, &consumer)?;
-    let mut errors = ValidationErrors::new();
-    let changes = AgreementChanges {
-        review_cadence: crate::extract::parse_change(
-            &mut errors,
-            "review_cadence",
-            input.review_cadence.as_deref(),
-            ReviewCadence::parse,
-        ),
-        service_ids: input.service_ids.into(),
-        obligations: input
-            .obligations
-            .map(|list| obligations(&mut errors, list))
-            .into(),
-        notes: input.notes.map(|text| notes(&mut errors, text)).into(),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    Ok(respond(
-        StatusCode::OK,
-        scoped.update_agreement(id, changes, version).await?,
-    ))
+    let agreement =
+        agreements::change(&Caller::new(&state.store, &actor), id, input.edit(version)).await?;
+    Ok(respond(StatusCode::OK, agreement))
 }
 
 /// Deletes an agreement that was never in force (leads of either side, administrators).
@@ -427,10 +363,7 @@ pub async fn delete_agreement(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    let scoped = state.scoped(&actor);
-    let (_, provider, consumer) = with_sides(&scoped, id).await?;
-    policy::manage_agreement(&actor, &provider, &consumer)?;
-    scoped.delete_agreement(id, version).await?;
+    agreements::delete(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -451,15 +384,8 @@ pub async fn propose_agreement(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let (_, provider, consumer) = with_sides(&scoped, id).await?;
-    policy::manage_agreement(&actor, &provider, &consumer)?;
-    Ok(respond(
-        StatusCode::OK,
-        scoped
-            .propose_agreement(id, actor.person_id, version)
-            .await?,
-    ))
+    let agreement = agreements::propose(&Caller::new(&state.store, &actor), id, version).await?;
+    Ok(respond(StatusCode::OK, agreement))
 }
 
 /// Accepts the proposed version for the side(s) the caller leads; agreed once both sides accepted.
@@ -480,12 +406,8 @@ pub async fn accept_agreement(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let (_, provider, consumer) = with_sides(&scoped, id).await?;
-    let sides = policy::accepting_sides(&actor, &provider, &consumer)?;
-    let agreement = scoped
-        .accept_agreement(id, actor.person_id, sides, today(), version)
-        .await?;
+    let agreement =
+        agreements::accept(&Caller::new(&state.store, &actor), id, version, today()).await?;
     Ok(respond(StatusCode::OK, agreement))
 }
 
@@ -500,7 +422,7 @@ pub async fn list_agreement_versions(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<AgreementVersionView>>, ApiError> {
-    let versions = state.scoped(&actor).agreement_versions(id).await?;
+    let versions = agreements::versions(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(
         versions
             .into_iter()
@@ -520,7 +442,7 @@ pub async fn list_agreement_reviews(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Json<Vec<ReviewView>>, ApiError> {
-    let reviews = state.scoped(&actor).agreement_reviews(id).await?;
+    let reviews = agreements::reviews(&Caller::new(&state.store, &actor), id).await?;
     Ok(Json(reviews.into_iter().map(ReviewView::from).collect()))
 }
 
@@ -540,30 +462,12 @@ pub async fn review_agreement(
     RecordId(id): RecordId,
     ApiJson(input): ApiJson<ReviewBody>,
 ) -> Result<(StatusCode, Json<ReviewView>), ApiError> {
-    let scoped = state.scoped(&actor);
-    let (_, provider, consumer) = with_sides(&scoped, id).await?;
-    policy::manage_agreement(&actor, &provider, &consumer)?;
-    let today = today();
-    let reviewed_on = match &input.reviewed_on {
-        None => today,
-        Some(text) => match text.trim().parse::<Date>() {
-            Ok(date) if date <= today => date,
-            Ok(_) => return Err(ApiError::invalid("reviewed_on", "cannot be in the future")),
-            Err(_) => {
-                return Err(ApiError::invalid(
-                    "reviewed_on",
-                    "must be a date as YYYY-MM-DD",
-                ));
-            }
-        },
-    };
-    let mut errors = ValidationErrors::new();
-    let notes = notes(&mut errors, input.notes);
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let review = scoped
-        .review_agreement(id, reviewed_on, notes, Some(actor.person_id))
-        .await?;
+    let review = agreements::review(
+        &Caller::new(&state.store, &actor),
+        id,
+        input.into(),
+        today(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(ReviewView::from(review))))
 }

@@ -174,22 +174,6 @@ impl ObjectiveView {
     }
 }
 
-/// Objectives with their measures, read in one more query.
-pub(crate) async fn objective_views(
-    state: &AppState,
-    actor: &roundtable_store::auth::Actor,
-    objectives: Vec<Objective>,
-) -> Result<Vec<ObjectiveView>, ApiError> {
-    let today = super::agreements::today();
-    Ok(
-        app::with_measures(&Caller::new(&state.store, actor), objectives)
-            .await?
-            .into_iter()
-            .map(|objective| ObjectiveView::of(objective, today))
-            .collect(),
-    )
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateObjective {

@@ -2,9 +2,10 @@
 //! actions, and `GET /api/v1/reviews/{id}/agenda`, generated from the data
 //! whenever it is read: off-track objectives of the period, the lowest-health
 //! cells, the largest perception gaps, the top-voted open topics and the
-//! overdue actions. Every section is always present, empty when it has no data.
+//! overdue actions (`app::reviews::agenda`). Every section is always
+//! present, empty when it has no data.
 
-use super::objectives::{ObjectiveView, objective_views};
+use super::objectives::ObjectiveView;
 use super::sessions::ActionView;
 use super::topics::TopicView;
 use crate::AppState;
@@ -16,8 +17,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_app::reviews::{self, Minutes, Opening};
 use roundtable_app::{Caller, actions};
-use roundtable_domain::objectives::{Period, Status};
-use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
 use roundtable_store::reviews::Review;
 use serde::{Deserialize, Serialize};
@@ -31,9 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_review, update_review))
         .routes(routes!(review_agenda))
 }
-
-/// How many cells the agenda's ranked sections take.
-const AGENDA_CELLS: usize = 5;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -233,109 +229,44 @@ pub struct Agenda {
     pub overdue_actions: Vec<ActionView>,
 }
 
-/// The objectives of `period` whose status is off track (all pages).
-async fn off_track_objectives(
-    state: &AppState,
-    actor: &Actor,
-    period: Period,
-) -> Result<Vec<ObjectiveView>, ApiError> {
-    let mut found = Vec::new();
-    let mut after = None;
-    loop {
-        let listing = state
-            .scoped(actor)
-            .list_objectives(
-                Some(period),
-                PageRequest {
-                    after,
-                    limit: PageRequest::MAX_LIMIT,
-                },
-            )
-            .await?;
-        let views = objective_views(state, actor, listing.items).await?;
-        found.extend(
-            views
-                .into_iter()
-                .filter(|view| view.status.as_deref() == Some(Status::OffTrack.as_str())),
-        );
-        match listing.next_after {
-            Some(next) => after = Some(next),
-            None => return Ok(found),
-        }
+fn agenda_cell(cell: reviews::AgendaCell) -> AgendaCell {
+    AgendaCell {
+        provider_department_id: cell.provider.0,
+        consumer_department_id: cell.consumer.0,
+        value: cell.value,
+        detail: cell.detail,
     }
 }
 
-/// The agenda's lowest-health cells: the cells with a health score over the
-/// default 90-day window, lowest first.
-pub(crate) async fn agenda_lowest_health_cells(
-    state: &AppState,
-    actor: &Actor,
-    limit: usize,
-) -> Result<Vec<AgendaCell>, ApiError> {
-    let report = state
-        .scoped(actor)
-        .relationship_health(90, jiff::Timestamp::now())
-        .await?;
-    let mut cells: Vec<AgendaCell> = report
-        .cells
-        .iter()
-        .filter_map(|((provider, consumer), cell)| {
-            let score = cell.health.score?;
-            Some(AgendaCell {
-                provider_department_id: provider.0,
-                consumer_department_id: consumer.0,
-                value: (score * 10.0).round() / 10.0,
-                detail: format!("health {score:.0} over the last 90 days"),
-            })
-        })
-        .collect();
-    cells.sort_by(|a, b| {
-        a.value
-            .total_cmp(&b.value)
-            .then(a.provider_department_id.cmp(&b.provider_department_id))
-            .then(a.consumer_department_id.cmp(&b.consumer_department_id))
-    });
-    cells.truncate(limit);
-    Ok(cells)
-}
-
-/// The agenda's largest perception gaps: in the latest closed pulse round,
-/// the cells whose provider sees itself most differently from how its
-/// internal customers see it (the mirror gap), largest first. Only cells
-/// whose aggregates may be shown take part.
-pub(crate) async fn agenda_largest_perception_gaps(
-    state: &AppState,
-    actor: &Actor,
-    limit: usize,
-) -> Result<Vec<AgendaCell>, ApiError> {
-    let rounds = state
-        .scoped(actor)
-        .closed_pulse_results(jiff::Timestamp::now())
-        .await?;
-    let Some(latest) = rounds.last() else {
-        return Ok(Vec::new());
-    };
-    let mut cells: Vec<AgendaCell> = latest
-        .cells
-        .iter()
-        .filter(|cell| cell.mirror_disclosed)
-        .filter_map(|cell| {
-            let scores = cell.scores.as_ref()?;
-            let gap = scores.mirror_gap?;
-            Some(AgendaCell {
-                provider_department_id: cell.provider.0,
-                consumer_department_id: cell.consumer.0,
-                value: (gap * 100.0).round() / 100.0,
-                detail: format!(
-                    "in {}, the provider rates itself {gap:+.1} points (of 7) against its customers' view; service gap {:+.2}",
-                    latest.round.name, scores.importance_weighted_gap
-                ),
-            })
-        })
-        .collect();
-    cells.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
-    cells.truncate(limit);
-    Ok(cells)
+/// The agenda as the API shows it (and the review page reads it).
+pub fn agenda_view(agenda: reviews::Agenda) -> Agenda {
+    let today = agenda.as_of;
+    Agenda {
+        review_id: agenda.review.id,
+        period: agenda.review.period.to_string(),
+        as_of: today.to_string(),
+        off_track_objectives: agenda
+            .off_track_objectives
+            .into_iter()
+            .map(|objective| ObjectiveView::of(objective, today))
+            .collect(),
+        lowest_health_cells: agenda
+            .lowest_health_cells
+            .into_iter()
+            .map(agenda_cell)
+            .collect(),
+        largest_perception_gaps: agenda
+            .largest_perception_gaps
+            .into_iter()
+            .map(agenda_cell)
+            .collect(),
+        top_voted_open_topics: super::topics::views(agenda.top_voted_open_topics),
+        overdue_actions: agenda
+            .overdue_actions
+            .into_iter()
+            .map(|action| ActionView::new(action, today))
+            .collect(),
+    }
 }
 
 /// The review's agenda, generated from the data now.
@@ -349,24 +280,12 @@ pub async fn review_agenda(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<axum::Json<Agenda>, ApiError> {
-    let today = actions::today();
-    let reviews::RoundTableAgenda {
-        review,
-        top_voted_open_topics,
-        overdue_actions,
-    } = reviews::round_table_agenda(&Caller::new(&state.store, &actor), id, today).await?;
-    Ok(axum::Json(Agenda {
-        review_id: review.id,
-        period: review.period.to_string(),
-        as_of: today.to_string(),
-        off_track_objectives: off_track_objectives(&state, &actor, review.period).await?,
-        lowest_health_cells: agenda_lowest_health_cells(&state, &actor, AGENDA_CELLS).await?,
-        largest_perception_gaps: agenda_largest_perception_gaps(&state, &actor, AGENDA_CELLS)
-            .await?,
-        top_voted_open_topics: super::topics::views(top_voted_open_topics),
-        overdue_actions: overdue_actions
-            .into_iter()
-            .map(|action| ActionView::new(action, today))
-            .collect(),
-    }))
+    let agenda = reviews::agenda(
+        &Caller::new(&state.store, &actor),
+        id,
+        actions::today(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    Ok(axum::Json(agenda_view(agenda)))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/services`: the service catalogue. A service is something a
 //! provider department delivers to consumer departments, with targets in
 //! business minutes, an intake form, and the customer segments it serves.
+//! Every handler is an adapter around `app::services`.
 
 use crate::AppState;
 use crate::auth::Authenticated;
@@ -8,20 +9,15 @@ use crate::extract::{
     ApiJson, ApiQuery, IfMatch, OptionalIfMatch, Page, PageQuery, RecordId, explicit_null,
     with_etag,
 };
-use crate::policy;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_domain::ValidationErrors;
-use roundtable_domain::ids::{DepartmentId, PersonId};
-use roundtable_domain::services::{
-    IntakeField, IntakeFieldInput, Priority, Targets, VolumeExpectation, parse_intake_fields,
-    parse_sampling_rate,
-};
-use roundtable_domain::text::Label;
-use roundtable_store::Change;
-use roundtable_store::services::{Service, ServiceChanges, ServiceDefinition, ServiceFilter};
+use roundtable_app::Caller;
+use roundtable_app::services::{self, ServiceEdit, ServiceInput, TargetsInput, VolumeInput};
+use roundtable_domain::ids::DepartmentId;
+use roundtable_domain::services::{IntakeField, IntakeFieldInput};
+use roundtable_store::services::{Service, ServiceFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -228,68 +224,91 @@ pub struct ServiceQuery {
 
 pub type ServicePage = Page<ServiceView>;
 
-const MAX_TEXT: usize = 10_000;
-
-fn long_text(errors: &mut ValidationErrors, field: &str, text: &str) -> String {
-    if text.chars().count() > MAX_TEXT {
-        errors.push(field, format!("must be at most {MAX_TEXT} characters"));
+fn targets_input(targets: TargetsBody) -> TargetsInput {
+    TargetsInput {
+        first_response_minutes: targets.first_response_minutes,
+        fulfilment_minutes: targets.fulfilment_minutes,
     }
-    text.trim().to_owned()
 }
 
-fn parse_priority_targets(
-    errors: &mut ValidationErrors,
-    input: BTreeMap<String, TargetsBody>,
-) -> BTreeMap<Priority, Targets> {
-    let mut parsed = BTreeMap::new();
-    for (priority, targets) in input {
-        let field = format!("priority_targets.{priority}");
-        let priority = errors.check(&field, Priority::parse(&priority));
-        let targets = errors.check(
-            &field,
-            Targets::new(targets.first_response_minutes, targets.fulfilment_minutes),
-        );
-        if let (Some(priority), Some(targets)) = (priority, targets) {
-            parsed.insert(priority, targets);
+fn priority_targets_input(
+    targets: BTreeMap<String, TargetsBody>,
+) -> BTreeMap<String, TargetsInput> {
+    targets
+        .into_iter()
+        .map(|(priority, targets)| (priority, targets_input(targets)))
+        .collect()
+}
+
+/// An intake field as the use case takes it.
+fn intake_field_input(field: IntakeFieldBody) -> IntakeFieldInput {
+    IntakeFieldInput {
+        key: field.key,
+        label: field.label,
+        kind: field.kind,
+        required: field.required,
+        choices: field.choices,
+    }
+}
+
+fn intake_fields_input(fields: Vec<IntakeFieldBody>) -> Vec<IntakeFieldInput> {
+    fields.into_iter().map(intake_field_input).collect()
+}
+
+/// A volume expectation as the use case takes it.
+fn volume_input(volume: VolumeBody) -> VolumeInput {
+    VolumeInput {
+        quantity: volume.quantity,
+        period: volume.period,
+        unit: volume.unit,
+    }
+}
+
+impl From<CreateService> for ServiceInput {
+    fn from(input: CreateService) -> ServiceInput {
+        ServiceInput {
+            provider_department_id: input.provider_department_id,
+            consumer_department_ids: input.consumer_department_ids,
+            segment_ids: input.segment_ids,
+            name: input.name,
+            description: input.description,
+            definition_of_good: input.definition_of_good,
+            owner_person_id: input.owner_person_id,
+            targets: TargetsInput {
+                first_response_minutes: input.first_response_minutes,
+                fulfilment_minutes: input.fulfilment_minutes,
+            },
+            priority_targets: priority_targets_input(input.priority_targets),
+            intake_fields: intake_fields_input(input.intake_fields),
+            volume: input.volume.map(volume_input),
+            check_sampling_rate: input.check_sampling_rate,
+            reopen_on_not_met: input.reopen_on_not_met,
         }
     }
-    parsed
 }
 
-fn parse_fields(errors: &mut ValidationErrors, input: Vec<IntakeFieldBody>) -> Vec<IntakeField> {
-    let inputs = input
-        .into_iter()
-        .map(|field| IntakeFieldInput {
-            key: field.key,
-            label: field.label,
-            kind: field.kind,
-            required: field.required,
-            choices: field.choices,
-        })
-        .collect();
-    errors
-        .check("intake_fields", parse_intake_fields(inputs))
-        .unwrap_or_default()
-}
-
-fn parse_volume(
-    errors: &mut ValidationErrors,
-    input: Option<VolumeBody>,
-) -> Option<VolumeExpectation> {
-    input.and_then(|volume| {
-        errors.check(
-            "volume",
-            VolumeExpectation::new(volume.quantity, &volume.period, &volume.unit),
-        )
-    })
-}
-
-fn parse_rate(errors: &mut ValidationErrors, rate: Option<f64>) -> Option<f64> {
-    rate.and_then(|rate| errors.check("check_sampling_rate", parse_sampling_rate(rate)))
-}
-
-fn consumers(ids: Vec<i64>) -> Vec<DepartmentId> {
-    ids.into_iter().map(DepartmentId).collect()
+impl UpdateService {
+    /// The use case's input, at the version the caller read.
+    pub fn edit(self, expected_version: i64) -> ServiceEdit {
+        ServiceEdit {
+            provider_department_id: self.provider_department_id,
+            consumer_department_ids: self.consumer_department_ids,
+            segment_ids: self.segment_ids,
+            name: self.name,
+            description: self.description,
+            definition_of_good: self.definition_of_good,
+            owner_person_id: self.owner_person_id,
+            first_response_minutes: self.first_response_minutes,
+            fulfilment_minutes: self.fulfilment_minutes,
+            priority_targets: self.priority_targets.map(priority_targets_input),
+            intake_fields: self.intake_fields.map(intake_fields_input),
+            volume: self.volume.map(|volume| volume.map(volume_input)),
+            check_sampling_rate: self.check_sampling_rate,
+            reopen_on_not_met: self.reopen_on_not_met,
+            active: self.active,
+            expected_version,
+        }
+    }
 }
 
 /// Lists services, optionally of one provider or for one consumer.
@@ -313,7 +332,7 @@ pub async fn list_services(
         consumer_department_id: query.consumer_department_id.map(DepartmentId),
         active: query.active,
     };
-    let listing = state.scoped(&actor).list_services(filter, page).await?;
+    let listing = services::list(&Caller::new(&state.store, &actor), filter, page).await?;
     Ok(axum::Json(Page::from_listing(listing, ServiceView::from)))
 }
 
@@ -332,54 +351,7 @@ pub async fn create_service(
     Authenticated(actor): Authenticated,
     ApiJson(input): ApiJson<CreateService>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let provider = scoped
-        .department(DepartmentId(input.provider_department_id))
-        .await
-        .map_err(|error| match error {
-            roundtable_store::StoreError::NotFound => {
-                ApiError::invalid("provider_department_id", "no such department")
-            }
-            other => other.into(),
-        })?;
-    policy::manage_service(&actor, &provider)?;
-    let mut errors = ValidationErrors::new();
-    let name = errors.check("name", Label::parse(&input.name));
-    let description = long_text(&mut errors, "description", &input.description);
-    let definition_of_good =
-        long_text(&mut errors, "definition_of_good", &input.definition_of_good);
-    let targets = errors.check(
-        "",
-        Targets::new(input.first_response_minutes, input.fulfilment_minutes),
-    );
-    let priority_targets = parse_priority_targets(&mut errors, input.priority_targets);
-    let intake_fields = parse_fields(&mut errors, input.intake_fields);
-    let volume = parse_volume(&mut errors, input.volume);
-    let rate = parse_rate(&mut errors, input.check_sampling_rate).unwrap_or(1.0);
-    let (Some(name), Some(targets)) = (name, targets) else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let service = scoped
-        .create_service(ServiceDefinition {
-            provider_department_id: provider.id,
-            consumer_department_ids: consumers(input.consumer_department_ids),
-            segment_ids: input.segment_ids,
-            name,
-            description,
-            definition_of_good,
-            owner_person_id: input.owner_person_id.map(PersonId),
-            targets,
-            priority_targets,
-            intake_fields,
-            volume,
-            check_sampling_rate: rate,
-            reopen_on_not_met: input.reopen_on_not_met.unwrap_or(true),
-            active: true,
-        })
-        .await?;
+    let service = services::create(&Caller::new(&state.store, &actor), input.into()).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         service.version,
@@ -398,7 +370,7 @@ pub async fn get_service(
     Authenticated(actor): Authenticated,
     RecordId(id): RecordId,
 ) -> Result<Response, ApiError> {
-    let service = state.scoped(&actor).service(id).await?;
+    let service = services::get(&Caller::new(&state.store, &actor), id).await?;
     Ok(with_etag(
         StatusCode::OK,
         service.version,
@@ -424,85 +396,8 @@ pub async fn update_service(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<UpdateService>,
 ) -> Result<Response, ApiError> {
-    let scoped = state.scoped(&actor);
-    let current = scoped.service(id).await?;
-    policy::manage_service(
-        &actor,
-        &scoped.department(current.provider_department_id).await?,
-    )?;
-    if let Some(provider) = input.provider_department_id {
-        let new_provider = scoped
-            .department(DepartmentId(provider))
-            .await
-            .map_err(|error| match error {
-                roundtable_store::StoreError::NotFound => {
-                    ApiError::invalid("provider_department_id", "no such department")
-                }
-                other => other.into(),
-            })?;
-        policy::manage_service(&actor, &new_provider)?;
-    }
-    let mut errors = ValidationErrors::new();
-    let targets = if input.first_response_minutes.is_some() || input.fulfilment_minutes.is_some() {
-        errors
-            .check(
-                "",
-                Targets::new(
-                    input
-                        .first_response_minutes
-                        .unwrap_or(current.targets.first_response_minutes),
-                    input
-                        .fulfilment_minutes
-                        .unwrap_or(current.targets.fulfilment_minutes),
-                ),
-            )
-            .map_or(Change::Keep, Change::Set)
-    } else {
-        Change::Keep
-    };
-    let changes = ServiceChanges {
-        provider_department_id: input.provider_department_id.map(DepartmentId).into(),
-        consumer_department_ids: input.consumer_department_ids.map(consumers).into(),
-        segment_ids: input.segment_ids.into(),
-        name: crate::extract::parse_change(
-            &mut errors,
-            "name",
-            input.name.as_deref(),
-            Label::parse,
-        ),
-        description: input
-            .description
-            .map(|text| long_text(&mut errors, "description", &text))
-            .into(),
-        definition_of_good: input
-            .definition_of_good
-            .map(|text| long_text(&mut errors, "definition_of_good", &text))
-            .into(),
-        owner_person_id: input
-            .owner_person_id
-            .map(|owner| owner.map(PersonId))
-            .into(),
-        targets,
-        priority_targets: input
-            .priority_targets
-            .map(|targets| parse_priority_targets(&mut errors, targets))
-            .into(),
-        intake_fields: input
-            .intake_fields
-            .map(|fields| parse_fields(&mut errors, fields))
-            .into(),
-        volume: input
-            .volume
-            .map(|volume| parse_volume(&mut errors, volume))
-            .into(),
-        check_sampling_rate: parse_rate(&mut errors, input.check_sampling_rate).into(),
-        reopen_on_not_met: input.reopen_on_not_met.into(),
-        active: input.active.into(),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let service = scoped.update_service(id, changes, version).await?;
+    let service =
+        services::update(&Caller::new(&state.store, &actor), id, input.edit(version)).await?;
     Ok(with_etag(
         StatusCode::OK,
         service.version,
@@ -523,12 +418,6 @@ pub async fn delete_service(
     RecordId(id): RecordId,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
-    let scoped = state.scoped(&actor);
-    let current = scoped.service(id).await?;
-    policy::manage_service(
-        &actor,
-        &scoped.department(current.provider_department_id).await?,
-    )?;
-    scoped.delete_service(id, version).await?;
+    services::delete(&Caller::new(&state.store, &actor), id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,9 +1,9 @@
 //! Agreements in the browser: the cells of the matrix drafted, changed,
 //! proposed, accepted by both departments' leads, and reviewed. Every form
-//! goes through the handlers of `/api/v1/agreements`, so who may draft or
-//! accept, the versioning of agreed agreements and the validation of the
-//! reciprocal obligations live in one place; the pages only show the forms
-//! the API would accept from the viewer.
+//! calls the use cases of `app::agreements`, as `/api/v1/agreements` does,
+//! so who may draft or accept, the versioning of agreed agreements and the
+//! validation of the reciprocal obligations live in one place; the pages
+//! only show the forms the use cases would accept from the viewer.
 
 use super::directory::Directory;
 use super::format::instant;
@@ -12,12 +12,7 @@ use super::{
     errors_at_rows, render,
 };
 use crate::AppState;
-use crate::api::agreements::{
-    self as api, AgreementQuery, AgreementView, CreateAgreement, ObligationBody, ReviewBody,
-    UpdateAgreement,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, OptionalIfMatch, RecordId};
+use crate::api::agreements::{self as api, AgreementView, ObligationBody};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -26,11 +21,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use roundtable_app::agreements::{self, Draft, Edit, ObligationInput, ReviewInput};
+use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::people::Role;
+use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
 use roundtable_store::services::ServiceFilter;
-use roundtable_store::{PageRequest, Scoped};
 
 /// The pages of agreements.
 pub fn routes() -> Router<AppState> {
@@ -122,28 +119,13 @@ impl AgreementRow {
     }
 }
 
-async fn all_agreements(state: &AppState, actor: &Actor) -> Result<Vec<AgreementView>, ApiError> {
-    let mut agreements = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = api::list_agreements(
-            State(state.clone()),
-            Authenticated(actor.clone()),
-            ApiQuery(AgreementQuery {
-                provider_department_id: None,
-                consumer_department_id: None,
-                limit: Some(200),
-                cursor,
-            }),
-        )
+async fn all_agreements(state: &AppState, actor: &Actor) -> Result<Vec<AgreementView>, WebError> {
+    let today = api::today();
+    Ok(agreements::all(&Caller::new(&state.store, actor))
         .await?
-        .0;
-        agreements.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(agreements),
-        }
-    }
+        .into_iter()
+        .map(|agreement| api::view(agreement, today))
+        .collect())
 }
 
 /// May the actor draft agreements at all: administrators, and leads of some department.
@@ -248,31 +230,21 @@ pub async fn draft_agreement(
     let mut errors = ValidationErrors::new();
     let provider = chosen_department(&form, "provider_department_id", &mut errors);
     let consumer = chosen_department(&form, "consumer_department_id", &mut errors);
-    let outcome = if errors.is_empty() {
-        api::create_agreement(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiJson(CreateAgreement {
+    let created = if errors.is_empty() {
+        agreements::draft(
+            &Caller::new(&state.store, &viewer.actor),
+            Draft {
                 provider_department_id: provider,
                 consumer_department_id: consumer,
-                review_cadence: None,
-                service_ids: Vec::new(),
-                obligations: Vec::new(),
                 notes: form.get("notes").to_owned(),
-            }),
+                ..Draft::default()
+            },
         )
         .await
-        .map(|_| ())
+        .map(|agreement| agreement.id)
+        .map_err(ApiError::from)
     } else {
         Err(ApiError::Validation(errors))
-    };
-    let created = match outcome {
-        Ok(_) => {
-            // The new agreement is the one of this cell.
-            let scoped = state.scoped(&viewer.actor);
-            find_cell(&scoped, provider, consumer).await?
-        }
-        Err(error) => Err(error),
     };
     let success = match &created {
         Ok(id) => format!("/agreements/{id}"),
@@ -286,26 +258,6 @@ pub async fn draft_agreement(
         async |failed| agreements_page(&state, &viewer, form, failed).await,
     )
     .await
-}
-
-/// The agreement of a provider → consumer cell.
-async fn find_cell(
-    scoped: &Scoped<'_>,
-    provider: i64,
-    consumer: i64,
-) -> Result<Result<i64, ApiError>, WebError> {
-    let filter = roundtable_store::agreements::AgreementFilter {
-        provider_department_id: Some(roundtable_domain::ids::DepartmentId(provider)),
-        consumer_department_id: Some(roundtable_domain::ids::DepartmentId(consumer)),
-    };
-    let listing = scoped
-        .list_agreements(filter, PageRequest::first(1))
-        .await?;
-    Ok(listing
-        .items
-        .first()
-        .map(|agreement| agreement.id)
-        .ok_or(ApiError::NotFound))
 }
 
 /// One row of the obligations fieldset.
@@ -472,7 +424,8 @@ async fn agreement_page(
 ) -> Result<AgreementPage, WebError> {
     let actor = &viewer.actor;
     let scoped = state.scoped(actor);
-    let agreement = api::view(scoped.agreement(id).await?, api::today());
+    let caller = Caller::new(&state.store, actor);
+    let agreement = api::view(agreements::get(&caller, id).await?, api::today());
     let directory = Directory::load(&scoped).await?;
     let provider_department = scoped
         .department(roundtable_domain::ids::DepartmentId(
@@ -552,7 +505,7 @@ async fn agreement_page(
             )
         })
     };
-    let versions = scoped.agreement_versions(id).await?;
+    let versions = agreements::versions(&caller, id).await?;
     let versions: Vec<VersionRow> = versions
         .into_iter()
         .rev()
@@ -585,8 +538,7 @@ async fn agreement_page(
             .unwrap_or_else(|| "not yet".to_owned()),
         })
         .collect();
-    let reviews = scoped
-        .agreement_reviews(id)
+    let reviews = agreements::reviews(&caller, id)
         .await?
         .into_iter()
         .map(|review| ReviewRow {
@@ -702,9 +654,9 @@ pub async fn change_agreement(
     let id = record_id(&id)?;
     let rows = sent_obligations(&form);
     let mut errors = ValidationErrors::new();
-    let obligations: Vec<ObligationBody> = rows
+    let obligations: Vec<ObligationInput> = rows
         .iter()
-        .map(|(index, description, days)| ObligationBody {
+        .map(|(index, description, days)| ObligationInput {
             description: description.clone(),
             due_within_business_days: if days.is_empty() {
                 None
@@ -725,12 +677,10 @@ pub async fn change_agreement(
     let outcome = match (errors.is_empty(), form_version(&form)) {
         (false, _) => Err(ApiError::Validation(errors)),
         (true, None) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Some(version)) => api::update_agreement(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            RecordId(id),
-            IfMatch(version),
-            ApiJson(UpdateAgreement {
+        (true, Some(version)) => agreements::change(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Edit {
                 review_cadence: Some(form.get("review_cadence").to_owned()),
                 service_ids: Some(
                     form.0
@@ -741,20 +691,21 @@ pub async fn change_agreement(
                 ),
                 obligations: Some(obligations),
                 notes: Some(form.get("notes").to_owned()),
-            }),
+                expected_version: version,
+            },
         )
         .await
         .map(|_| ())
-        // The API names obligations by their position among those sent;
-        // the form names them by their row.
+        // The use case names obligations by their position among those
+        // sent; the form names them by their row.
         .map_err(|error| match error {
-            ApiError::Validation(errors) => ApiError::Validation(errors_at_rows(
+            AppError::Invalid(errors) => ApiError::Validation(errors_at_rows(
                 errors,
                 "obligations",
                 "obligation",
                 &rows.iter().map(|(row, _, _)| *row).collect::<Vec<_>>(),
             )),
-            other => other,
+            other => other.into(),
         }),
     };
     after_agreement_action(outcome, "change", "", &state, &viewer, id, form).await
@@ -767,13 +718,13 @@ pub async fn propose(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let outcome = api::propose_agreement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        OptionalIfMatch(form_version(&form)),
+    let outcome = agreements::propose(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        form_version(&form),
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_agreement_action(outcome, "propose", "", &state, &viewer, id, form).await
 }
 
@@ -785,13 +736,14 @@ pub async fn accept(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let outcome = api::accept_agreement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        OptionalIfMatch(form_version(&form)),
+    let outcome = agreements::accept(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        form_version(&form),
+        api::today(),
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_agreement_action(outcome, "accept", "", &state, &viewer, id, form).await
 }
 
@@ -802,16 +754,17 @@ pub async fn record_review(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = record_id(&id)?;
-    let outcome = api::review_agreement(
-        State(state.clone()),
-        Authenticated(viewer.actor.clone()),
-        RecordId(id),
-        ApiJson(ReviewBody {
+    let outcome = agreements::review(
+        &Caller::new(&state.store, &viewer.actor),
+        id,
+        ReviewInput {
             reviewed_on: form.optional("reviewed_on"),
             notes: form.get("notes").to_owned(),
-        }),
+        },
+        api::today(),
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     after_agreement_action(
         outcome,
         "review",

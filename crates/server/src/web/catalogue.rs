@@ -293,9 +293,9 @@ pub async fn raise_request(
         priority: form.optional("priority"),
         external_impact: form.optional("external_impact"),
         external_reference: form.optional("external_reference"),
-        segment_id: form
-            .optional("segment_id")
-            .and_then(|segment| segment.parse::<i64>().ok()),
+        // A segment the service does not serve is refused at the field by
+        // the same rule as the API's (`app::services::request_segment`).
+        segment_id: form.get("segment_id").trim().parse::<i64>().ok(),
     };
     match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
         Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),

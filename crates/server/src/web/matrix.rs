@@ -3,7 +3,8 @@
 //! scorecard. The cells come from the same code as `GET /api/v1/matrix`; a
 //! cell's health, trend and input quality from
 //! `GET /api/v1/matrix/cells/{provider}/{consumer}`, its open frustrations
-//! from the topic listing and its kudos from the kudos feed, and the
+//! and its kudos from `app::topics::open_frustrations` and
+//! `app::kudos::of_cell` (the feed's kudos the matrix counts), and the
 //! scorecard from `GET /api/v1/departments/{id}/scorecard`, so every number
 //! on these pages is the API's number.
 
@@ -17,16 +18,13 @@ use super::kudos::{KudosEntry, kudos_entry};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
 use crate::api::health::{CellDetail, Scorecard};
-use crate::api::kudos::{KudosQuery, list_kudos};
 use crate::api::matrix::{MatrixCell, SharedMatrix, shared_matrix};
-use crate::api::topics::{TopicQuery, list_topics};
-use crate::auth::Authenticated;
-use crate::extract::ApiQuery;
+use crate::api::topics::TopicView;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use jiff::{SignedDuration, Timestamp};
-use roundtable_app::{Caller, health};
+use roundtable_app::{Caller, health, kudos, topics};
 use roundtable_domain::ids::DepartmentId;
 use std::collections::HashMap;
 
@@ -293,36 +291,15 @@ async fn open_frustrations(
     provider: i64,
     consumer: i64,
 ) -> Result<Vec<FrustrationView>, WebError> {
-    let mut frustrations = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = list_topics(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(TopicQuery {
-                status: None,
-                kind: Some("frustration".to_owned()),
-                about_department_id: Some(provider),
-                from_department_id: Some(consumer),
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        frustrations.extend(
-            page.items
-                .into_iter()
-                .filter(|topic| !matches!(topic.status.as_str(), "resolved" | "parked")),
-        );
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    frustrations.sort_by(|a, b| b.votes.cmp(&a.votes).then(b.id.cmp(&a.id)));
+    let frustrations = topics::open_frustrations(
+        &Caller::new(&state.store, &viewer.actor),
+        DepartmentId(provider),
+        DepartmentId(consumer),
+    )
+    .await?;
     Ok(frustrations
         .into_iter()
+        .map(|seen| TopicView::new(seen.topic, seen.voted))
         .map(|topic| FrustrationView {
             title: topic.title,
             body: topic.body,
@@ -339,44 +316,19 @@ async fn open_frustrations(
 async fn cell_kudos(
     state: &AppState,
     viewer: &Viewer,
-    directory: &Directory,
     (provider, consumer): (i64, i64),
 ) -> Result<Vec<KudosEntry>, WebError> {
     let since = Timestamp::now()
         .checked_sub(SignedDuration::from_hours(24 * WINDOW_DAYS))
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let mut entries = Vec::new();
-    let mut cursor = None;
-    'pages: loop {
-        let page = list_kudos(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(KudosQuery {
-                department_id: Some(provider),
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        for kudos in page.items {
-            let given = kudos.created_at.parse::<Timestamp>().ok();
-            if given.is_some_and(|given| given < since) {
-                break 'pages;
-            }
-            let receiving = kudos
-                .receiver_department_id
-                .or_else(|| directory.person_department(kudos.receiver_person_id));
-            if kudos.giver_department_id == Some(provider) && receiving == Some(consumer) {
-                entries.push(kudos_entry(kudos));
-            }
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(entries)
+    let found = kudos::of_cell(
+        &Caller::new(&state.store, &viewer.actor),
+        DepartmentId(provider),
+        DepartmentId(consumer),
+        since,
+    )
+    .await?;
+    Ok(found.into_iter().map(kudos_entry).collect())
 }
 
 /// `GET /matrix/{provider}/{consumer}`: one cell with its services and agreement.
@@ -433,7 +385,7 @@ pub async fn show_cell(
         .await?,
     );
     let frustrations = open_frustrations(&state, &viewer, provider, consumer).await?;
-    let kudos = cell_kudos(&state, &viewer, &directory, (provider, consumer)).await?;
+    let kudos = cell_kudos(&state, &viewer, (provider, consumer)).await?;
     let accepted = |by: Option<roundtable_domain::ids::PersonId>, at: Option<Timestamp>| {
         by.map(|person| {
             format!(

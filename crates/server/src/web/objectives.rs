@@ -1,7 +1,7 @@
 //! Corporate objectives, their measures and check-ins, department goals and
 //! alignment reviews in the browser. Objectives, measures, check-ins and
-//! goals are the use cases of `app::objectives`, the same the API calls;
-//! reviews are still read through the handlers of `/api/v1/reviews`.
+//! goals are the use cases of `app::objectives`, alignment reviews and their
+//! generated agenda those of `app::reviews`, the same the API calls.
 //! Progress and status are the domain's arithmetic, never the page's.
 
 use super::directory::Directory;
@@ -16,8 +16,6 @@ use crate::api::objectives::{MeasureView, ObjectiveView};
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
 use crate::api::topics::TopicView;
-use crate::auth::Authenticated;
-use crate::extract::{ApiQuery, PageQuery, RecordId};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -32,6 +30,7 @@ use roundtable_app::objectives::{
     self as app, CheckinInput, ContributorInput as MeasureContributor, GoalInput, MeasureInput,
     ObjectiveInput,
 };
+use roundtable_app::reviews as app_reviews;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::objectives::Period;
 use roundtable_store::auth::Actor;
@@ -907,23 +906,8 @@ pub async fn show_reviews(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let mut reviews: Vec<ReviewView> = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = reviews_api::list_reviews(
-            State(state.clone()),
-            Authenticated(viewer.actor.clone()),
-            ApiQuery(PageQuery {
-                limit: Some(200),
-                cursor,
-            }),
-        )
-        .await?
-        .0;
-        reviews.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+    for review in app_reviews::all(&Caller::new(&state.store, &viewer.actor)).await? {
+        reviews.push(review_view(&state, &viewer.actor, review).await?);
     }
     reviews.sort_by(|a, b| {
         b.period_start
@@ -1086,13 +1070,15 @@ pub async fn show_review(
     let actor = &viewer.actor;
     let scoped = state.scoped(actor);
     let review = review_view(&state, actor, scoped.review(id).await?).await?;
-    let agenda = reviews_api::review_agenda(
-        State(state.clone()),
-        Authenticated(actor.clone()),
-        RecordId(id),
-    )
-    .await?
-    .0;
+    let agenda = reviews_api::agenda_view(
+        app_reviews::agenda(
+            &Caller::new(&state.store, actor),
+            id,
+            today(),
+            jiff::Timestamp::now(),
+        )
+        .await?,
+    );
     let directory = Directory::load(&scoped).await?;
     let page = ReviewPage {
         layout: Layout::new(

@@ -1,9 +1,10 @@
 //! Adding and changing services in the browser: what a provider delivers,
 //! for whom, what good looks like, its targets in business minutes, its
-//! intake form, segments and volume. The form is read into the API's own
-//! `CreateService`/`UpdateService` and sent through `POST /api/v1/services`
-//! and `PATCH /api/v1/services/{id}`, so who may manage a service and every
-//! rule on targets and intake fields are decided in one place.
+//! intake form, segments and volume. The form is read into the use cases'
+//! input and sent through `app::services::create` and `::update`, as
+//! `POST /api/v1/services` and `PATCH /api/v1/services/{id}` are, so who may
+//! manage a service and every rule on targets and intake fields are decided
+//! in one place.
 
 use super::directory::Directory;
 use super::{
@@ -11,11 +12,7 @@ use super::{
     render,
 };
 use crate::AppState;
-use crate::api::services::{
-    self as api, CreateService, IntakeFieldBody, ServiceView, UpdateService, VolumeBody,
-};
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, IfMatch, RecordId};
+use crate::api::services::ServiceView;
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
@@ -24,9 +21,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use roundtable_app::services::{self, ServiceEdit, ServiceInput, TargetsInput, VolumeInput};
+use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
+use roundtable_domain::services::IntakeFieldInput;
 use roundtable_store::auth::Actor;
 use roundtable_store::{PageRequest, Scoped};
 use std::collections::BTreeMap;
@@ -252,9 +252,9 @@ struct ServiceFields {
     owner_person_id: Option<i64>,
     first_response_minutes: i64,
     fulfilment_minutes: i64,
-    intake_fields: Vec<IntakeFieldBody>,
+    intake_fields: Vec<IntakeFieldInput>,
     rows: Vec<usize>,
-    volume: Option<VolumeBody>,
+    volume: Option<VolumeInput>,
     check_sampling_rate: Option<f64>,
     reopen_on_not_met: bool,
 }
@@ -297,7 +297,7 @@ fn read_fields(form: &FormData) -> Result<ServiceFields, ValidationErrors> {
         .collect();
     let intake_fields = rows
         .iter()
-        .map(|row| IntakeFieldBody {
+        .map(|row| IntakeFieldInput {
             key: row.key.trim().to_owned(),
             label: row.label.clone(),
             kind: row.kind.clone(),
@@ -316,7 +316,7 @@ fn read_fields(form: &FormData) -> Result<ServiceFields, ValidationErrors> {
         None
     } else {
         match quantity.parse::<i64>() {
-            Ok(quantity) => Some(VolumeBody {
+            Ok(quantity) => Some(VolumeInput {
                 quantity,
                 period: form.get("volume_period").to_owned(),
                 unit: unit.to_owned(),
@@ -361,13 +361,13 @@ fn read_fields(form: &FormData) -> Result<ServiceFields, ValidationErrors> {
     })
 }
 
-/// Problems the API names by intake field position, moved to the form's rows.
-fn at_rows(error: ApiError, rows: &[usize]) -> ApiError {
+/// Problems the use case names by intake field position, moved to the form's rows.
+fn at_rows(error: AppError, rows: &[usize]) -> ApiError {
     match error {
-        ApiError::Validation(errors) => {
+        AppError::Invalid(errors) => {
             ApiError::Validation(errors_at_rows(errors, "intake_fields", "field", rows))
         }
-        other => other,
+        other => other.into(),
     }
 }
 
@@ -381,10 +381,9 @@ pub async fn add_service(
         Err(errors) => Err(ApiError::Validation(errors)),
         Ok(fields) => {
             let rows = fields.rows.clone();
-            api::create_service(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                ApiJson(CreateService {
+            services::create(
+                &Caller::new(&state.store, &viewer.actor),
+                ServiceInput {
                     provider_department_id: fields.provider_department_id,
                     consumer_department_ids: fields.consumer_department_ids,
                     segment_ids: fields.segment_ids,
@@ -392,14 +391,16 @@ pub async fn add_service(
                     description: fields.description,
                     definition_of_good: fields.definition_of_good,
                     owner_person_id: fields.owner_person_id,
-                    first_response_minutes: fields.first_response_minutes,
-                    fulfilment_minutes: fields.fulfilment_minutes,
+                    targets: TargetsInput {
+                        first_response_minutes: fields.first_response_minutes,
+                        fulfilment_minutes: fields.fulfilment_minutes,
+                    },
                     priority_targets: BTreeMap::new(),
                     intake_fields: fields.intake_fields,
                     volume: fields.volume,
                     check_sampling_rate: fields.check_sampling_rate,
                     reopen_on_not_met: Some(fields.reopen_on_not_met),
-                }),
+                },
             )
             .await
             .map_err(|error| at_rows(error, &rows))
@@ -486,12 +487,7 @@ fn form_of(service: &ServiceView) -> FormData {
 
 /// The service, if the viewer may change it (else not allowed, as the API says).
 async fn editable(state: &AppState, actor: &Actor, id: i64) -> Result<ServiceView, WebError> {
-    let scoped = state.scoped(actor);
-    let service = scoped.service(id).await?;
-    policy::manage_service(
-        actor,
-        &scoped.department(service.provider_department_id).await?,
-    )?;
+    let service = services::editable(&Caller::new(&state.store, actor), id).await?;
     Ok(ServiceView::from(service))
 }
 
@@ -528,12 +524,10 @@ pub async fn change_service(
         (Ok(_), Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
         (Ok(fields), Ok(version)) => {
             let rows = fields.rows.clone();
-            api::update_service(
-                State(state.clone()),
-                Authenticated(viewer.actor.clone()),
-                RecordId(id),
-                IfMatch(version),
-                ApiJson(UpdateService {
+            services::update(
+                &Caller::new(&state.store, &viewer.actor),
+                id,
+                ServiceEdit {
                     provider_department_id: Some(fields.provider_department_id),
                     consumer_department_ids: Some(fields.consumer_department_ids),
                     segment_ids: Some(fields.segment_ids),
@@ -549,7 +543,8 @@ pub async fn change_service(
                     check_sampling_rate: fields.check_sampling_rate,
                     reopen_on_not_met: Some(fields.reopen_on_not_met),
                     active: Some(form.has("active")),
-                }),
+                    expected_version: version,
+                },
             )
             .await
             .map_err(|error| at_rows(error, &rows))

@@ -1,5 +1,6 @@
-//! Signing in and out in the browser, through the same password check and
-//! session cookie as `POST /api/v1/auth/login`.
+//! Signing in and out in the browser, through the same use case
+//! (`app::sign_in`: throttling, the password check, the session) and the
+//! same session cookie as `POST /api/v1/auth/login`.
 //!
 //! The sign-in form has no session yet, so its CSRF token is a random value
 //! kept in a short-lived cookie of its own and echoed in a hidden field (a
@@ -7,14 +8,14 @@
 
 use super::{CSRF_FIELD, FieldErrors, FormData, Layout, SignedForm, WebError, render, same_token};
 use crate::AppState;
-use crate::auth::{self, Authenticated, LoginRequest, SESSION_COOKIE};
-use crate::extract::ApiJson;
-use crate::problem::ApiError;
+use crate::auth::{self, Authenticated, SESSION_COOKIE};
 use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roundtable_domain::credentials::{TokenKind, issue_token, token_digest};
+use roundtable_app::AppError;
+use roundtable_app::sign_in::{self, Credentials};
+use roundtable_domain::credentials::{Secret, TokenKind, issue_token, token_digest};
 use serde::Deserialize;
 
 const LOGIN_CSRF_COOKIE: &str = "roundtable_login_csrf";
@@ -193,9 +194,9 @@ pub async fn sign_in(
     }
     form.refuse_unstorable_text()?;
     let next = safe_next(form.get("next"));
-    let attempt = LoginRequest {
+    let credentials = Credentials {
         email: form.get("email").trim().to_owned(),
-        password: form.get("password").to_owned(),
+        password: Secret::new(form.get("password")),
         organization: form.optional("organization"),
     };
     let again = |message: Option<String>, errors: FieldErrors, status: StatusCode| {
@@ -209,14 +210,21 @@ pub async fn sign_in(
         Ok(render(status, &page))
     };
     let client = auth::ClientAddress::of(&parts);
-    match auth::login(State(state.clone()), client, ApiJson(attempt)).await {
-        Ok(api_response) => {
+    let outcome = sign_in::sign_in(
+        &state.store,
+        &state.config.sign_in_throttling,
+        client.0,
+        credentials,
+        state.config.session_lifetime,
+    )
+    .await;
+    match outcome {
+        Ok(session) => {
+            let started = auth::started_session(&state, session)?;
             let mut response = super::see_other(&next);
-            if let Some(cookie) = api_response.headers().get(header::SET_COOKIE) {
-                response
-                    .headers_mut()
-                    .append(header::SET_COOKIE, cookie.clone());
-            }
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, started.cookie);
             response.headers_mut().append(
                 header::SET_COOKIE,
                 HeaderValue::from_static(
@@ -225,15 +233,15 @@ pub async fn sign_in(
             );
             Ok(response)
         }
-        Err(ApiError::Unauthorized(message)) => again(
+        Err(AppError::Unauthenticated(message)) => again(
             Some(message),
             FieldErrors::default(),
             StatusCode::UNAUTHORIZED,
         ),
-        Err(ApiError::Validation(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             again(None, errors.into(), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(ApiError::TooManyRequests { detail, .. }) => again(
+        Err(AppError::Throttled { detail, .. }) => again(
             Some(detail),
             FieldErrors::default(),
             StatusCode::TOO_MANY_REQUESTS,

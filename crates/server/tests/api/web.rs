@@ -955,6 +955,128 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
     assert!(page.contains("<dt>Customer segment</dt><dd>Mid-market retailers</dd>"));
 }
 
+/// One rule on both adapters (`app::services::request_segment`): a request
+/// for a service names only a segment that service serves. The API refuses
+/// another at `segment_id`, on create and on change, and so does the
+/// request form (which once dropped it in silence); a request without a
+/// service may name any segment.
+#[tokio::test]
+async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form() {
+    let app = TestApp::spawn().await;
+    let marketing = app.department("Marketing").await;
+    let sales = app.department("Sales").await;
+    let segment = |name: &'static str| {
+        let app = &app;
+        async move {
+            expect_status(
+                app.post(&app.admin, "/api/v1/segments", &json!({ "name": name }))
+                    .await,
+                StatusCode::CREATED,
+            )
+            .await
+        }
+    };
+    let served = segment("Mid-market retailers").await;
+    let other = segment("Public sector").await;
+    let service = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/services",
+            &json!({
+                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
+                "segment_ids": [id_of(&served)], "name": "Qualified leads",
+                "first_response_minutes": 60, "fulfilment_minutes": 600
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // The API: refused at the field on create.
+    let refused = expect_status(
+        app.post(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&service), "title": "Leads for the council",
+                     "segment_id": id_of(&other) }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(crate::support::problem_fields(&refused), ["segment_id"]);
+    // … and on change; the served segment and none are fine.
+    let request = expect_status(
+        app.post(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "service_id": id_of(&service), "title": "Leads for retailers",
+                     "segment_id": id_of(&served) }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/api/v1/requests/{}", id_of(&request));
+    let changed = expect_status(
+        app.patch(
+            &app.member,
+            &path,
+            crate::support::version_of(&request),
+            &json!({ "segment_id": id_of(&other) }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(crate::support::problem_fields(&changed), ["segment_id"]);
+    expect_status(
+        app.patch(
+            &app.member,
+            &path,
+            crate::support::version_of(&request),
+            &json!({ "segment_id": null }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // A request without a service may name any segment.
+    expect_status(
+        app.post(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "provider_department_id": id_of(&marketing), "title": "Council brochure",
+                     "segment_id": id_of(&other) }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // The form: the same refusal, next to the segment field, nothing raised.
+    let form_path = format!("/services/{}/request", id_of(&service));
+    let mut browser = Browser::default();
+    let token = browser.sign_in(&app, "member@acme.test").await;
+    let other_id = id_of(&other).to_string();
+    let page = browser
+        .post(
+            &app,
+            &form_path,
+            &[
+                ("csrf_token", &token),
+                ("title", "Leads for the council"),
+                ("segment_id", &other_id),
+            ],
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("must be one of the customer segments this service serves"));
+    assert!(html.contains("Leads for the council"), "the title is kept");
+}
+
 #[tokio::test]
 async fn the_requests_page_lists_what_the_viewer_may_see_with_filters() {
     let app = TestApp::spawn().await;
