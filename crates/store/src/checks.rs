@@ -16,6 +16,7 @@ use roundtable_domain::checks::{
     CheckAnswer, CheckDecision, CheckDecisionInput, decide, sampling_draw,
 };
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::notices::RequestNotice;
 use roundtable_domain::requests::Status;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -201,7 +202,6 @@ pub(crate) async fn consider_check(
         },
     )
     .await?;
-    let body = "One question, one click: did it meet your expectation? It helps the provider serve you better.".to_owned();
     tell(
         transaction,
         organization,
@@ -209,8 +209,7 @@ pub(crate) async fn consider_check(
         Telling {
             recipients: &[request.requester_person_id],
             actor: None,
-            kind: "check_requested",
-            body,
+            notice: RequestNotice::CheckRequested,
         },
         &stamp,
     )
@@ -515,8 +514,6 @@ async fn tell_leads(
     )
     .await?;
     let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
-    let body =
-        format!("The requester answered the satisfaction check \u{201c}not met\u{201d}. {comment}");
     tell(
         transaction,
         organization,
@@ -524,8 +521,7 @@ async fn tell_leads(
         Telling {
             recipients: &leads,
             actor: None,
-            kind: "check_not_met",
-            body,
+            notice: RequestNotice::CheckNotMet { comment: &comment },
         },
         stamp,
     )
