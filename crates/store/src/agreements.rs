@@ -238,14 +238,7 @@ async fn fetch_row(
     organization: OrganizationId,
     id: i64,
 ) -> Result<AgreementRow, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM agreements WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(&mut **transaction, "agreements", COLUMNS, organization, id).await?;
     agreement_row(&row)
 }
 
@@ -416,14 +409,14 @@ impl Scoped<'_> {
     }
 
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM agreements WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "agreements",
+            COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         let row = agreement_row(&row)?;
         let mut connection = self.store.reader().acquire().await?;
         let (_, current) =

@@ -157,14 +157,8 @@ async fn fetch(
     organization: OrganizationId,
     id: CalendarId,
 ) -> Result<Calendar, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row =
+        crate::rows::one(&mut **transaction, "calendars", COLUMNS, organization, id.0).await?;
     from_row(&row)
 }
 
@@ -199,25 +193,25 @@ impl Scoped<'_> {
     }
 
     pub async fn calendar(&self, id: CalendarId) -> Result<Calendar, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "calendars",
+            COLUMNS,
+            self.organization,
+            id.0,
+        )
+        .await?;
         from_row(&row)
     }
 
     pub async fn list_calendars(&self, page: PageRequest) -> Result<Listing<Calendar>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
+        let rows = crate::rows::page(
+            self.store.reader(),
+            "calendars",
+            COLUMNS,
+            self.organization,
+            page,
+        )
         .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(page.into_listing(items, |calendar| calendar.id.0))

@@ -119,14 +119,14 @@ async fn fetch(
     organization: OrganizationId,
     id: DepartmentId,
 ) -> Result<Department, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "departments",
+        COLUMNS,
+        organization,
+        id.0,
+    )
+    .await?;
     let mut departments = [from_row(&row)?];
     attach_leads(&mut **transaction, organization, &mut departments).await?;
     let [department] = departments;
@@ -251,14 +251,14 @@ impl Scoped<'_> {
     }
 
     async fn read_department(&self, id: DepartmentId) -> Result<Department, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "departments",
+            COLUMNS,
+            self.organization,
+            id.0,
+        )
+        .await?;
         let mut departments = [from_row(&row)?];
         attach_leads(self.store.reader(), self.organization, &mut departments).await?;
         let [department] = departments;
@@ -283,13 +283,13 @@ impl Scoped<'_> {
         &self,
         page: PageRequest,
     ) -> Result<Listing<Department>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
+        let rows = crate::rows::page(
+            self.store.reader(),
+            "departments",
+            COLUMNS,
+            self.organization,
+            page,
+        )
         .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         attach_leads(self.store.reader(), self.organization, &mut items).await?;

@@ -429,14 +429,14 @@ impl Scoped<'_> {
     }
 
     pub async fn webhook(&self, id: i64) -> Result<Webhook, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "webhooks",
+            WEBHOOK_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         webhook_from_row(&row)
     }
 

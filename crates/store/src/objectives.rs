@@ -310,14 +310,14 @@ async fn fetch_objective(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Objective, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {OBJECTIVE_COLUMNS} FROM objectives WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "objectives",
+        OBJECTIVE_COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     objective_from_row(&row)
 }
 
@@ -344,14 +344,7 @@ async fn fetch_goal(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Goal, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {GOAL_COLUMNS} FROM goals WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(&mut **transaction, "goals", GOAL_COLUMNS, organization, id).await?;
     goal_from_row(&row)
 }
 
@@ -494,14 +487,14 @@ impl Scoped<'_> {
     }
 
     pub async fn objective(&self, id: i64) -> Result<Objective, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {OBJECTIVE_COLUMNS} FROM objectives WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "objectives",
+            OBJECTIVE_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         objective_from_row(&row)
     }
 
@@ -854,14 +847,14 @@ impl Scoped<'_> {
     }
 
     pub async fn goal(&self, id: i64) -> Result<Goal, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {GOAL_COLUMNS} FROM goals WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "goals",
+            GOAL_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         goal_from_row(&row)
     }
 

@@ -92,14 +92,7 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: PersonId,
 ) -> Result<Person, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(&mut **transaction, "people", COLUMNS, organization, id.0).await?;
     from_row(&row)
 }
 
@@ -161,14 +154,14 @@ impl Scoped<'_> {
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "people",
+            COLUMNS,
+            self.organization,
+            id.0,
+        )
+        .await?;
         from_row(&row)
     }
 

@@ -235,14 +235,14 @@ async fn fetch_round(
     organization: OrganizationId,
     id: i64,
 ) -> Result<PulseRound, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM pulse_rounds WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "pulse_rounds",
+        COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     let mut rounds = [round_from_row(&row)?];
     attach_cells(transaction, organization, &mut rounds).await?;
     let [round] = rounds;
@@ -398,14 +398,14 @@ impl Scoped<'_> {
     }
 
     pub async fn pulse_round(&self, id: i64) -> Result<PulseRound, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM pulse_rounds WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "pulse_rounds",
+            COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         let mut rounds = [round_from_row(&row)?];
         let mut connection = self.store.reader().acquire().await?;
         attach_cells(&mut connection, self.organization, &mut rounds).await?;

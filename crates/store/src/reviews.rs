@@ -63,14 +63,14 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Review, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "alignment_reviews",
+        COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     from_row(&row)
 }
 
@@ -102,25 +102,25 @@ impl Scoped<'_> {
     }
 
     pub async fn review(&self, id: i64) -> Result<Review, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "alignment_reviews",
+            COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 
     pub async fn list_reviews(&self, page: PageRequest) -> Result<Listing<Review>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
+        let rows = crate::rows::page(
+            self.store.reader(),
+            "alignment_reviews",
+            COLUMNS,
+            self.organization,
+            page,
+        )
         .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(page.into_listing(items, |review| review.id))

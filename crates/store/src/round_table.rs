@@ -304,14 +304,14 @@ async fn fetch_session(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Session, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {SESSION_COLUMNS} FROM round_table_sessions WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "round_table_sessions",
+        SESSION_COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     let mut sessions = vec![session_from_row(&row)?];
     attach_agenda(&mut **transaction, organization, &mut sessions).await?;
     sessions.pop().ok_or(StoreError::NotFound)
@@ -392,14 +392,14 @@ async fn fetch_action(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Action, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "actions",
+        ACTION_COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     action_from_row(&row)
 }
 
@@ -519,14 +519,14 @@ async fn fetch_enhancement(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Enhancement, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ENHANCEMENT_COLUMNS} FROM enhancements WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(
+        &mut **transaction,
+        "enhancements",
+        ENHANCEMENT_COLUMNS,
+        organization,
+        id,
+    )
+    .await?;
     let mut enhancements = vec![enhancement_from_row(&row)?];
     attach_departments(&mut **transaction, organization, &mut enhancements).await?;
     enhancements.pop().ok_or(StoreError::NotFound)
@@ -925,14 +925,14 @@ impl Scoped<'_> {
     }
 
     pub async fn round_table_session(&self, id: i64) -> Result<Session, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM round_table_sessions WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "round_table_sessions",
+            SESSION_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         let mut sessions = vec![session_from_row(&row)?];
         attach_agenda(self.store.reader(), self.organization, &mut sessions).await?;
         sessions.pop().ok_or(StoreError::NotFound)
@@ -942,13 +942,13 @@ impl Scoped<'_> {
         &self,
         page: PageRequest,
     ) -> Result<Listing<Session>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM round_table_sessions WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
+        let rows = crate::rows::page(
+            self.store.reader(),
+            "round_table_sessions",
+            SESSION_COLUMNS,
+            self.organization,
+            page,
+        )
         .await?;
         let items = rows
             .iter()
@@ -1045,14 +1045,14 @@ impl Scoped<'_> {
     }
 
     pub async fn action(&self, id: i64) -> Result<Action, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "actions",
+            ACTION_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         action_from_row(&row)
     }
 
@@ -1228,14 +1228,14 @@ impl Scoped<'_> {
     }
 
     pub async fn enhancement(&self, id: i64) -> Result<Enhancement, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ENHANCEMENT_COLUMNS} FROM enhancements WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "enhancements",
+            ENHANCEMENT_COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         let mut enhancements = vec![enhancement_from_row(&row)?];
         attach_departments(self.store.reader(), self.organization, &mut enhancements).await?;
         enhancements.pop().ok_or(StoreError::NotFound)

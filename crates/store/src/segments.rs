@@ -73,14 +73,7 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Segment, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(&mut **transaction, "segments", COLUMNS, organization, id).await?;
     from_row(&row)
 }
 
@@ -113,25 +106,25 @@ impl Scoped<'_> {
     }
 
     pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "segments",
+            COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 
     pub async fn list_segments(&self, page: PageRequest) -> Result<Listing<Segment>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
+        let rows = crate::rows::page(
+            self.store.reader(),
+            "segments",
+            COLUMNS,
+            self.organization,
+            page,
+        )
         .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(page.into_listing(items, |segment| segment.id))

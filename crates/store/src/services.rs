@@ -265,14 +265,7 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Service, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM services WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one(&mut **transaction, "services", COLUMNS, organization, id).await?;
     let service = from_row(&row)?;
     let consumers: Vec<i64> = sqlx::query_scalar(
         "SELECT department_id FROM service_consumers WHERE organization_id = $1 AND service_id = $2 ORDER BY department_id",
@@ -522,14 +515,14 @@ impl Scoped<'_> {
     }
 
     async fn read_service(&self, id: i64) -> Result<Service, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM services WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one(
+            self.store.reader(),
+            "services",
+            COLUMNS,
+            self.organization,
+            id,
+        )
+        .await?;
         let mut services = [from_row(&row)?];
         attach_links(self.store.reader(), self.organization, &mut services).await?;
         let [service] = services;
