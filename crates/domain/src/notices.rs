@@ -173,6 +173,18 @@ pub fn action_reminder(action: &str, due_on: &str, overdue: bool) -> Wording {
     Wording::new(title, "An action from the round table you own.")
 }
 
+/// To the admins, when a webhook failed `failures` deliveries in a row and
+/// was turned off.
+pub fn webhook_disabled(url: &str, failures: i64) -> Wording {
+    Wording::new(
+        format!("Webhook to {url} was disabled"),
+        format!(
+            "It failed {failures} deliveries in a row. \
+             Fix the receiver, then turn the webhook on again."
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +308,13 @@ mod tests {
         assert_eq!(
             action_reminder("Write it down", "2027-01-04", true).title,
             "Overdue since 2027-01-04: Write it down"
+        );
+        assert_eq!(
+            webhook_disabled("https://example.com/hook", 10),
+            Wording::new(
+                "Webhook to https://example.com/hook was disabled".to_owned(),
+                "It failed 10 deliveries in a row. Fix the receiver, then turn the webhook on again."
+            )
         );
         assert_eq!(
             action_reminder("Write it down", "2027-01-04", false),

@@ -13,6 +13,7 @@ use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::notices;
 use roundtable_domain::requests::Status;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -150,13 +151,14 @@ impl Scoped<'_> {
                         let after = serde_json::json!({ "credited_person_id": person.0, "credit_id": id });
                         record_event(transaction, organization, NewEvent { request, actor: Some(new.by), kind: "credited", before: serde_json::json!({}), after, note: &new.note, at: &stamp }).await?;
                         crate::audit::record(transaction, audit, "request.credited", "request", request, format!("credited person {}", person.0)).await?;
+                        let wording = notices::credited(&current.title, &new.note);
                         let notice = crate::notifications::Notice {
                             recipient: *person,
                             kind: "kudos_received",
                             subject_kind: "request",
                             subject_id: Some(request),
-                            title: format!("You were credited on \u{201c}{}\u{201d}", current.title),
-                            body: new.note.clone(),
+                            title: wording.title,
+                            body: wording.body,
                             link: format!("/requests/{request}"),
                         };
                         crate::notifications::notify_each(transaction, organization, &[*person], Some(new.by), notice, &stamp).await?;

@@ -8,6 +8,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::notices;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -190,13 +191,14 @@ impl Scoped<'_> {
                         (None, Some(department)) => crate::notifications::leads_of(transaction, organization, department.0).await?,
                         (None, None) => Vec::new(),
                     };
+                    let wording = notices::kudos_received(&new.message);
                     let notice = crate::notifications::Notice {
                         recipient: new.giver_person_id,
                         kind: "kudos_received",
                         subject_kind: "kudos",
                         subject_id: Some(id),
-                        title: "You received kudos".to_owned(),
-                        body: new.message.clone(),
+                        title: wording.title,
+                        body: wording.body,
                         link: "/kudos".to_owned(),
                     };
                     crate::notifications::notify_each(transaction, organization, &recipients, Some(new.giver_person_id), notice, &to_db(at)).await?;

@@ -12,6 +12,7 @@ use crate::time::{from_db, to_db};
 use crate::{Listing, PageRequest, Scoped, Store, StoreError, WriteTransaction};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::ids::{OrganizationId, PersonId};
+use roundtable_domain::notices;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -554,23 +555,20 @@ impl Scoped<'_> {
             let owner = PersonId(row.try_get("owner_person_id")?);
             let due_on: String = row.try_get("due_on")?;
             let overdue = due_on.as_str() < today.to_string().as_str();
-            let (kind, reminder, heading) = if overdue {
-                (
-                    "action_overdue",
-                    "overdue",
-                    format!("Overdue since {due_on}: {title}"),
-                )
+            let (kind, reminder) = if overdue {
+                ("action_overdue", "overdue")
             } else {
-                ("action_due", "due", format!("Due {due_on}: {title}"))
+                ("action_due", "due")
             };
+            let wording = notices::action_reminder(&title, &due_on, overdue);
             let organization = self.organization;
             let notice = Notice {
                 recipient: owner,
                 kind,
                 subject_kind: "action",
                 subject_id: Some(id),
-                title: heading,
-                body: "An action from the round table you own.".to_owned(),
+                title: wording.title,
+                body: wording.body,
                 link: format!("/actions/{id}"),
             };
             let inserted = self
@@ -830,14 +828,15 @@ impl Store {
                                         .bind(organization.0)
                                         .fetch_all(&mut **transaction)
                                         .await?;
+                                    let wording = notices::webhook_disabled(&url, failures);
                                     for admin in admins {
                                         let notice = Notice {
                                             recipient: PersonId(admin),
                                             kind: "webhook_disabled",
                                             subject_kind: "webhook",
                                             subject_id: Some(webhook),
-                                            title: format!("Webhook to {url} was disabled"),
-                                            body: format!("It failed {failures} deliveries in a row. Fix the receiver, then turn the webhook on again."),
+                                            title: wording.title.clone(),
+                                            body: wording.body.clone(),
                                             link: "/admin/webhooks".to_owned(),
                                         };
                                         notify(transaction, organization, notice, &stamp).await?;

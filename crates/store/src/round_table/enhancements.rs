@@ -7,6 +7,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::notices;
 use roundtable_domain::round_table::{EnhancementStatus, EnhancementStepError};
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -193,13 +194,14 @@ async fn tell_executives_to_sponsor(
     .fetch_all(&mut **transaction)
     .await?;
     let executives: Vec<PersonId> = executives.into_iter().map(PersonId).collect();
+    let wording = notices::to_sponsor(&enhancement.title);
     let notice = crate::notifications::Notice {
         recipient: PersonId(0),
         kind: "enhancement_status",
         subject_kind: "enhancement",
         subject_id: Some(enhancement.id),
-        title: format!("To sponsor: {}", enhancement.title),
-        body: "Every proposing department has confirmed this enhancement; it waits for an executive to sponsor or decline it.".to_owned(),
+        title: wording.title,
+        body: wording.body,
         link: format!("/enhancements/{}", enhancement.id),
     };
     crate::notifications::notify_each(
@@ -264,13 +266,14 @@ impl Scoped<'_> {
                     for department in &awaiting {
                         recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
                     }
+                    let wording = notices::confirm_to_co_propose(&enhancement.title);
                     let notice = crate::notifications::Notice {
                         recipient: PersonId(0),
                         kind: "enhancement_status",
                         subject_kind: "enhancement",
                         subject_id: Some(id),
-                        title: format!("Confirm to co-propose: {}", enhancement.title),
-                        body: "Your department is named as a co-proposer of this enhancement; it goes to an executive once every department has confirmed.".to_owned(),
+                        title: wording.title,
+                        body: wording.body,
                         link: format!("/enhancements/{id}"),
                     };
                     crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &stamp).await?;
@@ -377,13 +380,14 @@ impl Scoped<'_> {
                     for department in &enhancement.department_ids {
                         recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
                     }
+                    let wording = notices::enhancement_moved(&enhancement.title, status, enhancement.decline_reason.as_deref());
                     let notice = crate::notifications::Notice {
                         recipient: PersonId(0),
                         kind: "enhancement_status",
                         subject_kind: "enhancement",
                         subject_id: Some(id),
-                        title: format!("{}: {}", enhancement.title, status.as_str().replace('_', " ")),
-                        body: enhancement.decline_reason.clone().unwrap_or_default(),
+                        title: wording.title,
+                        body: wording.body,
                         link: format!("/enhancements/{id}"),
                     };
                     crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &to_db(now())).await?;

@@ -7,6 +7,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::notices;
 use roundtable_domain::round_table::{AssumptionAnswer, TopicKind, TopicStatus, check_answerable};
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -376,13 +377,15 @@ impl Scoped<'_> {
                     let topic = fetch_topic(transaction, organization, id).await?;
                     // The author hears the answer (an anonymous topic has no one to tell).
                     if let Some(author) = topic.author_person_id {
+                        let note = topic.answer.as_ref().map_or("", |answer| answer.note.as_str());
+                        let wording = notices::assumption_answered(&topic.title, answer, note);
                         let notice = crate::notifications::Notice {
                             recipient: author,
                             kind: "assumption_answered",
                             subject_kind: "topic",
                             subject_id: Some(id),
-                            title: format!("Your assumption was {}: {}", answer.as_str(), topic.title),
-                            body: topic.answer.as_ref().map(|answer| answer.note.clone()).unwrap_or_default(),
+                            title: wording.title,
+                            body: wording.body,
                             link: format!("/topics/{id}"),
                         };
                         crate::notifications::notify_each(transaction, organization, &[author], audit.actor, notice, &to_db(now())).await?;
