@@ -129,8 +129,9 @@ fn date(text: &str) -> Result<Date, StoreError> {
         .map_err(|error| StoreError::Corrupt(format!("date {text:?}: {error}")))
 }
 
-const VERSION_COLUMNS: &str = "id, number, status, obligations, notes, created_by, created_at, proposed_by, proposed_at, \
-     provider_accepted_by, provider_accepted_at, consumer_accepted_by, consumer_accepted_at, agreed_at";
+const VERSION_COLUMNS: &str = "id, number, status, obligations, notes, created_by, created_at, \
+    proposed_by, proposed_at, provider_accepted_by, provider_accepted_at, \
+    consumer_accepted_by, consumer_accepted_at, agreed_at";
 
 fn version_from_row(row: &AnyRow) -> Result<AgreementVersion, StoreError> {
     let status: String = row.try_get("status")?;
@@ -153,8 +154,8 @@ fn version_from_row(row: &AnyRow) -> Result<AgreementVersion, StoreError> {
     })
 }
 
-const COLUMNS: &str = "id, provider_department_id, consumer_department_id, review_cadence_months, current_version, \
-     agreed_version, last_reviewed_on, version, created_at, updated_at";
+const COLUMNS: &str = "id, provider_department_id, consumer_department_id, review_cadence_months, \
+    current_version, agreed_version, last_reviewed_on, version, created_at, updated_at";
 
 struct AgreementRow {
     id: i64,
@@ -197,7 +198,8 @@ async fn load_version(
     number: i64,
 ) -> Result<(i64, AgreementVersion), StoreError> {
     let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMNS} FROM agreement_versions WHERE organization_id = $1 AND agreement_id = $2 AND number = $3"
+        "SELECT {VERSION_COLUMNS} FROM agreement_versions WHERE organization_id = $1 AND \
+            agreement_id = $2 AND number = $3"
     ))
     .bind(organization.0)
     .bind(agreement)
@@ -208,7 +210,8 @@ async fn load_version(
     let version_id: i64 = row.try_get("id")?;
     let mut version = version_from_row(&row)?;
     version.service_ids = sqlx::query_scalar(
-        "SELECT service_id FROM agreement_version_services WHERE organization_id = $1 AND agreement_version_id = $2 ORDER BY service_id",
+        "SELECT service_id FROM agreement_version_services WHERE organization_id = $1 AND \
+            agreement_version_id = $2 ORDER BY service_id",
     )
     .bind(organization.0)
     .bind(version_id)
@@ -263,8 +266,9 @@ async fn check_services(
     for (index, service) in service_ids.iter().enumerate() {
         let field = format!("service_ids[{index}]");
         let fits: Option<i64> = sqlx::query_scalar(
-            "SELECT s.id FROM services s JOIN service_consumers c ON c.organization_id = s.organization_id AND c.service_id = s.id \
-             WHERE s.organization_id = $1 AND s.id = $2 AND s.provider_department_id = $3 AND c.department_id = $4",
+            "SELECT s.id FROM services s JOIN service_consumers c ON c.organization_id = \
+                s.organization_id AND c.service_id = s.id WHERE s.organization_id = $1 AND \
+                s.id = $2 AND s.provider_department_id = $3 AND c.department_id = $4",
         )
         .bind(organization.0)
         .bind(*service)
@@ -293,8 +297,9 @@ async fn insert_version(
 ) -> Result<(), StoreError> {
     let (service_ids, obligations, notes) = content;
     let version_id: i64 = sqlx::query_scalar(
-        "INSERT INTO agreement_versions (organization_id, agreement_id, number, status, obligations, notes, created_by, created_at) \
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO agreement_versions (organization_id, agreement_id, number, status, \
+            obligations, notes, created_by, created_at) VALUES ($1, $2, $3, 'draft', $4, $5, \
+            $6, $7) RETURNING id",
     )
     .bind(organization.0)
     .bind(agreement)
@@ -314,17 +319,21 @@ async fn replace_services(
     version_id: i64,
     service_ids: &[i64],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM agreement_version_services WHERE organization_id = $1 AND agreement_version_id = $2")
-        .bind(organization.0)
-        .bind(version_id)
-        .execute(&mut **transaction)
-        .await?;
+    sqlx::query(
+        "DELETE FROM agreement_version_services WHERE organization_id = $1 AND \
+        agreement_version_id = $2",
+    )
+    .bind(organization.0)
+    .bind(version_id)
+    .execute(&mut **transaction)
+    .await?;
     let mut unique = service_ids.to_vec();
     unique.sort();
     unique.dedup();
     for service in unique {
         sqlx::query(
-            "INSERT INTO agreement_version_services (organization_id, agreement_version_id, service_id) VALUES ($1, $2, $3)",
+            "INSERT INTO agreement_version_services (organization_id, \
+                agreement_version_id, service_id) VALUES ($1, $2, $3)",
         )
         .bind(organization.0)
         .bind(version_id)
@@ -340,12 +349,15 @@ async fn touch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE agreements SET version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
-        .bind(to_db(now()))
-        .bind(organization.0)
-        .bind(id)
-        .execute(&mut **transaction)
-        .await?;
+    sqlx::query(
+        "UPDATE agreements SET version = version + 1, updated_at = $1 WHERE organization_id = \
+        $2 AND id = $3",
+    )
+    .bind(to_db(now()))
+    .bind(organization.0)
+    .bind(id)
+    .execute(&mut **transaction)
+    .await?;
     Ok(())
 }
 
@@ -371,19 +383,42 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "departments", organization, new.provider_department_id.0, "provider_department_id").await?;
-                    ensure_exists(transaction, "departments", organization, new.consumer_department_id.0, "consumer_department_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        new.provider_department_id.0,
+                        "provider_department_id",
+                    )
+                    .await?;
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        new.consumer_department_id.0,
+                        "consumer_department_id",
+                    )
+                    .await?;
                     if new.provider_department_id == new.consumer_department_id {
                         return Err(StoreError::invalid(
                             "consumer_department_id",
-                            "must differ from the provider: an agreement is between two departments",
+                            "must differ from the provider: an agreement is between two \
+                                departments",
                         ));
                     }
-                    check_services(transaction, organization, new.provider_department_id, new.consumer_department_id, &new.service_ids).await?;
+                    check_services(
+                        transaction,
+                        organization,
+                        new.provider_department_id,
+                        new.consumer_department_id,
+                        &new.service_ids,
+                    )
+                    .await?;
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO agreements (organization_id, provider_department_id, consumer_department_id, review_cadence_months, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                        "INSERT INTO agreements (organization_id, provider_department_id, \
+                            consumer_department_id, review_cadence_months, created_at, \
+                            updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.provider_department_id.0)
@@ -395,13 +430,34 @@ impl Scoped<'_> {
                     .map_err(|error| match StoreError::from(error) {
                         StoreError::Conflict { .. } => StoreError::Conflict {
                             field: Some("consumer_department_id".to_owned()),
-                            message: "this provider → consumer cell already has an agreement; change that one".to_owned(),
+                            message: "this provider → consumer cell already has an agreement; \
+                                change that one"
+                                .to_owned(),
                         },
                         other => other,
                     })?;
-                    insert_version(transaction, organization, id, 1, (&new.service_ids, &new.obligations, &new.notes), audit.actor).await?;
-                    let detail = format!("created for {} → {}", new.provider_department_id, new.consumer_department_id);
-                    crate::audit::record(transaction, audit, "agreement.created", "agreement", id, detail).await?;
+                    insert_version(
+                        transaction,
+                        organization,
+                        id,
+                        1,
+                        (&new.service_ids, &new.obligations, &new.notes),
+                        audit.actor,
+                    )
+                    .await?;
+                    let detail = format!(
+                        "created for {} → {}",
+                        new.provider_department_id, new.consumer_department_id
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.created",
+                        "agreement",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -430,8 +486,9 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Agreement>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM agreements WHERE organization_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR provider_department_id = $3) AND ($4 IS NULL OR consumer_department_id = $4) ORDER BY id LIMIT $5"
+            "SELECT {COLUMNS} FROM agreements WHERE organization_id = $1 AND id > $2 AND \
+                ($3 IS NULL OR provider_department_id = $3) AND ($4 IS NULL OR \
+                consumer_department_id = $4) ORDER BY id LIMIT $5"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -488,27 +545,48 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
-                    let content_changed = changes.service_ids.is_set() || changes.obligations.is_set() || changes.notes.is_set();
+                    let content_changed = changes.service_ids.is_set()
+                        || changes.obligations.is_set()
+                        || changes.notes.is_set();
                     let cadence = changes.review_cadence.or(current.review_cadence);
                     let service_ids = changes.service_ids.or(current.current.service_ids.clone());
                     let obligations = changes.obligations.or(current.current.obligations.clone());
                     let notes = changes.notes.or(current.current.notes.clone());
-                    check_services(transaction, organization, current.provider_department_id, current.consumer_department_id, &service_ids).await?;
-                    sqlx::query("UPDATE agreements SET review_cadence_months = $1 WHERE organization_id = $2 AND id = $3")
-                        .bind(cadence.months())
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
+                    check_services(
+                        transaction,
+                        organization,
+                        current.provider_department_id,
+                        current.consumer_department_id,
+                        &service_ids,
+                    )
+                    .await?;
+                    sqlx::query(
+                        "UPDATE agreements SET review_cadence_months = $1 WHERE \
+                        organization_id = $2 AND id = $3",
+                    )
+                    .bind(cadence.months())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
                     let mut detail = "changed the review cadence".to_owned();
                     if content_changed {
                         match acceptance(&current.current).edit() {
                             EditOutcome::InPlace => {
-                                let (version_id, _) = load_version(transaction, organization, id, current.current_version).await?;
+                                let (version_id, _) = load_version(
+                                    transaction,
+                                    organization,
+                                    id,
+                                    current.current_version,
+                                )
+                                .await?;
                                 sqlx::query(
-                                    "UPDATE agreement_versions SET status = 'draft', obligations = $1, notes = $2, proposed_by = NULL, \
-                                     proposed_at = NULL, provider_accepted_by = NULL, provider_accepted_at = NULL, \
-                                     consumer_accepted_by = NULL, consumer_accepted_at = NULL WHERE organization_id = $3 AND id = $4",
+                                    "UPDATE agreement_versions SET status = 'draft', \
+                                        obligations = $1, notes = $2, proposed_by = NULL, \
+                                        proposed_at = NULL, provider_accepted_by = NULL, \
+                                        provider_accepted_at = NULL, consumer_accepted_by = \
+                                        NULL, consumer_accepted_at = NULL WHERE \
+                                        organization_id = $3 AND id = $4",
                                 )
                                 .bind(encode_obligations(&obligations))
                                 .bind(notes.clone())
@@ -516,24 +594,55 @@ impl Scoped<'_> {
                                 .bind(version_id)
                                 .execute(&mut **transaction)
                                 .await?;
-                                replace_services(transaction, organization, version_id, &service_ids).await?;
-                                detail = format!("changed version {} (back to draft)", current.current_version);
+                                replace_services(
+                                    transaction,
+                                    organization,
+                                    version_id,
+                                    &service_ids,
+                                )
+                                .await?;
+                                detail = format!(
+                                    "changed version {} (back to draft)",
+                                    current.current_version
+                                );
                             }
                             EditOutcome::NewVersion => {
                                 let number = current.current_version + 1;
-                                insert_version(transaction, organization, id, number, (&service_ids, &obligations, &notes), audit.actor).await?;
-                                sqlx::query("UPDATE agreements SET current_version = $1 WHERE organization_id = $2 AND id = $3")
-                                    .bind(number)
-                                    .bind(organization.0)
-                                    .bind(id)
-                                    .execute(&mut **transaction)
-                                    .await?;
-                                detail = format!("started version {number}; version {} stays in force", current.current_version);
+                                insert_version(
+                                    transaction,
+                                    organization,
+                                    id,
+                                    number,
+                                    (&service_ids, &obligations, &notes),
+                                    audit.actor,
+                                )
+                                .await?;
+                                sqlx::query(
+                                    "UPDATE agreements SET current_version = $1 WHERE \
+                                    organization_id = $2 AND id = $3",
+                                )
+                                .bind(number)
+                                .bind(organization.0)
+                                .bind(id)
+                                .execute(&mut **transaction)
+                                .await?;
+                                detail = format!(
+                                    "started version {number}; version {} stays in force",
+                                    current.current_version
+                                );
                             }
                         }
                     }
                     touch(transaction, organization, id).await?;
-                    crate::audit::record(transaction, audit, "agreement.updated", "agreement", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.updated",
+                        "agreement",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -557,8 +666,9 @@ impl Scoped<'_> {
                     crate::check_version(current.version, expected_version)?;
                     acceptance(&current.current).propose().map_err(workflow)?;
                     sqlx::query(
-                        "UPDATE agreement_versions SET status = 'proposed', proposed_by = $1, proposed_at = $2 \
-                         WHERE organization_id = $3 AND agreement_id = $4 AND number = $5",
+                        "UPDATE agreement_versions SET status = 'proposed', proposed_by = \
+                            $1, proposed_at = $2 WHERE organization_id = $3 AND agreement_id \
+                            = $4 AND number = $5",
                     )
                     .bind(by.0)
                     .bind(to_db(now()))
@@ -569,7 +679,15 @@ impl Scoped<'_> {
                     .await?;
                     touch(transaction, organization, id).await?;
                     let detail = format!("proposed version {}", current.current_version);
-                    crate::audit::record(transaction, audit, "agreement.proposed", "agreement", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.proposed",
+                        "agreement",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -594,18 +712,23 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "agreements", organization, id).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
-                    let next = acceptance(&current.current).accept(&sides).map_err(workflow)?;
+                    let next = acceptance(&current.current)
+                        .accept(&sides)
+                        .map_err(workflow)?;
                     let stamp = to_db(now());
                     let number = current.current_version;
                     // An acceptance already given stays as it was (who and when).
-                    for (side, column) in [(Side::Provider, "provider"), (Side::Consumer, "consumer")] {
+                    for (side, column) in
+                        [(Side::Provider, "provider"), (Side::Consumer, "consumer")]
+                    {
                         if !sides.contains(&side) {
                             continue;
                         }
                         sqlx::query(&format!(
-                            "UPDATE agreement_versions SET {column}_accepted_by = COALESCE({column}_accepted_by, $1), \
-                             {column}_accepted_at = COALESCE({column}_accepted_at, $2) \
-                             WHERE organization_id = $3 AND agreement_id = $4 AND number = $5"
+                            "UPDATE agreement_versions SET {column}_accepted_by = \
+                                COALESCE({column}_accepted_by, $1), {column}_accepted_at = \
+                                COALESCE({column}_accepted_at, $2) WHERE organization_id = \
+                                $3 AND agreement_id = $4 AND number = $5"
                         ))
                         .bind(by.0)
                         .bind(stamp.clone())
@@ -618,8 +741,9 @@ impl Scoped<'_> {
                     let mut detail = format!("accepted version {number}");
                     if next.status == VersionStatus::Agreed {
                         sqlx::query(
-                            "UPDATE agreement_versions SET status = 'superseded' \
-                             WHERE organization_id = $1 AND agreement_id = $2 AND status = 'agreed'",
+                            "UPDATE agreement_versions SET status = 'superseded' WHERE \
+                                organization_id = $1 AND agreement_id = $2 AND status = \
+                                'agreed'",
                         )
                         .bind(organization.0)
                         .bind(id)
@@ -637,7 +761,8 @@ impl Scoped<'_> {
                         .await?;
                         // Agreeing is a review of the relationship: the cadence restarts.
                         sqlx::query(
-                            "UPDATE agreements SET agreed_version = $1, last_reviewed_on = $2 WHERE organization_id = $3 AND id = $4",
+                            "UPDATE agreements SET agreed_version = $1, last_reviewed_on \
+                                = $2 WHERE organization_id = $3 AND id = $4",
                         )
                         .bind(number)
                         .bind(today.to_string())
@@ -648,7 +773,15 @@ impl Scoped<'_> {
                         detail = format!("version {number} agreed by both sides");
                     }
                     touch(transaction, organization, id).await?;
-                    crate::audit::record(transaction, audit, "agreement.accepted", "agreement", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.accepted",
+                        "agreement",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -673,13 +806,15 @@ impl Scoped<'_> {
                     let Some(agreed) = current.agreed_version else {
                         return Err(StoreError::Conflict {
                             field: None,
-                            message: "only an agreement in force can be reviewed; agree it first".to_owned(),
+                            message: "only an agreement in force can be reviewed; agree it first"
+                                .to_owned(),
                         });
                     };
                     let stamp = to_db(now());
                     let review_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO agreement_reviews (organization_id, agreement_id, version_number, reviewed_on, reviewer_person_id, notes, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        "INSERT INTO agreement_reviews (organization_id, agreement_id, \
+                            version_number, reviewed_on, reviewer_person_id, notes, \
+                            created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(id)
@@ -690,15 +825,28 @@ impl Scoped<'_> {
                     .bind(stamp.clone())
                     .fetch_one(&mut **transaction)
                     .await?;
-                    let latest = current.last_reviewed_on.map_or(reviewed_on, |last| last.max(reviewed_on));
-                    sqlx::query("UPDATE agreements SET last_reviewed_on = $1 WHERE organization_id = $2 AND id = $3")
-                        .bind(latest.to_string())
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
+                    let latest = current
+                        .last_reviewed_on
+                        .map_or(reviewed_on, |last| last.max(reviewed_on));
+                    sqlx::query(
+                        "UPDATE agreements SET last_reviewed_on = $1 WHERE organization_id = \
+                        $2 AND id = $3",
+                    )
+                    .bind(latest.to_string())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
                     touch(transaction, organization, id).await?;
-                    crate::audit::record(transaction, audit, "agreement.reviewed", "agreement", id, format!("reviewed on {reviewed_on}")).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.reviewed",
+                        "agreement",
+                        id,
+                        format!("reviewed on {reviewed_on}"),
+                    )
+                    .await?;
                     Ok(AgreementReview {
                         id: review_id,
                         version_number: agreed,
@@ -715,8 +863,9 @@ impl Scoped<'_> {
     pub async fn agreement_reviews(&self, id: i64) -> Result<Vec<AgreementReview>, StoreError> {
         self.agreement(id).await?;
         let rows = sqlx::query(
-            "SELECT id, version_number, reviewed_on, reviewer_person_id, notes, created_at FROM agreement_reviews \
-             WHERE organization_id = $1 AND agreement_id = $2 ORDER BY reviewed_on DESC, id DESC",
+            "SELECT id, version_number, reviewed_on, reviewer_person_id, notes, \
+                created_at FROM agreement_reviews WHERE organization_id = $1 AND \
+                agreement_id = $2 ORDER BY reviewed_on DESC, id DESC",
         )
         .bind(self.organization.0)
         .bind(id)
@@ -753,7 +902,9 @@ impl Scoped<'_> {
                     if current.agreed_version.is_some() {
                         return Err(StoreError::Conflict {
                             field: None,
-                            message: "an agreement that was in force is kept as a record; change it instead".to_owned(),
+                            message: "an agreement that was in force is kept as a record; change \
+                                it instead"
+                                .to_owned(),
                         });
                     }
                     sqlx::query("DELETE FROM agreements WHERE organization_id = $1 AND id = $2")
@@ -761,7 +912,15 @@ impl Scoped<'_> {
                         .bind(id)
                         .execute(&mut **transaction)
                         .await?;
-                    crate::audit::record(transaction, audit, "agreement.deleted", "agreement", id, "deleted a draft".to_owned()).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "agreement.deleted",
+                        "agreement",
+                        id,
+                        "deleted a draft".to_owned(),
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -811,9 +970,10 @@ impl Scoped<'_> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let service_links = sqlx::query(
-            "SELECT s.id, s.name, s.provider_department_id, c.department_id FROM services s \
-             JOIN service_consumers c ON c.organization_id = s.organization_id AND c.service_id = s.id \
-             WHERE s.organization_id = $1 AND s.active = 1 ORDER BY s.name, s.id",
+            "SELECT s.id, s.name, s.provider_department_id, c.department_id FROM services \
+                s JOIN service_consumers c ON c.organization_id = s.organization_id AND \
+                c.service_id = s.id WHERE s.organization_id = $1 AND s.active = 1 ORDER BY \
+                s.name, s.id",
         )
         .bind(organization)
         .fetch_all(reader)
@@ -829,10 +989,11 @@ impl Scoped<'_> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let agreements = sqlx::query(
-            "SELECT a.id, a.provider_department_id, a.consumer_department_id, v.status, a.current_version, a.agreed_version, \
-             a.review_cadence_months, a.last_reviewed_on FROM agreements a \
-             JOIN agreement_versions v ON v.organization_id = a.organization_id AND v.agreement_id = a.id AND v.number = a.current_version \
-             WHERE a.organization_id = $1",
+            "SELECT a.id, a.provider_department_id, a.consumer_department_id, v.status, \
+                a.current_version, a.agreed_version, a.review_cadence_months, \
+                a.last_reviewed_on FROM agreements a JOIN agreement_versions v ON \
+                v.organization_id = a.organization_id AND v.agreement_id = a.id AND v.number \
+                = a.current_version WHERE a.organization_id = $1",
         )
         .bind(organization)
         .fetch_all(reader)
@@ -845,12 +1006,16 @@ impl Scoped<'_> {
                 id: row.try_get("id")?,
                 provider: DepartmentId(row.try_get("provider_department_id")?),
                 consumer: DepartmentId(row.try_get("consumer_department_id")?),
-                status: VersionStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+                status: VersionStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
                 current_version: row.try_get("current_version")?,
                 agreed_version: row.try_get("agreed_version")?,
                 review_cadence: ReviewCadence::from_months(months)
                     .ok_or_else(|| StoreError::Corrupt(format!("review cadence {months}")))?,
-                last_reviewed_on: row.try_get::<Option<String>, _>("last_reviewed_on")?.map(|text| date(&text)).transpose()?,
+                last_reviewed_on: row
+                    .try_get::<Option<String>, _>("last_reviewed_on")?
+                    .map(|text| date(&text))
+                    .transpose()?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -145,10 +145,12 @@ async fn insert_requests(
 ) -> Result<Vec<i64>, StoreError> {
     const COLUMNS: usize = VALUES_PER_REQUEST;
     let sql = format!(
-        "INSERT INTO requests (organization_id, service_id, provider_department_id, consumer_department_id, \
-         requester_person_id, assignee_person_id, title, priority, status, external_impact, \
-         first_response_target_minutes, fulfilment_target_minutes, first_response_at, resolved_at, closed_at, \
-         first_response_met, delivered_on_time, created_at, updated_at) VALUES {} RETURNING id",
+        "INSERT INTO requests (organization_id, service_id, provider_department_id, \
+            consumer_department_id, requester_person_id, assignee_person_id, title, \
+            priority, status, external_impact, first_response_target_minutes, \
+            fulfilment_target_minutes, first_response_at, resolved_at, closed_at, \
+            first_response_met, delivered_on_time, created_at, updated_at) VALUES {} \
+            RETURNING id",
         placeholders(chunk.len(), COLUMNS)
     );
     let mut query = sqlx::query(&sql);
@@ -317,8 +319,9 @@ async fn insert_checks(
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO checks (organization_id, request_id, respondent_person_id, provider_department_id, \
-         consumer_department_id, service_id, created_at, expires_at, answered_at, answer, rating) VALUES {}",
+        "INSERT INTO checks (organization_id, request_id, respondent_person_id, \
+            provider_department_id, consumer_department_id, service_id, created_at, \
+            expires_at, answered_at, answer, rating) VALUES {}",
         placeholders(answered.len(), 11)
     );
     let mut query = sqlx::query(&sql);

@@ -171,8 +171,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let stamp = to_db(now());
                     let row = sqlx::query(&format!(
-                        "INSERT INTO calendars (organization_id, name, time_zone, working_hours, holidays, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+                        "INSERT INTO calendars (organization_id, name, time_zone, \
+                            working_hours, holidays, created_at, updated_at) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.name.as_str().to_owned())
@@ -184,8 +185,20 @@ impl Scoped<'_> {
                     .await
                     .map_err(|error| name_conflict(error, new.name.as_str()))?;
                     let calendar = from_row(&row)?;
-                    let detail = format!("created {} ({})", calendar.name, calendar.definition.time_zone_name());
-                    crate::audit::record(transaction, audit, "calendar.created", "calendar", calendar.id.0, detail).await?;
+                    let detail = format!(
+                        "created {} ({})",
+                        calendar.name,
+                        calendar.definition.time_zone_name()
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "calendar.created",
+                        "calendar",
+                        calendar.id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(calendar)
                 })
             })
@@ -240,7 +253,9 @@ impl Scoped<'_> {
                     let time_zone = changes
                         .time_zone
                         .or(current.definition.time_zone_name().to_owned());
-                    let week = changes.working_hours.or(current.definition.schedule().clone());
+                    let week = changes
+                        .working_hours
+                        .or(current.definition.schedule().clone());
                     let holidays = changes.holidays.or(holiday_inputs(&current.definition));
                     let definition = CalendarDefinition::new(&time_zone, week, holidays)
                         .map_err(StoreError::Invalid)?;
@@ -249,8 +264,9 @@ impl Scoped<'_> {
                         Change::Keep => current.name,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE calendars SET name = $1, time_zone = $2, working_hours = $3, holidays = $4, \
-                         version = version + 1, updated_at = $5 WHERE organization_id = $6 AND id = $7 RETURNING {COLUMNS}"
+                        "UPDATE calendars SET name = $1, time_zone = $2, working_hours = \
+                            $3, holidays = $4, version = version + 1, updated_at = $5 WHERE \
+                            organization_id = $6 AND id = $7 RETURNING {COLUMNS}"
                     ))
                     .bind(name.clone())
                     .bind(definition.time_zone_name().to_owned())
@@ -262,7 +278,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(transaction, audit, "calendar.updated", "calendar", id.0, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "calendar.updated",
+                        "calendar",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

@@ -389,7 +389,9 @@ impl Store {
     {
         if self.committer.is_some() {
             return Err(StoreError::Configuration(
-                "a single-statement write is for PostgreSQL; SQLite writes go through the group-commit writer".to_owned(),
+                "a single-statement write is for PostgreSQL; SQLite writes go through the \
+                    group-commit writer"
+                    .to_owned(),
             ));
         }
         // An idempotency key's row must commit with the change: that takes
@@ -571,7 +573,8 @@ impl Store {
                     .map_err(StoreError::from)
             }
             Backend::Postgres => Err(StoreError::Configuration(
-                "online backup of PostgreSQL is pg_dump's job: run `pg_dump --format=custom --file=PATH DATABASE_URL`"
+                "online backup of PostgreSQL is pg_dump's job: run `pg_dump \
+                    --format=custom --file=PATH DATABASE_URL`"
                     .to_owned(),
             )),
         }

@@ -58,7 +58,8 @@ pub(crate) async fn notify(
     stamp: &str,
 ) -> Result<(), StoreError> {
     let preferences = sqlx::query(
-        "SELECT channel, enabled FROM notification_preferences WHERE organization_id = $1 AND person_id = $2 AND kind = $3",
+        "SELECT channel, enabled FROM notification_preferences WHERE organization_id = $1 \
+            AND person_id = $2 AND kind = $3",
     )
     .bind(organization.0)
     .bind(notice.recipient.0)
@@ -76,8 +77,9 @@ pub(crate) async fn notify(
         }
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notifications (organization_id, recipient_person_id, kind, subject_kind, subject_id, title, body, link, created_at, read_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO notifications (organization_id, recipient_person_id, kind, \
+            subject_kind, subject_id, title, body, link, created_at, read_at) VALUES ($1, \
+            $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(organization.0)
     .bind(notice.recipient.0)
@@ -128,8 +130,8 @@ async fn insert_delivery(
     stamp: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO deliveries (organization_id, notification_id, channel, webhook_id, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO deliveries (organization_id, notification_id, channel, webhook_id, \
+            next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)",
     )
     .bind(organization.0)
     .bind(notification)
@@ -177,7 +179,8 @@ pub(crate) async fn leads_of(
     department: i64,
 ) -> Result<Vec<PersonId>, StoreError> {
     let leads: Vec<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM department_leads WHERE organization_id = $1 AND department_id = $2 ORDER BY person_id",
+        "SELECT person_id FROM department_leads WHERE organization_id = $1 AND \
+            department_id = $2 ORDER BY person_id",
     )
     .bind(organization.0)
     .bind(department)
@@ -200,7 +203,8 @@ pub struct Notification {
     pub read_at: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "id, recipient_person_id, kind, subject_kind, subject_id, title, body, link, created_at, read_at";
+const COLUMNS: &str = "id, recipient_person_id, kind, subject_kind, subject_id, title, body, \
+    link, created_at, read_at";
 
 fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
     Ok(Notification {
@@ -285,7 +289,8 @@ impl Scoped<'_> {
             ""
         };
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications WHERE organization_id = $1 AND recipient_person_id = $2 AND id < $3{unread} ORDER BY id DESC LIMIT $4"
+            "SELECT {COLUMNS} FROM notifications WHERE organization_id = $1 AND \
+                recipient_person_id = $2 AND id < $3{unread} ORDER BY id DESC LIMIT $4"
         ))
         .bind(self.organization.0)
         .bind(person.0)
@@ -298,11 +303,14 @@ impl Scoped<'_> {
     }
 
     pub async fn unread_count(&self, person: PersonId) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE organization_id = $1 AND recipient_person_id = $2 AND read_at IS NULL")
-            .bind(self.organization.0)
-            .bind(person.0)
-            .fetch_one(self.store.reader())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE organization_id = $1 AND \
+            recipient_person_id = $2 AND read_at IS NULL",
+        )
+        .bind(self.organization.0)
+        .bind(person.0)
+        .fetch_one(self.store.reader())
+        .await?)
     }
 
     /// Marks one notification (or, with `None`, all) of `person` read; returns how many changed.
@@ -317,17 +325,22 @@ impl Scoped<'_> {
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     if let Some(id) = id {
-                        let owner: Option<i64> = sqlx::query_scalar("SELECT recipient_person_id FROM notifications WHERE organization_id = $1 AND id = $2")
-                            .bind(organization.0)
-                            .bind(id)
-                            .fetch_optional(&mut **transaction)
-                            .await?;
+                        let owner: Option<i64> = sqlx::query_scalar(
+                            "SELECT recipient_person_id FROM notifications WHERE \
+                            organization_id = $1 AND id = $2",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .fetch_optional(&mut **transaction)
+                        .await?;
                         if owner != Some(person.0) {
                             return Err(StoreError::NotFound);
                         }
                     }
                     let changed = sqlx::query(
-                        "UPDATE notifications SET read_at = $1 WHERE organization_id = $2 AND recipient_person_id = $3 AND read_at IS NULL AND ($4 = 0 OR id = $4)",
+                        "UPDATE notifications SET read_at = $1 WHERE organization_id = $2 \
+                            AND recipient_person_id = $3 AND read_at IS NULL AND ($4 = 0 OR \
+                            id = $4)",
                     )
                     .bind(to_db(at))
                     .bind(organization.0)
@@ -344,11 +357,14 @@ impl Scoped<'_> {
 
     /// The person's choices that differ from the default (every channel on).
     pub async fn preferences_of(&self, person: PersonId) -> Result<Vec<Preference>, StoreError> {
-        let rows = sqlx::query("SELECT kind, channel, enabled FROM notification_preferences WHERE organization_id = $1 AND person_id = $2 ORDER BY kind, channel")
-            .bind(self.organization.0)
-            .bind(person.0)
-            .fetch_all(self.store.reader())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT kind, channel, enabled FROM notification_preferences WHERE \
+            organization_id = $1 AND person_id = $2 ORDER BY kind, channel",
+        )
+        .bind(self.organization.0)
+        .bind(person.0)
+        .fetch_all(self.store.reader())
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(Preference {
@@ -372,8 +388,10 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     for preference in &preferences {
                         sqlx::query(
-                            "INSERT INTO notification_preferences (organization_id, person_id, kind, channel, enabled) VALUES ($1, $2, $3, $4, $5) \
-                             ON CONFLICT (person_id, kind, channel) DO UPDATE SET enabled = $5",
+                            "INSERT INTO notification_preferences (organization_id, \
+                                person_id, kind, channel, enabled) VALUES ($1, $2, $3, $4, \
+                                $5) ON CONFLICT (person_id, kind, channel) DO UPDATE SET \
+                                enabled = $5",
                         )
                         .bind(organization.0)
                         .bind(person.0)
@@ -402,7 +420,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let stamp = to_db(crate::time::now());
                     let row = sqlx::query(&format!(
-                        "INSERT INTO webhooks (organization_id, url, secret, kinds, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {WEBHOOK_COLUMNS}"
+                        "INSERT INTO webhooks (organization_id, url, secret, kinds, \
+                            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                            RETURNING {WEBHOOK_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(url.clone())
@@ -412,7 +432,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await?;
                     let webhook = webhook_from_row(&row)?;
-                    crate::audit::record(transaction, audit, "webhook.created", "webhook", webhook.id, format!("url {url}")).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "webhook.created",
+                        "webhook",
+                        webhook.id,
+                        format!("url {url}"),
+                    )
+                    .await?;
                     Ok(webhook)
                 })
             })
@@ -454,16 +482,20 @@ impl Scoped<'_> {
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     crate::lock_row(transaction, "webhooks", organization, id).await?;
-                    let version: i64 = sqlx::query_scalar("SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id)
-                        .fetch_optional(&mut **transaction)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let version: i64 = sqlx::query_scalar(
+                        "SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2",
+                    )
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_optional(&mut **transaction)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
                     crate::check_version(version, Some(expected_version))?;
                     let row = sqlx::query(&format!(
-                        "UPDATE webhooks SET active = $1, consecutive_failures = 0, disabled_reason = NULL, version = version + 1, updated_at = $2 \
-                         WHERE organization_id = $3 AND id = $4 RETURNING {WEBHOOK_COLUMNS}"
+                        "UPDATE webhooks SET active = $1, consecutive_failures = 0, \
+                            disabled_reason = NULL, version = version + 1, updated_at = $2 \
+                            WHERE organization_id = $3 AND id = $4 RETURNING \
+                            {WEBHOOK_COLUMNS}"
                     ))
                     .bind(i64::from(active))
                     .bind(to_db(crate::time::now()))
@@ -471,7 +503,19 @@ impl Scoped<'_> {
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, if active { "webhook.enabled" } else { "webhook.disabled" }, "webhook", id, String::new()).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        if active {
+                            "webhook.enabled"
+                        } else {
+                            "webhook.disabled"
+                        },
+                        "webhook",
+                        id,
+                        String::new(),
+                    )
+                    .await?;
                     webhook_from_row(&row)
                 })
             })
@@ -514,7 +558,8 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let stamp = to_db(at);
                     let inserted = sqlx::query(
-                        "INSERT INTO digests (organization_id, person_id, week, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        "INSERT INTO digests (organization_id, person_id, week, sent_at) \
+                            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                     )
                     .bind(organization.0)
                     .bind(notice.recipient.0)
@@ -577,7 +622,8 @@ impl Scoped<'_> {
                     Box::pin(async move {
                         let stamp = to_db(at);
                         let inserted = sqlx::query(
-                            "INSERT INTO action_reminders (organization_id, action_id, kind, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                            "INSERT INTO action_reminders (organization_id, action_id, \
+                                kind, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                         )
                         .bind(organization.0)
                         .bind(id)
@@ -605,9 +651,11 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<DeliveryRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT d.id, d.notification_id, n.kind, d.state, d.attempts, d.last_status, d.last_error, d.sent_at, d.next_attempt_at \
-             FROM deliveries d JOIN notifications n ON n.organization_id = d.organization_id AND n.id = d.notification_id \
-             WHERE d.organization_id = $1 AND d.webhook_id = $2 AND d.id < $3 ORDER BY d.id DESC LIMIT $4",
+            "SELECT d.id, d.notification_id, n.kind, d.state, d.attempts, d.last_status, \
+                d.last_error, d.sent_at, d.next_attempt_at FROM deliveries d JOIN \
+                notifications n ON n.organization_id = d.organization_id AND n.id = \
+                d.notification_id WHERE d.organization_id = $1 AND d.webhook_id = $2 AND \
+                d.id < $3 ORDER BY d.id DESC LIMIT $4",
         )
         .bind(self.organization.0)
         .bind(webhook)
@@ -681,7 +729,8 @@ impl Store {
     ) -> Result<Vec<Outgoing>, StoreError> {
         let stamp = to_db(now);
         let candidates: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $2",
+            "SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
+                AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $2",
         )
         .bind(stamp.clone())
         .bind(limit)
@@ -697,8 +746,9 @@ impl Store {
                 .bookkeeping_write(move |transaction| {
                     Box::pin(async move {
                         Ok(sqlx::query(
-                            "UPDATE deliveries SET claimed_by = $1, claimed_until = $2 WHERE id = $3 AND state = 'pending' \
-                             AND (claimed_until IS NULL OR claimed_until < $4)",
+                            "UPDATE deliveries SET claimed_by = $1, claimed_until = $2 \
+                                WHERE id = $3 AND state = 'pending' AND (claimed_until IS \
+                                NULL OR claimed_until < $4)",
                         )
                         .bind(instance)
                         .bind(until)
@@ -718,11 +768,14 @@ impl Store {
         let mut outgoing = Vec::with_capacity(claimed.len());
         for id in claimed {
             let row = sqlx::query(
-                "SELECT d.id, d.organization_id, d.channel, d.attempts, d.webhook_id, w.url, w.secret, p.email, p.name, \
-                 n.id AS n_id, n.recipient_person_id, n.kind, n.subject_kind, n.subject_id, n.title, n.body, n.link, n.created_at, n.read_at \
-                 FROM deliveries d JOIN notifications n ON n.organization_id = d.organization_id AND n.id = d.notification_id \
-                 JOIN people p ON p.organization_id = n.organization_id AND p.id = n.recipient_person_id \
-                 LEFT JOIN webhooks w ON w.organization_id = d.organization_id AND w.id = d.webhook_id WHERE d.id = $1",
+                "SELECT d.id, d.organization_id, d.channel, d.attempts, d.webhook_id, \
+                    w.url, w.secret, p.email, p.name, n.id AS n_id, n.recipient_person_id, \
+                    n.kind, n.subject_kind, n.subject_id, n.title, n.body, n.link, \
+                    n.created_at, n.read_at FROM deliveries d JOIN notifications n ON \
+                    n.organization_id = d.organization_id AND n.id = d.notification_id JOIN \
+                    people p ON p.organization_id = n.organization_id AND p.id = \
+                    n.recipient_person_id LEFT JOIN webhooks w ON w.organization_id = \
+                    d.organization_id AND w.id = d.webhook_id WHERE d.id = $1",
             )
             .bind(id)
             .fetch_one(self.reader())
@@ -784,20 +837,39 @@ impl Store {
                 let stamp = to_db(now);
                 match outcome {
                     Outcome::Sent { status } => {
-                        sqlx::query("UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_status = $2, last_error = NULL, claimed_until = NULL WHERE id = $3")
-                            .bind(stamp)
-                            .bind(status)
-                            .bind(id)
+                        sqlx::query(
+                            "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, \
+                            sent_at = $1, last_status = $2, last_error = NULL, claimed_until \
+                            = NULL WHERE id = $3",
+                        )
+                        .bind(stamp)
+                        .bind(status)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await?;
+                        if let Some((webhook, _)) = webhook {
+                            sqlx::query(
+                                "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1",
+                            )
+                            .bind(webhook)
                             .execute(&mut **transaction)
                             .await?;
-                        if let Some((webhook, _)) = webhook {
-                            sqlx::query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1").bind(webhook).execute(&mut **transaction).await?;
                         }
                     }
-                    Outcome::Failed { status, error, retry_at } => {
-                        let state = if retry_at.is_some() { "pending" } else { "failed" };
+                    Outcome::Failed {
+                        status,
+                        error,
+                        retry_at,
+                    } => {
+                        let state = if retry_at.is_some() {
+                            "pending"
+                        } else {
+                            "failed"
+                        };
                         sqlx::query(
-                            "UPDATE deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_status = $3, last_error = $4, claimed_until = NULL WHERE id = $5",
+                            "UPDATE deliveries SET state = $1, attempts = attempts + 1, \
+                                next_attempt_at = $2, last_status = $3, last_error = $4, \
+                                claimed_until = NULL WHERE id = $5",
                         )
                         .bind(state)
                         .bind(to_db(retry_at.unwrap_or(now)))
@@ -808,26 +880,35 @@ impl Store {
                         .await?;
                         if let (Some((webhook, url)), None) = (webhook, retry_at) {
                             let failures: i64 = sqlx::query_scalar(
-                                "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = $1 RETURNING consecutive_failures",
+                                "UPDATE webhooks SET consecutive_failures = \
+                                    consecutive_failures + 1 WHERE id = $1 RETURNING \
+                                    consecutive_failures",
                             )
                             .bind(webhook)
                             .fetch_one(&mut **transaction)
                             .await?;
                             if failures >= WEBHOOK_FAILURE_LIMIT {
                                 let disabled = sqlx::query(
-                                    "UPDATE webhooks SET active = 0, disabled_reason = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND active = 1",
+                                    "UPDATE webhooks SET active = 0, disabled_reason = \
+                                        $1, version = version + 1, updated_at = $2 WHERE id \
+                                        = $3 AND active = 1",
                                 )
-                                .bind(format!("disabled after {failures} failed deliveries in a row"))
+                                .bind(format!(
+                                    "disabled after {failures} failed deliveries in a row"
+                                ))
                                 .bind(stamp.clone())
                                 .bind(webhook)
                                 .execute(&mut **transaction)
                                 .await?
                                 .rows_affected();
                                 if disabled == 1 {
-                                    let admins: Vec<i64> = sqlx::query_scalar("SELECT id FROM people WHERE organization_id = $1 AND role = 'admin' AND active = 1 ORDER BY id")
-                                        .bind(organization.0)
-                                        .fetch_all(&mut **transaction)
-                                        .await?;
+                                    let admins: Vec<i64> = sqlx::query_scalar(
+                                        "SELECT id FROM people WHERE organization_id = $1 AND \
+                                        role = 'admin' AND active = 1 ORDER BY id",
+                                    )
+                                    .bind(organization.0)
+                                    .fetch_all(&mut **transaction)
+                                    .await?;
                                     let wording = notices::webhook_disabled(&url, failures);
                                     for admin in admins {
                                         let notice = Notice {
@@ -854,9 +935,12 @@ impl Store {
 
     /// Counts deliveries by state, for tests and metrics.
     pub async fn delivery_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT channel, state, COUNT(*) AS total FROM deliveries GROUP BY channel, state ORDER BY channel, state")
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT channel, state, COUNT(*) AS total FROM deliveries GROUP BY channel, state \
+            ORDER BY channel, state",
+        )
+        .fetch_all(self.reader())
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok((

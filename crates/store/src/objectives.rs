@@ -206,9 +206,11 @@ fn objective_from_row(row: &AnyRow) -> Result<Objective, StoreError> {
     })
 }
 
-const MEASURE_COLUMNS: &str = "m.id, m.objective_id, o.period, m.name, m.unit, m.direction, m.baseline, m.target, \
-     m.current_value, m.target_reached_at, m.version, m.created_at, m.updated_at";
-const MEASURE_FROM: &str = "measures m JOIN objectives o ON o.organization_id = m.organization_id AND o.id = m.objective_id";
+const MEASURE_COLUMNS: &str = "m.id, m.objective_id, o.period, m.name, m.unit, m.direction, \
+    m.baseline, m.target, m.current_value, m.target_reached_at, m.version, m.created_at, \
+    m.updated_at";
+const MEASURE_FROM: &str = "measures m JOIN objectives o ON o.organization_id = m.organization_id \
+    AND o.id = m.objective_id";
 
 fn measure_from_row(row: &AnyRow) -> Result<Measure, StoreError> {
     let direction: String = row.try_get("direction")?;
@@ -369,7 +371,8 @@ async fn write_contributors(
         )
         .await?;
         sqlx::query(
-            "INSERT INTO measure_contributors (organization_id, measure_id, department_id, statement) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO measure_contributors (organization_id, measure_id, \
+                department_id, statement) VALUES ($1, $2, $3, $4)",
         )
         .bind(organization.0)
         .bind(measure_id)
@@ -401,7 +404,8 @@ async fn recognize_if_reached(
     }
     let stamp = to_db(now());
     sqlx::query(
-        "UPDATE measures SET target_reached_at = $1 WHERE organization_id = $2 AND id = $3 AND target_reached_at IS NULL",
+        "UPDATE measures SET target_reached_at = $1 WHERE organization_id = $2 AND id = \
+            $3 AND target_reached_at IS NULL",
     )
     .bind(stamp.clone())
     .bind(organization.0)
@@ -417,7 +421,8 @@ async fn recognize_if_reached(
         .map(|contributor| contributor.department_name.as_str())
         .collect();
     let message = format!(
-        "Together {} reached the target of \u{201c}{}\u{201d}: {} {}. Working together is what gets rewarded.",
+        "Together {} reached the target of \u{201c}{}\u{201d}: {} {}. Working together is \
+            what gets rewarded.",
         names.join(", "),
         measure.name,
         format_number(measure.scale.target()),
@@ -428,8 +433,9 @@ async fn recognize_if_reached(
     let mut credited = Vec::new();
     for contributor in &measure.contributors {
         let inserted = sqlx::query(
-            "INSERT INTO kudos (organization_id, receiver_department_id, message, link_kind, link_id, value_tag, recognized_measure_id, created_at) \
-             VALUES ($1, $2, $3, 'measure', $4, 'together', $4, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO kudos (organization_id, receiver_department_id, message, \
+                link_kind, link_id, value_tag, recognized_measure_id, created_at) VALUES \
+                ($1, $2, $3, 'measure', $4, 'together', $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(organization.0)
         .bind(contributor.department_id.0)
@@ -462,11 +468,20 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     if let Some(owner) = new.owner_person_id {
-                        ensure_exists(transaction, "people", organization, owner.0, "owner_person_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "people",
+                            organization,
+                            owner.0,
+                            "owner_person_id",
+                        )
+                        .await?;
                     }
                     let row = sqlx::query(&format!(
-                        "INSERT INTO objectives (organization_id, period, title, description, category, owner_person_id, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {OBJECTIVE_COLUMNS}"
+                        "INSERT INTO objectives (organization_id, period, title, \
+                            description, category, owner_person_id, created_at, updated_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
+                            {OBJECTIVE_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.period.to_string())
@@ -479,7 +494,15 @@ impl Scoped<'_> {
                     .await?;
                     let objective = objective_from_row(&row)?;
                     let detail = format!("created {} ({})", objective.title, objective.period);
-                    crate::audit::record(transaction, audit, "objective.created", "objective", objective.id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "objective.created",
+                        "objective",
+                        objective.id,
+                        detail,
+                    )
+                    .await?;
                     Ok(objective)
                 })
             })
@@ -544,15 +567,24 @@ impl Scoped<'_> {
                     crate::check_version(current.version, Some(expected_version))?;
                     let owner = changes.owner_person_id.or(current.owner_person_id);
                     if let Some(owner) = owner {
-                        ensure_exists(transaction, "people", organization, owner.0, "owner_person_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "people",
+                            organization,
+                            owner.0,
+                            "owner_person_id",
+                        )
+                        .await?;
                     }
                     let title = match changes.title {
                         Change::Set(title) => title.into_string(),
                         Change::Keep => current.title,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE objectives SET period = $1, title = $2, description = $3, category = $4, owner_person_id = $5, \
-                         version = version + 1, updated_at = $6 WHERE organization_id = $7 AND id = $8 RETURNING {OBJECTIVE_COLUMNS}"
+                        "UPDATE objectives SET period = $1, title = $2, description = $3, \
+                            category = $4, owner_person_id = $5, version = version + 1, \
+                            updated_at = $6 WHERE organization_id = $7 AND id = $8 RETURNING \
+                            {OBJECTIVE_COLUMNS}"
                     ))
                     .bind(changes.period.or(current.period).to_string())
                     .bind(title)
@@ -564,7 +596,15 @@ impl Scoped<'_> {
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "objective.updated", "objective", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "objective.updated",
+                        "objective",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     objective_from_row(&row)
                 })
             })
@@ -585,9 +625,24 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "objectives", organization, id).await?;
                     let current = fetch_objective(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(transaction, "objectives", organization, id,
-                        "measures, goals or enhancements still refer to this objective; remove or move them first").await?;
-                    crate::audit::record(transaction, audit, "objective.deleted", "objective", id, format!("deleted {}", current.title)).await?;
+                    crate::delete_row(
+                        transaction,
+                        "objectives",
+                        organization,
+                        id,
+                        "measures, goals or enhancements still refer to this objective; \
+                            remove or move them first",
+                    )
+                    .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "objective.deleted",
+                        "objective",
+                        id,
+                        format!("deleted {}", current.title),
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -600,10 +655,19 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "objectives", organization, new.objective_id, "objective_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "objectives",
+                        organization,
+                        new.objective_id,
+                        "objective_id",
+                    )
+                    .await?;
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO measures (organization_id, objective_id, name, unit, direction, baseline, target, current_value, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                        "INSERT INTO measures (organization_id, objective_id, name, unit, \
+                            direction, baseline, target, current_value, created_at, \
+                            updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                            RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.objective_id)
@@ -619,7 +683,15 @@ impl Scoped<'_> {
                     write_contributors(transaction, organization, id, &new.contributors).await?;
                     let measure = fetch_measure(transaction, organization, id).await?;
                     recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(transaction, audit, "measure.created", "measure", id, format!("created {}", measure.name)).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "measure.created",
+                        "measure",
+                        id,
+                        format!("created {}", measure.name),
+                    )
+                    .await?;
                     fetch_measure(transaction, organization, id).await
                 })
             })
@@ -628,7 +700,8 @@ impl Scoped<'_> {
 
     pub async fn measure(&self, id: i64) -> Result<Measure, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 AND m.id = $2"
+            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
+                AND m.id = $2"
         ))
         .bind(self.organization.0)
         .bind(id)
@@ -647,8 +720,8 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Measure>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 AND m.id > $2 \
-             AND ($3 IS NULL OR m.objective_id = $3) ORDER BY m.id LIMIT $4"
+            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
+                AND m.id > $2 AND ($3 IS NULL OR m.objective_id = $3) ORDER BY m.id LIMIT $4"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -674,7 +747,8 @@ impl Scoped<'_> {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 AND m.objective_id IN ({}) ORDER BY m.id",
+            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
+                AND m.objective_id IN ({}) ORDER BY m.id",
             placeholders(2, objective_ids.len())
         );
         let mut query = sqlx::query(&sql).bind(self.organization.0);
@@ -723,8 +797,9 @@ impl Scoped<'_> {
                         Change::Keep => current.name,
                     };
                     sqlx::query(
-                        "UPDATE measures SET name = $1, unit = $2, direction = $3, baseline = $4, target = $5, \
-                         version = version + 1, updated_at = $6 WHERE organization_id = $7 AND id = $8",
+                        "UPDATE measures SET name = $1, unit = $2, direction = $3, \
+                            baseline = $4, target = $5, version = version + 1, updated_at = \
+                            $6 WHERE organization_id = $7 AND id = $8",
                     )
                     .bind(name)
                     .bind(changes.unit.or(current.unit))
@@ -741,7 +816,15 @@ impl Scoped<'_> {
                     }
                     let measure = fetch_measure(transaction, organization, id).await?;
                     recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(transaction, audit, "measure.updated", "measure", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "measure.updated",
+                        "measure",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch_measure(transaction, organization, id).await
                 })
             })
@@ -764,8 +847,9 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "measures", organization, measure_id).await?;
                     fetch_measure(transaction, organization, measure_id).await?;
                     let row = sqlx::query(&format!(
-                        "INSERT INTO measure_checkins (organization_id, measure_id, value, note, author_person_id, recorded_on, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {CHECKIN_COLUMNS}"
+                        "INSERT INTO measure_checkins (organization_id, measure_id, \
+                            value, note, author_person_id, recorded_on, created_at) VALUES \
+                            ($1, $2, $3, $4, $5, $6, $7) RETURNING {CHECKIN_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(measure_id)
@@ -778,9 +862,11 @@ impl Scoped<'_> {
                     .await?;
                     let checkin = checkin_from_row(&row)?;
                     sqlx::query(
-                        "UPDATE measures SET current_value = (SELECT c.value FROM measure_checkins c \
-                             WHERE c.organization_id = $1 AND c.measure_id = $2 ORDER BY c.recorded_on DESC, c.id DESC LIMIT 1), \
-                         version = version + 1, updated_at = $3 WHERE organization_id = $1 AND id = $2",
+                        "UPDATE measures SET current_value = (SELECT c.value FROM \
+                            measure_checkins c WHERE c.organization_id = $1 AND c.measure_id \
+                            = $2 ORDER BY c.recorded_on DESC, c.id DESC LIMIT 1), version = \
+                            version + 1, updated_at = $3 WHERE organization_id = $1 AND id = \
+                            $2",
                     )
                     .bind(organization.0)
                     .bind(measure_id)
@@ -788,9 +874,22 @@ impl Scoped<'_> {
                     .execute(&mut **transaction)
                     .await?;
                     let measure = fetch_measure(transaction, organization, measure_id).await?;
-                    let credited = recognize_if_reached(transaction, organization, &measure).await?;
-                    let detail = format!("checked in {} on {}", format_number(checkin.value), checkin.recorded_on);
-                    crate::audit::record(transaction, audit, "measure.checked_in", "measure", measure_id, detail).await?;
+                    let credited =
+                        recognize_if_reached(transaction, organization, &measure).await?;
+                    let detail = format!(
+                        "checked in {} on {}",
+                        format_number(checkin.value),
+                        checkin.recorded_on
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "measure.checked_in",
+                        "measure",
+                        measure_id,
+                        detail,
+                    )
+                    .await?;
                     let measure = fetch_measure(transaction, organization, measure_id).await?;
                     Ok(CheckinOutcome {
                         checkin,
@@ -805,8 +904,8 @@ impl Scoped<'_> {
     /// A measure's check-ins, oldest first.
     pub async fn checkins(&self, measure_id: i64) -> Result<Vec<Checkin>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {CHECKIN_COLUMNS} FROM measure_checkins WHERE organization_id = $1 AND measure_id = $2 \
-             ORDER BY recorded_on, id"
+            "SELECT {CHECKIN_COLUMNS} FROM measure_checkins WHERE organization_id = $1 \
+                AND measure_id = $2 ORDER BY recorded_on, id"
         ))
         .bind(self.organization.0)
         .bind(measure_id)
@@ -821,13 +920,28 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "departments", organization, new.department_id.0, "department_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        new.department_id.0,
+                        "department_id",
+                    )
+                    .await?;
                     if let Some(objective) = new.objective_id {
-                        ensure_exists(transaction, "objectives", organization, objective, "objective_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "objectives",
+                            organization,
+                            objective,
+                            "objective_id",
+                        )
+                        .await?;
                     }
                     let row = sqlx::query(&format!(
-                        "INSERT INTO goals (organization_id, department_id, objective_id, period, title, description, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
+                        "INSERT INTO goals (organization_id, department_id, objective_id, \
+                            period, title, description, created_at, updated_at) VALUES ($1, \
+                            $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.department_id.0)
@@ -839,7 +953,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await?;
                     let goal = goal_from_row(&row)?;
-                    crate::audit::record(transaction, audit, "goal.created", "goal", goal.id, format!("created {}", goal.title)).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "goal.created",
+                        "goal",
+                        goal.id,
+                        format!("created {}", goal.title),
+                    )
+                    .await?;
                     Ok(goal)
                 })
             })
@@ -864,10 +986,10 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Goal>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {GOAL_COLUMNS} FROM goals WHERE organization_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR department_id = $3) AND ($4 IS NULL OR period = $4) \
-             AND ($5 IS NULL OR ($5 = 1 AND objective_id IS NULL) OR ($5 = 0 AND objective_id IS NOT NULL)) \
-             ORDER BY id LIMIT $6"
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE organization_id = $1 AND id > $2 AND \
+                ($3 IS NULL OR department_id = $3) AND ($4 IS NULL OR period = $4) AND ($5 \
+                IS NULL OR ($5 = 1 AND objective_id IS NULL) OR ($5 = 0 AND objective_id IS \
+                NOT NULL)) ORDER BY id LIMIT $6"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -906,15 +1028,23 @@ impl Scoped<'_> {
                     crate::check_version(current.version, Some(expected_version))?;
                     let objective = changes.objective_id.or(current.objective_id);
                     if let Some(objective) = objective {
-                        ensure_exists(transaction, "objectives", organization, objective, "objective_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "objectives",
+                            organization,
+                            objective,
+                            "objective_id",
+                        )
+                        .await?;
                     }
                     let title = match changes.title {
                         Change::Set(title) => title.into_string(),
                         Change::Keep => current.title,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE goals SET objective_id = $1, period = $2, title = $3, description = $4, version = version + 1, updated_at = $5 \
-                         WHERE organization_id = $6 AND id = $7 RETURNING {GOAL_COLUMNS}"
+                        "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
+                            description = $4, version = version + 1, updated_at = $5 WHERE \
+                            organization_id = $6 AND id = $7 RETURNING {GOAL_COLUMNS}"
                     ))
                     .bind(objective)
                     .bind(changes.period.or(current.period).to_string())
@@ -925,7 +1055,8 @@ impl Scoped<'_> {
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "goal.updated", "goal", id, detail).await?;
+                    crate::audit::record(transaction, audit, "goal.updated", "goal", id, detail)
+                        .await?;
                     goal_from_row(&row)
                 })
             })

@@ -211,7 +211,8 @@ async fn attach_cells(
     for round in rounds {
         let rows = sqlx::query(
             "SELECT provider_department_id, consumer_department_id FROM pulse_round_cells \
-             WHERE organization_id = $1 AND round_id = $2 ORDER BY provider_department_id, consumer_department_id",
+                WHERE organization_id = $1 AND round_id = $2 ORDER BY \
+                provider_department_id, consumer_department_id",
         )
         .bind(organization.0)
         .bind(round.id)
@@ -279,7 +280,8 @@ async fn thank_participants(
 ) -> Result<u64, StoreError> {
     use rand::seq::SliceRandom;
     let claimed = sqlx::query(
-        "UPDATE pulse_rounds SET thank_yous_issued = 1 WHERE organization_id = $1 AND id = $2 AND thank_yous_issued = 0",
+        "UPDATE pulse_rounds SET thank_yous_issued = 1 WHERE organization_id = $1 AND id \
+            = $2 AND thank_yous_issued = 0",
     )
     .bind(organization.0)
     .bind(round.id)
@@ -290,7 +292,8 @@ async fn thank_participants(
         return Ok(0);
     }
     let mut people: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT person_id FROM pulse_participants WHERE organization_id = $1 AND round_id = $2",
+        "SELECT DISTINCT person_id FROM pulse_participants WHERE organization_id = $1 AND \
+            round_id = $2",
     )
     .bind(organization.0)
     .bind(round.id)
@@ -340,14 +343,25 @@ impl Scoped<'_> {
                     .fetch_all(&mut **transaction)
                     .await?
                     .iter()
-                    .map(|row| Ok((DepartmentId(row.try_get("provider_department_id")?), DepartmentId(row.try_get("consumer_department_id")?))))
+                    .map(|row| {
+                        Ok((
+                            DepartmentId(row.try_get("provider_department_id")?),
+                            DepartmentId(row.try_get("consumer_department_id")?),
+                        ))
+                    })
                     .collect::<Result<_, StoreError>>()?;
                     let cells: BTreeSet<Cell> = match new.cells {
                         Some(cells) => {
-                            if let Some((provider, consumer)) = cells.iter().find(|cell| !agreed.contains(cell)) {
+                            if let Some((provider, consumer)) =
+                                cells.iter().find(|cell| !agreed.contains(cell))
+                            {
                                 return Err(StoreError::invalid(
                                     "cells",
-                                    format!("{} → {} has no agreement in force; a pulse asks about agreed cells", provider.0, consumer.0),
+                                    format!(
+                                        "{} → {} has no agreement in force; a pulse asks \
+                                        about agreed cells",
+                                        provider.0, consumer.0
+                                    ),
                                 ));
                             }
                             cells.into_iter().collect()
@@ -355,12 +369,16 @@ impl Scoped<'_> {
                         None => agreed,
                     };
                     if cells.is_empty() {
-                        return Err(StoreError::invalid("cells", "there is no agreed cell to ask about"));
+                        return Err(StoreError::invalid(
+                            "cells",
+                            "there is no agreed cell to ask about",
+                        ));
                     }
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO pulse_rounds (organization_id, name, opens_at, closes_at, created_by, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                        "INSERT INTO pulse_rounds (organization_id, name, opens_at, \
+                            closes_at, created_by, created_at, updated_at) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $6) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.name.clone())
@@ -379,8 +397,9 @@ impl Scoped<'_> {
                     })?;
                     for (provider, consumer) in &cells {
                         sqlx::query(
-                            "INSERT INTO pulse_round_cells (organization_id, round_id, provider_department_id, consumer_department_id) \
-                             VALUES ($1, $2, $3, $4)",
+                            "INSERT INTO pulse_round_cells (organization_id, round_id, \
+                                provider_department_id, consumer_department_id) VALUES ($1, \
+                                $2, $3, $4)",
                         )
                         .bind(organization.0)
                         .bind(id)
@@ -390,7 +409,15 @@ impl Scoped<'_> {
                         .await?;
                     }
                     let detail = serde_json::json!({ "name": new.name, "cells": cells.len() });
-                    crate::audit::record(transaction, audit, "pulse_round.created", "pulse_round", id, detail.to_string()).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "pulse_round.created",
+                        "pulse_round",
+                        id,
+                        detail.to_string(),
+                    )
+                    .await?;
                     fetch_round(transaction, organization, id).await
                 })
             })
@@ -416,7 +443,8 @@ impl Scoped<'_> {
     /// Rounds, newest first.
     pub async fn pulse_rounds(&self, page: PageRequest) -> Result<Listing<PulseRound>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM pulse_rounds WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+            "SELECT {COLUMNS} FROM pulse_rounds WHERE organization_id = $1 AND id < $2 \
+                ORDER BY id DESC LIMIT $3"
         ))
         .bind(self.organization.0)
         .bind(page.after.unwrap_or(i64::MAX))
@@ -448,16 +476,30 @@ impl Scoped<'_> {
                     let round = fetch_round(transaction, organization, id).await?;
                     crate::check_version(round.version, expected_version)?;
                     if round.status(at) == RoundStatus::Closed {
-                        return Err(StoreError::Conflict { field: None, message: "the round is already closed".to_owned() });
+                        return Err(StoreError::Conflict {
+                            field: None,
+                            message: "the round is already closed".to_owned(),
+                        });
                     }
                     let stamp = to_db(at);
-                    sqlx::query("UPDATE pulse_rounds SET closed_at = $1, version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
-                        .bind(stamp)
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    crate::audit::record(transaction, audit, "pulse_round.closed", "pulse_round", id, String::new()).await?;
+                    sqlx::query(
+                        "UPDATE pulse_rounds SET closed_at = $1, version = version + 1, \
+                        updated_at = $1 WHERE organization_id = $2 AND id = $3",
+                    )
+                    .bind(stamp)
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "pulse_round.closed",
+                        "pulse_round",
+                        id,
+                        String::new(),
+                    )
+                    .await?;
                     let closed = fetch_round(transaction, organization, id).await?;
                     thank_participants(transaction, organization, &closed).await?;
                     Ok(closed)
@@ -566,43 +608,75 @@ impl Scoped<'_> {
                     let current = fetch_round(transaction, organization, round).await?;
                     match current.status(at) {
                         RoundStatus::Open => {}
-                        RoundStatus::Scheduled => return Err(StoreError::Conflict { field: None, message: "the round has not opened yet".to_owned() }),
-                        RoundStatus::Closed => return Err(StoreError::Conflict { field: None, message: "the round is closed".to_owned() }),
+                        RoundStatus::Scheduled => {
+                            return Err(StoreError::Conflict {
+                                field: None,
+                                message: "the round has not opened yet".to_owned(),
+                            });
+                        }
+                        RoundStatus::Closed => {
+                            return Err(StoreError::Conflict {
+                                field: None,
+                                message: "the round is closed".to_owned(),
+                            });
+                        }
                     }
                     let cell = (answer.provider, answer.consumer);
                     if !current.cells.contains(&cell) {
-                        return Err(StoreError::invalid("provider_department_id", "this round does not ask about that cell"));
+                        return Err(StoreError::invalid(
+                            "provider_department_id",
+                            "this round does not ask about that cell",
+                        ));
                     }
-                    let department: Option<i64> = sqlx::query_scalar("SELECT department_id FROM people WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(person.0)
-                        .fetch_optional(&mut **transaction)
-                        .await?
-                        .flatten();
+                    let department: Option<i64> = sqlx::query_scalar(
+                        "SELECT department_id FROM people WHERE organization_id = $1 AND id = \
+                        $2",
+                    )
+                    .bind(organization.0)
+                    .bind(person.0)
+                    .fetch_optional(&mut **transaction)
+                    .await?
+                    .flatten();
                     let side = match department.map(DepartmentId) {
                         Some(department) if department == answer.consumer => "consumer",
                         Some(department) if department == answer.provider => "provider",
-                        _ => return Err(StoreError::Forbidden("only members of the cell's two departments answer about it".to_owned())),
+                        _ => {
+                            return Err(StoreError::Forbidden(
+                                "only members of the cell's two departments answer about it"
+                                    .to_owned(),
+                            ));
+                        }
                     };
                     let (expectation, importance) = if side == "consumer" {
                         let mut errors = roundtable_domain::ValidationErrors::new();
                         if answer.expectation.is_none() {
-                            errors.push("expectation", "the consumer side gives its expectation on every dimension");
+                            errors.push(
+                                "expectation",
+                                "the consumer side gives its expectation on every dimension",
+                            );
                         }
                         if answer.importance.is_none() {
-                            errors.push("importance", "the consumer side splits 100 importance points across the dimensions");
+                            errors.push(
+                                "importance",
+                                "the consumer side splits 100 importance points across the \
+                                dimensions",
+                            );
                         }
                         if !errors.is_empty() {
                             return Err(StoreError::Invalid(errors));
                         }
-                        (answer.expectation.as_ref().map(encode), answer.importance.as_ref().map(encode))
+                        (
+                            answer.expectation.as_ref().map(encode),
+                            answer.importance.as_ref().map(encode),
+                        )
                     } else {
                         // The mirror rates perception only.
                         (None, None)
                     };
                     let joined = sqlx::query(
-                        "INSERT INTO pulse_participants (organization_id, round_id, provider_department_id, consumer_department_id, person_id, side) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                        "INSERT INTO pulse_participants (organization_id, round_id, \
+                            provider_department_id, consumer_department_id, person_id, side) \
+                            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                     )
                     .bind(organization.0)
                     .bind(round)
@@ -614,11 +688,17 @@ impl Scoped<'_> {
                     .await?
                     .rows_affected();
                     if joined == 0 {
-                        return Err(StoreError::Conflict { field: None, message: "you have already answered about this cell in this round".to_owned() });
+                        return Err(StoreError::Conflict {
+                            field: None,
+                            message: "you have already answered about this cell in this round"
+                                .to_owned(),
+                        });
                     }
                     sqlx::query(
-                        "INSERT INTO pulse_responses (key, organization_id, round_id, provider_department_id, consumer_department_id, side, \
-                         expectation, perception, importance, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        "INSERT INTO pulse_responses (key, organization_id, round_id, \
+                            provider_department_id, consumer_department_id, side, \
+                            expectation, perception, importance, comment) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(random_key())
                     .bind(organization.0)
@@ -689,7 +769,8 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<Vec<Arc<RoundResults>>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND (closes_at <= $2 OR closed_at <= $2) ORDER BY id",
+            "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND (closes_at <= $2 \
+                OR closed_at <= $2) ORDER BY id",
         )
         .bind(self.organization.0)
         .bind(to_db(at))
@@ -713,8 +794,8 @@ impl Scoped<'_> {
             .map(|cell| (*cell, CellAnswers::default()))
             .collect();
         let participants = sqlx::query(
-            "SELECT provider_department_id, consumer_department_id, person_id, side FROM pulse_participants \
-             WHERE organization_id = $1 AND round_id = $2",
+            "SELECT provider_department_id, consumer_department_id, person_id, side FROM \
+                pulse_participants WHERE organization_id = $1 AND round_id = $2",
         )
         .bind(self.organization.0)
         .bind(round.id)
@@ -736,8 +817,9 @@ impl Scoped<'_> {
             }
         }
         let responses = sqlx::query(
-            "SELECT provider_department_id, consumer_department_id, side, expectation, perception, importance, comment \
-             FROM pulse_responses WHERE organization_id = $1 AND round_id = $2",
+            "SELECT provider_department_id, consumer_department_id, side, expectation, \
+                perception, importance, comment FROM pulse_responses WHERE organization_id = \
+                $1 AND round_id = $2",
         )
         .bind(self.organization.0)
         .bind(round.id)

@@ -82,8 +82,9 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let row = sqlx::query(&format!(
-                        "INSERT INTO alignment_reviews (organization_id, period, held_on, decisions, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                        "INSERT INTO alignment_reviews (organization_id, period, held_on, \
+                            decisions, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+                            $5) RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.period.to_string())
@@ -94,7 +95,15 @@ impl Scoped<'_> {
                     .await?;
                     let review = from_row(&row)?;
                     let detail = format!("review of {}", review.period);
-                    crate::audit::record(transaction, audit, "review.created", "review", review.id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "review.created",
+                        "review",
+                        review.id,
+                        detail,
+                    )
+                    .await?;
                     Ok(review)
                 })
             })
@@ -145,17 +154,31 @@ impl Scoped<'_> {
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let row = sqlx::query(&format!(
-                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, version = version + 1, updated_at = $3 \
-                         WHERE organization_id = $4 AND id = $5 RETURNING {COLUMNS}"
+                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, \
+                            version = version + 1, updated_at = $3 WHERE organization_id = \
+                            $4 AND id = $5 RETURNING {COLUMNS}"
                     ))
-                    .bind(changes.held_on.or(current.held_on).map(|day| day.to_string()))
+                    .bind(
+                        changes
+                            .held_on
+                            .or(current.held_on)
+                            .map(|day| day.to_string()),
+                    )
                     .bind(encode(&changes.decisions.or(current.decisions)))
                     .bind(to_db(now()))
                     .bind(organization.0)
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "review.updated", "review", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "review.updated",
+                        "review",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

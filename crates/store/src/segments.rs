@@ -85,8 +85,9 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let row = sqlx::query(&format!(
-                        "INSERT INTO segments (organization_id, name, needs, criteria, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                        "INSERT INTO segments (organization_id, name, needs, criteria, \
+                            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                            RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.name.as_str().to_owned())
@@ -98,7 +99,15 @@ impl Scoped<'_> {
                     .map_err(|error| name_conflict(error, new.name.as_str()))?;
                     let segment = from_row(&row)?;
                     let detail = format!("created {}", segment.name);
-                    crate::audit::record(transaction, audit, "segment.created", "segment", segment.id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "segment.created",
+                        "segment",
+                        segment.id,
+                        detail,
+                    )
+                    .await?;
                     Ok(segment)
                 })
             })
@@ -159,8 +168,9 @@ impl Scoped<'_> {
                         Change::Keep => None,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE segments SET name = $1, needs = $2, criteria = COALESCE($3, criteria), version = version + 1, updated_at = $4 \
-                         WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
+                        "UPDATE segments SET name = $1, needs = $2, criteria = \
+                            COALESCE($3, criteria), version = version + 1, updated_at = $4 \
+                            WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
                     ))
                     .bind(name.clone())
                     .bind(changes.needs.or(current.needs))
@@ -171,7 +181,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(transaction, audit, "segment.updated", "segment", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "segment.updated",
+                        "segment",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

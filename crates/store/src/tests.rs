@@ -103,8 +103,9 @@ async fn the_database_refuses_a_reference_to_nothing() {
         store.write(move |transaction| {
             Box::pin(async move {
                 sqlx::query(
-                    "INSERT INTO people (organization_id, email, name, department_id, role, created_at, updated_at) \
-                     VALUES ($1, $2, 'Someone', $3, 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                    "INSERT INTO people (organization_id, email, name, department_id, \
+                        role, created_at, updated_at) VALUES ($1, $2, 'Someone', $3, \
+                        'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
                 )
                 .bind(organization)
                 .bind(email)

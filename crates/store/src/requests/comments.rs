@@ -30,8 +30,9 @@ impl Scoped<'_> {
                     let current = fetch(transaction, organization, id).await?;
                     let stamp = to_db(at);
                     let comment_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO request_comments (organization_id, request_id, author_person_id, body, internal, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        "INSERT INTO request_comments (organization_id, request_id, \
+                            author_person_id, body, internal, created_at) VALUES ($1, $2, \
+                            $3, $4, $5, $6) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(id)
@@ -41,18 +42,48 @@ impl Scoped<'_> {
                     .bind(stamp.clone())
                     .fetch_one(&mut **transaction)
                     .await?;
-                    if from_provider && !internal && current.first_response_at.is_none() && current.status.is_open() {
-                        sqlx::query("UPDATE requests SET first_response_at = $1, version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
-                            .bind(stamp.clone())
-                            .bind(organization.0)
-                            .bind(id)
-                            .execute(&mut **transaction)
-                            .await?;
+                    if from_provider
+                        && !internal
+                        && current.first_response_at.is_none()
+                        && current.status.is_open()
+                    {
+                        sqlx::query(
+                            "UPDATE requests SET first_response_at = $1, version = version + \
+                            1, updated_at = $1 WHERE organization_id = $2 AND id = $3",
+                        )
+                        .bind(stamp.clone())
+                        .bind(organization.0)
+                        .bind(id)
+                        .execute(&mut **transaction)
+                        .await?;
                     }
                     record_outcomes(transaction, organization, id, &context, &current).await?;
-                    let kind = if internal { "internal_note" } else { "commented" };
-                    record_event(transaction, organization, NewEvent { request: id, actor: Some(author), kind, before: serde_json::json!({}), after: serde_json::json!({ "comment_id": comment_id }), note: "", at: &stamp }).await?;
-                    Ok(Comment { id: comment_id, author_person_id: author, body, internal, created_at: at })
+                    let kind = if internal {
+                        "internal_note"
+                    } else {
+                        "commented"
+                    };
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent {
+                            request: id,
+                            actor: Some(author),
+                            kind,
+                            before: serde_json::json!({}),
+                            after: serde_json::json!({ "comment_id": comment_id }),
+                            note: "",
+                            at: &stamp,
+                        },
+                    )
+                    .await?;
+                    Ok(Comment {
+                        id: comment_id,
+                        author_person_id: author,
+                        body,
+                        internal,
+                        created_at: at,
+                    })
                 })
             })
             .await
@@ -64,8 +95,9 @@ impl Scoped<'_> {
         include_internal: bool,
     ) -> Result<Vec<Comment>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, author_person_id, body, internal, created_at FROM request_comments \
-             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR internal = 0) ORDER BY id",
+            "SELECT id, author_person_id, body, internal, created_at FROM \
+                request_comments WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 \
+                OR internal = 0) ORDER BY id",
         )
         .bind(self.organization.0)
         .bind(id)
@@ -92,8 +124,9 @@ impl Scoped<'_> {
         include_internal: bool,
     ) -> Result<Vec<RequestEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, actor_person_id, kind, before, after, note, created_at FROM request_events \
-             WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR kind <> 'internal_note') ORDER BY created_at, id",
+            "SELECT id, actor_person_id, kind, before, after, note, created_at FROM \
+                request_events WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR \
+                kind <> 'internal_note') ORDER BY created_at, id",
         )
         .bind(self.organization.0)
         .bind(id)

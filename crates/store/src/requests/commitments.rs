@@ -90,15 +90,18 @@ impl Scoped<'_> {
                     }
                     let stamp = to_db(at);
                     sqlx::query(
-                        "UPDATE request_commitments SET status = 'superseded' WHERE organization_id = $1 AND request_id = $2 AND status = 'proposed'",
+                        "UPDATE request_commitments SET status = 'superseded' WHERE \
+                            organization_id = $1 AND request_id = $2 AND status = 'proposed'",
                     )
                     .bind(organization.0)
                     .bind(id)
                     .execute(&mut **transaction)
                     .await?;
                     let row = sqlx::query(&format!(
-                        "INSERT INTO request_commitments (organization_id, request_id, proposed_by_side, proposed_by, due_at, note, status, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7) RETURNING {COMMITMENT_COLUMNS}"
+                        "INSERT INTO request_commitments (organization_id, request_id, \
+                            proposed_by_side, proposed_by, due_at, note, status, created_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7) RETURNING \
+                            {COMMITMENT_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(id)
@@ -114,18 +117,48 @@ impl Scoped<'_> {
                         CommitmentSide::Provider => "commitment_proposed",
                         CommitmentSide::Requester => "commitment_countered",
                     };
-                    let after = serde_json::json!({ "commitment_id": commitment.id, "due_at": due_at.to_string() });
-                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind, before: serde_json::json!({}), after, note: &note, at: &stamp }).await?;
+                    let after = serde_json::json!({
+                        "commitment_id": commitment.id,
+                        "due_at": due_at.to_string(),
+                    });
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent {
+                            request: id,
+                            actor: Some(by),
+                            kind,
+                            before: serde_json::json!({}),
+                            after,
+                            note: &note,
+                            at: &stamp,
+                        },
+                    )
+                    .await?;
                     bump(transaction, organization, id, &stamp).await?;
                     let other_side = match side {
                         CommitmentSide::Provider => vec![request.requester_person_id],
                         CommitmentSide::Requester => match request.assignee_person_id {
                             Some(assignee) => vec![assignee],
-                            None => crate::notifications::leads_of(transaction, organization, request.provider_department_id.0).await?,
+                            None => {
+                                crate::notifications::leads_of(
+                                    transaction,
+                                    organization,
+                                    request.provider_department_id.0,
+                                )
+                                .await?
+                            }
                         },
                     };
-                    let notice = RequestNotice::CommitmentProposed { due_at, note: &note };
-                    let telling = Telling { recipients: &other_side, actor: Some(by), notice };
+                    let notice = RequestNotice::CommitmentProposed {
+                        due_at,
+                        note: &note,
+                    };
+                    let telling = Telling {
+                        recipients: &other_side,
+                        actor: Some(by),
+                        notice,
+                    };
                     tell(transaction, organization, &request, telling, &stamp).await?;
                     Ok(commitment)
                 })
@@ -151,7 +184,8 @@ impl Scoped<'_> {
                     let request = fetch(transaction, organization, id).await?;
                     still_open(&request, "given a commitment")?;
                     let row = sqlx::query(&format!(
-                        "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE organization_id = $1 AND request_id = $2 AND id = $3"
+                        "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE \
+                            organization_id = $1 AND request_id = $2 AND id = $3"
                     ))
                     .bind(organization.0)
                     .bind(id)
@@ -163,18 +197,25 @@ impl Scoped<'_> {
                     if current.status != "proposed" {
                         return Err(StoreError::Conflict {
                             field: None,
-                            message: format!("this commitment is {}; only an open proposal can be accepted", current.status),
+                            message: format!(
+                                "this commitment is {}; only an open proposal can be \
+                                accepted",
+                                current.status
+                            ),
                         });
                     }
                     if current.proposed_by_side == side {
                         return Err(StoreError::Forbidden(
-                            "a commitment is accepted by the other side than the one that proposed it".to_owned(),
+                            "a commitment is accepted by the other side than the one that \
+                                proposed it"
+                                .to_owned(),
                         ));
                     }
                     let stamp = to_db(at);
                     let row = sqlx::query(&format!(
-                        "UPDATE request_commitments SET status = 'accepted', decided_by = $1, decided_at = $2 \
-                         WHERE organization_id = $3 AND id = $4 RETURNING {COMMITMENT_COLUMNS}"
+                        "UPDATE request_commitments SET status = 'accepted', decided_by = \
+                            $1, decided_at = $2 WHERE organization_id = $3 AND id = $4 \
+                            RETURNING {COMMITMENT_COLUMNS}"
                     ))
                     .bind(by.0)
                     .bind(stamp.clone())
@@ -182,19 +223,47 @@ impl Scoped<'_> {
                     .bind(commitment)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    sqlx::query("UPDATE requests SET committed_due_at = $1 WHERE organization_id = $2 AND id = $3")
-                        .bind(to_db(current.due_at))
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    let before = serde_json::json!({ "committed_due_at": option_text(request.committed_due_at) });
-                    let after = serde_json::json!({ "committed_due_at": current.due_at.to_string(), "commitment_id": commitment });
-                    record_event(transaction, organization, NewEvent { request: id, actor: Some(by), kind: "commitment_accepted", before, after, note: "", at: &stamp }).await?;
+                    sqlx::query(
+                        "UPDATE requests SET committed_due_at = $1 WHERE organization_id \
+                        = $2 AND id = $3",
+                    )
+                    .bind(to_db(current.due_at))
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let before = serde_json::json!({
+                        "committed_due_at": option_text(request.committed_due_at),
+                    });
+                    let after = serde_json::json!({
+                        "committed_due_at": current.due_at.to_string(),
+                        "commitment_id": commitment,
+                    });
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent {
+                            request: id,
+                            actor: Some(by),
+                            kind: "commitment_accepted",
+                            before,
+                            after,
+                            note: "",
+                            at: &stamp,
+                        },
+                    )
+                    .await?;
                     bump(transaction, organization, id, &stamp).await?;
-                    let request = record_outcomes(transaction, organization, id, &context, &request).await?;
-                    let notice = RequestNotice::CommitmentAccepted { due_at: current.due_at };
-                    let telling = Telling { recipients: &[current.proposed_by], actor: Some(by), notice };
+                    let request =
+                        record_outcomes(transaction, organization, id, &context, &request).await?;
+                    let notice = RequestNotice::CommitmentAccepted {
+                        due_at: current.due_at,
+                    };
+                    let telling = Telling {
+                        recipients: &[current.proposed_by],
+                        actor: Some(by),
+                        notice,
+                    };
                     tell(transaction, organization, &request, telling, &stamp).await?;
                     commitment_from_row(&row)
                 })
@@ -204,7 +273,8 @@ impl Scoped<'_> {
 
     pub async fn commitments(&self, id: i64) -> Result<Vec<Commitment>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE organization_id = $1 AND request_id = $2 ORDER BY id"
+            "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE organization_id = \
+                $1 AND request_id = $2 ORDER BY id"
         ))
         .bind(self.organization.0)
         .bind(id)

@@ -190,8 +190,11 @@ impl Scoped<'_> {
         let stamp = to_db(at);
         let created_at = from_db(&stamp)?;
         let event_after = serde_json::json!({
-            "status": "new", "title": new.title.clone(), "priority": new.priority.as_str(),
-            "provider_department_id": new.provider_department_id.0, "external_impact": new.external_impact,
+            "status": "new",
+            "title": new.title.clone(),
+            "priority": new.priority.as_str(),
+            "provider_department_id": new.provider_department_id.0,
+            "external_impact": new.external_impact,
         });
         let stored = match self.store.backend() {
             // One statement, atomic on its own, so no BEGIN and COMMIT: each

@@ -42,14 +42,12 @@ impl Scoped<'_> {
         limit: i64,
     ) -> Result<Vec<Request>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 \
-             AND r.status NOT IN ('resolved', 'closed', 'cancelled') \
-             AND NOT (EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id \
-                              AND e.clock = 'fulfilment' AND e.level = 'breached') \
-                      AND (r.first_response_at IS NOT NULL \
-                           OR EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id \
-                                      AND e.clock = 'first_response' AND e.level = 'breached'))) \
-             ORDER BY r.id LIMIT $3"
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 AND \
+                r.status NOT IN ('resolved', 'closed', 'cancelled') AND NOT (EXISTS (SELECT \
+                1 FROM request_escalations e WHERE e.request_id = r.id AND e.clock = \
+                'fulfilment' AND e.level = 'breached') AND (r.first_response_at IS NOT NULL \
+                OR EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id AND \
+                e.clock = 'first_response' AND e.level = 'breached'))) ORDER BY r.id LIMIT $3"
         ))
         .bind(self.organization.0)
         .bind(after)
@@ -112,24 +110,48 @@ impl Scoped<'_> {
                     let stamp = to_db(at);
                     let mut recorded = 0;
                     let mut rollup = RollupChanges::default();
-                    for Escalation { request, clock, level, notify } in escalations {
+                    for Escalation {
+                        request,
+                        clock,
+                        level,
+                        notify,
+                    } in escalations
+                    {
                         let inserted = sqlx::query(INSERT_ESCALATION)
-                        .bind(organization.0)
-                        .bind(request)
-                        .bind(clock.as_str())
-                        .bind(level.as_str())
-                        .bind(notify.map(|person| person.0))
-                        .bind(stamp.clone())
-                        .execute(&mut **transaction)
-                        .await?
-                        .rows_affected();
+                            .bind(organization.0)
+                            .bind(request)
+                            .bind(clock.as_str())
+                            .bind(level.as_str())
+                            .bind(notify.map(|person| person.0))
+                            .bind(stamp.clone())
+                            .execute(&mut **transaction)
+                            .await?
+                            .rows_affected();
                         if inserted == 0 {
                             continue;
                         }
                         recorded += 1;
-                        let after = serde_json::json!({ "clock": clock.as_str(), "level": level.as_str(), "notify_person_id": notify.map(|person| person.0) });
-                        record_event(transaction, organization, NewEvent { request, actor: None, kind: "escalated", before: serde_json::json!({}), after, note: "", at: &stamp }).await?;
-                        let breaches_first_response = (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached);
+                        let after = serde_json::json!({
+                            "clock": clock.as_str(),
+                            "level": level.as_str(),
+                            "notify_person_id": notify.map(|person| person.0),
+                        });
+                        record_event(
+                            transaction,
+                            organization,
+                            NewEvent {
+                                request,
+                                actor: None,
+                                kind: "escalated",
+                                before: serde_json::json!({}),
+                                after,
+                                note: "",
+                                at: &stamp,
+                            },
+                        )
+                        .await?;
+                        let breaches_first_response =
+                            (clock, level) == (ClockKind::FirstResponse, EscalationLevel::Breached);
                         if !breaches_first_response && notify.is_none() {
                             continue;
                         }
@@ -137,11 +159,16 @@ impl Scoped<'_> {
                         // From now on the first response counts as a miss in
                         // health, unless it was already judged.
                         if breaches_first_response && current.first_response_met.is_none() {
-                            rollup.replace_request(&current.outcomes(false), &current.outcomes(true));
+                            rollup
+                                .replace_request(&current.outcomes(false), &current.outcomes(true));
                         }
                         if let Some(person) = notify {
                             let notice = RequestNotice::Escalated { clock, level };
-                            let telling = Telling { recipients: &[person], actor: None, notice };
+                            let telling = Telling {
+                                recipients: &[person],
+                                actor: None,
+                                notice,
+                            };
                             tell(transaction, organization, &current, telling, &stamp).await?;
                         }
                     }

@@ -47,7 +47,8 @@ pub(crate) async fn record_outcomes(
         != (request.first_response_met, request.delivered_on_time)
     {
         sqlx::query(
-            "UPDATE requests SET first_response_met = $1, delivered_on_time = $2 WHERE organization_id = $3 AND id = $4",
+            "UPDATE requests SET first_response_met = $1, delivered_on_time = $2 WHERE \
+                organization_id = $3 AND id = $4",
         )
         .bind(first_response_met.map(i64::from))
         .bind(delivered_on_time.map(i64::from))

@@ -37,17 +37,16 @@ impl Scoped<'_> {
             None => (None, None),
         };
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 \
-             AND ($3 IS NULL OR r.status = $3) \
-             AND ($4 = 0 OR r.status NOT IN ('resolved', 'closed', 'cancelled')) \
-             AND ($5 IS NULL OR r.provider_department_id = $5) \
-             AND ($6 IS NULL OR r.requester_person_id = $6) \
-             AND ($7 IS NULL OR r.service_id = $7) \
-             AND ($8 IS NULL OR r.external_impact = $8) \
-             AND ($9 IS NULL OR r.requester_person_id = $9 OR r.provider_department_id = $10 OR p.department_id = $10) \
-             AND ($12 IS NULL OR $12 = (CASE WHEN EXISTS (SELECT 1 FROM request_escalations e WHERE e.organization_id = r.organization_id \
-                 AND e.request_id = r.id AND e.clock = 'fulfilment' AND e.level = 'breached') THEN 1 ELSE 0 END)) \
-             ORDER BY r.id LIMIT $11"
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id > $2 AND \
+                ($3 IS NULL OR r.status = $3) AND ($4 = 0 OR r.status NOT IN ('resolved', \
+                'closed', 'cancelled')) AND ($5 IS NULL OR r.provider_department_id = $5) \
+                AND ($6 IS NULL OR r.requester_person_id = $6) AND ($7 IS NULL OR \
+                r.service_id = $7) AND ($8 IS NULL OR r.external_impact = $8) AND ($9 IS \
+                NULL OR r.requester_person_id = $9 OR r.provider_department_id = $10 OR \
+                p.department_id = $10) AND ($12 IS NULL OR $12 = (CASE WHEN EXISTS (SELECT 1 \
+                FROM request_escalations e WHERE e.organization_id = r.organization_id AND \
+                e.request_id = r.id AND e.clock = 'fulfilment' AND e.level = 'breached') \
+                THEN 1 ELSE 0 END)) ORDER BY r.id LIMIT $11"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -83,8 +82,9 @@ impl Scoped<'_> {
         let (store, organization) = (self.store.clone(), self.organization);
         let read = move || async move {
             let rows = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.provider_department_id = $2 \
-                 AND r.status NOT IN ('resolved', 'closed', 'cancelled')"
+                "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND \
+                    r.provider_department_id = $2 AND r.status NOT IN ('resolved', 'closed', \
+                    'cancelled')"
             ))
             .bind(organization.0)
             .bind(provider.0)
@@ -111,10 +111,13 @@ impl Scoped<'_> {
 impl Scoped<'_> {
     /// The sub-requests split off a request.
     pub async fn sub_request_ids(&self, id: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM requests WHERE organization_id = $1 AND parent_request_id = $2 ORDER BY id")
-            .bind(self.organization.0)
-            .bind(id)
-            .fetch_all(self.store.reader())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM requests WHERE organization_id = $1 AND parent_request_id = $2 \
+            ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(id)
+        .fetch_all(self.store.reader())
+        .await?)
     }
 }

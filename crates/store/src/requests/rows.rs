@@ -11,13 +11,17 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
-pub(crate) const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, r.requester_person_id, p.department_id AS requester_department_id, \
-     r.assignee_person_id, r.title, r.description, r.intake_values, r.priority, r.status, r.external_impact, r.external_reference, \
-     r.segment_id, r.parent_request_id, r.first_response_target_minutes, r.fulfilment_target_minutes, r.first_response_at, \
-     r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.committed_due_at, r.deferred_until, r.deferral_reason, \
-     r.consumer_department_id, r.first_response_met, r.delivered_on_time, r.version, r.created_at, r.updated_at";
+pub(crate) const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, \
+    r.requester_person_id, p.department_id AS requester_department_id, r.assignee_person_id, \
+    r.title, r.description, r.intake_values, r.priority, r.status, r.external_impact, \
+    r.external_reference, r.segment_id, r.parent_request_id, \
+    r.first_response_target_minutes, r.fulfilment_target_minutes, r.first_response_at, \
+    r.resolved_at, r.closed_at, r.input_quality, r.input_quality_note, r.committed_due_at, \
+    r.deferred_until, r.deferral_reason, r.consumer_department_id, r.first_response_met, \
+    r.delivered_on_time, r.version, r.created_at, r.updated_at";
 
-pub(crate) const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id AND p.id = r.requester_person_id";
+pub(crate) const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id \
+    AND p.id = r.requester_person_id";
 
 pub(super) fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
     row.try_get::<Option<String>, _>(column)?

@@ -59,8 +59,8 @@ pub struct ActionFilter {
     pub today: Option<Date>,
 }
 
-const ACTION_COLUMNS: &str = "id, title, owner_person_id, due_on, status, done_on, topic_id, session_id, review_id, \
-     version, created_at, updated_at";
+const ACTION_COLUMNS: &str = "id, title, owner_person_id, due_on, status, done_on, topic_id, \
+    session_id, review_id, version, created_at, updated_at";
 
 fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
     let status: String = row.try_get("status")?;
@@ -103,19 +103,43 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "people", organization, new.owner_person_id.0, "owner_person_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        new.owner_person_id.0,
+                        "owner_person_id",
+                    )
+                    .await?;
                     if let Some(topic) = new.topic_id {
-                        ensure_exists(transaction, "topics", organization, topic, "topic_id").await?;
+                        ensure_exists(transaction, "topics", organization, topic, "topic_id")
+                            .await?;
                     }
                     if let Some(session) = new.session_id {
-                        ensure_exists(transaction, "round_table_sessions", organization, session, "session_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "round_table_sessions",
+                            organization,
+                            session,
+                            "session_id",
+                        )
+                        .await?;
                     }
                     if let Some(review) = new.review_id {
-                        ensure_exists(transaction, "alignment_reviews", organization, review, "review_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "alignment_reviews",
+                            organization,
+                            review,
+                            "review_id",
+                        )
+                        .await?;
                     }
                     let row = sqlx::query(&format!(
-                        "INSERT INTO actions (organization_id, title, owner_person_id, due_on, topic_id, session_id, review_id, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ACTION_COLUMNS}"
+                        "INSERT INTO actions (organization_id, title, owner_person_id, \
+                            due_on, topic_id, session_id, review_id, created_at, updated_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING \
+                            {ACTION_COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.title.as_str().to_owned())
@@ -128,7 +152,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await?;
                     let action = action_from_row(&row)?;
-                    crate::audit::record(transaction, audit, "action.created", "action", action.id, format!("created {}", action.title)).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "action.created",
+                        "action",
+                        action.id,
+                        format!("created {}", action.title),
+                    )
+                    .await?;
                     Ok(action)
                 })
             })
@@ -155,10 +187,10 @@ impl Scoped<'_> {
     ) -> Result<Listing<Action>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR owner_person_id = $4) \
-             AND ($5 IS NULL OR topic_id = $5) AND ($6 IS NULL OR session_id = $6) AND ($7 IS NULL OR review_id = $7) \
-             AND ($8 IS NULL OR ($8 = 1) = (status IN ('open', 'in_progress') AND due_on < $9)) \
-             ORDER BY id LIMIT $10"
+                AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR owner_person_id = $4) AND \
+                ($5 IS NULL OR topic_id = $5) AND ($6 IS NULL OR session_id = $6) AND ($7 IS \
+                NULL OR review_id = $7) AND ($8 IS NULL OR ($8 = 1) = (status IN ('open', \
+                'in_progress') AND due_on < $9)) ORDER BY id LIMIT $10"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -186,8 +218,8 @@ impl Scoped<'_> {
         limit: usize,
     ) -> Result<Vec<Action>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND status IN ('open', 'in_progress') \
-             AND due_on < $2 ORDER BY due_on, id LIMIT $3"
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE organization_id = $1 AND status \
+                IN ('open', 'in_progress') AND due_on < $2 ORDER BY due_on, id LIMIT $3"
         ))
         .bind(self.organization.0)
         .bind(today.to_string())
@@ -219,7 +251,14 @@ impl Scoped<'_> {
                     let current = fetch_action(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let owner = changes.owner_person_id.or(current.owner_person_id);
-                    ensure_exists(transaction, "people", organization, owner.0, "owner_person_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        owner.0,
+                        "owner_person_id",
+                    )
+                    .await?;
                     let status = changes.status.or(current.status);
                     let done_on = done_on_after(current.status, current.done_on, status, today);
                     let title = match changes.title {
@@ -227,8 +266,10 @@ impl Scoped<'_> {
                         Change::Keep => current.title,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE actions SET title = $1, owner_person_id = $2, due_on = $3, status = $4, done_on = $5, \
-                         version = version + 1, updated_at = $6 WHERE organization_id = $7 AND id = $8 RETURNING {ACTION_COLUMNS}"
+                        "UPDATE actions SET title = $1, owner_person_id = $2, due_on = \
+                            $3, status = $4, done_on = $5, version = version + 1, updated_at \
+                            = $6 WHERE organization_id = $7 AND id = $8 RETURNING \
+                            {ACTION_COLUMNS}"
                     ))
                     .bind(title)
                     .bind(owner.0)
@@ -240,7 +281,15 @@ impl Scoped<'_> {
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "action.updated", "action", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "action.updated",
+                        "action",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     action_from_row(&row)
                 })
             })

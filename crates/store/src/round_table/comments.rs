@@ -40,8 +40,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     fetch_topic(transaction, organization, id).await?;
                     let row = sqlx::query(
-                        "INSERT INTO topic_comments (organization_id, topic_id, author_person_id, body, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) RETURNING id, topic_id, author_person_id, body, created_at",
+                        "INSERT INTO topic_comments (organization_id, topic_id, \
+                            author_person_id, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+                            RETURNING id, topic_id, author_person_id, body, created_at",
                     )
                     .bind(organization.0)
                     .bind(id)

@@ -59,8 +59,9 @@ pub struct NewEnhancement {
     pub department_ids: Vec<DepartmentId>,
 }
 
-const ENHANCEMENT_COLUMNS: &str = "id, objective_id, title, description, status, sponsor_person_id, sponsored_at, \
-     decline_reason, proposed_by, version, created_at, updated_at";
+const ENHANCEMENT_COLUMNS: &str = "id, objective_id, title, description, status, \
+    sponsor_person_id, sponsored_at, decline_reason, proposed_by, version, created_at, \
+    updated_at";
 
 fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
     let status: String = row.try_get("status")?;
@@ -95,8 +96,9 @@ where
         return Ok(());
     }
     let sql = format!(
-        "SELECT enhancement_id, department_id, confirmed_at, confirmed_by FROM enhancement_departments \
-         WHERE organization_id = $1 AND enhancement_id IN ({}) ORDER BY department_id",
+        "SELECT enhancement_id, department_id, confirmed_at, confirmed_by FROM \
+            enhancement_departments WHERE organization_id = $1 AND enhancement_id IN ({}) \
+            ORDER BY department_id",
         placeholders(2, enhancements.len())
     );
     let mut query = sqlx::query(&sql).bind(organization.0);
@@ -171,7 +173,8 @@ async fn departments_led_by(
     person: PersonId,
 ) -> Result<Vec<DepartmentId>, StoreError> {
     let departments: Vec<i64> = sqlx::query_scalar(
-        "SELECT department_id FROM department_leads WHERE organization_id = $1 AND person_id = $2 ORDER BY department_id",
+        "SELECT department_id FROM department_leads WHERE organization_id = $1 AND \
+            person_id = $2 ORDER BY department_id",
     )
     .bind(organization.0)
     .bind(person.0)
@@ -188,7 +191,8 @@ async fn tell_executives_to_sponsor(
     enhancement: &Enhancement,
 ) -> Result<(), StoreError> {
     let executives: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM people WHERE organization_id = $1 AND role = 'executive' AND active = 1 ORDER BY id",
+        "SELECT id FROM people WHERE organization_id = $1 AND role = 'executive' AND \
+            active = 1 ORDER BY id",
     )
     .bind(organization.0)
     .fetch_all(&mut **transaction)
@@ -222,13 +226,28 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "objectives", organization, new.objective_id, "objective_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "objectives",
+                        organization,
+                        new.objective_id,
+                        "objective_id",
+                    )
+                    .await?;
                     for (index, department) in new.department_ids.iter().enumerate() {
-                        ensure_exists(transaction, "departments", organization, department.0, &format!("department_ids[{index}]")).await?;
+                        ensure_exists(
+                            transaction,
+                            "departments",
+                            organization,
+                            department.0,
+                            &format!("department_ids[{index}]"),
+                        )
+                        .await?;
                     }
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO enhancements (organization_id, objective_id, title, description, proposed_by, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                        "INSERT INTO enhancements (organization_id, objective_id, title, \
+                            description, proposed_by, created_at, updated_at) VALUES ($1, \
+                            $2, $3, $4, $5, $6, $6) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.objective_id)
@@ -241,30 +260,48 @@ impl Scoped<'_> {
                     // The proposer speaks for the departments they lead; each
                     // other department confirms for itself.
                     let proposer_leads = match audit.actor {
-                        Some(proposer) => departments_led_by(transaction, organization, proposer).await?,
+                        Some(proposer) => {
+                            departments_led_by(transaction, organization, proposer).await?
+                        }
                         None => Vec::new(),
                     };
                     let stamp = to_db(now());
                     for department in &new.department_ids {
                         let confirmed = proposer_leads.contains(department);
                         sqlx::query(
-                            "INSERT INTO enhancement_departments (organization_id, enhancement_id, department_id, confirmed_at, confirmed_by) \
-                             VALUES ($1, $2, $3, $4, $5)",
+                            "INSERT INTO enhancement_departments (organization_id, \
+                                enhancement_id, department_id, confirmed_at, confirmed_by) \
+                                VALUES ($1, $2, $3, $4, $5)",
                         )
                         .bind(organization.0)
                         .bind(id)
                         .bind(department.0)
                         .bind(confirmed.then(|| stamp.clone()))
-                        .bind(if confirmed { audit.actor.map(|person| person.0) } else { None })
+                        .bind(if confirmed {
+                            audit.actor.map(|person| person.0)
+                        } else {
+                            None
+                        })
                         .execute(&mut **transaction)
                         .await?;
                     }
-                    crate::audit::record(transaction, audit, "enhancement.proposed", "enhancement", id, format!("proposed {}", new.title.as_str())).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "enhancement.proposed",
+                        "enhancement",
+                        id,
+                        format!("proposed {}", new.title.as_str()),
+                    )
+                    .await?;
                     let enhancement = fetch_enhancement(transaction, organization, id).await?;
                     let awaiting = enhancement.awaiting_confirmation();
                     let mut recipients = Vec::new();
                     for department in &awaiting {
-                        recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+                        recipients.extend(
+                            crate::notifications::leads_of(transaction, organization, department.0)
+                                .await?,
+                        );
                     }
                     let wording = notices::confirm_to_co_propose(&enhancement.title);
                     let notice = crate::notifications::Notice {
@@ -276,9 +313,23 @@ impl Scoped<'_> {
                         body: wording.body,
                         link: format!("/enhancements/{id}"),
                     };
-                    crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &stamp).await?;
+                    crate::notifications::notify_each(
+                        transaction,
+                        organization,
+                        &recipients,
+                        audit.actor,
+                        notice,
+                        &stamp,
+                    )
+                    .await?;
                     if awaiting.is_empty() {
-                        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+                        tell_executives_to_sponsor(
+                            transaction,
+                            organization,
+                            audit.actor,
+                            &enhancement,
+                        )
+                        .await?;
                     }
                     Ok(enhancement)
                 })
@@ -343,26 +394,39 @@ impl Scoped<'_> {
                     let current = fetch_enhancement(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     let awaiting = current.awaiting_confirmation();
-                    let status = match current.status.move_to(next, reason.as_deref(), awaiting.len()) {
-                        Ok(status) => status,
-                        Err(EnhancementStepError::Transition(transition)) => return Err(conflict(transition)),
-                        Err(EnhancementStepError::Invalid(errors)) => return Err(StoreError::Invalid(errors)),
-                        Err(EnhancementStepError::AwaitingConfirmation(_)) => {
-                            let names = department_names(transaction, organization, &awaiting).await?;
-                            return Err(StoreError::Conflict {
-                                field: Some("status".to_owned()),
-                                message: format!("cannot be sponsored before every proposing department confirms it; waiting for {names}"),
-                            });
-                        }
-                    };
+                    let status =
+                        match current
+                            .status
+                            .move_to(next, reason.as_deref(), awaiting.len())
+                        {
+                            Ok(status) => status,
+                            Err(EnhancementStepError::Transition(transition)) => {
+                                return Err(conflict(transition));
+                            }
+                            Err(EnhancementStepError::Invalid(errors)) => {
+                                return Err(StoreError::Invalid(errors));
+                            }
+                            Err(EnhancementStepError::AwaitingConfirmation(_)) => {
+                                let names =
+                                    department_names(transaction, organization, &awaiting).await?;
+                                return Err(StoreError::Conflict {
+                                    field: Some("status".to_owned()),
+                                    message: format!(
+                                        "cannot be sponsored before every proposing department \
+                                    confirms it; waiting for {names}"
+                                    ),
+                                });
+                            }
+                        };
                     let stamp = to_db(now());
                     let sponsoring = status == EnhancementStatus::Sponsored;
                     sqlx::query(
-                        "UPDATE enhancements SET status = $1, \
-                         sponsor_person_id = CASE WHEN $2 = 1 THEN $3 ELSE sponsor_person_id END, \
-                         sponsored_at = CASE WHEN $2 = 1 THEN $4 ELSE sponsored_at END, \
-                         decline_reason = CASE WHEN $1 = 'declined' THEN $5 ELSE decline_reason END, \
-                         version = version + 1, updated_at = $4 WHERE organization_id = $6 AND id = $7",
+                        "UPDATE enhancements SET status = $1, sponsor_person_id = CASE \
+                            WHEN $2 = 1 THEN $3 ELSE sponsor_person_id END, sponsored_at = \
+                            CASE WHEN $2 = 1 THEN $4 ELSE sponsored_at END, decline_reason = \
+                            CASE WHEN $1 = 'declined' THEN $5 ELSE decline_reason END, \
+                            version = version + 1, updated_at = $4 WHERE organization_id = \
+                            $6 AND id = $7",
                     )
                     .bind(status.as_str())
                     .bind(i64::from(sponsoring))
@@ -373,14 +437,30 @@ impl Scoped<'_> {
                     .bind(id)
                     .execute(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "enhancement.advanced", "enhancement", id, format!("moved to {}", status.as_str())).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "enhancement.advanced",
+                        "enhancement",
+                        id,
+                        format!("moved to {}", status.as_str()),
+                    )
+                    .await?;
                     let enhancement = fetch_enhancement(transaction, organization, id).await?;
                     // The proposer and the leads of the departments behind it hear of each step.
-                    let mut recipients: Vec<PersonId> = enhancement.proposed_by.into_iter().collect();
+                    let mut recipients: Vec<PersonId> =
+                        enhancement.proposed_by.into_iter().collect();
                     for department in &enhancement.department_ids {
-                        recipients.extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+                        recipients.extend(
+                            crate::notifications::leads_of(transaction, organization, department.0)
+                                .await?,
+                        );
                     }
-                    let wording = notices::enhancement_moved(&enhancement.title, status, enhancement.decline_reason.as_deref());
+                    let wording = notices::enhancement_moved(
+                        &enhancement.title,
+                        status,
+                        enhancement.decline_reason.as_deref(),
+                    );
                     let notice = crate::notifications::Notice {
                         recipient: PersonId(0),
                         kind: "enhancement_status",
@@ -390,7 +470,15 @@ impl Scoped<'_> {
                         body: wording.body,
                         link: format!("/enhancements/{id}"),
                     };
-                    crate::notifications::notify_each(transaction, organization, &recipients, audit.actor, notice, &to_db(now())).await?;
+                    crate::notifications::notify_each(
+                        transaction,
+                        organization,
+                        &recipients,
+                        audit.actor,
+                        notice,
+                        &to_db(now()),
+                    )
+                    .await?;
                     Ok(enhancement)
                 })
             })
@@ -417,14 +505,26 @@ impl Scoped<'_> {
                     if current.status != EnhancementStatus::Proposed {
                         return Err(StoreError::Conflict {
                             field: Some("status".to_owned()),
-                            message: format!("only a proposed enhancement is confirmed; this one is {}", current.status.as_str()),
+                            message: format!(
+                                "only a proposed enhancement is confirmed; this one is {}",
+                                current.status.as_str()
+                            ),
                         });
                     }
-                    if let Some(stranger) = departments.iter().find(|department| !current.department_ids.contains(department)) {
-                        return Err(StoreError::invalid("department_id", format!("department {} is not named on this enhancement", stranger.0)));
+                    if let Some(stranger) = departments
+                        .iter()
+                        .find(|department| !current.department_ids.contains(department))
+                    {
+                        return Err(StoreError::invalid(
+                            "department_id",
+                            format!("department {} is not named on this enhancement", stranger.0),
+                        ));
                     }
                     let awaiting = current.awaiting_confirmation();
-                    let confirming: Vec<DepartmentId> = departments.into_iter().filter(|department| awaiting.contains(department)).collect();
+                    let confirming: Vec<DepartmentId> = departments
+                        .into_iter()
+                        .filter(|department| awaiting.contains(department))
+                        .collect();
                     if confirming.is_empty() {
                         return Err(StoreError::Conflict {
                             field: Some("department_id".to_owned()),
@@ -434,8 +534,9 @@ impl Scoped<'_> {
                     let stamp = to_db(now());
                     for department in &confirming {
                         sqlx::query(
-                            "UPDATE enhancement_departments SET confirmed_at = $1, confirmed_by = $2 \
-                             WHERE organization_id = $3 AND enhancement_id = $4 AND department_id = $5",
+                            "UPDATE enhancement_departments SET confirmed_at = $1, \
+                                confirmed_by = $2 WHERE organization_id = $3 AND \
+                                enhancement_id = $4 AND department_id = $5",
                         )
                         .bind(stamp.clone())
                         .bind(audit.actor.map(|person| person.0))
@@ -445,17 +546,38 @@ impl Scoped<'_> {
                         .execute(&mut **transaction)
                         .await?;
                     }
-                    sqlx::query("UPDATE enhancements SET version = version + 1, updated_at = $1 WHERE organization_id = $2 AND id = $3")
-                        .bind(stamp.clone())
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    let named = confirming.iter().map(|department| department.0.to_string()).collect::<Vec<_>>().join(", ");
-                    crate::audit::record(transaction, audit, "enhancement.confirmed", "enhancement", id, format!("confirmed for department(s) {named}")).await?;
+                    sqlx::query(
+                        "UPDATE enhancements SET version = version + 1, updated_at = $1 WHERE \
+                        organization_id = $2 AND id = $3",
+                    )
+                    .bind(stamp.clone())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let named = confirming
+                        .iter()
+                        .map(|department| department.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "enhancement.confirmed",
+                        "enhancement",
+                        id,
+                        format!("confirmed for department(s) {named}"),
+                    )
+                    .await?;
                     let enhancement = fetch_enhancement(transaction, organization, id).await?;
                     if enhancement.awaiting_confirmation().is_empty() {
-                        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+                        tell_executives_to_sponsor(
+                            transaction,
+                            organization,
+                            audit.actor,
+                            &enhancement,
+                        )
+                        .await?;
                     }
                     Ok(enhancement)
                 })

@@ -25,7 +25,8 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub scheduled_at: Timestamp,
-    /// `None`: the round table rotates, so the lead who facilitated longest ago (or never) is named.
+    /// `None`: the round table rotates, so the lead who facilitated longest
+    /// ago (or never) is named.
     pub facilitator_person_id: Option<PersonId>,
     /// `None`: the top-voted open topics, `agenda_size` of them.
     pub topic_ids: Option<Vec<i64>>,
@@ -70,7 +71,8 @@ where
         return Ok(());
     }
     let sql = format!(
-        "SELECT session_id, topic_id FROM session_topics WHERE organization_id = $1 AND session_id IN ({}) ORDER BY position",
+        "SELECT session_id, topic_id FROM session_topics WHERE organization_id = $1 AND \
+            session_id IN ({}) ORDER BY position",
         placeholders(2, sessions.len())
     );
     let mut query = sqlx::query(&sql).bind(organization.0);
@@ -111,11 +113,11 @@ async fn next_facilitator(
     organization: OrganizationId,
 ) -> Result<PersonId, StoreError> {
     let person: Option<i64> = sqlx::query_scalar(
-        "SELECT p.id FROM people p LEFT JOIN (SELECT facilitator_person_id, MAX(scheduled_at) AS last_time \
-             FROM round_table_sessions WHERE organization_id = $1 GROUP BY facilitator_person_id) s \
-             ON s.facilitator_person_id = p.id \
-         WHERE p.organization_id = $1 AND p.role = 'lead' AND p.active = 1 \
-         ORDER BY CASE WHEN s.last_time IS NULL THEN 0 ELSE 1 END, s.last_time, p.id LIMIT 1",
+        "SELECT p.id FROM people p LEFT JOIN (SELECT facilitator_person_id, \
+            MAX(scheduled_at) AS last_time FROM round_table_sessions WHERE organization_id = \
+            $1 GROUP BY facilitator_person_id) s ON s.facilitator_person_id = p.id WHERE \
+            p.organization_id = $1 AND p.role = 'lead' AND p.active = 1 ORDER BY CASE WHEN \
+            s.last_time IS NULL THEN 0 ELSE 1 END, s.last_time, p.id LIMIT 1",
     )
     .bind(organization.0)
     .fetch_optional(&mut **transaction)
@@ -139,7 +141,14 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let facilitator = match new.facilitator_person_id {
                         Some(person) => {
-                            ensure_exists(transaction, "people", organization, person.0, "facilitator_person_id").await?;
+                            ensure_exists(
+                                transaction,
+                                "people",
+                                organization,
+                                person.0,
+                                "facilitator_person_id",
+                            )
+                            .await?;
                             person
                         }
                         None => next_facilitator(transaction, organization).await?,
@@ -147,7 +156,14 @@ impl Scoped<'_> {
                     let topic_ids = match &new.topic_ids {
                         Some(ids) => {
                             for (index, topic) in ids.iter().enumerate() {
-                                ensure_exists(transaction, "topics", organization, *topic, &format!("topic_ids[{index}]")).await?;
+                                ensure_exists(
+                                    transaction,
+                                    "topics",
+                                    organization,
+                                    *topic,
+                                    &format!("topic_ids[{index}]"),
+                                )
+                                .await?;
                             }
                             let mut unique = Vec::new();
                             for id in ids {
@@ -157,19 +173,24 @@ impl Scoped<'_> {
                             }
                             unique
                         }
-                        None => sqlx::query_scalar::<_, i64>(
-                            "SELECT t.id FROM topics t WHERE t.organization_id = $1 AND t.status = 'open' \
-                             ORDER BY (SELECT COUNT(*) FROM topic_votes v WHERE v.organization_id = t.organization_id AND v.topic_id = t.id) DESC, t.id LIMIT $2",
-                        )
-                        .bind(organization.0)
-                        .bind(i64::try_from(new.agenda_size).unwrap_or(i64::MAX))
-                        .fetch_all(&mut **transaction)
-                        .await?,
+                        None => {
+                            sqlx::query_scalar::<_, i64>(
+                                "SELECT t.id FROM topics t WHERE t.organization_id = $1 AND \
+                                t.status = 'open' ORDER BY (SELECT COUNT(*) FROM topic_votes \
+                                v WHERE v.organization_id = t.organization_id AND v.topic_id \
+                                = t.id) DESC, t.id LIMIT $2",
+                            )
+                            .bind(organization.0)
+                            .bind(i64::try_from(new.agenda_size).unwrap_or(i64::MAX))
+                            .fetch_all(&mut **transaction)
+                            .await?
+                        }
                     };
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO round_table_sessions (organization_id, scheduled_at, facilitator_person_id, notes, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                        "INSERT INTO round_table_sessions (organization_id, scheduled_at, \
+                            facilitator_person_id, notes, created_at, updated_at) VALUES \
+                            ($1, $2, $3, $4, $5, $5) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(to_db(new.scheduled_at))
@@ -179,15 +200,26 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await?;
                     for (position, topic) in topic_ids.iter().enumerate() {
-                        sqlx::query("INSERT INTO session_topics (organization_id, session_id, topic_id, position) VALUES ($1, $2, $3, $4)")
-                            .bind(organization.0)
-                            .bind(id)
-                            .bind(*topic)
-                            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                            .execute(&mut **transaction)
-                            .await?;
+                        sqlx::query(
+                            "INSERT INTO session_topics (organization_id, session_id, \
+                            topic_id, position) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(*topic)
+                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                        .execute(&mut **transaction)
+                        .await?;
                     }
-                    crate::audit::record(transaction, audit, "session.created", "session", id, format!("scheduled with {} topics", topic_ids.len())).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "session.created",
+                        "session",
+                        id,
+                        format!("scheduled with {} topics", topic_ids.len()),
+                    )
+                    .await?;
                     fetch_session(transaction, organization, id).await
                 })
             })
@@ -252,11 +284,22 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "round_table_sessions", organization, id).await?;
                     let current = fetch_session(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
-                    let facilitator = changes.facilitator_person_id.or(current.facilitator_person_id);
-                    ensure_exists(transaction, "people", organization, facilitator.0, "facilitator_person_id").await?;
+                    let facilitator = changes
+                        .facilitator_person_id
+                        .or(current.facilitator_person_id);
+                    ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        facilitator.0,
+                        "facilitator_person_id",
+                    )
+                    .await?;
                     sqlx::query(
-                        "UPDATE round_table_sessions SET scheduled_at = $1, facilitator_person_id = $2, notes = $3, outcomes = $4, \
-                         version = version + 1, updated_at = $5 WHERE organization_id = $6 AND id = $7",
+                        "UPDATE round_table_sessions SET scheduled_at = $1, \
+                            facilitator_person_id = $2, notes = $3, outcomes = $4, version = \
+                            version + 1, updated_at = $5 WHERE organization_id = $6 AND id = \
+                            $7",
                     )
                     .bind(to_db(changes.scheduled_at.or(current.scheduled_at)))
                     .bind(facilitator.0)
@@ -267,7 +310,15 @@ impl Scoped<'_> {
                     .bind(id)
                     .execute(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "session.updated", "session", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "session.updated",
+                        "session",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch_session(transaction, organization, id).await
                 })
             })

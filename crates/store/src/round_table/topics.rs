@@ -77,13 +77,16 @@ pub struct TopicFilter {
     pub from_department_id: Option<DepartmentId>,
 }
 
-const TOPIC_COLUMNS: &str = "t.id, t.kind, t.title, t.body, t.mirror, t.from_department_id, t.about_department_id, \
-     t.author_person_id, t.service_id, t.status, t.answer, t.answer_note, t.answered_by, t.answered_at, t.version, \
-     t.created_at, t.updated_at, \
-     (SELECT COUNT(*) FROM topic_votes v WHERE v.organization_id = t.organization_id AND v.topic_id = t.id) AS votes, \
-     (SELECT COUNT(*) FROM topic_comments c WHERE c.organization_id = t.organization_id AND c.topic_id = t.id) AS comments, \
-     (SELECT d.name FROM departments d WHERE d.organization_id = t.organization_id AND d.id = t.from_department_id) AS from_department_name, \
-     (SELECT d.name FROM departments d WHERE d.organization_id = t.organization_id AND d.id = t.about_department_id) AS about_department_name";
+const TOPIC_COLUMNS: &str = "t.id, t.kind, t.title, t.body, t.mirror, t.from_department_id, \
+    t.about_department_id, t.author_person_id, t.service_id, t.status, t.answer, \
+    t.answer_note, t.answered_by, t.answered_at, t.version, t.created_at, t.updated_at, \
+    (SELECT COUNT(*) FROM topic_votes v WHERE v.organization_id = t.organization_id AND \
+    v.topic_id = t.id) AS votes, (SELECT COUNT(*) FROM topic_comments c WHERE \
+    c.organization_id = t.organization_id AND c.topic_id = t.id) AS comments, (SELECT d.name \
+    FROM departments d WHERE d.organization_id = t.organization_id AND d.id = \
+    t.from_department_id) AS from_department_name, (SELECT d.name FROM departments d WHERE \
+    d.organization_id = t.organization_id AND d.id = t.about_department_id) AS \
+    about_department_name";
 
 fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -138,7 +141,8 @@ where
         return Ok(());
     }
     let sql = format!(
-        "SELECT topic_id, request_id FROM topic_requests WHERE organization_id = $1 AND topic_id IN ({}) ORDER BY request_id",
+        "SELECT topic_id, request_id FROM topic_requests WHERE organization_id = $1 AND \
+            topic_id IN ({}) ORDER BY request_id",
         placeholders(2, topics.len())
     );
     let mut query = sqlx::query(&sql).bind(organization.0);
@@ -184,20 +188,44 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    ensure_exists(transaction, "departments", organization, new.from_department_id.0, "from_department_id").await?;
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        new.from_department_id.0,
+                        "from_department_id",
+                    )
+                    .await?;
                     if let Some(about) = new.about_department_id {
-                        ensure_exists(transaction, "departments", organization, about.0, "about_department_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "departments",
+                            organization,
+                            about.0,
+                            "about_department_id",
+                        )
+                        .await?;
                     }
                     if let Some(service) = new.service_id {
-                        ensure_exists(transaction, "services", organization, service, "service_id").await?;
+                        ensure_exists(transaction, "services", organization, service, "service_id")
+                            .await?;
                     }
                     for (index, request) in new.request_ids.iter().enumerate() {
-                        ensure_exists(transaction, "requests", organization, *request, &format!("request_ids[{index}]")).await?;
+                        ensure_exists(
+                            transaction,
+                            "requests",
+                            organization,
+                            *request,
+                            &format!("request_ids[{index}]"),
+                        )
+                        .await?;
                     }
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO topics (organization_id, kind, title, body, mirror, from_department_id, about_department_id, \
-                         author_person_id, service_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                        "INSERT INTO topics (organization_id, kind, title, body, mirror, \
+                            from_department_id, about_department_id, author_person_id, \
+                            service_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+                            $6, $7, $8, $9, $10, $10) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.kind.as_str())
@@ -215,15 +243,19 @@ impl Scoped<'_> {
                     request_ids.sort_unstable();
                     request_ids.dedup();
                     for request in request_ids {
-                        sqlx::query("INSERT INTO topic_requests (organization_id, topic_id, request_id) VALUES ($1, $2, $3)")
-                            .bind(organization.0)
-                            .bind(id)
-                            .bind(request)
-                            .execute(&mut **transaction)
-                            .await?;
+                        sqlx::query(
+                            "INSERT INTO topic_requests (organization_id, topic_id, \
+                            request_id) VALUES ($1, $2, $3)",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(request)
+                        .execute(&mut **transaction)
+                        .await?;
                     }
                     let detail = format!("raised a {}", new.kind.as_str());
-                    crate::audit::record(transaction, audit, "topic.created", "topic", id, detail).await?;
+                    crate::audit::record(transaction, audit, "topic.created", "topic", id, detail)
+                        .await?;
                     fetch_topic(transaction, organization, id).await
                 })
             })
@@ -251,10 +283,10 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Topic>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id > $2 \
-             AND ($3 IS NULL OR t.status = $3) AND ($4 IS NULL OR t.kind = $4) \
-             AND ($5 IS NULL OR t.about_department_id = $5) AND ($6 IS NULL OR t.from_department_id = $6) \
-             ORDER BY t.id LIMIT $7"
+            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id > \
+                $2 AND ($3 IS NULL OR t.status = $3) AND ($4 IS NULL OR t.kind = $4) AND ($5 \
+                IS NULL OR t.about_department_id = $5) AND ($6 IS NULL OR \
+                t.from_department_id = $6) ORDER BY t.id LIMIT $7"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -277,8 +309,8 @@ impl Scoped<'_> {
     /// The open topics with the most votes (older first among equals).
     pub async fn top_voted_open_topics(&self, limit: usize) -> Result<Vec<Topic>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.status = 'open' \
-             ORDER BY votes DESC, t.id LIMIT $2"
+            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND \
+                t.status = 'open' ORDER BY votes DESC, t.id LIMIT $2"
         ))
         .bind(self.organization.0)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -313,21 +345,25 @@ impl Scoped<'_> {
                     let current = fetch_topic(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let status = match changes.status {
-                        Change::Set(next) if next != current.status => current.status.move_to(next).map_err(conflict)?,
+                        Change::Set(next) if next != current.status => {
+                            current.status.move_to(next).map_err(conflict)?
+                        }
                         _ => current.status,
                     };
                     let mirror = match changes.mirror {
                         Change::Set(mirror) => Some(mirror),
                         Change::Keep => current.mirror,
                     };
-                    roundtable_domain::round_table::check_topic(current.kind, mirror.as_deref()).map_err(StoreError::Invalid)?;
+                    roundtable_domain::round_table::check_topic(current.kind, mirror.as_deref())
+                        .map_err(StoreError::Invalid)?;
                     let title = match changes.title {
                         Change::Set(title) => title.into_string(),
                         Change::Keep => current.title,
                     };
                     sqlx::query(
-                        "UPDATE topics SET title = $1, body = $2, mirror = $3, status = $4, version = version + 1, updated_at = $5 \
-                         WHERE organization_id = $6 AND id = $7",
+                        "UPDATE topics SET title = $1, body = $2, mirror = $3, status = \
+                            $4, version = version + 1, updated_at = $5 WHERE organization_id \
+                            = $6 AND id = $7",
                     )
                     .bind(title)
                     .bind(changes.body.or(current.body))
@@ -338,7 +374,8 @@ impl Scoped<'_> {
                     .bind(id)
                     .execute(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "topic.updated", "topic", id, detail).await?;
+                    crate::audit::record(transaction, audit, "topic.updated", "topic", id, detail)
+                        .await?;
                     fetch_topic(transaction, organization, id).await
                 })
             })
@@ -359,11 +396,19 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     crate::lock_row(transaction, "topics", organization, id).await?;
                     let current = fetch_topic(transaction, organization, id).await?;
-                    check_answerable(current.kind, current.about_department_id.is_some(), current.answer.is_some())
-                        .map_err(|message| StoreError::Conflict { field: Some("answer".to_owned()), message: message.to_owned() })?;
+                    check_answerable(
+                        current.kind,
+                        current.about_department_id.is_some(),
+                        current.answer.is_some(),
+                    )
+                    .map_err(|message| StoreError::Conflict {
+                        field: Some("answer".to_owned()),
+                        message: message.to_owned(),
+                    })?;
                     sqlx::query(
-                        "UPDATE topics SET answer = $1, answer_note = $2, answered_by = $3, answered_at = $4, version = version + 1, updated_at = $4 \
-                         WHERE organization_id = $5 AND id = $6",
+                        "UPDATE topics SET answer = $1, answer_note = $2, answered_by = \
+                            $3, answered_at = $4, version = version + 1, updated_at = $4 \
+                            WHERE organization_id = $5 AND id = $6",
                     )
                     .bind(answer.as_str())
                     .bind(note)
@@ -373,11 +418,22 @@ impl Scoped<'_> {
                     .bind(id)
                     .execute(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "topic.answered", "topic", id, format!("answered {}", answer.as_str())).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "topic.answered",
+                        "topic",
+                        id,
+                        format!("answered {}", answer.as_str()),
+                    )
+                    .await?;
                     let topic = fetch_topic(transaction, organization, id).await?;
                     // The author hears the answer (an anonymous topic has no one to tell).
                     if let Some(author) = topic.author_person_id {
-                        let note = topic.answer.as_ref().map_or("", |answer| answer.note.as_str());
+                        let note = topic
+                            .answer
+                            .as_ref()
+                            .map_or("", |answer| answer.note.as_str());
                         let wording = notices::assumption_answered(&topic.title, answer, note);
                         let notice = crate::notifications::Notice {
                             recipient: author,
@@ -388,7 +444,15 @@ impl Scoped<'_> {
                             body: wording.body,
                             link: format!("/topics/{id}"),
                         };
-                        crate::notifications::notify_each(transaction, organization, &[author], audit.actor, notice, &to_db(now())).await?;
+                        crate::notifications::notify_each(
+                            transaction,
+                            organization,
+                            &[author],
+                            audit.actor,
+                            notice,
+                            &to_db(now()),
+                        )
+                        .await?;
                     }
                     Ok(topic)
                 })

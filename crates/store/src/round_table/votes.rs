@@ -15,7 +15,8 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     fetch_topic(transaction, organization, id).await?;
                     sqlx::query(
-                        "INSERT INTO topic_votes (organization_id, topic_id, person_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        "INSERT INTO topic_votes (organization_id, topic_id, person_id, \
+                            created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                     )
                     .bind(organization.0)
                     .bind(id)
@@ -36,12 +37,15 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     fetch_topic(transaction, organization, id).await?;
-                    sqlx::query("DELETE FROM topic_votes WHERE organization_id = $1 AND topic_id = $2 AND person_id = $3")
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(voter.0)
-                        .execute(&mut **transaction)
-                        .await?;
+                    sqlx::query(
+                        "DELETE FROM topic_votes WHERE organization_id = $1 AND topic_id = $2 \
+                        AND person_id = $3",
+                    )
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(voter.0)
+                    .execute(&mut **transaction)
+                    .await?;
                     fetch_topic(transaction, organization, id).await
                 })
             })
@@ -58,7 +62,8 @@ impl Scoped<'_> {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT topic_id FROM topic_votes WHERE organization_id = $1 AND person_id = $2 AND topic_id IN ({})",
+            "SELECT topic_id FROM topic_votes WHERE organization_id = $1 AND person_id = \
+                $2 AND topic_id IN ({})",
             placeholders(3, topic_ids.len())
         );
         let mut query = sqlx::query_scalar::<_, i64>(&sql)
