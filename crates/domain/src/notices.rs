@@ -190,7 +190,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> Timestamp {
-        text.parse().unwrap()
+        text.parse().unwrap_or_else(|error| panic!("{error}"))
     }
 
     #[test]
@@ -285,7 +285,7 @@ mod tests {
         assert_eq!(
             assumption_answered(
                 "Nobody reads the wiki",
-                AssumptionAnswer::parse("confirmed").unwrap(),
+                AssumptionAnswer::Confirmed,
                 "they do"
             )
             .title,

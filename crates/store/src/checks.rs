@@ -600,7 +600,7 @@ async fn tell_leads(
         Telling {
             recipients: &leads,
             actor: None,
-            notice: RequestNotice::CheckNotMet { comment: &comment },
+            notice: RequestNotice::CheckNotMet { comment },
         },
         stamp,
     )
