@@ -133,6 +133,15 @@ fn from_row(row: &AnyRow) -> Result<Calendar, StoreError> {
     })
 }
 
+impl crate::rows::Record for Calendar {
+    const TABLE: &'static str = "calendars";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -157,9 +166,7 @@ async fn fetch(
     organization: OrganizationId,
     id: CalendarId,
 ) -> Result<Calendar, StoreError> {
-    let row =
-        crate::rows::one(&mut **transaction, "calendars", COLUMNS, organization, id.0).await?;
-    from_row(&row)
+    crate::rows::get(&mut **transaction, organization, id.0).await
 }
 
 impl Scoped<'_> {
@@ -206,27 +213,12 @@ impl Scoped<'_> {
     }
 
     pub async fn calendar(&self, id: CalendarId) -> Result<Calendar, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "calendars",
-            COLUMNS,
-            self.organization,
-            id.0,
-        )
-        .await?;
-        from_row(&row)
+        crate::rows::get::<Calendar, _>(self.store.reader(), self.organization, id.0).await
     }
 
     pub async fn list_calendars(&self, page: PageRequest) -> Result<Listing<Calendar>, StoreError> {
-        let rows = crate::rows::page(
-            self.store.reader(),
-            "calendars",
-            COLUMNS,
-            self.organization,
-            page,
-        )
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Calendar, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |calendar| calendar.id.0))
     }
 

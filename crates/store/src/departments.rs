@@ -67,6 +67,15 @@ fn from_row(row: &AnyRow) -> Result<Department, StoreError> {
     })
 }
 
+impl crate::rows::Record for Department {
+    const TABLE: &'static str = "departments";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 fn slug_conflict(error: sqlx::Error, slug: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -119,15 +128,8 @@ async fn fetch(
     organization: OrganizationId,
     id: DepartmentId,
 ) -> Result<Department, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "departments",
-        COLUMNS,
-        organization,
-        id.0,
-    )
-    .await?;
-    let mut departments = [from_row(&row)?];
+    let mut departments =
+        [crate::rows::get::<Department, _>(&mut **transaction, organization, id.0).await?];
     attach_leads(&mut **transaction, organization, &mut departments).await?;
     let [department] = departments;
     Ok(department)
@@ -269,15 +271,11 @@ impl Scoped<'_> {
     }
 
     async fn read_department(&self, id: DepartmentId) -> Result<Department, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "departments",
-            COLUMNS,
-            self.organization,
-            id.0,
-        )
-        .await?;
-        let mut departments = [from_row(&row)?];
+        let mut departments =
+            [
+                crate::rows::get::<Department, _>(self.store.reader(), self.organization, id.0)
+                    .await?,
+            ];
         attach_leads(self.store.reader(), self.organization, &mut departments).await?;
         let [department] = departments;
         Ok(department)
@@ -301,15 +299,9 @@ impl Scoped<'_> {
         &self,
         page: PageRequest,
     ) -> Result<Listing<Department>, StoreError> {
-        let rows = crate::rows::page(
-            self.store.reader(),
-            "departments",
-            COLUMNS,
-            self.organization,
-            page,
-        )
-        .await?;
-        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut items =
+            crate::rows::list::<Department, _>(self.store.reader(), self.organization, page)
+                .await?;
         attach_leads(self.store.reader(), self.organization, &mut items).await?;
         Ok(page.into_listing(items, |department| department.id.0))
     }

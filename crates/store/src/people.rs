@@ -77,6 +77,15 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
     })
 }
 
+impl crate::rows::Record for Person {
+    const TABLE: &'static str = "people";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 fn email_conflict(error: sqlx::Error, email: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -92,8 +101,7 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: PersonId,
 ) -> Result<Person, StoreError> {
-    let row = crate::rows::one(&mut **transaction, "people", COLUMNS, organization, id.0).await?;
-    from_row(&row)
+    crate::rows::get::<Person, _>(&mut **transaction, organization, id.0).await
 }
 
 /// Ends every session and revokes every token of a person.
@@ -174,15 +182,7 @@ impl Scoped<'_> {
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "people",
-            COLUMNS,
-            self.organization,
-            id.0,
-        )
-        .await?;
-        from_row(&row)
+        crate::rows::get::<Person, _>(self.store.reader(), self.organization, id.0).await
     }
 
     /// A person's stored password hash (`None`: no password set), to check

@@ -54,6 +54,15 @@ fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
     })
 }
 
+impl crate::rows::Record for Review {
+    const TABLE: &'static str = "alignment_reviews";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 fn encode(decisions: &[String]) -> String {
     serde_json::to_string(decisions).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -63,15 +72,7 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Review, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "alignment_reviews",
-        COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    from_row(&row)
+    crate::rows::get::<Review, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -111,27 +112,12 @@ impl Scoped<'_> {
     }
 
     pub async fn review(&self, id: i64) -> Result<Review, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "alignment_reviews",
-            COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        from_row(&row)
+        crate::rows::get::<Review, _>(self.store.reader(), self.organization, id).await
     }
 
     pub async fn list_reviews(&self, page: PageRequest) -> Result<Listing<Review>, StoreError> {
-        let rows = crate::rows::page(
-            self.store.reader(),
-            "alignment_reviews",
-            COLUMNS,
-            self.organization,
-            page,
-        )
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Review, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |review| review.id))
     }
 

@@ -149,3 +149,43 @@ where
         None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
     }
 }
+
+/// A noun read whole from one row of its table (its columns named in
+/// `COLUMNS`), so that reading one by id and reading a page are written once.
+pub(crate) trait Record: Sized {
+    const TABLE: &'static str;
+    const COLUMNS: &'static str;
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError>;
+}
+
+/// The record with `id` in the organization; [`StoreError::NotFound`] if
+/// there is none.
+pub(crate) async fn get<'e, R, E>(
+    executor: E,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<R, StoreError>
+where
+    R: Record,
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    R::from_row(&one(executor, R::TABLE, R::COLUMNS, organization, id).await?)
+}
+
+/// A page of records in id order (one more than the page holds, see
+/// [`PageRequest::into_listing`]).
+pub(crate) async fn list<'e, R, E>(
+    executor: E,
+    organization: OrganizationId,
+    request: PageRequest,
+) -> Result<Vec<R>, StoreError>
+where
+    R: Record,
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    page(executor, R::TABLE, R::COLUMNS, organization, request)
+        .await?
+        .iter()
+        .map(R::from_row)
+        .collect()
+}

@@ -53,6 +53,15 @@ fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
     })
 }
 
+impl crate::rows::Record for Segment {
+    const TABLE: &'static str = "segments";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 fn encode_criteria(criteria: &[Label]) -> String {
     let texts: Vec<&str> = criteria.iter().map(Label::as_str).collect();
     serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned())
@@ -73,8 +82,7 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Segment, StoreError> {
-    let row = crate::rows::one(&mut **transaction, "segments", COLUMNS, organization, id).await?;
-    from_row(&row)
+    crate::rows::get::<Segment, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -115,27 +123,12 @@ impl Scoped<'_> {
     }
 
     pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "segments",
-            COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        from_row(&row)
+        crate::rows::get::<Segment, _>(self.store.reader(), self.organization, id).await
     }
 
     pub async fn list_segments(&self, page: PageRequest) -> Result<Listing<Segment>, StoreError> {
-        let rows = crate::rows::page(
-            self.store.reader(),
-            "segments",
-            COLUMNS,
-            self.organization,
-            page,
-        )
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Segment, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |segment| segment.id))
     }
 

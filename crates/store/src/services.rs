@@ -207,6 +207,15 @@ fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
     })
 }
 
+impl crate::rows::Record for Service {
+    const TABLE: &'static str = "services";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        from_row(row)
+    }
+}
+
 /// Attaches consumers and segments to services whose ids lie in the page's span.
 async fn attach_links<'c, E>(
     executor: E,
@@ -266,8 +275,7 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Service, StoreError> {
-    let row = crate::rows::one(&mut **transaction, "services", COLUMNS, organization, id).await?;
-    let service = from_row(&row)?;
+    let service = crate::rows::get::<Service, _>(&mut **transaction, organization, id).await?;
     let consumers: Vec<i64> = sqlx::query_scalar(
         "SELECT department_id FROM service_consumers WHERE organization_id = $1 AND \
             service_id = $2 ORDER BY department_id",
@@ -535,15 +543,8 @@ impl Scoped<'_> {
     }
 
     async fn read_service(&self, id: i64) -> Result<Service, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "services",
-            COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        let mut services = [from_row(&row)?];
+        let mut services =
+            [crate::rows::get::<Service, _>(self.store.reader(), self.organization, id).await?];
         attach_links(self.store.reader(), self.organization, &mut services).await?;
         let [service] = services;
         Ok(service)

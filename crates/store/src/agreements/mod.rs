@@ -186,6 +186,15 @@ fn agreement_row(row: &AnyRow) -> Result<AgreementRow, StoreError> {
     })
 }
 
+impl crate::rows::Record for AgreementRow {
+    const TABLE: &'static str = "agreements";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        agreement_row(row)
+    }
+}
+
 /// Reads one version with its services.
 pub(super) async fn load_version(
     connection: &mut sqlx::AnyConnection,
@@ -237,8 +246,7 @@ async fn fetch_row(
     organization: OrganizationId,
     id: i64,
 ) -> Result<AgreementRow, StoreError> {
-    let row = crate::rows::one(&mut **transaction, "agreements", COLUMNS, organization, id).await?;
-    agreement_row(&row)
+    crate::rows::get::<AgreementRow, _>(&mut **transaction, organization, id).await
 }
 
 pub(super) async fn fetch(
@@ -253,15 +261,8 @@ pub(super) async fn fetch(
 
 impl Scoped<'_> {
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "agreements",
-            COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        let row = agreement_row(&row)?;
+        let row =
+            crate::rows::get::<AgreementRow, _>(self.store.reader(), self.organization, id).await?;
         let mut connection = self.store.reader().acquire().await?;
         let (_, current) =
             load_version(&mut connection, self.organization, id, row.current_version).await?;

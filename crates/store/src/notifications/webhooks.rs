@@ -36,6 +36,15 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook, StoreError> {
     })
 }
 
+impl crate::rows::Record for Webhook {
+    const TABLE: &'static str = "webhooks";
+    const COLUMNS: &'static str = WEBHOOK_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        webhook_from_row(row)
+    }
+}
+
 /// A delivery as the log shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRecord {
@@ -102,15 +111,7 @@ impl Scoped<'_> {
     }
 
     pub async fn webhook(&self, id: i64) -> Result<Webhook, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "webhooks",
-            WEBHOOK_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        webhook_from_row(&row)
+        crate::rows::get::<Webhook, _>(self.store.reader(), self.organization, id).await
     }
 
     /// Turns a webhook on or off; turning it on forgets its failures.

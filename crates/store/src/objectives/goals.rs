@@ -66,13 +66,21 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
     })
 }
 
+impl crate::rows::Record for Goal {
+    const TABLE: &'static str = "goals";
+    const COLUMNS: &'static str = GOAL_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        goal_from_row(row)
+    }
+}
+
 async fn fetch_goal(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     id: i64,
 ) -> Result<Goal, StoreError> {
-    let row = crate::rows::one(&mut **transaction, "goals", GOAL_COLUMNS, organization, id).await?;
-    goal_from_row(&row)
+    crate::rows::get::<Goal, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -131,15 +139,7 @@ impl Scoped<'_> {
     }
 
     pub async fn goal(&self, id: i64) -> Result<Goal, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "goals",
-            GOAL_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        goal_from_row(&row)
+        crate::rows::get::<Goal, _>(self.store.reader(), self.organization, id).await
     }
 
     pub async fn list_goals(

@@ -62,20 +62,21 @@ fn objective_from_row(row: &AnyRow) -> Result<Objective, StoreError> {
     })
 }
 
+impl crate::rows::Record for Objective {
+    const TABLE: &'static str = "objectives";
+    const COLUMNS: &'static str = OBJECTIVE_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        objective_from_row(row)
+    }
+}
+
 async fn fetch_objective(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     id: i64,
 ) -> Result<Objective, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "objectives",
-        OBJECTIVE_COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    objective_from_row(&row)
+    crate::rows::get::<Objective, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -128,15 +129,7 @@ impl Scoped<'_> {
     }
 
     pub async fn objective(&self, id: i64) -> Result<Objective, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "objectives",
-            OBJECTIVE_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        objective_from_row(&row)
+        crate::rows::get::<Objective, _>(self.store.reader(), self.organization, id).await
     }
 
     /// Objectives in id order, optionally of one period.

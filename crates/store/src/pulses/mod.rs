@@ -107,6 +107,15 @@ pub(super) fn round_from_row(row: &AnyRow) -> Result<PulseRound, StoreError> {
     })
 }
 
+impl crate::rows::Record for PulseRound {
+    const TABLE: &'static str = "pulse_rounds";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        round_from_row(row)
+    }
+}
+
 pub(super) async fn attach_cells(
     connection: &mut sqlx::AnyConnection,
     organization: OrganizationId,
@@ -140,15 +149,8 @@ pub(super) async fn fetch_round(
     organization: OrganizationId,
     id: i64,
 ) -> Result<PulseRound, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "pulse_rounds",
-        COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    let mut rounds = [round_from_row(&row)?];
+    let mut rounds =
+        [crate::rows::get::<PulseRound, _>(&mut **transaction, organization, id).await?];
     attach_cells(transaction, organization, &mut rounds).await?;
     let [round] = rounds;
     Ok(round)

@@ -159,15 +159,11 @@ impl Scoped<'_> {
     }
 
     pub async fn pulse_round(&self, id: i64) -> Result<PulseRound, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "pulse_rounds",
-            COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        let mut rounds = [round_from_row(&row)?];
+        let mut rounds =
+            [
+                crate::rows::get::<PulseRound, _>(self.store.reader(), self.organization, id)
+                    .await?,
+            ];
         let mut connection = self.store.reader().acquire().await?;
         attach_cells(&mut connection, self.organization, &mut rounds).await?;
         let [round] = rounds;

@@ -80,20 +80,21 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
     })
 }
 
+impl crate::rows::Record for Action {
+    const TABLE: &'static str = "actions";
+    const COLUMNS: &'static str = ACTION_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        action_from_row(row)
+    }
+}
+
 async fn fetch_action(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
     id: i64,
 ) -> Result<Action, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "actions",
-        ACTION_COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    action_from_row(&row)
+    crate::rows::get::<Action, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -168,15 +169,7 @@ impl Scoped<'_> {
     }
 
     pub async fn action(&self, id: i64) -> Result<Action, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "actions",
-            ACTION_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        action_from_row(&row)
+        crate::rows::get::<Action, _>(self.store.reader(), self.organization, id).await
     }
 
     /// Actions in id order.

@@ -84,6 +84,15 @@ fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
     })
 }
 
+impl crate::rows::Record for Enhancement {
+    const TABLE: &'static str = "enhancements";
+    const COLUMNS: &'static str = ENHANCEMENT_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        enhancement_from_row(row)
+    }
+}
+
 async fn attach_departments<'e, E>(
     executor: E,
     organization: OrganizationId,
@@ -129,15 +138,8 @@ async fn fetch_enhancement(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Enhancement, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "enhancements",
-        ENHANCEMENT_COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    let mut enhancements = vec![enhancement_from_row(&row)?];
+    let mut enhancements =
+        vec![crate::rows::get::<Enhancement, _>(&mut **transaction, organization, id).await?];
     attach_departments(&mut **transaction, organization, &mut enhancements).await?;
     enhancements.pop().ok_or(StoreError::NotFound)
 }
@@ -338,15 +340,9 @@ impl Scoped<'_> {
     }
 
     pub async fn enhancement(&self, id: i64) -> Result<Enhancement, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "enhancements",
-            ENHANCEMENT_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        let mut enhancements = vec![enhancement_from_row(&row)?];
+        let mut enhancements = vec![
+            crate::rows::get::<Enhancement, _>(self.store.reader(), self.organization, id).await?,
+        ];
         attach_departments(self.store.reader(), self.organization, &mut enhancements).await?;
         enhancements.pop().ok_or(StoreError::NotFound)
     }

@@ -59,6 +59,15 @@ fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     })
 }
 
+impl crate::rows::Record for Session {
+    const TABLE: &'static str = "round_table_sessions";
+    const COLUMNS: &'static str = SESSION_COLUMNS;
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        session_from_row(row)
+    }
+}
+
 async fn attach_agenda<'e, E>(
     executor: E,
     organization: OrganizationId,
@@ -94,15 +103,8 @@ async fn fetch_session(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Session, StoreError> {
-    let row = crate::rows::one(
-        &mut **transaction,
-        "round_table_sessions",
-        SESSION_COLUMNS,
-        organization,
-        id,
-    )
-    .await?;
-    let mut sessions = vec![session_from_row(&row)?];
+    let mut sessions =
+        vec![crate::rows::get::<Session, _>(&mut **transaction, organization, id).await?];
     attach_agenda(&mut **transaction, organization, &mut sessions).await?;
     sessions.pop().ok_or(StoreError::NotFound)
 }
@@ -227,15 +229,8 @@ impl Scoped<'_> {
     }
 
     pub async fn round_table_session(&self, id: i64) -> Result<Session, StoreError> {
-        let row = crate::rows::one(
-            self.store.reader(),
-            "round_table_sessions",
-            SESSION_COLUMNS,
-            self.organization,
-            id,
-        )
-        .await?;
-        let mut sessions = vec![session_from_row(&row)?];
+        let mut sessions =
+            vec![crate::rows::get::<Session, _>(self.store.reader(), self.organization, id).await?];
         attach_agenda(self.store.reader(), self.organization, &mut sessions).await?;
         sessions.pop().ok_or(StoreError::NotFound)
     }
@@ -244,18 +239,8 @@ impl Scoped<'_> {
         &self,
         page: PageRequest,
     ) -> Result<Listing<Session>, StoreError> {
-        let rows = crate::rows::page(
-            self.store.reader(),
-            "round_table_sessions",
-            SESSION_COLUMNS,
-            self.organization,
-            page,
-        )
-        .await?;
-        let items = rows
-            .iter()
-            .map(session_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Session, _>(self.store.reader(), self.organization, page).await?;
         let mut listing = page.into_listing(items, |session| session.id);
         attach_agenda(self.store.reader(), self.organization, &mut listing.items).await?;
         Ok(listing)
