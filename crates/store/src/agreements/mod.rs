@@ -1,6 +1,9 @@
 //! Agreements as stored: one row per matrix cell, its versions (each one's
 //! services, reciprocal obligations and acceptance), and its reviews. An agreed
 //! version is never changed; editing it writes the next version.
+//!
+//! Rows and reads are here; `edits` (create, update, delete), `workflow`
+//! (propose, accept), `reviews` and `matrix` apart.
 
 use crate::time::from_db;
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};

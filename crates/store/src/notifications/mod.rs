@@ -7,6 +7,10 @@
 //! claims due deliveries with a conditional `UPDATE` (portable across SQLite
 //! and PostgreSQL): of any number of instances exactly one wins each claim,
 //! and a claim that expires — its instance died mid-send — is taken over.
+//!
+//! `notify` and its helpers are here; `inbox` (a person's notifications, the
+//! digest and action reminders), `preferences`, `webhooks` (and their
+//! delivery log) and `outbox` (claiming and finishing deliveries) apart.
 
 use crate::{StoreError, WriteTransaction};
 use roundtable_domain::ids::{OrganizationId, PersonId};

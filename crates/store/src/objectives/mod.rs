@@ -5,6 +5,9 @@
 //! target is reached) is asked of `domain::objectives`. Reaching a mutual
 //! measure's target credits every contributing department in the same
 //! transaction as the check-in that reached it, exactly once.
+//!
+//! One file per noun: `objective`, `measures` (with contributors and the
+//! recognition when a mutual target is reached), `checkins`, `goals`.
 
 use crate::StoreError;
 use jiff::civil::Date;

@@ -7,6 +7,10 @@
 //! `domain::pulses::decide_round` to the whole family of a round's aggregates at
 //! once, so the API, scorecards, health and exports all show the same
 //! disclosed subset and nothing under the threshold.
+//!
+//! The round's row and status are here; `rounds` (open, close, thank),
+//! `answers` (invitations, one answer per person and cell) and `results`
+//! (decided once, kept once final) apart.
 
 use crate::time::from_db;
 use crate::{StoreError, WriteTransaction};
