@@ -133,14 +133,7 @@ fn from_row(row: &AnyRow) -> Result<Calendar, StoreError> {
     })
 }
 
-impl crate::rows::Record for Calendar {
-    const TABLE: &'static str = "calendars";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Calendar, "calendars", COLUMNS, from_row);
 
 fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     match StoreError::from(error) {

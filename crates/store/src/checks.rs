@@ -508,8 +508,8 @@ async fn reopen_if_configured(
         .unwrap_or(1),
         None => 1,
     };
-    crate::lock_row(transaction, "requests", organization, check.request_id).await?;
-    let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
+    let request =
+        crate::requests::fetch_locked(transaction, organization, check.request_id).await?;
     if reopens == 0 || request.status != Status::Resolved {
         return Ok(false);
     }

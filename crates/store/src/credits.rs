@@ -7,7 +7,7 @@
 //! the person's department is kept as it was when credited, so recognition
 //! per department does not move when people do.
 
-use crate::requests::{NewEvent, fetch, record_event};
+use crate::requests::{NewEvent, record_event};
 use crate::time::{from_db, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
@@ -97,8 +97,8 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, request).await?;
-                    let current = fetch(transaction, organization, request).await?;
+                    let current =
+                        crate::requests::fetch_locked(transaction, organization, request).await?;
                     creditable(current.status)?;
                     let credited: HashSet<i64> = sqlx::query_scalar(
                         "SELECT person_id FROM request_credits WHERE organization_id = $1 \

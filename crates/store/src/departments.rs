@@ -67,14 +67,7 @@ fn from_row(row: &AnyRow) -> Result<Department, StoreError> {
     })
 }
 
-impl crate::rows::Record for Department {
-    const TABLE: &'static str = "departments";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Department, "departments", COLUMNS, from_row);
 
 fn slug_conflict(error: sqlx::Error, slug: &str) -> StoreError {
     match StoreError::from(error) {

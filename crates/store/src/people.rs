@@ -77,14 +77,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
     })
 }
 
-impl crate::rows::Record for Person {
-    const TABLE: &'static str = "people";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Person, "people", COLUMNS, from_row);
 
 fn email_conflict(error: sqlx::Error, email: &str) -> StoreError {
     match StoreError::from(error) {

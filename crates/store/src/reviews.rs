@@ -54,14 +54,7 @@ fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
     })
 }
 
-impl crate::rows::Record for Review {
-    const TABLE: &'static str = "alignment_reviews";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Review, "alignment_reviews", COLUMNS, from_row);
 
 fn encode(decisions: &[String]) -> String {
     serde_json::to_string(decisions).unwrap_or_else(|_| "[]".to_owned())

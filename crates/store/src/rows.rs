@@ -158,6 +158,23 @@ pub(crate) trait Record: Sized {
     fn from_row(row: &AnyRow) -> Result<Self, StoreError>;
 }
 
+/// Makes a type a [`Record`] of `$table`, read by `$from_row`:
+/// `record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);`.
+macro_rules! record {
+    ($type:ty, $table:literal, $columns:expr, $from_row:path) => {
+        impl crate::rows::Record for $type {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static str = $columns;
+
+            fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, crate::StoreError> {
+                $from_row(row)
+            }
+        }
+    };
+}
+
+pub(crate) use record;
+
 /// The record with `id` in the organization; [`StoreError::NotFound`] if
 /// there is none.
 pub(crate) async fn get<'e, R, E>(

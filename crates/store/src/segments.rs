@@ -53,14 +53,7 @@ fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
     })
 }
 
-impl crate::rows::Record for Segment {
-    const TABLE: &'static str = "segments";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Segment, "segments", COLUMNS, from_row);
 
 fn encode_criteria(criteria: &[Label]) -> String {
     let texts: Vec<&str> = criteria.iter().map(Label::as_str).collect();

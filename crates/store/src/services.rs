@@ -207,14 +207,7 @@ fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
     })
 }
 
-impl crate::rows::Record for Service {
-    const TABLE: &'static str = "services";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        from_row(row)
-    }
-}
+crate::rows::record!(Service, "services", COLUMNS, from_row);
 
 /// Attaches consumers and segments to services whose ids lie in the page's span.
 async fn attach_links<'c, E>(

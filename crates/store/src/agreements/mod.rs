@@ -189,14 +189,7 @@ fn agreement_row(row: &AnyRow) -> Result<AgreementRow, StoreError> {
     })
 }
 
-impl crate::rows::Record for AgreementRow {
-    const TABLE: &'static str = "agreements";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        agreement_row(row)
-    }
-}
+crate::rows::record!(AgreementRow, "agreements", COLUMNS, agreement_row);
 
 /// Reads one version with its services.
 pub(super) async fn load_version(

@@ -36,14 +36,7 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook, StoreError> {
     })
 }
 
-impl crate::rows::Record for Webhook {
-    const TABLE: &'static str = "webhooks";
-    const COLUMNS: &'static str = WEBHOOK_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        webhook_from_row(row)
-    }
-}
+crate::rows::record!(Webhook, "webhooks", WEBHOOK_COLUMNS, webhook_from_row);
 
 /// A delivery as the log shows it.
 #[derive(Debug, Clone, PartialEq)]

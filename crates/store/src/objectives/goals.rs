@@ -66,14 +66,7 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
     })
 }
 
-impl crate::rows::Record for Goal {
-    const TABLE: &'static str = "goals";
-    const COLUMNS: &'static str = GOAL_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        goal_from_row(row)
-    }
-}
+crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
 
 async fn fetch_goal(
     transaction: &mut WriteTransaction,

@@ -62,14 +62,12 @@ fn objective_from_row(row: &AnyRow) -> Result<Objective, StoreError> {
     })
 }
 
-impl crate::rows::Record for Objective {
-    const TABLE: &'static str = "objectives";
-    const COLUMNS: &'static str = OBJECTIVE_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        objective_from_row(row)
-    }
-}
+crate::rows::record!(
+    Objective,
+    "objectives",
+    OBJECTIVE_COLUMNS,
+    objective_from_row
+);
 
 async fn fetch_objective(
     transaction: &mut WriteTransaction,

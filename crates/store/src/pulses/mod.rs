@@ -111,14 +111,7 @@ pub(super) fn round_from_row(row: &AnyRow) -> Result<PulseRound, StoreError> {
     })
 }
 
-impl crate::rows::Record for PulseRound {
-    const TABLE: &'static str = "pulse_rounds";
-    const COLUMNS: &'static str = COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        round_from_row(row)
-    }
-}
+crate::rows::record!(PulseRound, "pulse_rounds", COLUMNS, round_from_row);
 
 pub(super) async fn attach_cells(
     connection: &mut sqlx::AnyConnection,

@@ -2,7 +2,7 @@
 
 use super::outcomes::record_outcomes;
 use super::records::{Comment, RequestEvent};
-use super::rows::fetch;
+use super::rows::fetch_locked;
 use super::timeline::{NewEvent, record_event};
 use crate::time::{from_db, to_db};
 use crate::{Scoped, StoreError};
@@ -26,8 +26,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
+                    let current = fetch_locked(transaction, organization, id).await?;
                     let stamp = to_db(at);
                     let comment_id: i64 = sqlx::query_scalar(
                         "INSERT INTO request_comments (organization_id, request_id, \

@@ -1,7 +1,7 @@
 //! Committed delivery dates: proposed by one side, accepted by the other.
 
 use super::outcomes::record_outcomes;
-use super::rows::{corrupt, fetch, instant, option_text};
+use super::rows::{corrupt, fetch_locked, instant, option_text};
 use super::telling::{Telling, tell};
 use super::timeline::{NewEvent, bump, record_event};
 use super::workflow::still_open;
@@ -82,8 +82,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let request = fetch(transaction, organization, id).await?;
+                    let request = fetch_locked(transaction, organization, id).await?;
                     still_open(&request, "given a commitment")?;
                     if due_at <= at {
                         return Err(StoreError::invalid("due_at", "must be in the future"));
@@ -180,8 +179,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let request = fetch(transaction, organization, id).await?;
+                    let request = fetch_locked(transaction, organization, id).await?;
                     still_open(&request, "given a commitment")?;
                     let row = sqlx::query(&format!(
                         "SELECT {COMMITMENT_COLUMNS} FROM request_commitments WHERE \

@@ -35,6 +35,6 @@ pub use roundtable_domain::clocks::{ClockKind, EscalationLevel};
 pub use workflow::Handoff;
 
 pub(crate) use outcomes::record_outcomes;
-pub(crate) use rows::{COLUMNS, FROM, attach_periods, fetch, from_row};
+pub(crate) use rows::{COLUMNS, FROM, attach_periods, fetch, fetch_locked, from_row};
 pub(crate) use telling::{Telling, tell};
 pub(crate) use timeline::{NewEvent, end_period, record_event, start_period};

@@ -154,6 +154,17 @@ pub(crate) async fn fetch(
     Ok(request)
 }
 
+/// Locks the request for the rest of the write (see [`crate::lock_row`])
+/// and reads it as it now stands.
+pub(crate) async fn fetch_locked(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Request, StoreError> {
+    crate::lock_row(transaction, "requests", organization, id).await?;
+    fetch(transaction, organization, id).await
+}
+
 /// A value for an event's `before` or `after`: its text, or null.
 pub(super) fn option_text<T: ToString>(value: Option<T>) -> serde_json::Value {
     value.map_or(serde_json::Value::Null, |value| {

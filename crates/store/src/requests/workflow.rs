@@ -2,7 +2,7 @@
 
 use super::outcomes::record_outcomes;
 use super::records::{Request, RequestChanges, Transition};
-use super::rows::{fetch, option_text};
+use super::rows::{fetch, fetch_locked, option_text};
 use super::telling::{Telling, tell};
 use super::timeline::{NewEvent, bump, end_period, record_event, start_period};
 use crate::time::{now, to_db};
@@ -57,8 +57,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
+                    let current = fetch_locked(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
                     check_transition(current.status, to, roles, at, current.resolved_at).map_err(
                         |error| {
@@ -190,8 +189,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
+                    let current = fetch_locked(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     if let Change::Set(Some(assignee)) = changes.assignee_person_id {
                         ensure_exists(
@@ -336,8 +334,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let request = fetch(transaction, organization, id).await?;
+                    let request = fetch_locked(transaction, organization, id).await?;
                     still_open(&request, "deferred")?;
                     if new_eta <= at {
                         return Err(StoreError::invalid("new_eta", "must be in the future"));
@@ -405,8 +402,7 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, id).await?;
-                    let request = fetch(transaction, organization, id).await?;
+                    let request = fetch_locked(transaction, organization, id).await?;
                     still_open(&request, "transferred")?;
                     ensure_exists(
                         transaction,

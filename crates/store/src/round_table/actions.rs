@@ -80,14 +80,7 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
     })
 }
 
-impl crate::rows::Record for Action {
-    const TABLE: &'static str = "actions";
-    const COLUMNS: &'static str = ACTION_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        action_from_row(row)
-    }
-}
+crate::rows::record!(Action, "actions", ACTION_COLUMNS, action_from_row);
 
 async fn fetch_action(
     transaction: &mut WriteTransaction,

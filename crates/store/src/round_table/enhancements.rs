@@ -84,14 +84,12 @@ fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
     })
 }
 
-impl crate::rows::Record for Enhancement {
-    const TABLE: &'static str = "enhancements";
-    const COLUMNS: &'static str = ENHANCEMENT_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        enhancement_from_row(row)
-    }
-}
+crate::rows::record!(
+    Enhancement,
+    "enhancements",
+    ENHANCEMENT_COLUMNS,
+    enhancement_from_row
+);
 
 async fn attach_departments<'e, E>(
     executor: E,

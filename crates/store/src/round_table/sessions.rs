@@ -59,14 +59,12 @@ fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     })
 }
 
-impl crate::rows::Record for Session {
-    const TABLE: &'static str = "round_table_sessions";
-    const COLUMNS: &'static str = SESSION_COLUMNS;
-
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        session_from_row(row)
-    }
-}
+crate::rows::record!(
+    Session,
+    "round_table_sessions",
+    SESSION_COLUMNS,
+    session_from_row
+);
 
 async fn attach_agenda<'e, E>(
     executor: E,
