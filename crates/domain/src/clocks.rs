@@ -1571,3 +1571,35 @@ mod tests {
         }
     }
 }
+
+/// Which clock an escalation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClockKind {
+    FirstResponse,
+    Fulfilment,
+}
+
+impl ClockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse => "first_response",
+            ClockKind::Fulfilment => "fulfilment",
+        }
+    }
+}
+
+/// How far a clock has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EscalationLevel {
+    AtRisk,
+    Breached,
+}
+
+impl EscalationLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationLevel::AtRisk => "at_risk",
+            EscalationLevel::Breached => "breached",
+        }
+    }
+}

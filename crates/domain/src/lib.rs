@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod external_impact;
 pub mod health;
 pub mod ids;
+pub mod notices;
 pub mod objectives;
 pub mod people;
 pub mod pulses;

@@ -39,8 +39,8 @@ pub(crate) async fn record(
     detail: String,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, subject_id, detail, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, \
+            subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(context.organization.0)
     .bind(context.actor.map(|person| person.0))
@@ -72,8 +72,9 @@ impl Scoped<'_> {
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
-                        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, subject_id, detail, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO audit_log (organization_id, actor_person_id, action, \
+                            subject_kind, subject_id, detail, created_at) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $7)",
                     )
                     .bind(context.organization.0)
                     .bind(context.actor.map(|person| person.0))
@@ -94,8 +95,9 @@ impl Scoped<'_> {
     /// below that entry id.
     pub async fn audit_log(&self, page: PageRequest) -> Result<Listing<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, actor_person_id, action, subject_kind, subject_id, detail, created_at FROM audit_log \
-             WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+            "SELECT id, actor_person_id, action, subject_kind, subject_id, detail, \
+                created_at FROM audit_log WHERE organization_id = $1 AND id < $2 ORDER BY id \
+                DESC LIMIT $3",
         )
         .bind(self.organization.0)
         .bind(page.after.unwrap_or(i64::MAX))

@@ -125,9 +125,9 @@ impl Store {
         organization_slug: Option<&str>,
     ) -> Result<Vec<LoginCandidate>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.organization_id, o.slug, p.id, p.password_hash FROM people p \
-             JOIN organizations o ON o.id = p.organization_id \
-             WHERE p.email = $1 AND p.active = 1 AND ($2 IS NULL OR o.slug = $2) ORDER BY p.organization_id",
+            "SELECT p.organization_id, o.slug, p.id, p.password_hash FROM people p JOIN \
+                organizations o ON o.id = p.organization_id WHERE p.email = $1 AND p.active \
+                = 1 AND ($2 IS NULL OR o.slug = $2) ORDER BY p.organization_id",
         )
         .bind(email.to_owned())
         .bind(organization_slug.map(str::to_owned))
@@ -152,10 +152,10 @@ impl Store {
         at: Timestamp,
     ) -> Result<Option<(Actor, TokenGrant)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS}, t.scopes, t.expires_at FROM api_tokens t \
-             JOIN people p ON p.organization_id = t.organization_id AND p.id = t.person_id \
-             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
-             AND p.active = 1"
+            "SELECT {ACTOR_COLUMNS}, t.scopes, t.expires_at FROM api_tokens t JOIN people \
+                p ON p.organization_id = t.organization_id AND p.id = t.person_id WHERE \
+                t.token_digest = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR \
+                t.expires_at > $2) AND p.active = 1"
         ))
         .bind(digest.to_owned())
         .bind(to_db(at))
@@ -184,9 +184,10 @@ impl Store {
     ) -> Result<Option<(Actor, Timestamp)>, StoreError> {
         let idle_cutoff = to_db(at.checked_sub(idle).unwrap_or(at));
         let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS}, s.last_seen_at, s.created_at AS signed_in_at FROM sessions s \
-             JOIN people p ON p.organization_id = s.organization_id AND p.id = s.person_id \
-             WHERE s.token_digest = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND p.active = 1"
+            "SELECT {ACTOR_COLUMNS}, s.last_seen_at, s.created_at AS signed_in_at FROM \
+                sessions s JOIN people p ON p.organization_id = s.organization_id AND p.id = \
+                s.person_id WHERE s.token_digest = $1 AND s.expires_at > $2 AND \
+                s.last_seen_at > $3 AND p.active = 1"
         ))
         .bind(digest.to_owned())
         .bind(to_db(at))
@@ -248,10 +249,13 @@ impl Store {
                 let stamp = to_db(at);
                 for key in keys.iter().filter(|key| key.enforced) {
                     // Taking the row's lock first, so a racing attempt waits for this one.
-                    sqlx::query("UPDATE sign_in_throttles SET failures = failures WHERE throttle_key = $1")
-                        .bind(key.key.clone())
-                        .execute(&mut **transaction)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE sign_in_throttles SET failures = failures WHERE throttle_key \
+                        = $1",
+                    )
+                    .bind(key.key.clone())
+                    .execute(&mut **transaction)
+                    .await?;
                     let blocked: Option<Option<String>> = sqlx::query_scalar(
                         "SELECT blocked_until FROM sign_in_throttles WHERE throttle_key = $1",
                     )
@@ -261,7 +265,10 @@ impl Store {
                     if let Some(until) = blocked.flatten() {
                         let until = from_db(&until)?;
                         if until > at {
-                            return Ok(SignInAttempt::Refused { key: key.key.clone(), until });
+                            return Ok(SignInAttempt::Refused {
+                                key: key.key.clone(),
+                                until,
+                            });
                         }
                     }
                 }
@@ -269,11 +276,12 @@ impl Store {
                     let forget_before = to_db(at.checked_sub(key.rule.forget_after).unwrap_or(at));
                     // A key with no failure for a while starts counting again.
                     let failures: i64 = sqlx::query_scalar(
-                        "INSERT INTO sign_in_throttles (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2) \
-                         ON CONFLICT (throttle_key) DO UPDATE SET \
-                         failures = CASE WHEN sign_in_throttles.last_failure_at < $3 THEN 1 ELSE sign_in_throttles.failures + 1 END, \
-                         last_failure_at = $2 \
-                         RETURNING failures",
+                        "INSERT INTO sign_in_throttles (throttle_key, failures, \
+                            last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (throttle_key) \
+                            DO UPDATE SET failures = CASE WHEN \
+                            sign_in_throttles.last_failure_at < $3 THEN 1 ELSE \
+                            sign_in_throttles.failures + 1 END, last_failure_at = $2 \
+                            RETURNING failures",
                     )
                     .bind(key.key.clone())
                     .bind(stamp.clone())
@@ -284,11 +292,14 @@ impl Store {
                     let until = (delay > jiff::SignedDuration::ZERO)
                         .then(|| at.checked_add(delay).unwrap_or(at))
                         .map(to_db);
-                    sqlx::query("UPDATE sign_in_throttles SET blocked_until = $1 WHERE throttle_key = $2")
-                        .bind(until)
-                        .bind(key.key.clone())
-                        .execute(&mut **transaction)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE sign_in_throttles SET blocked_until = $1 WHERE throttle_key = \
+                        $2",
+                    )
+                    .bind(until)
+                    .bind(key.key.clone())
+                    .execute(&mut **transaction)
+                    .await?;
                 }
                 Ok(SignInAttempt::Admitted)
             })
@@ -325,8 +336,9 @@ impl Store {
                 .execute(&mut **transaction)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO sign_in_known_clients (email_digest, client_digest, last_success_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (email_digest, client_digest) DO UPDATE SET last_success_at = $3",
+                    "INSERT INTO sign_in_known_clients (email_digest, client_digest, \
+                        last_success_at) VALUES ($1, $2, $3) ON CONFLICT (email_digest, \
+                        client_digest) DO UPDATE SET last_success_at = $3",
                 )
                 .bind(email_digest)
                 .bind(client_digest)
@@ -439,8 +451,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let stamp = to_db(now());
                     sqlx::query(
-                        "INSERT INTO sessions (organization_id, person_id, token_digest, created_at, last_seen_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $4, $5)",
+                        "INSERT INTO sessions (organization_id, person_id, token_digest, \
+                            created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, \
+                            $4, $5)",
                     )
                     .bind(organization.0)
                     .bind(person.0)
@@ -468,11 +481,19 @@ impl Scoped<'_> {
         self.store
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
-                    crate::ensure_exists(transaction, "people", organization, person.0, "person_id").await?;
+                    crate::ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        person.0,
+                        "person_id",
+                    )
+                    .await?;
                     let row = sqlx::query(
-                        "INSERT INTO api_tokens (organization_id, person_id, name, token_digest, created_at, expires_at, scopes) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         RETURNING id, person_id, name, created_at, expires_at, revoked_at, scopes",
+                        "INSERT INTO api_tokens (organization_id, person_id, name, \
+                            token_digest, created_at, expires_at, scopes) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $7) RETURNING id, person_id, name, created_at, \
+                            expires_at, revoked_at, scopes",
                     )
                     .bind(organization.0)
                     .bind(person.0)
@@ -484,8 +505,19 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await?;
                     let token = token_from_row(&row)?;
-                    let detail = format!("issued token {:?} for person {}", token.name, token.person_id);
-                    crate::audit::record(transaction, audit, "token.created", "token", token.id.0, detail).await?;
+                    let detail = format!(
+                        "issued token {:?} for person {}",
+                        token.name, token.person_id
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "token.created",
+                        "token",
+                        token.id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(token)
                 })
             })
@@ -494,8 +526,8 @@ impl Scoped<'_> {
 
     pub async fn list_api_tokens(&self, person: PersonId) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
-             WHERE organization_id = $1 AND person_id = $2 ORDER BY id",
+            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM \
+                api_tokens WHERE organization_id = $1 AND person_id = $2 ORDER BY id",
         )
         .bind(self.organization.0)
         .bind(person.0)
@@ -514,7 +546,8 @@ impl Scoped<'_> {
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 AND revoked_at IS NULL",
+                        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
+                            AND id = $3 AND revoked_at IS NULL",
                     )
                     .bind(to_db(now()))
                     .bind(organization.0)
@@ -522,8 +555,8 @@ impl Scoped<'_> {
                     .execute(&mut **transaction)
                     .await?;
                     let row = sqlx::query(
-                        "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
-                         WHERE organization_id = $1 AND id = $2",
+                        "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
+                            scopes FROM api_tokens WHERE organization_id = $1 AND id = $2",
                     )
                     .bind(organization.0)
                     .bind(id.0)
@@ -531,8 +564,19 @@ impl Scoped<'_> {
                     .await?
                     .ok_or(StoreError::NotFound)?;
                     let token = token_from_row(&row)?;
-                    let detail = format!("revoked token {:?} of person {}", token.name, token.person_id);
-                    crate::audit::record(transaction, audit, "token.revoked", "token", token.id.0, detail).await?;
+                    let detail = format!(
+                        "revoked token {:?} of person {}",
+                        token.name, token.person_id
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "token.revoked",
+                        "token",
+                        token.id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(token)
                 })
             })
@@ -541,8 +585,8 @@ impl Scoped<'_> {
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let row = sqlx::query(
-            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM api_tokens \
-             WHERE organization_id = $1 AND id = $2",
+            "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM \
+                api_tokens WHERE organization_id = $1 AND id = $2",
         )
         .bind(self.organization.0)
         .bind(id.0)

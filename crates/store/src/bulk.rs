@@ -9,6 +9,10 @@
 //! the history; nothing here judges a clock. The server never calls this.
 
 use crate::health_rollup::{RequestOutcomes, RollupChanges};
+use crate::requests::timeline::{
+    NewEvent, NewPeriod, VALUES_PER_EVENT, VALUES_PER_PERIOD, bind_event, bind_period,
+    insert_event, insert_period,
+};
 use crate::time::to_db;
 use crate::{Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -52,9 +56,6 @@ pub struct HistoricCheck {
 /// as many as one such statement takes (see `rows_per_statement`), followed
 /// by their periods, events and checks.
 const VALUES_PER_REQUEST: usize = 19;
-
-/// Values an event binds.
-const VALUES_PER_EVENT: usize = 8;
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
 fn placeholders(rows: usize, columns: usize) -> String {
@@ -144,10 +145,12 @@ async fn insert_requests(
 ) -> Result<Vec<i64>, StoreError> {
     const COLUMNS: usize = VALUES_PER_REQUEST;
     let sql = format!(
-        "INSERT INTO requests (organization_id, service_id, provider_department_id, consumer_department_id, \
-         requester_person_id, assignee_person_id, title, priority, status, external_impact, \
-         first_response_target_minutes, fulfilment_target_minutes, first_response_at, resolved_at, closed_at, \
-         first_response_met, delivered_on_time, created_at, updated_at) VALUES {} RETURNING id",
+        "INSERT INTO requests (organization_id, service_id, provider_department_id, \
+            consumer_department_id, requester_person_id, assignee_person_id, title, \
+            priority, status, external_impact, first_response_target_minutes, \
+            fulfilment_target_minutes, first_response_at, resolved_at, closed_at, \
+            first_response_met, delivered_on_time, created_at, updated_at) VALUES {} \
+            RETURNING id",
         placeholders(chunk.len(), COLUMNS)
     );
     let mut query = sqlx::query(&sql);
@@ -206,18 +209,20 @@ async fn insert_periods(
     ids: &[i64],
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO request_periods (organization_id, request_id, department_id, started_at, ended_at, paused) VALUES {}",
-        placeholders(chunk.len(), 6)
+        "{} VALUES {}",
+        insert_period!(),
+        placeholders(chunk.len(), VALUES_PER_PERIOD)
     );
     let mut query = sqlx::query(&sql);
     for (request, id) in chunk.iter().zip(ids) {
-        query = query
-            .bind(organization.0)
-            .bind(*id)
-            .bind(request.provider_department_id.0)
-            .bind(to_db(request.created_at))
-            .bind(request.resolved_at.map(to_db))
-            .bind(0_i64);
+        let period = NewPeriod {
+            request: *id,
+            department: request.provider_department_id,
+            started_at: to_db(request.created_at),
+            ended_at: request.resolved_at.map(to_db),
+            paused: false,
+        };
+        query = bind_period(query, organization, period);
     }
     query.execute(&mut **transaction).await?;
     Ok(())
@@ -233,35 +238,34 @@ async fn insert_events(
 ) -> Result<(), StoreError> {
     struct Event {
         request: i64,
-        actor: Option<i64>,
+        actor: Option<PersonId>,
         kind: &'static str,
-        before: String,
-        after: String,
+        before: serde_json::Value,
+        after: serde_json::Value,
         at: String,
     }
     let mut events = Vec::with_capacity(chunk.len() * 3);
     for (request, id) in chunk.iter().zip(ids) {
         events.push(Event {
             request: *id,
-            actor: Some(request.requester_person_id.0),
+            actor: Some(request.requester_person_id),
             kind: "created",
-            before: "{}".to_owned(),
+            before: serde_json::json!({}),
             after: serde_json::json!({
                 "status": "new", "title": request.title, "priority": request.priority.as_str(),
                 "provider_department_id": request.provider_department_id.0,
                 "external_impact": request.external_impact,
-            })
-            .to_string(),
+            }),
             at: to_db(request.created_at),
         });
-        let provider = request.assignee_person_id.map(|person| person.0);
+        let provider = request.assignee_person_id;
         if let Some(at) = request.first_response_at {
             events.push(Event {
                 request: *id,
                 actor: provider,
                 kind: "status_changed",
-                before: r#"{"status":"new"}"#.to_owned(),
-                after: r#"{"status":"acknowledged"}"#.to_owned(),
+                before: serde_json::json!({ "status": "new" }),
+                after: serde_json::json!({ "status": "acknowledged" }),
                 at: to_db(at),
             });
         }
@@ -270,28 +274,30 @@ async fn insert_events(
                 request: *id,
                 actor: provider,
                 kind: "status_changed",
-                before: r#"{"status":"in_progress"}"#.to_owned(),
-                after: r#"{"status":"resolved"}"#.to_owned(),
+                before: serde_json::json!({ "status": "in_progress" }),
+                after: serde_json::json!({ "status": "resolved" }),
                 at: to_db(at),
             });
         }
     }
     for batch in events.chunks(crate::rows_per_statement(transaction, VALUES_PER_EVENT)) {
         let sql = format!(
-            "INSERT INTO request_events (organization_id, request_id, actor_person_id, kind, before, after, note, created_at) VALUES {}",
-            placeholders(batch.len(), 8)
+            "{} VALUES {}",
+            insert_event!(),
+            placeholders(batch.len(), VALUES_PER_EVENT)
         );
         let mut query = sqlx::query(&sql);
         for event in batch {
-            query = query
-                .bind(organization.0)
-                .bind(event.request)
-                .bind(event.actor)
-                .bind(event.kind)
-                .bind(event.before.clone())
-                .bind(event.after.clone())
-                .bind("")
-                .bind(event.at.clone());
+            let event = NewEvent {
+                request: event.request,
+                actor: event.actor,
+                kind: event.kind,
+                before: event.before.clone(),
+                after: event.after.clone(),
+                note: "",
+                at: &event.at,
+            };
+            query = bind_event(query, organization, event);
         }
         query.execute(&mut **transaction).await?;
     }
@@ -313,8 +319,9 @@ async fn insert_checks(
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO checks (organization_id, request_id, respondent_person_id, provider_department_id, \
-         consumer_department_id, service_id, created_at, expires_at, answered_at, answer, rating) VALUES {}",
+        "INSERT INTO checks (organization_id, request_id, respondent_person_id, \
+            provider_department_id, consumer_department_id, service_id, created_at, \
+            expires_at, answered_at, answer, rating) VALUES {}",
         placeholders(answered.len(), 11)
     );
     let mut query = sqlx::query(&sql);

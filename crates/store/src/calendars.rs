@@ -133,6 +133,8 @@ fn from_row(row: &AnyRow) -> Result<Calendar, StoreError> {
     })
 }
 
+crate::rows::record!(Calendar, "calendars", COLUMNS, from_row);
+
 fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -157,15 +159,7 @@ async fn fetch(
     organization: OrganizationId,
     id: CalendarId,
 ) -> Result<Calendar, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    crate::rows::get(&mut **transaction, organization, id.0).await
 }
 
 impl Scoped<'_> {
@@ -177,8 +171,9 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let stamp = to_db(now());
                     let row = sqlx::query(&format!(
-                        "INSERT INTO calendars (organization_id, name, time_zone, working_hours, holidays, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+                        "INSERT INTO calendars (organization_id, name, time_zone, \
+                            working_hours, holidays, created_at, updated_at) VALUES ($1, $2, \
+                            $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.name.as_str().to_owned())
@@ -190,8 +185,20 @@ impl Scoped<'_> {
                     .await
                     .map_err(|error| name_conflict(error, new.name.as_str()))?;
                     let calendar = from_row(&row)?;
-                    let detail = format!("created {} ({})", calendar.name, calendar.definition.time_zone_name());
-                    crate::audit::record(transaction, audit, "calendar.created", "calendar", calendar.id.0, detail).await?;
+                    let detail = format!(
+                        "created {} ({})",
+                        calendar.name,
+                        calendar.definition.time_zone_name()
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "calendar.created",
+                        "calendar",
+                        calendar.id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(calendar)
                 })
             })
@@ -199,27 +206,12 @@ impl Scoped<'_> {
     }
 
     pub async fn calendar(&self, id: CalendarId) -> Result<Calendar, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        crate::rows::get::<Calendar, _>(self.store.reader(), self.organization, id.0).await
     }
 
     pub async fn list_calendars(&self, page: PageRequest) -> Result<Listing<Calendar>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM calendars WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Calendar, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |calendar| calendar.id.0))
     }
 
@@ -246,7 +238,9 @@ impl Scoped<'_> {
                     let time_zone = changes
                         .time_zone
                         .or(current.definition.time_zone_name().to_owned());
-                    let week = changes.working_hours.or(current.definition.schedule().clone());
+                    let week = changes
+                        .working_hours
+                        .or(current.definition.schedule().clone());
                     let holidays = changes.holidays.or(holiday_inputs(&current.definition));
                     let definition = CalendarDefinition::new(&time_zone, week, holidays)
                         .map_err(StoreError::Invalid)?;
@@ -255,8 +249,9 @@ impl Scoped<'_> {
                         Change::Keep => current.name,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE calendars SET name = $1, time_zone = $2, working_hours = $3, holidays = $4, \
-                         version = version + 1, updated_at = $5 WHERE organization_id = $6 AND id = $7 RETURNING {COLUMNS}"
+                        "UPDATE calendars SET name = $1, time_zone = $2, working_hours = \
+                            $3, holidays = $4, version = version + 1, updated_at = $5 WHERE \
+                            organization_id = $6 AND id = $7 RETURNING {COLUMNS}"
                     ))
                     .bind(name.clone())
                     .bind(definition.time_zone_name().to_owned())
@@ -268,7 +263,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(transaction, audit, "calendar.updated", "calendar", id.0, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "calendar.updated",
+                        "calendar",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

@@ -16,6 +16,7 @@ use roundtable_domain::checks::{
     CheckAnswer, CheckDecision, CheckDecisionInput, decide, sampling_draw,
 };
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::notices::RequestNotice;
 use roundtable_domain::requests::Status;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -77,8 +78,9 @@ impl Check {
     }
 }
 
-const COLUMNS: &str = "c.id, c.request_id, r.title AS request_title, c.respondent_person_id, c.provider_department_id, \
-     c.consumer_department_id, c.service_id, c.created_at, c.expires_at, c.answered_at, c.answer, c.rating, c.comment";
+const COLUMNS: &str = "c.id, c.request_id, r.title AS request_title, c.respondent_person_id, \
+    c.provider_department_id, c.consumer_department_id, c.service_id, c.created_at, \
+    c.expires_at, c.answered_at, c.answer, c.rating, c.comment";
 const FROM: &str =
     "checks c JOIN requests r ON r.organization_id = c.organization_id AND r.id = c.request_id";
 
@@ -151,7 +153,8 @@ pub(crate) async fn consider_check(
     let fatigue = SignedDuration::from_hours(fatigue_days.saturating_mul(24));
     let upper = at.saturating_add(fatigue).unwrap_or(at);
     let last_asked: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(created_at) FROM checks WHERE organization_id = $1 AND respondent_person_id = $2 AND created_at < $3",
+        "SELECT MAX(created_at) FROM checks WHERE organization_id = $1 AND \
+            respondent_person_id = $2 AND created_at < $3",
     )
     .bind(organization.0)
     .bind(request.requester_person_id.0)
@@ -172,14 +175,19 @@ pub(crate) async fn consider_check(
     };
     let stamp = to_db(at);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO checks (organization_id, request_id, respondent_person_id, provider_department_id, consumer_department_id, \
-         service_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO checks (organization_id, request_id, respondent_person_id, \
+            provider_department_id, consumer_department_id, service_id, created_at, \
+            expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(organization.0)
     .bind(request.id)
     .bind(request.requester_person_id.0)
     .bind(request.provider_department_id.0)
-    .bind(request.consumer_department_id.map(|department| department.0))
+    .bind(
+        request
+            .consumer_department_id
+            .map(|department| department.0),
+    )
     .bind(request.service_id)
     .bind(stamp.clone())
     .bind(to_db(expires_at))
@@ -201,7 +209,6 @@ pub(crate) async fn consider_check(
         },
     )
     .await?;
-    let body = "One question, one click: did it meet your expectation? It helps the provider serve you better.".to_owned();
     tell(
         transaction,
         organization,
@@ -209,8 +216,7 @@ pub(crate) async fn consider_check(
         Telling {
             recipients: &[request.requester_person_id],
             actor: None,
-            kind: "check_requested",
-            body,
+            notice: RequestNotice::CheckRequested,
         },
         &stamp,
     )
@@ -275,8 +281,9 @@ impl Scoped<'_> {
         };
         let after = page.after.unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.respondent_person_id = $2 AND c.id < $3{status_clause} \
-             ORDER BY c.id DESC LIMIT $4"
+            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND \
+                c.respondent_person_id = $2 AND c.id < $3{status_clause} ORDER BY c.id DESC \
+                LIMIT $4"
         );
         let mut query = sqlx::query(&sql)
             .bind(self.organization.0)
@@ -340,18 +347,29 @@ impl Scoped<'_> {
                     }
                     match check.status(at) {
                         CheckStatus::Answered => {
-                            return Err(StoreError::Conflict { field: None, message: "this check has already been answered".to_owned() });
+                            return Err(StoreError::Conflict {
+                                field: None,
+                                message: "this check \
+                                has already been answered"
+                                    .to_owned(),
+                            });
                         }
                         CheckStatus::Expired => {
-                            return Err(StoreError::Conflict { field: None, message: "this check expired; checks can be answered for 14 days".to_owned() });
+                            return Err(StoreError::Conflict {
+                                field: None,
+                                message: "this check \
+                                expired; checks can be answered for 14 days"
+                                    .to_owned(),
+                            });
                         }
                         CheckStatus::Pending => {}
                     }
                     let stamp = to_db(at);
                     // Conditional on still being unanswered: of two racing answers one wins.
                     let updated = sqlx::query(
-                        "UPDATE checks SET answer = $1, rating = $2, comment = $3, answered_at = $4 \
-                         WHERE organization_id = $5 AND id = $6 AND answer IS NULL",
+                        "UPDATE checks SET answer = $1, rating = $2, comment = $3, \
+                            answered_at = $4 WHERE organization_id = $5 AND id = $6 AND \
+                            answer IS NULL",
                     )
                     .bind(response.answer.as_str())
                     .bind(response.rating)
@@ -363,22 +381,75 @@ impl Scoped<'_> {
                     .await?
                     .rows_affected();
                     if updated == 0 {
-                        return Err(StoreError::Conflict { field: None, message: "this check has already been answered".to_owned() });
+                        return Err(StoreError::Conflict {
+                            field: None,
+                            message: "this check has \
+                            already been answered"
+                                .to_owned(),
+                        });
                     }
                     let mut rollup = RollupChanges::default();
-                    rollup.add_check(check.provider_department_id, check.consumer_department_id, at, response.answer);
+                    rollup.add_check(
+                        check.provider_department_id,
+                        check.consumer_department_id,
+                        at,
+                        response.answer,
+                    );
                     crate::health_rollup::apply(transaction, organization, &rollup).await?;
-                    let after = serde_json::json!({ "check_id": id, "answer": response.answer.as_str(), "rating": response.rating });
-                    record_event(transaction, organization, NewEvent { request: check.request_id, actor: Some(respondent), kind: "check_answered", before: serde_json::json!({}), after, note: &response.comment, at: &stamp }).await?;
+                    let after = serde_json::json!({
+                        "check_id": id,
+                        "answer": response.answer.as_str(),
+                        "rating": response.rating,
+                    });
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent {
+                            request: check.request_id,
+                            actor: Some(respondent),
+                            kind: "check_answered",
+                            before: serde_json::json!({}),
+                            after,
+                            note: &response.comment,
+                            at: &stamp,
+                        },
+                    )
+                    .await?;
                     let mut reopened = false;
                     let mut leads_told = Vec::new();
                     if response.answer == CheckAnswer::NotMet {
-                        reopened = reopen_if_configured(transaction, organization, &check, respondent, &stamp, &context).await?;
-                        leads_told = tell_leads(transaction, organization, &check, &response.comment, &stamp).await?;
+                        reopened = reopen_if_configured(
+                            transaction,
+                            organization,
+                            &check,
+                            respondent,
+                            &stamp,
+                            &context,
+                        )
+                        .await?;
+                        leads_told = tell_leads(
+                            transaction,
+                            organization,
+                            &check,
+                            &response.comment,
+                            &stamp,
+                        )
+                        .await?;
                     }
-                    crate::thank_you::issue(transaction, organization, respondent, &format!("check:{id}"), &stamp).await?;
+                    crate::thank_you::issue(
+                        transaction,
+                        organization,
+                        respondent,
+                        &format!("check:{id}"),
+                        &stamp,
+                    )
+                    .await?;
                     let check = fetch(transaction, organization, id).await?;
-                    Ok(AnsweredCheck { check, reopened, leads_told })
+                    Ok(AnsweredCheck {
+                        check,
+                        reopened,
+                        leads_told,
+                    })
                 })
             })
             .await
@@ -387,7 +458,8 @@ impl Scoped<'_> {
     /// Every unanswered check of the organization, oldest first.
     pub async fn unanswered_checks(&self) -> Result<Vec<Check>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.answer IS NULL ORDER BY c.id"
+            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.answer IS \
+                NULL ORDER BY c.id"
         ))
         .bind(self.organization.0)
         .fetch_all(self.store.reader())
@@ -402,7 +474,8 @@ impl Scoped<'_> {
         to: Timestamp,
     ) -> Result<Vec<Check>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.answered_at >= $2 AND c.answered_at < $3 ORDER BY c.id"
+            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.answered_at \
+                >= $2 AND c.answered_at < $3 ORDER BY c.id"
         ))
         .bind(self.organization.0)
         .bind(to_db(from))
@@ -435,8 +508,8 @@ async fn reopen_if_configured(
         .unwrap_or(1),
         None => 1,
     };
-    crate::lock_row(transaction, "requests", organization, check.request_id).await?;
-    let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
+    let request =
+        crate::requests::fetch_locked(transaction, organization, check.request_id).await?;
     if reopens == 0 || request.status != Status::Resolved {
         return Ok(false);
     }
@@ -452,7 +525,8 @@ async fn reopen_if_configured(
     )
     .await?;
     sqlx::query(
-        "UPDATE requests SET status = $1, resolved_at = NULL, version = version + 1, updated_at = $2 WHERE organization_id = $3 AND id = $4",
+        "UPDATE requests SET status = $1, resolved_at = NULL, version = version + 1, \
+            updated_at = $2 WHERE organization_id = $3 AND id = $4",
     )
     .bind(Status::InProgress.as_str())
     .bind(stamp.to_owned())
@@ -499,7 +573,11 @@ async fn tell_leads(
     let leads =
         crate::notifications::leads_of(transaction, organization, check.provider_department_id.0)
             .await?;
-    let after = serde_json::json!({ "check_id": check.id, "reason": "check_not_met", "notify_person_ids": leads.iter().map(|lead| lead.0).collect::<Vec<_>>() });
+    let after = serde_json::json!({
+        "check_id": check.id,
+        "reason": "check_not_met",
+        "notify_person_ids": leads.iter().map(|lead| lead.0).collect::<Vec<_>>(),
+    });
     record_event(
         transaction,
         organization,
@@ -515,8 +593,6 @@ async fn tell_leads(
     )
     .await?;
     let request = crate::requests::fetch(transaction, organization, check.request_id).await?;
-    let body =
-        format!("The requester answered the satisfaction check \u{201c}not met\u{201d}. {comment}");
     tell(
         transaction,
         organization,
@@ -524,8 +600,7 @@ async fn tell_leads(
         Telling {
             recipients: &leads,
             actor: None,
-            kind: "check_not_met",
-            body,
+            notice: RequestNotice::CheckNotMet { comment },
         },
         stamp,
     )

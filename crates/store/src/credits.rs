@@ -7,12 +7,13 @@
 //! the person's department is kept as it was when credited, so recognition
 //! per department does not move when people do.
 
-use crate::requests::{NewEvent, fetch, record_event};
+use crate::requests::{NewEvent, record_event};
 use crate::time::{from_db, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::notices;
 use roundtable_domain::requests::Status;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -44,12 +45,12 @@ pub struct NewCredits {
     pub at: Timestamp,
 }
 
-const SELECT: &str = "SELECT c.id, c.request_id, c.person_id, p.name AS person_name, c.department_id, \
-     d.name AS department_name, c.note, c.credited_by, g.name AS credited_by_name, c.created_at \
-     FROM request_credits c \
-     JOIN people p ON p.organization_id = c.organization_id AND p.id = c.person_id \
-     JOIN people g ON g.organization_id = c.organization_id AND g.id = c.credited_by \
-     LEFT JOIN departments d ON d.organization_id = c.organization_id AND d.id = c.department_id";
+const SELECT: &str = "SELECT c.id, c.request_id, c.person_id, p.name AS person_name, \
+    c.department_id, d.name AS department_name, c.note, c.credited_by, g.name AS \
+    credited_by_name, c.created_at FROM request_credits c JOIN people p ON p.organization_id \
+    = c.organization_id AND p.id = c.person_id JOIN people g ON g.organization_id = \
+    c.organization_id AND g.id = c.credited_by LEFT JOIN departments d ON d.organization_id \
+    = c.organization_id AND d.id = c.department_id";
 
 fn from_row(row: &AnyRow) -> Result<Credit, StoreError> {
     Ok(Credit {
@@ -96,11 +97,12 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, request).await?;
-                    let current = fetch(transaction, organization, request).await?;
+                    let current =
+                        crate::requests::fetch_locked(transaction, organization, request).await?;
                     creditable(current.status)?;
                     let credited: HashSet<i64> = sqlx::query_scalar(
-                        "SELECT person_id FROM request_credits WHERE organization_id = $1 AND request_id = $2",
+                        "SELECT person_id FROM request_credits WHERE organization_id = $1 \
+                            AND request_id = $2",
                     )
                     .bind(organization.0)
                     .bind(request)
@@ -134,9 +136,10 @@ impl Scoped<'_> {
                     let mut ids = Vec::with_capacity(new.people.len());
                     for person in &new.people {
                         let id: i64 = sqlx::query_scalar(
-                            "INSERT INTO request_credits (organization_id, request_id, person_id, department_id, note, credited_by, created_at) \
-                             VALUES ($1, $2, $3, (SELECT department_id FROM people WHERE organization_id = $1 AND id = $3), $4, $5, $6) \
-                             RETURNING id",
+                            "INSERT INTO request_credits (organization_id, request_id, \
+                                person_id, department_id, note, credited_by, created_at) \
+                                VALUES ($1, $2, $3, (SELECT department_id FROM people WHERE \
+                                organization_id = $1 AND id = $3), $4, $5, $6) RETURNING id",
                         )
                         .bind(organization.0)
                         .bind(request)
@@ -147,27 +150,60 @@ impl Scoped<'_> {
                         .fetch_one(&mut **transaction)
                         .await?;
                         ids.push(id);
-                        let after = serde_json::json!({ "credited_person_id": person.0, "credit_id": id });
-                        record_event(transaction, organization, NewEvent { request, actor: Some(new.by), kind: "credited", before: serde_json::json!({}), after, note: &new.note, at: &stamp }).await?;
-                        crate::audit::record(transaction, audit, "request.credited", "request", request, format!("credited person {}", person.0)).await?;
+                        let after =
+                            serde_json::json!({ "credited_person_id": person.0, "credit_id": id });
+                        record_event(
+                            transaction,
+                            organization,
+                            NewEvent {
+                                request,
+                                actor: Some(new.by),
+                                kind: "credited",
+                                before: serde_json::json!({}),
+                                after,
+                                note: &new.note,
+                                at: &stamp,
+                            },
+                        )
+                        .await?;
+                        crate::audit::record(
+                            transaction,
+                            audit,
+                            "request.credited",
+                            "request",
+                            request,
+                            format!("credited person {}", person.0),
+                        )
+                        .await?;
+                        let wording = notices::credited(&current.title, &new.note);
                         let notice = crate::notifications::Notice {
                             recipient: *person,
                             kind: "kudos_received",
                             subject_kind: "request",
                             subject_id: Some(request),
-                            title: format!("You were credited on \u{201c}{}\u{201d}", current.title),
-                            body: new.note.clone(),
+                            title: wording.title,
+                            body: wording.body,
                             link: format!("/requests/{request}"),
                         };
-                        crate::notifications::notify_each(transaction, organization, &[*person], Some(new.by), notice, &stamp).await?;
+                        crate::notifications::notify_each(
+                            transaction,
+                            organization,
+                            &[*person],
+                            Some(new.by),
+                            notice,
+                            &stamp,
+                        )
+                        .await?;
                     }
                     let mut credits = Vec::with_capacity(ids.len());
                     for id in ids {
-                        let row = sqlx::query(&format!("{SELECT} WHERE c.organization_id = $1 AND c.id = $2"))
-                            .bind(organization.0)
-                            .bind(id)
-                            .fetch_one(&mut **transaction)
-                            .await?;
+                        let row = sqlx::query(&format!(
+                            "{SELECT} WHERE c.organization_id = $1 AND c.id = $2"
+                        ))
+                        .bind(organization.0)
+                        .bind(id)
+                        .fetch_one(&mut **transaction)
+                        .await?;
                         credits.push(from_row(&row)?);
                     }
                     Ok(credits)
@@ -191,7 +227,8 @@ impl Scoped<'_> {
     /// Whether `person` is credited on `request` (a credited person may read it).
     pub async fn is_credited(&self, request: i64, person: PersonId) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM request_credits WHERE organization_id = $1 AND request_id = $2 AND person_id = $3",
+            "SELECT id FROM request_credits WHERE organization_id = $1 AND request_id = \
+                $2 AND person_id = $3",
         )
         .bind(self.organization.0)
         .bind(request)
@@ -219,7 +256,8 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     crate::lock_row(transaction, "requests", organization, request).await?;
                     let row = sqlx::query(&format!(
-                        "{SELECT} WHERE c.organization_id = $1 AND c.request_id = $2 AND c.person_id = $3"
+                        "{SELECT} WHERE c.organization_id = $1 AND c.request_id = $2 AND \
+                            c.person_id = $3"
                     ))
                     .bind(organization.0)
                     .bind(request)
@@ -230,19 +268,46 @@ impl Scoped<'_> {
                     let credit = from_row(&row)?;
                     if credit.credited_by != by && !any_giver {
                         return Err(StoreError::Forbidden(format!(
-                            "{} credited {}; only they (or an administrator) can take the credit back.",
+                            "{} credited {}; only they (or an administrator) can take the \
+                                credit back.",
                             credit.credited_by_name, credit.person_name
                         )));
                     }
-                    sqlx::query("DELETE FROM request_credits WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(credit.id)
-                        .execute(&mut **transaction)
-                        .await?;
+                    sqlx::query(
+                        "DELETE FROM request_credits WHERE organization_id = $1 AND id = $2",
+                    )
+                    .bind(organization.0)
+                    .bind(credit.id)
+                    .execute(&mut **transaction)
+                    .await?;
                     let stamp = to_db(at);
                     let before = serde_json::json!({ "credited_person_id": person.0 });
-                    record_event(transaction, organization, NewEvent { request, actor: Some(by), kind: "credit_removed", before, after: serde_json::json!({}), note: "", at: &stamp }).await?;
-                    crate::audit::record(transaction, audit, "request.credit_removed", "request", request, format!("removed the credit of person {} given by person {}", person.0, credit.credited_by.0)).await?;
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent {
+                            request,
+                            actor: Some(by),
+                            kind: "credit_removed",
+                            before,
+                            after: serde_json::json!({}),
+                            note: "",
+                            at: &stamp,
+                        },
+                    )
+                    .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "request.credit_removed",
+                        "request",
+                        request,
+                        format!(
+                            "removed the credit of person {} given by person {}",
+                            person.0, credit.credited_by.0
+                        ),
+                    )
+                    .await?;
                     Ok(credit)
                 })
             })
@@ -257,7 +322,8 @@ impl Scoped<'_> {
         since: Timestamp,
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM request_credits WHERE organization_id = $1 AND department_id = $2 AND created_at >= $3",
+            "SELECT COUNT(*) FROM request_credits WHERE organization_id = $1 AND \
+                department_id = $2 AND created_at >= $3",
         )
         .bind(self.organization.0)
         .bind(department.0)

@@ -67,6 +67,8 @@ fn from_row(row: &AnyRow) -> Result<Department, StoreError> {
     })
 }
 
+crate::rows::record!(Department, "departments", COLUMNS, from_row);
+
 fn slug_conflict(error: sqlx::Error, slug: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -93,8 +95,8 @@ where
         return Ok(());
     };
     let rows = sqlx::query(
-        "SELECT department_id, person_id FROM department_leads \
-         WHERE organization_id = $1 AND department_id BETWEEN $2 AND $3 ORDER BY department_id, person_id",
+        "SELECT department_id, person_id FROM department_leads WHERE organization_id = $1 \
+            AND department_id BETWEEN $2 AND $3 ORDER BY department_id, person_id",
     )
     .bind(organization.0)
     .bind(low)
@@ -119,15 +121,8 @@ async fn fetch(
     organization: OrganizationId,
     id: DepartmentId,
 ) -> Result<Department, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let mut departments = [from_row(&row)?];
+    let mut departments =
+        [crate::rows::get::<Department, _>(&mut **transaction, organization, id.0).await?];
     attach_leads(&mut **transaction, organization, &mut departments).await?;
     let [department] = departments;
     Ok(department)
@@ -190,7 +185,8 @@ async fn replace_leads(
     unique.dedup();
     for lead in unique {
         sqlx::query(
-            "INSERT INTO department_leads (organization_id, department_id, person_id) VALUES ($1, $2, $3)",
+            "INSERT INTO department_leads (organization_id, department_id, person_id) \
+                VALUES ($1, $2, $3)",
         )
         .bind(organization.0)
         .bind(department.0)
@@ -208,11 +204,19 @@ impl Scoped<'_> {
         self.store
             .configuration_write(move |transaction| {
                 Box::pin(async move {
-                    check_references(transaction, organization, new.parent_id, new.calendar_id, &new.lead_ids).await?;
+                    check_references(
+                        transaction,
+                        organization,
+                        new.parent_id,
+                        new.calendar_id,
+                        &new.lead_ids,
+                    )
+                    .await?;
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO departments (organization_id, slug, name, parent_id, calendar_id, customer_facing, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                        "INSERT INTO departments (organization_id, slug, name, parent_id, \
+                            calendar_id, customer_facing, created_at, updated_at) VALUES \
+                            ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.slug.as_str().to_owned())
@@ -224,10 +228,19 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
-                    replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids).await?;
+                    replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids)
+                        .await?;
                     let created = fetch(transaction, organization, DepartmentId(id)).await?;
                     let detail = format!("created {} ({})", created.name, created.slug);
-                    crate::audit::record(transaction, audit, "department.created", "department", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "department.created",
+                        "department",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     Ok(created)
                 })
             })
@@ -251,15 +264,11 @@ impl Scoped<'_> {
     }
 
     async fn read_department(&self, id: DepartmentId) -> Result<Department, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let mut departments = [from_row(&row)?];
+        let mut departments =
+            [
+                crate::rows::get::<Department, _>(self.store.reader(), self.organization, id.0)
+                    .await?,
+            ];
         attach_leads(self.store.reader(), self.organization, &mut departments).await?;
         let [department] = departments;
         Ok(department)
@@ -283,15 +292,9 @@ impl Scoped<'_> {
         &self,
         page: PageRequest,
     ) -> Result<Listing<Department>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM departments WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
-        .await?;
-        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut items =
+            crate::rows::list::<Department, _>(self.store.reader(), self.organization, page)
+                .await?;
         attach_leads(self.store.reader(), self.organization, &mut items).await?;
         Ok(page.into_listing(items, |department| department.id.0))
     }
@@ -322,7 +325,8 @@ impl Scoped<'_> {
                     let calendar_id = changes.calendar_id.or(current.calendar_id);
                     let leads_changed = changes.lead_ids.is_set();
                     let lead_ids = changes.lead_ids.or(current.lead_ids.clone());
-                    check_references(transaction, organization, parent_id, calendar_id, &lead_ids).await?;
+                    check_references(transaction, organization, parent_id, calendar_id, &lead_ids)
+                        .await?;
                     if let Some(parent) = parent_id {
                         ensure_not_descendant(transaction, organization, id, parent).await?;
                     }
@@ -336,8 +340,9 @@ impl Scoped<'_> {
                     };
                     let customer_facing = changes.customer_facing.or(current.customer_facing);
                     sqlx::query(
-                        "UPDATE departments SET slug = $1, name = $2, parent_id = $3, calendar_id = $4, customer_facing = $5, \
-                         version = version + 1, updated_at = $6 WHERE organization_id = $7 AND id = $8",
+                        "UPDATE departments SET slug = $1, name = $2, parent_id = $3, \
+                            calendar_id = $4, customer_facing = $5, version = version + 1, \
+                            updated_at = $6 WHERE organization_id = $7 AND id = $8",
                     )
                     .bind(slug.clone())
                     .bind(name)
@@ -353,7 +358,15 @@ impl Scoped<'_> {
                     if leads_changed {
                         replace_leads(transaction, organization, id, &lead_ids).await?;
                     }
-                    crate::audit::record(transaction, audit, "department.updated", "department", id.0, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "department.updated",
+                        "department",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -374,9 +387,25 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "departments", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(transaction, "departments", organization, id.0, "people or sub-departments still belong to this department; move them first").await?;
+                    crate::delete_row(
+                        transaction,
+                        "departments",
+                        organization,
+                        id.0,
+                        "people or sub-departments still belong to this department; move them \
+                        first",
+                    )
+                    .await?;
                     let detail = format!("deleted {} ({})", current.name, current.slug);
-                    crate::audit::record(transaction, audit, "department.deleted", "department", id.0, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "department.deleted",
+                        "department",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -394,12 +423,11 @@ pub(crate) async fn ensure_not_descendant(
     proposed_parent: DepartmentId,
 ) -> Result<(), StoreError> {
     let loops: i64 = sqlx::query_scalar(
-        "WITH RECURSIVE ancestors (id, parent_id, depth) AS ( \
-             SELECT id, parent_id, 0 FROM departments WHERE organization_id = $1 AND id = $2 \
-             UNION ALL \
-             SELECT d.id, d.parent_id, a.depth + 1 FROM departments d \
-             JOIN ancestors a ON d.id = a.parent_id AND d.organization_id = $1 WHERE a.depth < 1000 \
-         ) SELECT COUNT(*) FROM ancestors WHERE id = $3",
+        "WITH RECURSIVE ancestors (id, parent_id, depth) AS ( SELECT id, parent_id, 0 \
+            FROM departments WHERE organization_id = $1 AND id = $2 UNION ALL SELECT d.id, \
+            d.parent_id, a.depth + 1 FROM departments d JOIN ancestors a ON d.id = \
+            a.parent_id AND d.organization_id = $1 WHERE a.depth < 1000 ) SELECT COUNT(*) \
+            FROM ancestors WHERE id = $3",
     )
     .bind(organization.0)
     .bind(proposed_parent.0)

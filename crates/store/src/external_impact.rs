@@ -45,8 +45,9 @@ impl Scoped<'_> {
             None => String::new(),
         };
         let sql = format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.external_impact <> 'none' \
-             AND r.created_at >= $2 AND r.created_at < $3{provider_filter} ORDER BY r.id LIMIT {}",
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND \
+                r.external_impact <> 'none' AND r.created_at >= $2 AND r.created_at < \
+                $3{provider_filter} ORDER BY r.id LIMIT {}",
             MAX_IMPACT_REQUESTS + 1
         );
         let mut query = sqlx::query(&sql)
@@ -61,7 +62,8 @@ impl Scoped<'_> {
             return Err(StoreError::invalid(
                 "from",
                 format!(
-                    "the window holds more than {MAX_IMPACT_REQUESTS} requests with external impact; choose a shorter one"
+                    "the window holds more than {MAX_IMPACT_REQUESTS} requests with \
+                        external impact; choose a shorter one"
                 ),
             ));
         }

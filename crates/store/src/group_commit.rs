@@ -287,7 +287,10 @@ async fn run_batch(
         Err(error) => {
             tracing::warn!(%error, operations = finishers.len(), "a group commit failed");
             if let Err(reset_error) = leave_any_transaction(pool).await {
-                tracing::error!(%reset_error, "the database writer's connection could not be reset");
+                tracing::error!(
+                    %reset_error,
+                    "the database writer's connection could not be reset"
+                );
             }
             Some(error.to_string())
         }
@@ -460,7 +463,8 @@ mod tests {
                     .await?;
                     // As migration 0016 makes it, for the writability probe.
                     sqlx::query(
-                        "CREATE TABLE storage_probes (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)",
+                        "CREATE TABLE storage_probes (id INTEGER PRIMARY KEY, payload \
+                            TEXT NOT NULL)",
                     )
                     .execute(&mut **transaction)
                     .await?;

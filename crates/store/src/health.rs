@@ -237,8 +237,9 @@ impl Scoped<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let rows = sqlx::query(&format!(
-            "SELECT provider_department_id, consumer_department_id, {sums} FROM cell_day_outcomes \
-             WHERE organization_id = $1 AND day >= $2 AND day <= $3 GROUP BY provider_department_id, consumer_department_id"
+            "SELECT provider_department_id, consumer_department_id, {sums} FROM \
+                cell_day_outcomes WHERE organization_id = $1 AND day >= $2 AND day <= $3 \
+                GROUP BY provider_department_id, consumer_department_id"
         ))
         .bind(self.organization.0)
         .bind(day_text(first))

@@ -280,9 +280,10 @@ pub(crate) async fn apply(
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, consumer_department_id, {}) \
-             VALUES {values} ON CONFLICT (organization_id, day, provider_department_id, consumer_department_id) \
-             DO UPDATE SET {assignments}",
+            "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, \
+                consumer_department_id, {}) VALUES {values} ON CONFLICT (organization_id, \
+                day, provider_department_id, consumer_department_id) DO UPDATE SET \
+                {assignments}",
             CellDayOutcomes::COLUMNS.join(", ")
         );
         let mut query = sqlx::query(&sql);
@@ -321,48 +322,54 @@ pub(crate) async fn first_response_breached(
 /// The grouped queries the rollup replaced, run over all of an
 /// organization's rows: the reference the incremental rows must equal.
 const REBUILD: [&str; 3] = [
-    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, consumer_department_id, satisfaction_points, satisfaction_count) \
-     SELECT organization_id, SUBSTR(answered_at, 1, 10), provider_department_id, consumer_department_id, \
-     SUM(CASE answer WHEN 'met' THEN 100 WHEN 'partly' THEN 50 ELSE 0 END), COUNT(*) \
-     FROM checks WHERE organization_id = $1 AND answered_at IS NOT NULL AND consumer_department_id IS NOT NULL \
-     GROUP BY 1, 2, 3, 4 \
-     ON CONFLICT (organization_id, day, provider_department_id, consumer_department_id) DO UPDATE SET \
-     satisfaction_points = cell_day_outcomes.satisfaction_points + excluded.satisfaction_points, \
-     satisfaction_count = cell_day_outcomes.satisfaction_count + excluded.satisfaction_count",
-    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, consumer_department_id, \
-     delivered_on_time, delivered, input_complete, input_partial, input_poor) \
-     SELECT organization_id, SUBSTR(resolved_at, 1, 10), provider_department_id, consumer_department_id, \
-     SUM(CASE WHEN delivered_on_time = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN delivered_on_time IS NOT NULL THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN input_quality = 'complete' THEN 1 ELSE 0 END), SUM(CASE WHEN input_quality = 'partial' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN input_quality = 'poor' THEN 1 ELSE 0 END) \
-     FROM requests WHERE organization_id = $1 AND resolved_at IS NOT NULL AND consumer_department_id IS NOT NULL \
-     AND (delivered_on_time IS NOT NULL OR input_quality IS NOT NULL) \
-     GROUP BY 1, 2, 3, 4 \
-     ON CONFLICT (organization_id, day, provider_department_id, consumer_department_id) DO UPDATE SET \
-     delivered_on_time = cell_day_outcomes.delivered_on_time + excluded.delivered_on_time, \
-     delivered = cell_day_outcomes.delivered + excluded.delivered, \
-     input_complete = cell_day_outcomes.input_complete + excluded.input_complete, \
-     input_partial = cell_day_outcomes.input_partial + excluded.input_partial, \
-     input_poor = cell_day_outcomes.input_poor + excluded.input_poor",
-    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, consumer_department_id, responded_in_time, response_judged) \
-     SELECT r.organization_id, SUBSTR(r.created_at, 1, 10), r.provider_department_id, r.consumer_department_id, \
-     SUM(CASE WHEN r.first_response_met = 1 THEN 1 ELSE 0 END), COUNT(*) \
-     FROM requests r WHERE r.organization_id = $1 AND r.consumer_department_id IS NOT NULL AND (r.first_response_met IS NOT NULL OR EXISTS \
-     (SELECT 1 FROM request_escalations e WHERE e.organization_id = r.organization_id AND e.request_id = r.id \
-     AND e.clock = 'first_response' AND e.level = 'breached')) \
-     GROUP BY 1, 2, 3, 4 \
-     ON CONFLICT (organization_id, day, provider_department_id, consumer_department_id) DO UPDATE SET \
-     responded_in_time = cell_day_outcomes.responded_in_time + excluded.responded_in_time, \
-     response_judged = cell_day_outcomes.response_judged + excluded.response_judged",
+    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, \
+        consumer_department_id, satisfaction_points, satisfaction_count) SELECT \
+        organization_id, SUBSTR(answered_at, 1, 10), provider_department_id, \
+        consumer_department_id, SUM(CASE answer WHEN 'met' THEN 100 WHEN 'partly' THEN 50 \
+        ELSE 0 END), COUNT(*) FROM checks WHERE organization_id = $1 AND answered_at IS NOT \
+        NULL AND consumer_department_id IS NOT NULL GROUP BY 1, 2, 3, 4 ON CONFLICT \
+        (organization_id, day, provider_department_id, consumer_department_id) DO UPDATE SET \
+        satisfaction_points = cell_day_outcomes.satisfaction_points + \
+        excluded.satisfaction_points, satisfaction_count = \
+        cell_day_outcomes.satisfaction_count + excluded.satisfaction_count",
+    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, \
+        consumer_department_id, delivered_on_time, delivered, input_complete, input_partial, \
+        input_poor) SELECT organization_id, SUBSTR(resolved_at, 1, 10), \
+        provider_department_id, consumer_department_id, SUM(CASE WHEN delivered_on_time = 1 \
+        THEN 1 ELSE 0 END), SUM(CASE WHEN delivered_on_time IS NOT NULL THEN 1 ELSE 0 END), \
+        SUM(CASE WHEN input_quality = 'complete' THEN 1 ELSE 0 END), SUM(CASE WHEN \
+        input_quality = 'partial' THEN 1 ELSE 0 END), SUM(CASE WHEN input_quality = 'poor' \
+        THEN 1 ELSE 0 END) FROM requests WHERE organization_id = $1 AND resolved_at IS NOT \
+        NULL AND consumer_department_id IS NOT NULL AND (delivered_on_time IS NOT NULL OR \
+        input_quality IS NOT NULL) GROUP BY 1, 2, 3, 4 ON CONFLICT (organization_id, day, \
+        provider_department_id, consumer_department_id) DO UPDATE SET delivered_on_time = \
+        cell_day_outcomes.delivered_on_time + excluded.delivered_on_time, delivered = \
+        cell_day_outcomes.delivered + excluded.delivered, input_complete = \
+        cell_day_outcomes.input_complete + excluded.input_complete, input_partial = \
+        cell_day_outcomes.input_partial + excluded.input_partial, input_poor = \
+        cell_day_outcomes.input_poor + excluded.input_poor",
+    "INSERT INTO cell_day_outcomes (organization_id, day, provider_department_id, \
+        consumer_department_id, responded_in_time, response_judged) SELECT \
+        r.organization_id, SUBSTR(r.created_at, 1, 10), r.provider_department_id, \
+        r.consumer_department_id, SUM(CASE WHEN r.first_response_met = 1 THEN 1 ELSE 0 END), \
+        COUNT(*) FROM requests r WHERE r.organization_id = $1 AND r.consumer_department_id \
+        IS NOT NULL AND (r.first_response_met IS NOT NULL OR EXISTS (SELECT 1 FROM \
+        request_escalations e WHERE e.organization_id = r.organization_id AND e.request_id = \
+        r.id AND e.clock = 'first_response' AND e.level = 'breached')) GROUP BY 1, 2, 3, 4 \
+        ON CONFLICT (organization_id, day, provider_department_id, consumer_department_id) \
+        DO UPDATE SET responded_in_time = cell_day_outcomes.responded_in_time + \
+        excluded.responded_in_time, response_judged = cell_day_outcomes.response_judged + \
+        excluded.response_judged",
 ];
 
 impl Scoped<'_> {
     /// Every row of the organization's rollup, with a non-zero sum.
     pub async fn health_rollup(&self) -> Result<BTreeMap<RollupKey, CellDayOutcomes>, StoreError> {
         let rows = sqlx::query(
-            "SELECT day, provider_department_id, consumer_department_id, satisfaction_points, satisfaction_count, \
-             delivered_on_time, delivered, responded_in_time, response_judged, input_complete, input_partial, input_poor \
-             FROM cell_day_outcomes WHERE organization_id = $1",
+            "SELECT day, provider_department_id, consumer_department_id, \
+                satisfaction_points, satisfaction_count, delivered_on_time, delivered, \
+                responded_in_time, response_judged, input_complete, input_partial, \
+                input_poor FROM cell_day_outcomes WHERE organization_id = $1",
         )
         .bind(self.organization.0)
         .fetch_all(self.store.reader())

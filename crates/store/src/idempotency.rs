@@ -162,8 +162,9 @@ impl Claim {
         Box::new(move |transaction| {
             Box::pin(async move {
                 let inserted = sqlx::query(
-                    "INSERT INTO idempotency_keys (organization_id, person_id, idempotency_key, request_fingerprint, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    "INSERT INTO idempotency_keys (organization_id, person_id, \
+                        idempotency_key, request_fingerprint, created_at) VALUES ($1, $2, \
+                        $3, $4, $5) ON CONFLICT DO NOTHING",
                 )
                 .bind(call.organization.0)
                 .bind(call.person.0)
@@ -243,8 +244,9 @@ impl Scoped<'_> {
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT request_fingerprint, status_code, response_body, response_headers, resource_path, created_at \
-             FROM idempotency_keys WHERE organization_id = $1 AND person_id = $2 AND idempotency_key = $3",
+            "SELECT request_fingerprint, status_code, response_body, response_headers, \
+                resource_path, created_at FROM idempotency_keys WHERE organization_id = $1 \
+                AND person_id = $2 AND idempotency_key = $3",
         )
         .bind(self.organization.0)
         .bind(person.0)
@@ -286,8 +288,9 @@ impl Scoped<'_> {
             .bookkeeping_write(move |transaction| {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE idempotency_keys SET status_code = $1, response_body = $2, response_headers = $3 \
-                         WHERE organization_id = $4 AND person_id = $5 AND idempotency_key = $6 AND status_code IS NULL",
+                        "UPDATE idempotency_keys SET status_code = $1, response_body = \
+                            $2, response_headers = $3 WHERE organization_id = $4 AND \
+                            person_id = $5 AND idempotency_key = $6 AND status_code IS NULL",
                     )
                     .bind(i64::from(answer.status))
                     .bind(answer.body)

@@ -145,7 +145,8 @@ async fn flush(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO people (organization_id, email, name, title, department_id, role, created_at, updated_at) VALUES {rows}"
+        "INSERT INTO people (organization_id, email, name, title, department_id, role, \
+            created_at, updated_at) VALUES {rows}"
     );
     let mut query = sqlx::query(&sql).bind(organization.0);
     for person in inserts.drain(..) {
@@ -192,13 +193,20 @@ impl Scoped<'_> {
                     let mut last_demotion: Option<u64> = None;
                     for record in records {
                         let department_id = match &record.department {
-                            Some(name) => Some(departments.resolve(transaction, name, record.line).await?),
+                            Some(name) => {
+                                Some(departments.resolve(transaction, name, record.line).await?)
+                            }
                             None => None,
                         };
-                        if let (Some(department), Some(parent_name)) = (department_id, &record.parent_department) {
-                            let parent = departments.resolve(transaction, parent_name, record.line).await?;
+                        if let (Some(department), Some(parent_name)) =
+                            (department_id, &record.parent_department)
+                        {
+                            let parent = departments
+                                .resolve(transaction, parent_name, record.line)
+                                .await?;
                             let current_parent: Option<i64> = sqlx::query_scalar(
-                                "SELECT parent_id FROM departments WHERE organization_id = $1 AND id = $2",
+                                "SELECT parent_id FROM departments WHERE organization_id \
+                                    = $1 AND id = $2",
                             )
                             .bind(organization.0)
                             .bind(department.0)
@@ -206,21 +214,30 @@ impl Scoped<'_> {
                             .await?;
                             if parent != department && current_parent.is_none() {
                                 // The API's rule, through the API's check.
-                                crate::departments::ensure_not_descendant(transaction, organization, department, parent)
-                                    .await
-                                    .map_err(|error| match error {
-                                        StoreError::Invalid(errors) => StoreError::invalid(
-                                            &format!("line {}: parent_department", record.line),
-                                            errors.0.first().map_or_else(
-                                                || "would make a department its own ancestor".to_owned(),
-                                                |error| error.message.clone(),
-                                            ),
+                                crate::departments::ensure_not_descendant(
+                                    transaction,
+                                    organization,
+                                    department,
+                                    parent,
+                                )
+                                .await
+                                .map_err(|error| match error {
+                                    StoreError::Invalid(errors) => StoreError::invalid(
+                                        &format!("line {}: parent_department", record.line),
+                                        errors.0.first().map_or_else(
+                                            || {
+                                                "would make a department its own ancestor"
+                                                    .to_owned()
+                                            },
+                                            |error| error.message.clone(),
                                         ),
-                                        other => other,
-                                    })?;
+                                    ),
+                                    other => other,
+                                })?;
                                 sqlx::query(
-                                    "UPDATE departments SET parent_id = $1, version = version + 1, updated_at = $2 \
-                                     WHERE organization_id = $3 AND id = $4 AND parent_id IS NULL",
+                                    "UPDATE departments SET parent_id = $1, version = \
+                                        version + 1, updated_at = $2 WHERE organization_id = \
+                                        $3 AND id = $4 AND parent_id IS NULL",
                                 )
                                 .bind(parent.0)
                                 .bind(stamp.clone())
@@ -232,7 +249,8 @@ impl Scoped<'_> {
                         }
                         let email = record.email.as_str().to_owned();
                         if pending.contains(&email) {
-                            // The same email again: the earlier row must exist before this one updates it.
+                            // The same email again: the earlier row must exist
+                            // before this one updates it.
                             flush(transaction, organization, &mut inserts, &stamp).await?;
                             pending.clear();
                         }
@@ -241,9 +259,10 @@ impl Scoped<'_> {
                                 last_demotion = Some(record.line);
                             }
                             sqlx::query(
-                                "UPDATE people SET name = $1, title = $2, department_id = COALESCE($3, department_id), \
-                                 role = COALESCE($4, role), version = version + 1, updated_at = $5 \
-                                 WHERE organization_id = $6 AND email = $7",
+                                "UPDATE people SET name = $1, title = $2, department_id = \
+                                    COALESCE($3, department_id), role = COALESCE($4, role), \
+                                    version = version + 1, updated_at = $5 WHERE \
+                                    organization_id = $6 AND email = $7",
                             )
                             .bind(record.name.into_string())
                             .bind(record.title.map(Label::into_string))
@@ -281,22 +300,33 @@ impl Scoped<'_> {
                             Some(line) => format!("line {line}: role"),
                             None => "role".to_owned(),
                         };
-                        crate::people::ensure_an_active_administrator(transaction, organization, &field)
-                            .await
-                            .map_err(|_| {
-                                StoreError::invalid(
-                                    &field,
-                                    "would leave the organization without an active administrator",
-                                )
-                            })?;
+                        crate::people::ensure_an_active_administrator(
+                            transaction,
+                            organization,
+                            &field,
+                        )
+                        .await
+                        .map_err(|_| {
+                            StoreError::invalid(
+                                &field,
+                                "would leave the organization without an active administrator",
+                            )
+                        })?;
                     }
                     summary.departments_created = departments.created;
                     let detail = format!(
                         "imported people: {} created, {} updated, {} departments created",
                         summary.people_created, summary.people_updated, summary.departments_created
                     );
-                    crate::audit::record(transaction, audit, "people.imported", "organization", organization.0, detail)
-                        .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "people.imported",
+                        "organization",
+                        organization.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(summary)
                 })
             })

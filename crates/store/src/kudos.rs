@@ -8,6 +8,7 @@ use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
+use roundtable_domain::notices;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -84,13 +85,14 @@ pub struct NewKudos {
 }
 
 /// Kudos with the names a feed shows (people and departments as they are now).
-const SELECT: &str = "SELECT k.id, k.giver_person_id, k.giver_department_id, k.receiver_person_id, k.receiver_department_id, \
-     k.message, k.link_kind, k.link_id, k.value_tag, k.recognized_measure_id, k.created_at, \
-     g.name AS giver_name, r.name AS receiver_person_name, d.name AS receiver_department_name \
-     FROM kudos k \
-     LEFT JOIN people g ON g.organization_id = k.organization_id AND g.id = k.giver_person_id \
-     LEFT JOIN people r ON r.organization_id = k.organization_id AND r.id = k.receiver_person_id \
-     LEFT JOIN departments d ON d.organization_id = k.organization_id AND d.id = k.receiver_department_id";
+const SELECT: &str = "SELECT k.id, k.giver_person_id, k.giver_department_id, k.receiver_person_id, \
+    k.receiver_department_id, k.message, k.link_kind, k.link_id, k.value_tag, \
+    k.recognized_measure_id, k.created_at, g.name AS giver_name, r.name AS \
+    receiver_person_name, d.name AS receiver_department_name FROM kudos k LEFT JOIN people g \
+    ON g.organization_id = k.organization_id AND g.id = k.giver_person_id LEFT JOIN people r \
+    ON r.organization_id = k.organization_id AND r.id = k.receiver_person_id LEFT JOIN \
+    departments d ON d.organization_id = k.organization_id AND d.id = \
+    k.receiver_department_id";
 
 fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
     let link = match (
@@ -153,19 +155,35 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     if let Some(person) = new.receiver_person_id {
-                        ensure_exists(transaction, "people", organization, person.0, "receiver_person_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "people",
+                            organization,
+                            person.0,
+                            "receiver_person_id",
+                        )
+                        .await?;
                     }
                     if let Some(department) = new.receiver_department_id {
-                        ensure_exists(transaction, "departments", organization, department.0, "receiver_department_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "departments",
+                            organization,
+                            department.0,
+                            "receiver_department_id",
+                        )
+                        .await?;
                     }
                     if let Some((kind, id)) = new.link {
-                        ensure_exists(transaction, kind.table(), organization, id, "link.id").await?;
+                        ensure_exists(transaction, kind.table(), organization, id, "link.id")
+                            .await?;
                     }
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO kudos (organization_id, giver_person_id, giver_department_id, receiver_person_id, receiver_department_id, \
-                         message, link_kind, link_id, value_tag, created_at) \
-                         VALUES ($1, $2, (SELECT department_id FROM people WHERE organization_id = $1 AND id = $2), $3, $4, $5, $6, $7, $8, $9) \
-                         RETURNING id",
+                        "INSERT INTO kudos (organization_id, giver_person_id, \
+                            giver_department_id, receiver_person_id, receiver_department_id, \
+                            message, link_kind, link_id, value_tag, created_at) VALUES ($1, \
+                            $2, (SELECT department_id FROM people WHERE organization_id = $1 \
+                            AND id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(new.giver_person_id.0)
@@ -178,28 +196,42 @@ impl Scoped<'_> {
                     .bind(to_db(at))
                     .fetch_one(&mut **transaction)
                     .await?;
-                    let row = sqlx::query(&format!("{SELECT} WHERE k.organization_id = $1 AND k.id = $2"))
-                        .bind(organization.0)
-                        .bind(id)
-                        .fetch_one(&mut **transaction)
-                        .await?;
+                    let row = sqlx::query(&format!(
+                        "{SELECT} WHERE k.organization_id = $1 AND k.id = $2"
+                    ))
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_one(&mut **transaction)
+                    .await?;
                     let kudos = from_row(&row)?;
                     // The person thanked hears of it; thanks to a department reach its leads.
                     let recipients = match (new.receiver_person_id, new.receiver_department_id) {
                         (Some(person), _) => vec![person],
-                        (None, Some(department)) => crate::notifications::leads_of(transaction, organization, department.0).await?,
+                        (None, Some(department)) => {
+                            crate::notifications::leads_of(transaction, organization, department.0)
+                                .await?
+                        }
                         (None, None) => Vec::new(),
                     };
+                    let wording = notices::kudos_received(&new.message);
                     let notice = crate::notifications::Notice {
                         recipient: new.giver_person_id,
                         kind: "kudos_received",
                         subject_kind: "kudos",
                         subject_id: Some(id),
-                        title: "You received kudos".to_owned(),
-                        body: new.message.clone(),
+                        title: wording.title,
+                        body: wording.body,
                         link: "/kudos".to_owned(),
                     };
-                    crate::notifications::notify_each(transaction, organization, &recipients, Some(new.giver_person_id), notice, &to_db(at)).await?;
+                    crate::notifications::notify_each(
+                        transaction,
+                        organization,
+                        &recipients,
+                        Some(new.giver_person_id),
+                        notice,
+                        &to_db(at),
+                    )
+                    .await?;
                     Ok(kudos)
                 })
             })
@@ -247,10 +279,12 @@ impl Scoped<'_> {
         since: Timestamp,
     ) -> Result<HashMap<(DepartmentId, DepartmentId), i64>, StoreError> {
         let rows = sqlx::query(
-            "SELECT k.giver_department_id AS giver, COALESCE(k.receiver_department_id, p.department_id) AS receiver, COUNT(*) AS count \
-             FROM kudos k LEFT JOIN people p ON p.organization_id = k.organization_id AND p.id = k.receiver_person_id \
-             WHERE k.organization_id = $1 AND k.created_at >= $2 AND k.giver_department_id IS NOT NULL \
-             GROUP BY k.giver_department_id, COALESCE(k.receiver_department_id, p.department_id)",
+            "SELECT k.giver_department_id AS giver, COALESCE(k.receiver_department_id, \
+                p.department_id) AS receiver, COUNT(*) AS count FROM kudos k LEFT JOIN \
+                people p ON p.organization_id = k.organization_id AND p.id = \
+                k.receiver_person_id WHERE k.organization_id = $1 AND k.created_at >= $2 AND \
+                k.giver_department_id IS NOT NULL GROUP BY k.giver_department_id, \
+                COALESCE(k.receiver_department_id, p.department_id)",
         )
         .bind(self.organization.0)
         .bind(to_db(since))
@@ -282,14 +316,15 @@ impl Scoped<'_> {
         since: Timestamp,
     ) -> Result<DepartmentKudos, StoreError> {
         let row = sqlx::query(
-            "SELECT \
-               COALESCE(SUM(CASE WHEN k.giver_department_id IS NOT NULL AND k.giver_department_id <> $2 \
-                   AND COALESCE(k.receiver_department_id, p.department_id) = $2 THEN 1 ELSE 0 END), 0) AS received, \
-               COALESCE(SUM(CASE WHEN k.giver_department_id = $2 \
-                   AND COALESCE(k.receiver_department_id, p.department_id, -1) <> $2 THEN 1 ELSE 0 END), 0) AS given, \
-               COALESCE(SUM(CASE WHEN k.recognized_measure_id IS NOT NULL AND k.receiver_department_id = $2 THEN 1 ELSE 0 END), 0) AS recognitions \
-             FROM kudos k LEFT JOIN people p ON p.organization_id = k.organization_id AND p.id = k.receiver_person_id \
-             WHERE k.organization_id = $1 AND k.created_at >= $3",
+            "SELECT COALESCE(SUM(CASE WHEN k.giver_department_id IS NOT NULL AND \
+                k.giver_department_id <> $2 AND COALESCE(k.receiver_department_id, \
+                p.department_id) = $2 THEN 1 ELSE 0 END), 0) AS received, COALESCE(SUM(CASE \
+                WHEN k.giver_department_id = $2 AND COALESCE(k.receiver_department_id, \
+                p.department_id, -1) <> $2 THEN 1 ELSE 0 END), 0) AS given, \
+                COALESCE(SUM(CASE WHEN k.recognized_measure_id IS NOT NULL AND \
+                k.receiver_department_id = $2 THEN 1 ELSE 0 END), 0) AS recognitions FROM \
+                kudos k LEFT JOIN people p ON p.organization_id = k.organization_id AND p.id \
+                = k.receiver_person_id WHERE k.organization_id = $1 AND k.created_at >= $3",
         )
         .bind(self.organization.0)
         .bind(department.0)

@@ -46,18 +46,22 @@ pub mod kudos;
 pub mod notifications;
 pub mod objectives;
 pub mod organizations;
+mod paging;
 pub mod people;
 pub mod pulses;
 pub mod request_volume;
 pub mod requests;
 pub mod reviews;
 pub mod round_table;
+mod rows;
 pub mod segments;
 pub mod services;
 pub mod thank_you;
 pub mod time;
 
 pub use error::StoreError;
+pub use paging::{Change, Listing, PageRequest};
+pub(crate) use rows::{check_version, delete_row, ensure_exists, ensure_exists_in, lock_row};
 
 use futures::future::BoxFuture;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -385,7 +389,9 @@ impl Store {
     {
         if self.committer.is_some() {
             return Err(StoreError::Configuration(
-                "a single-statement write is for PostgreSQL; SQLite writes go through the group-commit writer".to_owned(),
+                "a single-statement write is for PostgreSQL; SQLite writes go through the \
+                    group-commit writer"
+                    .to_owned(),
             ));
         }
         // An idempotency key's row must commit with the change: that takes
@@ -567,7 +573,8 @@ impl Store {
                     .map_err(StoreError::from)
             }
             Backend::Postgres => Err(StoreError::Configuration(
-                "online backup of PostgreSQL is pg_dump's job: run `pg_dump --format=custom --file=PATH DATABASE_URL`"
+                "online backup of PostgreSQL is pg_dump's job: run `pg_dump \
+                    --format=custom --file=PATH DATABASE_URL`"
                     .to_owned(),
             )),
         }
@@ -622,321 +629,5 @@ fn sqlite_url_creating_file(url: &str) -> String {
     }
 }
 
-/// One page of a list, ordered by id; `next_after` is the last id when more follow.
-#[derive(Debug, Clone)]
-pub struct Listing<T> {
-    pub items: Vec<T>,
-    pub next_after: Option<i64>,
-}
-
-/// Where a page starts (after which id) and how long it is.
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub after: Option<i64>,
-    pub limit: u32,
-}
-
-impl PageRequest {
-    pub const MAX_LIMIT: u32 = 200;
-
-    pub fn first(limit: u32) -> Self {
-        Self { after: None, limit }
-    }
-
-    /// How many rows to fetch: one more than asked, to learn whether more follow.
-    pub(crate) fn fetch_limit(&self) -> i64 {
-        i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
-    }
-
-    pub(crate) fn after_id(&self) -> i64 {
-        self.after.unwrap_or(0)
-    }
-
-    pub(crate) fn into_listing<T>(
-        self,
-        mut items: Vec<T>,
-        id_of: impl Fn(&T) -> i64,
-    ) -> Listing<T> {
-        let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
-        let next_after = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(id_of)
-        } else {
-            None
-        };
-        Listing { items, next_after }
-    }
-}
-
-/// Changes of a stored value: `Keep` leaves it, `Set` replaces it. For optional
-/// values `Set(None)` clears it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Change<T> {
-    #[default]
-    Keep,
-    Set(T),
-}
-
-impl<T> From<Option<T>> for Change<T> {
-    /// `Some` sets, `None` keeps: the shape of an optional PATCH field.
-    fn from(value: Option<T>) -> Self {
-        match value {
-            Some(value) => Change::Set(value),
-            None => Change::Keep,
-        }
-    }
-}
-
-impl<T> Change<T> {
-    pub fn or(self, current: T) -> T {
-        match self {
-            Change::Keep => current,
-            Change::Set(value) => value,
-        }
-    }
-
-    pub fn is_set(&self) -> bool {
-        matches!(self, Change::Set(_))
-    }
-}
-
-/// Deletes one row of a tenant table; a foreign-key refusal becomes
-/// [`StoreError::InUse`] with `in_use`, a message that says what to do instead.
-pub(crate) async fn delete_row(
-    transaction: &mut WriteTransaction,
-    table: &'static str,
-    organization: OrganizationId,
-    id: i64,
-    in_use: &str,
-) -> Result<(), StoreError> {
-    let deleted = sqlx::query(&format!(
-        "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .execute(&mut **transaction)
-    .await
-    .map_err(|error| match StoreError::from(error) {
-        StoreError::InUse(_) => StoreError::InUse(in_use.to_owned()),
-        other => other,
-    })?;
-    // Nothing deleted: there is no such row in this organization.
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
-}
-
-/// Locks a row for the rest of the write, so the reads that follow see the
-/// latest committed state and no concurrent write can slip in between the
-/// version check and the change. (PostgreSQL takes a row lock; on SQLite the
-/// write transaction already holds the database's write lock.)
-pub(crate) async fn lock_row(
-    transaction: &mut WriteTransaction,
-    table: &'static str,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "UPDATE {table} SET version = version WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .execute(&mut **transaction)
-    .await?;
-    Ok(())
-}
-
-/// Refuses a change based on a stale version (optimistic concurrency).
-pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), StoreError> {
-    match expected {
-        Some(expected) if expected != current => Err(StoreError::VersionMismatch { current }),
-        _ => Ok(()),
-    }
-}
-
-/// Checks, inside a write, that `id` names a row of `table` in the organization;
-/// otherwise the input is invalid at `field`. Used before inserting references so
-/// the error names the field instead of a bare foreign-key failure.
-pub(crate) async fn ensure_exists(
-    transaction: &mut WriteTransaction,
-    table: &'static str,
-    organization: OrganizationId,
-    id: i64,
-    field: &str,
-) -> Result<(), StoreError> {
-    ensure_exists_in(&mut **transaction, table, organization, id, field).await
-}
-
-/// [`ensure_exists`] on any connection: a write checks on a reader before it
-/// queues for the single writer, so the writer's time goes to writing (a
-/// record deleted in between still fails the write on its foreign key).
-pub(crate) async fn ensure_exists_in<'e, E>(
-    executor: E,
-    table: &'static str,
-    organization: OrganizationId,
-    id: i64,
-    field: &str,
-) -> Result<(), StoreError>
-where
-    E: sqlx::Executor<'e, Database = Any>,
-{
-    let found: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(executor)
-    .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_choose_the_backend_and_hide_passwords() {
-        assert_eq!(
-            Backend::from_url("sqlite://x.db").ok(),
-            Some(Backend::Sqlite)
-        );
-        assert_eq!(
-            Backend::from_url("postgres://h/db").ok(),
-            Some(Backend::Postgres)
-        );
-        assert!(Backend::from_url("mysql://h/db").is_err());
-        assert_eq!(
-            redact_url("postgres://app:hunter2@db:5432/rt"),
-            "postgres://app:***@db:5432/rt"
-        );
-        assert_eq!(
-            sqlite_url_creating_file("sqlite://a.db"),
-            "sqlite://a.db?mode=rwc"
-        );
-    }
-
-    #[test]
-    fn both_backends_have_the_same_migration_versions() {
-        let versions = Store::migration_versions;
-        assert!(!versions(Backend::Sqlite).is_empty());
-        assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
-    }
-
-    /// SQLite only: these are SQLite's per-connection settings (write-ahead
-    /// log, a full sync at every commit, foreign keys, a busy timeout), which
-    /// SQLite leaves off unless each connection asks. PostgreSQL has no such
-    /// switches per connection: it always enforces references (checked on
-    /// both backends by the test below), and its durability is the server's
-    /// `fsync` and `synchronous_commit`, which `scripts/test` turns off on its
-    /// throwaway server for speed, so no test here could assert them.
-    #[tokio::test]
-    async fn sqlite_connections_are_durable_and_enforce_references() {
-        let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
-        let url = format!("sqlite://{}", folder.path().join("durable.db").display());
-        let store = Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        for pool in [&store.read, &store.write] {
-            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(pool)
-                .await
-                .unwrap_or_default();
-            assert_eq!(journal, "wal");
-            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(pool)
-                .await
-                .unwrap_or_default();
-            assert_eq!(synchronous, 2, "FULL: a commit survives power loss");
-            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-                .fetch_one(pool)
-                .await
-                .unwrap_or_default();
-            assert_eq!(foreign_keys, 1);
-            let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-                .fetch_one(pool)
-                .await
-                .unwrap_or_default();
-            assert!(busy_timeout >= 1000);
-        }
-        store.close().await;
-    }
-
-    /// A fresh, migrated database on the run's backend. Only its URL comes
-    /// from roundtable-testkit: its own `Store` would be another build of
-    /// this crate. Keep the database alive as long as the store.
-    pub(crate) async fn migrated_test_store() -> (roundtable_testkit::TestDatabase, Store) {
-        let database = roundtable_testkit::TestDatabase::create().await;
-        let store = Store::connect(database.url(), &StoreOptions::default())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        store
-            .migrate()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        (database, store)
-    }
-
-    /// On the run's backend (a fresh database from roundtable-testkit, as
-    /// every other test gets): the database itself refuses a row that
-    /// refers to nothing, here a person in a department that does not exist,
-    /// while the same row without the department is taken.
-    #[tokio::test]
-    async fn the_database_refuses_a_reference_to_nothing() {
-        let (_database, store) = migrated_test_store().await;
-        let organization = store
-            .create_organization(
-                roundtable_domain::text::Slug::parse("acme").unwrap_or_else(|_| panic!("slug")),
-                roundtable_domain::text::Label::parse("Acme").unwrap_or_else(|_| panic!("name")),
-            )
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        let insert = |email: &'static str, department: Option<i64>| {
-            let organization = organization.id.0;
-            store.write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO people (organization_id, email, name, department_id, role, created_at, updated_at) \
-                         VALUES ($1, $2, 'Someone', $3, 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                    )
-                    .bind(organization)
-                    .bind(email)
-                    .bind(department)
-                    .execute(&mut **transaction)
-                    .await?;
-                    Ok(())
-                })
-            })
-        };
-        let refused = insert("nowhere@acme.test", Some(987_654)).await;
-        assert!(
-            refused.is_err(),
-            "a person in a department that does not exist was stored"
-        );
-        insert("somewhere@acme.test", None)
-            .await
-            .unwrap_or_else(|error| panic!("the same row without a department: {error}"));
-        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM people ORDER BY email")
-            .fetch_all(store.reader())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(emails, ["somewhere@acme.test"]);
-        store.close().await;
-    }
-
-    #[test]
-    fn a_page_knows_whether_more_follow() {
-        let page = PageRequest {
-            after: None,
-            limit: 2,
-        };
-        let listing = page.into_listing(vec![1, 2, 3], |value| *value);
-        assert_eq!(listing.items, [1, 2]);
-        assert_eq!(listing.next_after, Some(2));
-        let last = page.into_listing(vec![4, 5], |value| *value);
-        assert_eq!(last.next_after, None);
-    }
-}
+mod tests;

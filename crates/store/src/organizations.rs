@@ -69,8 +69,8 @@ impl Store {
             Box::pin(async move {
                 let stamp = to_db(now());
                 let row = sqlx::query(&format!(
-                    "INSERT INTO organizations (slug, name, sampling_secret, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $4) RETURNING {COLUMNS}"
+                    "INSERT INTO organizations (slug, name, sampling_secret, created_at, \
+                        updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING {COLUMNS}"
                 ))
                 .bind(slug.as_str().to_owned())
                 .bind(name.into_string())
@@ -159,44 +159,69 @@ impl Scoped<'_> {
                         .bind(organization.0)
                         .execute(&mut **transaction)
                         .await?;
-                    let current = sqlx::query(&format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"))
-                        .bind(organization.0)
-                        .fetch_optional(&mut **transaction)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let current = sqlx::query(&format!(
+                        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+                    ))
+                    .bind(organization.0)
+                    .fetch_optional(&mut **transaction)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
                     let current = from_row(&current)?;
                     crate::check_version(current.version, Some(expected_version))?;
-                    let default_calendar = changes.default_calendar_id.or(current.default_calendar_id);
+                    let default_calendar =
+                        changes.default_calendar_id.or(current.default_calendar_id);
                     if let Some(calendar) = default_calendar {
-                        crate::calendars::ensure_exists(transaction, organization, calendar, "default_calendar_id").await?;
+                        crate::calendars::ensure_exists(
+                            transaction,
+                            organization,
+                            calendar,
+                            "default_calendar_id",
+                        )
+                        .await?;
                     }
                     let at_risk_percent = changes.at_risk_percent.or(current.at_risk_percent);
                     if !(1..=99).contains(&at_risk_percent) {
-                        return Err(StoreError::invalid("at_risk_percent", "must be between 1 and 99"));
+                        return Err(StoreError::invalid(
+                            "at_risk_percent",
+                            "must be between 1 and 99",
+                        ));
                     }
-                    let anonymity_threshold = changes.anonymity_threshold.or(current.anonymity_threshold);
+                    let anonymity_threshold =
+                        changes.anonymity_threshold.or(current.anonymity_threshold);
                     roundtable_domain::pulses::Threshold::new(anonymity_threshold)
                         .map_err(|message| StoreError::invalid("anonymity_threshold", message))?;
-                    let check_fatigue_days = changes.check_fatigue_days.or(current.check_fatigue_days);
+                    let check_fatigue_days =
+                        changes.check_fatigue_days.or(current.check_fatigue_days);
                     if !(0..=365).contains(&check_fatigue_days) {
-                        return Err(StoreError::invalid("check_fatigue_days", "must be between 0 and 365"));
+                        return Err(StoreError::invalid(
+                            "check_fatigue_days",
+                            "must be between 0 and 365",
+                        ));
                     }
                     let thank_you_kind = changes.thank_you_kind.or(current.thank_you_kind);
                     if !["none", "points", "coupon"].contains(&thank_you_kind.as_str()) {
-                        return Err(StoreError::invalid("thank_you_kind", "must be one of none, points, coupon"));
+                        return Err(StoreError::invalid(
+                            "thank_you_kind",
+                            "must be one of none, points, coupon",
+                        ));
                     }
                     let thank_you_points = changes.thank_you_points.or(current.thank_you_points);
                     if !(0..=100_000).contains(&thank_you_points) {
-                        return Err(StoreError::invalid("thank_you_points", "must be between 0 and 100000"));
+                        return Err(StoreError::invalid(
+                            "thank_you_points",
+                            "must be between 0 and 100000",
+                        ));
                     }
                     let name = match changes.name {
                         Change::Set(name) => name.into_string(),
                         Change::Keep => current.name,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE organizations SET name = $1, default_calendar_id = $2, at_risk_percent = $5, anonymity_threshold = $6, \
-                         check_fatigue_days = $7, thank_you_kind = $8, thank_you_points = $9, version = version + 1, \
-                         updated_at = $3 WHERE id = $4 RETURNING {COLUMNS}"
+                        "UPDATE organizations SET name = $1, default_calendar_id = $2, \
+                            at_risk_percent = $5, anonymity_threshold = $6, \
+                            check_fatigue_days = $7, thank_you_kind = $8, thank_you_points = \
+                            $9, version = version + 1, updated_at = $3 WHERE id = $4 \
+                            RETURNING {COLUMNS}"
                     ))
                     .bind(name)
                     .bind(default_calendar.map(|calendar| calendar.0))
@@ -209,8 +234,15 @@ impl Scoped<'_> {
                     .bind(thank_you_points)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "organization.updated", "organization", organization.0, detail)
-                        .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "organization.updated",
+                        "organization",
+                        organization.0,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

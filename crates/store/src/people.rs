@@ -55,8 +55,8 @@ pub struct PeopleFilter {
     pub active: Option<bool>,
 }
 
-pub(crate) const COLUMNS: &str = "id, email, name, title, department_id, role, active, \
-     CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password, version, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, email, name, title, department_id, role, active, CASE WHEN \
+    password_hash IS NULL THEN 0 ELSE 1 END AS has_password, version, created_at, updated_at";
 
 pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
     let role: String = row.try_get("role")?;
@@ -77,6 +77,8 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
     })
 }
 
+crate::rows::record!(Person, "people", COLUMNS, from_row);
+
 fn email_conflict(error: sqlx::Error, email: &str) -> StoreError {
     match StoreError::from(error) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -92,15 +94,7 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: PersonId,
 ) -> Result<Person, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id.0)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    crate::rows::get::<Person, _>(&mut **transaction, organization, id.0).await
 }
 
 /// Ends every session and revokes every token of a person.
@@ -115,7 +109,8 @@ async fn end_access(
         .execute(&mut **transaction)
         .await?;
     sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 AND person_id = $3 AND revoked_at IS NULL",
+        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 AND person_id = \
+            $3 AND revoked_at IS NULL",
     )
     .bind(to_db(now()))
     .bind(organization.0)
@@ -133,12 +128,20 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     if let Some(department) = new.department_id {
-                        ensure_exists(transaction, "departments", organization, department.0, "department_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "departments",
+                            organization,
+                            department.0,
+                            "department_id",
+                        )
+                        .await?;
                     }
                     let stamp = to_db(now());
                     let row = sqlx::query(&format!(
-                        "INSERT INTO people (organization_id, email, name, title, department_id, role, password_hash, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+                        "INSERT INTO people (organization_id, email, name, title, \
+                            department_id, role, password_hash, created_at, updated_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.email.as_str().to_owned())
@@ -152,8 +155,19 @@ impl Scoped<'_> {
                     .await
                     .map_err(|error| email_conflict(error, new.email.as_str()))?;
                     let person = from_row(&row)?;
-                    let detail = format!("created {} <{}> as {}", person.name, person.email, person.role);
-                    crate::audit::record(transaction, audit, "person.created", "person", person.id.0, detail).await?;
+                    let detail = format!(
+                        "created {} <{}> as {}",
+                        person.name, person.email, person.role
+                    );
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "person.created",
+                        "person",
+                        person.id.0,
+                        detail,
+                    )
+                    .await?;
                     Ok(person)
                 })
             })
@@ -161,15 +175,7 @@ impl Scoped<'_> {
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        crate::rows::get::<Person, _>(self.store.reader(), self.organization, id.0).await
     }
 
     /// A person's stored password hash (`None`: no password set), to check
@@ -197,8 +203,8 @@ impl Scoped<'_> {
                     crate::lock_row(transaction, "people", organization, id.0).await?;
                     let current = fetch(transaction, organization, id).await?;
                     sqlx::query(
-                        "UPDATE people SET password_hash = $1, version = version + 1, updated_at = $2 \
-                         WHERE organization_id = $3 AND id = $4",
+                        "UPDATE people SET password_hash = $1, version = version + 1, \
+                            updated_at = $2 WHERE organization_id = $3 AND id = $4",
                     )
                     .bind(hash)
                     .bind(to_db(now()))
@@ -243,8 +249,9 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Person>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR department_id = $3) AND ($4 IS NULL OR active = $4) ORDER BY id LIMIT $5"
+            "SELECT {COLUMNS} FROM people WHERE organization_id = $1 AND id > $2 AND ($3 \
+                IS NULL OR department_id = $3) AND ($4 IS NULL OR active = $4) ORDER BY id \
+                LIMIT $5"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -282,7 +289,14 @@ impl Scoped<'_> {
                     crate::check_version(current.version, Some(expected_version))?;
                     let department_id = changes.department_id.or(current.department_id);
                     if let Some(department) = department_id {
-                        ensure_exists(transaction, "departments", organization, department.0, "department_id").await?;
+                        ensure_exists(
+                            transaction,
+                            "departments",
+                            organization,
+                            department.0,
+                            "department_id",
+                        )
+                        .await?;
                     }
                     let email = match changes.email {
                         Change::Set(email) => email.as_str().to_owned(),
@@ -303,9 +317,10 @@ impl Scoped<'_> {
                         Change::Keep => None,
                     };
                     sqlx::query(
-                        "UPDATE people SET email = $1, name = $2, title = $3, department_id = $4, role = $5, active = $6, \
-                         password_hash = COALESCE($7, password_hash), version = version + 1, updated_at = $8 \
-                         WHERE organization_id = $9 AND id = $10",
+                        "UPDATE people SET email = $1, name = $2, title = $3, \
+                            department_id = $4, role = $5, active = $6, password_hash = \
+                            COALESCE($7, password_hash), version = version + 1, updated_at = \
+                            $8 WHERE organization_id = $9 AND id = $10",
                     )
                     .bind(email.clone())
                     .bind(name)
@@ -323,11 +338,26 @@ impl Scoped<'_> {
                     if !active || new_password.is_some() {
                         end_access(transaction, organization, id).await?;
                     }
-                    if current.role == Role::Admin && current.active && !(role == Role::Admin && active) {
-                        let field = if role == Role::Admin { "active" } else { "role" };
+                    if current.role == Role::Admin
+                        && current.active
+                        && !(role == Role::Admin && active)
+                    {
+                        let field = if role == Role::Admin {
+                            "active"
+                        } else {
+                            "role"
+                        };
                         ensure_an_active_administrator(transaction, organization, field).await?;
                     }
-                    crate::audit::record(transaction, audit, "person.updated", "person", id.0, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "person.updated",
+                        "person",
+                        id.0,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })

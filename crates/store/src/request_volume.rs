@@ -25,10 +25,11 @@ impl Scoped<'_> {
         since: Timestamp,
     ) -> Result<Vec<CellVolume>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.provider_department_id, p.department_id, COUNT(*) AS requests FROM requests r \
-             JOIN people p ON p.organization_id = r.organization_id AND p.id = r.requester_person_id \
-             WHERE r.organization_id = $1 AND r.created_at >= $2 AND p.department_id IS NOT NULL \
-             GROUP BY r.provider_department_id, p.department_id",
+            "SELECT r.provider_department_id, p.department_id, COUNT(*) AS requests FROM \
+                requests r JOIN people p ON p.organization_id = r.organization_id AND p.id = \
+                r.requester_person_id WHERE r.organization_id = $1 AND r.created_at >= $2 \
+                AND p.department_id IS NOT NULL GROUP BY r.provider_department_id, \
+                p.department_id",
         )
         .bind(self.organization.0)
         .bind(to_db(since))

@@ -54,6 +54,8 @@ fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
     })
 }
 
+crate::rows::record!(Review, "alignment_reviews", COLUMNS, from_row);
+
 fn encode(decisions: &[String]) -> String {
     serde_json::to_string(decisions).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -63,15 +65,7 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Review, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    crate::rows::get::<Review, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -82,8 +76,9 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let row = sqlx::query(&format!(
-                        "INSERT INTO alignment_reviews (organization_id, period, held_on, decisions, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                        "INSERT INTO alignment_reviews (organization_id, period, held_on, \
+                            decisions, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+                            $5) RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.period.to_string())
@@ -94,7 +89,15 @@ impl Scoped<'_> {
                     .await?;
                     let review = from_row(&row)?;
                     let detail = format!("review of {}", review.period);
-                    crate::audit::record(transaction, audit, "review.created", "review", review.id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "review.created",
+                        "review",
+                        review.id,
+                        detail,
+                    )
+                    .await?;
                     Ok(review)
                 })
             })
@@ -102,27 +105,12 @@ impl Scoped<'_> {
     }
 
     pub async fn review(&self, id: i64) -> Result<Review, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        crate::rows::get::<Review, _>(self.store.reader(), self.organization, id).await
     }
 
     pub async fn list_reviews(&self, page: PageRequest) -> Result<Listing<Review>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM alignment_reviews WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Review, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |review| review.id))
     }
 
@@ -145,17 +133,31 @@ impl Scoped<'_> {
                     let current = fetch(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     let row = sqlx::query(&format!(
-                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, version = version + 1, updated_at = $3 \
-                         WHERE organization_id = $4 AND id = $5 RETURNING {COLUMNS}"
+                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, \
+                            version = version + 1, updated_at = $3 WHERE organization_id = \
+                            $4 AND id = $5 RETURNING {COLUMNS}"
                     ))
-                    .bind(changes.held_on.or(current.held_on).map(|day| day.to_string()))
+                    .bind(
+                        changes
+                            .held_on
+                            .or(current.held_on)
+                            .map(|day| day.to_string()),
+                    )
                     .bind(encode(&changes.decisions.or(current.decisions)))
                     .bind(to_db(now()))
                     .bind(organization.0)
                     .bind(id)
                     .fetch_one(&mut **transaction)
                     .await?;
-                    crate::audit::record(transaction, audit, "review.updated", "review", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "review.updated",
+                        "review",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

@@ -53,6 +53,8 @@ fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
     })
 }
 
+crate::rows::record!(Segment, "segments", COLUMNS, from_row);
+
 fn encode_criteria(criteria: &[Label]) -> String {
     let texts: Vec<&str> = criteria.iter().map(Label::as_str).collect();
     serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned())
@@ -73,15 +75,7 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Segment, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    crate::rows::get::<Segment, _>(&mut **transaction, organization, id).await
 }
 
 impl Scoped<'_> {
@@ -92,8 +86,9 @@ impl Scoped<'_> {
             .write(move |transaction| {
                 Box::pin(async move {
                     let row = sqlx::query(&format!(
-                        "INSERT INTO segments (organization_id, name, needs, criteria, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+                        "INSERT INTO segments (organization_id, name, needs, criteria, \
+                            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                            RETURNING {COLUMNS}"
                     ))
                     .bind(organization.0)
                     .bind(new.name.as_str().to_owned())
@@ -105,7 +100,15 @@ impl Scoped<'_> {
                     .map_err(|error| name_conflict(error, new.name.as_str()))?;
                     let segment = from_row(&row)?;
                     let detail = format!("created {}", segment.name);
-                    crate::audit::record(transaction, audit, "segment.created", "segment", segment.id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "segment.created",
+                        "segment",
+                        segment.id,
+                        detail,
+                    )
+                    .await?;
                     Ok(segment)
                 })
             })
@@ -113,27 +116,12 @@ impl Scoped<'_> {
     }
 
     pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        crate::rows::get::<Segment, _>(self.store.reader(), self.organization, id).await
     }
 
     pub async fn list_segments(&self, page: PageRequest) -> Result<Listing<Segment>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM segments WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(self.organization.0)
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(self.store.reader())
-        .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            crate::rows::list::<Segment, _>(self.store.reader(), self.organization, page).await?;
         Ok(page.into_listing(items, |segment| segment.id))
     }
 
@@ -166,8 +154,9 @@ impl Scoped<'_> {
                         Change::Keep => None,
                     };
                     let row = sqlx::query(&format!(
-                        "UPDATE segments SET name = $1, needs = $2, criteria = COALESCE($3, criteria), version = version + 1, updated_at = $4 \
-                         WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
+                        "UPDATE segments SET name = $1, needs = $2, criteria = \
+                            COALESCE($3, criteria), version = version + 1, updated_at = $4 \
+                            WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
                     ))
                     .bind(name.clone())
                     .bind(changes.needs.or(current.needs))
@@ -178,7 +167,15 @@ impl Scoped<'_> {
                     .fetch_one(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(transaction, audit, "segment.updated", "segment", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "segment.updated",
+                        "segment",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     from_row(&row)
                 })
             })

@@ -160,9 +160,10 @@ fn decode_fields(text: &str) -> Result<Vec<IntakeField>, StoreError> {
         .collect()
 }
 
-const COLUMNS: &str = "id, provider_department_id, name, description, definition_of_good, owner_person_id, \
-     first_response_minutes, fulfilment_minutes, priority_targets, intake_fields, volume_quantity, volume_period, \
-     volume_unit, check_sampling_rate, reopen_on_not_met, active, version, created_at, updated_at";
+const COLUMNS: &str = "id, provider_department_id, name, description, definition_of_good, \
+    owner_person_id, first_response_minutes, fulfilment_minutes, priority_targets, \
+    intake_fields, volume_quantity, volume_period, volume_unit, check_sampling_rate, \
+    reopen_on_not_met, active, version, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
     let corrupt = |message: String| StoreError::Corrupt(format!("service: {message}"));
@@ -206,6 +207,8 @@ fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
     })
 }
 
+crate::rows::record!(Service, "services", COLUMNS, from_row);
+
 /// Attaches consumers and segments to services whose ids lie in the page's span.
 async fn attach_links<'c, E>(
     executor: E,
@@ -222,8 +225,8 @@ where
         return Ok(());
     };
     let consumers = sqlx::query(
-        "SELECT service_id, department_id FROM service_consumers \
-         WHERE organization_id = $1 AND service_id BETWEEN $2 AND $3 ORDER BY service_id, department_id",
+        "SELECT service_id, department_id FROM service_consumers WHERE organization_id = \
+            $1 AND service_id BETWEEN $2 AND $3 ORDER BY service_id, department_id",
     )
     .bind(organization.0)
     .bind(low)
@@ -231,8 +234,8 @@ where
     .fetch_all(executor)
     .await?;
     let segments = sqlx::query(
-        "SELECT service_id, segment_id FROM service_segments \
-         WHERE organization_id = $1 AND service_id BETWEEN $2 AND $3 ORDER BY service_id, segment_id",
+        "SELECT service_id, segment_id FROM service_segments WHERE organization_id = $1 \
+            AND service_id BETWEEN $2 AND $3 ORDER BY service_id, segment_id",
     )
     .bind(organization.0)
     .bind(low)
@@ -265,24 +268,18 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Service, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM services WHERE organization_id = $1 AND id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let service = from_row(&row)?;
+    let service = crate::rows::get::<Service, _>(&mut **transaction, organization, id).await?;
     let consumers: Vec<i64> = sqlx::query_scalar(
-        "SELECT department_id FROM service_consumers WHERE organization_id = $1 AND service_id = $2 ORDER BY department_id",
+        "SELECT department_id FROM service_consumers WHERE organization_id = $1 AND \
+            service_id = $2 ORDER BY department_id",
     )
     .bind(organization.0)
     .bind(id)
     .fetch_all(&mut **transaction)
     .await?;
     let segments: Vec<i64> = sqlx::query_scalar(
-        "SELECT segment_id FROM service_segments WHERE organization_id = $1 AND service_id = $2 ORDER BY segment_id",
+        "SELECT segment_id FROM service_segments WHERE organization_id = $1 AND \
+            service_id = $2 ORDER BY segment_id",
     )
     .bind(organization.0)
     .bind(id)
@@ -373,20 +370,26 @@ async fn write_links(
         .execute(&mut **transaction)
         .await?;
     for consumer in sorted_unique(&definition.consumer_department_ids) {
-        sqlx::query("INSERT INTO service_consumers (organization_id, service_id, department_id) VALUES ($1, $2, $3)")
-            .bind(organization.0)
-            .bind(service)
-            .bind(consumer.0)
-            .execute(&mut **transaction)
-            .await?;
+        sqlx::query(
+            "INSERT INTO service_consumers (organization_id, service_id, department_id) \
+            VALUES ($1, $2, $3)",
+        )
+        .bind(organization.0)
+        .bind(service)
+        .bind(consumer.0)
+        .execute(&mut **transaction)
+        .await?;
     }
     for segment in sorted_unique(&definition.segment_ids) {
-        sqlx::query("INSERT INTO service_segments (organization_id, service_id, segment_id) VALUES ($1, $2, $3)")
-            .bind(organization.0)
-            .bind(service)
-            .bind(segment)
-            .execute(&mut **transaction)
-            .await?;
+        sqlx::query(
+            "INSERT INTO service_segments (organization_id, service_id, segment_id) VALUES \
+            ($1, $2, $3)",
+        )
+        .bind(organization.0)
+        .bind(service)
+        .bind(segment)
+        .execute(&mut **transaction)
+        .await?;
     }
     Ok(())
 }
@@ -471,10 +474,13 @@ impl Scoped<'_> {
                     let (quantity, period, unit) = volume_columns(&definition.volume);
                     let stamp = to_db(now());
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO services (organization_id, provider_department_id, name, description, definition_of_good, \
-                         owner_person_id, first_response_minutes, fulfilment_minutes, priority_targets, intake_fields, \
-                         volume_quantity, volume_period, volume_unit, check_sampling_rate, reopen_on_not_met, active, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+                        "INSERT INTO services (organization_id, provider_department_id, \
+                            name, description, definition_of_good, owner_person_id, \
+                            first_response_minutes, fulfilment_minutes, priority_targets, \
+                            intake_fields, volume_quantity, volume_period, volume_unit, \
+                            check_sampling_rate, reopen_on_not_met, active, created_at, \
+                            updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                            $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
                     )
                     .bind(organization.0)
                     .bind(definition.provider_department_id.0)
@@ -498,7 +504,15 @@ impl Scoped<'_> {
                     .map_err(|error| name_conflict(error, definition.name.as_str()))?;
                     write_links(transaction, organization, id, &definition).await?;
                     let detail = format!("created {}", definition.name);
-                    crate::audit::record(transaction, audit, "service.created", "service", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "service.created",
+                        "service",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })
@@ -522,15 +536,8 @@ impl Scoped<'_> {
     }
 
     async fn read_service(&self, id: i64) -> Result<Service, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM services WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let mut services = [from_row(&row)?];
+        let mut services =
+            [crate::rows::get::<Service, _>(self.store.reader(), self.organization, id).await?];
         attach_links(self.store.reader(), self.organization, &mut services).await?;
         let [service] = services;
         Ok(service)
@@ -542,11 +549,11 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<Service>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM services s WHERE organization_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR provider_department_id = $3) AND ($4 IS NULL OR active = $4) \
-             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM service_consumers c WHERE c.organization_id = s.organization_id \
-                 AND c.service_id = s.id AND c.department_id = $5)) \
-             ORDER BY id LIMIT $6"
+            "SELECT {COLUMNS} FROM services s WHERE organization_id = $1 AND id > $2 AND \
+                ($3 IS NULL OR provider_department_id = $3) AND ($4 IS NULL OR active = $4) \
+                AND ($5 IS NULL OR EXISTS (SELECT 1 FROM service_consumers c WHERE \
+                c.organization_id = s.organization_id AND c.service_id = s.id AND \
+                c.department_id = $5)) ORDER BY id LIMIT $6"
         ))
         .bind(self.organization.0)
         .bind(page.after_id())
@@ -579,11 +586,13 @@ impl Scoped<'_> {
                     check_definition(transaction, organization, &definition).await?;
                     let (quantity, period, unit) = volume_columns(&definition.volume);
                     sqlx::query(
-                        "UPDATE services SET provider_department_id = $1, name = $2, description = $3, definition_of_good = $4, \
-                         owner_person_id = $5, first_response_minutes = $6, fulfilment_minutes = $7, priority_targets = $8, \
-                         intake_fields = $9, volume_quantity = $10, volume_period = $11, volume_unit = $12, check_sampling_rate = $13, \
-                         reopen_on_not_met = $14, active = $15, version = version + 1, updated_at = $16 \
-                         WHERE organization_id = $17 AND id = $18",
+                        "UPDATE services SET provider_department_id = $1, name = $2, \
+                            description = $3, definition_of_good = $4, owner_person_id = $5, \
+                            first_response_minutes = $6, fulfilment_minutes = $7, \
+                            priority_targets = $8, intake_fields = $9, volume_quantity = \
+                            $10, volume_period = $11, volume_unit = $12, check_sampling_rate \
+                            = $13, reopen_on_not_met = $14, active = $15, version = version \
+                            + 1, updated_at = $16 WHERE organization_id = $17 AND id = $18",
                     )
                     .bind(definition.provider_department_id.0)
                     .bind(definition.name.as_str().to_owned())
@@ -608,7 +617,15 @@ impl Scoped<'_> {
                     .map_err(|error| name_conflict(error, definition.name.as_str()))?;
                     write_links(transaction, organization, id, &definition).await?;
                     let detail = format!("updated {}", definition.name);
-                    crate::audit::record(transaction, audit, "service.updated", "service", id, detail).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "service.updated",
+                        "service",
+                        id,
+                        detail,
+                    )
+                    .await?;
                     fetch(transaction, organization, id).await
                 })
             })

@@ -42,7 +42,8 @@ pub(crate) async fn issue(
         return Ok(());
     }
     let earned_before: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM thank_you_ledger WHERE organization_id = $1 AND person_id = $2 AND earned_for = $3",
+        "SELECT id FROM thank_you_ledger WHERE organization_id = $1 AND person_id = $2 \
+            AND earned_for = $3",
     )
     .bind(organization.0)
     .bind(person.0)
@@ -56,8 +57,9 @@ pub(crate) async fn issue(
         // The outer condition re-checks under the row lock, so two answers
         // racing for the last coupon cannot both get it.
         let code: Option<String> = sqlx::query_scalar(
-            "UPDATE thank_you_coupons SET issued_at = $1 WHERE organization_id = $2 AND issued_at IS NULL AND id = \
-             (SELECT MIN(id) FROM thank_you_coupons WHERE organization_id = $2 AND issued_at IS NULL) RETURNING code",
+            "UPDATE thank_you_coupons SET issued_at = $1 WHERE organization_id = $2 AND \
+                issued_at IS NULL AND id = (SELECT MIN(id) FROM thank_you_coupons WHERE \
+                organization_id = $2 AND issued_at IS NULL) RETURNING code",
         )
         .bind(stamp.to_owned())
         .bind(organization.0)
@@ -71,8 +73,8 @@ pub(crate) async fn issue(
         ("points", points, None)
     };
     sqlx::query(
-        "INSERT INTO thank_you_ledger (organization_id, person_id, earned_for, reward, points, coupon_code, issued_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO thank_you_ledger (organization_id, person_id, earned_for, reward, \
+            points, coupon_code, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(organization.0)
     .bind(person.0)
@@ -98,7 +100,8 @@ impl Scoped<'_> {
                     let mut added = 0;
                     for code in &codes {
                         added += sqlx::query(
-                            "INSERT INTO thank_you_coupons (organization_id, code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                            "INSERT INTO thank_you_coupons (organization_id, code) VALUES \
+                                ($1, $2) ON CONFLICT DO NOTHING",
                         )
                         .bind(organization.0)
                         .bind(code.clone())
@@ -107,7 +110,15 @@ impl Scoped<'_> {
                         .rows_affected();
                     }
                     let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
-                    crate::audit::record(transaction, audit, "thank_you.coupons_added", "organization", organization.0, detail.to_string()).await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "thank_you.coupons_added",
+                        "organization",
+                        organization.0,
+                        detail.to_string(),
+                    )
+                    .await?;
                     Ok(added)
                 })
             })
@@ -116,10 +127,13 @@ impl Scoped<'_> {
 
     /// Coupons still available to be issued.
     pub async fn thank_you_coupons_left(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM thank_you_coupons WHERE organization_id = $1 AND issued_at IS NULL")
-            .bind(self.organization.0)
-            .fetch_one(self.store.reader())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM thank_you_coupons WHERE organization_id = $1 AND issued_at \
+            IS NULL",
+        )
+        .bind(self.organization.0)
+        .fetch_one(self.store.reader())
+        .await?)
     }
 
     /// The ledger, newest first; one person's entries when `person` is given.
@@ -129,8 +143,9 @@ impl Scoped<'_> {
         page: PageRequest,
     ) -> Result<Listing<LedgerEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, person_id, earned_for, reward, points, coupon_code, issued_at FROM thank_you_ledger \
-             WHERE organization_id = $1 AND ($2 = 0 OR person_id = $2) AND id < $3 ORDER BY id DESC LIMIT $4",
+            "SELECT id, person_id, earned_for, reward, points, coupon_code, issued_at \
+                FROM thank_you_ledger WHERE organization_id = $1 AND ($2 = 0 OR person_id = \
+                $2) AND id < $3 ORDER BY id DESC LIMIT $4",
         )
         .bind(self.organization.0)
         .bind(person.map_or(0, |person| person.0))

@@ -1,0 +1,229 @@
+//! The in-app inbox: a person's notifications, unread counts, marking read;
+//! the weekly digest and action reminders that land in it.
+
+use super::{Notice, notify};
+use crate::time::{from_db, to_db};
+use crate::{Listing, PageRequest, Scoped, StoreError};
+use jiff::Timestamp;
+use roundtable_domain::ids::PersonId;
+use roundtable_domain::notices;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: i64,
+    pub recipient_person_id: PersonId,
+    pub kind: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
+const COLUMNS: &str = "id, recipient_person_id, kind, subject_kind, subject_id, title, body, \
+    link, created_at, read_at";
+
+fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
+    Ok(Notification {
+        id: row.try_get("id")?,
+        recipient_person_id: PersonId(row.try_get("recipient_person_id")?),
+        kind: row.try_get("kind")?,
+        subject_kind: row.try_get("subject_kind")?,
+        subject_id: row.try_get("subject_id")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        link: row.try_get("link")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        read_at: row
+            .try_get::<Option<String>, _>("read_at")?
+            .map(|text| from_db(&text))
+            .transpose()?,
+    })
+}
+
+impl Scoped<'_> {
+    /// One person's inbox, newest first.
+    pub async fn notifications_of(
+        &self,
+        person: PersonId,
+        unread_only: bool,
+        page: PageRequest,
+    ) -> Result<Listing<Notification>, StoreError> {
+        let unread = if unread_only {
+            " AND read_at IS NULL"
+        } else {
+            ""
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications WHERE organization_id = $1 AND \
+                recipient_person_id = $2 AND id < $3{unread} ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(self.organization.0)
+        .bind(person.0)
+        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |notification| notification.id))
+    }
+
+    pub async fn unread_count(&self, person: PersonId) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE organization_id = $1 AND \
+            recipient_person_id = $2 AND read_at IS NULL",
+        )
+        .bind(self.organization.0)
+        .bind(person.0)
+        .fetch_one(self.store.reader())
+        .await?)
+    }
+
+    /// Marks one notification (or, with `None`, all) of `person` read; returns how many changed.
+    pub async fn mark_read(
+        &self,
+        person: PersonId,
+        id: Option<i64>,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let organization = self.organization;
+        self.store
+            .bookkeeping_write(move |transaction| {
+                Box::pin(async move {
+                    if let Some(id) = id {
+                        let owner: Option<i64> = sqlx::query_scalar(
+                            "SELECT recipient_person_id FROM notifications WHERE \
+                            organization_id = $1 AND id = $2",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .fetch_optional(&mut **transaction)
+                        .await?;
+                        if owner != Some(person.0) {
+                            return Err(StoreError::NotFound);
+                        }
+                    }
+                    let changed = sqlx::query(
+                        "UPDATE notifications SET read_at = $1 WHERE organization_id = $2 \
+                            AND recipient_person_id = $3 AND read_at IS NULL AND ($4 = 0 OR \
+                            id = $4)",
+                    )
+                    .bind(to_db(at))
+                    .bind(organization.0)
+                    .bind(person.0)
+                    .bind(id.unwrap_or(0))
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                    Ok(changed)
+                })
+            })
+            .await
+    }
+}
+
+impl Scoped<'_> {
+    /// Sends `notice` as `person`'s digest for `week` unless one was sent:
+    /// the primary key makes it once per lead and week across instances.
+    pub async fn send_digest(
+        &self,
+        week: String,
+        notice: Notice,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let organization = self.organization;
+        self.store
+            .bookkeeping_write(move |transaction| {
+                Box::pin(async move {
+                    let stamp = to_db(at);
+                    let inserted = sqlx::query(
+                        "INSERT INTO digests (organization_id, person_id, week, sent_at) \
+                            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(organization.0)
+                    .bind(notice.recipient.0)
+                    .bind(week)
+                    .bind(stamp.clone())
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                    if inserted == 1 {
+                        notify(transaction, organization, notice, &stamp).await?;
+                    }
+                    Ok(inserted == 1)
+                })
+            })
+            .await
+    }
+
+    /// Reminds owners of open round-table actions due tomorrow (or today) and
+    /// of overdue ones, each reminder once per action; returns how many were sent.
+    pub async fn remind_actions(
+        &self,
+        today: jiff::civil::Date,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let tomorrow = today.tomorrow().unwrap_or(today);
+        let rows = sqlx::query(
+            "SELECT id, title, owner_person_id, due_on FROM actions WHERE organization_id = $1 \
+             AND status IN ('open', 'in_progress') AND due_on <= $2 ORDER BY id",
+        )
+        .bind(self.organization.0)
+        .bind(tomorrow.to_string())
+        .fetch_all(self.store.reader())
+        .await?;
+        let mut sent = 0;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let title: String = row.try_get("title")?;
+            let owner = PersonId(row.try_get("owner_person_id")?);
+            let due_on: String = row.try_get("due_on")?;
+            let overdue = due_on.as_str() < today.to_string().as_str();
+            let (kind, reminder) = if overdue {
+                ("action_overdue", "overdue")
+            } else {
+                ("action_due", "due")
+            };
+            let wording = notices::action_reminder(&title, &due_on, overdue);
+            let organization = self.organization;
+            let notice = Notice {
+                recipient: owner,
+                kind,
+                subject_kind: "action",
+                subject_id: Some(id),
+                title: wording.title,
+                body: wording.body,
+                link: format!("/actions/{id}"),
+            };
+            let inserted = self
+                .store
+                .bookkeeping_write(move |transaction| {
+                    Box::pin(async move {
+                        let stamp = to_db(at);
+                        let inserted = sqlx::query(
+                            "INSERT INTO action_reminders (organization_id, action_id, \
+                                kind, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(organization.0)
+                        .bind(id)
+                        .bind(reminder)
+                        .bind(stamp.clone())
+                        .execute(&mut **transaction)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            notify(transaction, organization, notice, &stamp).await?;
+                        }
+                        Ok(inserted)
+                    })
+                })
+                .await?;
+            sent += inserted;
+        }
+        Ok(sent)
+    }
+}

@@ -1,0 +1,256 @@
+//! Department goals, each optionally under an objective.
+
+use super::period_from_db;
+use crate::time::{from_db, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use jiff::Timestamp;
+use roundtable_domain::ids::{DepartmentId, OrganizationId};
+use roundtable_domain::objectives::Period;
+use roundtable_domain::text::Label;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub id: i64,
+    pub department_id: DepartmentId,
+    /// `None`: the goal serves no objective (unaligned).
+    pub objective_id: Option<i64>,
+    pub period: Period,
+    pub title: String,
+    pub description: String,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewGoal {
+    pub department_id: DepartmentId,
+    pub objective_id: Option<i64>,
+    pub period: Period,
+    pub title: Label,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GoalChanges {
+    pub objective_id: Change<Option<i64>>,
+    pub period: Change<Period>,
+    pub title: Change<Label>,
+    pub description: Change<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GoalFilter {
+    pub department_id: Option<DepartmentId>,
+    pub period: Option<Period>,
+    /// `Some(true)`: only goals serving no objective.
+    pub unaligned: Option<bool>,
+}
+
+const GOAL_COLUMNS: &str =
+    "id, department_id, objective_id, period, title, description, version, created_at, updated_at";
+
+fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
+    Ok(Goal {
+        id: row.try_get("id")?,
+        department_id: DepartmentId(row.try_get("department_id")?),
+        objective_id: row.try_get("objective_id")?,
+        period: period_from_db(&row.try_get::<String, _>("period")?)?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
+
+async fn fetch_goal(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Goal, StoreError> {
+    crate::rows::get::<Goal, _>(&mut **transaction, organization, id).await
+}
+
+impl Scoped<'_> {
+    pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        new.department_id.0,
+                        "department_id",
+                    )
+                    .await?;
+                    if let Some(objective) = new.objective_id {
+                        ensure_exists(
+                            transaction,
+                            "objectives",
+                            organization,
+                            objective,
+                            "objective_id",
+                        )
+                        .await?;
+                    }
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO goals (organization_id, department_id, objective_id, \
+                            period, title, description, created_at, updated_at) VALUES ($1, \
+                            $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
+                    ))
+                    .bind(organization.0)
+                    .bind(new.department_id.0)
+                    .bind(new.objective_id)
+                    .bind(new.period.to_string())
+                    .bind(new.title.as_str().to_owned())
+                    .bind(new.description.clone())
+                    .bind(to_db(now()))
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    let goal = goal_from_row(&row)?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "goal.created",
+                        "goal",
+                        goal.id,
+                        format!("created {}", goal.title),
+                    )
+                    .await?;
+                    Ok(goal)
+                })
+            })
+            .await
+    }
+
+    pub async fn goal(&self, id: i64) -> Result<Goal, StoreError> {
+        crate::rows::get::<Goal, _>(self.store.reader(), self.organization, id).await
+    }
+
+    pub async fn list_goals(
+        &self,
+        filter: GoalFilter,
+        page: PageRequest,
+    ) -> Result<Listing<Goal>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE organization_id = $1 AND id > $2 AND \
+                ($3 IS NULL OR department_id = $3) AND ($4 IS NULL OR period = $4) AND ($5 \
+                IS NULL OR ($5 = 1 AND objective_id IS NULL) OR ($5 = 0 AND objective_id IS \
+                NOT NULL)) ORDER BY id LIMIT $6"
+        ))
+        .bind(self.organization.0)
+        .bind(page.after_id())
+        .bind(filter.department_id.map(|department| department.0))
+        .bind(filter.period.map(|period| period.to_string()))
+        .bind(filter.unaligned.map(i64::from))
+        .bind(page.fetch_limit())
+        .fetch_all(self.store.reader())
+        .await?;
+        let items = rows
+            .iter()
+            .map(goal_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(page.into_listing(items, |goal| goal.id))
+    }
+
+    pub async fn update_goal(
+        &self,
+        id: i64,
+        changes: GoalChanges,
+        expected_version: i64,
+    ) -> Result<Goal, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        let detail = crate::departments::changed_fields(&[
+            ("objective_id", changes.objective_id.is_set()),
+            ("period", changes.period.is_set()),
+            ("title", changes.title.is_set()),
+            ("description", changes.description.is_set()),
+        ]);
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    crate::lock_row(transaction, "goals", organization, id).await?;
+                    let current = fetch_goal(transaction, organization, id).await?;
+                    crate::check_version(current.version, Some(expected_version))?;
+                    let objective = changes.objective_id.or(current.objective_id);
+                    if let Some(objective) = objective {
+                        ensure_exists(
+                            transaction,
+                            "objectives",
+                            organization,
+                            objective,
+                            "objective_id",
+                        )
+                        .await?;
+                    }
+                    let title = match changes.title {
+                        Change::Set(title) => title.into_string(),
+                        Change::Keep => current.title,
+                    };
+                    let row = sqlx::query(&format!(
+                        "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
+                            description = $4, version = version + 1, updated_at = $5 WHERE \
+                            organization_id = $6 AND id = $7 RETURNING {GOAL_COLUMNS}"
+                    ))
+                    .bind(objective)
+                    .bind(changes.period.or(current.period).to_string())
+                    .bind(title)
+                    .bind(changes.description.or(current.description))
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    crate::audit::record(transaction, audit, "goal.updated", "goal", id, detail)
+                        .await?;
+                    goal_from_row(&row)
+                })
+            })
+            .await
+    }
+
+    pub async fn delete_goal(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+    ) -> Result<Goal, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    crate::lock_row(transaction, "goals", organization, id).await?;
+                    let current = fetch_goal(transaction, organization, id).await?;
+                    crate::check_version(current.version, expected_version)?;
+                    crate::delete_row(
+                        transaction,
+                        "goals",
+                        organization,
+                        id,
+                        "the goal is still referenced",
+                    )
+                    .await?;
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "goal.deleted",
+                        "goal",
+                        id,
+                        format!("deleted {}", current.title),
+                    )
+                    .await?;
+                    Ok(current)
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,79 @@
+//! Pages of a list in id order, and changes of a stored value.
+
+/// One page of a list, ordered by id; `next_after` is the last id when more follow.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<i64>,
+}
+
+/// Where a page starts (after which id) and how long it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: u32 = 200;
+
+    pub fn first(limit: u32) -> Self {
+        Self { after: None, limit }
+    }
+
+    /// How many rows to fetch: one more than asked, to learn whether more follow.
+    pub(crate) fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
+    }
+
+    pub(crate) fn after_id(&self) -> i64 {
+        self.after.unwrap_or(0)
+    }
+
+    pub(crate) fn into_listing<T>(
+        self,
+        mut items: Vec<T>,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Listing<T> {
+        let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
+        let next_after = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(id_of)
+        } else {
+            None
+        };
+        Listing { items, next_after }
+    }
+}
+
+/// Changes of a stored value: `Keep` leaves it, `Set` replaces it. For optional
+/// values `Set(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Set(T),
+}
+
+impl<T> From<Option<T>> for Change<T> {
+    /// `Some` sets, `None` keeps: the shape of an optional PATCH field.
+    fn from(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Change::Set(value),
+            None => Change::Keep,
+        }
+    }
+}
+
+impl<T> Change<T> {
+    pub fn or(self, current: T) -> T {
+        match self {
+            Change::Keep => current,
+            Change::Set(value) => value,
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        matches!(self, Change::Set(_))
+    }
+}

@@ -1,0 +1,208 @@
+//! What every noun does the same way with a row of a tenant table: read one
+//! by id or a page in id order, lock it for a write, check its version,
+//! check that a reference names one, delete it. Always within one
+//! organization; "not found" is a row of another organization as much as no
+//! row at all.
+
+use crate::{PageRequest, StoreError, WriteTransaction};
+use roundtable_domain::ids::OrganizationId;
+use sqlx::Any;
+use sqlx::any::AnyRow;
+
+/// The row of `table` with `id` in the organization, with `columns`;
+/// [`StoreError::NotFound`] if there is none. On any executor: a reader, or
+/// a write's transaction (`&mut **transaction`).
+pub(crate) async fn one<'e, E>(
+    executor: E,
+    table: &str,
+    columns: &str,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<AnyRow, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {columns} FROM {table} WHERE organization_id = $1 AND id = $2");
+    sqlx::query(&sql)
+        .bind(organization.0)
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// A page of `table`'s rows in the organization, in id order after the
+/// page's cursor, one more than the page holds (see
+/// [`PageRequest::into_listing`]).
+pub(crate) async fn page<'e, E>(
+    executor: E,
+    table: &str,
+    columns: &str,
+    organization: OrganizationId,
+    page: PageRequest,
+) -> Result<Vec<AnyRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT {columns} FROM {table} WHERE organization_id = $1 AND id > $2 \
+         ORDER BY id LIMIT $3"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(organization.0)
+        .bind(page.after_id())
+        .bind(page.fetch_limit())
+        .fetch_all(executor)
+        .await?)
+}
+
+/// Deletes one row of a tenant table; a foreign-key refusal becomes
+/// [`StoreError::InUse`] with `in_use`, a message that says what to do instead.
+pub(crate) async fn delete_row(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    in_use: &str,
+) -> Result<(), StoreError> {
+    let deleted = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .execute(&mut **transaction)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::InUse(_) => StoreError::InUse(in_use.to_owned()),
+        other => other,
+    })?;
+    // Nothing deleted: there is no such row in this organization.
+    if deleted.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Locks a row for the rest of the write, so the reads that follow see the
+/// latest committed state and no concurrent write can slip in between the
+/// version check and the change. (PostgreSQL takes a row lock; on SQLite the
+/// write transaction already holds the database's write lock.)
+pub(crate) async fn lock_row(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET version = version WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Refuses a change based on a stale version (optimistic concurrency).
+pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != current => Err(StoreError::VersionMismatch { current }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, inside a write, that `id` names a row of `table` in the organization;
+/// otherwise the input is invalid at `field`. Used before inserting references so
+/// the error names the field instead of a bare foreign-key failure.
+pub(crate) async fn ensure_exists(
+    transaction: &mut WriteTransaction,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    field: &str,
+) -> Result<(), StoreError> {
+    ensure_exists_in(&mut **transaction, table, organization, id, field).await
+}
+
+/// [`ensure_exists`] on any connection: a write checks on a reader before it
+/// queues for the single writer, so the writer's time goes to writing (a
+/// record deleted in between still fails the write on its foreign key).
+pub(crate) async fn ensure_exists_in<'e, E>(
+    executor: E,
+    table: &'static str,
+    organization: OrganizationId,
+    id: i64,
+    field: &str,
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {table} WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(organization.0)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::invalid(field, format!("no such record: {id}"))),
+    }
+}
+
+/// A noun read whole from one row of its table (its columns named in
+/// `COLUMNS`), so that reading one by id and reading a page are written once.
+pub(crate) trait Record: Sized {
+    const TABLE: &'static str;
+    const COLUMNS: &'static str;
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError>;
+}
+
+/// Makes a type a [`Record`] of `$table`, read by `$from_row`:
+/// `record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);`.
+macro_rules! record {
+    ($type:ty, $table:literal, $columns:expr, $from_row:path) => {
+        impl crate::rows::Record for $type {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static str = $columns;
+
+            fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, crate::StoreError> {
+                $from_row(row)
+            }
+        }
+    };
+}
+
+pub(crate) use record;
+
+/// The record with `id` in the organization; [`StoreError::NotFound`] if
+/// there is none.
+pub(crate) async fn get<'e, R, E>(
+    executor: E,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<R, StoreError>
+where
+    R: Record,
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    R::from_row(&one(executor, R::TABLE, R::COLUMNS, organization, id).await?)
+}
+
+/// A page of records in id order (one more than the page holds, see
+/// [`PageRequest::into_listing`]).
+pub(crate) async fn list<'e, R, E>(
+    executor: E,
+    organization: OrganizationId,
+    request: PageRequest,
+) -> Result<Vec<R>, StoreError>
+where
+    R: Record,
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    page(executor, R::TABLE, R::COLUMNS, organization, request)
+        .await?
+        .iter()
+        .map(R::from_row)
+        .collect()
+}
