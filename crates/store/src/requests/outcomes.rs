@@ -7,7 +7,7 @@ use crate::health_rollup::RollupChanges;
 use crate::{StoreError, WriteTransaction};
 use roundtable_domain::clocks::ClockState;
 use roundtable_domain::ids::OrganizationId;
-use roundtable_domain::requests::Status;
+use roundtable_domain::requests::delivered_on_time;
 
 /// Fixes the outcomes of the clocks that have stopped (first response within
 /// target; delivered within target or by the accepted committed date) and
@@ -24,25 +24,22 @@ pub(crate) async fn record_outcomes(
     before: &Request,
 ) -> Result<Request, StoreError> {
     let mut request = fetch(transaction, organization, id).await?;
-    let (first_response_met, delivered_on_time) = match request.clocks(context, request.updated_at)
-    {
-        Some((response, fulfilment)) => {
-            let first_response_met = request
-                .first_response_at
-                .map(|_| response.state == ClockState::Met);
-            let delivered_on_time = request
-                .resolved_at
-                .filter(|_| matches!(request.status, Status::Resolved | Status::Closed))
-                .map(|resolved| {
-                    fulfilment.state == ClockState::Met
-                        || request
-                            .committed_due_at
-                            .is_some_and(|committed| resolved <= committed)
-                });
-            (first_response_met, delivered_on_time)
-        }
-        None => (None, None),
-    };
+    let readings = request.clocks(context, request.updated_at);
+    let first_response_met = readings.as_ref().and_then(|(response, _)| {
+        request
+            .first_response_at
+            .map(|_| response.state == ClockState::Met)
+    });
+    // One rule with the API's `on_time` (the domain's): within target, or by
+    // the delivery date both sides accepted.
+    let delivered_on_time = delivered_on_time(
+        request.status,
+        request.resolved_at,
+        request.committed_due_at,
+        readings
+            .as_ref()
+            .map(|(_, fulfilment)| fulfilment.state == ClockState::Met),
+    );
     if (first_response_met, delivered_on_time)
         != (request.first_response_met, request.delivered_on_time)
     {
