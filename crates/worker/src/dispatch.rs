@@ -848,6 +848,33 @@ mod tests {
     }
 
     #[test]
+    fn the_html_part_is_escaped_by_the_template_engine() {
+        let html = HtmlEmail {
+            title: "<script>alert(1)</script>",
+            paragraphs: vec!["Tom & \"Jerry\"", "second <b>"],
+            when: "2026-11-22 17:30 UTC",
+            link: "https://rt.example/requests/1?a=1&b=\"x\"",
+        }
+        .render()
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&#60;script&#62;"), "{html}");
+        assert!(html.contains("Tom &#38; &#34;Jerry&#34;"), "{html}");
+        assert!(html.contains("<p>second &#60;b&#62;</p>"), "{html}");
+        assert!(html.contains("a=1&#38;b=&#34;x&#34;"), "{html}");
+        let text = TextEmail {
+            title: "<script>",
+            body: "Tom & Jerry",
+            when: "2026-11-22 17:30 UTC",
+            link: "https://rt.example/requests/1",
+        }
+        .render()
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(text.starts_with("<script>\n\nTom & Jerry\n"), "{text}");
+        assert!(text.contains("When: 2026-11-22 17:30 UTC"), "{text}");
+    }
+
+    #[test]
     fn email_times_are_minutes_in_utc() {
         let instant: Timestamp = "2026-11-22T17:30:59Z"
             .parse()
