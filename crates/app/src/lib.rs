@@ -26,6 +26,7 @@ pub mod health;
 pub mod inbox;
 pub mod input;
 pub mod kudos;
+pub mod mail;
 pub mod notification_settings;
 pub mod objectives;
 pub mod organization;

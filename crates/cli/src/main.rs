@@ -118,12 +118,29 @@ struct OrganizationArgs {
 /// Where notifications go out.
 #[derive(Clone, clap::Args)]
 struct NotificationArgs {
-    /// SMTP relay for email notifications, e.g. smtp://USER:PASSWORD@127.0.0.1:25 (none: email is not sent).
+    /// SMTP relay for email notifications (none: email is recorded as not
+    /// sent, and shown on /admin/mail). smtps://USER:PASSWORD@smtp.example.com
+    /// (implicit TLS, port 465), smtp://USER:PASSWORD@smtp.example.com:587?tls=required
+    /// (STARTTLS), smtp://relay.internal:25 (plain; ?tls=opportunistic to use
+    /// STARTTLS when offered). Percent-encode special characters of the password.
     #[arg(long, env = "ROUNDTABLE_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// A file holding the SMTP relay's URL instead.
     #[arg(long, env = "ROUNDTABLE_SMTP_URL_FILE")]
     smtp_url_file: Option<PathBuf>,
+    /// PEM certificate(s) to trust for the SMTP relay besides the system's
+    /// roots (a private certificate authority).
+    #[arg(long, env = "ROUNDTABLE_SMTP_CA_FILE")]
+    smtp_ca_file: Option<PathBuf>,
+    /// Email deliveries in flight at once (also the most SMTP connections kept open).
+    #[arg(long, env = "ROUNDTABLE_EMAIL_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    email_concurrency: u32,
+    /// Webhook calls in flight at once.
+    #[arg(long, env = "ROUNDTABLE_WEBHOOK_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    webhook_concurrency: u32,
+    /// How long one delivery attempt (an email or a webhook call) may take (seconds).
+    #[arg(long, env = "ROUNDTABLE_DELIVERY_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
+    delivery_timeout_seconds: u32,
     /// The sender of email notifications.
     #[arg(
         long,
@@ -152,6 +169,10 @@ impl std::fmt::Debug for NotificationArgs {
         formatter
             .debug_struct("NotificationArgs")
             .field("smtp_url_file", &self.smtp_url_file)
+            .field("smtp_ca_file", &self.smtp_ca_file)
+            .field("email_concurrency", &self.email_concurrency)
+            .field("webhook_concurrency", &self.webhook_concurrency)
+            .field("delivery_timeout_seconds", &self.delivery_timeout_seconds)
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
             .field("dispatch_lease_seconds", &self.dispatch_lease_seconds)
@@ -160,6 +181,7 @@ impl std::fmt::Debug for NotificationArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once at start; the size does not matter
 enum Command {
     /// Serve the web application and API (migrating the database first).
     Serve {
@@ -772,13 +794,35 @@ async fn serve(
         notifications.smtp_url_file.as_deref(),
         "ROUNDTABLE_SMTP_URL",
     )?;
+    let delivery_timeout =
+        std::time::Duration::from_secs(u64::from(notifications.delivery_timeout_seconds));
+    let smtp_options = roundtable_worker::dispatch::SmtpOptions {
+        extra_roots_pem: notifications
+            .smtp_ca_file
+            .as_deref()
+            .map(|path| {
+                std::fs::read(path).with_context(|| {
+                    format!("cannot read ROUNDTABLE_SMTP_CA_FILE {}", path.display())
+                })
+            })
+            .transpose()?,
+        pool_size: Some(notifications.email_concurrency),
+        command_timeout: Some(delivery_timeout),
+    };
+    if smtp_url.is_none() && smtp_options.extra_roots_pem.is_some() {
+        bail!("ROUNDTABLE_SMTP_CA_FILE is set but no SMTP relay is (ROUNDTABLE_SMTP_URL)");
+    }
     let mail = smtp_url
         .as_deref()
         .map(|url| {
-            roundtable_worker::dispatch::MailSettings::from_url(url, &notifications.mail_from)
+            roundtable_worker::dispatch::MailSettings::build(
+                url,
+                &notifications.mail_from,
+                &smtp_options,
+            )
         })
         .transpose()
-        .map_err(|error| anyhow!(error))?;
+        .map_err(|error| anyhow!("the SMTP relay: {error}"))?;
     let store = open(&database).await?;
     if demo {
         let organizations = store.list_organizations().await?;
@@ -834,6 +878,9 @@ async fn serve(
     let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
     let mut worker_config = roundtable_worker::WorkerConfig::default();
     worker_config.dispatch.mail = mail;
+    worker_config.dispatch.timeout = delivery_timeout;
+    worker_config.dispatch.email_concurrency = notifications.email_concurrency as usize;
+    worker_config.dispatch.webhook_concurrency = notifications.webhook_concurrency as usize;
     worker_config.dispatch.allow_private_webhooks = notifications.allow_private_webhooks;
     worker_config.dispatch.lease =
         jiff::SignedDuration::from_secs(i64::from(notifications.dispatch_lease_seconds));

@@ -765,3 +765,88 @@ async fn help_never_shows_a_secret_and_secrets_can_come_from_files() {
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("ROUNDTABLE_DATABASE_FILE"));
 }
+
+/// The SMTP relay's URL may come from a file (`ROUNDTABLE_SMTP_URL_FILE`),
+/// user and password included; lettre parses it at start, so a wrong one
+/// stops `serve` at once, and neither the refusal nor the log shows the
+/// password.
+#[tokio::test]
+async fn serve_reads_the_smtp_relay_from_a_file_and_never_prints_its_password() {
+    let database = TestDatabase::create().await;
+    bootstrap(&database);
+    let directory = tempfile::tempdir().unwrap();
+    let serve = |url: &str, extra: &[(&str, &str)]| {
+        let file = write_file(directory.path(), "smtp-url", &format!("{url}\n"));
+        let mut environment = vec![
+            ("ROUNDTABLE_DATABASE", database.url()),
+            ("ROUNDTABLE_SMTP_URL_FILE", file.as_str()),
+        ];
+        environment.extend_from_slice(extra);
+        let environment: Vec<(String, String)> = environment
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roundtable"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("ROUNDTABLE_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .envs(environment)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start roundtable")
+    };
+    let refused = serve("http://mailer:smtp-s3cret@mail.internal", &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("the SMTP relay"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    let no_ca = serve(
+        "smtp://mailer:smtp-s3cret@mail.internal:587?tls=required",
+        &[("ROUNDTABLE_SMTP_CA_FILE", "/nonexistent/ca.pem")],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(!no_ca.status.success());
+    let stderr = text(&no_ca.stderr);
+    assert!(stderr.contains("ROUNDTABLE_SMTP_CA_FILE"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
+    let mut server = serve(
+        "smtp://mailer:smtp-s3cret@mail.internal:587?tls=required",
+        &[],
+    );
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let serving = line.starts_with("Roundtable is serving on ");
+        printed.push(line);
+        if serving {
+            break;
+        }
+    }
+    // The dispatcher says where email goes as it starts.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = server.wait_with_output().unwrap();
+    printed.extend(lines.map_while(Result::ok));
+    let printed = format!("{}\n{}", printed.join("\n"), text(&output.stderr));
+    assert!(
+        printed.contains("smtp://mailer:***@mail.internal:587?tls=required"),
+        "{printed}"
+    );
+    assert!(!printed.contains("s3cret"), "{printed}");
+}

@@ -1,6 +1,7 @@
 //! The outbox survives a server killed with `kill -9` in the middle of
 //! dispatching: after a restart every pending notification is delivered,
-//! none is lost, and at most the one call in flight at the kill is repeated.
+//! none is lost, and at most the calls in flight at the kill are repeated
+//! (webhook calls run concurrently, 8 at a time by default).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -159,8 +160,8 @@ async fn a_server_killed_mid_dispatch_loses_nothing_after_a_restart() {
     let (total, unique) = distinct(&calls);
     assert_eq!(unique, events, "none lost");
     assert!(
-        total - unique <= 1,
-        "at most the call in flight at the kill repeats: {total} calls for {unique}"
+        total - unique <= 8,
+        "at most the calls in flight at the kill (8 webhook slots) repeat: {total} calls for {unique}"
     );
     let counts = store.delivery_counts().await.unwrap();
     assert!(

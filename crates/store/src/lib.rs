@@ -43,6 +43,7 @@ pub mod health_rollup;
 pub mod idempotency;
 pub mod import;
 pub mod kudos;
+pub mod mail_log;
 pub mod notifications;
 pub mod objectives;
 pub mod organizations;

@@ -78,6 +78,13 @@ pub async fn warm_caches(
 
 /// Runs the jobs until `shutdown` turns true.
 pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiver<bool>) {
+    // The outbox has its own task: a slow receiver never holds the clocks.
+    let dispatcher = tokio::spawn(dispatch::run(
+        store.clone(),
+        config.dispatch.clone(),
+        config.dispatch_every,
+        shutdown.clone(),
+    ));
     let started = std::time::Instant::now();
     match warm_caches(&store, Timestamp::now()).await {
         Ok(organizations) => tracing::debug!(
@@ -92,9 +99,6 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut clock_ticker = tokio::time::interval(config.clocks_every);
     clock_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut dispatch_ticker = tokio::time::interval(config.dispatch_every);
-    dispatch_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let client = reqwest::Client::new();
     let mut digest_ticker = tokio::time::interval(Duration::from_secs(3600));
     digest_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -126,21 +130,9 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
                     Err(error) => tracing::warn!(%error, "thanking pulse participants failed; will retry"),
                 }
             }
-            _ = dispatch_ticker.tick() => {
-                // Drain what is due, batch by batch, before waiting again.
-                loop {
-                    match dispatch::dispatch_once(&store, &config.dispatch, &client).await {
-                        Ok(handled) if handled as i64 >= config.dispatch.batch => continue,
-                        Ok(_) => break,
-                        Err(error) => {
-                            tracing::warn!(%error, "dispatching notifications failed; will retry");
-                            break;
-                        }
-                    }
-                }
-            }
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
+                    let _ = dispatcher.await;
                     tracing::info!("worker stopped");
                     return;
                 }

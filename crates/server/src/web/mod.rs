@@ -25,6 +25,7 @@ pub mod health;
 pub mod home;
 pub mod import;
 pub mod kudos;
+pub mod mail;
 pub mod matrix;
 pub mod meetings;
 pub mod notifications;
@@ -153,6 +154,7 @@ pub fn routes() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(settings::routes())
         .merge(organization::routes())
+        .merge(mail::routes())
         .merge(objectives::routes())
         .merge(round_table::routes())
         .merge(enhancements::routes())

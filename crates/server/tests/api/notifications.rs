@@ -758,3 +758,46 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
         "{error}"
     );
 }
+
+/// With no relay, email is recorded once as not sent, and administrators
+/// read it on the Mail page: recipient, subject, status, the text on a
+/// details toggle. Others may not.
+#[tokio::test]
+async fn administrators_read_the_mail_that_would_have_gone_out() {
+    use crate::web::Browser;
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let seller = app
+        .add_member_of("mail-reader@acme.test", Role::Member, id_of(&desk.sales))
+        .await;
+    resolved_request(&app, &desk, &seller).await;
+    let config = quick_retries();
+    assert!(config.mail.is_none());
+    let client = reqwest::Client::new();
+    while dispatch_once(&app.store, &config, &client).await.unwrap() > 0 {}
+    let counts = app.store.delivery_counts().await.unwrap();
+    assert!(
+        counts
+            .iter()
+            .all(|(channel, state, _)| channel != "email" || state == "failed"),
+        "{counts:?}"
+    );
+    let mut admin = Browser::default();
+    admin.sign_in(&app, "admin@acme.test").await;
+    let page = admin.page(&app, "/admin/mail").await;
+    assert!(page.contains("<h1>Mail</h1>"), "{page}");
+    assert!(
+        page.contains("href=\"/admin/mail\" aria-current=\"page\""),
+        "{page}"
+    );
+    assert!(page.contains("mail-reader@acme.test"), "{page}");
+    assert!(page.contains(">Not sent</span>"), "{page}");
+    assert!(page.contains("<details><summary>"), "{page}");
+    assert!(page.contains("no SMTP relay is configured"), "{page}");
+    let mut member = Browser::default();
+    member.sign_in(&app, &seller.email).await;
+    assert_eq!(
+        member.get(&app, "/admin/mail").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
