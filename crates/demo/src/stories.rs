@@ -6,6 +6,7 @@
 
 use crate::DemoError;
 use jiff::{SignedDuration, Timestamp};
+use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::{Roles, Status};
@@ -92,7 +93,7 @@ fn new_request(
     requester: PersonId,
     title: &str,
     intake: &str,
-    impact: &str,
+    impact: ExternalImpact,
     reference: Option<&str>,
 ) -> NewRequest {
     NewRequest {
@@ -103,7 +104,7 @@ fn new_request(
         description: String::new(),
         intake_values: intake.to_owned(),
         priority: Priority::High,
-        external_impact: impact.to_owned(),
+        external_impact: impact,
         external_reference: reference.map(str::to_owned),
         segment_id: None,
         targets: service
@@ -133,7 +134,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             seller,
             "Order scanners in the warehouse log out every few minutes",
             intake,
-            "customer_affected",
+            ExternalImpact::CustomerAffected,
             Some("ORD-51877"),
         );
         let request = scoped.create_request(new, hours_ago(now, 50)).await?.id;
@@ -189,7 +190,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             planner,
             "Second pallet truck for the returns bay",
             r#"{"amount":6400}"#,
-            "none",
+            ExternalImpact::None,
             None,
         );
         let request = scoped.create_request(new, hours_ago(now, 26)).await?.id;
@@ -228,7 +229,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             seller,
             "12 % on the spring order for Cairngorm Outdoor",
             intake,
-            "customer_waiting",
+            ExternalImpact::CustomerWaiting,
             Some("Q-2318"),
         );
         let request = scoped.create_request(new, hours_ago(now, 6)).await?.id;

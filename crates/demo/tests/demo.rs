@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use roundtable_domain::clocks::ClockState;
+use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::credentials::verify_password;
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::Status;
@@ -276,12 +277,9 @@ async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
         met > missed * 3 && missed > 0,
         "most met, some missed: {met} met, {missed} missed"
     );
-    assert!(
-        requests
-            .iter()
-            .any(|request| request.external_impact == "customer_waiting"
-                && request.external_reference.is_some())
-    );
+    assert!(requests.iter().any(|request| request.external_impact
+        == ExternalImpact::CustomerWaiting
+        && request.external_reference.is_some()));
 
     // Every timeline runs forward (events of one change share its instant) and ends before now.
     let mut comments = 0;

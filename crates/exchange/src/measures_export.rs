@@ -150,7 +150,7 @@ pub(crate) async fn export_measures<W: Write>(
                         requester_person_id: request.requester_person_id.0,
                         priority: request.priority.as_str().to_owned(),
                         status: request.status.as_str().to_owned(),
-                        external_impact: request.external_impact.clone(),
+                        external_impact: request.external_impact.as_str().to_owned(),
                         created_at: request.created_at.to_string(),
                         first_response_at: request.first_response_at.map(|at| at.to_string()),
                         resolved_at: request.resolved_at.map(|at| at.to_string()),

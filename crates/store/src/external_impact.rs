@@ -10,7 +10,7 @@ use crate::requests::{COLUMNS, FROM, attach_periods, from_row};
 use crate::time::to_db;
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
-use roundtable_domain::clocks::{ClockState, ExternalImpact};
+use roundtable_domain::clocks::ClockState;
 use roundtable_domain::external_impact::ImpactFact;
 use roundtable_domain::ids::DepartmentId;
 use sqlx::Row;
@@ -74,12 +74,7 @@ impl Scoped<'_> {
         requests
             .iter()
             .map(|request| {
-                let impact = ExternalImpact::parse(&request.external_impact).map_err(|_| {
-                    StoreError::Corrupt(format!(
-                        "request external impact {:?}",
-                        request.external_impact
-                    ))
-                })?;
+                let impact = request.external_impact;
                 let clocks = request.clocks(&context, now);
                 Ok(ImpactFact {
                     provider: request.provider_department_id,

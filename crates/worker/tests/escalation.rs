@@ -133,7 +133,7 @@ async fn clocks_are_escalated_exactly_once_with_racing_workers() {
         description: String::new(),
         intake_values: "{}".to_owned(),
         priority: Priority::Normal,
-        external_impact: "none".to_owned(),
+        external_impact: roundtable_domain::clocks::ExternalImpact::None,
         external_reference: None,
         segment_id: None,
         targets: Targets::new(100, 100).unwrap(),

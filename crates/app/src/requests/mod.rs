@@ -116,7 +116,7 @@ pub async fn list(
             query.requester_person_id.map(PersonId)
         },
         service_id: query.service_id,
-        external_impact: impact.map(ExternalImpact::as_str),
+        external_impact: impact,
         breached: query.breached,
         visible_to: (!policy::sees_everything(actor))
             .then_some((actor.person_id, actor.department_id)),
@@ -280,7 +280,7 @@ pub async fn check_new(
         description,
         intake_values: intake_json(intake),
         priority,
-        external_impact: impact.as_str().to_owned(),
+        external_impact: impact,
         external_reference: reference.map(Label::into_string),
         segment_id: input.segment_id,
         targets,
@@ -400,7 +400,7 @@ pub async fn update(
             &mut errors,
             "external_impact",
             update.external_impact.as_deref(),
-            |impact| parse_impact(impact).map(|impact| impact.as_str().to_owned()),
+            parse_impact,
         ),
         external_reference: update
             .external_reference

@@ -6,7 +6,7 @@
 use crate::{AppError, Caller, policy};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::ValidationErrors;
-use roundtable_domain::clocks::{ExternalImpact, QueueEntry, queue_page};
+use roundtable_domain::clocks::{QueueEntry, queue_page};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_store::requests::{ClockContext, Request};
 use std::sync::Arc;
@@ -58,8 +58,7 @@ pub async fn page(
         .map(|request| {
             let entry = QueueEntry {
                 id: request.id,
-                impact: ExternalImpact::parse(&request.external_impact)
-                    .unwrap_or(ExternalImpact::None),
+                impact: request.external_impact,
                 remaining_fulfilment: request
                     .fulfilment_remaining(&calendars, now)
                     .unwrap_or(SignedDuration::MAX),

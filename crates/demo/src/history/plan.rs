@@ -2,6 +2,7 @@
 //! on the calendar, so the same seed always gives the same requests.
 
 use super::*;
+use roundtable_domain::clocks::ExternalImpact;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Stop {
@@ -93,7 +94,7 @@ pub(super) struct Plan {
     pub(super) campaign: &'static str,
     pub(super) discount: u32,
     pub(super) priority: Priority,
-    pub(super) impact: &'static str,
+    pub(super) impact: ExternalImpact,
     pub(super) reference: Option<String>,
     pub(super) segment: Option<i64>,
     pub(super) requester: PersonId,
@@ -159,9 +160,9 @@ pub(super) fn draw_plan(
     let impacted = random.random_bool(catalogue.impact);
     let waiting_customer = random.random_bool(0.4);
     let impact = match (impacted, waiting_customer) {
-        (false, _) => "none",
-        (true, true) => "customer_waiting",
-        (true, false) => "customer_affected",
+        (false, _) => ExternalImpact::None,
+        (true, true) => ExternalImpact::CustomerWaiting,
+        (true, false) => ExternalImpact::CustomerAffected,
     };
     let case = random.random_range(1_000..3_000);
     let quote = random.random_range(2_000..4_000);

@@ -147,7 +147,7 @@ pub(super) async fn record(
                 description: plan.description.clone(),
                 intake_values: intake_json(plan, service, created),
                 priority: plan.priority,
-                external_impact: plan.impact.to_owned(),
+                external_impact: plan.impact,
                 external_reference: plan.reference.clone(),
                 segment_id: plan.segment,
                 targets: targets_of(service, plan.priority),

@@ -589,7 +589,7 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
                     description: String::new(),
                     intake_values: "{}".to_owned(),
                     priority: roundtable_domain::services::Priority::Normal,
-                    external_impact: "none".to_owned(),
+                    external_impact: roundtable_domain::clocks::ExternalImpact::None,
                     external_reference: None,
                     segment_id: None,
                     targets: roundtable_domain::services::Targets::new(600, 6000).unwrap(),

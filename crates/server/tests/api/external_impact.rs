@@ -157,7 +157,7 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
                 description: String::new(),
                 intake_values: "{}".to_owned(),
                 priority: Priority::Normal,
-                external_impact: "customer_waiting".to_owned(),
+                external_impact: roundtable_domain::clocks::ExternalImpact::CustomerWaiting,
                 external_reference: Some("CRM-7".to_owned()),
                 segment_id: Some(setup.segment),
                 targets: Targets::new(30, 60).unwrap(),

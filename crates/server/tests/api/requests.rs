@@ -1252,7 +1252,7 @@ async fn backdated(
         description: String::new(),
         intake_values: "{}".to_owned(),
         priority: roundtable_domain::services::Priority::Normal,
-        external_impact: "none".to_owned(),
+        external_impact: roundtable_domain::clocks::ExternalImpact::None,
         external_reference: None,
         segment_id: None,
         targets: roundtable_domain::services::Targets::new(first_response, fulfilment).unwrap(),

@@ -71,7 +71,7 @@ fn bind_new_request<'q>(
         .bind(new.description.clone())
         .bind(new.intake_values.clone())
         .bind(new.priority.as_str())
-        .bind(new.external_impact.clone())
+        .bind(new.external_impact.as_str())
         .bind(new.external_reference.clone())
         .bind(new.segment_id)
         .bind(new.targets.first_response_minutes)
@@ -194,7 +194,7 @@ impl Scoped<'_> {
             "title": new.title.clone(),
             "priority": new.priority.as_str(),
             "provider_department_id": new.provider_department_id.0,
-            "external_impact": new.external_impact,
+            "external_impact": new.external_impact.as_str(),
         });
         let stored = match self.store.backend() {
             // One statement, atomic on its own, so no BEGIN and COMMIT: each

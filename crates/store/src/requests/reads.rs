@@ -4,6 +4,7 @@ use super::records::{Request, RequestFilter};
 use super::rows::{COLUMNS, FROM};
 use super::rows::{attach_periods, from_row};
 use crate::{Listing, PageRequest, Scoped, StoreError};
+use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::requests::Status;
 use std::sync::Arc;
@@ -55,7 +56,7 @@ impl Scoped<'_> {
         .bind(filter.provider_department_id.map(|department| department.0))
         .bind(filter.requester_person_id.map(|person| person.0))
         .bind(filter.service_id)
-        .bind(filter.external_impact)
+        .bind(filter.external_impact.map(ExternalImpact::as_str))
         .bind(viewer)
         .bind(viewer_department)
         .bind(page.fetch_limit())

@@ -6,7 +6,7 @@ use crate::Change;
 use crate::health_rollup::RequestOutcomes;
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::clocks::{
-    ClockInput, ClockReading, HoldingPeriod, read_clock, remaining_time,
+    ClockInput, ClockReading, ExternalImpact, HoldingPeriod, read_clock, remaining_time,
 };
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::requests::{InputQuality, Roles, Status};
@@ -37,7 +37,7 @@ pub struct Request {
     pub intake_values: String,
     pub priority: Priority,
     pub status: Status,
-    pub external_impact: String,
+    pub external_impact: ExternalImpact,
     pub external_reference: Option<String>,
     pub segment_id: Option<i64>,
     pub parent_request_id: Option<i64>,
@@ -81,7 +81,7 @@ pub struct NewRequest {
     pub description: String,
     pub intake_values: String,
     pub priority: Priority,
-    pub external_impact: String,
+    pub external_impact: ExternalImpact,
     pub external_reference: Option<String>,
     pub segment_id: Option<i64>,
     pub targets: Targets,
@@ -95,7 +95,7 @@ pub struct RequestChanges {
     /// New targets, when the priority (or service) changed; elapsed time is kept.
     pub targets: Change<Targets>,
     pub assignee_person_id: Change<Option<PersonId>>,
-    pub external_impact: Change<String>,
+    pub external_impact: Change<ExternalImpact>,
     pub external_reference: Change<Option<String>>,
     pub segment_id: Change<Option<i64>>,
 }
@@ -126,7 +126,7 @@ pub struct RequestFilter {
     pub provider_department_id: Option<DepartmentId>,
     pub requester_person_id: Option<PersonId>,
     pub service_id: Option<i64>,
-    pub external_impact: Option<&'static str>,
+    pub external_impact: Option<ExternalImpact>,
     /// Only requests whose fulfilment clock breached (`true`) or did not (`false`),
     /// as escalated by the clock worker (which checks every minute).
     pub breached: Option<bool>,

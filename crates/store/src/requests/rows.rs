@@ -4,6 +4,7 @@ use super::records::{Period, Request};
 use crate::time::from_db;
 use crate::{StoreError, WriteTransaction};
 use jiff::Timestamp;
+use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{InputQuality, Status};
 use roundtable_domain::services::{Priority, Targets};
@@ -53,7 +54,10 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
         intake_values: row.try_get("intake_values")?,
         priority: Priority::parse(&priority).map_err(|_| corrupt("priority", &priority))?,
         status: Status::parse(&status).map_err(|_| corrupt("status", &status))?,
-        external_impact: row.try_get("external_impact")?,
+        external_impact: {
+            let impact: String = row.try_get("external_impact")?;
+            ExternalImpact::parse(&impact).map_err(|_| corrupt("external_impact", &impact))?
+        },
         external_reference: row.try_get("external_reference")?,
         segment_id: row.try_get("segment_id")?,
         parent_request_id: row.try_get("parent_request_id")?,

@@ -244,11 +244,11 @@ impl Scoped<'_> {
                         option_text(current.assignee_person_id.map(|p| p.0)),
                         option_text(assignee.map(|p| p.0)),
                     );
-                    let impact = changes.external_impact.or(current.external_impact.clone());
+                    let impact = changes.external_impact.or(current.external_impact);
                     note(
                         "external_impact",
-                        current.external_impact.clone().into(),
-                        impact.clone().into(),
+                        current.external_impact.as_str().into(),
+                        impact.as_str().into(),
                     );
                     let reference = changes
                         .external_reference
@@ -278,7 +278,7 @@ impl Scoped<'_> {
                     .bind(targets.first_response_minutes)
                     .bind(targets.fulfilment_minutes)
                     .bind(assignee.map(|person| person.0))
-                    .bind(impact)
+                    .bind(impact.as_str())
                     .bind(reference)
                     .bind(segment)
                     .bind(stamp.clone())

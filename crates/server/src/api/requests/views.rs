@@ -129,7 +129,7 @@ pub fn view(request: Request, calendars: &ClockContext, now: Timestamp) -> Reque
             .unwrap_or_else(|_| serde_json::json!({})),
         priority: request.priority.as_str().to_owned(),
         status: request.status.as_str().to_owned(),
-        external_impact: request.external_impact,
+        external_impact: request.external_impact.as_str().to_owned(),
         external_reference: request.external_reference,
         segment_id: request.segment_id,
         parent_request_id: request.parent_request_id,
