@@ -267,12 +267,19 @@ async fn a_refused_connection_says_so() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
     one_email_due(&store, &unique("refused"), None).await;
-    // A port nobody listens on: bound, then closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on: free now, and below the range the system
+    // hands out for port 0 (32768 and up on Linux), so no other test's
+    // server is given it meanwhile.
+    let port = (0..200)
+        .map(|_| {
+            use std::hash::{BuildHasher, Hasher};
+            let random = std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish();
+            20_000 + (random % 12_000) as u16
+        })
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .unwrap_or_else(|| panic!("no free loopback port between 20000 and 32000"));
     let config = config_with(Some(mail(&format!("smtp://127.0.0.1:{port}"), None)));
     dispatch_once(&store, &config, &reqwest::Client::new())
         .await

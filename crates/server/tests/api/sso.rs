@@ -86,9 +86,23 @@ async fn start_provider(redirect_uri: &str, tamper: &str) -> Provider {
     Provider { child, issuer }
 }
 
+/// A loopback address for the application to bind a little later (the
+/// provider must know the callback first). The port is chosen below the
+/// range the system hands out for port 0 (32768 and up on Linux): a port
+/// taken from that range and let go could be handed to another test's
+/// server before this one binds it.
 fn free_loopback_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
+    use std::hash::{BuildHasher, Hasher};
+    for _ in 0..200 {
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let port = 20_000 + (random % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return format!("127.0.0.1:{port}");
+        }
+    }
+    panic!("no free loopback port between 20000 and 32000");
 }
 
 /// The application with single sign-on through a fresh provider.
