@@ -11,7 +11,8 @@
 //! expires after [`TIME_TO_LIVE`]: another instance sees a change within that
 //! time, this instance at once.
 //!
-//! Two generations, because their writes differ by orders of magnitude:
+//! Separate generations, because their writes differ by orders of magnitude
+//! (the queues' open requests keep a third, on `Caches`):
 //! - *configuration*: calendars, departments, organization settings and
 //!   services; bumped by those writes only, so intake and queues keep their
 //!   cached context while requests pour in;

@@ -2,11 +2,14 @@
 //!
 //! One portable SQL dialect runs on both SQLite and PostgreSQL through sqlx's
 //! `Any` driver: the same statement text, `$N` placeholders, `RETURNING`,
-//! `ON CONFLICT`, recursive CTEs. Backend-specific text exists only in the two
-//! migration folders (which must keep matching versions) and in the connection
-//! set-up below. We chose one dialect over one implementation per backend so
-//! that the two can never drift apart in features: a query either runs on both
-//! or the suite, which runs whole on both, fails.
+//! `ON CONFLICT`, recursive CTEs. Backend-specific code is kept to what the
+//! engines force: the two migration folders (which must keep matching
+//! versions), the connection set-up, SQLite's single writer and file-growth
+//! cap, backup, how many rows one statement may carry, and the two creates of
+//! a request (ARCHITECTURE.md lists them). We chose one dialect over one
+//! implementation per backend so that the two can never drift apart in
+//! features: a query either runs on both or the suite, which runs whole on
+//! both, fails.
 //!
 //! Portable types: integers are `BIGINT` (SQLite `INTEGER`) and decode as
 //! `i64`; flags are 0/1 integers; instants are fixed-width UTC RFC 3339 text
@@ -14,9 +17,11 @@
 //! always read whole (a calendar's week) are JSON text.
 //!
 //! Every query of tenant data goes through an [`Scoped`] handle, made with
-//! [`Store::scoped`], that adds the organization to every statement. The only
-//! unscoped lookups are the ones that *find* the organization: login by email
-//! and the digest of a token or session.
+//! [`Store::scoped`], that adds the organization to every statement. Unscoped
+//! are only the reads that *find* the organization (sign-in by email, the
+//! digest of a token or session), the organizations themselves, and the
+//! background work that runs across organizations (the outbox dispatcher,
+//! housekeeping).
 //!
 //! Every write goes through [`Store::write`]. On PostgreSQL it runs the
 //! operation in one transaction from the pool. On SQLite, which takes one
