@@ -369,17 +369,18 @@ pub async fn update(
         .priority
         .as_deref()
         .and_then(|priority| errors.check("priority", Priority::parse(priority)));
-    let targets = match (priority, request.service_id) {
-        (Some(priority), Some(service)) => {
-            Some(targets_of(&caller.scoped.service(service).await?, priority))
+    let new_segment = update.segment_id.flatten();
+    // The request's service, read once, when a new priority or segment needs it.
+    let service = match request.service_id {
+        Some(service) if priority.is_some() || new_segment.is_some() => {
+            Some(caller.scoped.service(service).await?)
         }
         _ => None,
     };
-    if let Some(Some(segment)) = update.segment_id {
-        let service = match request.service_id {
-            Some(service) => Some(caller.scoped.service(service).await?),
-            None => None,
-        };
+    let targets = priority
+        .zip(service.as_ref())
+        .map(|(priority, service)| targets_of(service, priority));
+    if let Some(segment) = new_segment {
         check_segment(caller, &mut errors, segment, service.as_ref()).await?;
     }
     let changes = RequestChanges {
