@@ -14,6 +14,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 use roundtable_app::Caller;
 use roundtable_app::agreements::{self, Draft, Edit, ObligationInput, ReviewInput};
+use roundtable_app::input::today;
 use roundtable_domain::agreements::review_schedule;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_store::agreements::{Agreement, AgreementFilter, AgreementReview, AgreementVersion};
@@ -30,11 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_agreement))
         .routes(routes!(list_agreement_versions))
         .routes(routes!(list_agreement_reviews, review_agreement))
-}
-
-/// Today's date, for review schedules.
-pub fn today() -> Date {
-    roundtable_app::input::today()
 }
 
 /// Something the consumer owes the provider back.

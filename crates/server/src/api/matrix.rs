@@ -301,7 +301,7 @@ pub async fn shared_matrix(
     window_days: Option<i64>,
 ) -> Result<Arc<SharedMatrix>, ApiError> {
     let window_days = self::window_days(window_days)?;
-    let key = (organization.0, window_days, super::agreements::today());
+    let key = (organization.0, window_days, roundtable_app::input::today());
     let background = state.store.background_generation();
     if state
         .matrices
@@ -383,7 +383,7 @@ async fn assemble_matrix(
         .unwrap_or(jiff::Timestamp::MIN);
     let mut kudos = scoped.kudos_counts_per_cell(kudos_since).await?;
     let report = scoped.relationship_health(window_days, now).await?;
-    let today = super::agreements::today();
+    let today = roundtable_app::input::today();
     let mut services: HashMap<(DepartmentId, DepartmentId), Vec<MatrixService>> = HashMap::new();
     for (id, name, provider, consumer) in facts.service_links {
         services

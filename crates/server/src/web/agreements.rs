@@ -120,7 +120,7 @@ impl AgreementRow {
 }
 
 async fn all_agreements(state: &AppState, actor: &Actor) -> Result<Vec<AgreementView>, WebError> {
-    let today = api::today();
+    let today = roundtable_app::input::today();
     Ok(agreements::all(&Caller::new(&state.store, actor))
         .await?
         .into_iter()
@@ -425,7 +425,10 @@ async fn agreement_page(
     let actor = &viewer.actor;
     let scoped = state.scoped(actor);
     let caller = Caller::new(&state.store, actor);
-    let agreement = api::view(agreements::get(&caller, id).await?, api::today());
+    let agreement = api::view(
+        agreements::get(&caller, id).await?,
+        roundtable_app::input::today(),
+    );
     let directory = Directory::load(&scoped).await?;
     let provider_department = scoped
         .department(roundtable_domain::ids::DepartmentId(
@@ -740,7 +743,7 @@ pub async fn accept(
         &Caller::new(&state.store, &viewer.actor),
         id,
         form_version(&form),
-        api::today(),
+        roundtable_app::input::today(),
     )
     .await
     .map_err(ApiError::from);
@@ -761,7 +764,7 @@ pub async fn record_review(
             reviewed_on: form.optional("reviewed_on"),
             notes: form.get("notes").to_owned(),
         },
-        api::today(),
+        roundtable_app::input::today(),
     )
     .await
     .map_err(ApiError::from);

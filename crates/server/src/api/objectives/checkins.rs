@@ -96,7 +96,7 @@ pub async fn record_checkin(
         },
     )
     .await?;
-    let today = crate::api::agreements::today();
+    let today = roundtable_app::input::today();
     Ok((
         StatusCode::CREATED,
         axum::Json(CheckinOutcomeView {

@@ -200,7 +200,7 @@ pub async fn list_objectives(
         .transpose()?;
     let page = to_page(query.limit, query.cursor)?;
     let listing = app::list(&Caller::new(&state.store, &actor), period, page).await?;
-    let today = crate::api::agreements::today();
+    let today = roundtable_app::input::today();
     Ok(axum::Json(Page::from_listing(listing, |objective| {
         ObjectiveView::of(objective, today)
     })))
@@ -230,7 +230,7 @@ pub async fn create_objective(
     )
     .await?;
     let version = objective.version;
-    let view = ObjectiveView::new(objective, Vec::new(), crate::api::agreements::today());
+    let view = ObjectiveView::new(objective, Vec::new(), roundtable_app::input::today());
     Ok(with_etag(StatusCode::CREATED, version, view))
 }
 
@@ -247,7 +247,7 @@ pub async fn get_objective(
 ) -> Result<Response, ApiError> {
     let objective = app::get(&Caller::new(&state.store, &actor), id).await?;
     let version = objective.objective.version;
-    let view = ObjectiveView::of(objective, crate::api::agreements::today());
+    let view = ObjectiveView::of(objective, roundtable_app::input::today());
     Ok(with_etag(StatusCode::OK, version, view))
 }
 
@@ -282,7 +282,7 @@ pub async fn update_objective(
     )
     .await?;
     let version = objective.objective.version;
-    let view = ObjectiveView::of(objective, crate::api::agreements::today());
+    let view = ObjectiveView::of(objective, roundtable_app::input::today());
     Ok(with_etag(StatusCode::OK, version, view))
 }
 

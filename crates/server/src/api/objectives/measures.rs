@@ -80,7 +80,7 @@ pub async fn list_measures(
     let page = to_page(query.limit, query.cursor)?;
     let listing =
         app::list_measures(&Caller::new(&state.store, &actor), query.objective_id, page).await?;
-    let today = crate::api::agreements::today();
+    let today = roundtable_app::input::today();
     Ok(axum::Json(Page::from_listing(listing, |measure| {
         MeasureView::new(measure, today)
     })))
@@ -115,7 +115,7 @@ pub async fn create_measure(
     Ok(with_etag(
         StatusCode::CREATED,
         measure.version,
-        MeasureView::new(measure, crate::api::agreements::today()),
+        MeasureView::new(measure, roundtable_app::input::today()),
     ))
 }
 
@@ -134,7 +134,7 @@ pub async fn get_measure(
     Ok(with_etag(
         StatusCode::OK,
         measure.version,
-        MeasureView::new(measure, crate::api::agreements::today()),
+        MeasureView::new(measure, roundtable_app::input::today()),
     ))
 }
 
@@ -172,6 +172,6 @@ pub async fn update_measure(
     Ok(with_etag(
         StatusCode::OK,
         measure.version,
-        MeasureView::new(measure, crate::api::agreements::today()),
+        MeasureView::new(measure, roundtable_app::input::today()),
     ))
 }

@@ -11,7 +11,6 @@ use super::{
     errors_at_rows, render,
 };
 use crate::AppState;
-use crate::api::agreements::today;
 use crate::api::objectives::{MeasureView, ObjectiveView};
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
@@ -26,6 +25,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use jiff::civil::Date;
 use roundtable_app::Caller;
+use roundtable_app::input::today;
 use roundtable_app::objectives::{
     self as app, CheckinInput, ContributorInput as MeasureContributor, GoalInput, MeasureInput,
     ObjectiveInput,
