@@ -42,6 +42,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod tokens;
 pub mod topics;
+pub mod work;
 
 pub use error::AppError;
 

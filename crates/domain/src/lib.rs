@@ -30,5 +30,6 @@ pub mod sign_in;
 pub mod text;
 pub mod validation;
 pub mod webhook_targets;
+pub mod work;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -64,6 +64,7 @@ pub mod segments;
 pub mod services;
 pub mod thank_you;
 pub mod time;
+pub mod work;
 
 pub use error::StoreError;
 pub use paging::{Change, Listing, PageRequest};

@@ -28,6 +28,7 @@ pub mod services;
 pub mod sessions;
 pub mod tokens;
 pub mod topics;
+pub mod work;
 
 use crate::AppState;
 use crate::auth;
@@ -61,6 +62,7 @@ use utoipa_axum::routes;
         (name = "requests", description = "Internal requests with service-level clocks"),
         (name = "segments", description = "Customer segments: the external customer at the centre"),
         (name = "checks", description = "Satisfaction checks on resolved requests, and the thank-you ledger"),
+        (name = "inbox", description = "The work waiting on the caller: each hand-over that is their turn"),
         (name = "notifications", description = "The in-app inbox, notification preferences and signed webhooks"),
         (name = "exports", description = "CSV and JSON exports that honour the anonymity threshold"),
         (name = "pulses", description = "Relationship pulses: rounds, answers (with the provider's mirror) and anonymous results"),
@@ -112,6 +114,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(exports::router())
         .merge(notifications::router())
+        .merge(work::router())
         .merge(objectives::router())
         .merge(topics::router())
         .merge(sessions::router())

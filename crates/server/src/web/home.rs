@@ -7,6 +7,7 @@ use super::checks::{CheckRow, checks_of};
 use super::directory::Directory;
 use super::format::{ClockSummary, fulfilment_summary, impact_label, priority_label, status_label};
 use super::notifications::{NotificationRow, inbox};
+use super::work::{self, WorkRow};
 use super::{Layout, Viewer, WebError};
 use crate::AppState;
 use crate::api::requests::{RequestView, view};
@@ -72,10 +73,16 @@ pub struct HomePage {
     checks: Vec<CheckRow>,
     notifications: Vec<NotificationRow>,
     unread: i64,
+    /// The first items of the viewer's work inbox, and how many there are.
+    work: Vec<WorkRow>,
+    work_total: usize,
 }
 
 /// How many queue entries the home page shows before linking to the queue.
 const QUEUE_PREVIEW: u32 = 10;
+
+/// How many items of the work inbox the home page shows before linking to it.
+const WORK_PREVIEW: usize = 10;
 
 /// How many of the latest notifications the home page shows.
 const NOTIFICATIONS_PREVIEW: u32 = 5;
@@ -131,6 +138,9 @@ pub async fn show_home(
         .map(|check| CheckRow::new(check, &directory))
         .collect();
     let inbox = inbox(&state, &viewer, NOTIFICATIONS_PREVIEW, None).await?;
+    let mut work = work::rows(&work::inbox_of(&state, &viewer).await?);
+    let work_total = work.len();
+    work.truncate(WORK_PREVIEW);
     Ok(HomePage {
         layout: Layout::new(&viewer, "Home", "home"),
         department,
@@ -141,6 +151,8 @@ pub async fn show_home(
         checks,
         notifications: inbox.items.iter().map(NotificationRow::from).collect(),
         unread: inbox.unread,
+        work,
+        work_total,
     })
 }
 

@@ -40,6 +40,7 @@ pub mod session;
 pub mod settings;
 pub mod sso;
 pub mod upload;
+pub mod work;
 
 use crate::AppState;
 use crate::auth::{Authenticated, session_cookie};
@@ -125,6 +126,7 @@ pub fn routes() -> Router<AppState> {
         .route("/checks", get(checks::list_my_checks))
         .route("/checks/{id}", get(checks::show_check))
         .route("/checks/{id}/answer", post(checks::answer))
+        .route("/inbox", get(work::show_inbox))
         .route("/notifications", get(notifications::show_notifications))
         .route("/notifications/read-all", post(notifications::read_all))
         .route("/notifications/{id}/read", post(notifications::read_one))

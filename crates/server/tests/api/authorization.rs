@@ -311,6 +311,7 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
         (Method::GET, "/api/v1/pulses/{id}/results", allow(SIGNED_IN)),
         (Method::GET, "/api/v1/exports/{kind}", allow(STEERING)),
         // Notifications are one's own; webhooks the admins'.
+        (Method::GET, "/api/v1/inbox", allow(SIGNED_IN)),
         (Method::GET, "/api/v1/notifications", allow(SIGNED_IN)),
         (Method::POST, "/api/v1/notifications/{id}/read", allow(REQUESTER)),
         (Method::POST, "/api/v1/notifications/read-all", allow(SIGNED_IN)),

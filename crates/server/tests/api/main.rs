@@ -15,6 +15,7 @@ mod departments;
 mod external_impact;
 mod facilitators;
 mod idempotency;
+mod inbox;
 mod input_safety;
 mod kudos;
 mod matrix;
