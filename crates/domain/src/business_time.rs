@@ -429,6 +429,46 @@ fn resolve(zone: &TimeZone, datetime: DateTime) -> Timestamp {
     }
 }
 
+/// The length of an average working day of the calendar: its working time
+/// per week over the number of weekdays that have any. "3 business days"
+/// on a calendar of 8-hour weekdays is 24 hours of business time; on a
+/// round-the-clock calendar, 72 hours. `None` for a calendar with no
+/// working time at all.
+pub fn business_day_length(calendar: &CalendarDefinition) -> Option<SignedDuration> {
+    let schedule = calendar.schedule();
+    let working_days = [
+        jiff::civil::Weekday::Monday,
+        jiff::civil::Weekday::Tuesday,
+        jiff::civil::Weekday::Wednesday,
+        jiff::civil::Weekday::Thursday,
+        jiff::civil::Weekday::Friday,
+        jiff::civil::Weekday::Saturday,
+        jiff::civil::Weekday::Sunday,
+    ]
+    .into_iter()
+    .filter(|weekday| !schedule.intervals(*weekday).is_empty())
+    .count();
+    let per_week = i64::from(schedule.minutes_per_week());
+    let working_days = i64::try_from(working_days).ok().filter(|days| *days > 0)?;
+    Some(SignedDuration::from_secs(per_week * 60 / working_days)).filter(|length| !length.is_zero())
+}
+
+/// The instant `days` average working days of business time after `start`
+/// (see [`business_day_length`]): when a hand-over left waiting that long
+/// is worth a reminder.
+pub fn add_business_days(
+    calendar: &CalendarDefinition,
+    start: Timestamp,
+    days: u32,
+) -> Result<Timestamp, BusinessTimeError> {
+    let day = business_day_length(calendar).ok_or(BusinessTimeError::OutOfRange)?;
+    add_business_time(
+        calendar,
+        start,
+        day.saturating_mul(i32::try_from(days).unwrap_or(i32::MAX)),
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -515,6 +555,21 @@ pub(crate) mod tests {
             .in_tz(zone)
             .unwrap_or_else(|error| panic!("{day} {hour}:{minute} in {zone}: {error}"))
             .timestamp()
+    }
+
+    #[test]
+    fn three_business_days_of_an_office_are_three_working_days_later() {
+        let office = office("Europe/Berlin");
+        assert_eq!(business_day_length(&office), Some(hours(8)));
+        // Thursday 10:00 + 3 business days of 8 hours: Tuesday 10:00.
+        let thursday = local("Europe/Berlin", date(2026, 3, 5), 10, 0);
+        assert_eq!(
+            add_business_days(&office, thursday, 3),
+            Ok(local("Europe/Berlin", date(2026, 3, 10), 10, 0))
+        );
+        let always = calendar("UTC", &EVERY_DAY, &[("00:00", "24:00")], &[]);
+        assert_eq!(business_day_length(&always), Some(hours(24)));
+        // A calendar must have working time, so a day always has a length.
     }
 
     pub(crate) fn hours(hours: i64) -> SignedDuration {

@@ -185,6 +185,86 @@ pub fn webhook_disabled(url: &str, failures: i64) -> Wording {
     )
 }
 
+/// To a lead whose department is asked to accept an agreement version; a
+/// reminder when it has waited `reminder` business days.
+pub fn agreement_proposed(
+    provider: &str,
+    consumer: &str,
+    version: i64,
+    reminder: Option<u32>,
+) -> Wording {
+    let relationship = format!("{provider} → {consumer}");
+    match reminder {
+        None => Wording::new(
+            format!("To accept: agreement {relationship}, version {version}"),
+            "Read what each side commits to and accept it for your department, or discuss it with the other lead.",
+        ),
+        Some(days) => Wording::new(
+            format!("Still waiting for you: agreement {relationship}, version {version}"),
+            format!("It has waited {days} business days for your department's acceptance."),
+        ),
+    }
+}
+
+/// To the leads of the department an assumption or frustration is about.
+pub fn topic_raised(kind: &str, topic: &str, about: &str) -> Wording {
+    let (what, ask) = if kind == "assumption" {
+        ("An assumption", "Confirm it or correct it.")
+    } else {
+        (
+            "A frustration",
+            "Respond to it, or bring it to the round table.",
+        )
+    };
+    Wording::new(
+        format!("{what} about {about}: {topic}"),
+        format!("Raised on the round table. {ask}"),
+    )
+}
+
+/// When in a pulse round a person is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PulseStage {
+    Opened,
+    HalfTime,
+    LastDay,
+}
+
+impl PulseStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PulseStage::Opened => "opened",
+            PulseStage::HalfTime => "half_time",
+            PulseStage::LastDay => "last_day",
+        }
+    }
+}
+
+/// To a person who may answer a pulse round: it opened, or it closes soon
+/// and they have not answered. `closes` is written for the reader.
+pub fn pulse_round(round: &str, closes: &str, stage: PulseStage) -> Wording {
+    match stage {
+        PulseStage::Opened => Wording::new(
+            format!("Pulse open: {round}"),
+            format!(
+                "How are your department's relationships doing? Answers are anonymous. Open until {closes}."
+            ),
+        ),
+        PulseStage::HalfTime | PulseStage::LastDay => Wording::new(
+            format!("Pulse closes {closes}: {round}"),
+            "You have not answered yet. It takes a few minutes, and answers are anonymous.",
+        ),
+    }
+}
+
+/// To a requester whose satisfaction check still waits.
+pub fn check_reminder(request: &str, expires: &str) -> Wording {
+    Wording::new(
+        format!("Still waiting for your answer: {request}"),
+        format!("Did the work meet your expectation? The check is open until {expires}."),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

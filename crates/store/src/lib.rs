@@ -43,6 +43,7 @@ pub mod departments;
 mod error;
 pub mod external_impact;
 mod group_commit;
+pub mod handovers;
 pub mod health;
 pub mod health_rollup;
 pub mod idempotency;

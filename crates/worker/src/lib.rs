@@ -7,6 +7,7 @@
 
 pub mod digest;
 pub mod dispatch;
+pub mod handovers;
 
 use jiff::{SignedDuration, Timestamp};
 use roundtable_store::Store;
@@ -123,6 +124,11 @@ pub async fn run(store: Store, config: WorkerConfig, mut shutdown: watch::Receiv
                     Ok(count) if count > 0 => tracing::info!(count, "escalated service-level clocks"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "clock escalation failed; will retry"),
+                }
+                match handovers::sweep(&store, Timestamp::now()).await {
+                    Ok(count) if count > 0 => tracing::info!(count, "told people of hand-overs waiting on them"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "the hand-over sweep failed; will retry"),
                 }
                 match thank_closed_pulse_rounds(&store, Timestamp::now()).await {
                     Ok(count) if count > 0 => tracing::info!(count, "thanked the participants of closed pulse rounds"),

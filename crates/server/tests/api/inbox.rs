@@ -325,3 +325,170 @@ async fn the_home_page_and_the_inbox_page_list_what_waits_with_its_link() {
     let empty = lead.page(&app, "/inbox").await;
     assert!(empty.contains("Nothing is waiting on you."), "{empty}");
 }
+
+/// The kinds and links of `user`'s notifications, oldest first.
+async fn told(app: &TestApp, user: &User, kind: &str) -> Vec<String> {
+    let page = expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await;
+    let mut links: Vec<String> = page["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|item| item["kind"] == kind)
+        .map(|item| item["link"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    links.reverse();
+    links
+}
+
+fn days_later(days: i64) -> jiff::Timestamp {
+    jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
+#[tokio::test]
+async fn hand_overs_are_told_once_to_whoever_they_wait_on_and_reminded_once() {
+    use roundtable_worker::handovers::sweep;
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 1.0).await;
+    let (marketing, sales) = (id_of(&desk.marketing), id_of(&desk.sales));
+    let sales_lead = app.lead_of("sales.lead@acme.test", sales).await;
+    let seller = app
+        .add_member_of("seller@acme.test", Role::Member, sales)
+        .await;
+    let agreement = expect_status(
+        app.post(
+            &app.lead,
+            "/api/v1/agreements",
+            &json!({ "provider_department_id": marketing, "consumer_department_id": sales,
+                     "service_ids": [id_of(&desk.service)] }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        step(&app, &app.lead, id_of(&agreement), "propose").await,
+        StatusCode::OK,
+    )
+    .await;
+    let topic = expect_status(
+        app.post(
+            &seller,
+            "/api/v1/topics",
+            &json!({ "kind": "assumption", "title": "Marketing scores every lead by hand",
+                     "about_department_id": marketing }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    resolved_request(&app, &desk, &seller).await;
+
+    // Now: the Sales lead is asked to accept (the proposer, who leads the
+    // other side, is not told of their own proposal); the Marketing lead of
+    // the assumption about Marketing.
+    assert_eq!(sweep(&app.store, jiff::Timestamp::now()).await.unwrap(), 2);
+    let cell = format!("/matrix/{marketing}/{sales}");
+    assert_eq!(
+        told(&app, &sales_lead, "agreement_proposed").await,
+        [cell.clone()]
+    );
+    assert!(told(&app, &app.lead, "agreement_proposed").await.is_empty());
+    assert_eq!(
+        told(&app, &app.lead, "topic_raised").await,
+        [format!("/topics/{}", id_of(&topic))]
+    );
+    assert!(told(&app, &seller, "topic_raised").await.is_empty());
+    // Told once, however often the sweep runs (and on however many instances).
+    assert_eq!(sweep(&app.store, jiff::Timestamp::now()).await.unwrap(), 0);
+
+    // Four days on (the calendar runs round the clock, so three business
+    // days have passed): one reminder to the Sales lead, and one to the
+    // seller whose check waits; then nothing more.
+    assert_eq!(sweep(&app.store, days_later(4)).await.unwrap(), 2);
+    assert_eq!(told(&app, &sales_lead, "agreement_reminder").await, [cell]);
+    assert_eq!(told(&app, &seller, "check_reminder").await.len(), 1);
+    assert_eq!(sweep(&app.store, days_later(5)).await.unwrap(), 0);
+
+    // Once the Sales lead accepts, nothing about it is sent any more.
+    expect_status(
+        step(&app, &sales_lead, id_of(&agreement), "accept").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(sweep(&app.store, days_later(9)).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_pulse_round_is_announced_to_its_people_and_reminded_to_those_who_have_not_answered() {
+    use roundtable_worker::handovers::sweep;
+    let app = TestApp::spawn().await;
+    let board = crate::pulses::board(&app).await;
+    let sellers = crate::pulses::people_of(&app, "seller", 2, board.sales).await;
+    let marketers = crate::pulses::people_of(&app, "marketer", 1, board.marketing).await;
+    let round = expect_status(
+        app.post(
+            &app.admin,
+            "/api/v1/pulses",
+            &json!({ "name": "2027-Q1 pulse", "closes_at": days_later(10).to_string() }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id_of(&round);
+    let link = format!("/pulses/{id}");
+    sweep(&app.store, jiff::Timestamp::now()).await.unwrap();
+    for seller in &sellers {
+        assert_eq!(told(&app, seller, "pulse_opened").await, [link.clone()]);
+    }
+    // The provider's people are asked too: the mirror. Someone of no
+    // department in the round is not.
+    assert_eq!(
+        told(&app, &marketers[0], "pulse_opened").await,
+        [link.clone()]
+    );
+    assert!(told(&app, &app.member, "pulse_opened").await.is_empty());
+    assert_eq!(sweep(&app.store, jiff::Timestamp::now()).await.unwrap(), 0);
+
+    // One seller answers; at half-time only the other is reminded.
+    let answer = json!({
+        "provider_department_id": board.marketing, "consumer_department_id": board.sales,
+        "expectation": crate::pulses::ratings([6, 6, 6, 6, 6]),
+        "perception": crate::pulses::ratings([5, 5, 5, 5, 5]),
+        "importance": crate::pulses::ratings([20, 20, 20, 20, 20]),
+    });
+    let answered = app
+        .post(
+            &sellers[0],
+            &format!("/api/v1/pulses/{id}/responses"),
+            &answer,
+        )
+        .await;
+    assert!(answered.status().is_success(), "{}", answered.status());
+    sweep(&app.store, days_later(6)).await.unwrap();
+    assert!(told(&app, &sellers[0], "pulse_reminder").await.is_empty());
+    assert_eq!(
+        told(&app, &sellers[1], "pulse_reminder").await,
+        [link.clone()]
+    );
+    // Its last day: reminded once more, then never again.
+    sweep(
+        &app.store,
+        days_later(9) + jiff::SignedDuration::from_hours(12),
+    )
+    .await
+    .unwrap();
+    assert_eq!(told(&app, &sellers[1], "pulse_reminder").await.len(), 2);
+    assert_eq!(
+        sweep(
+            &app.store,
+            days_later(9) + jiff::SignedDuration::from_hours(13)
+        )
+        .await
+        .unwrap(),
+        0
+    );
+}

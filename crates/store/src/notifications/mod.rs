@@ -41,6 +41,12 @@ pub const KINDS: &[&str] = &[
     "action_overdue",
     "kudos_received",
     "enhancement_status",
+    "agreement_proposed",
+    "agreement_reminder",
+    "topic_raised",
+    "pulse_opened",
+    "pulse_reminder",
+    "check_reminder",
     "weekly_digest",
     "webhook_disabled",
 ];
