@@ -238,6 +238,30 @@ pub fn weekly_points(last: Date, weeks: usize) -> Vec<Date> {
     points
 }
 
+/// The words for a score, so colour is never the only signal:
+/// `healthy` (≥ 75), `watch` (50–75), `at_risk` (< 50) or `insufficient_data`.
+pub fn band(score: Option<f64>) -> &'static str {
+    match score {
+        None => "insufficient_data",
+        Some(score) if score >= 75.0 => "healthy",
+        Some(score) if score >= 50.0 => "watch",
+        Some(_) => "at_risk",
+    }
+}
+
+/// How many steps the heat map's sequential scale has.
+pub const HEAT_STEPS: u8 = 5;
+
+/// The step of the heat map's sequential scale a score falls on: 1 for
+/// 0–19 up to 5 for 80–100; `None` for insufficient data, which the map
+/// draws apart from low health rather than as the lowest step.
+pub fn heat_step(score: Option<f64>) -> Option<u8> {
+    let score = score?.clamp(0.0, 100.0);
+    // 100 falls on the top step with 80–99.
+    let step = (score / 20.0).floor().min(f64::from(HEAT_STEPS - 1));
+    Some(step as u8 + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +428,28 @@ mod tests {
             let mut parts = window_total(&days, first_day, split_day.checked_sub(1.day()).unwrap_or(Date::MIN));
             parts += window_total(&days, split_day, last_day);
             prop_assert_eq!(whole, parts);
+        }
+    }
+
+    #[test]
+    fn the_heat_scale_has_five_steps_and_keeps_missing_data_apart() {
+        assert_eq!(heat_step(None), None);
+        assert_eq!(heat_step(Some(0.0)), Some(1));
+        assert_eq!(heat_step(Some(19.9)), Some(1));
+        assert_eq!(heat_step(Some(20.0)), Some(2));
+        assert_eq!(heat_step(Some(42.0)), Some(3));
+        assert_eq!(heat_step(Some(79.99)), Some(4));
+        assert_eq!(heat_step(Some(80.0)), Some(5));
+        assert_eq!(heat_step(Some(100.0)), Some(5));
+        assert_eq!(band(Some(42.0)), "at_risk");
+        assert_eq!(band(Some(98.0)), "healthy");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_higher_score_is_never_on_a_lower_step(low in 0.0f64..100.0, high in 0.0f64..100.0) {
+            let (low, high) = if low <= high { (low, high) } else { (high, low) };
+            proptest::prop_assert!(heat_step(Some(low)) <= heat_step(Some(high)));
         }
     }
 }

@@ -106,15 +106,7 @@ fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// The words for a score, so colour is never the only signal.
-pub fn band(score: Option<f64>) -> &'static str {
-    match score {
-        None => "insufficient_data",
-        Some(score) if score >= 75.0 => "healthy",
-        Some(score) if score >= 50.0 => "watch",
-        Some(_) => "at_risk",
-    }
-}
+pub use roundtable_domain::health::band;
 
 pub fn health_view(health: &Health, pulse_round_id: Option<i64>) -> HealthView {
     HealthView {

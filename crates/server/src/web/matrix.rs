@@ -37,8 +37,16 @@ pub struct CellView {
     pub provider_id: i64,
     pub consumer_id: i64,
     pub own: bool,
+    /// The agreement's state in words and its marker's tone.
     pub status: &'static str,
     pub tone: &'static str,
+    /// The cell's colour: the step of the health scale (`heat-1` to
+    /// `heat-5`) or `heat-none` for insufficient data.
+    pub heat: String,
+    /// The health in words (`healthy`, `watch`, `at risk`, `insufficient data`).
+    pub band: String,
+    pub provider: String,
+    pub consumer: String,
     pub services: usize,
     pub requests: i64,
     pub review_overdue: bool,
@@ -88,6 +96,13 @@ fn cell_state(cell: &MatrixCell) -> (&'static str, &'static str) {
     }
 }
 
+/// The heat map's class for a score: its step on the sequential scale, or
+/// apart for insufficient data (see `domain::health::heat_step`).
+fn heat_class(score: Option<f64>) -> String {
+    roundtable_domain::health::heat_step(score)
+        .map_or_else(|| "heat-none".to_owned(), |step| format!("heat-{step}"))
+}
+
 async fn volumes(state: &AppState, viewer: &Viewer) -> Result<HashMap<(i64, i64), i64>, WebError> {
     let since = Timestamp::now()
         .checked_sub(SignedDuration::from_hours(24 * WINDOW_DAYS))
@@ -114,6 +129,10 @@ fn cell_view(cell: &MatrixCell, names: &HashMap<i64, String>, requests: i64) -> 
         own: false,
         status,
         tone,
+        heat: heat_class(cell.health.score),
+        band: cell.health.band.replace('_', " "),
+        provider: name(cell.provider_department_id),
+        consumer: name(cell.consumer_department_id),
         services: cell.services.len(),
         requests,
         review_overdue,
@@ -200,6 +219,10 @@ pub async fn show_matrix(
                         own: true,
                         status: "Same department",
                         tone: "none",
+                        heat: "heat-none".to_owned(),
+                        band: String::new(),
+                        provider: provider.name.clone(),
+                        consumer: consumer.name.clone(),
                         services: 0,
                         requests: 0,
                         review_overdue: false,

@@ -39,5 +39,6 @@ mod tokens;
 mod web;
 mod web_alignment;
 mod web_feedback;
+mod web_heat_map;
 mod web_management;
 mod web_relationships;
