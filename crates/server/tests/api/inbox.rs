@@ -393,7 +393,7 @@ async fn hand_overs_are_told_once_to_whoever_they_wait_on_and_reminded_once() {
     let cell = format!("/matrix/{marketing}/{sales}");
     assert_eq!(
         told(&app, &sales_lead, "agreement_proposed").await,
-        [cell.clone()]
+        [cell.as_str()]
     );
     assert!(told(&app, &app.lead, "agreement_proposed").await.is_empty());
     assert_eq!(
@@ -442,13 +442,13 @@ async fn a_pulse_round_is_announced_to_its_people_and_reminded_to_those_who_have
     let link = format!("/pulses/{id}");
     sweep(&app.store, jiff::Timestamp::now()).await.unwrap();
     for seller in &sellers {
-        assert_eq!(told(&app, seller, "pulse_opened").await, [link.clone()]);
+        assert_eq!(told(&app, seller, "pulse_opened").await, [link.as_str()]);
     }
     // The provider's people are asked too: the mirror. Someone of no
     // department in the round is not.
     assert_eq!(
         told(&app, &marketers[0], "pulse_opened").await,
-        [link.clone()]
+        [link.as_str()]
     );
     assert!(told(&app, &app.member, "pulse_opened").await.is_empty());
     assert_eq!(sweep(&app.store, jiff::Timestamp::now()).await.unwrap(), 0);
@@ -472,7 +472,7 @@ async fn a_pulse_round_is_announced_to_its_people_and_reminded_to_those_who_have
     assert!(told(&app, &sellers[0], "pulse_reminder").await.is_empty());
     assert_eq!(
         told(&app, &sellers[1], "pulse_reminder").await,
-        [link.clone()]
+        [link.as_str()]
     );
     // Its last day: reminded once more, then never again.
     sweep(
