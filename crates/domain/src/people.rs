@@ -48,6 +48,37 @@ impl fmt::Display for Role {
     }
 }
 
+/// A person's own time zone: a known IANA name, kept as written. Every time
+/// shown to the person is in it; without one, their department's calendar
+/// zone serves (then UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneName(String);
+
+impl ZoneName {
+    pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
+        let name = input.trim();
+        match jiff::tz::TimeZone::get(name) {
+            Ok(_) if !name.is_empty() => Ok(ZoneName(name.to_owned())),
+            _ => {
+                let mut errors = ValidationErrors::new();
+                errors.push(
+                    "time_zone",
+                    "must be an IANA time zone name such as Europe/Berlin or America/New_York",
+                );
+                Err(errors)
+            }
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +90,16 @@ mod tests {
         }
         assert_eq!(Role::parse(" Lead "), Ok(Role::Lead));
         assert!(Role::parse("owner").is_err());
+    }
+
+    #[test]
+    fn a_time_zone_is_a_known_iana_name() {
+        assert_eq!(
+            ZoneName::parse(" Europe/Berlin ").map(|zone| zone.as_str().to_owned()),
+            Ok("Europe/Berlin".to_owned())
+        );
+        for wrong in ["", "Mars/Olympus", "CEST+99"] {
+            assert!(ZoneName::parse(wrong).is_err(), "{wrong}");
+        }
     }
 }
