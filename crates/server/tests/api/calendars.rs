@@ -117,11 +117,7 @@ async fn a_calendar_in_use_cannot_be_deleted_and_can_be_the_default() {
     let path = format!("/api/v1/calendars/{}", id_of(&calendar));
     expect_status(app.delete(&app.admin, &path).await, StatusCode::CONFLICT).await;
 
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let changed = app
         .patch(
             &app.admin,

@@ -1,7 +1,10 @@
 //! Satisfaction checks on resolved requests, the thank-you ledger, and the
 //! health they feed into the matrix and the scorecard.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{
+    TestApp, User, always_open_calendar, expect_status, id_of, new_request, problem_fields,
+    version_of,
+};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -15,42 +18,25 @@ pub struct Desk {
 }
 
 pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = expect_status(
-        app.post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let marketing = expect_status(
-        app.post(&app.admin, "/api/v1/departments", &json!({ "name": "Marketing", "calendar_id": id_of(&calendar), "lead_ids": [app.lead.id.0] }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let sales = expect_status(
-        app.post(
+    let calendar = app
+        .create(&app.admin, "/api/v1/calendars", &always_open_calendar())
+        .await;
+    let marketing = app
+        .create(&app.admin, "/api/v1/departments", &json!({ "name": "Marketing", "calendar_id": id_of(&calendar), "lead_ids": [app.lead.id.0] }))
+        .await;
+    let sales = app
+        .create(
             &app.admin,
             "/api/v1/departments",
             &json!({ "name": "Sales", "calendar_id": id_of(&calendar) }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &json!({
+        .await;
+    let service = app
+        .create(&app.admin, "/api/v1/services", &json!({
             "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
             "first_response_minutes": 600, "fulfilment_minutes": 6000, "check_sampling_rate": sampling_rate
         }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let marketer = app
         .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
         .await;
@@ -63,6 +49,14 @@ pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
 }
 
 /// Raises a request as `requester`, and has the marketer acknowledge and resolve it.
+impl Desk {
+    /// seller@acme.test, a member of Sales.
+    pub async fn seller(&self, app: &TestApp) -> User {
+        app.add_member_of("seller@acme.test", Role::Member, id_of(&self.sales))
+            .await
+    }
+}
+
 pub async fn resolved_request(app: &TestApp, desk: &Desk, requester: &User) -> Value {
     let request = expect_status(
         app.post(
@@ -102,25 +96,9 @@ async fn pending_checks(app: &TestApp, user: &User) -> Vec<Value> {
 async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_lead() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+    let seller = desk.seller(&app).await;
+    app.set_organization(&json!({ "thank_you_kind": "points", "thank_you_points": 10 }))
         .await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "thank_you_kind": "points", "thank_you_points": 10 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
 
     let request = resolved_request(&app, &desk, &seller).await;
     let checks = pending_checks(&app, &seller).await;
@@ -242,9 +220,7 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
 async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
 
     // Nobody rates work they resolved themselves (here the marketer raised a
     // request with its own department and resolved it).
@@ -277,22 +253,8 @@ async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
 
     // Without the fatigue cap the next resolution asks again, unless the
     // service's rate is 0.
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "check_fatigue_days": 0 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_organization(&json!({ "check_fatigue_days": 0 }))
+        .await;
     resolved_request(&app, &other_desk, &seller).await;
     assert_eq!(pending_checks(&app, &seller).await.len(), 2);
     let quiet = expect_status(
@@ -461,11 +423,7 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
 async fn coupons_thank_each_answer_once_until_they_run_out() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let bad = app
         .patch(
             &app.admin,
@@ -581,18 +539,12 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
             .create_request(
                 NewRequest {
                     service_id: Some(id_of(&desk.service)),
-                    provider_department_id: roundtable_domain::ids::DepartmentId(id_of(
-                        &desk.marketing,
-                    )),
-                    requester_person_id: requester.id,
-                    title: format!("Leads asked {days} days ago"),
-                    description: String::new(),
-                    intake_values: "{}".to_owned(),
-                    priority: roundtable_domain::services::Priority::Normal,
-                    external_impact: roundtable_domain::clocks::ExternalImpact::None,
-                    external_reference: None,
-                    segment_id: None,
-                    targets: roundtable_domain::services::Targets::new(600, 6000).unwrap(),
+                    ..new_request(
+                        id_of(&desk.marketing),
+                        &requester,
+                        &format!("Leads asked {days} days ago"),
+                        (600, 6000),
+                    )
                 },
                 resolved_at - jiff::SignedDuration::from_hours(2),
             )

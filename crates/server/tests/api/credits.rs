@@ -3,7 +3,7 @@
 //! refused on open requests and for people of other organizations, taken back
 //! only by whoever gave it, and never moved by a hand-off.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
 use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
@@ -30,19 +30,7 @@ async fn setup(app: &TestApp) -> Setup {
     let marketing_lead = app
         .add_member_of("marketing.lead@acme.test", Role::Lead, marketing)
         .await;
-    let path = format!("/api/v1/departments/{marketing}");
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            &path,
-            version_of(&current),
-            &json!({ "lead_ids": [marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_leads(marketing, &[&marketing_lead]).await;
     Setup {
         marketing,
         operations,
@@ -63,19 +51,6 @@ async fn setup(app: &TestApp) -> Setup {
     }
 }
 
-async fn step(app: &TestApp, user: &User, id: i64, to: &str) {
-    expect_status(
-        app.post(
-            user,
-            &format!("/api/v1/requests/{id}/transitions"),
-            &json!({ "to": to }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-}
-
 /// A request the seller raised to Marketing, resolved by its lead unless `open`.
 async fn request(app: &TestApp, setup: &Setup, open: bool) -> i64 {
     let request = expect_status(
@@ -90,8 +65,8 @@ async fn request(app: &TestApp, setup: &Setup, open: bool) -> i64 {
     .await;
     let id = id_of(&request);
     if !open {
-        step(app, &setup.marketing_lead, id, "acknowledged").await;
-        step(app, &setup.marketing_lead, id, "resolved").await;
+        app.step(&setup.marketing_lead, id, "acknowledged").await;
+        app.step(&setup.marketing_lead, id, "resolved").await;
     }
     id
 }
@@ -403,7 +378,7 @@ async fn a_credit_is_taken_back_only_by_its_giver_and_survives_a_hand_off() {
     .await;
 
     // Reopened and handed to Operations: the credits stay as they were.
-    step(&app, &setup.seller, id, "in_progress").await;
+    app.step(&setup.seller, id, "in_progress").await;
     expect_status(
         app.post(
             &setup.marketing_lead,

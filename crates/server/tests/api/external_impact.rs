@@ -2,7 +2,7 @@
 //! the API, one deferred, one left to breach, tallied per provider department
 //! and per segment; who sees which rows; the window's validation.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{TestApp, User, always_open_calendar, expect_status, id_of, problem_fields};
 use crate::web::{Browser, is_html};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
@@ -26,61 +26,29 @@ struct Setup {
 
 async fn make_lead(app: &TestApp, department: i64, email: &str) -> User {
     let lead = app.add_member_of(email, Role::Lead, department).await;
-    let path = format!("/api/v1/departments/{department}");
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            &path,
-            version_of(&current),
-            &json!({ "lead_ids": [lead.id.0] }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_leads(department, &[&lead]).await;
     lead
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = expect_status(
-        app.post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let calendar = app
+        .create(&app.admin, "/api/v1/calendars", &always_open_calendar())
+        .await;
     let department = |name: &str| json!({ "name": name, "calendar_id": id_of(&calendar) });
     let marketing = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/departments", &department("Marketing"))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await,
+        &app.create(&app.admin, "/api/v1/departments", &department("Marketing"))
+            .await,
     );
     let operations = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/departments", &department("Operations"))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await,
+        &app.create(&app.admin, "/api/v1/departments", &department("Operations"))
+            .await,
     );
     let sales = id_of(&app.department("Sales").await);
     let segment = id_of(
-        &expect_status(
-            app.post(
-                &app.admin,
-                "/api/v1/segments",
-                &json!({ "name": "Mid-market retailers" }),
-            )
-            .await,
-            StatusCode::CREATED,
+        &app.create(
+            &app.admin,
+            "/api/v1/segments",
+            &json!({ "name": "Mid-market retailers" }),
         )
         .await,
     );
@@ -104,26 +72,11 @@ async fn raise(app: &TestApp, setup: &Setup, body: Value) -> Value {
     .await
 }
 
-async fn step(app: &TestApp, user: &User, id: i64, to: &str) {
-    expect_status(
-        app.post(
-            user,
-            &format!("/api/v1/requests/{id}/transitions"),
-            &json!({ "to": to }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-}
-
 /// The fulfilment minutes the request page shows for a request.
 async fn waited(app: &TestApp, id: i64) -> i64 {
-    let request = expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let request = app
+        .read(&app.admin, &format!("/api/v1/requests/{id}"))
+        .await;
     request["clocks"]["fulfilment"]["elapsed_minutes"]
         .as_i64()
         .unwrap()
@@ -199,11 +152,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     )
     .await;
     for id in [late.id, id_of(&deferred)] {
-        step(&app, &setup.marketing_lead, id, "acknowledged").await;
-        step(&app, &setup.marketing_lead, id, "resolved").await;
+        app.step(&setup.marketing_lead, id, "acknowledged").await;
+        app.step(&setup.marketing_lead, id, "resolved").await;
     }
-    step(&app, &operator, id_of(&operations), "acknowledged").await;
-    step(&app, &operator, id_of(&operations), "resolved").await;
+    app.step(&operator, id_of(&operations), "acknowledged")
+        .await;
+    app.step(&operator, id_of(&operations), "resolved").await;
     let (late_wait, deferred_wait, operations_wait) = (
         waited(&app, late.id).await,
         waited(&app, id_of(&deferred)).await,

@@ -1,8 +1,8 @@
 //! Notifications: the inbox, preferences, signed webhooks with retries, and
 //! the outbox shared by several instances without duplicates or losses.
 
-use crate::checks::{desk, resolved_request};
-use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
+use crate::checks::{Desk, desk, resolved_request};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
+use roundtable_testkit::messages_to;
 use roundtable_worker::dispatch::{DispatchConfig, dispatch_once};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -59,17 +60,27 @@ pub(crate) fn quick_retries() -> DispatchConfig {
     }
 }
 
-async fn inbox(app: &TestApp, user: &crate::support::User) -> Value {
-    expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await
+async fn inbox(app: &TestApp, user: &User) -> Value {
+    app.read(user, "/api/v1/notifications").await
+}
+
+/// A webhook's delivery log, as the admin reads it.
+async fn deliveries(app: &TestApp, webhook: &Value) -> Value {
+    let path = format!("/api/v1/webhooks/{}/deliveries", id_of(webhook));
+    app.read(&app.admin, &path).await
+}
+
+/// `seller` asks the desk's service for "Booth leads".
+async fn booth_leads(app: &TestApp, desk: &Desk, seller: &User) -> Value {
+    let body = json!({ "service_id": id_of(&desk.service), "title": "Booth leads" });
+    app.create(seller, "/api/v1/requests", &body).await
 }
 
 #[tokio::test]
 async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
     let seen = inbox(&app, &seller).await;
     assert_eq!(seen["unread"], 1);
@@ -110,16 +121,7 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
         preferences["choices"],
         json!([{ "kind": "deferred", "channel": "in_app", "enabled": false }])
     );
-    let open = expect_status(
-        app.post(
-            &seller,
-            "/api/v1/requests",
-            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let open = booth_leads(&app, &desk, &seller).await;
     let defer = app
         .post(&desk.marketer, &format!("/api/v1/requests/{}/deferral", id_of(&open)), &json!({ "reason": "A key customer's outage comes first", "new_eta": "2099-01-01T00:00:00Z" }))
         .await;
@@ -225,9 +227,11 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(2).await;
-    expect_status(
-        app.post(&app.member, "/api/v1/webhooks", &json!({ "url": url }))
-            .await,
+    let members_may_not = json!({ "url": url });
+    app.post_expecting(
+        &app.member,
+        "/api/v1/webhooks",
+        &members_may_not,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -261,9 +265,7 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
     .await;
     assert_eq!(shown["secret"], Value::Null, "the secret is shown once");
 
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
     let config = quick_retries();
     let client = reqwest::Client::new();
@@ -284,15 +286,7 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
             format!("https://roundtable.example/requests/{}", id_of(&request))
         );
     }
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     assert_eq!(log["items"][0]["state"], "sent");
     assert_eq!(log["items"][0]["attempts"], 3);
     assert_eq!(log["items"][0]["last_status"], 200);
@@ -329,15 +323,7 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
     );
     let admin_inbox = inbox(&app, &app.admin).await;
     assert_eq!(admin_inbox["items"][0]["kind"], "webhook_disabled");
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     assert_eq!(log["items"][0]["state"], "failed");
     assert_eq!(log["items"][0]["last_status"], 500);
     // Disabled: new events are not queued for it; turning it on again resets it.
@@ -469,33 +455,17 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
 /// server, so only a run outside it can miss one.
 fn test_smtp() -> (String, std::path::PathBuf) {
     let variable = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.is_empty())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set: this test needs a real SMTP server. Run the suite with \
-                     `scripts/test sqlite` (or `scripts/test postgres`), which starts one \
-                     (aiosmtpd, writing a Maildir) and sets ROUNDTABLE_TEST_SMTP=host:port and \
-                     ROUNDTABLE_TEST_MAILDIR=folder; add a test name after the backend to run \
-                     only this test"
-                )
-            })
+        roundtable_testkit::required_env(
+            name,
+            "this test needs a real SMTP server. Run the suite with `scripts/test sqlite` (or \
+             `scripts/test postgres`), which starts one (aiosmtpd, writing a Maildir) and sets \
+             ROUNDTABLE_TEST_SMTP=host:port and ROUNDTABLE_TEST_MAILDIR=folder; add a test name \
+             after the backend to run only this test",
+        )
     };
     let address = variable("ROUNDTABLE_TEST_SMTP");
     let maildir = variable("ROUNDTABLE_TEST_MAILDIR");
     (address, maildir.into())
-}
-
-fn messages_to(maildir: &std::path::Path, recipient: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-        .filter(|message| message.contains(recipient))
-        .collect()
 }
 
 #[tokio::test]
@@ -523,16 +493,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
         .unwrap();
     expect_status(set, StatusCode::OK).await;
     let request = resolved_request(&app, &desk, &seller).await;
-    let open = expect_status(
-        app.post(
-            &seller,
-            "/api/v1/requests",
-            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let open = booth_leads(&app, &desk, &seller).await;
     let defer = app
         .post(
             &desk.marketer,
@@ -598,9 +559,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
 async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let kinds = |inbox: &Value| -> Vec<String> {
         inbox["items"]
             .as_array()
@@ -727,9 +686,7 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
         StatusCode::CREATED,
     )
     .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
     let config = DispatchConfig {
         allow_private_webhooks: false,
@@ -740,15 +697,7 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
         dispatch_once(&app.store, &config, &client).await.unwrap();
     }
     assert!(receiver.calls.lock().unwrap().is_empty(), "never called");
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     let delivery = &log["items"][0];
     assert_eq!(delivery["state"], "failed", "{log}");
     assert_eq!(delivery["attempts"], 1, "not retried: {log}");

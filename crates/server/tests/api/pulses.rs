@@ -260,6 +260,23 @@ fn health_of(rows: &[HealthPulse], provider: i64, consumer: i64) -> &HealthPulse
         .unwrap_or_else(|| panic!("no health row for {provider} → {consumer}: {rows:?}"))
 }
 
+/// The matrix cell from Marketing to Sales, as the admin reads it in detail.
+async fn sales_cell_detail(app: &TestApp, board: &Board) -> Value {
+    let path = format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales);
+    app.read(&app.admin, &path).await
+}
+
+/// The pulse's part of a cell's health.
+fn pulse_component(detail: &Value) -> Value {
+    detail["health"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "pulse")
+        .cloned()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_everywhere() {
     let app = TestApp::spawn().await;
@@ -559,23 +576,9 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         (None, None),
         "{finance_health:?}"
     );
-    let detail = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let detail = sales_cell_detail(&app, &board).await;
     assert_eq!(detail["pulse"]["disclosed"], true);
-    let pulse = detail["health"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|component| component["name"] == "pulse")
-        .cloned()
-        .unwrap();
+    let pulse = pulse_component(&detail);
     assert_eq!(pulse["sample_size"], 5);
     assert_eq!(pulse["sufficient"], true);
 }
@@ -584,11 +587,7 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
 async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_groups() {
     let app = TestApp::spawn().await;
     let board = board(&app).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let too_low = app
         .patch(
             &app.admin,
@@ -818,22 +817,7 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
     assert_eq!((cell.pulse, cell.pulse_sample), (None, None), "{cell:?}");
     // The cell's health takes its pulse from the latest round, withheld, and
     // so shows no pulse value or count rather than the small round's 100 and 4.
-    let detail = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let pulse = detail["health"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|component| component["name"] == "pulse")
-        .cloned()
-        .unwrap();
+    let pulse = pulse_component(&sales_cell_detail(&app, &board).await);
     assert_eq!(pulse["sufficient"], false, "{pulse}");
     assert_eq!(pulse["value"], Value::Null, "{pulse}");
     assert_eq!(pulse["sample_size"], Value::Null, "{pulse}");
@@ -984,22 +968,8 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
 async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
     let app = TestApp::spawn().await;
     let board = board(&app).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "thank_you_kind": "points", "thank_you_points": 10 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_organization(&json!({ "thank_you_kind": "points", "thank_you_points": 10 }))
+        .await;
     let round = expect_status(
         app.post(
             &app.admin,

@@ -1,6 +1,8 @@
 //! Internal requests: intake, workflow, clocks, visibility and the queue.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{
+    TestApp, User, expect_status, id_of, new_request, problem_fields, version_of,
+};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -138,15 +140,7 @@ async fn a_request_against_a_service_starts_its_clocks() {
         urgent["clocks"]["fulfilment"]["target_minutes"], 120,
         "targets follow the priority"
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     assert_eq!(events[0]["kind"], "created");
     assert_eq!(events[0]["actor_person_id"], setup.seller.id.0);
 }
@@ -304,15 +298,7 @@ async fn the_workflow_moves_by_the_right_side_and_pauses_while_waiting() {
         )
         .await;
     }
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     let kinds: Vec<&str> = events
         .as_array()
         .unwrap()
@@ -464,15 +450,12 @@ async fn internal_notes_stay_with_the_provider() {
     assert_eq!(for_requester.as_array().unwrap().len(), 1);
     let for_provider = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
     assert_eq!(for_provider.as_array().unwrap().len(), 2);
-    let read = expect_status(
-        app.get(
+    let read = app
+        .read(
             &setup.seller,
             &format!("/api/v1/requests/{}", id_of(&request)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(
         read["first_response_at"].is_string(),
         "a public reply is the first response"
@@ -625,15 +608,12 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
     )
     .await;
 
-    let read = expect_status(
-        app.get(
+    let read = app
+        .read(
             &setup.seller,
             &format!("/api/v1/requests/{}", id_of(&request)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(read["committed_due_at"].is_string());
     let resolved = expect_status(
         move_to(&app, &setup.marketer, &request, "resolved").await,
@@ -804,15 +784,7 @@ async fn a_deferral_for_an_external_customer_keeps_the_clock_running() {
         problem_fields(&expect_status(missing, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["reason", "new_eta"]
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     let deferral = events
         .as_array()
         .unwrap()
@@ -883,15 +855,7 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
         problem_fields(&expect_status(wrong_service, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["service_id"]
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     let transfer = events
         .as_array()
         .unwrap()
@@ -926,27 +890,16 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
             json!([{ "start": "13:00", "end": "15:00" }]),
         ),
     ] {
-        let calendar = expect_status(
-            app.post(
+        let calendar = app
+            .create(
                 &app.admin,
                 "/api/v1/calendars",
                 &json!({ "name": name, "time_zone": time_zone, "working_hours": office(hours) }),
             )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
-        let path = format!("/api/v1/departments/{}", id_of(department));
-        let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-        expect_status(
-            app.patch(
-                &app.admin,
-                &path,
-                version_of(&current),
-                &json!({ "calendar_id": id_of(&calendar) }),
-            )
-            .await,
-            StatusCode::OK,
+            .await;
+        app.admin_edit(
+            &format!("/api/v1/departments/{}", id_of(department)),
+            &json!({ "calendar_id": id_of(&calendar) }),
         )
         .await;
     }
@@ -1073,14 +1026,7 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
     let now = jiff::Timestamp::now();
-    let late = backdated(
-        &scoped,
-        &setup,
-        "Late",
-        (30, 60),
-        now - jiff::SignedDuration::from_mins(90),
-    )
-    .await;
+    let late = late_request(&scoped, &setup, now).await;
     let fresh = backdated(&scoped, &setup, "Fresh", (30, 60), now).await;
     roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
         .await
@@ -1143,14 +1089,7 @@ async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
     let now = jiff::Timestamp::now();
-    backdated(
-        &scoped,
-        &setup,
-        "Late",
-        (30, 60),
-        now - jiff::SignedDuration::from_mins(90),
-    )
-    .await;
+    late_request(&scoped, &setup, now).await;
     let before = app
         .matrix_cell(id_of(&setup.marketing), id_of(&setup.sales))
         .await;
@@ -1205,11 +1144,7 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
         before["clocks"]["fulfilment"]["state"], "running",
         "60 % is below the default 75 %"
     );
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     assert_eq!(organization["at_risk_percent"], 75);
     let bad = app
         .patch(
@@ -1237,6 +1172,16 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
 }
 
 /// A request from the seller to Marketing without a service, raised at `at`.
+/// "Late": raised 90 minutes before `now` with a 60-minute fulfilment target.
+async fn late_request(
+    scoped: &roundtable_store::Scoped<'_>,
+    setup: &Setup,
+    now: jiff::Timestamp,
+) -> roundtable_store::requests::Request {
+    let raised = now - jiff::SignedDuration::from_mins(90);
+    backdated(scoped, setup, "Late", (30, 60), raised).await
+}
+
 async fn backdated(
     scoped: &roundtable_store::Scoped<'_>,
     setup: &Setup,
@@ -1244,18 +1189,11 @@ async fn backdated(
     (first_response, fulfilment): (i64, i64),
     at: jiff::Timestamp,
 ) -> roundtable_store::requests::Request {
-    let new = roundtable_store::requests::NewRequest {
-        service_id: None,
-        provider_department_id: roundtable_domain::ids::DepartmentId(id_of(&setup.marketing)),
-        requester_person_id: setup.seller.id,
-        title: title.to_owned(),
-        description: String::new(),
-        intake_values: "{}".to_owned(),
-        priority: roundtable_domain::services::Priority::Normal,
-        external_impact: roundtable_domain::clocks::ExternalImpact::None,
-        external_reference: None,
-        segment_id: None,
-        targets: roundtable_domain::services::Targets::new(first_response, fulfilment).unwrap(),
-    };
+    let new = new_request(
+        id_of(&setup.marketing),
+        &setup.seller,
+        title,
+        (first_response, fulfilment),
+    );
     scoped.create_request(new, at).await.unwrap()
 }

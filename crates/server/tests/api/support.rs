@@ -220,11 +220,7 @@ impl TestApp {
 
     /// The matrix cell from `provider` to `consumer` as the admin reads it now.
     pub async fn matrix_cell(&self, provider: i64, consumer: i64) -> Value {
-        let matrix = expect_status(
-            self.get(&self.admin, "/api/v1/matrix").await,
-            StatusCode::OK,
-        )
-        .await;
+        let matrix = self.read(&self.admin, "/api/v1/matrix").await;
         matrix["cells"]
             .as_array()
             .expect("the matrix's cells")
@@ -268,23 +264,83 @@ impl TestApp {
             .expect("DELETE")
     }
 
+    /// GETs `path` as `user`, expects 200 and returns the JSON.
+    pub async fn read(&self, user: &User, path: &str) -> Value {
+        expect_status(self.get(user, path).await, StatusCode::OK).await
+    }
+
+    /// POSTs `body` to `path` as `user`, expects 201 and returns the JSON.
+    pub async fn create(&self, user: &User, path: &str, body: &Value) -> Value {
+        self.post_expecting(user, path, body, StatusCode::CREATED)
+            .await
+    }
+
+    /// POSTs `body` to `path` as `user`, expects `status` and returns the JSON.
+    pub async fn post_expecting(
+        &self,
+        user: &User,
+        path: &str,
+        body: &Value,
+        status: StatusCode,
+    ) -> Value {
+        expect_status(self.post(user, path, body).await, status).await
+    }
+
+    /// As the admin: reads the record at `path` for its version, PATCHes
+    /// `changes` onto that version, expects 200 and returns the JSON.
+    pub async fn admin_edit(&self, path: &str, changes: &Value) -> Value {
+        let current = self.read(&self.admin, path).await;
+        let changed = self
+            .patch(&self.admin, path, version_of(&current), changes)
+            .await;
+        expect_status(changed, StatusCode::OK).await
+    }
+
+    /// Changes the organization's settings as the admin.
+    pub async fn set_organization(&self, changes: &Value) -> Value {
+        self.admin_edit("/api/v1/organization", changes).await
+    }
+
+    /// Makes `leads` the leads of `department` (replacing any).
+    pub async fn set_leads(&self, department: i64, leads: &[&User]) {
+        let ids: Vec<i64> = leads.iter().map(|lead| lead.id.0).collect();
+        self.admin_edit(
+            &format!("/api/v1/departments/{department}"),
+            &serde_json::json!({ "lead_ids": ids }),
+        )
+        .await;
+    }
+
+    /// Moves request `id` to the workflow step `to` as `user`, expecting 200.
+    pub async fn step(&self, user: &User, id: i64, to: &str) {
+        let path = format!("/api/v1/requests/{id}/transitions");
+        let moved = self
+            .post(user, &path, &serde_json::json!({ "to": to }))
+            .await;
+        expect_status(moved, StatusCode::OK).await;
+    }
+
+    /// A request's events (its timeline) as `user` reads them.
+    pub async fn events(&self, user: &User, request: &Value) -> Value {
+        self.read(user, &format!("/api/v1/requests/{}/events", id_of(request)))
+            .await
+    }
+
     /// Creates a department as the admin and returns its JSON.
     pub async fn department(&self, name: &str) -> Value {
-        let response = self
-            .post(
-                &self.admin,
-                "/api/v1/departments",
-                &serde_json::json!({ "name": name }),
-            )
-            .await;
-        expect_status(response, StatusCode::CREATED).await
+        self.create(
+            &self.admin,
+            "/api/v1/departments",
+            &serde_json::json!({ "name": name }),
+        )
+        .await
     }
 
     /// A new lead of the department (in it, and named among its leads).
     pub async fn lead_of(&self, email: &str, department: i64) -> User {
         let lead = self.add_member_of(email, Role::Lead, department).await;
         let path = format!("/api/v1/departments/{department}");
-        let current = expect_status(self.get(&self.admin, &path).await, StatusCode::OK).await;
+        let current = self.read(&self.admin, &path).await;
         let mut leads: Vec<i64> = current["lead_ids"]
             .as_array()
             .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
@@ -327,6 +383,41 @@ pub fn weekday_calendar(name: &str) -> Value {
         "time_zone": "Europe/Berlin",
         "working_hours": { "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day },
         "holidays": [{ "date": "2026-12-25", "name": "Christmas Day" }]
+    })
+}
+
+/// A request of normal priority, for no service, to `provider` from
+/// `requester`, with targets of (first response, fulfilment) minutes: for
+/// tests that create (backdated) requests through the store.
+pub fn new_request(
+    provider: i64,
+    requester: &User,
+    title: &str,
+    (first_response, fulfilment): (i64, i64),
+) -> roundtable_store::requests::NewRequest {
+    roundtable_store::requests::NewRequest {
+        service_id: None,
+        provider_department_id: roundtable_domain::ids::DepartmentId(provider),
+        requester_person_id: requester.id,
+        title: title.to_owned(),
+        description: String::new(),
+        intake_values: "{}".to_owned(),
+        priority: roundtable_domain::services::Priority::Normal,
+        external_impact: roundtable_domain::clocks::ExternalImpact::None,
+        external_reference: None,
+        segment_id: None,
+        targets: roundtable_domain::services::Targets::new(first_response, fulfilment)
+            .expect("targets"),
+    }
+}
+
+/// A calendar in UTC open round the clock, every day of the week.
+pub fn always_open_calendar() -> Value {
+    let every_day = serde_json::json!([{ "start": "00:00", "end": "24:00" }]);
+    serde_json::json!({
+        "name": "Always", "time_zone": "UTC",
+        "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
+                           "friday": every_day, "saturday": every_day, "sunday": every_day }
     })
 }
 

@@ -9,7 +9,6 @@ use crate::pulses::{board, people_of, ratings};
 use crate::support::{TestApp, expect_status, id_of};
 use crate::web::{Browser, is_html, location};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// The part of a page from `start` up to the end of its enclosing section.
@@ -24,9 +23,7 @@ fn section_from<'a>(page: &'a str, start: &str) -> &'a str {
 async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
     let checks = expect_status(app.get(&seller, "/api/v1/checks").await, StatusCode::OK).await;
     let check = id_of(&checks["items"][0]);
@@ -150,9 +147,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
 async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
     let inbox = expect_status(
         app.get(&seller, "/api/v1/notifications").await,

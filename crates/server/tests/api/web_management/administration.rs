@@ -361,11 +361,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     );
 
     // Settings: the anonymity threshold never goes below 3.
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let version = version_of(&organization).to_string();
     let settings = |k: &'static str| {
         vec![
@@ -390,11 +386,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let saved = admin.post(&app, "/admin/organization", &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     assert_eq!(organization["anonymity_threshold"], 6);
     assert_eq!(organization["thank_you_kind"], "coupon");
 
