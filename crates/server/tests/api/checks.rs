@@ -2,8 +2,7 @@
 //! health they feed into the matrix and the scorecard.
 
 use crate::support::{
-    TestApp, User, always_open_calendar, expect_status, id_of, new_request, problem_fields,
-    version_of,
+    TestApp, User, event_kinds, expect_status, id_of, new_request, problem_fields, version_of,
 };
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
@@ -18,19 +17,11 @@ pub struct Desk {
 }
 
 pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
-    let calendar = app
-        .create(&app.admin, "/api/v1/calendars", &always_open_calendar())
-        .await;
+    let calendar = app.always_open_calendar().await;
     let marketing = app
         .create(&app.admin, "/api/v1/departments", &json!({ "name": "Marketing", "calendar_id": id_of(&calendar), "lead_ids": [app.lead.id.0] }))
         .await;
-    let sales = app
-        .create(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Sales", "calendar_id": id_of(&calendar) }),
-        )
-        .await;
+    let sales = app.department_on("Sales", &calendar).await;
     let service = app
         .create(&app.admin, "/api/v1/services", &json!({
             "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
@@ -58,16 +49,13 @@ impl Desk {
 }
 
 pub async fn resolved_request(app: &TestApp, desk: &Desk, requester: &User) -> Value {
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             requester,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&desk.service), "title": "Leads for the fair" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}/transitions", id_of(&request));
     expect_status(
         app.post(&desk.marketer, &path, &json!({ "to": "acknowledged" }))
@@ -88,7 +76,7 @@ pub async fn resolved_request(app: &TestApp, desk: &Desk, requester: &User) -> V
 }
 
 async fn pending_checks(app: &TestApp, user: &User) -> Vec<Value> {
-    let page = expect_status(app.get(user, "/api/v1/checks").await, StatusCode::OK).await;
+    let page = app.read(user, "/api/v1/checks").await;
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -162,28 +150,12 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
         .await;
     expect_status(again, StatusCode::CONFLICT).await;
 
-    let reopened = expect_status(
-        app.get(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let reopened = app
+        .read(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
+        .await;
     assert_eq!(reopened["status"], "in_progress");
-    let events = expect_status(
-        app.get(
-            &seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let kinds: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|event| event["kind"].as_str())
-        .collect();
+    let events = app.events(&seller, &request).await;
+    let kinds = event_kinds(&events);
     assert!(
         kinds.ends_with(&[
             "check_requested",
@@ -205,7 +177,7 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
     assert!(pending_checks(&app, &seller).await.is_empty());
 
     // The answer earned the organization's thank-you, once.
-    let ledger = expect_status(app.get(&seller, "/api/v1/thank-yous").await, StatusCode::OK).await;
+    let ledger = app.read(&seller, "/api/v1/thank-yous").await;
     assert_eq!(ledger["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(ledger["items"][0]["reward"], "points");
     assert_eq!(ledger["items"][0]["points"], 10);
@@ -233,14 +205,10 @@ async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
     assert_eq!(pending_checks(&app, &seller).await.len(), 1);
 
     // The cap holds across services.
-    let other = expect_status(
-        app.post(&app.admin, "/api/v1/services", &json!({
+    let other = app.create(&app.admin, "/api/v1/services", &json!({
             "provider_department_id": id_of(&desk.marketing), "consumer_department_ids": [id_of(&desk.sales)], "name": "Event kits",
             "first_response_minutes": 600, "fulfilment_minutes": 6000
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let other_desk = Desk {
         service: other,
@@ -306,7 +274,7 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
         )
         .await;
     }
-    let matrix = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    let matrix = app.read(&app.admin, "/api/v1/matrix").await;
     let cell = matrix["cells"]
         .as_array()
         .unwrap()
@@ -357,8 +325,8 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     assert_eq!(reverse["health"]["score"], Value::Null);
     assert_eq!(reverse["health"]["band"], "insufficient_data");
 
-    let detail = expect_status(
-        app.get(
+    let detail = app
+        .read(
             &app.member,
             &format!(
                 "/api/v1/matrix/cells/{}/{}?weeks=4",
@@ -366,23 +334,17 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
                 id_of(&desk.sales)
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(detail["health"]["score"], health["score"]);
     assert_eq!(detail["trend"].as_array().map(Vec::len), Some(4));
     assert_eq!(detail["trend"][3]["score"], health["score"]);
 
-    let scorecard = expect_status(
-        app.get(
+    let scorecard = app
+        .read(
             &app.member,
             &format!("/api/v1/departments/{}/scorecard", id_of(&desk.marketing)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         scorecard["kudos"],
         json!({ "received": 0, "given": 0, "recognitions": 0, "credits": 0 })
@@ -390,15 +352,12 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     let as_provider = &scorecard["as_provider"]["cells"][0];
     assert_eq!(as_provider["department_id"], desk.sales["id"]);
     assert_eq!(as_provider["health"]["score"], health["score"]);
-    let consumer_side = expect_status(
-        app.get(
+    let consumer_side = app
+        .read(
             &app.member,
             &format!("/api/v1/departments/{}/scorecard", id_of(&desk.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         consumer_side["as_consumer"]["cells"][0]["input_quality"]["partial"],
         5
@@ -499,20 +458,16 @@ async fn coupons_thank_each_answer_once_until_they_run_out() {
             StatusCode::OK,
         )
         .await;
-        let ledger =
-            expect_status(app.get(&seller, "/api/v1/thank-yous").await, StatusCode::OK).await;
+        let ledger = app.read(&seller, "/api/v1/thank-yous").await;
         assert_eq!(ledger["items"][0]["reward"], *expected);
         assert_eq!(
             ledger["items"][0]["earned_for"],
             format!("check:{}", id_of(&check))
         );
     }
-    let everyone = expect_status(
-        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let everyone = app
+        .read(&app.admin, "/api/v1/thank-yous?everyone=true")
+        .await;
     assert_eq!(everyone["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(everyone["items"][1]["coupon_code"], "COFFEE-1");
 }
@@ -585,11 +540,7 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
 
     let (late, expired) = &asked[0];
     assert!(pending_checks(&app, late).await.is_empty());
-    let read = expect_status(
-        app.get(late, &format!("/api/v1/checks/{expired}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app.read(late, &format!("/api/v1/checks/{expired}")).await;
     assert_eq!(read["status"], "expired", "{read}");
     let refused = expect_status(
         app.post(

@@ -53,16 +53,13 @@ async fn setup(app: &TestApp) -> Setup {
 
 /// A request the seller raised to Marketing, resolved by its lead unless `open`.
 async fn request(app: &TestApp, setup: &Setup, open: bool) -> i64 {
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             &setup.seller,
             "/api/v1/requests",
             &json!({ "provider_department_id": setup.marketing, "title": "Trade show stand" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&request);
     if !open {
         app.step(&setup.marketing_lead, id, "acknowledged").await;
@@ -76,7 +73,7 @@ fn credits_path(id: i64) -> String {
 }
 
 async fn credited_people(app: &TestApp, id: i64) -> Vec<i64> {
-    expect_status(app.get(&app.admin, &credits_path(id)).await, StatusCode::OK)
+    app.read(&app.admin, &credits_path(id))
         .await
         .as_array()
         .unwrap()
@@ -86,15 +83,11 @@ async fn credited_people(app: &TestApp, id: i64) -> Vec<i64> {
 }
 
 async fn events(app: &TestApp, id: i64) -> Vec<Value> {
-    expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}/events"))
-            .await,
-        StatusCode::OK,
-    )
-    .await
-    .as_array()
-    .unwrap()
-    .clone()
+    app.read(&app.admin, &format!("/api/v1/requests/{id}/events"))
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
@@ -102,15 +95,9 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    let credits = expect_status(
-        app.post(
-            &setup.marketing_lead,
+    let credits = app.create(&setup.marketing_lead,
             &credits_path(id),
-            &json!({ "people": [setup.designer.id.0, setup.helper.id.0], "note": "  The stand design and the transport  " }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "people": [setup.designer.id.0, setup.helper.id.0], "note": "  The stand design and the transport  " }))
     .await;
     assert_eq!(credits.as_array().unwrap().len(), 2);
     assert_eq!(credits[0]["person_id"], setup.designer.id.0);
@@ -121,21 +108,13 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
     assert_eq!(credits[1]["credited_by"], setup.marketing_lead.id.0);
 
     // The requester credits too, and everyone involved reads the same list.
-    expect_status(
-        app.post(
-            &setup.seller,
-            &credits_path(id),
-            &json!({ "people": [setup.marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.seller,
+        &credits_path(id),
+        &json!({ "people": [setup.marketing_lead.id.0] }),
     )
     .await;
-    let listed = expect_status(
-        app.get(&setup.seller, &credits_path(id)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&setup.seller, &credits_path(id)).await;
     assert_eq!(
         listed
             .as_array()
@@ -166,26 +145,19 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
 
     // Each credit counts in the recognition of the person's department.
     for (department, credits) in [(setup.marketing, 2), (setup.operations, 1)] {
-        let scorecard = expect_status(
-            app.get(
+        let scorecard = app
+            .read(
                 &setup.seller,
                 &format!("/api/v1/departments/{department}/scorecard"),
             )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+            .await;
         assert_eq!(
             scorecard["kudos"]["credits"], credits,
             "department {department}"
         );
     }
     // The helper of another department is told, and may now read the request.
-    let inbox = expect_status(
-        app.get(&setup.helper, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&setup.helper, "/api/v1/notifications").await;
     let notice = inbox["items"]
         .as_array()
         .unwrap()
@@ -199,19 +171,12 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
             .unwrap()
             .contains("Trade show stand")
     );
-    expect_status(
-        app.get(&setup.helper, &format!("/api/v1/requests/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.read(&setup.helper, &format!("/api/v1/requests/{id}"))
+        .await;
     // The giver is not told of their own credit.
-    let lead_inbox = expect_status(
-        app.get(&setup.marketing_lead, "/api/v1/notifications")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let lead_inbox = app
+        .read(&setup.marketing_lead, "/api/v1/notifications")
+        .await;
     assert_eq!(
         lead_inbox["items"]
             .as_array()
@@ -285,14 +250,10 @@ async fn credit_is_refused_on_open_requests_and_for_unknown_people_all_or_nothin
     )
     .await;
 
-    expect_status(
-        app.post(
-            &setup.marketing_lead,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketing_lead,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
     let again = expect_status(
@@ -339,24 +300,16 @@ async fn only_the_two_sides_credit_and_they_are_asked_before_the_body_is_read() 
     )
     .await;
     // A member of the provider department may credit; an admin acts for the provider.
-    expect_status(
-        app.post(
-            &setup.designer,
-            &credits_path(id),
-            &json!({ "people": [setup.marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.designer,
+        &credits_path(id),
+        &json!({ "people": [setup.marketing_lead.id.0] }),
     )
     .await;
-    expect_status(
-        app.post(
-            &app.admin,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
 }
@@ -366,14 +319,10 @@ async fn a_credit_is_taken_back_only_by_its_giver_and_survives_a_hand_off() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    expect_status(
-        app.post(
-            &setup.marketing_lead,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0, setup.helper.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketing_lead,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0, setup.helper.id.0] }),
     )
     .await;
 
@@ -430,11 +379,7 @@ async fn a_credit_is_taken_back_only_by_its_giver_and_survives_a_hand_off() {
         .expect("the removal is on the timeline");
     assert_eq!(removed["before"]["credited_person_id"], setup.designer.id.0);
     assert_eq!(removed["actor_person_id"], app.admin.id.0);
-    let audit = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let audit = app.read(&app.admin, "/api/v1/audit-log").await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -450,14 +395,10 @@ async fn the_giver_takes_back_their_own_credit() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    expect_status(
-        app.post(
-            &setup.seller,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.seller,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
     let path = format!("{}/{}", credits_path(id), setup.designer.id.0);

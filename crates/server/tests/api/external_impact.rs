@@ -2,7 +2,7 @@
 //! the API, one deferred, one left to breach, tallied per provider department
 //! and per segment; who sees which rows; the window's validation.
 
-use crate::support::{TestApp, User, always_open_calendar, expect_status, id_of, problem_fields};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
 use crate::web::{Browser, is_html};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
@@ -31,18 +31,9 @@ async fn make_lead(app: &TestApp, department: i64, email: &str) -> User {
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let calendar = app
-        .create(&app.admin, "/api/v1/calendars", &always_open_calendar())
-        .await;
-    let department = |name: &str| json!({ "name": name, "calendar_id": id_of(&calendar) });
-    let marketing = id_of(
-        &app.create(&app.admin, "/api/v1/departments", &department("Marketing"))
-            .await,
-    );
-    let operations = id_of(
-        &app.create(&app.admin, "/api/v1/departments", &department("Operations"))
-            .await,
-    );
+    let calendar = app.always_open_calendar().await;
+    let marketing = id_of(&app.department_on("Marketing", &calendar).await);
+    let operations = id_of(&app.department_on("Operations", &calendar).await);
     let sales = id_of(&app.department("Sales").await);
     let segment = id_of(
         &app.create(
@@ -65,11 +56,7 @@ async fn setup(app: &TestApp) -> Setup {
 }
 
 async fn raise(app: &TestApp, setup: &Setup, body: Value) -> Value {
-    expect_status(
-        app.post(&setup.seller, "/api/v1/requests", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(&setup.seller, "/api/v1/requests", &body).await
 }
 
 /// The fulfilment minutes the request page shows for a request.
@@ -168,7 +155,7 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
         "the late request waited {late_wait} minutes"
     );
 
-    let report = expect_status(app.get(&setup.executive, REPORT).await, StatusCode::OK).await;
+    let report = app.read(&setup.executive, REPORT).await;
     assert_eq!(report["scope"], "organization");
     let overall = &report["overall"];
     assert_eq!(overall["requests"], 3);
@@ -225,15 +212,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(report["by_segment"][1]["segment_id"], Value::Null);
 
     // The export holds the same figures, a row per department and per segment.
-    let export = expect_status(
-        app.get(
+    let export = app
+        .read(
             &setup.executive,
             "/api/v1/exports/external-impact?format=json",
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let rows = export.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     let exported = rows
@@ -255,7 +239,7 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(unnamed["deferred"], 1);
 
     // The lead of Marketing sees Marketing's requests alone, in both tables.
-    let led = expect_status(app.get(&setup.marketing_lead, REPORT).await, StatusCode::OK).await;
+    let led = app.read(&setup.marketing_lead, REPORT).await;
     assert_eq!(led["scope"], "departments_led");
     assert_eq!(led["overall"]["requests"], 2);
     assert_eq!(led["by_department"].as_array().unwrap().len(), 1);
@@ -264,15 +248,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(led_segment["figures"]["requests"], 1);
 
     // A window before any of it holds nothing.
-    let past = expect_status(
-        app.get(
+    let past = app
+        .read(
             &setup.executive,
             &format!("{REPORT}?from=2020-01-01&to=2020-12-31"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(past["overall"]["requests"], 0);
     assert_eq!(past["from"], "2020-01-01");
     assert_eq!(past["to"], "2020-12-31");
@@ -290,12 +271,12 @@ async fn members_are_refused_and_other_organizations_see_none_of_it() {
     )
     .await;
     expect_status(app.get(&setup.seller, REPORT).await, StatusCode::FORBIDDEN).await;
-    let theirs = expect_status(app.get(&app.outsider, REPORT).await, StatusCode::OK).await;
+    let theirs = app.read(&app.outsider, REPORT).await;
     assert_eq!(theirs["overall"]["requests"], 0);
     // A lead who leads no department has no rows.
-    let lead = expect_status(app.get(&app.lead, REPORT).await, StatusCode::OK).await;
+    let lead = app.read(&app.lead, REPORT).await;
     assert_eq!(lead["overall"]["requests"], 0);
-    let admin = expect_status(app.get(&app.admin, REPORT).await, StatusCode::OK).await;
+    let admin = app.read(&app.admin, REPORT).await;
     assert_eq!(admin["overall"]["requests"], 1);
 }
 

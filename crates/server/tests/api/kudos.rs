@@ -77,11 +77,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         .await;
     given.push(id_of(&expect_status(back, StatusCode::CREATED).await));
 
-    let first = expect_status(
-        app.get(&app.member, "/api/v1/kudos?limit=3").await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app.read(&app.member, "/api/v1/kudos?limit=3").await;
     let ids: Vec<i64> = first["items"]
         .as_array()
         .unwrap()
@@ -93,15 +89,12 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         .as_str()
         .expect("more follow")
         .to_owned();
-    let second = expect_status(
-        app.get(
+    let second = app
+        .read(
             &app.member,
             &format!("/api/v1/kudos?limit=3&cursor={cursor}"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let ids: Vec<i64> = second["items"]
         .as_array()
         .unwrap()
@@ -111,7 +104,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
     assert_eq!(ids, [given[0]]);
     assert_eq!(second["next_cursor"], Value::Null);
 
-    let matrix = expect_status(app.get(&app.member, "/api/v1/matrix").await, StatusCode::OK).await;
+    let matrix = app.read(&app.member, "/api/v1/matrix").await;
     let cell = |provider: i64, consumer: i64| {
         matrix["cells"]
             .as_array()
@@ -145,11 +138,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let theirs = expect_status(
-        app.get(&app.outsider, "/api/v1/kudos").await,
-        StatusCode::OK,
-    )
-    .await;
+    let theirs = app.read(&app.outsider, "/api/v1/kudos").await;
     assert_eq!(theirs["items"], json!([]));
 }
 
@@ -178,17 +167,11 @@ async fn a_reached_mutual_measure_appears_in_the_feed_once_per_department() {
         .await;
     let measure = expect_status(measure, StatusCode::CREATED).await;
     let path = format!("/api/v1/measures/{}/checkins", id_of(&measure));
-    expect_status(
-        app.post(&app.admin, &path, &json!({ "value": 4.6 })).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    expect_status(
-        app.post(&app.admin, &path, &json!({ "value": 4.7 })).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let feed = expect_status(app.get(&app.member, "/api/v1/kudos").await, StatusCode::OK).await;
+    app.create(&app.admin, &path, &json!({ "value": 4.6 }))
+        .await;
+    app.create(&app.admin, &path, &json!({ "value": 4.7 }))
+        .await;
+    let feed = app.read(&app.member, "/api/v1/kudos").await;
     let recognitions: Vec<&Value> = feed["items"]
         .as_array()
         .unwrap()

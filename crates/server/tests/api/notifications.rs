@@ -149,15 +149,12 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     );
 
     // Assignment tells the new assignee.
-    let current = expect_status(
-        app.get(
+    let current = app
+        .read(
             &desk.marketer,
             &format!("/api/v1/requests/{}", id_of(&open)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     expect_status(
         app.patch(
             &desk.marketer,
@@ -196,11 +193,7 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     .await;
     assert_eq!(marked["marked"], 1);
     assert_eq!(inbox(&app, &seller).await["unread"], 0);
-    let unread_only = expect_status(
-        app.get(&seller, "/api/v1/notifications?unread=true").await,
-        StatusCode::OK,
-    )
-    .await;
+    let unread_only = app.read(&seller, "/api/v1/notifications?unread=true").await;
     assert_eq!(unread_only["items"], json!([]));
 }
 
@@ -246,23 +239,17 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
         problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["url", "kinds[0]"]
     );
-    let webhook = expect_status(
-        app.post(
+    let webhook = app
+        .create(
             &app.admin,
             "/api/v1/webhooks",
             &json!({ "url": url, "kinds": ["check_requested"] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let secret = webhook["secret"].as_str().unwrap().to_owned();
-    let shown = expect_status(
-        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let shown = app
+        .read(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+        .await;
     assert_eq!(shown["secret"], Value::Null, "the secret is shown once");
 
     let seller = desk.seller(&app).await;
@@ -308,12 +295,9 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
             dispatch_once(&app.store, &config, &client).await.unwrap();
         }
     }
-    let disabled = expect_status(
-        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let disabled = app
+        .read(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+        .await;
     assert_eq!(disabled["active"], false);
     assert!(
         disabled["disabled_reason"]
@@ -346,27 +330,20 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(0).await;
-    expect_status(
-        app.post(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
+        .await;
     // 1,000 notification-causing events: a request assigned back and forth
     // between two people, each assignment telling the new assignee.
     let other = app
         .add_member_of("second@acme.test", Role::Member, id_of(&desk.marketing))
         .await;
-    let open = expect_status(
-        app.post(
+    let open = app
+        .create(
             &desk.marketer,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&desk.service), "title": "Busy" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}", id_of(&open));
     let mut version = version_of(&open);
     for index in 0..1000 {
@@ -569,19 +546,12 @@ async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
             .collect()
     };
 
-    expect_status(
-        app.post(&desk.marketer, "/api/v1/kudos", &json!({ "receiver_person_id": seller.id.0, "message": "Thanks for the quick feedback on the leads" })).await,
-        StatusCode::CREATED,
-    )
+    app.create(&desk.marketer, "/api/v1/kudos", &json!({ "receiver_person_id": seller.id.0, "message": "Thanks for the quick feedback on the leads" }))
     .await;
-    let topic = expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    let topic = app.create(&seller, "/api/v1/topics", &json!({
             "kind": "assumption", "title": "Marketing scores leads by company size only",
             "from_department_id": id_of(&desk.sales), "about_department_id": id_of(&desk.marketing)
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     expect_status(
         app.post(
@@ -596,10 +566,7 @@ async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    expect_status(
-        app.post(&app.admin, "/api/v1/actions", &json!({ "title": "Share the scoring model", "owner_person_id": seller.id.0, "due_on": today.to_string() })).await,
-        StatusCode::CREATED,
-    )
+    app.create(&app.admin, "/api/v1/actions", &json!({ "title": "Share the scoring model", "owner_person_id": seller.id.0, "due_on": today.to_string() }))
     .await;
     let now = jiff::Timestamp::now();
     assert_eq!(
@@ -656,14 +623,10 @@ async fn webhooks_to_private_addresses_are_refused_at_creation() {
         let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem_fields(&problem), ["url"], "{url}");
     }
-    expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/webhooks",
-            &json!({ "url": "http://93.184.216.34/hook" }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        "/api/v1/webhooks",
+        &json!({ "url": "http://93.184.216.34/hook" }),
     )
     .await;
 }
@@ -676,16 +639,13 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(0).await;
-    let webhook = expect_status(
-        app.post(
+    let webhook = app
+        .create(
             &app.admin,
             "/api/v1/webhooks",
             &json!({ "url": url.replace("127.0.0.1", "localhost"), "kinds": ["check_requested"] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
     let config = DispatchConfig {

@@ -21,11 +21,7 @@ async fn agreed_cell(
     consumer_lead: &User,
     service: i64,
 ) {
-    let agreement = expect_status(
-        app.post(&app.admin, "/api/v1/agreements", &json!({ "provider_department_id": provider, "consumer_department_id": consumer, "service_ids": [service] }))
-            .await,
-        StatusCode::CREATED,
-    )
+    let agreement = app.create(&app.admin, "/api/v1/agreements", &json!({ "provider_department_id": provider, "consumer_department_id": consumer, "service_ids": [service] }))
     .await;
     let id = id_of(&agreement);
     for (user, step) in [
@@ -50,26 +46,16 @@ pub(crate) async fn board(app: &TestApp) -> Board {
     let sales_lead = app.add_user("sales.lead@acme.test", Role::Lead).await;
     let finance_lead = app.add_user("finance.lead@acme.test", Role::Lead).await;
     let department = |body: Value| async move {
-        id_of(
-            &expect_status(
-                app.post(&app.admin, "/api/v1/departments", &body).await,
-                StatusCode::CREATED,
-            )
-            .await,
-        )
+        id_of(&app.create(&app.admin, "/api/v1/departments", &body).await)
     };
     let marketing = department(json!({ "name": "Marketing", "lead_ids": [app.lead.id.0] })).await;
     let sales = department(json!({ "name": "Sales", "lead_ids": [sales_lead.id.0] })).await;
     let finance = department(json!({ "name": "Finance", "lead_ids": [finance_lead.id.0] })).await;
     let service = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/services", &json!({
+        &app.create(&app.admin, "/api/v1/services", &json!({
                 "provider_department_id": marketing, "consumer_department_ids": [sales, finance], "name": "Campaign data",
                 "first_response_minutes": 240, "fulfilment_minutes": 2400
             }))
-            .await,
-            StatusCode::CREATED,
-        )
         .await,
     );
     agreed_cell(app, marketing, sales, &sales_lead, service).await;
@@ -156,12 +142,9 @@ async fn export_rows<T: PartialEq + std::fmt::Debug>(
     from_json: impl Fn(&Value) -> T,
     from_csv: impl Fn(&dyn Fn(&str) -> Option<String>) -> T,
 ) -> Vec<T> {
-    let json = expect_status(
-        app.get(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let json = app
+        .read(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
+        .await;
     let rows: Vec<T> = json
         .as_array()
         .unwrap_or_else(|| panic!("the {kind} export is a JSON array: {json}"))
@@ -308,24 +291,17 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["name", "closes_at"]
     );
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "2027-Q1 pulse", "closes_at": closes }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     assert_eq!(round["status"], "open");
     assert_eq!(round["cells"].as_array().map(Vec::len), Some(2));
-    let mine = expect_status(
-        app.get(&sellers[0], &format!("/api/v1/pulses/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app.read(&sellers[0], &format!("/api/v1/pulses/{id}")).await;
     assert_eq!(
         mine["my_cells"],
         json!([{ "provider_department_id": board.marketing, "consumer_department_id": board.sales, "side": "consumer", "answered": false }])
@@ -422,12 +398,9 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     .await;
     expect_status(late, StatusCode::CONFLICT).await;
 
-    let results = expect_status(
-        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.member, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     assert_eq!(results["anonymity_threshold"], 5);
     let cells = results["cells"].as_array().unwrap();
     let sales_cell = cells
@@ -470,18 +443,15 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     assert_eq!(provider_wide["department_id"], board.marketing);
     assert_eq!(provider_wide["disclosed"], false);
     assert_eq!(provider_wide["scores"], Value::Null);
-    let filtered = expect_status(
-        app.get(
+    let filtered = app
+        .read(
             &app.admin,
             &format!(
                 "/api/v1/pulses/{id}/results?consumer_department_id={}",
                 board.finance
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(!filtered.to_string().contains("secret"));
     assert_eq!(filtered["cells"][0]["scores"], Value::Null);
     assert_eq!(filtered["as_consumer"][0]["disclosed"], false);
@@ -611,14 +581,10 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
         StatusCode::OK,
     )
     .await;
-    let round = expect_status(
-        app.post(&app.admin, "/api/v1/pulses", &json!({
+    let round = app.create(&app.admin, "/api/v1/pulses", &json!({
             "name": "Small", "closes_at": "2099-01-01T00:00:00Z",
             "cells": [{ "provider_department_id": board.marketing, "consumer_department_id": board.sales }]
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let id = id_of(&round);
     let not_agreed = app
@@ -636,20 +602,13 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
             "provider_department_id": board.marketing, "consumer_department_id": board.sales,
             "expectation": ratings([5; 5]), "perception": ratings([4; 5]), "importance": ratings([20; 5])
         });
-        expect_status(
-            app.post(&seller, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(&seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     close_round(&app, id).await;
-    let results = expect_status(
-        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.member, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     assert_eq!(results["cells"][0]["disclosed"], true);
     assert_eq!(results["cells"][0]["respondents"], 3);
     assert_eq!(
@@ -683,16 +642,13 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
         ("First pulse", 5, 4, "round one remark"),
         ("Second pulse", 4, 7, "round two secret"),
     ] {
-        let round = expect_status(
-            app.post(
+        let round = app
+            .create(
                 &app.admin,
                 "/api/v1/pulses",
                 &json!({ "name": name, "closes_at": "2099-01-01T00:00:00Z" }),
             )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+            .await;
         let id = id_of(&round);
         for seller in sellers.iter().take(answering) {
             let body = json!({
@@ -700,22 +656,15 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
                 "expectation": ratings([5; 5]), "perception": ratings([rating; 5]),
                 "importance": ratings([20; 5]), "comment": comment,
             });
-            expect_status(
-                app.post(seller, &format!("/api/v1/pulses/{id}/responses"), &body)
-                    .await,
-                StatusCode::CREATED,
-            )
-            .await;
+            app.create(seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+                .await;
         }
         close_round(&app, id).await;
         rounds.push(id);
     }
-    let first = expect_status(
-        app.get(&app.admin, &format!("/api/v1/pulses/{}/results", rounds[0]))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app
+        .read(&app.admin, &format!("/api/v1/pulses/{}/results", rounds[0]))
+        .await;
     let disclosed = first["cells"]
         .as_array()
         .unwrap()
@@ -834,39 +783,28 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
     let board = board(&app).await;
     let support_lead = app.add_user("support.lead@acme.test", Role::Lead).await;
     let support = id_of(
-        &expect_status(
-            app.post(
-                &app.admin,
-                "/api/v1/departments",
-                &json!({ "name": "Support", "lead_ids": [support_lead.id.0] }),
-            )
-            .await,
-            StatusCode::CREATED,
+        &app.create(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Support", "lead_ids": [support_lead.id.0] }),
         )
         .await,
     );
     let service = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/services", &json!({
+        &app.create(&app.admin, "/api/v1/services", &json!({
                 "provider_department_id": board.marketing, "consumer_department_ids": [support], "name": "Product news",
                 "first_response_minutes": 240, "fulfilment_minutes": 2400
             }))
-            .await,
-            StatusCode::CREATED,
-        )
         .await,
     );
     agreed_cell(&app, board.marketing, support, &support_lead, service).await;
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "Three cells", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     assert_eq!(round["cells"].as_array().map(Vec::len), Some(3));
     let sellers = people_of(&app, "seller", 5, board.sales).await;
@@ -885,21 +823,14 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
             "expectation": ratings([6; 5]), "perception": ratings([perception; 5]),
             "importance": ratings([20; 5]), "comment": "",
         });
-        expect_status(
-            app.post(person, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(person, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     close_round(&app, id).await;
 
-    let results = expect_status(
-        app.get(&app.admin, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.admin, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     let shown_cells: Vec<i64> = results["cells"]
         .as_array()
         .unwrap()
@@ -921,12 +852,9 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
 
     // The export, parsed: rows for the two shown cells (and the two consumer
     // departments, which are those same groups) and nothing else.
-    let exported = expect_status(
-        app.get(&app.admin, "/api/v1/exports/pulses?format=json")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let exported = app
+        .read(&app.admin, "/api/v1/exports/pulses?format=json")
+        .await;
     let rows = exported.as_array().cloned().unwrap_or_default();
     assert!(!rows.is_empty());
     for row in &rows {
@@ -970,16 +898,13 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
     let board = board(&app).await;
     app.set_organization(&json!({ "thank_you_kind": "points", "thank_you_points": 10 }))
         .await;
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "Thanks", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     // A marketer rates Marketing for both cells: two answers, one person.
     let marketer = app
@@ -987,18 +912,14 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
         .await;
     for consumer in [board.sales, board.finance] {
         let body = json!({ "provider_department_id": board.marketing, "consumer_department_id": consumer, "perception": ratings([6; 5]) });
-        expect_status(
-            app.post(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     let ledger = |user: &User| {
         let app = &app;
         let user = user.clone();
         async move {
-            expect_status(app.get(&user, "/api/v1/thank-yous").await, StatusCode::OK).await["items"]
+            app.read(&user, "/api/v1/thank-yous").await["items"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
@@ -1020,12 +941,9 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
     let issued: jiff::Timestamp = entries[0]["issued_at"].as_str().unwrap().parse().unwrap();
     let closing: jiff::Timestamp = closed["closed_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(issued, closing);
-    let everyone = expect_status(
-        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let everyone = app
+        .read(&app.admin, "/api/v1/thank-yous?everyone=true")
+        .await;
     for entry in everyone["items"].as_array().unwrap() {
         let earned_for = entry["earned_for"].as_str().unwrap();
         assert!(

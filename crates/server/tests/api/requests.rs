@@ -1,7 +1,7 @@
 //! Internal requests: intake, workflow, clocks, visibility and the queue.
 
 use crate::support::{
-    TestApp, User, expect_status, id_of, new_request, problem_fields, version_of,
+    TestApp, User, event_kinds, expect_status, id_of, new_request, problem_fields, version_of,
 };
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
@@ -21,41 +21,10 @@ struct Setup {
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = app
-        .post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await;
-    let calendar = expect_status(calendar, StatusCode::CREATED).await;
-    let marketing = app
-        .post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Marketing", "calendar_id": id_of(&calendar) }),
-        )
-        .await;
-    let marketing = expect_status(marketing, StatusCode::CREATED).await;
-    let sales = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Sales" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let operations = app
-        .post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Operations", "calendar_id": id_of(&calendar) }),
-        )
-        .await;
-    let operations = expect_status(operations, StatusCode::CREATED).await;
+    let calendar = app.always_open_calendar().await;
+    let marketing = app.department_on("Marketing", &calendar).await;
+    let sales = app.department("Sales").await;
+    let operations = app.department_on("Operations", &calendar).await;
     let finance = app.department("Finance").await;
     let service = json!({
         "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
@@ -66,11 +35,7 @@ async fn setup(app: &TestApp) -> Setup {
             { "key": "count", "label": "How many", "kind": "number" }
         ]
     });
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &service).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app.create(&app.admin, "/api/v1/services", &service).await;
     Setup {
         marketer: app
             .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
@@ -93,11 +58,7 @@ async fn raise(app: &TestApp, setup: &Setup, extra: Value) -> Value {
     for (key, value) in extra.as_object().unwrap() {
         body[key] = value.clone();
     }
-    expect_status(
-        app.post(&setup.seller, "/api/v1/requests", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(&setup.seller, "/api/v1/requests", &body).await
 }
 
 async fn move_to(app: &TestApp, user: &User, request: &Value, to: &str) -> reqwest::Response {
@@ -197,11 +158,7 @@ async fn invalid_requests_are_refused_field_by_field() {
         .await;
         assert_eq!(problem_fields(&problem), fields, "for {body}");
     }
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/requests").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/requests").await;
     assert_eq!(listed["items"], json!([]), "nothing half-written");
 }
 
@@ -299,12 +256,7 @@ async fn the_workflow_moves_by_the_right_side_and_pauses_while_waiting() {
         .await;
     }
     let events = app.events(&setup.seller, &request).await;
-    let kinds: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|event| event["kind"].as_str())
-        .collect();
+    let kinds = event_kinds(&events);
     assert_eq!(
         kinds,
         [
@@ -331,7 +283,7 @@ async fn only_the_departments_concerned_see_a_request() {
     let request = raise(&app, &setup, json!({})).await;
     let path = format!("/api/v1/requests/{}", id_of(&request));
     for user in [&setup.seller, &setup.marketer, &app.admin] {
-        expect_status(app.get(user, &path).await, StatusCode::OK).await;
+        app.read(user, &path).await;
     }
     for user in [&setup.bystander, &app.outsider] {
         expect_status(app.get(user, &path).await, StatusCode::NOT_FOUND).await;
@@ -340,15 +292,12 @@ async fn only_the_departments_concerned_see_a_request() {
             StatusCode::NOT_FOUND,
         )
         .await;
-        let listed = expect_status(app.get(user, "/api/v1/requests").await, StatusCode::OK).await;
+        let listed = app.read(user, "/api/v1/requests").await;
         assert_eq!(listed["items"], json!([]));
     }
-    let mine = expect_status(
-        app.get(&setup.seller, "/api/v1/requests?mine=true&open=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app
+        .read(&setup.seller, "/api/v1/requests?mine=true&open=true")
+        .await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     expect_status(
         app.get(&setup.seller, "/api/v1/requests?status=lost").await,
@@ -392,11 +341,7 @@ async fn the_provider_changes_priority_and_targets_follow() {
         )
         .await;
     expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
-    let events = expect_status(
-        app.get(&setup.seller, &format!("{path}/events")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.read(&setup.seller, &format!("{path}/events")).await;
     let update = events
         .as_array()
         .unwrap()
@@ -424,31 +369,23 @@ async fn internal_notes_stay_with_the_provider() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    expect_status(
-        app.post(
-            &setup.marketer,
-            &path,
-            &json!({ "body": "Budget unclear", "internal": true }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketer,
+        &path,
+        &json!({ "body": "Budget unclear", "internal": true }),
     )
     .await;
-    expect_status(
-        app.post(&setup.marketer, &path, &json!({ "body": "Working on it" }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&setup.marketer, &path, &json!({ "body": "Working on it" }))
+        .await;
     expect_status(
         app.post(&setup.seller, &path, &json!({ "body": " " }))
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    let for_requester = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    let for_requester = app.read(&setup.seller, &path).await;
     assert_eq!(for_requester.as_array().unwrap().len(), 1);
-    let for_provider = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let for_provider = app.read(&setup.marketer, &path).await;
     assert_eq!(for_provider.as_array().unwrap().len(), 2);
     let read = app
         .read(
@@ -487,7 +424,7 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
     )
     .await;
     let queue_path = format!("/api/v1/departments/{}/queue", id_of(&setup.marketing));
-    let queue = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let queue = app.read(&setup.marketer, &queue_path).await;
     let order: Vec<i64> = queue.as_array().unwrap().iter().map(id_of).collect();
     assert_eq!(
         order,
@@ -505,20 +442,20 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    expect_status(app.get(&app.admin, &queue_path).await, StatusCode::OK).await;
+    app.read(&app.admin, &queue_path).await;
     expect_status(
         move_to(&app, &setup.marketer, &plain, "resolved").await,
         StatusCode::OK,
     )
     .await;
-    let after = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let after = app.read(&setup.marketer, &queue_path).await;
     assert_eq!(
         after.as_array().unwrap().len(),
         4,
         "resolved requests leave the queue"
     );
     let late = raise(&app, &setup, json!({ "title": "Raised after the read" })).await;
-    let again = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let again = app.read(&setup.marketer, &queue_path).await;
     assert!(
         again
             .as_array()
@@ -545,16 +482,13 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
     let path = format!("/api/v1/requests/{}/commitments", id_of(&request));
     let thursday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
     let friday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(96)).to_string();
-    let offer = expect_status(
-        app.post(
+    let offer = app
+        .create(
             &setup.marketer,
             &path,
             &json!({ "due_at": thursday, "note": "Trade show list first" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     assert_eq!(offer["proposed_by_side"], "provider");
     let own = app
         .post(
@@ -564,12 +498,9 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
         )
         .await;
     expect_status(own, StatusCode::FORBIDDEN).await;
-    let counter = expect_status(
-        app.post(&setup.seller, &path, &json!({ "due_at": friday }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let counter = app
+        .create(&setup.seller, &path, &json!({ "due_at": friday }))
+        .await;
     assert_eq!(counter["proposed_by_side"], "requester");
     let superseded = app
         .post(
@@ -658,7 +589,7 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
             .delivered_on_time,
         Some(false)
     );
-    let listed = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    let listed = app.read(&setup.seller, &path).await;
     let statuses: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -713,12 +644,9 @@ async fn a_request_resolved_after_its_committed_date_and_its_target_is_late() {
         )
         .await
         .unwrap();
-    let read = expect_status(
-        app.get(&setup.seller, &format!("/api/v1/requests/{}", request.id))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&setup.seller, &format!("/api/v1/requests/{}", request.id))
+        .await;
     let due: jiff::Timestamp = read["committed_due_at"].as_str().unwrap().parse().unwrap();
     assert!(
         due.duration_since(minutes_ago(60)).abs() < jiff::SignedDuration::from_secs(1),
@@ -973,12 +901,9 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
         )
         .await
         .unwrap();
-    let read = expect_status(
-        app.get(&setup.seller, &format!("/api/v1/requests/{}", held.id))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&setup.seller, &format!("/api/v1/requests/{}", held.id))
+        .await;
     // Marketing: Mon 09:00–11:30 (150) + Tue 13:15–17:00 (225) + Wed
     // 09:00–10:00 (60) = 435 business minutes; wall 3 h 30 + 20 h 45 = 1455.
     // Operations: Mon 12:00–14:00 UTC (120) + Tue 12:00–13:15 UTC (75) = 195;
@@ -1006,11 +931,7 @@ async fn the_provider_splits_work_into_linked_sub_requests() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let child = expect_status(
-        app.post(&setup.marketer, &path, &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let child = app.create(&setup.marketer, &path, &body).await;
     assert_eq!(child["parent_request_id"], id_of(&parent));
     assert_eq!(child["requester_person_id"], setup.marketer.id.0);
     assert_eq!(child["provider_department_id"], id_of(&setup.operations));
@@ -1031,12 +952,9 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
         .await
         .unwrap();
-    let breached = expect_status(
-        app.get(&setup.marketer, "/api/v1/requests?breached=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let breached = app
+        .read(&setup.marketer, "/api/v1/requests?breached=true")
+        .await;
     assert_eq!(
         breached["items"]
             .as_array()
@@ -1050,12 +968,9 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
         breached["items"][0]["clocks"]["fulfilment"]["state"],
         "breached"
     );
-    let on_track = expect_status(
-        app.get(&setup.marketer, "/api/v1/requests?breached=false")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let on_track = app
+        .read(&setup.marketer, "/api/v1/requests?breached=false")
+        .await;
     assert_eq!(
         on_track["items"]
             .as_array()
@@ -1065,15 +980,12 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
             .collect::<Vec<_>>(),
         [fresh.id]
     );
-    let events = expect_status(
-        app.get(
+    let events = app
+        .read(
             &setup.marketer,
             &format!("/api/v1/requests/{}/events", late.id),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(
         events
             .as_array()
@@ -1139,7 +1051,7 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
     )
     .await;
     let path = format!("/api/v1/requests/{}", request.id);
-    let before = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let before = app.read(&setup.marketer, &path).await;
     assert_eq!(
         before["clocks"]["fulfilment"]["state"], "running",
         "60 % is below the default 75 %"
@@ -1167,7 +1079,7 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
         )
         .await;
     expect_status(changed, StatusCode::OK).await;
-    let after = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let after = app.read(&setup.marketer, &path).await;
     assert_eq!(after["clocks"]["fulfilment"]["state"], "at_risk");
 }
 

@@ -31,11 +31,7 @@ async fn departments(app: &TestApp) -> Departments {
 }
 
 async fn topic(app: &TestApp, user: &User, body: Value) -> Value {
-    expect_status(
-        app.post(user, "/api/v1/topics", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(user, "/api/v1/topics", &body).await
 }
 
 #[tokio::test]
@@ -268,11 +264,7 @@ async fn topics_move_along_their_workflow_and_refuse_jumps() {
         )
         .await;
     expect_status(comment, StatusCode::CREATED).await;
-    let comments = expect_status(
-        app.get(&app.member, &format!("{path}/comments")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let comments = app.read(&app.member, &format!("{path}/comments")).await;
     assert_eq!(comments["items"][0]["body"], "Count me in");
 }
 
@@ -337,11 +329,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
         .await;
     let later = expect_status(later, StatusCode::CREATED).await;
     assert_eq!(later["overdue"], false);
-    let listed = expect_status(
-        app.get(&app.member, "/api/v1/actions?overdue=true").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.member, "/api/v1/actions?overdue=true").await;
     let listed_ids: Vec<i64> = listed["items"]
         .as_array()
         .unwrap()
@@ -349,11 +337,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
         .map(id_of)
         .collect();
     assert_eq!(listed_ids, [id_of(&overdue)]);
-    let on_time = expect_status(
-        app.get(&app.member, "/api/v1/actions?overdue=false").await,
-        StatusCode::OK,
-    )
-    .await;
+    let on_time = app.read(&app.member, "/api/v1/actions?overdue=false").await;
     let on_time_ids: Vec<i64> = on_time["items"]
         .as_array()
         .unwrap()
@@ -397,7 +381,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
 
 /// The titles of the notifications in a person's inbox.
 async fn inbox_titles(app: &TestApp, user: &User) -> Vec<String> {
-    let inbox = expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await;
+    let inbox = app.read(user, "/api/v1/notifications").await;
     inbox["items"]
         .as_array()
         .expect("items")
@@ -696,11 +680,7 @@ async fn another_organization_cannot_read_our_round_table() {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let listed = expect_status(
-        app.get(&app.outsider, "/api/v1/topics").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.outsider, "/api/v1/topics").await;
     assert_eq!(listed["items"], json!([]));
     let foreign_department = app
         .post(

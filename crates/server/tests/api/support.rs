@@ -218,6 +218,25 @@ impl TestApp {
         }
     }
 
+    /// Signs in through the API with `body` (email, password, perhaps the
+    /// organization), sending no credentials.
+    pub async fn log_in(&self, body: &Value) -> Response {
+        self.request(Method::POST, None, "/api/v1/auth/login")
+            .json(body)
+            .send()
+            .await
+            .expect("POST /api/v1/auth/login")
+    }
+
+    /// `GET /api/v1/me` with `token` as the bearer.
+    pub async fn me_with_token(&self, token: &str) -> Response {
+        self.request(Method::GET, None, "/api/v1/me")
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET /api/v1/me")
+    }
+
     /// The matrix cell from `provider` to `consumer` as the admin reads it now.
     pub async fn matrix_cell(&self, provider: i64, consumer: i64) -> Value {
         let matrix = self.read(&self.admin, "/api/v1/matrix").await;
@@ -257,6 +276,25 @@ impl TestApp {
             .expect("PATCH")
     }
 
+    /// PATCHes with `if_match` as the If-Match header as given, or with none:
+    /// for tests of the header itself.
+    pub async fn patch_if_match(
+        &self,
+        user: &User,
+        path: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let builder = self.request(Method::PATCH, Some(user), path).json(body);
+        match if_match {
+            Some(value) => builder.header("If-Match", value),
+            None => builder,
+        }
+        .send()
+        .await
+        .expect("PATCH")
+    }
+
     pub async fn delete(&self, user: &User, path: &str) -> Response {
         self.request(Method::DELETE, Some(user), path)
             .send()
@@ -294,6 +332,20 @@ impl TestApp {
             .patch(&self.admin, path, version_of(&current), changes)
             .await;
         expect_status(changed, StatusCode::OK).await
+    }
+
+    /// Asserts that `user` may neither create in `collection` nor change nor
+    /// delete the record at `record` (403 each), trying the name "Mine".
+    pub async fn assert_may_not_write(&self, user: &User, collection: &str, record: &str) {
+        let mine = serde_json::json!({ "name": "Mine" });
+        self.post_expecting(user, collection, &mine, StatusCode::FORBIDDEN)
+            .await;
+        expect_status(
+            self.patch(user, record, 1, &mine).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        expect_status(self.delete(user, record).await, StatusCode::FORBIDDEN).await;
     }
 
     /// Changes the organization's settings as the admin.
@@ -359,6 +411,26 @@ impl TestApp {
         lead
     }
 
+    /// Creates, as the admin, a calendar in UTC open round the clock, every
+    /// day of the week ("Always"), and returns its JSON.
+    pub async fn always_open_calendar(&self) -> Value {
+        let every_day = serde_json::json!([{ "start": "00:00", "end": "24:00" }]);
+        let calendar = serde_json::json!({
+            "name": "Always", "time_zone": "UTC",
+            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
+                               "friday": every_day, "saturday": every_day, "sunday": every_day }
+        });
+        self.create(&self.admin, "/api/v1/calendars", &calendar)
+            .await
+    }
+
+    /// Creates a department on `calendar` as the admin and returns its JSON.
+    pub async fn department_on(&self, name: &str, calendar: &Value) -> Value {
+        let department = serde_json::json!({ "name": name, "calendar_id": id_of(calendar) });
+        self.create(&self.admin, "/api/v1/departments", &department)
+            .await
+    }
+
     /// Creates a valid calendar as the admin and returns its JSON.
     pub async fn calendar(&self, name: &str) -> Value {
         let response = self
@@ -411,16 +483,6 @@ pub fn new_request(
     }
 }
 
-/// A calendar in UTC open round the clock, every day of the week.
-pub fn always_open_calendar() -> Value {
-    let every_day = serde_json::json!([{ "start": "00:00", "end": "24:00" }]);
-    serde_json::json!({
-        "name": "Always", "time_zone": "UTC",
-        "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                           "friday": every_day, "saturday": every_day, "sunday": every_day }
-    })
-}
-
 /// Asserts the status, and that errors are problem details; returns the JSON body.
 pub async fn expect_status(response: Response, expected: StatusCode) -> Value {
     let status = response.status();
@@ -443,6 +505,32 @@ pub async fn expect_status(response: Response, expected: StatusCode) -> Value {
     } else {
         serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
     }
+}
+
+/// A response header's value as text ("" when absent or not text).
+pub fn header_text(response: &Response, name: impl reqwest::header::AsHeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The kinds of a request's events, in order.
+pub fn event_kinds(events: &Value) -> Vec<&str> {
+    events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|event| event["kind"].as_str())
+        .collect()
+}
+
+/// Asserts that a `GET /api/v1/me` answered 200 for `user`.
+pub async fn assert_me(response: Response, user: &User) {
+    let me = expect_status(response, StatusCode::OK).await;
+    assert_eq!(me["person_id"], user.id.0, "{me}");
 }
 
 /// The fields a validation problem names.

@@ -3,10 +3,11 @@
 //! embedded assets. (The browser tests in `browser-tests/` drive the same
 //! pages in Chromium.)
 
-use crate::support::{PASSWORD, TestApp, expect_status, id_of};
+use crate::support::{PASSWORD, TestApp, User, expect_status, header_text, id_of};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
-use serde_json::json;
+use roundtable_domain::people::Role;
+use serde_json::{Value, json};
 
 /// A browser's view: the cookies it holds (other page tests drive pages with it too).
 #[derive(Debug, Default)]
@@ -133,12 +134,7 @@ pub(crate) fn hidden_token(html: &str) -> String {
 }
 
 pub(crate) fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    header_text(response, LOCATION)
 }
 
 pub(crate) fn is_html(response: &Response) -> bool {
@@ -147,6 +143,17 @@ pub(crate) fn is_html(response: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"))
+}
+
+/// marketer@acme.test, a member of `marketing`, and the page of a request
+/// titled `title` that the member asked of Marketing.
+async fn asked_of_marketing(app: &TestApp, marketing: &Value, title: &str) -> (User, String) {
+    let marketer = app
+        .add_member_of("marketer@acme.test", Role::Member, id_of(marketing))
+        .await;
+    let body = json!({ "provider_department_id": id_of(marketing), "title": title });
+    let request = app.create(&app.member, "/api/v1/requests", &body).await;
+    (marketer, format!("/requests/{}", id_of(&request)))
 }
 
 #[tokio::test]
@@ -347,9 +354,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
+    let service = app.create(&app.admin,
             "/api/v1/services",
             &json!({
                 "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
@@ -360,11 +365,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
                     { "key": "event_day", "label": "Event day", "kind": "date" },
                     { "key": "urgent_follow_up", "label": "Follow up at once", "kind": "boolean" }
                 ]
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            }))
     .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
@@ -441,11 +442,9 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
 
     // The API sees the same request, with typed answers.
     let id = request_path.trim_start_matches("/requests/");
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/requests/{id}"))
+        .await;
     assert_eq!(stored["intake_values"]["count"], json!(40.0));
     assert_eq!(stored["intake_values"]["urgent_follow_up"], json!(true));
     assert_eq!(stored["priority"], json!("high"));
@@ -455,24 +454,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
 async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
-    let marketer = app
-        .add_member_of(
-            "marketer@acme.test",
-            roundtable_domain::people::Role::Member,
-            id_of(&marketing),
-        )
-        .await;
-    let request = expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "A brochure" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let path = format!("/requests/{}", id_of(&request));
+    let (marketer, path) = asked_of_marketing(&app, &marketing, "A brochure").await;
 
     let mut requester = Browser::default();
     requester.sign_in(&app, "member@acme.test").await;
@@ -572,17 +554,13 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        "/api/v1/services",
+        &json!({
+            "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
+            "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600
+        }),
     )
     .await;
     let mut browser = Browser::default();
@@ -635,14 +613,7 @@ async fn assets_are_embedded_and_cached_for_a_year() {
         let path = &login[start..end];
         let response = browser.get(&app, path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let header = |name: &str| header_text(&response, name);
         assert!(header("content-type").starts_with(content_type));
         assert!(header("cache-control").contains("max-age=31536000"));
         assert!(header("cache-control").contains("immutable"));
@@ -769,13 +740,7 @@ async fn people_create_and_revoke_their_own_api_tokens() {
     let marker = "<code id=\"new-token\">";
     let start = page.find(marker).expect("the new token is shown") + marker.len();
     let secret = &page[start..start + page[start..].find('<').expect("end")];
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .expect("GET /me");
+    let me = app.me_with_token(secret).await;
     assert_eq!(me.status(), StatusCode::OK, "the shown token works");
 
     let listed = browser.page(&app, "/tokens").await;
@@ -788,13 +753,7 @@ async fn people_create_and_revoke_their_own_api_tokens() {
         .submit(&app, &format!("/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .expect("GET /me");
+    let me = app.me_with_token(secret).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 
     let bad = browser
@@ -818,24 +777,7 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let operations = app.department("Operations").await;
-    let marketer = app
-        .add_member_of(
-            "marketer@acme.test",
-            roundtable_domain::people::Role::Member,
-            id_of(&marketing),
-        )
-        .await;
-    let request = expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "Stand graphics" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let path = format!("/requests/{}", id_of(&request));
+    let (marketer, path) = asked_of_marketing(&app, &marketing, "Stand graphics").await;
     let mut provider = Browser::default();
     provider.sign_in(&app, &marketer.email).await;
     let bad_date = provider
@@ -910,29 +852,20 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let segment = expect_status(
-        app.post(
+    let segment = app
+        .create(
             &app.admin,
             "/api/v1/segments",
             &json!({ "name": "Mid-market retailers" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
+        .await;
+    let service = app.create(&app.admin,
             "/api/v1/services",
             &json!({
                 "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
                 "segment_ids": [id_of(&segment)], "name": "Qualified leads",
                 "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            }))
     .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
@@ -968,29 +901,19 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     let segment = |name: &'static str| {
         let app = &app;
         async move {
-            expect_status(
-                app.post(&app.admin, "/api/v1/segments", &json!({ "name": name }))
-                    .await,
-                StatusCode::CREATED,
-            )
-            .await
+            app.create(&app.admin, "/api/v1/segments", &json!({ "name": name }))
+                .await
         }
     };
     let served = segment("Mid-market retailers").await;
     let other = segment("Public sector").await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
+    let service = app.create(&app.admin,
             "/api/v1/services",
             &json!({
                 "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
                 "segment_ids": [id_of(&served)], "name": "Qualified leads",
                 "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            }))
     .await;
 
     // The API: refused at the field on create.
@@ -1007,17 +930,14 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     .await;
     assert_eq!(crate::support::problem_fields(&refused), ["segment_id"]);
     // … and on change; the served segment and none are fine.
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             &app.member,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&service), "title": "Leads for retailers",
                      "segment_id": id_of(&served) }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}", id_of(&request));
     let changed = expect_status(
         app.patch(
@@ -1043,15 +963,11 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     )
     .await;
     // A request without a service may name any segment.
-    expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "Council brochure",
+    app.create(
+        &app.member,
+        "/api/v1/requests",
+        &json!({ "provider_department_id": id_of(&marketing), "title": "Council brochure",
                      "segment_id": id_of(&other) }),
-        )
-        .await,
-        StatusCode::CREATED,
     )
     .await;
 
@@ -1085,15 +1001,9 @@ async fn the_requests_page_lists_what_the_viewer_may_see_with_filters() {
         ("Banner artwork", "none"),
         ("Launch deck", "customer_waiting"),
     ] {
-        expect_status(
-            app.post(
-                &app.member,
+        app.create(&app.member,
                 "/api/v1/requests",
-                &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
+                &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }))
         .await;
     }
     let mut member = Browser::default();

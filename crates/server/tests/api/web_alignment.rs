@@ -4,7 +4,7 @@
 //! sessions and overdue actions. (browser-tests/tests/alignment.test.js
 //! drives the same pages in Chromium.)
 
-use crate::support::{TestApp, expect_status, id_of, version_of};
+use crate::support::{TestApp, id_of, version_of};
 use crate::web::{Browser, hidden_token, location};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
@@ -65,7 +65,7 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
     assert!(page.contains("Half of the &#60;leads&#62; have no budget"));
     assert!(page.contains(&format!("value=\"{marketing_id}\" selected")));
     assert!(page.contains("value=\"frustration\" selected"));
-    let listed = expect_status(app.get(&app.admin, "/api/v1/topics").await, StatusCode::OK).await;
+    let listed = app.read(&app.admin, "/api/v1/topics").await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 
     let posted = browser
@@ -91,7 +91,7 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
     assert!(page.contains("We could say which budget band we need"));
     assert!(page.contains("Sales → Marketing"));
 
-    let stored = expect_status(app.get(&app.admin, "/api/v1/topics").await, StatusCode::OK).await;
+    let stored = app.read(&app.admin, "/api/v1/topics").await;
     let topic = &stored["items"][0];
     assert_eq!(topic["kind"], "frustration");
     assert_eq!(topic["anonymous"], true);
@@ -114,15 +114,9 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
 async fn voting_twice_through_the_page_counts_one_vote() {
     let app = TestApp::spawn().await;
     let sales = app.department("Sales").await;
-    let topic = expect_status(
-        app.post(
-            &app.admin,
+    let topic = app.create(&app.admin,
             "/api/v1/topics",
-            &json!({ "kind": "suggestion", "title": "A shared lead form", "from_department_id": id_of(&sales) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "kind": "suggestion", "title": "A shared lead form", "from_department_id": id_of(&sales) }))
     .await;
     let id = id_of(&topic);
     let vote_path = format!("/topics/{id}/vote");
@@ -139,11 +133,7 @@ async fn voting_twice_through_the_page_counts_one_vote() {
         assert_eq!(voted.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&voted), format!("/round-table#topic-{id}"));
     }
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/topics/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1/topics/{id}")).await;
     assert_eq!(stored["votes"], 1, "one vote per person");
     let page = browser.page(&app, "/round-table").await;
     assert!(page.contains("1 vote, including yours"));
@@ -172,11 +162,7 @@ async fn voting_twice_through_the_page_counts_one_vote() {
     // A forged vote changes nothing.
     let forged = browser.post(&app, &vote_path, &[("vote", "add")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/topics/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1/topics/{id}")).await;
     assert_eq!(stored["votes"], 0);
     let missing = browser
         .submit(&app, "/topics/999999/vote", &[("vote", "add")])
@@ -192,31 +178,19 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     let seller = app
         .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
         .await;
-    let objective = expect_status(
-        app.post(
-            &app.admin,
+    let objective = app.create(&app.admin,
             "/api/v1/objectives",
             &json!({ "period": current_quarter(), "title": "Grow repeat business", "category": "repeat_business",
-                     "owner_person_id": app.admin.id.0 }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+                     "owner_person_id": app.admin.id.0 }))
     .await;
-    let measure = expect_status(
-        app.post(
-            &app.admin,
+    let measure = app.create(&app.admin,
             "/api/v1/measures",
             &json!({ "objective_id": id_of(&objective), "name": "Repeat orders", "unit": "orders",
                      "direction": "increase", "baseline": 0, "target": 80,
                      "contributors": [
                          { "department_id": id_of(&sales), "statement": "Call every lapsed customer" },
                          { "department_id": id_of(&marketing), "statement": "Send the win-back campaign" }
-                     ] }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+                     ] }))
     .await;
     let path = format!("/measures/{}", id_of(&measure));
     let mut browser = Browser::default();
@@ -292,12 +266,9 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
         .submit(&app, &format!("{path}/checkins"), &[("value", "80")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/measures/{}", id_of(&measure)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/measures/{}", id_of(&measure)))
+        .await;
     assert_eq!(stored["current"], json!(30.0));
 }
 
@@ -311,27 +282,18 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
         .lead_of("marketing.lead@acme.test", id_of(&marketing))
         .await;
     let executive = app.add_user("chief@acme.test", Role::Executive).await;
-    let objective = expect_status(
-        app.post(
-            &app.admin,
+    let objective = app.create(&app.admin,
             "/api/v1/objectives",
-            &json!({ "period": current_quarter(), "title": "More referrals", "category": "referrals" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "period": current_quarter(), "title": "More referrals", "category": "referrals" }))
     .await;
-    let proposed = expect_status(
-        app.post(
+    let proposed = app
+        .create(
             &sales_lead,
             "/api/v1/enhancements",
             &json!({ "objective_id": id_of(&objective), "title": "One shared lead form",
                      "department_ids": [id_of(&sales), id_of(&marketing)] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&proposed);
     let sponsor_action = format!("action=\"/enhancements/{id}/sponsor\"");
 
@@ -401,11 +363,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let mut marketer = Browser::default();
     marketer.sign_in(&app, &marketing_lead.email).await;
     // The notice that asks marketing's lead leads to the enhancement.
-    let inbox = expect_status(
-        app.get(&marketing_lead, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&marketing_lead, "/api/v1/notifications").await;
     let link = inbox["items"][0]["link"]
         .as_str()
         .expect("a notice with a link")
@@ -428,12 +386,9 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
         .submit(&app, &format!("/enhancements/{id}/sponsor"), &[])
         .await;
     assert_eq!(sponsored.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/enhancements/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/enhancements/{id}"))
+        .await;
     assert_eq!(stored["status"], "sponsored");
     let version = version_of(&stored).to_string();
 
@@ -492,57 +447,30 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     let app = TestApp::spawn().await;
     let sales = app.department("Sales").await;
     let marketing = app.department("Marketing").await;
-    let review = expect_status(
-        app.post(
+    let review = app
+        .create(
             &app.admin,
             "/api/v1/reviews",
             &json!({ "period": current_quarter(), "decisions": ["Fund the lead form"] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let topic = expect_status(
-        app.post(
-            &app.admin,
+        .await;
+    let topic = app.create(&app.admin,
             "/api/v1/topics",
             &json!({ "kind": "assumption", "title": "Sales calls only big leads",
-                     "from_department_id": id_of(&marketing), "about_department_id": id_of(&sales) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+                     "from_department_id": id_of(&marketing), "about_department_id": id_of(&sales) }))
     .await;
-    let session = expect_status(
-        app.post(
-            &app.lead,
+    let session = app.create(&app.lead,
             "/api/v1/sessions",
-            &json!({ "scheduled_at": "2027-02-10T14:00:00Z", "facilitator_person_id": app.lead.id.0 }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "scheduled_at": "2027-02-10T14:00:00Z", "facilitator_person_id": app.lead.id.0 }))
     .await;
-    expect_status(
-        app.post(
-            &app.lead,
+    app.create(&app.lead,
             "/api/v1/actions",
             &json!({ "title": "Draft the lead brief", "owner_person_id": app.member.id.0, "due_on": "2020-01-31",
-                     "topic_id": id_of(&topic), "session_id": id_of(&session), "review_id": id_of(&review) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+                     "topic_id": id_of(&topic), "session_id": id_of(&session), "review_id": id_of(&review) }))
     .await;
-    expect_status(
-        app.post(
-            &app.lead,
+    app.create(&app.lead,
             "/api/v1/actions",
-            &json!({ "title": "Review the brief", "owner_person_id": app.member.id.0, "due_on": "2999-01-31" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "title": "Review the brief", "owner_person_id": app.member.id.0, "due_on": "2999-01-31" }))
     .await;
 
     let mut browser = Browser::default();
@@ -664,12 +592,9 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             .await
             .contains("Mark as discussed")
     );
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
+        .await;
     let version = version_of(&stored).to_string();
     let discussed = lead
         .submit(
@@ -681,12 +606,9 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     assert_eq!(discussed.status(), StatusCode::SEE_OTHER);
     let page = lead.page(&app, &topic_path).await;
     assert!(page.contains("Status: Discussed"));
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/topics/{}", id_of(&topic)))
+        .await;
     let skipped = lead
         .submit(
             &app,

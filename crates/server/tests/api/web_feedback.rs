@@ -6,7 +6,7 @@
 
 use crate::checks::{desk, resolved_request};
 use crate::pulses::{board, people_of, ratings};
-use crate::support::{TestApp, expect_status, id_of};
+use crate::support::{TestApp, id_of};
 use crate::web::{Browser, is_html, location};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,7 +25,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     let desk = desk(&app, 1.0).await;
     let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
-    let checks = expect_status(app.get(&seller, "/api/v1/checks").await, StatusCode::OK).await;
+    let checks = app.read(&seller, "/api/v1/checks").await;
     let check = id_of(&checks["items"][0]);
     let check_path = format!("/checks/{check}");
     let answer_path = format!("{check_path}/answer");
@@ -83,11 +83,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     let page = not_a_number.text().await.unwrap();
     assert!(page.contains("id=\"rating-error\""));
     assert!(page.contains("value=\"partly\" checked"), "the answer kept");
-    let still = expect_status(
-        app.get(&seller, &format!("/api/v1/checks/{check}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let still = app.read(&seller, &format!("/api/v1/checks/{check}")).await;
     assert_eq!(still["status"], "pending", "nothing was recorded");
 
     let answered = browser
@@ -109,18 +105,11 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     );
     assert!(page.contains("the request was reopened"));
     assert!(page.contains(&format!("Follow the reopened request #{}", id_of(&request))));
-    let reopened = expect_status(
-        app.get(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let reopened = app
+        .read(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
+        .await;
     assert_eq!(reopened["status"], "in_progress");
-    let stored = expect_status(
-        app.get(&seller, &format!("/api/v1/checks/{check}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&seller, &format!("/api/v1/checks/{check}")).await;
     assert_eq!(stored["answer"], "not_met");
     assert_eq!(stored["rating"], 2);
 
@@ -149,11 +138,7 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
     let desk = desk(&app, 1.0).await;
     let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
-    let inbox = expect_status(
-        app.get(&seller, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&seller, "/api/v1/notifications").await;
     let unread = inbox["unread"].as_i64().unwrap();
     assert!(unread >= 1, "{inbox}");
     let first = id_of(&inbox["items"][0]);
@@ -178,11 +163,7 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
         .await;
     assert_eq!(marked.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&marked), "/");
-    let inbox = expect_status(
-        app.get(&seller, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&seller, "/api/v1/notifications").await;
     assert!(inbox["items"][0]["read_at"].is_string());
     assert_eq!(inbox["unread"].as_i64().unwrap(), unread - 1);
 
@@ -393,16 +374,13 @@ async fn results_show_gaps_and_the_mirror_and_say_not_enough_responses_below_the
     let sellers = people_of(&app, "seller", 5, board.sales).await;
     let accountants = people_of(&app, "accountant", 4, board.finance).await;
     let marketers = people_of(&app, "marketer", 5, board.marketing).await;
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "2027-Q1 pulse", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     let path = format!("/api/v1/pulses/{id}/responses");
     let answer = |consumer: i64, body: Value| {
@@ -421,23 +399,19 @@ async fn results_show_gaps_and_the_mirror_and_say_not_enough_responses_below_the
                 "comment": format!("sales comment {index}"),
             }),
         );
-        expect_status(app.post(seller, &path, &body).await, StatusCode::CREATED).await;
+        app.create(seller, &path, &body).await;
     }
     for accountant in &accountants {
         let body = answer(
             board.finance,
             json!({ "expectation": ratings([7; 5]), "perception": ratings([2; 5]), "importance": ratings([20; 5]), "comment": "secret" }),
         );
-        expect_status(
-            app.post(accountant, &path, &body).await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(accountant, &path, &body).await;
     }
     for marketer in &marketers {
         for consumer in [board.sales, board.finance] {
             let body = answer(consumer, json!({ "perception": ratings([6; 5]) }));
-            expect_status(app.post(marketer, &path, &body).await, StatusCode::CREATED).await;
+            app.create(marketer, &path, &body).await;
         }
     }
     crate::pulses::close_round(&app, id).await;

@@ -4,7 +4,7 @@
 //! people-import pages, with errors at their fields and nothing half-applied.
 
 use crate::checks::{desk, resolved_request};
-use crate::support::{TestApp, expect_status, id_of};
+use crate::support::{TestApp, id_of};
 use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE};
@@ -31,31 +31,19 @@ async fn a_cell_page_explains_its_health_and_shows_trend_frustrations_kudos_and_
     for _ in 0..5 {
         resolved_request(&app, &desk, &seller).await;
     }
-    expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    app.create(&seller, "/api/v1/topics", &json!({
             "kind": "frustration", "title": "Leads arrive without a budget",
             "mirror": "We could say which accounts matter this quarter", "about_department_id": marketing
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     // About another department: not this cell's.
-    expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    app.create(&seller, "/api/v1/topics", &json!({
             "kind": "frustration", "title": "The canteen closes early", "mirror": "We could eat earlier"
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
-    expect_status(
-        app.post(&desk.marketer, "/api/v1/kudos", &json!({
+    app.create(&desk.marketer, "/api/v1/kudos", &json!({
             "receiver_department_id": sales, "message": "Thanks for the fast feedback on the fair leads"
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let api = app.matrix_cell(marketing, sales).await;
     assert_eq!(api["kudos"], 1);
@@ -325,11 +313,7 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         page.contains("line 3: must be a date"),
         "holiday error names its line"
     );
-    let calendars = expect_status(
-        app.get(&app.admin, "/api/v1/calendars").await,
-        StatusCode::OK,
-    )
-    .await;
+    let calendars = app.read(&app.admin, "/api/v1/calendars").await;
     assert_eq!(calendars["items"].as_array().map(Vec::len), Some(0));
 
     let created = browser
@@ -346,11 +330,7 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         )
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let calendars = expect_status(
-        app.get(&app.admin, "/api/v1/calendars").await,
-        StatusCode::OK,
-    )
-    .await;
+    let calendars = app.read(&app.admin, "/api/v1/calendars").await;
     let calendar = &calendars["items"][0];
     assert_eq!(calendar["time_zone"], "Europe/Berlin");
     assert_eq!(calendar["working_hours"]["monday"][1]["start"], "13:30");
@@ -376,12 +356,9 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         )
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/calendars/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/calendars/{id}"))
+        .await;
     assert_eq!(stored["time_zone"], "America/New_York");
     assert_eq!(stored["holidays"].as_array().map(Vec::len), Some(0));
     // A stale version is a conflict shown on the page, the values kept.
@@ -410,11 +387,7 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
 }
 
 async fn person_exists(app: &TestApp, email: &str) -> bool {
-    let people = expect_status(
-        app.get(&app.admin, "/api/v1/people?limit=200").await,
-        StatusCode::OK,
-    )
-    .await;
+    let people = app.read(&app.admin, "/api/v1/people?limit=200").await;
     people["items"]
         .as_array()
         .unwrap()

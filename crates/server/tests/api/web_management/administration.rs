@@ -3,7 +3,7 @@
 //! may and may not.
 
 use super::cell;
-use crate::support::{TestApp, expect_status, id_of, version_of};
+use crate::support::{TestApp, id_of, version_of};
 use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
@@ -25,12 +25,9 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     assert!(page.contains(
         "id=\"pref-kudos_received-email\" name=\"kudos_received.email\" value=\"on\" checked"
     ));
-    let view = expect_status(
-        app.get(&cell.seller, "/api/v1/notifications/preferences")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let view = app
+        .read(&cell.seller, "/api/v1/notifications/preferences")
+        .await;
     // Every box ticked but kudos by email.
     let mut boxes: Vec<(String, String)> = vec![("csrf_token".to_owned(), token.clone())];
     for kind in view["kinds"].as_array().unwrap() {
@@ -57,12 +54,9 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     assert!(page.contains(
         "id=\"pref-kudos_received-in_app\" name=\"kudos_received.in_app\" value=\"on\" checked"
     ));
-    let view = expect_status(
-        app.get(&cell.seller, "/api/v1/notifications/preferences")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let view = app
+        .read(&cell.seller, "/api/v1/notifications/preferences")
+        .await;
     let off: Vec<&Value> = view["choices"]
         .as_array()
         .unwrap()
@@ -121,11 +115,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     assert_eq!(added.status(), StatusCode::CREATED);
     let page = added.text().await.expect("body");
     assert!(page.contains("id=\"webhook-secret\""));
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     let hook = &hooks[0];
     assert_eq!(hook["kinds"], json!(["kudos_received", "deferred"]));
     assert!(hook["secret"].is_null(), "the secret is never listed again");
@@ -145,11 +135,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         )
         .await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks[0]["active"], false);
     assert!(
         admin
@@ -178,11 +164,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         )
         .await;
     assert_eq!(removed.status(), StatusCode::FORBIDDEN);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks.as_array().map(Vec::len), Some(1));
 
     let removed = admin
@@ -193,11 +175,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         )
         .await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks, json!([]));
 }
 
@@ -219,15 +197,12 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     assert!(page.contains(&format!(
         "id=\"lead-{sales_lead}\" name=\"lead_ids\" value=\"{sales_lead}\" checked"
     )));
-    let current = expect_status(
-        app.get(
+    let current = app
+        .read(
             &app.admin,
             &format!("/api/v1/departments/{}", id_of(&cell.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let version = version_of(&current).to_string();
     let seller = cell.seller.id.0.to_string();
     let refused = admin
@@ -262,15 +237,12 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
         )
         .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(
+    let stored = app
+        .read(
             &app.admin,
             &format!("/api/v1/departments/{}", id_of(&cell.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         stored["lead_ids"],
         json!([cell.sales_lead.id.0, cell.seller.id.0])
@@ -330,11 +302,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let segments = expect_status(
-        app.get(&app.admin, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let segments = app.read(&app.admin, "/api/v1/segments").await;
     let segment = &segments["items"][0];
     assert_eq!(
         segment["criteria"],
@@ -444,11 +412,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         .submit(&app, "/admin/segments", &[("name", "Member's segment")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let segments = expect_status(
-        app.get(&app.admin, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let segments = app.read(&app.admin, "/api/v1/segments").await;
     assert_eq!(segments["items"].as_array().map(Vec::len), Some(1));
 }
 

@@ -3,7 +3,7 @@
 //! members and the other side's lead can do neither.
 
 use super::{cell, id_in};
-use crate::support::{TestApp, expect_status, id_of, version_of};
+use crate::support::{TestApp, id_of, version_of};
 use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -62,11 +62,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
         !page.contains("id=\"accept-form\""),
         "nothing to accept yet"
     );
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     let version = version_of(&stored).to_string();
     let service = id_of(&cell.service).to_string();
 
@@ -96,11 +92,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert!(page.contains("Kept &#60;notes&#62;"));
     assert!(page.contains("value=\"monthly\" selected"));
     assert!(page.contains(&format!("value=\"{service}\" checked")));
-    let unchanged = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let unchanged = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(unchanged["current"]["obligations"], json!([]));
 
     // A rule of the domain (1 to 365 days) is reported at the row too.
@@ -143,11 +135,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
         "{}",
         saved.text().await.unwrap()
     );
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(
         stored["current"]["service_ids"],
         json!([id_of(&cell.service)])
@@ -195,11 +183,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     let page = provider.page(&app, &path).await;
     assert!(page.contains("id=\"agreement-status\">Agreed"), "{page}");
     assert!(page.contains("id=\"review-form\""));
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(stored["status"], "agreed");
 
     // A review in the future is refused at its field; today's is recorded.
@@ -230,8 +214,8 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
 async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let agreement = expect_status(
-        app.post(
+    let agreement = app
+        .create(
             &app.admin,
             "/api/v1/agreements",
             &json!({
@@ -240,10 +224,7 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
                 "notes": "Drafted by the admin"
             }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/agreements/{}", id_of(&agreement));
     let mut member = Browser::default();
     member.sign_in(&app, &cell.seller.email).await;
@@ -283,18 +264,10 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
         )
         .await;
     assert_eq!(drafted.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(stored["current"]["notes"], "Drafted by the admin");
     assert_eq!(stored["status"], "draft");
-    let all = expect_status(
-        app.get(&app.admin, "/api/v1/agreements").await,
-        StatusCode::OK,
-    )
-    .await;
+    let all = app.read(&app.admin, "/api/v1/agreements").await;
     assert_eq!(all["items"].as_array().map(Vec::len), Some(1));
 
     // Without a department chosen, the draft form says so at the field.
@@ -383,11 +356,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     assert!(page.contains("id=\"field-2.key-error\""), "{page}");
     assert!(page.contains("value=\"Bad Key\""));
     assert!(page.contains("value=\"Email, Events\""));
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     assert_eq!(
         listed["items"].as_array().map(Vec::len),
         Some(1),
@@ -398,11 +367,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let added = lead.post(&app, "/services/new", &form).await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     let service = listed["items"]
         .as_array()
         .and_then(|items| items.iter().find(|item| item["name"] == "Campaign briefs"))
@@ -430,12 +395,9 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let changed = lead.post(&app, &edit, &form).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/services/{}", id_of(&service)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/services/{}", id_of(&service)))
+        .await;
     assert_eq!(stored["first_response_minutes"], 60);
     assert_eq!(stored["active"], true);
     // Sent again at the old version: refused as stale, nothing lost.
@@ -501,20 +463,13 @@ async fn a_member_and_the_other_lead_cannot_manage_a_providers_services() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(
+    let stored = app
+        .read(
             &app.admin,
             &format!("/api/v1/services/{}", id_of(&cell.service)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(stored["name"], "Qualified leads");
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
 }

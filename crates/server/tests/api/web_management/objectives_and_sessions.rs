@@ -2,7 +2,7 @@
 //! actions, and alignment reviews in the browser, with who may and may not.
 
 use super::{cell, id_in};
-use crate::support::{TestApp, expect_status, id_of, version_of};
+use crate::support::{TestApp, id_of, version_of};
 use crate::web::{Browser, location};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
@@ -51,11 +51,7 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
         )
         .await;
     assert_eq!(set.status(), StatusCode::SEE_OTHER);
-    let objectives = expect_status(
-        app.get(&app.admin, "/api/v1/objectives").await,
-        StatusCode::OK,
-    )
-    .await;
+    let objectives = app.read(&app.admin, "/api/v1/objectives").await;
     let objective = id_of(&objectives["items"][0]);
     assert!(location(&set).ends_with(&format!("#objective-{objective}")));
 
@@ -107,11 +103,7 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let measures = expect_status(
-        app.get(&app.admin, "/api/v1/measures").await,
-        StatusCode::OK,
-    )
-    .await;
+    let measures = app.read(&app.admin, "/api/v1/measures").await;
     let measure = &measures["items"][0];
     assert_eq!(measure["mutual"], true);
     assert_eq!(location(&added), format!("/measures/{}", id_of(measure)));
@@ -167,16 +159,13 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
 async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let objective = expect_status(
-        app.post(
+    let objective = app
+        .create(
             &app.admin,
             "/api/v1/objectives",
             &json!({ "period": current_quarter(), "title": "Grow", "category": "revenue" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let mut member = Browser::default();
     let token = member.sign_in(&app, &cell.seller.email).await;
     let page = member.page(&app, "/objectives").await;
@@ -229,19 +218,11 @@ async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() 
         )
         .await;
     assert_eq!(goal_refused.status(), StatusCode::FORBIDDEN);
-    let objectives = expect_status(
-        app.get(&app.admin, "/api/v1/objectives").await,
-        StatusCode::OK,
-    )
-    .await;
+    let objectives = app.read(&app.admin, "/api/v1/objectives").await;
     assert_eq!(objectives["items"].as_array().map(Vec::len), Some(1));
-    let measures = expect_status(
-        app.get(&app.admin, "/api/v1/measures").await,
-        StatusCode::OK,
-    )
-    .await;
+    let measures = app.read(&app.admin, "/api/v1/measures").await;
     assert_eq!(measures["items"], json!([]));
-    let goals = expect_status(app.get(&app.admin, "/api/v1/goals").await, StatusCode::OK).await;
+    let goals = app.read(&app.admin, "/api/v1/goals").await;
     assert_eq!(goals["items"], json!([]));
 }
 
@@ -394,7 +375,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&added), session_path);
-    let actions = expect_status(app.get(&app.admin, "/api/v1/actions").await, StatusCode::OK).await;
+    let actions = app.read(&app.admin, "/api/v1/actions").await;
     let action = &actions["items"][0];
     assert_eq!(action["session_id"], session);
 
@@ -440,11 +421,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
         )
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{action_path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{action_path}")).await;
     assert_eq!(stored["status"], "done");
     assert!(stored["done_on"].is_string());
 }
@@ -453,15 +430,9 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
 async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let action = expect_status(
-        app.post(
-            &app.admin,
+    let action = app.create(&app.admin,
             "/api/v1/actions",
-            &json!({ "title": "Lead's action", "owner_person_id": cell.sales_lead.id.0, "due_on": date_in(3) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
+            &json!({ "title": "Lead's action", "owner_person_id": cell.sales_lead.id.0, "due_on": date_in(3) }))
     .await;
     let mut member = Browser::default();
     member.sign_in(&app, &cell.seller.email).await;
@@ -526,13 +497,9 @@ async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
         )
         .await;
     assert_eq!(moved.status(), StatusCode::FORBIDDEN);
-    let sessions = expect_status(
-        app.get(&app.admin, "/api/v1/sessions").await,
-        StatusCode::OK,
-    )
-    .await;
+    let sessions = app.read(&app.admin, "/api/v1/sessions").await;
     assert_eq!(sessions["items"], json!([]));
-    let actions = expect_status(app.get(&app.admin, "/api/v1/actions").await, StatusCode::OK).await;
+    let actions = app.read(&app.admin, "/api/v1/actions").await;
     assert_eq!(actions["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(actions["items"][0]["status"], "open");
 }
@@ -587,12 +554,9 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
         )
         .await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/reviews/{review}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/reviews/{review}"))
+        .await;
     assert_eq!(
         stored["decisions"],
         json!(["Fund the shared calendar", "Review lead feedback monthly"])
@@ -624,12 +588,9 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/reviews/{review}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/reviews/{review}"))
+        .await;
     assert_eq!(stored["decisions"].as_array().map(Vec::len), Some(2));
 }
 
