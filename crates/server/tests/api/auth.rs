@@ -238,16 +238,7 @@ async fn spraying_many_accounts_from_one_client_is_slowed_on_the_api_and_the_for
         let token = hidden_token(&browser.page(&app, "/login").await);
         let email = format!("web{account}@acme.test");
         let response = browser
-            .post(
-                &app,
-                "/login",
-                &[
-                    ("csrf_token", token.as_str()),
-                    ("email", email.as_str()),
-                    ("password", "Spring2026!"),
-                    ("next", "/"),
-                ],
-            )
+            .send_sign_in(&app, &token, &email, "Spring2026!", Some("/"))
             .await;
         statuses.push(response.status().as_u16());
         if response.status() == StatusCode::TOO_MANY_REQUESTS {

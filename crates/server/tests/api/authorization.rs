@@ -455,12 +455,8 @@ async fn world(app: &TestApp) -> World {
     let lead = app
         .add_member_of("provider.lead@acme.test", Role::Lead, provider)
         .await;
-    let member = app
-        .add_member_of("requester@acme.test", Role::Member, consumer)
-        .await;
-    let bystander = app
-        .add_member_of("bystander@acme.test", Role::Member, unrelated)
-        .await;
+    let member = app.add_member("requester@acme.test", consumer).await;
+    let bystander = app.add_member("bystander@acme.test", unrelated).await;
     let executive = app.add_user("executive@acme.test", Role::Executive).await;
     let current = app
         .read(&admin, &format!("/api/v1/departments/{provider}"))

@@ -29,7 +29,7 @@ pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
         }))
         .await;
     let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+        .add_member("marketer@acme.test", id_of(&marketing))
         .await;
     Desk {
         marketing,
@@ -43,8 +43,7 @@ pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
 impl Desk {
     /// seller@acme.test, a member of Sales.
     pub async fn seller(&self, app: &TestApp) -> User {
-        app.add_member_of("seller@acme.test", Role::Member, id_of(&self.sales))
-            .await
+        app.add_member("seller@acme.test", id_of(&self.sales)).await
     }
 }
 
@@ -486,9 +485,7 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
     let now = jiff::Timestamp::now();
     let mut asked = Vec::new();
     for (email, days) in [("late@acme.test", 15), ("in.time@acme.test", 13)] {
-        let requester = app
-            .add_member_of(email, Role::Member, id_of(&desk.sales))
-            .await;
+        let requester = app.add_member(email, id_of(&desk.sales)).await;
         let resolved_at = now - jiff::SignedDuration::from_hours(days * 24);
         let request = scoped
             .create_request(

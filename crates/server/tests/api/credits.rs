@@ -4,7 +4,7 @@
 //! only by whoever gave it, and never moved by a hand-off.
 
 use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
-use crate::web::{Browser, location};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -35,18 +35,10 @@ async fn setup(app: &TestApp) -> Setup {
         marketing,
         operations,
         marketing_lead,
-        designer: app
-            .add_member_of("designer@acme.test", Role::Member, marketing)
-            .await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, sales)
-            .await,
-        helper: app
-            .add_member_of("helper@acme.test", Role::Member, operations)
-            .await,
-        bystander: app
-            .add_member_of("bystander@acme.test", Role::Member, finance)
-            .await,
+        designer: app.add_member("designer@acme.test", marketing).await,
+        seller: app.add_member("seller@acme.test", sales).await,
+        helper: app.add_member("helper@acme.test", operations).await,
+        bystander: app.add_member("bystander@acme.test", finance).await,
         executive: app.add_user("executive@acme.test", Role::Executive).await,
     }
 }
@@ -453,8 +445,7 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = refused.text().await.unwrap();
+    let html = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         html.contains("id=\"credit-person-3-error\""),
         "the error at row 3"

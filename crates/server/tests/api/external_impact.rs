@@ -3,7 +3,7 @@
 //! and per segment; who sees which rows; the window's validation.
 
 use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
-use crate::web::{Browser, is_html};
+use crate::web::{Browser, is_html, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
@@ -45,9 +45,7 @@ async fn setup(app: &TestApp) -> Setup {
     );
     Setup {
         marketing_lead: make_lead(app, marketing, "marketing.lead@acme.test").await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, sales)
-            .await,
+        seller: app.add_member("seller@acme.test", sales).await,
         executive: app.add_user("executive@acme.test", Role::Executive).await,
         marketing,
         operations,
@@ -81,9 +79,7 @@ fn row<'a>(rows: &'a Value, key: &str, value: Value) -> &'a Value {
 async fn the_report_follows_each_miss_to_its_department_and_segment() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
-    let operator = app
-        .add_member_of("operator@acme.test", Role::Member, setup.operations)
-        .await;
+    let operator = app.add_member("operator@acme.test", setup.operations).await;
 
     // Raised 90 minutes ago with a 60-minute target: it breaches.
     let scoped = app.store.scoped(app.admin.organization);
@@ -351,8 +347,7 @@ async fn the_report_page_shows_both_tables_and_errors_at_the_dates() {
             "/reports/external-impact?from=2026-05-02&to=2026-05-01",
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = refused.text().await.unwrap();
+    let html = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(html.contains("id=\"impact-to-error\""));
     assert!(html.contains("must be on or after from"));
     assert!(html.contains("value=\"2026-05-02\"") && html.contains("value=\"2026-05-01\""));

@@ -5,6 +5,7 @@
 
 use crate::support::{TestApp, expect_status, header_text, problem_fields};
 use crate::web::Browser;
+use crate::web::text_with_status;
 use reqwest::header::CONTENT_DISPOSITION;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -160,8 +161,7 @@ async fn a_nul_in_a_web_form_is_refused_naming_the_field() {
             &[("name", NUL_TEXT), ("customer_facing", "true")],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("name: must not contain the NUL character"),
         "{page}"
@@ -178,8 +178,7 @@ async fn an_imported_row_with_a_nul_is_reported_at_its_line() {
     let csv =
         "email,name,notes\r\nada@acme.test,Ada Lovelace,\r\nalan@acme.test,Alan Turing,a\u{0}b\r\n";
     let refused = admin.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("Nothing was imported"), "{page}");
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
@@ -343,8 +342,7 @@ async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
     browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,role\r\nlead@acme.test,Lead,lead\r\nadmin@acme.test,Admin,member\r\n";
     let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
         errors.contains("line 3") && errors.contains("role"),
@@ -395,8 +393,7 @@ async fn an_import_cannot_make_departments_their_own_ancestors() {
     browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,department,parent_department\r\nada@acme.test,Ada,Alpha,Beta\r\nalan@acme.test,Alan,Beta,Alpha\r\n";
     let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
         errors.contains("line 3") && errors.contains("parent_department"),

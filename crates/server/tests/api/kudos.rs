@@ -4,7 +4,6 @@
 use crate::support::{TestApp, expect_status, id_of, problem_fields};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -47,12 +46,8 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
     let marketing = id_of(&app.department("Marketing").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
-    let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, marketing)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
+    let marketer = app.add_member("marketer@acme.test", marketing).await;
     let mut given = Vec::new();
     for (index, body) in [
         json!({ "receiver_department_id": marketing, "message": "Great leads this week", "value_tag": "teamwork" }),

@@ -335,7 +335,7 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
     // 1,000 notification-causing events: a request assigned back and forth
     // between two people, each assignment telling the new assignee.
     let other = app
-        .add_member_of("second@acme.test", Role::Member, id_of(&desk.marketing))
+        .add_member("second@acme.test", id_of(&desk.marketing))
         .await;
     let open = app
         .create(
@@ -455,9 +455,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
         std::process::id() as u64 * 1000
             + u64::from(jiff::Timestamp::now().subsec_millisecond().unsigned_abs())
     );
-    let seller = app
-        .add_member_of(&recipient, Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = app.add_member(&recipient, id_of(&desk.sales)).await;
     let set = app
         .request(
             reqwest::Method::PUT,
@@ -677,7 +675,7 @@ async fn administrators_read_the_mail_that_would_have_gone_out() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let seller = app
-        .add_member_of("mail-reader@acme.test", Role::Member, id_of(&desk.sales))
+        .add_member("mail-reader@acme.test", id_of(&desk.sales))
         .await;
     resolved_request(&app, &desk, &seller).await;
     let config = quick_retries();

@@ -4,7 +4,6 @@
 
 use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// The current quarter, so statuses are judged against a running period.
@@ -85,9 +84,7 @@ async fn a_mutual_measure_reaching_its_target_credits_every_department_once() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
     let marketing = id_of(&app.department("Marketing").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
     let objective = objective(&app, &current_quarter()).await;
     let measure = app
         .post(

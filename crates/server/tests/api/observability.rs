@@ -1,4 +1,5 @@
 use crate::support::{TestApp, expect_status};
+use crate::web::text_with_status;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -29,8 +30,7 @@ async fn metrics_count_requests_by_route() {
         .send()
         .await
         .unwrap();
-    assert_eq!(metrics.status(), StatusCode::OK);
-    let text = metrics.text().await.unwrap();
+    let text = text_with_status(metrics, StatusCode::OK).await;
     assert!(
         text.lines()
             .any(|line| line.starts_with("http_requests_total")

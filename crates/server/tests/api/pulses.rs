@@ -809,9 +809,7 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
     assert_eq!(round["cells"].as_array().map(Vec::len), Some(3));
     let sellers = people_of(&app, "seller", 5, board.sales).await;
     let accountants = people_of(&app, "accountant", 5, board.finance).await;
-    let agent = app
-        .add_member_of("agent@acme.test", Role::Member, support)
-        .await;
+    let agent = app.add_member("agent@acme.test", support).await;
     let mut answers: Vec<(&User, i64, i64)> = Vec::new();
     answers.extend(sellers.iter().map(|person| (person, board.sales, 5)));
     answers.extend(accountants.iter().map(|person| (person, board.finance, 5)));
@@ -907,9 +905,7 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
         .await;
     let id = id_of(&round);
     // A marketer rates Marketing for both cells: two answers, one person.
-    let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, board.marketing)
-        .await;
+    let marketer = app.add_member("marketer@acme.test", board.marketing).await;
     for consumer in [board.sales, board.finance] {
         let body = json!({ "provider_department_id": board.marketing, "consumer_department_id": consumer, "perception": ratings([6; 5]) });
         app.create(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)

@@ -4,7 +4,6 @@ use crate::support::{
     TestApp, User, event_kinds, expect_status, id_of, new_request, problem_fields, version_of,
 };
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// Marketing provides "Qualified leads" to Sales on a round-the-clock calendar,
@@ -38,14 +37,10 @@ async fn setup(app: &TestApp) -> Setup {
     let service = app.create(&app.admin, "/api/v1/services", &service).await;
     Setup {
         marketer: app
-            .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+            .add_member("marketer@acme.test", id_of(&marketing))
             .await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-            .await,
-        bystander: app
-            .add_member_of("finance@acme.test", Role::Member, id_of(&finance))
-            .await,
+        seller: app.add_member("seller@acme.test", id_of(&sales)).await,
+        bystander: app.add_member("finance@acme.test", id_of(&finance)).await,
         marketing,
         sales,
         operations,
@@ -765,7 +760,7 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
     let again = app.post(&setup.marketer, &path, &to_operations).await;
     expect_status(again, StatusCode::NOT_FOUND).await;
     let operator = app
-        .add_member_of("operator@acme.test", Role::Member, id_of(&setup.operations))
+        .add_member("operator@acme.test", id_of(&setup.operations))
         .await;
     let same = app.post(&operator, &path, &to_operations).await;
     assert_eq!(

@@ -4,7 +4,6 @@
 
 use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 async fn created(app: &TestApp, path: &str, body: Value) -> Value {
@@ -19,9 +18,7 @@ fn ids(list: &Value) -> Vec<i64> {
 async fn the_agenda_picks_the_right_items_from_the_data() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
 
     // 2020-Q1 is over: whatever is not done is off track.
     let behind = created(

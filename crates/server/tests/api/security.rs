@@ -1,7 +1,7 @@
 //! Hardening: the password policy wherever a password is set, session
 //! fixation, expired tokens, slow requests, and the audit log's export.
 
-use crate::support::{PASSWORD, TestApp, expect_status, problem_fields, version_of};
+use crate::support::{PASSWORD, TestApp, expect_status, problem_fields, set_cookies, version_of};
 use reqwest::{Method, StatusCode};
 use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
 use roundtable_server::ServerConfig;
@@ -145,16 +145,11 @@ async fn signed_in_answers_are_never_cached_and_https_is_insisted_on() {
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|cookie| {
-            let value = cookie.strip_prefix("roundtable_session=")?;
-            let value = value.split(';').next()?;
-            (!value.is_empty()).then(|| value.to_owned())
-        })
+    set_cookies(response).find_map(|cookie| {
+        let value = cookie.strip_prefix("roundtable_session=")?;
+        let value = value.split(';').next()?;
+        (!value.is_empty()).then(|| value.to_owned())
+    })
 }
 
 async fn me_with_cookie(app: &TestApp, cookie: &str) -> reqwest::Response {
@@ -342,14 +337,8 @@ async fn administrators_export_the_audit_log() {
     }
     // Another organization's administrator exports only their own log.
     let theirs = app
-        .request(
-            Method::GET,
-            Some(&app.outsider),
-            "/api/v1/exports/audit-log",
-        )
-        .send()
+        .get(&app.outsider, "/api/v1/exports/audit-log")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

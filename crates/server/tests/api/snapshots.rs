@@ -11,7 +11,6 @@
 use crate::support::{TestApp, expect_status, id_of};
 use insta::{assert_json_snapshot, dynamic_redaction};
 use reqwest::{Method, StatusCode};
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// Replaces a value by its kind: `"[id]"`, `"[instant]"`, … so a snapshot
@@ -60,11 +59,9 @@ async fn a_request(app: &TestApp) -> (Value, crate::support::User, crate::suppor
             }))
     .await;
     let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+        .add_member("marketer@acme.test", id_of(&marketing))
         .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
     let request = app
         .create(
             &seller,

@@ -9,7 +9,7 @@
 //! Node and the npm package are required: a missing one fails these tests
 //! loudly (`scripts/test` installs the package with `npm ci`).
 
-use crate::support::{TestApp, expect_status};
+use crate::support::{TestApp, expect_status, set_cookies};
 use reqwest::{StatusCode, Url};
 use roundtable_domain::credentials::Secret;
 use roundtable_server::ServerConfig;
@@ -213,11 +213,7 @@ async fn through_provider(app: &TestApp, jar: &mut Jar, person: &str) -> Url {
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
+    set_cookies(response)
         .find(|cookie| cookie.starts_with("roundtable_session=") && !cookie.contains("Max-Age=0"))
         .map(str::to_owned)
 }

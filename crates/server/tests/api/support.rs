@@ -183,6 +183,11 @@ impl TestApp {
         .await
     }
 
+    /// Another member (the role) of "acme", in a department.
+    pub async fn add_member(&self, email: &str, department: i64) -> User {
+        self.add_member_of(email, Role::Member, department).await
+    }
+
     /// Another person of any organization, optionally in a department.
     pub async fn add_user_to(
         &self,
@@ -515,6 +520,15 @@ pub fn header_text(response: &Response, name: impl reqwest::header::AsHeaderName
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The values of a response's Set-Cookie headers.
+pub fn set_cookies(response: &Response) -> impl Iterator<Item = &str> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
 }
 
 /// The kinds of a request's events, in order.

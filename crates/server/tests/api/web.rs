@@ -6,7 +6,6 @@
 use crate::support::{PASSWORD, TestApp, User, expect_status, header_text, id_of};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// A browser's view: the cookies it holds (other page tests drive pages with it too).
@@ -86,21 +85,31 @@ impl Browser {
         let login = self.page(app, "/login").await;
         let token = hidden_token(&login);
         let response = self
-            .post(
-                app,
-                "/login",
-                &[
-                    ("csrf_token", &token),
-                    ("email", email),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-            )
+            .send_sign_in(app, &token, email, PASSWORD, Some("/"))
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let token = hidden_token(&self.page(app, "/").await);
         self.csrf = Some(token.clone());
         token
+    }
+
+    /// Sends the sign-in form with `token` as its CSRF token, and `next`
+    /// where given.
+    pub(crate) async fn send_sign_in(
+        &mut self,
+        app: &TestApp,
+        token: &str,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> Response {
+        let mut form = vec![
+            ("csrf_token", token),
+            ("email", email),
+            ("password", password),
+        ];
+        form.extend(next.map(|next| ("next", next)));
+        self.post(app, "/login", &form).await
     }
 
     /// Sends a page's form as the signed-in person: with the session's CSRF
@@ -133,6 +142,20 @@ pub(crate) fn hidden_token(html: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// A form's fields: those a form is sent with each time, then `more`.
+pub(crate) fn form_with<'a>(
+    fields: &[(&'a str, &'a str)],
+    more: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    [fields, more].concat()
+}
+
+/// Asserts a response's status and returns its body as text (a page, a file).
+pub(crate) async fn text_with_status(response: Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status);
+    response.text().await.expect("body")
+}
+
 pub(crate) fn location(response: &Response) -> String {
     header_text(response, LOCATION)
 }
@@ -148,9 +171,7 @@ pub(crate) fn is_html(response: &Response) -> bool {
 /// marketer@acme.test, a member of `marketing`, and the page of a request
 /// titled `title` that the member asked of Marketing.
 async fn asked_of_marketing(app: &TestApp, marketing: &Value, title: &str) -> (User, String) {
-    let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, id_of(marketing))
-        .await;
+    let marketer = app.add_member("marketer@acme.test", id_of(marketing)).await;
     let body = json!({ "provider_department_id": id_of(marketing), "title": title });
     let request = app.create(&app.member, "/api/v1/requests", &body).await;
     (marketer, format!("/requests/{}", id_of(&request)))
@@ -223,15 +244,12 @@ async fn sign_in_never_sends_anyone_to_another_site() {
     let mut signing_in = Browser::default();
     let token = hidden_token(&signing_in.page(&app, "/login").await);
     let signed_in = signing_in
-        .post(
+        .send_sign_in(
             &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-                ("next", "/\t/evil.example"),
-            ],
+            &token,
+            "member@acme.test",
+            PASSWORD,
+            Some("/\t/evil.example"),
         )
         .await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -261,31 +279,14 @@ async fn signing_in_needs_the_form_token_and_the_right_password() {
 
     let token = hidden_token(&browser.page(&app, "/login").await);
     let wrong_token = browser
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf_token", "forged"),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-            ],
-        )
+        .send_sign_in(&app, "forged", "member@acme.test", PASSWORD, None)
         .await;
     assert_eq!(wrong_token.status(), StatusCode::FORBIDDEN);
 
     let wrong = browser
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", "nope"),
-            ],
-        )
+        .send_sign_in(&app, &token, "member@acme.test", "nope", None)
         .await;
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let page = wrong.text().await.expect("body");
+    let page = text_with_status(wrong, StatusCode::UNAUTHORIZED).await;
     assert!(page.contains("The email or password is wrong."));
     assert!(
         page.contains("value=\"member@acme.test\""),
@@ -293,15 +294,12 @@ async fn signing_in_needs_the_form_token_and_the_right_password() {
     );
 
     let right = browser
-        .post(
+        .send_sign_in(
             &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-                ("next", "/services"),
-            ],
+            &token,
+            "member@acme.test",
+            PASSWORD,
+            Some("/services"),
         )
         .await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
@@ -393,8 +391,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
             ],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.expect("body");
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"title-error\""),
         "title error shown: {page}"
@@ -501,8 +498,7 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
             &[("reason", ""), ("new_eta", "soon")],
         )
         .await;
-    assert_eq!(deferred.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = deferred.text().await.expect("body");
+    let page = text_with_status(deferred, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"defer-reason-error\"") && page.contains("id=\"defer-eta-error\""));
     assert!(page.contains("value=\"soon\""));
 
@@ -659,8 +655,7 @@ async fn administrators_add_people_and_departments_through_forms() {
             ],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.expect("body");
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"email-error\""));
     assert!(page.contains("value=\"Ada Lovelace\"") && page.contains("value=\"lead\" selected"));
     let added = admin
@@ -699,12 +694,9 @@ async fn administrators_add_people_and_departments_through_forms() {
             ],
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
     assert!(
-        stale
-            .text()
+        text_with_status(stale, StatusCode::CONFLICT)
             .await
-            .expect("body")
             .contains("value=\"Ada King\"")
     );
     let changed = admin
@@ -735,8 +727,7 @@ async fn people_create_and_revoke_their_own_api_tokens() {
             &[("name", "reporting script"), ("expires_in_days", "30")],
         )
         .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let page = created.text().await.expect("body");
+    let page = text_with_status(created, StatusCode::CREATED).await;
     let marker = "<code id=\"new-token\">";
     let start = page.find(marker).expect("the new token is shown") + marker.len();
     let secret = &page[start..start + page[start..].find('<').expect("end")];
@@ -763,11 +754,9 @@ async fn people_create_and_revoke_their_own_api_tokens() {
             &[("name", ""), ("expires_in_days", "forever")],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text()
+        text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("value=\"forever\"")
     );
 }
@@ -787,8 +776,7 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
             &[("due_at", "Thursday")],
         )
         .await;
-    assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = bad_date.text().await.expect("body");
+    let page = text_with_status(bad_date, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"commit-due-error\"") && page.contains("value=\"Thursday\""));
     let proposed = provider
         .submit(
@@ -822,12 +810,9 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     let unnamed = provider
         .submit(&app, &format!("{path}/transfer"), &[("department_id", "")])
         .await;
-    assert_eq!(unnamed.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        unnamed
-            .text()
+        text_with_status(unnamed, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"transfer-department-error\"")
     );
     let operations_id = id_of(&operations).to_string();
@@ -987,8 +972,7 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
             ],
         )
         .await;
-    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = page.text().await.unwrap();
+    let html = text_with_status(page, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(html.contains("must be one of the customer segments this service serves"));
     assert!(html.contains("Leads for the council"), "the title is kept");
 }

@@ -5,7 +5,7 @@
 //! drives the same pages in Chromium.)
 
 use crate::support::{TestApp, id_of, version_of};
-use crate::web::{Browser, hidden_token, location};
+use crate::web::{Browser, form_with, hidden_token, location, text_with_status};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use roundtable_domain::people::Role;
@@ -34,9 +34,7 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
     let mut browser = Browser::default();
     browser.sign_in(&app, &seller.email).await;
     let page = browser.page(&app, "/round-table").await;
@@ -44,21 +42,25 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
     assert!(page.contains("href=\"/round-table\" aria-current=\"page\""));
 
     let marketing_id = id_of(&marketing).to_string();
+    let about_budgets = [
+        ("kind", "frustration"),
+        ("about_department_id", marketing_id.as_str()),
+        ("title", "Leads arrive without a budget"),
+    ];
     let without_mirror = browser
         .submit(
             &app,
             "/round-table",
-            &[
-                ("kind", "frustration"),
-                ("about_department_id", &marketing_id),
-                ("title", "Leads arrive without a budget"),
-                ("body", "Half of the <leads> have no budget"),
-                ("mirror", "   "),
-            ],
+            &form_with(
+                &about_budgets,
+                &[
+                    ("body", "Half of the <leads> have no budget"),
+                    ("mirror", "   "),
+                ],
+            ),
         )
         .await;
-    assert_eq!(without_mirror.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = without_mirror.text().await.expect("body");
+    let page = text_with_status(without_mirror, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"mirror-error\""), "error at the mirror");
     assert!(page.contains("aria-describedby=\"topic-mirror-hint mirror-error\""));
     assert!(page.contains("value=\"Leads arrive without a budget\""));
@@ -72,14 +74,14 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
         .submit(
             &app,
             "/round-table",
-            &[
-                ("kind", "frustration"),
-                ("about_department_id", &marketing_id),
-                ("title", "Leads arrive without a budget"),
-                ("body", "Half of the leads have no budget"),
-                ("mirror", "We could say which budget band we need"),
-                ("anonymous", "true"),
-            ],
+            &form_with(
+                &about_budgets,
+                &[
+                    ("body", "Half of the leads have no budget"),
+                    ("mirror", "We could say which budget band we need"),
+                    ("anonymous", "true"),
+                ],
+            ),
         )
         .await;
     assert_eq!(posted.status(), StatusCode::SEE_OTHER);
@@ -153,8 +155,7 @@ async fn voting_twice_through_the_page_counts_one_vote() {
         .send()
         .await
         .expect("POST");
-    assert_eq!(fragment.status(), StatusCode::OK);
-    let html = fragment.text().await.expect("body");
+    let html = text_with_status(fragment, StatusCode::OK).await;
     assert!(html.trim_start().starts_with("<form"), "{html}");
     assert!(html.contains("0 votes") && html.contains(">Vote<"));
     assert!(!html.contains("<html"), "only the fragment");
@@ -175,9 +176,7 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     let app = TestApp::spawn().await;
     let sales = app.department("Sales").await;
     let marketing = app.department("Marketing").await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
     let objective = app.create(&app.admin,
             "/api/v1/objectives",
             &json!({ "period": current_quarter(), "title": "Grow repeat business", "category": "repeat_business",
@@ -209,11 +208,9 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     let elsewhere = browser.page(&app, "/objectives?period=2001-Q1").await;
     assert!(!elsewhere.contains("Grow repeat business"));
     let bad = browser.get(&app, "/objectives?period=2027-Q9").await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text()
+        text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"period-error\"")
     );
 
@@ -228,8 +225,7 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
             &[("value", "lots"), ("note", "Good week")],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.expect("body");
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"checkin-value-error\""));
     assert!(page.contains("value=\"lots\"") && page.contains("Good week"));
 
@@ -310,12 +306,9 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
     let refused = member
         .submit(&app, &format!("/enhancements/{id}/sponsor"), &[])
         .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(
-        refused
-            .text()
+        text_with_status(refused, StatusCode::FORBIDDEN)
             .await
-            .expect("body")
             .contains("Only an executive can sponsor")
     );
 
@@ -338,8 +331,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
             ],
         )
         .await;
-    assert_eq!(alone.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = alone.text().await.expect("body");
+    let page = text_with_status(alone, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"enhancement-departments-error\""));
     assert!(page.contains("value=\"Joint trade-show stand\""));
     assert!(page.contains(&format!("value=\"{}\" checked", id_of(&sales))));
@@ -400,8 +392,7 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
             &[("version", &version), ("to", "delivered")],
         )
         .await;
-    assert_eq!(skipped.status(), StatusCode::CONFLICT);
-    let page = skipped.text().await.expect("body");
+    let page = text_with_status(skipped, StatusCode::CONFLICT).await;
     assert!(page.contains("That step is not possible"), "{page}");
     assert!(page.contains("sponsored to delivered"));
     let no_reason = chief
@@ -411,12 +402,9 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
             &[("version", &version), ("to", "declined"), ("reason", "")],
         )
         .await;
-    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        no_reason
-            .text()
+        text_with_status(no_reason, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains(&format!("id=\"decline-reason-{id}-error\""))
     );
     // Starting the work is the proposing departments', not the executive's.
@@ -523,9 +511,7 @@ async fn reviews_sessions_and_actions_have_their_pages() {
         !page.contains("Send the answer"),
         "not the member's department"
     );
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
     let mut sales_browser = Browser::default();
     let token = sales_browser.sign_in(&app, &seller.email).await;
     assert!(
@@ -541,8 +527,7 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             &[("answer", "corrected")],
         )
         .await;
-    assert_eq!(no_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = no_note.text().await.expect("body");
+    let page = text_with_status(no_note, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"answer-note-error\""));
     assert!(page.contains("value=\"corrected\" checked"));
     let answered = sales_browser
@@ -570,12 +555,9 @@ async fn reviews_sessions_and_actions_have_their_pages() {
     let empty = sales_browser
         .submit(&app, &format!("{topic_path}/comments"), &[("body", " ")])
         .await;
-    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        empty
-            .text()
+        text_with_status(empty, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"comment-body-error\"")
     );
     assert_eq!(hidden_token(&page), token);
@@ -619,12 +601,9 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             ],
         )
         .await;
-    assert_eq!(skipped.status(), StatusCode::CONFLICT);
     assert!(
-        skipped
-            .text()
+        text_with_status(skipped, StatusCode::CONFLICT)
             .await
-            .expect("body")
             .contains("not possible now")
     );
 }

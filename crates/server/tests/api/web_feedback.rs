@@ -7,7 +7,7 @@
 use crate::checks::{desk, resolved_request};
 use crate::pulses::{board, people_of, ratings};
 use crate::support::{TestApp, id_of};
-use crate::web::{Browser, is_html, location};
+use crate::web::{Browser, is_html, location, text_with_status};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -64,8 +64,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             &[("rating", "9"), ("comment", "Half had <no> budget")],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.unwrap();
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"answer-error\""), "{page}");
     assert!(page.contains("id=\"rating-error\""));
     assert!(
@@ -79,8 +78,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             &[("answer", "partly"), ("rating", "three")],
         )
         .await;
-    assert_eq!(not_a_number.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = not_a_number.text().await.unwrap();
+    let page = text_with_status(not_a_number, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"rating-error\""));
     assert!(page.contains("value=\"partly\" checked"), "the answer kept");
     let still = app.read(&seller, &format!("/api/v1/checks/{check}")).await;
@@ -97,8 +95,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             ],
         )
         .await;
-    assert_eq!(answered.status(), StatusCode::OK);
-    let page = answered.text().await.unwrap();
+    let page = text_with_status(answered, StatusCode::OK).await;
     assert!(
         page.contains("your answer \"Not met\" was recorded"),
         "{page}"
@@ -222,8 +219,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
             &[("name", ""), ("closes_at", "2099-01-01T12:00")],
         )
         .await;
-    assert_eq!(nameless.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = nameless.text().await.unwrap();
+    let page = text_with_status(nameless, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\"") && page.contains("value=\"2099-01-01T12:00\""));
     let opened = admin
         .submit(
@@ -287,8 +283,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     answer.extend(keys);
     // Tangibles left at 0: the points add up to 80.
     let short = browser.post(&app, &form_path, &answer).await;
-    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = short.text().await.unwrap();
+    let page = text_with_status(short, StatusCode::UNPROCESSABLE_ENTITY).await;
     let error = section_from(&page, "id=\"importance-error\"");
     assert!(
         error.contains("add up to 100 (they add up to 80)"),
@@ -312,8 +307,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
                 .collect::<Vec<_>>(),
         )
         .await;
-    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = blank.text().await.unwrap();
+    let page = text_with_status(blank, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"perception-empathy-error\""), "{page}");
     assert!(!page.contains("id=\"importance-error\""));
 

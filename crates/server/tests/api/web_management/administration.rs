@@ -4,7 +4,7 @@
 
 use super::cell;
 use crate::support::{TestApp, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -95,8 +95,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"url-error\""), "{page}");
     assert!(page.contains("value=\"ftp://crm.example/hook\""));
     assert!(page.contains("value=\"kudos_received\" checked"));
@@ -112,8 +111,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
             ],
         )
         .await;
-    assert_eq!(added.status(), StatusCode::CREATED);
-    let page = added.text().await.expect("body");
+    let page = text_with_status(added, StatusCode::CREATED).await;
     assert!(page.contains("id=\"webhook-secret\""));
     let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     let hook = &hooks[0];
@@ -218,8 +216,7 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\""), "{page}");
     assert!(page.contains(&format!("value=\"{seller}\" checked")));
     let saved = admin
@@ -286,8 +283,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\""));
     assert!(page.contains(">Fast restocking</textarea>"));
     let added = admin
@@ -346,8 +342,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let pairs = settings("2");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let refused = admin.post(&app, "/admin/organization", &form).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"anonymity_threshold-error\""), "{page}");
     assert!(page.contains("name=\"at_risk_percent\" value=\"80\""));
     let pairs = settings("6");
@@ -362,12 +357,9 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let empty = admin
         .submit(&app, "/admin/coupons", &[("codes", "  \n ")])
         .await;
-    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        empty
-            .text()
+        text_with_status(empty, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"codes-error\"")
     );
     let uploaded = admin

@@ -34,9 +34,7 @@ pub(super) async fn cell(app: &TestApp) -> Cell {
     let sales_lead = app
         .add_member_of("sales.lead@acme.test", Role::Lead, id_of(&sales))
         .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
     app.set_leads(id_of(&marketing), &[&marketing_lead]).await;
     app.set_leads(id_of(&sales), &[&sales_lead]).await;
     let service = app

@@ -4,7 +4,7 @@
 
 use super::cell;
 use crate::support::{TestApp, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -77,11 +77,9 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
             ],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text()
+        text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"details-priority-error\"")
     );
     let raised = provider
@@ -110,8 +108,7 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"split-department-error\""), "{page}");
     assert!(page.contains("value=\"Check the booth budget\""));
     assert!(page.contains(">Kept details</textarea>"));
@@ -173,8 +170,7 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"title-error\""), "{page}");
     assert!(page.contains("A &#60;one-off&#62; flyer"));
     assert!(page.contains("value=\"high\" selected"));
