@@ -55,7 +55,7 @@ fn unique(tag: &str) -> String {
 /// An organization whose one lead (`email`) has one weekly digest waiting to
 /// be emailed (and, with `webhook`, called to that webhook too).
 async fn one_email_due(store: &Store, email: &str, webhook: Option<&str>) {
-    let organization = roundtable_testkit::acme(&store).await;
+    let organization = roundtable_testkit::acme(store).await;
     let scoped = store.scoped(organization.id);
     if let Some(url) = webhook {
         scoped

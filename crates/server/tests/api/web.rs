@@ -959,14 +959,13 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     // The form: the same refusal, next to the segment field, nothing raised.
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "member@acme.test").await;
+    browser.sign_in(&app, "member@acme.test").await;
     let other_id = id_of(&other).to_string();
     let page = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &[
-                ("csrf_token", &token),
                 ("title", "Leads for the council"),
                 ("segment_id", &other_id),
             ],

@@ -234,7 +234,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     let form_path = format!("/pulses/{round}/cells/{}/{}", board.marketing, board.sales);
 
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
     let list = browser.page(&app, "/pulses").await;
     assert!(list.contains("2027 Q1 pulse") && list.contains("You have 1 of 1 to answer"));
     let page = browser.page(&app, &round_path).await;
@@ -260,10 +260,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
         "dimensions explained"
     );
 
-    let mut answer = vec![
-        ("csrf_token", token.as_str()),
-        ("comment", "Leads lack context"),
-    ];
+    let mut answer = vec![("comment", "Leads lack context")];
     let keys = [
         ("expectation.reliability", "6"),
         ("expectation.responsiveness", "6"),
@@ -282,7 +279,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     ];
     answer.extend(keys);
     // Tangibles left at 0: the points add up to 80.
-    let short = browser.post(&app, &form_path, &answer).await;
+    let short = browser.submit(&app, &form_path, &answer).await;
     let page = text_with_status(short, StatusCode::UNPROCESSABLE_ENTITY).await;
     let error = section_from(&page, "id=\"importance-error\"");
     assert!(
@@ -296,7 +293,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     assert!(page.contains("value=\"30\""), "points kept");
     assert!(page.contains("Leads lack context"), "comment kept");
     let blank = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &answer
@@ -312,31 +309,30 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     assert!(!page.contains("id=\"importance-error\""));
 
     answer.push(("importance.tangibles", "20"));
-    let recorded = browser.post(&app, &form_path, &answer).await;
+    let recorded = browser.submit(&app, &form_path, &answer).await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
     let confirmation = browser.page(&app, &location(&recorded)).await;
     assert!(confirmation.contains("your answer about Marketing serving Sales was recorded"));
     assert!(confirmation.contains("Answered"));
-    let twice = browser.post(&app, &form_path, &answer).await;
+    let twice = browser.submit(&app, &form_path, &answer).await;
     assert_eq!(twice.status(), StatusCode::CONFLICT);
     assert!(twice.text().await.unwrap().contains("already answered"));
 
     // The provider side rates itself: perception only.
     let mut mirror = Browser::default();
-    let mirror_token = mirror.sign_in(&app, &marketer.email).await;
+    mirror.sign_in(&app, &marketer.email).await;
     let mirror_form = mirror.page(&app, &form_path).await;
     assert!(mirror_form.contains("name=\"perception.reliability\""));
     assert!(!mirror_form.contains("name=\"expectation.reliability\""));
     assert!(!mirror_form.contains("name=\"importance.reliability\""));
-    let mut self_rating = vec![("csrf_token", mirror_token.as_str())];
-    self_rating.extend([
+    let self_rating = [
         ("perception.reliability", "6"),
         ("perception.responsiveness", "6"),
         ("perception.assurance", "7"),
         ("perception.empathy", "6"),
         ("perception.tangibles", "6"),
-    ]);
-    let rated = mirror.post(&app, &form_path, &self_rating).await;
+    ];
+    let rated = mirror.submit(&app, &form_path, &self_rating).await;
     assert_eq!(rated.status(), StatusCode::SEE_OTHER);
 
     // Someone outside the cell has no form.

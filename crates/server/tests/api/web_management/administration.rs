@@ -14,7 +14,7 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     assert!(
         member
             .page(&app, "/notifications")
@@ -29,7 +29,7 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
         .read(&cell.seller, "/api/v1/notifications/preferences")
         .await;
     // Every box ticked but kudos by email.
-    let mut boxes: Vec<(String, String)> = vec![("csrf_token".to_owned(), token.clone())];
+    let mut boxes: Vec<(String, String)> = Vec::new();
     for kind in view["kinds"].as_array().unwrap() {
         for channel in view["channels"].as_array().unwrap() {
             let name = format!("{}.{}", kind.as_str().unwrap(), channel.as_str().unwrap());
@@ -42,7 +42,9 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let saved = member.post(&app, "/notifications/preferences", &form).await;
+    let saved = member
+        .submit(&app, "/notifications/preferences", &form)
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let page = member.page(&app, &location(&saved)).await;
     assert!(page.contains("Your preferences are saved"));
@@ -82,7 +84,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let page = admin.page(&app, "/admin/webhooks").await;
     assert!(page.contains("id=\"webhook-form\""));
     let refused = admin
@@ -122,11 +124,10 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     assert!(listed.contains("https://crm.example/hook"));
 
     let switched = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/active", id_of(hook)),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(hook).to_string()),
                 ("active", "false"),
             ],
@@ -144,7 +145,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
 
     // A lead sees no webhooks and cannot add or remove one.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     assert!(!lead.page(&app, "/").await.contains("href=\"/admin/"));
     assert_eq!(
         lead.get(&app, "/admin/webhooks").await.status(),
@@ -155,10 +156,10 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         .await;
     assert_eq!(added.status(), StatusCode::FORBIDDEN);
     let removed = lead
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/delete", id_of(hook)),
-            &[("csrf_token", &lead_token)],
+            &[],
         )
         .await;
     assert_eq!(removed.status(), StatusCode::FORBIDDEN);
@@ -166,10 +167,10 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     assert_eq!(hooks.as_array().map(Vec::len), Some(1));
 
     let removed = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/delete", id_of(hook)),
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
@@ -269,7 +270,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
 
     // Segments: the name is required, the criteria one a line.
     let refused = admin
@@ -305,11 +306,10 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         json!(["Ten stores or more", "A buyer named"])
     );
     let changed = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/segments/{}", id_of(segment)),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(segment).to_string()),
                 ("name", "Mid-market retail chains"),
                 ("criteria", "Ten stores or more"),
@@ -329,7 +329,6 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let version = version_of(&organization).to_string();
     let settings = |k: &'static str| {
         vec![
-            ("csrf_token", token.clone()),
             ("version", version.clone()),
             ("name", "Acme".to_owned()),
             ("at_risk_percent", "80".to_owned()),
@@ -341,13 +340,13 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     };
     let pairs = settings("2");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = admin.post(&app, "/admin/organization", &form).await;
+    let refused = admin.submit(&app, "/admin/organization", &form).await;
     let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"anonymity_threshold-error\""), "{page}");
     assert!(page.contains("name=\"at_risk_percent\" value=\"80\""));
     let pairs = settings("6");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let saved = admin.post(&app, "/admin/organization", &form).await;
+    let saved = admin.submit(&app, "/admin/organization", &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let organization = app.read(&app.admin, "/api/v1/organization").await;
     assert_eq!(organization["anonymity_threshold"], 6);

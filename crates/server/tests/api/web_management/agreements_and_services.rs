@@ -293,7 +293,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut lead = Browser::default();
-    let token = lead.sign_in(&app, &cell.marketing_lead.email).await;
+    lead.sign_in(&app, &cell.marketing_lead.email).await;
     let catalogue = lead.page(&app, "/services").await;
     assert!(catalogue.contains("href=\"/services/new\""));
     assert!(catalogue.contains(&format!("href=\"/services/{}/edit\"", id_of(&cell.service))));
@@ -313,7 +313,6 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let sales = id_of(&cell.sales).to_string();
     let fields = |first_response: &'static str, key: &'static str| {
         vec![
-            ("csrf_token", token.clone()),
             ("provider_department_id", marketing.clone()),
             ("consumer_department_ids", sales.clone()),
             ("name", "Campaign briefs".to_owned()),
@@ -337,7 +336,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     // A target that is not a number and a bad intake key: both at their fields, values kept.
     let pairs = fields("two hours", "Bad Key");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = lead.post(&app, "/services/new", &form).await;
+    let refused = lead.submit(&app, "/services/new", &form).await;
     let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"first_response_minutes-error\""),
@@ -348,7 +347,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
 
     let pairs = fields("120", "Bad Key");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = lead.post(&app, "/services/new", &form).await;
+    let refused = lead.submit(&app, "/services/new", &form).await;
     let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"field-2.key-error\""), "{page}");
     assert!(page.contains("value=\"Bad Key\""));
@@ -362,7 +361,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
 
     let pairs = fields("120", "channel");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let added = lead.post(&app, "/services/new", &form).await;
+    let added = lead.submit(&app, "/services/new", &form).await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     let listed = app.read(&app.admin, "/api/v1/services").await;
     let service = listed["items"]
@@ -390,7 +389,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     pairs.push(("version", version_of(&service).to_string()));
     pairs.push(("active", "true".to_owned()));
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let changed = lead.post(&app, &edit, &form).await;
+    let changed = lead.submit(&app, &edit, &form).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     let stored = app
         .read(&app.admin, &format!("/api/v1/services/{}", id_of(&service)))
@@ -398,7 +397,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     assert_eq!(stored["first_response_minutes"], 60);
     assert_eq!(stored["active"], true);
     // Sent again at the old version: refused as stale, nothing lost.
-    let stale = lead.post(&app, &edit, &form).await;
+    let stale = lead.submit(&app, &edit, &form).await;
     assert!(
         text_with_status(stale, StatusCode::CONFLICT)
             .await
