@@ -11,27 +11,11 @@ use roundtable_domain::credentials::verify_password;
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::Status;
 use roundtable_store::people::PeopleFilter;
-use roundtable_store::requests::{ClockContext, Request, RequestFilter};
-use roundtable_store::{PageRequest, Scoped, Store};
-use roundtable_testkit::TestDatabase;
+use roundtable_store::requests::{ClockContext, Request};
+use roundtable_store::{PageRequest, Store};
+use roundtable_testkit::{TestDatabase, all_requests};
 use std::collections::HashSet;
 use std::time::Instant;
-
-async fn all_requests(scoped: &Scoped<'_>) -> Vec<Request> {
-    let mut requests = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped
-            .list_requests(RequestFilter::default(), page)
-            .await
-            .unwrap();
-        requests.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return requests,
-        }
-    }
-}
 
 /// The fulfilment clock of a request, read the way the API reads it.
 /// The fulfilment clock's state, read as the API reads it.

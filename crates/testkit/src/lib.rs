@@ -7,8 +7,8 @@
 //! own SQLite file in a temporary folder, removed afterwards.
 //!
 //! Beside it, what tests of several crates set up alike: the organization
-//! "acme", people and departments to create in it, and the test SMTP
-//! server's settings and Maildir.
+//! "acme", people and departments to create in it, every request read back,
+//! and the test SMTP server's settings and Maildir.
 
 use rand::Rng;
 use roundtable_domain::ids::PersonId;
@@ -17,7 +17,8 @@ use roundtable_domain::text::{Email, Label, Slug};
 use roundtable_store::departments::NewDepartment;
 use roundtable_store::organizations::Organization;
 use roundtable_store::people::NewPerson;
-use roundtable_store::{Store, StoreOptions};
+use roundtable_store::requests::{Request, RequestFilter};
+use roundtable_store::{PageRequest, Scoped, Store, StoreOptions};
 use sqlx::Connection;
 
 /// The environment variable that selects PostgreSQL for the test run.
@@ -195,6 +196,26 @@ pub fn department(slug: &str, name: &str, lead_ids: Vec<PersonId>) -> NewDepartm
         calendar_id: None,
         customer_facing: false,
         lead_ids,
+    }
+}
+
+/// Every request of `scoped`, read page by page as a client would.
+///
+/// # Panics
+/// When a page cannot be read.
+pub async fn all_requests(scoped: &Scoped<'_>) -> Vec<Request> {
+    let mut requests = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = match scoped.list_requests(RequestFilter::default(), page).await {
+            Ok(listing) => listing,
+            Err(error) => panic!("cannot list requests: {error}"),
+        };
+        requests.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return requests,
+        }
     }
 }
 
