@@ -87,10 +87,13 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    let credits = app.create(&setup.marketing_lead,
+    let credits = app
+        .create(
+            &setup.marketing_lead,
             &credits_path(id),
-            &json!({ "people": [setup.designer.id.0, setup.helper.id.0], "note": "  The stand design and the transport  " }))
-    .await;
+            &json!({ "people": [setup.designer.id.0, setup.helper.id.0], "note": "  The stand design and the transport  " }),
+        )
+        .await;
     assert_eq!(credits.as_array().unwrap().len(), 2);
     assert_eq!(credits[0]["person_id"], setup.designer.id.0);
     assert_eq!(credits[0]["department_id"], setup.marketing);

@@ -25,16 +25,14 @@ async fn setup(app: &TestApp) -> Setup {
     let sales = app.department("Sales").await;
     let operations = app.department_on("Operations", &calendar).await;
     let finance = app.department("Finance").await;
-    let service = json!({
-        "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
-        "first_response_minutes": 60, "fulfilment_minutes": 600,
+    let more = json!({
         "priority_targets": { "urgent": { "first_response_minutes": 15, "fulfilment_minutes": 120 } },
         "intake_fields": [
             { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
             { "key": "count", "label": "How many", "kind": "number" }
         ]
     });
-    let service = app.create(&app.admin, "/api/v1/services", &service).await;
+    let service = app.qualified_leads(&marketing, &sales, more).await;
     Setup {
         marketer: app
             .add_member("marketer@acme.test", id_of(&marketing))

@@ -47,9 +47,11 @@ async fn passwords_must_be_long_hard_to_guess_and_not_the_email() {
         .await;
     let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(problem.to_string().contains("unrelated words"), "{problem}");
-    app.create(&app.admin,
-            "/api/v1/people",
-            &json!({ "email": "ada.lovelace@acme.test", "name": "Ada", "password": "analytical engine notes" }))
+    app.create(
+        &app.admin,
+        "/api/v1/people",
+        &json!({ "email": "ada.lovelace@acme.test", "name": "Ada", "password": "analytical engine notes" }),
+    )
     .await;
 
     // Changing one's own password follows the same policy.

@@ -49,15 +49,11 @@ async fn a_request(app: &TestApp) -> (Value, crate::support::User, crate::suppor
     let calendar = app.always_open_calendar().await;
     let marketing = app.department_on("Marketing", &calendar).await;
     let sales = app.department("Sales").await;
-    let service = app.create(&app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600,
-                "intake_fields": [{ "key": "region", "label": "Region", "kind": "choice",
-                                    "required": true, "choices": ["EMEA", "Americas"] }]
-            }))
-    .await;
+    let region = json!({ "key": "region", "label": "Region", "kind": "choice",
+                         "required": true, "choices": ["EMEA", "Americas"] });
+    let service = app
+        .qualified_leads(&marketing, &sales, json!({ "intake_fields": [region] }))
+        .await;
     let marketer = app
         .add_member("marketer@acme.test", id_of(&marketing))
         .await;

@@ -436,6 +436,21 @@ impl TestApp {
             .await
     }
 
+    /// Creates, as the admin, the service "Qualified leads" from `provider`
+    /// to `consumer` (60 minutes to respond, 600 to fulfil) with the fields
+    /// of `more` besides, and returns its JSON.
+    pub async fn qualified_leads(&self, provider: &Value, consumer: &Value, more: Value) -> Value {
+        let mut service = serde_json::json!({
+            "provider_department_id": id_of(provider), "consumer_department_ids": [id_of(consumer)],
+            "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600
+        });
+        let (Some(fields), Value::Object(more)) = (service.as_object_mut(), more) else {
+            panic!("the service's further fields must be a JSON object");
+        };
+        fields.extend(more);
+        self.create(&self.admin, "/api/v1/services", &service).await
+    }
+
     /// Creates a valid calendar as the admin and returns its JSON.
     pub async fn calendar(&self, name: &str) -> Value {
         let response = self

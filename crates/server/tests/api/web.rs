@@ -352,19 +352,15 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let service = app.create(&app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600,
-                "intake_fields": [
-                    { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
-                    { "key": "count", "label": "How many", "kind": "number" },
-                    { "key": "event_day", "label": "Event day", "kind": "date" },
-                    { "key": "urgent_follow_up", "label": "Follow up at once", "kind": "boolean" }
-                ]
-            }))
-    .await;
+    let intake = json!({
+        "intake_fields": [
+            { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
+            { "key": "count", "label": "How many", "kind": "number" },
+            { "key": "event_day", "label": "Event day", "kind": "date" },
+            { "key": "urgent_follow_up", "label": "Follow up at once", "kind": "boolean" }
+        ]
+    });
+    let service = app.qualified_leads(&marketing, &sales, intake).await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
     browser.sign_in(&app, "member@acme.test").await;
@@ -550,15 +546,7 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    app.create(
-        &app.admin,
-        "/api/v1/services",
-        &json!({
-            "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-            "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600
-        }),
-    )
-    .await;
+    app.qualified_leads(&marketing, &sales, json!({})).await;
     let mut browser = Browser::default();
     browser.sign_in(&app, "admin@acme.test").await;
     let matrix = browser.page(&app, "/matrix").await;
@@ -844,14 +832,13 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
             &json!({ "name": "Mid-market retailers" }),
         )
         .await;
-    let service = app.create(&app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "segment_ids": [id_of(&segment)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600
-            }))
-    .await;
+    let service = app
+        .qualified_leads(
+            &marketing,
+            &sales,
+            json!({ "segment_ids": [id_of(&segment)] }),
+        )
+        .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
     browser.sign_in(&app, "member@acme.test").await;
@@ -892,14 +879,13 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     };
     let served = segment("Mid-market retailers").await;
     let other = segment("Public sector").await;
-    let service = app.create(&app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "segment_ids": [id_of(&served)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600
-            }))
-    .await;
+    let service = app
+        .qualified_leads(
+            &marketing,
+            &sales,
+            json!({ "segment_ids": [id_of(&served)] }),
+        )
+        .await;
 
     // The API: refused at the field on create.
     let refused = expect_status(
@@ -984,9 +970,11 @@ async fn the_requests_page_lists_what_the_viewer_may_see_with_filters() {
         ("Banner artwork", "none"),
         ("Launch deck", "customer_waiting"),
     ] {
-        app.create(&app.member,
-                "/api/v1/requests",
-                &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }))
+        app.create(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }),
+        )
         .await;
     }
     let mut member = Browser::default();

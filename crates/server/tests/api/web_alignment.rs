@@ -116,10 +116,13 @@ async fn a_frustration_needs_its_mirror_at_the_field_and_keeps_the_values() {
 async fn voting_twice_through_the_page_counts_one_vote() {
     let app = TestApp::spawn().await;
     let sales = app.department("Sales").await;
-    let topic = app.create(&app.admin,
+    let topic = app
+        .create(
+            &app.admin,
             "/api/v1/topics",
-            &json!({ "kind": "suggestion", "title": "A shared lead form", "from_department_id": id_of(&sales) }))
-    .await;
+            &json!({ "kind": "suggestion", "title": "A shared lead form", "from_department_id": id_of(&sales) }),
+        )
+        .await;
     let id = id_of(&topic);
     let vote_path = format!("/topics/{id}/vote");
     let mut browser = Browser::default();
@@ -177,20 +180,26 @@ async fn a_check_in_through_the_page_moves_the_measures_progress() {
     let sales = app.department("Sales").await;
     let marketing = app.department("Marketing").await;
     let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
-    let objective = app.create(&app.admin,
+    let objective = app
+        .create(
+            &app.admin,
             "/api/v1/objectives",
             &json!({ "period": current_quarter(), "title": "Grow repeat business", "category": "repeat_business",
-                     "owner_person_id": app.admin.id.0 }))
-    .await;
-    let measure = app.create(&app.admin,
+                     "owner_person_id": app.admin.id.0 }),
+        )
+        .await;
+    let measure = app
+        .create(
+            &app.admin,
             "/api/v1/measures",
             &json!({ "objective_id": id_of(&objective), "name": "Repeat orders", "unit": "orders",
                      "direction": "increase", "baseline": 0, "target": 80,
                      "contributors": [
                          { "department_id": id_of(&sales), "statement": "Call every lapsed customer" },
                          { "department_id": id_of(&marketing), "statement": "Send the win-back campaign" }
-                     ] }))
-    .await;
+                     ] }),
+        )
+        .await;
     let path = format!("/measures/{}", id_of(&measure));
     let mut browser = Browser::default();
     browser.sign_in(&app, &seller.email).await;
@@ -278,10 +287,13 @@ async fn each_enhancement_step_has_its_button_for_whoever_takes_it() {
         .lead_of("marketing.lead@acme.test", id_of(&marketing))
         .await;
     let executive = app.add_user("chief@acme.test", Role::Executive).await;
-    let objective = app.create(&app.admin,
+    let objective = app
+        .create(
+            &app.admin,
             "/api/v1/objectives",
-            &json!({ "period": current_quarter(), "title": "More referrals", "category": "referrals" }))
-    .await;
+            &json!({ "period": current_quarter(), "title": "More referrals", "category": "referrals" }),
+        )
+        .await;
     let proposed = app
         .create(
             &sales_lead,
@@ -442,23 +454,33 @@ async fn reviews_sessions_and_actions_have_their_pages() {
             &json!({ "period": current_quarter(), "decisions": ["Fund the lead form"] }),
         )
         .await;
-    let topic = app.create(&app.admin,
+    let topic = app
+        .create(
+            &app.admin,
             "/api/v1/topics",
             &json!({ "kind": "assumption", "title": "Sales calls only big leads",
-                     "from_department_id": id_of(&marketing), "about_department_id": id_of(&sales) }))
-    .await;
-    let session = app.create(&app.lead,
+                     "from_department_id": id_of(&marketing), "about_department_id": id_of(&sales) }),
+        )
+        .await;
+    let session = app
+        .create(
+            &app.lead,
             "/api/v1/sessions",
-            &json!({ "scheduled_at": "2027-02-10T14:00:00Z", "facilitator_person_id": app.lead.id.0 }))
+            &json!({ "scheduled_at": "2027-02-10T14:00:00Z", "facilitator_person_id": app.lead.id.0 }),
+        )
+        .await;
+    app.create(
+        &app.lead,
+        "/api/v1/actions",
+        &json!({ "title": "Draft the lead brief", "owner_person_id": app.member.id.0, "due_on": "2020-01-31",
+                 "topic_id": id_of(&topic), "session_id": id_of(&session), "review_id": id_of(&review) }),
+    )
     .await;
-    app.create(&app.lead,
-            "/api/v1/actions",
-            &json!({ "title": "Draft the lead brief", "owner_person_id": app.member.id.0, "due_on": "2020-01-31",
-                     "topic_id": id_of(&topic), "session_id": id_of(&session), "review_id": id_of(&review) }))
-    .await;
-    app.create(&app.lead,
-            "/api/v1/actions",
-            &json!({ "title": "Review the brief", "owner_person_id": app.member.id.0, "due_on": "2999-01-31" }))
+    app.create(
+        &app.lead,
+        "/api/v1/actions",
+        &json!({ "title": "Review the brief", "owner_person_id": app.member.id.0, "due_on": "2999-01-31" }),
+    )
     .await;
 
     let mut browser = Browser::default();

@@ -418,10 +418,13 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
 async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let action = app.create(&app.admin,
+    let action = app
+        .create(
+            &app.admin,
             "/api/v1/actions",
-            &json!({ "title": "Lead's action", "owner_person_id": cell.sales_lead.id.0, "due_on": date_in(3) }))
-    .await;
+            &json!({ "title": "Lead's action", "owner_person_id": cell.sales_lead.id.0, "due_on": date_in(3) }),
+        )
+        .await;
     let mut member = Browser::default();
     member.sign_in(&app, &cell.seller.email).await;
     assert!(
