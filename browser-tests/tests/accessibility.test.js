@@ -3,8 +3,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { AxeBuilder } = require('@axe-core/playwright');
-const { ADMIN, openBrowser, signIn, adminApi, allPages } = require('../lib.js');
+const { ADMIN, openBrowser, signIn, adminApi, allPages, seriousViolations } = require('../lib.js');
 
 let browser;
 
@@ -33,13 +32,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n    ')}`);
-}
 
 test('the sign-in page has no serious accessibility violations', async () => {
   const { page } = browser;

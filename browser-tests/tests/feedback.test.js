@@ -9,8 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { AxeBuilder } = require('@axe-core/playwright');
-const { SCREENSHOTS, ADMIN, PASSWORD, openBrowser, signIn, signOut, adminApi, allPages } = require('../lib.js');
+const { ADMIN, SCREENSHOTS, openBrowser, signIn, signOut, adminApi, allPages, seriousViolations } = require('../lib.js');
 
 let browser;
 let demo;
@@ -42,13 +41,6 @@ function departmentName(id) {
   const department = demo.departments.find((candidate) => candidate.id === id);
   assert.ok(department, `department ${id}`);
   return department.name;
-}
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n    ')}`);
 }
 
 /** The page as it stands passes axe on a desktop and a phone screen, without sideways scrolling on the phone. */

@@ -4,9 +4,8 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { SCREENSHOTS, ADMIN, openBrowser, signIn, signOut, adminApi, allPages } = require('../lib.js');
+const { ADMIN, SCREENSHOTS, openDemoBrowser, signIn, signOut, adminApi, allPages } = require('../lib.js');
 
 let browser;
 let demo;
@@ -31,10 +30,7 @@ async function readDemo(context) {
 }
 
 before(async () => {
-  browser = await openBrowser();
-  demo = await readDemo(browser.context);
-  await browser.context.clearCookies();
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ browser, demo } = await openDemoBrowser(readDemo));
 });
 
 after(async () => {

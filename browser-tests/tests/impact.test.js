@@ -7,8 +7,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { AxeBuilder } = require('@axe-core/playwright');
-const { ADMIN, SCREENSHOTS, openBrowser, signIn, adminApi } = require('../lib.js');
+const { ADMIN, SCREENSHOTS, openBrowser, signIn, adminApi, seriousViolations } = require('../lib.js');
 
 let browser;
 
@@ -19,13 +18,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n    ')}`);
-}
 
 async function checkAtBothWidths(page, pathname) {
   await page.setViewportSize({ width: 1280, height: 900 });

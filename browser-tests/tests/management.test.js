@@ -7,24 +7,15 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { AxeBuilder } = require('@axe-core/playwright');
-const { SCREENSHOTS, ADMIN, openBrowser, signIn, signOut, adminApi, allPages } = require('../lib.js');
+const { ADMIN, SCREENSHOTS, openDemoBrowser, signIn, signOut, adminApi, allPages, demoPeopleAndDepartments, currentQuarter, seriousViolations, assertFitPhones } = require('../lib.js');
 
 let browser;
 let demo;
 
-function currentQuarter() {
-  const today = new Date();
-  return `${today.getUTCFullYear()}-Q${Math.floor(today.getUTCMonth() / 3) + 1}`;
-}
-
 /** What the tests need from the demo, read through the API as the admin (not assumed). */
 async function readDemo(context) {
-  const get = await adminApi(context);
-  const people = await allPages(get, '/api/v1/people');
-  const departments = await allPages(get, '/api/v1/departments');
+  const { get, people, departments } = await demoPeopleAndDepartments(context);
   const services = await allPages(get, '/api/v1/services?active=true');
   const agreements = await allPages(get, '/api/v1/agreements');
   const personById = new Map(people.map((person) => [person.id, person]));
@@ -54,18 +45,8 @@ async function readDemo(context) {
   return { cell: cells[0], executive, departments };
 }
 
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n    ')}`);
-}
-
 before(async () => {
-  browser = await openBrowser();
-  demo = await readDemo(browser.context);
-  await browser.context.clearCookies();
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ browser, demo } = await openDemoBrowser(readDemo));
 });
 
 after(async () => {
@@ -200,14 +181,7 @@ test('the management pages have no serious accessibility violations, on a deskto
   }
   await page.goto('/services/new');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'service-form.png'), fullPage: true });
-  await page.setViewportSize({ width: 375, height: 740 });
-  for (const pathname of pages) {
-    await page.goto(pathname);
-    assert.deepEqual(await seriousViolations(page), [], `on ${pathname} at phone width`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 1, `${pathname} scrolls sideways by ${overflow}px at phone width`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await assertFitPhones(page, pages);
   assert.deepEqual(consoleErrors, []);
   await signOut(page);
 });

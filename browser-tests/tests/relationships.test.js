@@ -8,8 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { AxeBuilder } = require('@axe-core/playwright');
-const { SCREENSHOTS, ADMIN, openBrowser, signIn, signOut, adminApi, allPages } = require('../lib.js');
+const { ADMIN, SCREENSHOTS, openBrowser, signIn, signOut, adminApi, allPages, seriousViolations } = require('../lib.js');
 
 let browser;
 let demo;
@@ -105,13 +104,6 @@ test('kudos given through the form appear in the feed and in their cell', async 
   await page.getByText(`${demo.cell.kudos + 1} kudos in 90 days`, { exact: true }).waitFor();
   await signOut(page);
 });
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n    ')}`);
-}
 
 test('the relationship and admin pages have no serious accessibility violations, on a desktop and a phone', async () => {
   const { page } = browser;

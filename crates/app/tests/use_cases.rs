@@ -42,10 +42,7 @@ impl World {
     async fn new() -> World {
         let database = TestDatabase::create().await;
         let store = database.store().await;
-        let organization = store
-            .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-            .await
-            .unwrap();
+        let organization = roundtable_testkit::acme(&store).await;
         let scoped = store.scoped(organization.id);
         let hash = Password::published(PASSWORD).hash().unwrap();
         let mut people = Vec::new();

@@ -9,8 +9,7 @@ use jiff::Timestamp;
 use roundtable_bench::{Scale, generate, people_csv};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_store::PageRequest;
-use roundtable_store::requests::RequestFilter;
-use roundtable_testkit::TestDatabase;
+use roundtable_testkit::{TestDatabase, all_requests};
 
 fn tiny() -> Scale {
     Scale {
@@ -48,19 +47,7 @@ async fn a_tiny_organization_is_generated_and_reads_back_through_the_store() {
     assert_eq!(departments.len(), 6);
 
     // Every generated request is stored; none is lost between chunks.
-    let mut stored = 0;
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped
-            .list_requests(RequestFilter::default(), page)
-            .await
-            .unwrap();
-        stored += listing.items.len();
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let stored = all_requests(&scoped).await.len();
     assert!(
         stored > 2_900 && stored <= 3_000,
         "{stored} requests stored (a draw with no member to ask is skipped)"

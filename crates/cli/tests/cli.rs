@@ -45,25 +45,60 @@ fn write_file(directory: &Path, name: &str, contents: &str) -> String {
     path.display().to_string()
 }
 
+/// The arguments of `user create` for "The Boss" (`email`), administrator of
+/// a new organization "acme", followed by `more`.
+fn create_the_boss<'a>(email: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut arguments = vec![
+        "user",
+        "create",
+        "--organization",
+        "acme",
+        "--organization-name",
+        "Acme Corp",
+        "--email",
+        email,
+        "--name",
+        "The Boss",
+        "--role",
+        "admin",
+    ];
+    arguments.extend_from_slice(more);
+    arguments
+}
+
+/// `token create` for boss@acme.test with one `scope`.
+fn boss_token_with_scope(database: &TestDatabase, scope: &str) -> Output {
+    roundtable(
+        database,
+        &[
+            "token",
+            "create",
+            "--email",
+            "boss@acme.test",
+            "--scope",
+            scope,
+        ],
+    )
+}
+
+/// GETs `url` with the API `token` and returns the JSON it answers.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Creates organization "acme" with an administrator through the CLI.
 fn bootstrap(database: &TestDatabase) {
     let output = roundtable_with_input(
         database,
-        &[
-            "user",
-            "create",
-            "--organization",
-            "acme",
-            "--organization-name",
-            "Acme Corp",
-            "--email",
-            "Boss@Acme.test",
-            "--name",
-            "The Boss",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
+        &create_the_boss("Boss@Acme.test", &["--password-stdin"]),
         "a sufficiently long password\n",
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -288,17 +323,7 @@ async fn a_token_printed_alone_authenticates_its_person() {
         roundtable_domain::credentials::TokenScopes::ALL,
         "the command line issues every scope unless told"
     );
-    let reader = roundtable(
-        &database,
-        &[
-            "token",
-            "create",
-            "--email",
-            "boss@acme.test",
-            "--scope",
-            "read",
-        ],
-    );
+    let reader = boss_token_with_scope(&database, "read");
     assert!(reader.status.success(), "{}", text(&reader.stderr));
     let (_, grant) = store
         .actor_for_token(
@@ -309,17 +334,7 @@ async fn a_token_printed_alone_authenticates_its_person() {
         .unwrap()
         .unwrap();
     assert_eq!(grant.scopes.names(), ["read"]);
-    let nonsense = roundtable(
-        &database,
-        &[
-            "token",
-            "create",
-            "--email",
-            "boss@acme.test",
-            "--scope",
-            "root",
-        ],
-    );
+    let nonsense = boss_token_with_scope(&database, "root");
     assert!(!nonsense.status.success());
 
     let unknown = roundtable(
@@ -451,15 +466,7 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
     );
     let token = text(&token.stdout).trim().to_owned();
     let client = reqwest::Client::new();
-    let departments: serde_json::Value = client
-        .get(format!("{address}/api/v1/departments"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let departments = get_json(&client, &format!("{address}/api/v1/departments"), &token).await;
     let slugs: Vec<&str> = departments["items"]
         .as_array()
         .unwrap()
@@ -477,15 +484,7 @@ async fn serve_with_demo_answers_the_api_and_stops_gracefully() {
         assert!(slugs.contains(&expected), "{expected} in {slugs:?}");
     }
 
-    let matrix: serde_json::Value = client
-        .get(format!("{address}/api/v1/matrix"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let matrix = get_json(&client, &format!("{address}/api/v1/matrix"), &token).await;
     assert!(
         matrix["summary"]["agreed"].as_u64().unwrap() >= 12,
         "{}",
@@ -720,23 +719,7 @@ async fn help_never_shows_a_secret_and_secrets_can_come_from_files() {
     let migrated = roundtable_in(&file_only, &["migrate"]);
     assert!(migrated.status.success(), "{}", text(&migrated.stderr));
     assert!(text(&migrated.stdout).contains("is up to date"));
-    let created = roundtable_in(
-        &file_only,
-        &[
-            "user",
-            "create",
-            "--organization",
-            "acme",
-            "--organization-name",
-            "Acme Corp",
-            "--email",
-            "boss@acme.test",
-            "--name",
-            "The Boss",
-            "--role",
-            "admin",
-        ],
-    );
+    let created = roundtable_in(&file_only, &create_the_boss("boss@acme.test", &[]));
     assert!(created.status.success(), "{}", text(&created.stderr));
     let store = database.store().await;
     assert_eq!(

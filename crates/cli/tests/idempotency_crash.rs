@@ -5,53 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::start_server;
+
 use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
 use roundtable_domain::people::Role;
-use roundtable_domain::text::{Email, Label, Slug};
 use roundtable_store::PageRequest;
-use roundtable_store::people::NewPerson;
 use roundtable_testkit::TestDatabase;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-
-/// Starts `roundtable serve` on a free port; returns it with its address.
-fn start_server(database: &TestDatabase) -> (Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_roundtable"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("ROUNDTABLE_DATABASE", database.url())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the server printed its address")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Roundtable is serving on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned();
-        }
-    };
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let address = if address.starts_with("http") {
-        address
-    } else {
-        format!("http://{address}")
-    };
-    (server, address)
-}
 
 /// What a create answered: status and, on success, the kudos id.
 type Answer = (u16, Option<i64>, String);
@@ -86,10 +51,7 @@ async fn give(
 async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    let organization = store
-        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-        .await
-        .unwrap();
+    let organization = roundtable_testkit::acme(&store).await;
     let scoped = store.scoped(organization.id);
     let mut people = Vec::new();
     for (email, role) in [
@@ -98,14 +60,7 @@ async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
     ] {
         people.push(
             scoped
-                .create_person(NewPerson {
-                    email: Email::parse(email).unwrap(),
-                    name: Label::parse(email).unwrap(),
-                    title: None,
-                    department_id: None,
-                    role,
-                    password_hash: None,
-                })
+                .create_person(roundtable_testkit::person(email, email, role))
                 .await
                 .unwrap(),
         );
@@ -137,7 +92,7 @@ async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
     let mut keys = 0;
     let mut committed_unanswered = 0;
     for round in 0..6 {
-        let (mut server, address) = start_server(&database);
+        let (mut server, address) = start_server(&database, &[]);
         let answered = Arc::new(std::sync::Mutex::new(BTreeMap::<usize, Answer>::new()));
         let mut sending = Vec::new();
         for key in keys..keys + per_round {
@@ -194,7 +149,7 @@ async fn a_server_killed_mid_create_neither_loses_nor_doubles_a_keyed_create() {
 
     // Retry every key on a restarted server, twice: the second retry must
     // say what the first did.
-    let (mut second, address) = start_server(&database);
+    let (mut second, address) = start_server(&database, &[]);
     let mut retries = Vec::new();
     for key in 0..keys {
         let (client, address, token, gate) =

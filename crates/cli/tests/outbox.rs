@@ -5,18 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::people::Role;
-use roundtable_domain::text::{Email, Label, Slug};
 use roundtable_store::notifications::Notice;
-use roundtable_store::people::NewPerson;
 use roundtable_testkit::TestDatabase;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,31 +33,14 @@ async fn receive(State(calls): State<Calls>, headers: HeaderMap) -> &'static str
     "ok"
 }
 
+/// The server, with claims that expire after 2 s and webhooks to 127.0.0.1 allowed.
 fn start_server(database: &TestDatabase) -> Child {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_roundtable"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("ROUNDTABLE_DATABASE", database.url())
-        .env("ROUNDTABLE_DISPATCH_LEASE_SECONDS", "2")
+    let environment = [
+        ("ROUNDTABLE_DISPATCH_LEASE_SECONDS", "2"),
         // The receiver listens on 127.0.0.1.
-        .env("ROUNDTABLE_ALLOW_PRIVATE_WEBHOOKS", "true")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("the server printed its address")
-            .unwrap();
-        if line.starts_with("Roundtable is serving on ") {
-            break;
-        }
-    }
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    server
+        ("ROUNDTABLE_ALLOW_PRIVATE_WEBHOOKS", "true"),
+    ];
+    common::start_server(database, &environment).0
 }
 
 fn distinct(calls: &Calls) -> (usize, usize) {
@@ -73,20 +55,14 @@ fn distinct(calls: &Calls) -> (usize, usize) {
 async fn a_server_killed_mid_dispatch_loses_nothing_after_a_restart() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    let organization = store
-        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-        .await
-        .unwrap();
+    let organization = roundtable_testkit::acme(&store).await;
     let scoped = store.scoped(organization.id);
     let lead = scoped
-        .create_person(NewPerson {
-            email: Email::parse("lead@acme.test").unwrap(),
-            name: Label::parse("Lead").unwrap(),
-            title: None,
-            department_id: None,
-            role: Role::Lead,
-            password_hash: None,
-        })
+        .create_person(roundtable_testkit::person(
+            "lead@acme.test",
+            "Lead",
+            Role::Lead,
+        ))
         .await
         .unwrap();
 

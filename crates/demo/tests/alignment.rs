@@ -4,31 +4,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::default_demo;
+
 use jiff::Timestamp;
 use roundtable_domain::objectives::{Status, status};
 use roundtable_domain::round_table::{EnhancementStatus, TopicKind, action_overdue};
+use roundtable_store::PageRequest;
 use roundtable_store::round_table::{ActionFilter, TopicFilter};
-use roundtable_store::{PageRequest, Scoped};
 use roundtable_testkit::TestDatabase;
 use std::collections::HashSet;
-
-async fn demo(store: &roundtable_store::Store) -> Scoped<'_> {
-    roundtable_demo::generate(store, roundtable_demo::DEFAULT_SEED)
-        .await
-        .unwrap();
-    let organization = store
-        .find_organization_by_slug("demo")
-        .await
-        .unwrap()
-        .unwrap();
-    store.scoped(organization.id)
-}
 
 #[tokio::test]
 async fn the_demo_tells_the_alignment_story() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    let scoped = demo(&store).await;
+    let scoped = default_demo(&store).await;
     let now = Timestamp::now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let all = PageRequest::first(PageRequest::MAX_LIMIT);

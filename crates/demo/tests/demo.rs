@@ -1,5 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{default_demo, demo_scope};
+
 use jiff::Timestamp;
 use roundtable_domain::clocks::ClockState;
 use roundtable_domain::clocks::ExternalImpact;
@@ -7,36 +11,11 @@ use roundtable_domain::credentials::verify_password;
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::Status;
 use roundtable_store::people::PeopleFilter;
-use roundtable_store::requests::{ClockContext, Request, RequestFilter};
-use roundtable_store::{PageRequest, Scoped, Store};
-use roundtable_testkit::TestDatabase;
+use roundtable_store::requests::{ClockContext, Request};
+use roundtable_store::{PageRequest, Store};
+use roundtable_testkit::{TestDatabase, all_requests};
 use std::collections::HashSet;
 use std::time::Instant;
-
-async fn demo_scope(store: &Store) -> Scoped<'_> {
-    let organization = store
-        .find_organization_by_slug("demo")
-        .await
-        .unwrap()
-        .unwrap();
-    store.scoped(organization.id)
-}
-
-async fn all_requests(scoped: &Scoped<'_>) -> Vec<Request> {
-    let mut requests = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped
-            .list_requests(RequestFilter::default(), page)
-            .await
-            .unwrap();
-        requests.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return requests,
-        }
-    }
-}
 
 /// The fulfilment clock of a request, read the way the API reads it.
 /// The fulfilment clock's state, read as the API reads it.
@@ -315,10 +294,7 @@ async fn the_demo_has_ninety_days_of_requests_and_open_work_in_every_state() {
 async fn the_demo_timelines_show_a_hand_off_a_deferral_and_a_commitment() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    roundtable_demo::generate(&store, roundtable_demo::DEFAULT_SEED)
-        .await
-        .unwrap();
-    let scoped = demo_scope(&store).await;
+    let scoped = default_demo(&store).await;
     let mut kinds = HashSet::new();
     let mut handed_over = None;
     for request in all_requests(&scoped).await {
@@ -426,10 +402,7 @@ async fn the_demo_timelines_show_a_hand_off_a_deferral_and_a_commitment() {
 async fn the_health_rollup_kept_by_every_write_equals_a_rebuild_from_the_rows() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    roundtable_demo::generate(&store, roundtable_demo::DEFAULT_SEED)
-        .await
-        .unwrap();
-    let scoped = demo_scope(&store).await;
+    let scoped = default_demo(&store).await;
     let kept = scoped.health_rollup().await.unwrap();
     assert!(kept.len() > 100, "{} cell-days in the rollup", kept.len());
     scoped.rebuild_health_rollup().await.unwrap();

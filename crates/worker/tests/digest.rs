@@ -5,10 +5,7 @@
 
 use jiff::Timestamp;
 use roundtable_domain::people::Role;
-use roundtable_domain::text::{Email, Label, Slug};
 use roundtable_store::PageRequest;
-use roundtable_store::departments::NewDepartment;
-use roundtable_store::people::NewPerson;
 use roundtable_testkit::TestDatabase;
 use roundtable_worker::digest::send_weekly_digests;
 
@@ -17,37 +14,24 @@ async fn each_lead_gets_one_digest_a_week_however_many_instances_run() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
     let other_instance = database.store().await;
-    let organization = store
-        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-        .await
-        .unwrap();
+    let organization = roundtable_testkit::acme(&store).await;
     let scoped = store.scoped(organization.id);
     let mut leads = Vec::new();
     for name in ["one", "two"] {
         leads.push(
             scoped
-                .create_person(NewPerson {
-                    email: Email::parse(&format!("{name}@acme.test")).unwrap(),
-                    name: Label::parse(name).unwrap(),
-                    title: None,
-                    department_id: None,
-                    role: Role::Lead,
-                    password_hash: None,
-                })
+                .create_person(roundtable_testkit::person(
+                    &format!("{name}@acme.test"),
+                    name,
+                    Role::Lead,
+                ))
                 .await
                 .unwrap()
                 .id,
         );
     }
     scoped
-        .create_department(NewDepartment {
-            slug: Slug::parse("ops").unwrap(),
-            name: Label::parse("Ops").unwrap(),
-            parent_id: None,
-            calendar_id: None,
-            customer_facing: false,
-            lead_ids: leads.clone(),
-        })
+        .create_department(roundtable_testkit::department("ops", "Ops", leads.clone()))
         .await
         .unwrap();
     let monday: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();

@@ -47,10 +47,7 @@ fn notices(entries: &[(i64, &str)]) -> Vec<(i64, String)> {
 async fn clocks_are_escalated_exactly_once_with_racing_workers() {
     let database = TestDatabase::create().await;
     let store = database.store().await;
-    let organization = store
-        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-        .await
-        .unwrap();
+    let organization = roundtable_testkit::acme(&store).await;
     let scoped = store.scoped(organization.id);
     let always = WeeklySchedule::new(
         WEEKDAYS.map(|(day, _)| (day, vec![WorkingInterval::parse("00:00", "24:00").unwrap()])),

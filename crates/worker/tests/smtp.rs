@@ -8,12 +8,9 @@
 
 use jiff::Timestamp;
 use roundtable_domain::people::Role;
-use roundtable_domain::text::{Email, Label, Slug};
-use roundtable_store::departments::NewDepartment;
 use roundtable_store::mail_log::NOT_SENT;
-use roundtable_store::people::NewPerson;
 use roundtable_store::{PageRequest, Store};
-use roundtable_testkit::TestDatabase;
+use roundtable_testkit::{TestDatabase, messages_to, required_env};
 use roundtable_worker::dispatch::{DispatchConfig, MailSettings, SmtpOptions, dispatch_once};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,17 +27,12 @@ struct SecureSmtp {
 
 fn secure_smtp() -> SecureSmtp {
     let variable = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.is_empty())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set: this test needs the test SMTP server with TLS and AUTH \
-                     that `scripts/test sqlite` (or postgres) starts (aiosmtpd, \
-                     scripts/smtp_secure_server.py); add a test name after the backend to run \
-                     only this test"
-                )
-            })
+        required_env(
+            name,
+            "this test needs the test SMTP server with TLS and AUTH that `scripts/test \
+             sqlite` (or postgres) starts (aiosmtpd, scripts/smtp_secure_server.py); add a test \
+             name after the backend to run only this test",
+        )
     };
     SecureSmtp {
         starttls: variable("ROUNDTABLE_TEST_SMTP_STARTTLS"),
@@ -60,24 +52,10 @@ fn unique(tag: &str) -> String {
     )
 }
 
-fn messages_to(maildir: &Path, recipient: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-        .filter(|message| message.contains(recipient))
-        .collect()
-}
-
 /// An organization whose one lead (`email`) has one weekly digest waiting to
 /// be emailed (and, with `webhook`, called to that webhook too).
 async fn one_email_due(store: &Store, email: &str, webhook: Option<&str>) {
-    let organization = store
-        .create_organization(Slug::parse("acme").unwrap(), Label::parse("Acme").unwrap())
-        .await
-        .unwrap();
+    let organization = roundtable_testkit::acme(store).await;
     let scoped = store.scoped(organization.id);
     if let Some(url) = webhook {
         scoped
@@ -86,25 +64,15 @@ async fn one_email_due(store: &Store, email: &str, webhook: Option<&str>) {
             .unwrap();
     }
     let lead = scoped
-        .create_person(NewPerson {
-            email: Email::parse(email).unwrap(),
-            name: Label::parse("Lea <Lead> & co").unwrap(),
-            title: None,
-            department_id: None,
-            role: Role::Lead,
-            password_hash: None,
-        })
+        .create_person(roundtable_testkit::person(
+            email,
+            "Lea <Lead> & co",
+            Role::Lead,
+        ))
         .await
         .unwrap();
     scoped
-        .create_department(NewDepartment {
-            slug: Slug::parse("ops").unwrap(),
-            name: Label::parse("Ops").unwrap(),
-            parent_id: None,
-            calendar_id: None,
-            customer_facing: false,
-            lead_ids: vec![lead.id],
-        })
+        .create_department(roundtable_testkit::department("ops", "Ops", vec![lead.id]))
         .await
         .unwrap();
     let monday: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();

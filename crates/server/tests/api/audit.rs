@@ -21,11 +21,7 @@ async fn administrative_changes_are_in_the_audit_log_with_who_made_them() {
         .await;
     expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
 
-    let log = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = app.read(&app.admin, "/api/v1/audit-log").await;
     let ours: Vec<_> = log["items"]
         .as_array()
         .unwrap()
@@ -46,11 +42,7 @@ async fn administrative_changes_are_in_the_audit_log_with_who_made_them() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let theirs = expect_status(
-        app.get(&app.outsider, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let theirs = app.read(&app.outsider, "/api/v1/audit-log").await;
     assert!(
         theirs["items"]
             .as_array()
@@ -60,21 +52,14 @@ async fn administrative_changes_are_in_the_audit_log_with_who_made_them() {
         "another organization's log holds none of ours: {theirs}"
     );
 
-    let first = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log?limit=1").await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app.read(&app.admin, "/api/v1/audit-log?limit=1").await;
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = expect_status(
-        app.get(
+    let second = app
+        .read(
             &app.admin,
             &format!("/api/v1/audit-log?limit=1&cursor={cursor}"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(
         id_of(&second["items"][0]) < id_of(&first["items"][0]),
         "newest first"

@@ -1,7 +1,7 @@
-use crate::support::{PASSWORD, TestApp, expect_status};
+use crate::support::{PASSWORD, TestApp, assert_me, expect_status};
 use crate::web::{Browser, hidden_token};
 use jiff::SignedDuration;
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use roundtable_server::ServerConfig;
 use serde_json::json;
 
@@ -17,15 +17,30 @@ fn session_cookie(response: &reqwest::Response) -> String {
     header.split(';').next().unwrap().to_owned()
 }
 
+/// A sign-in's status; when it is 429, its wait (1 to 60 s) is checked,
+/// and that its problem's detail mentions `delayed_because`.
+async fn answer(response: Response, delayed_because: &str) -> u16 {
+    let status = response.status().as_u16();
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        assert!((1..=60).contains(&retry_after(&response)));
+        let problem = expect_status(response, StatusCode::TOO_MANY_REQUESTS).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains(delayed_because),
+            "{problem}"
+        );
+    }
+    status
+}
+
 #[tokio::test]
 async fn password_login_starts_a_session_that_logout_ends() {
     let app = TestApp::spawn().await;
     let response = app
-        .request(Method::POST, None, "/api/v1/auth/login")
-        .json(&json!({ "email": "Member@Acme.test", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .log_in(&json!({ "email": "Member@Acme.test", "password": PASSWORD }))
+        .await;
     let cookie = session_cookie(&response);
     let body = expect_status(response, StatusCode::OK).await;
     assert_eq!(body["me"]["email"], "member@acme.test");
@@ -37,10 +52,7 @@ async fn password_login_starts_a_session_that_logout_ends() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        expect_status(me, StatusCode::OK).await["person_id"],
-        app.member.id.0
-    );
+    assert_me(me, &app.member).await;
 
     let logout = app
         .request(Method::POST, None, "/api/v1/auth/logout")
@@ -67,12 +79,7 @@ async fn wrong_passwords_and_unknown_people_get_the_same_answer() {
         json!({ "email": "nobody@acme.test", "password": PASSWORD }),
         json!({ "email": "member@acme.test", "password": PASSWORD, "organization": "globex" }),
     ] {
-        let response = app
-            .request(Method::POST, None, "/api/v1/auth/login")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.log_in(&body).await;
         assert!(response.headers().get("set-cookie").is_none());
         details.push(expect_status(response, StatusCode::UNAUTHORIZED).await["detail"].clone());
     }
@@ -81,11 +88,8 @@ async fn wrong_passwords_and_unknown_people_get_the_same_answer() {
         "{details:?}"
     );
     let malformed = app
-        .request(Method::POST, None, "/api/v1/auth/login")
-        .json(&json!({ "email": "not an email", "password": "x" }))
-        .send()
-        .await
-        .unwrap();
+        .log_in(&json!({ "email": "not an email", "password": "x" }))
+        .await;
     expect_status(malformed, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 
@@ -118,11 +122,8 @@ async fn bad_or_missing_credentials_are_refused() {
 }
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.request(Method::POST, None, "/api/v1/auth/login")
-        .json(&json!({ "email": email, "password": password }))
-        .send()
+    app.log_in(&json!({ "email": email, "password": password }))
         .await
-        .unwrap()
 }
 
 /// A client on its own loopback address (Linux routes all of 127/8 to the
@@ -183,15 +184,7 @@ async fn guessing_from_elsewhere_slows_the_guesser_but_not_the_owners_usual_clie
             &format!("guess {attempt}"),
         )
         .await;
-        answers.push(response.status().as_u16());
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert!((1..=60).contains(&retry_after(&response)));
-            let problem = expect_status(response, StatusCode::TOO_MANY_REQUESTS).await;
-            assert!(
-                problem["detail"].as_str().unwrap().contains("Try again in"),
-                "{problem}"
-            );
-        }
+        answers.push(answer(response, "Try again in").await);
     }
     // Five free failures, a sixth that starts the delay, then waiting.
     assert_eq!(answers, [401, 401, 401, 401, 401, 401, 429, 429, 429]);
@@ -226,18 +219,7 @@ async fn spraying_many_accounts_from_one_client_is_slowed_on_the_api_and_the_for
             "Spring2026!",
         )
         .await;
-        answers.push(response.status().as_u16());
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert!((1..=60).contains(&retry_after(&response)));
-            let problem = expect_status(response, StatusCode::TOO_MANY_REQUESTS).await;
-            assert!(
-                problem["detail"]
-                    .as_str()
-                    .unwrap()
-                    .contains("network address"),
-                "{problem}"
-            );
-        }
+        answers.push(answer(response, "network address").await);
     }
     // Ten free failures, an eleventh that starts the delay, then waiting.
     assert_eq!(&answers[..11], [401; 11]);
@@ -256,16 +238,7 @@ async fn spraying_many_accounts_from_one_client_is_slowed_on_the_api_and_the_for
         let token = hidden_token(&browser.page(&app, "/login").await);
         let email = format!("web{account}@acme.test");
         let response = browser
-            .post(
-                &app,
-                "/login",
-                &[
-                    ("csrf_token", token.as_str()),
-                    ("email", email.as_str()),
-                    ("password", "Spring2026!"),
-                    ("next", "/"),
-                ],
-            )
+            .send_sign_in(&app, &token, &email, "Spring2026!", Some("/"))
             .await;
         statuses.push(response.status().as_u16());
         if response.status() == StatusCode::TOO_MANY_REQUESTS {

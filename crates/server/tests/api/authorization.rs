@@ -439,7 +439,7 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
 }
 
 async fn created(app: &TestApp, user: &User, path: &str, body: Value) -> Value {
-    expect_status(app.post(user, path, &body).await, StatusCode::CREATED).await
+    app.create(user, path, &body).await
 }
 
 /// Makes our organization's records: the provider (led by `Lead`) serves the
@@ -456,19 +456,12 @@ async fn world(app: &TestApp) -> World {
     let lead = app
         .add_member_of("provider.lead@acme.test", Role::Lead, provider)
         .await;
-    let member = app
-        .add_member_of("requester@acme.test", Role::Member, consumer)
-        .await;
-    let bystander = app
-        .add_member_of("bystander@acme.test", Role::Member, unrelated)
-        .await;
+    let member = app.add_member("requester@acme.test", consumer).await;
+    let bystander = app.add_member("bystander@acme.test", unrelated).await;
     let executive = app.add_user("executive@acme.test", Role::Executive).await;
-    let current = expect_status(
-        app.get(&admin, &format!("/api/v1/departments/{provider}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let current = app
+        .read(&admin, &format!("/api/v1/departments/{provider}"))
+        .await;
     expect_status(
         app.patch(
             &admin,
@@ -520,12 +513,9 @@ async fn world(app: &TestApp) -> World {
         .add_member_of("consumer.lead@acme.test", Role::Lead, consumer)
         .await;
     ids.insert("people", consumer_lead.id.0);
-    let current = expect_status(
-        app.get(&admin, &format!("/api/v1/departments/{consumer}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let current = app
+        .read(&admin, &format!("/api/v1/departments/{consumer}"))
+        .await;
     expect_status(
         app.patch(
             &admin,
@@ -570,13 +560,9 @@ async fn world(app: &TestApp) -> World {
     ] {
         expect_status(app.post(&lead, &transitions, &step).await, StatusCode::OK).await;
     }
-    let checks = expect_status(app.get(&member, "/api/v1/checks").await, StatusCode::OK).await;
+    let checks = app.read(&member, "/api/v1/checks").await;
     ids.insert("checks", id_of(&checks["items"][0]));
-    let notifications = expect_status(
-        app.get(&member, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let notifications = app.read(&member, "/api/v1/notifications").await;
     ids.insert("notifications", id_of(&notifications["items"][0]));
 
     let request = created(

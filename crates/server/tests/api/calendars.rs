@@ -35,10 +35,7 @@ async fn a_calendar_keeps_its_zone_intervals_and_holidays() {
         changed["holidays"], created["holidays"],
         "holidays were not part of the change"
     );
-    assert_eq!(
-        expect_status(app.get(&app.member, &path).await, StatusCode::OK).await,
-        changed
-    );
+    assert_eq!(app.read(&app.member, &path).await, changed);
 }
 
 #[tokio::test]
@@ -96,10 +93,7 @@ async fn invalid_calendars_name_each_bad_field() {
         problem_fields(&expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["time_zone"]
     );
-    assert_eq!(
-        expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await["version"],
-        1
-    );
+    assert_eq!(app.read(&app.admin, &path).await["version"], 1);
 }
 
 #[tokio::test]
@@ -117,11 +111,7 @@ async fn a_calendar_in_use_cannot_be_deleted_and_can_be_the_default() {
     let path = format!("/api/v1/calendars/{}", id_of(&calendar));
     expect_status(app.delete(&app.admin, &path).await, StatusCode::CONFLICT).await;
 
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let changed = app
         .patch(
             &app.admin,

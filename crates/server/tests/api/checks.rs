@@ -1,7 +1,9 @@
 //! Satisfaction checks on resolved requests, the thank-you ledger, and the
 //! health they feed into the matrix and the scorecard.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{
+    TestApp, User, event_kinds, expect_status, id_of, new_request, problem_fields, version_of,
+};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -15,44 +17,19 @@ pub struct Desk {
 }
 
 pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = expect_status(
-        app.post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let marketing = expect_status(
-        app.post(&app.admin, "/api/v1/departments", &json!({ "name": "Marketing", "calendar_id": id_of(&calendar), "lead_ids": [app.lead.id.0] }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let sales = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Sales", "calendar_id": id_of(&calendar) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &json!({
+    let calendar = app.always_open_calendar().await;
+    let marketing = app
+        .create(&app.admin, "/api/v1/departments", &json!({ "name": "Marketing", "calendar_id": id_of(&calendar), "lead_ids": [app.lead.id.0] }))
+        .await;
+    let sales = app.department_on("Sales", &calendar).await;
+    let service = app
+        .create(&app.admin, "/api/v1/services", &json!({
             "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
             "first_response_minutes": 600, "fulfilment_minutes": 6000, "check_sampling_rate": sampling_rate
         }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+        .add_member("marketer@acme.test", id_of(&marketing))
         .await;
     Desk {
         marketing,
@@ -63,17 +40,21 @@ pub async fn desk(app: &TestApp, sampling_rate: f64) -> Desk {
 }
 
 /// Raises a request as `requester`, and has the marketer acknowledge and resolve it.
+impl Desk {
+    /// seller@acme.test, a member of Sales.
+    pub async fn seller(&self, app: &TestApp) -> User {
+        app.add_member("seller@acme.test", id_of(&self.sales)).await
+    }
+}
+
 pub async fn resolved_request(app: &TestApp, desk: &Desk, requester: &User) -> Value {
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             requester,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&desk.service), "title": "Leads for the fair" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}/transitions", id_of(&request));
     expect_status(
         app.post(&desk.marketer, &path, &json!({ "to": "acknowledged" }))
@@ -94,7 +75,7 @@ pub async fn resolved_request(app: &TestApp, desk: &Desk, requester: &User) -> V
 }
 
 async fn pending_checks(app: &TestApp, user: &User) -> Vec<Value> {
-    let page = expect_status(app.get(user, "/api/v1/checks").await, StatusCode::OK).await;
+    let page = app.read(user, "/api/v1/checks").await;
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -102,25 +83,9 @@ async fn pending_checks(app: &TestApp, user: &User) -> Vec<Value> {
 async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_lead() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
+    let seller = desk.seller(&app).await;
+    app.set_organization(&json!({ "thank_you_kind": "points", "thank_you_points": 10 }))
         .await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "thank_you_kind": "points", "thank_you_points": 10 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
 
     let request = resolved_request(&app, &desk, &seller).await;
     let checks = pending_checks(&app, &seller).await;
@@ -184,28 +149,12 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
         .await;
     expect_status(again, StatusCode::CONFLICT).await;
 
-    let reopened = expect_status(
-        app.get(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let reopened = app
+        .read(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
+        .await;
     assert_eq!(reopened["status"], "in_progress");
-    let events = expect_status(
-        app.get(
-            &seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let kinds: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|event| event["kind"].as_str())
-        .collect();
+    let events = app.events(&seller, &request).await;
+    let kinds = event_kinds(&events);
     assert!(
         kinds.ends_with(&[
             "check_requested",
@@ -227,7 +176,7 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
     assert!(pending_checks(&app, &seller).await.is_empty());
 
     // The answer earned the organization's thank-you, once.
-    let ledger = expect_status(app.get(&seller, "/api/v1/thank-yous").await, StatusCode::OK).await;
+    let ledger = app.read(&seller, "/api/v1/thank-yous").await;
     assert_eq!(ledger["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(ledger["items"][0]["reward"], "points");
     assert_eq!(ledger["items"][0]["points"], 10);
@@ -242,9 +191,7 @@ async fn a_resolution_asks_the_requester_once_and_not_met_reopens_and_tells_the_
 async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
 
     // Nobody rates work they resolved themselves (here the marketer raised a
     // request with its own department and resolved it).
@@ -257,14 +204,10 @@ async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
     assert_eq!(pending_checks(&app, &seller).await.len(), 1);
 
     // The cap holds across services.
-    let other = expect_status(
-        app.post(&app.admin, "/api/v1/services", &json!({
+    let other = app.create(&app.admin, "/api/v1/services", &json!({
             "provider_department_id": id_of(&desk.marketing), "consumer_department_ids": [id_of(&desk.sales)], "name": "Event kits",
             "first_response_minutes": 600, "fulfilment_minutes": 6000
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let other_desk = Desk {
         service: other,
@@ -277,22 +220,8 @@ async fn the_fatigue_cap_the_rate_and_own_work_spare_people() {
 
     // Without the fatigue cap the next resolution asks again, unless the
     // service's rate is 0.
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "check_fatigue_days": 0 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_organization(&json!({ "check_fatigue_days": 0 }))
+        .await;
     resolved_request(&app, &other_desk, &seller).await;
     assert_eq!(pending_checks(&app, &seller).await.len(), 2);
     let quiet = expect_status(
@@ -344,7 +273,7 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
         )
         .await;
     }
-    let matrix = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    let matrix = app.read(&app.admin, "/api/v1/matrix").await;
     let cell = matrix["cells"]
         .as_array()
         .unwrap()
@@ -395,8 +324,8 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     assert_eq!(reverse["health"]["score"], Value::Null);
     assert_eq!(reverse["health"]["band"], "insufficient_data");
 
-    let detail = expect_status(
-        app.get(
+    let detail = app
+        .read(
             &app.member,
             &format!(
                 "/api/v1/matrix/cells/{}/{}?weeks=4",
@@ -404,23 +333,17 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
                 id_of(&desk.sales)
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(detail["health"]["score"], health["score"]);
     assert_eq!(detail["trend"].as_array().map(Vec::len), Some(4));
     assert_eq!(detail["trend"][3]["score"], health["score"]);
 
-    let scorecard = expect_status(
-        app.get(
+    let scorecard = app
+        .read(
             &app.member,
             &format!("/api/v1/departments/{}/scorecard", id_of(&desk.marketing)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         scorecard["kudos"],
         json!({ "received": 0, "given": 0, "recognitions": 0, "credits": 0 })
@@ -428,15 +351,12 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
     let as_provider = &scorecard["as_provider"]["cells"][0];
     assert_eq!(as_provider["department_id"], desk.sales["id"]);
     assert_eq!(as_provider["health"]["score"], health["score"]);
-    let consumer_side = expect_status(
-        app.get(
+    let consumer_side = app
+        .read(
             &app.member,
             &format!("/api/v1/departments/{}/scorecard", id_of(&desk.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         consumer_side["as_consumer"]["cells"][0]["input_quality"]["partial"],
         5
@@ -461,11 +381,7 @@ async fn the_matrix_shows_health_with_components_and_sample_sizes() {
 async fn coupons_thank_each_answer_once_until_they_run_out() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let bad = app
         .patch(
             &app.admin,
@@ -541,20 +457,16 @@ async fn coupons_thank_each_answer_once_until_they_run_out() {
             StatusCode::OK,
         )
         .await;
-        let ledger =
-            expect_status(app.get(&seller, "/api/v1/thank-yous").await, StatusCode::OK).await;
+        let ledger = app.read(&seller, "/api/v1/thank-yous").await;
         assert_eq!(ledger["items"][0]["reward"], *expected);
         assert_eq!(
             ledger["items"][0]["earned_for"],
             format!("check:{}", id_of(&check))
         );
     }
-    let everyone = expect_status(
-        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let everyone = app
+        .read(&app.admin, "/api/v1/thank-yous?everyone=true")
+        .await;
     assert_eq!(everyone["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(everyone["items"][1]["coupon_code"], "COFFEE-1");
 }
@@ -573,26 +485,18 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
     let now = jiff::Timestamp::now();
     let mut asked = Vec::new();
     for (email, days) in [("late@acme.test", 15), ("in.time@acme.test", 13)] {
-        let requester = app
-            .add_member_of(email, Role::Member, id_of(&desk.sales))
-            .await;
+        let requester = app.add_member(email, id_of(&desk.sales)).await;
         let resolved_at = now - jiff::SignedDuration::from_hours(days * 24);
         let request = scoped
             .create_request(
                 NewRequest {
                     service_id: Some(id_of(&desk.service)),
-                    provider_department_id: roundtable_domain::ids::DepartmentId(id_of(
-                        &desk.marketing,
-                    )),
-                    requester_person_id: requester.id,
-                    title: format!("Leads asked {days} days ago"),
-                    description: String::new(),
-                    intake_values: "{}".to_owned(),
-                    priority: roundtable_domain::services::Priority::Normal,
-                    external_impact: roundtable_domain::clocks::ExternalImpact::None,
-                    external_reference: None,
-                    segment_id: None,
-                    targets: roundtable_domain::services::Targets::new(600, 6000).unwrap(),
+                    ..new_request(
+                        id_of(&desk.marketing),
+                        &requester,
+                        &format!("Leads asked {days} days ago"),
+                        (600, 6000),
+                    )
                 },
                 resolved_at - jiff::SignedDuration::from_hours(2),
             )
@@ -633,11 +537,7 @@ async fn a_check_older_than_fourteen_days_can_no_longer_be_answered() {
 
     let (late, expired) = &asked[0];
     assert!(pending_checks(&app, late).await.is_empty());
-    let read = expect_status(
-        app.get(late, &format!("/api/v1/checks/{expired}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app.read(late, &format!("/api/v1/checks/{expired}")).await;
     assert_eq!(read["status"], "expired", "{read}");
     let refused = expect_status(
         app.post(

@@ -1,5 +1,5 @@
 use crate::support::{TestApp, expect_status, id_of, version_of};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -26,7 +26,7 @@ async fn of_two_updates_from_the_same_version_one_wins_and_one_gets_412() {
     };
     let problem = expect_status(loser, StatusCode::PRECONDITION_FAILED).await;
     assert_eq!(problem["current_version"], version + 1);
-    let now = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    let now = app.read(&app.admin, &path).await;
     assert_eq!(now["version"], version + 1);
 }
 
@@ -36,30 +36,29 @@ async fn updates_without_if_match_are_refused() {
     let department = app.department("Finance").await;
     let path = format!("/api/v1/departments/{}", id_of(&department));
     let missing = app
-        .request(Method::PATCH, Some(&app.admin), &path)
-        .json(&json!({ "name": "X" }))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&app.admin, &path, None, &json!({ "name": "X" }))
+        .await;
     expect_status(missing, StatusCode::PRECONDITION_REQUIRED).await;
     let malformed = app
-        .request(Method::PATCH, Some(&app.admin), &path)
-        .header("If-Match", "yesterday")
-        .json(&json!({ "name": "X" }))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(
+            &app.admin,
+            &path,
+            Some("yesterday"),
+            &json!({ "name": "X" }),
+        )
+        .await;
     expect_status(malformed, StatusCode::UNPROCESSABLE_ENTITY).await;
     let stale = app
         .patch(&app.admin, &path, 7, &json!({ "name": "X" }))
         .await;
     expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
     let weak = app
-        .request(Method::PATCH, Some(&app.admin), &path)
-        .header("If-Match", "W/\"1\"")
-        .json(&json!({ "name": "Weakly matched" }))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(
+            &app.admin,
+            &path,
+            Some("W/\"1\""),
+            &json!({ "name": "Weakly matched" }),
+        )
+        .await;
     expect_status(weak, StatusCode::OK).await;
 }

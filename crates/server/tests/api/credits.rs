@@ -3,8 +3,8 @@
 //! refused on open requests and for people of other organizations, taken back
 //! only by whoever gave it, and never moved by a hand-off.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
-use crate::web::{Browser, location};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -30,68 +30,32 @@ async fn setup(app: &TestApp) -> Setup {
     let marketing_lead = app
         .add_member_of("marketing.lead@acme.test", Role::Lead, marketing)
         .await;
-    let path = format!("/api/v1/departments/{marketing}");
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            &path,
-            version_of(&current),
-            &json!({ "lead_ids": [marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_leads(marketing, &[&marketing_lead]).await;
     Setup {
         marketing,
         operations,
         marketing_lead,
-        designer: app
-            .add_member_of("designer@acme.test", Role::Member, marketing)
-            .await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, sales)
-            .await,
-        helper: app
-            .add_member_of("helper@acme.test", Role::Member, operations)
-            .await,
-        bystander: app
-            .add_member_of("bystander@acme.test", Role::Member, finance)
-            .await,
+        designer: app.add_member("designer@acme.test", marketing).await,
+        seller: app.add_member("seller@acme.test", sales).await,
+        helper: app.add_member("helper@acme.test", operations).await,
+        bystander: app.add_member("bystander@acme.test", finance).await,
         executive: app.add_user("executive@acme.test", Role::Executive).await,
     }
 }
 
-async fn step(app: &TestApp, user: &User, id: i64, to: &str) {
-    expect_status(
-        app.post(
-            user,
-            &format!("/api/v1/requests/{id}/transitions"),
-            &json!({ "to": to }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-}
-
 /// A request the seller raised to Marketing, resolved by its lead unless `open`.
 async fn request(app: &TestApp, setup: &Setup, open: bool) -> i64 {
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             &setup.seller,
             "/api/v1/requests",
             &json!({ "provider_department_id": setup.marketing, "title": "Trade show stand" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&request);
     if !open {
-        step(app, &setup.marketing_lead, id, "acknowledged").await;
-        step(app, &setup.marketing_lead, id, "resolved").await;
+        app.step(&setup.marketing_lead, id, "acknowledged").await;
+        app.step(&setup.marketing_lead, id, "resolved").await;
     }
     id
 }
@@ -101,7 +65,7 @@ fn credits_path(id: i64) -> String {
 }
 
 async fn credited_people(app: &TestApp, id: i64) -> Vec<i64> {
-    expect_status(app.get(&app.admin, &credits_path(id)).await, StatusCode::OK)
+    app.read(&app.admin, &credits_path(id))
         .await
         .as_array()
         .unwrap()
@@ -111,15 +75,11 @@ async fn credited_people(app: &TestApp, id: i64) -> Vec<i64> {
 }
 
 async fn events(app: &TestApp, id: i64) -> Vec<Value> {
-    expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}/events"))
-            .await,
-        StatusCode::OK,
-    )
-    .await
-    .as_array()
-    .unwrap()
-    .clone()
+    app.read(&app.admin, &format!("/api/v1/requests/{id}/events"))
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
@@ -127,16 +87,13 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    let credits = expect_status(
-        app.post(
+    let credits = app
+        .create(
             &setup.marketing_lead,
             &credits_path(id),
             &json!({ "people": [setup.designer.id.0, setup.helper.id.0], "note": "  The stand design and the transport  " }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     assert_eq!(credits.as_array().unwrap().len(), 2);
     assert_eq!(credits[0]["person_id"], setup.designer.id.0);
     assert_eq!(credits[0]["department_id"], setup.marketing);
@@ -146,21 +103,13 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
     assert_eq!(credits[1]["credited_by"], setup.marketing_lead.id.0);
 
     // The requester credits too, and everyone involved reads the same list.
-    expect_status(
-        app.post(
-            &setup.seller,
-            &credits_path(id),
-            &json!({ "people": [setup.marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.seller,
+        &credits_path(id),
+        &json!({ "people": [setup.marketing_lead.id.0] }),
     )
     .await;
-    let listed = expect_status(
-        app.get(&setup.seller, &credits_path(id)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&setup.seller, &credits_path(id)).await;
     assert_eq!(
         listed
             .as_array()
@@ -191,26 +140,19 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
 
     // Each credit counts in the recognition of the person's department.
     for (department, credits) in [(setup.marketing, 2), (setup.operations, 1)] {
-        let scorecard = expect_status(
-            app.get(
+        let scorecard = app
+            .read(
                 &setup.seller,
                 &format!("/api/v1/departments/{department}/scorecard"),
             )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+            .await;
         assert_eq!(
             scorecard["kudos"]["credits"], credits,
             "department {department}"
         );
     }
     // The helper of another department is told, and may now read the request.
-    let inbox = expect_status(
-        app.get(&setup.helper, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&setup.helper, "/api/v1/notifications").await;
     let notice = inbox["items"]
         .as_array()
         .unwrap()
@@ -224,19 +166,12 @@ async fn a_resolved_request_credits_several_contributors_who_are_told() {
             .unwrap()
             .contains("Trade show stand")
     );
-    expect_status(
-        app.get(&setup.helper, &format!("/api/v1/requests/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.read(&setup.helper, &format!("/api/v1/requests/{id}"))
+        .await;
     // The giver is not told of their own credit.
-    let lead_inbox = expect_status(
-        app.get(&setup.marketing_lead, "/api/v1/notifications")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let lead_inbox = app
+        .read(&setup.marketing_lead, "/api/v1/notifications")
+        .await;
     assert_eq!(
         lead_inbox["items"]
             .as_array()
@@ -310,14 +245,10 @@ async fn credit_is_refused_on_open_requests_and_for_unknown_people_all_or_nothin
     )
     .await;
 
-    expect_status(
-        app.post(
-            &setup.marketing_lead,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketing_lead,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
     let again = expect_status(
@@ -364,24 +295,16 @@ async fn only_the_two_sides_credit_and_they_are_asked_before_the_body_is_read() 
     )
     .await;
     // A member of the provider department may credit; an admin acts for the provider.
-    expect_status(
-        app.post(
-            &setup.designer,
-            &credits_path(id),
-            &json!({ "people": [setup.marketing_lead.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.designer,
+        &credits_path(id),
+        &json!({ "people": [setup.marketing_lead.id.0] }),
     )
     .await;
-    expect_status(
-        app.post(
-            &app.admin,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
 }
@@ -391,19 +314,15 @@ async fn a_credit_is_taken_back_only_by_its_giver_and_survives_a_hand_off() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    expect_status(
-        app.post(
-            &setup.marketing_lead,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0, setup.helper.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketing_lead,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0, setup.helper.id.0] }),
     )
     .await;
 
     // Reopened and handed to Operations: the credits stay as they were.
-    step(&app, &setup.seller, id, "in_progress").await;
+    app.step(&setup.seller, id, "in_progress").await;
     expect_status(
         app.post(
             &setup.marketing_lead,
@@ -455,11 +374,7 @@ async fn a_credit_is_taken_back_only_by_its_giver_and_survives_a_hand_off() {
         .expect("the removal is on the timeline");
     assert_eq!(removed["before"]["credited_person_id"], setup.designer.id.0);
     assert_eq!(removed["actor_person_id"], app.admin.id.0);
-    let audit = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let audit = app.read(&app.admin, "/api/v1/audit-log").await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -475,14 +390,10 @@ async fn the_giver_takes_back_their_own_credit() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
     let id = request(&app, &setup, false).await;
-    expect_status(
-        app.post(
-            &setup.seller,
-            &credits_path(id),
-            &json!({ "people": [setup.designer.id.0] }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.seller,
+        &credits_path(id),
+        &json!({ "people": [setup.designer.id.0] }),
     )
     .await;
     let path = format!("{}/{}", credits_path(id), setup.designer.id.0);
@@ -537,8 +448,7 @@ async fn the_request_page_credits_contributors_with_errors_at_their_row() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = refused.text().await.unwrap();
+    let html = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         html.contains("id=\"credit-person-3-error\""),
         "the error at row 3"

@@ -2,8 +2,8 @@
 //! the API, one deferred, one left to breach, tallied per provider department
 //! and per segment; who sees which rows; the window's validation.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
-use crate::web::{Browser, is_html};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields};
+use crate::web::{Browser, is_html, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
@@ -26,69 +26,26 @@ struct Setup {
 
 async fn make_lead(app: &TestApp, department: i64, email: &str) -> User {
     let lead = app.add_member_of(email, Role::Lead, department).await;
-    let path = format!("/api/v1/departments/{department}");
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            &path,
-            version_of(&current),
-            &json!({ "lead_ids": [lead.id.0] }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_leads(department, &[&lead]).await;
     lead
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = expect_status(
-        app.post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let department = |name: &str| json!({ "name": name, "calendar_id": id_of(&calendar) });
-    let marketing = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/departments", &department("Marketing"))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await,
-    );
-    let operations = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/departments", &department("Operations"))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await,
-    );
+    let calendar = app.always_open_calendar().await;
+    let marketing = id_of(&app.department_on("Marketing", &calendar).await);
+    let operations = id_of(&app.department_on("Operations", &calendar).await);
     let sales = id_of(&app.department("Sales").await);
     let segment = id_of(
-        &expect_status(
-            app.post(
-                &app.admin,
-                "/api/v1/segments",
-                &json!({ "name": "Mid-market retailers" }),
-            )
-            .await,
-            StatusCode::CREATED,
+        &app.create(
+            &app.admin,
+            "/api/v1/segments",
+            &json!({ "name": "Mid-market retailers" }),
         )
         .await,
     );
     Setup {
         marketing_lead: make_lead(app, marketing, "marketing.lead@acme.test").await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, sales)
-            .await,
+        seller: app.add_member("seller@acme.test", sales).await,
         executive: app.add_user("executive@acme.test", Role::Executive).await,
         marketing,
         operations,
@@ -97,33 +54,14 @@ async fn setup(app: &TestApp) -> Setup {
 }
 
 async fn raise(app: &TestApp, setup: &Setup, body: Value) -> Value {
-    expect_status(
-        app.post(&setup.seller, "/api/v1/requests", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
-}
-
-async fn step(app: &TestApp, user: &User, id: i64, to: &str) {
-    expect_status(
-        app.post(
-            user,
-            &format!("/api/v1/requests/{id}/transitions"),
-            &json!({ "to": to }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.create(&setup.seller, "/api/v1/requests", &body).await
 }
 
 /// The fulfilment minutes the request page shows for a request.
 async fn waited(app: &TestApp, id: i64) -> i64 {
-    let request = expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let request = app
+        .read(&app.admin, &format!("/api/v1/requests/{id}"))
+        .await;
     request["clocks"]["fulfilment"]["elapsed_minutes"]
         .as_i64()
         .unwrap()
@@ -141,9 +79,7 @@ fn row<'a>(rows: &'a Value, key: &str, value: Value) -> &'a Value {
 async fn the_report_follows_each_miss_to_its_department_and_segment() {
     let app = TestApp::spawn().await;
     let setup = setup(&app).await;
-    let operator = app
-        .add_member_of("operator@acme.test", Role::Member, setup.operations)
-        .await;
+    let operator = app.add_member("operator@acme.test", setup.operations).await;
 
     // Raised 90 minutes ago with a 60-minute target: it breaches.
     let scoped = app.store.scoped(app.admin.organization);
@@ -199,11 +135,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     )
     .await;
     for id in [late.id, id_of(&deferred)] {
-        step(&app, &setup.marketing_lead, id, "acknowledged").await;
-        step(&app, &setup.marketing_lead, id, "resolved").await;
+        app.step(&setup.marketing_lead, id, "acknowledged").await;
+        app.step(&setup.marketing_lead, id, "resolved").await;
     }
-    step(&app, &operator, id_of(&operations), "acknowledged").await;
-    step(&app, &operator, id_of(&operations), "resolved").await;
+    app.step(&operator, id_of(&operations), "acknowledged")
+        .await;
+    app.step(&operator, id_of(&operations), "resolved").await;
     let (late_wait, deferred_wait, operations_wait) = (
         waited(&app, late.id).await,
         waited(&app, id_of(&deferred)).await,
@@ -214,7 +151,7 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
         "the late request waited {late_wait} minutes"
     );
 
-    let report = expect_status(app.get(&setup.executive, REPORT).await, StatusCode::OK).await;
+    let report = app.read(&setup.executive, REPORT).await;
     assert_eq!(report["scope"], "organization");
     let overall = &report["overall"];
     assert_eq!(overall["requests"], 3);
@@ -271,15 +208,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(report["by_segment"][1]["segment_id"], Value::Null);
 
     // The export holds the same figures, a row per department and per segment.
-    let export = expect_status(
-        app.get(
+    let export = app
+        .read(
             &setup.executive,
             "/api/v1/exports/external-impact?format=json",
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let rows = export.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     let exported = rows
@@ -301,7 +235,7 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(unnamed["deferred"], 1);
 
     // The lead of Marketing sees Marketing's requests alone, in both tables.
-    let led = expect_status(app.get(&setup.marketing_lead, REPORT).await, StatusCode::OK).await;
+    let led = app.read(&setup.marketing_lead, REPORT).await;
     assert_eq!(led["scope"], "departments_led");
     assert_eq!(led["overall"]["requests"], 2);
     assert_eq!(led["by_department"].as_array().unwrap().len(), 1);
@@ -310,15 +244,12 @@ async fn the_report_follows_each_miss_to_its_department_and_segment() {
     assert_eq!(led_segment["figures"]["requests"], 1);
 
     // A window before any of it holds nothing.
-    let past = expect_status(
-        app.get(
+    let past = app
+        .read(
             &setup.executive,
             &format!("{REPORT}?from=2020-01-01&to=2020-12-31"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(past["overall"]["requests"], 0);
     assert_eq!(past["from"], "2020-01-01");
     assert_eq!(past["to"], "2020-12-31");
@@ -336,12 +267,12 @@ async fn members_are_refused_and_other_organizations_see_none_of_it() {
     )
     .await;
     expect_status(app.get(&setup.seller, REPORT).await, StatusCode::FORBIDDEN).await;
-    let theirs = expect_status(app.get(&app.outsider, REPORT).await, StatusCode::OK).await;
+    let theirs = app.read(&app.outsider, REPORT).await;
     assert_eq!(theirs["overall"]["requests"], 0);
     // A lead who leads no department has no rows.
-    let lead = expect_status(app.get(&app.lead, REPORT).await, StatusCode::OK).await;
+    let lead = app.read(&app.lead, REPORT).await;
     assert_eq!(lead["overall"]["requests"], 0);
-    let admin = expect_status(app.get(&app.admin, REPORT).await, StatusCode::OK).await;
+    let admin = app.read(&app.admin, REPORT).await;
     assert_eq!(admin["overall"]["requests"], 1);
 }
 
@@ -416,8 +347,7 @@ async fn the_report_page_shows_both_tables_and_errors_at_the_dates() {
             "/reports/external-impact?from=2026-05-02&to=2026-05-01",
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = refused.text().await.unwrap();
+    let html = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(html.contains("id=\"impact-to-error\""));
     assert!(html.contains("must be on or after from"));
     assert!(html.contains("value=\"2026-05-02\"") && html.contains("value=\"2026-05-01\""));

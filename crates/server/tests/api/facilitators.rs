@@ -13,11 +13,7 @@ async fn session(app: &TestApp, scheduled_at: &str, facilitator: Option<i64>) ->
     if let Some(person) = facilitator {
         body["facilitator_person_id"] = json!(person);
     }
-    let created = expect_status(
-        app.post(&app.admin, "/api/v1/sessions", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.create(&app.admin, "/api/v1/sessions", &body).await;
     created["facilitator_person_id"].as_i64().unwrap()
 }
 
@@ -41,7 +37,7 @@ async fn the_facilitator_rotates_through_the_active_leads() {
     )
     .await;
     let path = format!("/api/v1/people/{gone}");
-    let person: Value = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    let person: Value = app.read(&app.admin, &path).await;
     expect_status(
         app.patch(
             &app.admin,
@@ -72,7 +68,7 @@ async fn the_facilitator_rotates_through_the_active_leads() {
     );
     assert_eq!(session(&app, "2027-02-17T14:00:00Z", None).await, first);
 
-    let listed = expect_status(app.get(&app.lead, "/api/v1/sessions").await, StatusCode::OK).await;
+    let listed = app.read(&app.lead, "/api/v1/sessions").await;
     let mut facilitators: Vec<(String, i64)> = listed["items"]
         .as_array()
         .unwrap()

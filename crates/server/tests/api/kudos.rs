@@ -4,7 +4,6 @@
 use crate::support::{TestApp, expect_status, id_of, problem_fields};
 use reqwest::StatusCode;
 use roundtable_domain::ids::DepartmentId;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -47,12 +46,8 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
     let marketing = id_of(&app.department("Marketing").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
-    let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, marketing)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
+    let marketer = app.add_member("marketer@acme.test", marketing).await;
     let mut given = Vec::new();
     for (index, body) in [
         json!({ "receiver_department_id": marketing, "message": "Great leads this week", "value_tag": "teamwork" }),
@@ -77,11 +72,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         .await;
     given.push(id_of(&expect_status(back, StatusCode::CREATED).await));
 
-    let first = expect_status(
-        app.get(&app.member, "/api/v1/kudos?limit=3").await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app.read(&app.member, "/api/v1/kudos?limit=3").await;
     let ids: Vec<i64> = first["items"]
         .as_array()
         .unwrap()
@@ -93,15 +84,12 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         .as_str()
         .expect("more follow")
         .to_owned();
-    let second = expect_status(
-        app.get(
+    let second = app
+        .read(
             &app.member,
             &format!("/api/v1/kudos?limit=3&cursor={cursor}"),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let ids: Vec<i64> = second["items"]
         .as_array()
         .unwrap()
@@ -111,7 +99,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
     assert_eq!(ids, [given[0]]);
     assert_eq!(second["next_cursor"], Value::Null);
 
-    let matrix = expect_status(app.get(&app.member, "/api/v1/matrix").await, StatusCode::OK).await;
+    let matrix = app.read(&app.member, "/api/v1/matrix").await;
     let cell = |provider: i64, consumer: i64| {
         matrix["cells"]
             .as_array()
@@ -145,11 +133,7 @@ async fn the_feed_is_newest_first_and_cells_count_kudos() {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let theirs = expect_status(
-        app.get(&app.outsider, "/api/v1/kudos").await,
-        StatusCode::OK,
-    )
-    .await;
+    let theirs = app.read(&app.outsider, "/api/v1/kudos").await;
     assert_eq!(theirs["items"], json!([]));
 }
 
@@ -178,17 +162,11 @@ async fn a_reached_mutual_measure_appears_in_the_feed_once_per_department() {
         .await;
     let measure = expect_status(measure, StatusCode::CREATED).await;
     let path = format!("/api/v1/measures/{}/checkins", id_of(&measure));
-    expect_status(
-        app.post(&app.admin, &path, &json!({ "value": 4.6 })).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    expect_status(
-        app.post(&app.admin, &path, &json!({ "value": 4.7 })).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let feed = expect_status(app.get(&app.member, "/api/v1/kudos").await, StatusCode::OK).await;
+    app.create(&app.admin, &path, &json!({ "value": 4.6 }))
+        .await;
+    app.create(&app.admin, &path, &json!({ "value": 4.7 }))
+        .await;
+    let feed = app.read(&app.member, "/api/v1/kudos").await;
     let recognitions: Vec<&Value> = feed["items"]
         .as_array()
         .unwrap()

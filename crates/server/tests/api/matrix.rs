@@ -60,12 +60,9 @@ fn leads_service(cell: &Cell) -> Value {
 async fn a_provider_lead_defines_a_service_with_targets_and_intake_fields() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let created = expect_status(
-        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app
+        .create(&app.lead, "/api/v1/services", &leads_service(&cell))
+        .await;
     assert_eq!(created["fulfilment_minutes"], 2400);
     assert_eq!(
         created["priority_targets"]["urgent"]["first_response_minutes"],
@@ -219,18 +216,10 @@ async fn invalid_services_are_refused_field_by_field() {
         let problem = expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem_fields(&problem), fields, "for {body}");
     }
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     assert_eq!(listed["items"], json!([]));
-    expect_status(
-        app.post(&app.admin, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.admin, "/api/v1/services", &leads_service(&cell))
+        .await;
     let duplicate = app
         .post(&app.admin, "/api/v1/services", &leads_service(&cell))
         .await;
@@ -255,23 +244,16 @@ async fn transition(app: &TestApp, user: &User, id: i64, step: &str) -> reqwest:
 async fn an_agreement_comes_into_force_when_both_leads_accept_and_changes_are_new_versions() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let service = expect_status(
-        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app
+        .create(&app.lead, "/api/v1/services", &leads_service(&cell))
+        .await;
     let body = json!({
         "provider_department_id": id_of(&cell.provider),
         "consumer_department_id": id_of(&cell.consumer),
         "service_ids": [id_of(&service)],
         "obligations": [{ "description": "Feedback on every lead", "due_within_business_days": 5 }],
     });
-    let draft = expect_status(
-        app.post(&app.lead, "/api/v1/agreements", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let draft = app.create(&app.lead, "/api/v1/agreements", &body).await;
     let id = id_of(&draft);
     assert_eq!(draft["status"], "draft");
     assert_eq!(draft["review_cadence"], "quarterly");
@@ -368,12 +350,9 @@ async fn an_agreement_comes_into_force_when_both_leads_accept_and_changes_are_ne
     .await;
     assert_eq!(second["agreed_version"], 2);
 
-    let versions = expect_status(
-        app.get(&app.member, &format!("/api/v1/agreements/{id}/versions"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let versions = app
+        .read(&app.member, &format!("/api/v1/agreements/{id}/versions"))
+        .await;
     let versions = versions.as_array().unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0]["status"], "superseded");
@@ -393,12 +372,9 @@ async fn an_agreement_comes_into_force_when_both_leads_accept_and_changes_are_ne
         .await;
     let review = expect_status(review, StatusCode::CREATED).await;
     assert_eq!(review["version_number"], 2);
-    let reviews = expect_status(
-        app.get(&app.member, &format!("/api/v1/agreements/{id}/reviews"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let reviews = app
+        .read(&app.member, &format!("/api/v1/agreements/{id}/reviews"))
+        .await;
     assert_eq!(reviews.as_array().unwrap().len(), 1);
     let future = app
         .post(
@@ -418,11 +394,7 @@ async fn an_agreement_comes_into_force_when_both_leads_accept_and_changes_are_ne
         StatusCode::CONFLICT,
     )
     .await;
-    let log = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log?limit=200").await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = app.read(&app.admin, "/api/v1/audit-log?limit=200").await;
     let actions: HashSet<&str> = log["items"]
         .as_array()
         .unwrap()
@@ -445,12 +417,9 @@ async fn agreements_are_checked_against_their_cell() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let (provider, consumer) = (id_of(&cell.provider), id_of(&cell.consumer));
-    let service = expect_status(
-        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app
+        .create(&app.lead, "/api/v1/services", &leads_service(&cell))
+        .await;
     let cases = [
         (
             json!({ "provider_department_id": provider, "consumer_department_id": provider }),
@@ -484,22 +453,14 @@ async fn agreements_are_checked_against_their_cell() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let first = expect_status(
-        app.post(&app.admin, "/api/v1/agreements", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let first = app.create(&app.admin, "/api/v1/agreements", &body).await;
     expect_status(
         app.post(&app.admin, "/api/v1/agreements", &body).await,
         StatusCode::CONFLICT,
     )
     .await;
     let reverse = json!({ "provider_department_id": consumer, "consumer_department_id": provider });
-    let other_way = expect_status(
-        app.post(&app.admin, "/api/v1/agreements", &reverse).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let other_way = app.create(&app.admin, "/api/v1/agreements", &reverse).await;
     assert_ne!(
         id_of(&first),
         id_of(&other_way),
@@ -543,23 +504,12 @@ async fn the_matrix_has_every_cell_of_fifty_departments_exactly_once() {
     let (a, b) = (ids[3], ids[41]);
     let service = json!({ "provider_department_id": a, "consumer_department_ids": [b], "name": "Reports",
                           "first_response_minutes": 60, "fulfilment_minutes": 600 });
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &service).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app.create(&app.admin, "/api/v1/services", &service).await;
     let agreement = json!({ "provider_department_id": a, "consumer_department_id": b, "service_ids": [id_of(&service)] });
-    expect_status(
-        app.post(&app.admin, "/api/v1/agreements", &agreement).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.admin, "/api/v1/agreements", &agreement)
+        .await;
 
-    let matrix = expect_status(
-        app.get(&app.member, "/api/v1/matrix?window_days=30").await,
-        StatusCode::OK,
-    )
-    .await;
+    let matrix = app.read(&app.member, "/api/v1/matrix?window_days=30").await;
     assert_eq!(matrix["window_days"], 30);
     assert_eq!(matrix["departments"].as_array().unwrap().len(), 50);
     let cells = matrix["cells"].as_array().unwrap();
@@ -602,11 +552,7 @@ async fn the_matrix_has_every_cell_of_fifty_departments_exactly_once() {
         )
         .await;
     }
-    let theirs = expect_status(
-        app.get(&app.outsider, "/api/v1/matrix").await,
-        StatusCode::OK,
-    )
-    .await;
+    let theirs = app.read(&app.outsider, "/api/v1/matrix").await;
     assert_eq!(
         theirs["cells"],
         json!([]),
@@ -619,11 +565,7 @@ async fn an_agreement_not_reviewed_within_its_cadence_is_overdue() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let body = json!({ "provider_department_id": id_of(&cell.provider), "consumer_department_id": id_of(&cell.consumer), "review_cadence": "monthly" });
-    let agreement = expect_status(
-        app.post(&app.lead, "/api/v1/agreements", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let agreement = app.create(&app.lead, "/api/v1/agreements", &body).await;
     let id = id_of(&agreement);
     let scoped = app.store.scoped(app.admin.organization);
     scoped
@@ -642,15 +584,12 @@ async fn an_agreement_not_reviewed_within_its_cadence_is_overdue() {
         )
         .await
         .unwrap();
-    let read = expect_status(
-        app.get(&app.member, &format!("/api/v1/agreements/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&app.member, &format!("/api/v1/agreements/{id}"))
+        .await;
     assert_eq!(read["next_review_on"], "2025-02-10");
     assert_eq!(read["review_overdue"], true);
-    let matrix = expect_status(app.get(&app.member, "/api/v1/matrix").await, StatusCode::OK).await;
+    let matrix = app.read(&app.member, "/api/v1/matrix").await;
     assert_eq!(matrix["summary"]["reviews_overdue"], 1);
     let reviewed = app
         .post(
@@ -660,12 +599,9 @@ async fn an_agreement_not_reviewed_within_its_cadence_is_overdue() {
         )
         .await;
     expect_status(reviewed, StatusCode::CREATED).await;
-    let read = expect_status(
-        app.get(&app.member, &format!("/api/v1/agreements/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&app.member, &format!("/api/v1/agreements/{id}"))
+        .await;
     assert_eq!(read["review_overdue"], false);
 }
 
@@ -674,11 +610,7 @@ async fn both_leads_accepting_at_the_same_moment_agree_the_agreement() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let body = json!({ "provider_department_id": id_of(&cell.provider), "consumer_department_id": id_of(&cell.consumer) });
-    let agreement = expect_status(
-        app.post(&app.lead, "/api/v1/agreements", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let agreement = app.create(&app.lead, "/api/v1/agreements", &body).await;
     let id = id_of(&agreement);
     expect_status(
         transition(&app, &app.lead, id, "propose").await,
@@ -693,12 +625,9 @@ async fn both_leads_accepting_at_the_same_moment_agree_the_agreement() {
         (provider.status(), consumer.status()),
         (StatusCode::OK, StatusCode::OK)
     );
-    let read = expect_status(
-        app.get(&app.member, &format!("/api/v1/agreements/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&app.member, &format!("/api/v1/agreements/{id}"))
+        .await;
     assert_eq!(read["status"], "agreed", "neither acceptance was lost");
     assert_eq!(read["agreed_version"], 1);
 }
@@ -721,16 +650,13 @@ async fn the_matrix_and_intake_see_every_change_on_the_next_read() {
             .map(|found| found["services"].as_array().unwrap().len())
             .unwrap()
     };
-    let before = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    let before = app.read(&app.admin, "/api/v1/matrix").await;
     assert_eq!(services_in_cell(&before), 0);
 
-    let service = expect_status(
-        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let after = expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    let service = app
+        .create(&app.lead, "/api/v1/services", &leads_service(&cell))
+        .await;
+    let after = app.read(&app.admin, "/api/v1/matrix").await;
     assert_eq!(services_in_cell(&after), 1, "the new service shows at once");
 
     let raise = || async {
@@ -757,15 +683,12 @@ async fn the_matrix_and_intake_see_every_change_on_the_next_read() {
         )
         .await;
     expect_status(on_calendar, StatusCode::OK).await;
-    let read_again = expect_status(
-        app.get(
+    let read_again = app
+        .read(
             &cell.consumer_lead,
             &format!("/api/v1/requests/{}", id_of(&first)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         read_again["clocks"]["fulfilment"]["target_minutes"], 2400,
         "the department's new calendar runs its clocks at once"
@@ -799,8 +722,7 @@ async fn the_matrix_and_intake_see_every_change_on_the_next_read() {
         ["service_id"],
         "a retired service takes no request, however recently it was read"
     );
-    let retired_matrix =
-        expect_status(app.get(&app.admin, "/api/v1/matrix").await, StatusCode::OK).await;
+    let retired_matrix = app.read(&app.admin, "/api/v1/matrix").await;
     assert_eq!(services_in_cell(&retired_matrix), 0);
 }
 
@@ -812,12 +734,8 @@ async fn the_matrix_is_sent_compressed_and_revalidated_by_its_entity_tag() {
     use std::io::Read as _;
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    expect_status(
-        app.post(&app.lead, "/api/v1/services", &leads_service(&cell))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.lead, "/api/v1/services", &leads_service(&cell))
+        .await;
     let get = |accept_encoding: Option<&'static str>, if_none_match: Option<String>| {
         let mut request = app.request(Method::GET, Some(&app.member), "/api/v1/matrix");
         if let Some(value) = accept_encoding {
@@ -868,11 +786,7 @@ async fn the_matrix_is_sent_compressed_and_revalidated_by_its_entity_tag() {
     // A write changes the matrix: the old tag no longer matches.
     let mut second = leads_service(&cell);
     second["name"] = json!("Market feedback");
-    expect_status(
-        app.post(&app.lead, "/api/v1/services", &second).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.lead, "/api/v1/services", &second).await;
     let changed = get(None, Some(etag.clone())).await.unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
     assert_ne!(header(&changed, "etag").as_ref(), Some(&etag));

@@ -1,8 +1,8 @@
 //! Notifications: the inbox, preferences, signed webhooks with retries, and
 //! the outbox shared by several instances without duplicates or losses.
 
-use crate::checks::{desk, resolved_request};
-use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
+use crate::checks::{Desk, desk, resolved_request};
+use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
+use roundtable_testkit::messages_to;
 use roundtable_worker::dispatch::{DispatchConfig, dispatch_once};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -59,17 +60,27 @@ pub(crate) fn quick_retries() -> DispatchConfig {
     }
 }
 
-async fn inbox(app: &TestApp, user: &crate::support::User) -> Value {
-    expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await
+async fn inbox(app: &TestApp, user: &User) -> Value {
+    app.read(user, "/api/v1/notifications").await
+}
+
+/// A webhook's delivery log, as the admin reads it.
+async fn deliveries(app: &TestApp, webhook: &Value) -> Value {
+    let path = format!("/api/v1/webhooks/{}/deliveries", id_of(webhook));
+    app.read(&app.admin, &path).await
+}
+
+/// `seller` asks the desk's service for "Booth leads".
+async fn booth_leads(app: &TestApp, desk: &Desk, seller: &User) -> Value {
+    let body = json!({ "service_id": id_of(&desk.service), "title": "Booth leads" });
+    app.create(seller, "/api/v1/requests", &body).await
 }
 
 #[tokio::test]
 async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
     let seen = inbox(&app, &seller).await;
     assert_eq!(seen["unread"], 1);
@@ -110,16 +121,7 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
         preferences["choices"],
         json!([{ "kind": "deferred", "channel": "in_app", "enabled": false }])
     );
-    let open = expect_status(
-        app.post(
-            &seller,
-            "/api/v1/requests",
-            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let open = booth_leads(&app, &desk, &seller).await;
     let defer = app
         .post(&desk.marketer, &format!("/api/v1/requests/{}/deferral", id_of(&open)), &json!({ "reason": "A key customer's outage comes first", "new_eta": "2099-01-01T00:00:00Z" }))
         .await;
@@ -147,15 +149,12 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     );
 
     // Assignment tells the new assignee.
-    let current = expect_status(
-        app.get(
+    let current = app
+        .read(
             &desk.marketer,
             &format!("/api/v1/requests/{}", id_of(&open)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     expect_status(
         app.patch(
             &desk.marketer,
@@ -194,11 +193,7 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     .await;
     assert_eq!(marked["marked"], 1);
     assert_eq!(inbox(&app, &seller).await["unread"], 0);
-    let unread_only = expect_status(
-        app.get(&seller, "/api/v1/notifications?unread=true").await,
-        StatusCode::OK,
-    )
-    .await;
+    let unread_only = app.read(&seller, "/api/v1/notifications?unread=true").await;
     assert_eq!(unread_only["items"], json!([]));
 }
 
@@ -225,9 +220,11 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(2).await;
-    expect_status(
-        app.post(&app.member, "/api/v1/webhooks", &json!({ "url": url }))
-            .await,
+    let members_may_not = json!({ "url": url });
+    app.post_expecting(
+        &app.member,
+        "/api/v1/webhooks",
+        &members_may_not,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -242,28 +239,20 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
         problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["url", "kinds[0]"]
     );
-    let webhook = expect_status(
-        app.post(
+    let webhook = app
+        .create(
             &app.admin,
             "/api/v1/webhooks",
             &json!({ "url": url, "kinds": ["check_requested"] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let secret = webhook["secret"].as_str().unwrap().to_owned();
-    let shown = expect_status(
-        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let shown = app
+        .read(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+        .await;
     assert_eq!(shown["secret"], Value::Null, "the secret is shown once");
 
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
     let config = quick_retries();
     let client = reqwest::Client::new();
@@ -284,15 +273,7 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
             format!("https://roundtable.example/requests/{}", id_of(&request))
         );
     }
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     assert_eq!(log["items"][0]["state"], "sent");
     assert_eq!(log["items"][0]["attempts"], 3);
     assert_eq!(log["items"][0]["last_status"], 200);
@@ -314,12 +295,9 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
             dispatch_once(&app.store, &config, &client).await.unwrap();
         }
     }
-    let disabled = expect_status(
-        app.get(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let disabled = app
+        .read(&app.admin, &format!("/api/v1/webhooks/{}", id_of(&webhook)))
+        .await;
     assert_eq!(disabled["active"], false);
     assert!(
         disabled["disabled_reason"]
@@ -329,15 +307,7 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
     );
     let admin_inbox = inbox(&app, &app.admin).await;
     assert_eq!(admin_inbox["items"][0]["kind"], "webhook_disabled");
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     assert_eq!(log["items"][0]["state"], "failed");
     assert_eq!(log["items"][0]["last_status"], 500);
     // Disabled: new events are not queued for it; turning it on again resets it.
@@ -360,27 +330,20 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(0).await;
-    expect_status(
-        app.post(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.admin, "/api/v1/webhooks", &json!({ "url": url }))
+        .await;
     // 1,000 notification-causing events: a request assigned back and forth
     // between two people, each assignment telling the new assignee.
     let other = app
-        .add_member_of("second@acme.test", Role::Member, id_of(&desk.marketing))
+        .add_member("second@acme.test", id_of(&desk.marketing))
         .await;
-    let open = expect_status(
-        app.post(
+    let open = app
+        .create(
             &desk.marketer,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&desk.service), "title": "Busy" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}", id_of(&open));
     let mut version = version_of(&open);
     for index in 0..1000 {
@@ -469,33 +432,17 @@ async fn two_instances_share_the_outbox_and_a_dead_instances_claims_are_taken_ov
 /// server, so only a run outside it can miss one.
 fn test_smtp() -> (String, std::path::PathBuf) {
     let variable = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.is_empty())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set: this test needs a real SMTP server. Run the suite with \
-                     `scripts/test sqlite` (or `scripts/test postgres`), which starts one \
-                     (aiosmtpd, writing a Maildir) and sets ROUNDTABLE_TEST_SMTP=host:port and \
-                     ROUNDTABLE_TEST_MAILDIR=folder; add a test name after the backend to run \
-                     only this test"
-                )
-            })
+        roundtable_testkit::required_env(
+            name,
+            "this test needs a real SMTP server. Run the suite with `scripts/test sqlite` (or \
+             `scripts/test postgres`), which starts one (aiosmtpd, writing a Maildir) and sets \
+             ROUNDTABLE_TEST_SMTP=host:port and ROUNDTABLE_TEST_MAILDIR=folder; add a test name \
+             after the backend to run only this test",
+        )
     };
     let address = variable("ROUNDTABLE_TEST_SMTP");
     let maildir = variable("ROUNDTABLE_TEST_MAILDIR");
     (address, maildir.into())
-}
-
-fn messages_to(maildir: &std::path::Path, recipient: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-        .filter(|message| message.contains(recipient))
-        .collect()
 }
 
 #[tokio::test]
@@ -508,9 +455,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
         std::process::id() as u64 * 1000
             + u64::from(jiff::Timestamp::now().subsec_millisecond().unsigned_abs())
     );
-    let seller = app
-        .add_member_of(&recipient, Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = app.add_member(&recipient, id_of(&desk.sales)).await;
     let set = app
         .request(
             reqwest::Method::PUT,
@@ -523,16 +468,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
         .unwrap();
     expect_status(set, StatusCode::OK).await;
     let request = resolved_request(&app, &desk, &seller).await;
-    let open = expect_status(
-        app.post(
-            &seller,
-            "/api/v1/requests",
-            &json!({ "service_id": id_of(&desk.service), "title": "Booth leads" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let open = booth_leads(&app, &desk, &seller).await;
     let defer = app
         .post(
             &desk.marketer,
@@ -598,9 +534,7 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
 async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let kinds = |inbox: &Value| -> Vec<String> {
         inbox["items"]
             .as_array()
@@ -610,19 +544,12 @@ async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
             .collect()
     };
 
-    expect_status(
-        app.post(&desk.marketer, "/api/v1/kudos", &json!({ "receiver_person_id": seller.id.0, "message": "Thanks for the quick feedback on the leads" })).await,
-        StatusCode::CREATED,
-    )
+    app.create(&desk.marketer, "/api/v1/kudos", &json!({ "receiver_person_id": seller.id.0, "message": "Thanks for the quick feedback on the leads" }))
     .await;
-    let topic = expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    let topic = app.create(&seller, "/api/v1/topics", &json!({
             "kind": "assumption", "title": "Marketing scores leads by company size only",
             "from_department_id": id_of(&desk.sales), "about_department_id": id_of(&desk.marketing)
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     expect_status(
         app.post(
@@ -637,10 +564,7 @@ async fn kudos_answered_assumptions_and_actions_due_reach_their_people() {
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    expect_status(
-        app.post(&app.admin, "/api/v1/actions", &json!({ "title": "Share the scoring model", "owner_person_id": seller.id.0, "due_on": today.to_string() })).await,
-        StatusCode::CREATED,
-    )
+    app.create(&app.admin, "/api/v1/actions", &json!({ "title": "Share the scoring model", "owner_person_id": seller.id.0, "due_on": today.to_string() }))
     .await;
     let now = jiff::Timestamp::now();
     assert_eq!(
@@ -697,14 +621,10 @@ async fn webhooks_to_private_addresses_are_refused_at_creation() {
         let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem_fields(&problem), ["url"], "{url}");
     }
-    expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/webhooks",
-            &json!({ "url": "http://93.184.216.34/hook" }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        "/api/v1/webhooks",
+        &json!({ "url": "http://93.184.216.34/hook" }),
     )
     .await;
 }
@@ -717,19 +637,14 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let (url, receiver) = start_receiver(0).await;
-    let webhook = expect_status(
-        app.post(
+    let webhook = app
+        .create(
             &app.admin,
             "/api/v1/webhooks",
             &json!({ "url": url.replace("127.0.0.1", "localhost"), "kinds": ["check_requested"] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
         .await;
+    let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
     let config = DispatchConfig {
         allow_private_webhooks: false,
@@ -740,15 +655,7 @@ async fn deliveries_to_private_addresses_fail_with_the_reason_and_are_not_retrie
         dispatch_once(&app.store, &config, &client).await.unwrap();
     }
     assert!(receiver.calls.lock().unwrap().is_empty(), "never called");
-    let log = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/webhooks/{}/deliveries", id_of(&webhook)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = deliveries(&app, &webhook).await;
     let delivery = &log["items"][0];
     assert_eq!(delivery["state"], "failed", "{log}");
     assert_eq!(delivery["attempts"], 1, "not retried: {log}");
@@ -768,7 +675,7 @@ async fn administrators_read_the_mail_that_would_have_gone_out() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
     let seller = app
-        .add_member_of("mail-reader@acme.test", Role::Member, id_of(&desk.sales))
+        .add_member("mail-reader@acme.test", id_of(&desk.sales))
         .await;
     resolved_request(&app, &desk, &seller).await;
     let config = quick_retries();

@@ -4,7 +4,6 @@
 
 use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// The current quarter, so statuses are judged against a running period.
@@ -85,9 +84,7 @@ async fn a_mutual_measure_reaching_its_target_credits_every_department_once() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
     let marketing = id_of(&app.department("Marketing").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
     let objective = objective(&app, &current_quarter()).await;
     let measure = app
         .post(
@@ -146,7 +143,7 @@ async fn a_mutual_measure_reaching_its_target_credits_every_department_once() {
     let again = expect_status(again, StatusCode::CREATED).await;
     assert_eq!(again["credited_department_ids"], json!([]));
 
-    let history = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let history = app.read(&app.member, &path).await;
     let values: Vec<f64> = history["items"]
         .as_array()
         .unwrap()
@@ -166,15 +163,12 @@ async fn a_mutual_measure_reaching_its_target_credits_every_department_once() {
     let problem = expect_status(future, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem_fields(&problem), ["recorded_on"]);
 
-    let objective = expect_status(
-        app.get(
+    let objective = app
+        .read(
             &app.member,
             &format!("/api/v1/objectives/{}", id_of(&objective)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(objective["progress"], 1.0);
     assert_eq!(objective["status"], "on_track");
 }
@@ -195,12 +189,9 @@ async fn a_decreasing_measure_behind_at_the_end_of_its_period_is_off_track() {
     assert_eq!(measure["progress"], 0.25);
     assert_eq!(measure["status"], "off_track");
     assert_eq!(measure["mutual"], false);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/objectives?period=2020-Q1")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app
+        .read(&app.admin, "/api/v1/objectives?period=2020-Q1")
+        .await;
     assert_eq!(listed["items"][0]["status"], "off_track");
     assert_eq!(listed["items"][0]["elapsed_share"], 1.0);
 }
@@ -230,11 +221,7 @@ async fn goals_without_an_objective_are_flagged_unaligned() {
     let unaligned = expect_status(unaligned, StatusCode::CREATED).await;
     assert_eq!(unaligned["unaligned"], true);
 
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/goals?unaligned=true").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/goals?unaligned=true").await;
     let ids: Vec<i64> = listed["items"]
         .as_array()
         .unwrap()
@@ -332,11 +319,7 @@ async fn another_organization_cannot_read_our_objectives_measures_or_goals() {
         .await;
     let problem = expect_status(foreign_objective, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem_fields(&problem), ["objective_id"]);
-    let listed = expect_status(
-        app.get(&app.outsider, "/api/v1/objectives").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.outsider, "/api/v1/objectives").await;
     assert_eq!(listed["items"], json!([]));
 }
 

@@ -1,4 +1,5 @@
 use crate::support::{TestApp, expect_status};
+use crate::web::text_with_status;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -23,18 +24,13 @@ async fn health_and_readiness_answer_without_signing_in() {
 #[tokio::test]
 async fn metrics_count_requests_by_route() {
     let app = TestApp::spawn().await;
-    expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    app.read(&app.admin, "/api/v1/departments").await;
     let metrics = app
         .request(Method::GET, None, "/metrics")
         .send()
         .await
         .unwrap();
-    assert_eq!(metrics.status(), StatusCode::OK);
-    let text = metrics.text().await.unwrap();
+    let text = text_with_status(metrics, StatusCode::OK).await;
     assert!(
         text.lines()
             .any(|line| line.starts_with("http_requests_total")
@@ -258,7 +254,7 @@ async fn a_full_disk_makes_writes_fail_and_the_server_unready_until_space_is_bac
         StatusCode::SERVICE_UNAVAILABLE
     );
     // Reads still work while full.
-    expect_status(app.get(&app.member, "/api/v1/kudos").await, StatusCode::OK).await;
+    app.read(&app.member, "/api/v1/kudos").await;
 
     // Space is back: no restart, no operator action beyond that.
     app.store.cap_sqlite_file_growth(1_000_000).await.unwrap();
@@ -268,11 +264,8 @@ async fn a_full_disk_makes_writes_fail_and_the_server_unready_until_space_is_bac
         StatusCode::CREATED,
     )
     .await;
-    let read = expect_status(
-        app.get(&app.member, &format!("/api/v1/kudos/{}", given["id"]))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&app.member, &format!("/api/v1/kudos/{}", given["id"]))
+        .await;
     assert_eq!(read["id"], given["id"]);
 }

@@ -34,15 +34,12 @@ async fn people_are_created_with_roles_and_changed() {
     assert_eq!(changed["role"], "member");
     assert_eq!(changed["department_id"], json!(null));
 
-    let by_department = expect_status(
-        app.get(
+    let by_department = app
+        .read(
             &app.admin,
             &format!("/api/v1/people?department_id={}", id_of(&department)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(by_department["items"], json!([]));
 }
 
@@ -95,7 +92,7 @@ async fn invalid_people_are_refused_field_by_field() {
 async fn people_change_their_own_name_but_not_their_role() {
     let app = TestApp::spawn().await;
     let path = format!("/api/v1/people/{}", app.member.id.0);
-    let me = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let me = app.read(&app.member, &path).await;
     let renamed = app
         .patch(
             &app.member,
@@ -122,7 +119,7 @@ async fn people_change_their_own_name_but_not_their_role() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let still = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let still = app.read(&app.member, &path).await;
     assert_eq!(still["role"], "member");
 }
 
@@ -131,18 +128,14 @@ async fn deleting_a_person_deactivates_them_and_ends_their_access() {
     let app = TestApp::spawn().await;
     let path = format!("/api/v1/people/{}", app.member.id.0);
     expect_status(app.delete(&app.admin, &path).await, StatusCode::NO_CONTENT).await;
-    let person = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    let person = app.read(&app.admin, &path).await;
     assert_eq!(person["active"], false);
     expect_status(
         app.get(&app.member, "/api/v1/me").await,
         StatusCode::UNAUTHORIZED,
     )
     .await;
-    let inactive = expect_status(
-        app.get(&app.admin, "/api/v1/people?active=false").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inactive = app.read(&app.admin, "/api/v1/people?active=false").await;
     assert_eq!(
         inactive["items"]
             .as_array()
@@ -181,7 +174,7 @@ async fn signed_in_cookie(app: &TestApp, email: &str, password: &str) -> String 
 async fn changing_ones_own_password_needs_the_current_one_unless_just_signed_in() {
     let app = TestApp::spawn().await;
     let path = format!("/api/v1/people/{}", app.member.id.0);
-    let current = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let current = app.read(&app.member, &path).await;
     let version = version_of(&current);
     // A stolen token alone cannot take the account over.
     for body in [
@@ -227,7 +220,7 @@ async fn changing_ones_own_password_needs_the_current_one_unless_just_signed_in(
 async fn administrators_reset_someone_elses_password_as_an_audited_action() {
     let app = TestApp::spawn().await;
     let member_path = format!("/api/v1/people/{}", app.member.id.0);
-    let member = expect_status(app.get(&app.admin, &member_path).await, StatusCode::OK).await;
+    let member = app.read(&app.admin, &member_path).await;
     // Not through the change of a person's fields: that leaves no trace of a reset.
     let through_patch = app
         .patch(
@@ -298,11 +291,7 @@ async fn administrators_reset_someone_elses_password_as_an_audited_action() {
     )
     .await;
     signed_in_cookie(&app, "member@acme.test", "an administrator's pick").await;
-    let log = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = app.read(&app.admin, "/api/v1/audit-log").await;
     let entry = log["items"]
         .as_array()
         .unwrap()

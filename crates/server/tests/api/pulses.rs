@@ -21,11 +21,7 @@ async fn agreed_cell(
     consumer_lead: &User,
     service: i64,
 ) {
-    let agreement = expect_status(
-        app.post(&app.admin, "/api/v1/agreements", &json!({ "provider_department_id": provider, "consumer_department_id": consumer, "service_ids": [service] }))
-            .await,
-        StatusCode::CREATED,
-    )
+    let agreement = app.create(&app.admin, "/api/v1/agreements", &json!({ "provider_department_id": provider, "consumer_department_id": consumer, "service_ids": [service] }))
     .await;
     let id = id_of(&agreement);
     for (user, step) in [
@@ -50,26 +46,16 @@ pub(crate) async fn board(app: &TestApp) -> Board {
     let sales_lead = app.add_user("sales.lead@acme.test", Role::Lead).await;
     let finance_lead = app.add_user("finance.lead@acme.test", Role::Lead).await;
     let department = |body: Value| async move {
-        id_of(
-            &expect_status(
-                app.post(&app.admin, "/api/v1/departments", &body).await,
-                StatusCode::CREATED,
-            )
-            .await,
-        )
+        id_of(&app.create(&app.admin, "/api/v1/departments", &body).await)
     };
     let marketing = department(json!({ "name": "Marketing", "lead_ids": [app.lead.id.0] })).await;
     let sales = department(json!({ "name": "Sales", "lead_ids": [sales_lead.id.0] })).await;
     let finance = department(json!({ "name": "Finance", "lead_ids": [finance_lead.id.0] })).await;
     let service = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/services", &json!({
+        &app.create(&app.admin, "/api/v1/services", &json!({
                 "provider_department_id": marketing, "consumer_department_ids": [sales, finance], "name": "Campaign data",
                 "first_response_minutes": 240, "fulfilment_minutes": 2400
             }))
-            .await,
-            StatusCode::CREATED,
-        )
         .await,
     );
     agreed_cell(app, marketing, sales, &sales_lead, service).await;
@@ -156,12 +142,9 @@ async fn export_rows<T: PartialEq + std::fmt::Debug>(
     from_json: impl Fn(&Value) -> T,
     from_csv: impl Fn(&dyn Fn(&str) -> Option<String>) -> T,
 ) -> Vec<T> {
-    let json = expect_status(
-        app.get(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let json = app
+        .read(&app.admin, &format!("/api/v1/exports/{kind}?format=json"))
+        .await;
     let rows: Vec<T> = json
         .as_array()
         .unwrap_or_else(|| panic!("the {kind} export is a JSON array: {json}"))
@@ -260,6 +243,23 @@ fn health_of(rows: &[HealthPulse], provider: i64, consumer: i64) -> &HealthPulse
         .unwrap_or_else(|| panic!("no health row for {provider} → {consumer}: {rows:?}"))
 }
 
+/// The matrix cell from Marketing to Sales, as the admin reads it in detail.
+async fn sales_cell_detail(app: &TestApp, board: &Board) -> Value {
+    let path = format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales);
+    app.read(&app.admin, &path).await
+}
+
+/// The pulse's part of a cell's health.
+fn pulse_component(detail: &Value) -> Value {
+    detail["health"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "pulse")
+        .cloned()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_everywhere() {
     let app = TestApp::spawn().await;
@@ -291,24 +291,17 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         problem_fields(&expect_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["name", "closes_at"]
     );
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "2027-Q1 pulse", "closes_at": closes }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     assert_eq!(round["status"], "open");
     assert_eq!(round["cells"].as_array().map(Vec::len), Some(2));
-    let mine = expect_status(
-        app.get(&sellers[0], &format!("/api/v1/pulses/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app.read(&sellers[0], &format!("/api/v1/pulses/{id}")).await;
     assert_eq!(
         mine["my_cells"],
         json!([{ "provider_department_id": board.marketing, "consumer_department_id": board.sales, "side": "consumer", "answered": false }])
@@ -405,12 +398,9 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     .await;
     expect_status(late, StatusCode::CONFLICT).await;
 
-    let results = expect_status(
-        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.member, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     assert_eq!(results["anonymity_threshold"], 5);
     let cells = results["cells"].as_array().unwrap();
     let sales_cell = cells
@@ -453,18 +443,15 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
     assert_eq!(provider_wide["department_id"], board.marketing);
     assert_eq!(provider_wide["disclosed"], false);
     assert_eq!(provider_wide["scores"], Value::Null);
-    let filtered = expect_status(
-        app.get(
+    let filtered = app
+        .read(
             &app.admin,
             &format!(
                 "/api/v1/pulses/{id}/results?consumer_department_id={}",
                 board.finance
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(!filtered.to_string().contains("secret"));
     assert_eq!(filtered["cells"][0]["scores"], Value::Null);
     assert_eq!(filtered["as_consumer"][0]["disclosed"], false);
@@ -559,23 +546,9 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
         (None, None),
         "{finance_health:?}"
     );
-    let detail = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let detail = sales_cell_detail(&app, &board).await;
     assert_eq!(detail["pulse"]["disclosed"], true);
-    let pulse = detail["health"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|component| component["name"] == "pulse")
-        .cloned()
-        .unwrap();
+    let pulse = pulse_component(&detail);
     assert_eq!(pulse["sample_size"], 5);
     assert_eq!(pulse["sufficient"], true);
 }
@@ -584,11 +557,7 @@ async fn a_closed_round_shows_gaps_and_the_mirror_and_withholds_small_groups_eve
 async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_groups() {
     let app = TestApp::spawn().await;
     let board = board(&app).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let too_low = app
         .patch(
             &app.admin,
@@ -612,14 +581,10 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
         StatusCode::OK,
     )
     .await;
-    let round = expect_status(
-        app.post(&app.admin, "/api/v1/pulses", &json!({
+    let round = app.create(&app.admin, "/api/v1/pulses", &json!({
             "name": "Small", "closes_at": "2099-01-01T00:00:00Z",
             "cells": [{ "provider_department_id": board.marketing, "consumer_department_id": board.sales }]
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let id = id_of(&round);
     let not_agreed = app
@@ -637,20 +602,13 @@ async fn the_threshold_is_never_below_three_and_lowering_it_discloses_small_grou
             "provider_department_id": board.marketing, "consumer_department_id": board.sales,
             "expectation": ratings([5; 5]), "perception": ratings([4; 5]), "importance": ratings([20; 5])
         });
-        expect_status(
-            app.post(&seller, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(&seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     close_round(&app, id).await;
-    let results = expect_status(
-        app.get(&app.member, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.member, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     assert_eq!(results["cells"][0]["disclosed"], true);
     assert_eq!(results["cells"][0]["respondents"], 3);
     assert_eq!(
@@ -684,16 +642,13 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
         ("First pulse", 5, 4, "round one remark"),
         ("Second pulse", 4, 7, "round two secret"),
     ] {
-        let round = expect_status(
-            app.post(
+        let round = app
+            .create(
                 &app.admin,
                 "/api/v1/pulses",
                 &json!({ "name": name, "closes_at": "2099-01-01T00:00:00Z" }),
             )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+            .await;
         let id = id_of(&round);
         for seller in sellers.iter().take(answering) {
             let body = json!({
@@ -701,22 +656,15 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
                 "expectation": ratings([5; 5]), "perception": ratings([rating; 5]),
                 "importance": ratings([20; 5]), "comment": comment,
             });
-            expect_status(
-                app.post(seller, &format!("/api/v1/pulses/{id}/responses"), &body)
-                    .await,
-                StatusCode::CREATED,
-            )
-            .await;
+            app.create(seller, &format!("/api/v1/pulses/{id}/responses"), &body)
+                .await;
         }
         close_round(&app, id).await;
         rounds.push(id);
     }
-    let first = expect_status(
-        app.get(&app.admin, &format!("/api/v1/pulses/{}/results", rounds[0]))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app
+        .read(&app.admin, &format!("/api/v1/pulses/{}/results", rounds[0]))
+        .await;
     let disclosed = first["cells"]
         .as_array()
         .unwrap()
@@ -818,22 +766,7 @@ async fn a_small_later_round_leaks_nothing_through_the_earlier_one() {
     assert_eq!((cell.pulse, cell.pulse_sample), (None, None), "{cell:?}");
     // The cell's health takes its pulse from the latest round, withheld, and
     // so shows no pulse value or count rather than the small round's 100 and 4.
-    let detail = expect_status(
-        app.get(
-            &app.admin,
-            &format!("/api/v1/matrix/cells/{}/{}", board.marketing, board.sales),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let pulse = detail["health"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|component| component["name"] == "pulse")
-        .cloned()
-        .unwrap();
+    let pulse = pulse_component(&sales_cell_detail(&app, &board).await);
     assert_eq!(pulse["sufficient"], false, "{pulse}");
     assert_eq!(pulse["value"], Value::Null, "{pulse}");
     assert_eq!(pulse["sample_size"], Value::Null, "{pulse}");
@@ -850,46 +783,33 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
     let board = board(&app).await;
     let support_lead = app.add_user("support.lead@acme.test", Role::Lead).await;
     let support = id_of(
-        &expect_status(
-            app.post(
-                &app.admin,
-                "/api/v1/departments",
-                &json!({ "name": "Support", "lead_ids": [support_lead.id.0] }),
-            )
-            .await,
-            StatusCode::CREATED,
+        &app.create(
+            &app.admin,
+            "/api/v1/departments",
+            &json!({ "name": "Support", "lead_ids": [support_lead.id.0] }),
         )
         .await,
     );
     let service = id_of(
-        &expect_status(
-            app.post(&app.admin, "/api/v1/services", &json!({
+        &app.create(&app.admin, "/api/v1/services", &json!({
                 "provider_department_id": board.marketing, "consumer_department_ids": [support], "name": "Product news",
                 "first_response_minutes": 240, "fulfilment_minutes": 2400
             }))
-            .await,
-            StatusCode::CREATED,
-        )
         .await,
     );
     agreed_cell(&app, board.marketing, support, &support_lead, service).await;
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "Three cells", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     assert_eq!(round["cells"].as_array().map(Vec::len), Some(3));
     let sellers = people_of(&app, "seller", 5, board.sales).await;
     let accountants = people_of(&app, "accountant", 5, board.finance).await;
-    let agent = app
-        .add_member_of("agent@acme.test", Role::Member, support)
-        .await;
+    let agent = app.add_member("agent@acme.test", support).await;
     let mut answers: Vec<(&User, i64, i64)> = Vec::new();
     answers.extend(sellers.iter().map(|person| (person, board.sales, 5)));
     answers.extend(accountants.iter().map(|person| (person, board.finance, 5)));
@@ -901,21 +821,14 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
             "expectation": ratings([6; 5]), "perception": ratings([perception; 5]),
             "importance": ratings([20; 5]), "comment": "",
         });
-        expect_status(
-            app.post(person, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(person, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     close_round(&app, id).await;
 
-    let results = expect_status(
-        app.get(&app.admin, &format!("/api/v1/pulses/{id}/results"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let results = app
+        .read(&app.admin, &format!("/api/v1/pulses/{id}/results"))
+        .await;
     let shown_cells: Vec<i64> = results["cells"]
         .as_array()
         .unwrap()
@@ -937,12 +850,9 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
 
     // The export, parsed: rows for the two shown cells (and the two consumer
     // departments, which are those same groups) and nothing else.
-    let exported = expect_status(
-        app.get(&app.admin, "/api/v1/exports/pulses?format=json")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let exported = app
+        .read(&app.admin, "/api/v1/exports/pulses?format=json")
+        .await;
     let rows = exported.as_array().cloned().unwrap_or_default();
     assert!(!rows.is_empty());
     for row in &rows {
@@ -984,51 +894,28 @@ async fn no_combination_of_published_pulse_figures_gives_away_a_small_group() {
 async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
     let app = TestApp::spawn().await;
     let board = board(&app).await;
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            "/api/v1/organization",
-            version_of(&organization),
-            &json!({ "thank_you_kind": "points", "thank_you_points": 10 }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let round = expect_status(
-        app.post(
+    app.set_organization(&json!({ "thank_you_kind": "points", "thank_you_points": 10 }))
+        .await;
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "Thanks", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     // A marketer rates Marketing for both cells: two answers, one person.
-    let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, board.marketing)
-        .await;
+    let marketer = app.add_member("marketer@acme.test", board.marketing).await;
     for consumer in [board.sales, board.finance] {
         let body = json!({ "provider_department_id": board.marketing, "consumer_department_id": consumer, "perception": ratings([6; 5]) });
-        expect_status(
-            app.post(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(&marketer, &format!("/api/v1/pulses/{id}/responses"), &body)
+            .await;
     }
     let ledger = |user: &User| {
         let app = &app;
         let user = user.clone();
         async move {
-            expect_status(app.get(&user, "/api/v1/thank-yous").await, StatusCode::OK).await["items"]
+            app.read(&user, "/api/v1/thank-yous").await["items"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
@@ -1050,12 +937,9 @@ async fn a_pulse_thank_you_names_the_round_only_and_comes_at_its_close() {
     let issued: jiff::Timestamp = entries[0]["issued_at"].as_str().unwrap().parse().unwrap();
     let closing: jiff::Timestamp = closed["closed_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(issued, closing);
-    let everyone = expect_status(
-        app.get(&app.admin, "/api/v1/thank-yous?everyone=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let everyone = app
+        .read(&app.admin, "/api/v1/thank-yous?everyone=true")
+        .await;
     for entry in everyone["items"].as_array().unwrap() {
         let earned_for = entry["earned_for"].as_str().unwrap();
         assert!(

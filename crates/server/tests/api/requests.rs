@@ -1,8 +1,9 @@
 //! Internal requests: intake, workflow, clocks, visibility and the queue.
 
-use crate::support::{TestApp, User, expect_status, id_of, problem_fields, version_of};
+use crate::support::{
+    TestApp, User, event_kinds, expect_status, id_of, new_request, problem_fields, version_of,
+};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// Marketing provides "Qualified leads" to Sales on a round-the-clock calendar,
@@ -19,66 +20,25 @@ struct Setup {
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = app
-        .post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day, "thursday": every_day,
-                               "friday": every_day, "saturday": every_day, "sunday": every_day }
-        }))
-        .await;
-    let calendar = expect_status(calendar, StatusCode::CREATED).await;
-    let marketing = app
-        .post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Marketing", "calendar_id": id_of(&calendar) }),
-        )
-        .await;
-    let marketing = expect_status(marketing, StatusCode::CREATED).await;
-    let sales = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Sales" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let operations = app
-        .post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Operations", "calendar_id": id_of(&calendar) }),
-        )
-        .await;
-    let operations = expect_status(operations, StatusCode::CREATED).await;
+    let calendar = app.always_open_calendar().await;
+    let marketing = app.department_on("Marketing", &calendar).await;
+    let sales = app.department("Sales").await;
+    let operations = app.department_on("Operations", &calendar).await;
     let finance = app.department("Finance").await;
-    let service = json!({
-        "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
-        "first_response_minutes": 60, "fulfilment_minutes": 600,
+    let more = json!({
         "priority_targets": { "urgent": { "first_response_minutes": 15, "fulfilment_minutes": 120 } },
         "intake_fields": [
             { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
             { "key": "count", "label": "How many", "kind": "number" }
         ]
     });
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &service).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app.qualified_leads(&marketing, &sales, more).await;
     Setup {
         marketer: app
-            .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+            .add_member("marketer@acme.test", id_of(&marketing))
             .await,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-            .await,
-        bystander: app
-            .add_member_of("finance@acme.test", Role::Member, id_of(&finance))
-            .await,
+        seller: app.add_member("seller@acme.test", id_of(&sales)).await,
+        bystander: app.add_member("finance@acme.test", id_of(&finance)).await,
         marketing,
         sales,
         operations,
@@ -91,11 +51,7 @@ async fn raise(app: &TestApp, setup: &Setup, extra: Value) -> Value {
     for (key, value) in extra.as_object().unwrap() {
         body[key] = value.clone();
     }
-    expect_status(
-        app.post(&setup.seller, "/api/v1/requests", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(&setup.seller, "/api/v1/requests", &body).await
 }
 
 async fn move_to(app: &TestApp, user: &User, request: &Value, to: &str) -> reqwest::Response {
@@ -138,15 +94,7 @@ async fn a_request_against_a_service_starts_its_clocks() {
         urgent["clocks"]["fulfilment"]["target_minutes"], 120,
         "targets follow the priority"
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     assert_eq!(events[0]["kind"], "created");
     assert_eq!(events[0]["actor_person_id"], setup.seller.id.0);
 }
@@ -203,11 +151,7 @@ async fn invalid_requests_are_refused_field_by_field() {
         .await;
         assert_eq!(problem_fields(&problem), fields, "for {body}");
     }
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/requests").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/requests").await;
     assert_eq!(listed["items"], json!([]), "nothing half-written");
 }
 
@@ -304,21 +248,8 @@ async fn the_workflow_moves_by_the_right_side_and_pauses_while_waiting() {
         )
         .await;
     }
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let kinds: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|event| event["kind"].as_str())
-        .collect();
+    let events = app.events(&setup.seller, &request).await;
+    let kinds = event_kinds(&events);
     assert_eq!(
         kinds,
         [
@@ -345,7 +276,7 @@ async fn only_the_departments_concerned_see_a_request() {
     let request = raise(&app, &setup, json!({})).await;
     let path = format!("/api/v1/requests/{}", id_of(&request));
     for user in [&setup.seller, &setup.marketer, &app.admin] {
-        expect_status(app.get(user, &path).await, StatusCode::OK).await;
+        app.read(user, &path).await;
     }
     for user in [&setup.bystander, &app.outsider] {
         expect_status(app.get(user, &path).await, StatusCode::NOT_FOUND).await;
@@ -354,15 +285,12 @@ async fn only_the_departments_concerned_see_a_request() {
             StatusCode::NOT_FOUND,
         )
         .await;
-        let listed = expect_status(app.get(user, "/api/v1/requests").await, StatusCode::OK).await;
+        let listed = app.read(user, "/api/v1/requests").await;
         assert_eq!(listed["items"], json!([]));
     }
-    let mine = expect_status(
-        app.get(&setup.seller, "/api/v1/requests?mine=true&open=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app
+        .read(&setup.seller, "/api/v1/requests?mine=true&open=true")
+        .await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     expect_status(
         app.get(&setup.seller, "/api/v1/requests?status=lost").await,
@@ -406,11 +334,7 @@ async fn the_provider_changes_priority_and_targets_follow() {
         )
         .await;
     expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
-    let events = expect_status(
-        app.get(&setup.seller, &format!("{path}/events")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.read(&setup.seller, &format!("{path}/events")).await;
     let update = events
         .as_array()
         .unwrap()
@@ -438,41 +362,30 @@ async fn internal_notes_stay_with_the_provider() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    expect_status(
-        app.post(
-            &setup.marketer,
-            &path,
-            &json!({ "body": "Budget unclear", "internal": true }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &setup.marketer,
+        &path,
+        &json!({ "body": "Budget unclear", "internal": true }),
     )
     .await;
-    expect_status(
-        app.post(&setup.marketer, &path, &json!({ "body": "Working on it" }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&setup.marketer, &path, &json!({ "body": "Working on it" }))
+        .await;
     expect_status(
         app.post(&setup.seller, &path, &json!({ "body": " " }))
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    let for_requester = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    let for_requester = app.read(&setup.seller, &path).await;
     assert_eq!(for_requester.as_array().unwrap().len(), 1);
-    let for_provider = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let for_provider = app.read(&setup.marketer, &path).await;
     assert_eq!(for_provider.as_array().unwrap().len(), 2);
-    let read = expect_status(
-        app.get(
+    let read = app
+        .read(
             &setup.seller,
             &format!("/api/v1/requests/{}", id_of(&request)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(
         read["first_response_at"].is_string(),
         "a public reply is the first response"
@@ -504,7 +417,7 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
     )
     .await;
     let queue_path = format!("/api/v1/departments/{}/queue", id_of(&setup.marketing));
-    let queue = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let queue = app.read(&setup.marketer, &queue_path).await;
     let order: Vec<i64> = queue.as_array().unwrap().iter().map(id_of).collect();
     assert_eq!(
         order,
@@ -522,20 +435,20 @@ async fn the_queue_puts_waiting_customers_first_then_the_least_time_left() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    expect_status(app.get(&app.admin, &queue_path).await, StatusCode::OK).await;
+    app.read(&app.admin, &queue_path).await;
     expect_status(
         move_to(&app, &setup.marketer, &plain, "resolved").await,
         StatusCode::OK,
     )
     .await;
-    let after = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let after = app.read(&setup.marketer, &queue_path).await;
     assert_eq!(
         after.as_array().unwrap().len(),
         4,
         "resolved requests leave the queue"
     );
     let late = raise(&app, &setup, json!({ "title": "Raised after the read" })).await;
-    let again = expect_status(app.get(&setup.marketer, &queue_path).await, StatusCode::OK).await;
+    let again = app.read(&setup.marketer, &queue_path).await;
     assert!(
         again
             .as_array()
@@ -562,16 +475,13 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
     let path = format!("/api/v1/requests/{}/commitments", id_of(&request));
     let thursday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
     let friday = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(96)).to_string();
-    let offer = expect_status(
-        app.post(
+    let offer = app
+        .create(
             &setup.marketer,
             &path,
             &json!({ "due_at": thursday, "note": "Trade show list first" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     assert_eq!(offer["proposed_by_side"], "provider");
     let own = app
         .post(
@@ -581,12 +491,9 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
         )
         .await;
     expect_status(own, StatusCode::FORBIDDEN).await;
-    let counter = expect_status(
-        app.post(&setup.seller, &path, &json!({ "due_at": friday }))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let counter = app
+        .create(&setup.seller, &path, &json!({ "due_at": friday }))
+        .await;
     assert_eq!(counter["proposed_by_side"], "requester");
     let superseded = app
         .post(
@@ -625,15 +532,12 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
     )
     .await;
 
-    let read = expect_status(
-        app.get(
+    let read = app
+        .read(
             &setup.seller,
             &format!("/api/v1/requests/{}", id_of(&request)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(read["committed_due_at"].is_string());
     let resolved = expect_status(
         move_to(&app, &setup.marketer, &request, "resolved").await,
@@ -678,7 +582,7 @@ async fn a_commitment_accepted_by_the_other_side_makes_delivery_on_time() {
             .delivered_on_time,
         Some(false)
     );
-    let listed = expect_status(app.get(&setup.seller, &path).await, StatusCode::OK).await;
+    let listed = app.read(&setup.seller, &path).await;
     let statuses: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -733,12 +637,9 @@ async fn a_request_resolved_after_its_committed_date_and_its_target_is_late() {
         )
         .await
         .unwrap();
-    let read = expect_status(
-        app.get(&setup.seller, &format!("/api/v1/requests/{}", request.id))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&setup.seller, &format!("/api/v1/requests/{}", request.id))
+        .await;
     let due: jiff::Timestamp = read["committed_due_at"].as_str().unwrap().parse().unwrap();
     assert!(
         due.duration_since(minutes_ago(60)).abs() < jiff::SignedDuration::from_secs(1),
@@ -804,15 +705,7 @@ async fn a_deferral_for_an_external_customer_keeps_the_clock_running() {
         problem_fields(&expect_status(missing, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["reason", "new_eta"]
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     let deferral = events
         .as_array()
         .unwrap()
@@ -865,7 +758,7 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
     let again = app.post(&setup.marketer, &path, &to_operations).await;
     expect_status(again, StatusCode::NOT_FOUND).await;
     let operator = app
-        .add_member_of("operator@acme.test", Role::Member, id_of(&setup.operations))
+        .add_member("operator@acme.test", id_of(&setup.operations))
         .await;
     let same = app.post(&operator, &path, &to_operations).await;
     assert_eq!(
@@ -883,15 +776,7 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
         problem_fields(&expect_status(wrong_service, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["service_id"]
     );
-    let events = expect_status(
-        app.get(
-            &setup.seller,
-            &format!("/api/v1/requests/{}/events", id_of(&request)),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.events(&setup.seller, &request).await;
     let transfer = events
         .as_array()
         .unwrap()
@@ -926,27 +811,16 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
             json!([{ "start": "13:00", "end": "15:00" }]),
         ),
     ] {
-        let calendar = expect_status(
-            app.post(
+        let calendar = app
+            .create(
                 &app.admin,
                 "/api/v1/calendars",
                 &json!({ "name": name, "time_zone": time_zone, "working_hours": office(hours) }),
             )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
-        let path = format!("/api/v1/departments/{}", id_of(department));
-        let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-        expect_status(
-            app.patch(
-                &app.admin,
-                &path,
-                version_of(&current),
-                &json!({ "calendar_id": id_of(&calendar) }),
-            )
-            .await,
-            StatusCode::OK,
+            .await;
+        app.admin_edit(
+            &format!("/api/v1/departments/{}", id_of(department)),
+            &json!({ "calendar_id": id_of(&calendar) }),
         )
         .await;
     }
@@ -1020,12 +894,9 @@ async fn a_hand_off_keeps_each_departments_time_on_its_own_clock() {
         )
         .await
         .unwrap();
-    let read = expect_status(
-        app.get(&setup.seller, &format!("/api/v1/requests/{}", held.id))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&setup.seller, &format!("/api/v1/requests/{}", held.id))
+        .await;
     // Marketing: Mon 09:00–11:30 (150) + Tue 13:15–17:00 (225) + Wed
     // 09:00–10:00 (60) = 435 business minutes; wall 3 h 30 + 20 h 45 = 1455.
     // Operations: Mon 12:00–14:00 UTC (120) + Tue 12:00–13:15 UTC (75) = 195;
@@ -1053,11 +924,7 @@ async fn the_provider_splits_work_into_linked_sub_requests() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let child = expect_status(
-        app.post(&setup.marketer, &path, &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let child = app.create(&setup.marketer, &path, &body).await;
     assert_eq!(child["parent_request_id"], id_of(&parent));
     assert_eq!(child["requester_person_id"], setup.marketer.id.0);
     assert_eq!(child["provider_department_id"], id_of(&setup.operations));
@@ -1073,24 +940,14 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
     let now = jiff::Timestamp::now();
-    let late = backdated(
-        &scoped,
-        &setup,
-        "Late",
-        (30, 60),
-        now - jiff::SignedDuration::from_mins(90),
-    )
-    .await;
+    let late = late_request(&scoped, &setup, now).await;
     let fresh = backdated(&scoped, &setup, "Fresh", (30, 60), now).await;
     roundtable_worker::escalate_clocks(&app.store, jiff::Timestamp::now())
         .await
         .unwrap();
-    let breached = expect_status(
-        app.get(&setup.marketer, "/api/v1/requests?breached=true")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let breached = app
+        .read(&setup.marketer, "/api/v1/requests?breached=true")
+        .await;
     assert_eq!(
         breached["items"]
             .as_array()
@@ -1104,12 +961,9 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
         breached["items"][0]["clocks"]["fulfilment"]["state"],
         "breached"
     );
-    let on_track = expect_status(
-        app.get(&setup.marketer, "/api/v1/requests?breached=false")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let on_track = app
+        .read(&setup.marketer, "/api/v1/requests?breached=false")
+        .await;
     assert_eq!(
         on_track["items"]
             .as_array()
@@ -1119,15 +973,12 @@ async fn breached_requests_can_be_listed_once_the_worker_escalated_them() {
             .collect::<Vec<_>>(),
         [fresh.id]
     );
-    let events = expect_status(
-        app.get(
+    let events = app
+        .read(
             &setup.marketer,
             &format!("/api/v1/requests/{}/events", late.id),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert!(
         events
             .as_array()
@@ -1143,14 +994,7 @@ async fn the_matrix_shows_an_escalation_soon_without_holding_its_readers() {
     let setup = setup(&app).await;
     let scoped = app.store.scoped(app.admin.organization);
     let now = jiff::Timestamp::now();
-    backdated(
-        &scoped,
-        &setup,
-        "Late",
-        (30, 60),
-        now - jiff::SignedDuration::from_mins(90),
-    )
-    .await;
+    late_request(&scoped, &setup, now).await;
     let before = app
         .matrix_cell(id_of(&setup.marketing), id_of(&setup.sales))
         .await;
@@ -1200,16 +1044,12 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
     )
     .await;
     let path = format!("/api/v1/requests/{}", request.id);
-    let before = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let before = app.read(&setup.marketer, &path).await;
     assert_eq!(
         before["clocks"]["fulfilment"]["state"], "running",
         "60 % is below the default 75 %"
     );
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     assert_eq!(organization["at_risk_percent"], 75);
     let bad = app
         .patch(
@@ -1232,11 +1072,21 @@ async fn the_organization_sets_when_a_clock_is_at_risk() {
         )
         .await;
     expect_status(changed, StatusCode::OK).await;
-    let after = expect_status(app.get(&setup.marketer, &path).await, StatusCode::OK).await;
+    let after = app.read(&setup.marketer, &path).await;
     assert_eq!(after["clocks"]["fulfilment"]["state"], "at_risk");
 }
 
 /// A request from the seller to Marketing without a service, raised at `at`.
+/// "Late": raised 90 minutes before `now` with a 60-minute fulfilment target.
+async fn late_request(
+    scoped: &roundtable_store::Scoped<'_>,
+    setup: &Setup,
+    now: jiff::Timestamp,
+) -> roundtable_store::requests::Request {
+    let raised = now - jiff::SignedDuration::from_mins(90);
+    backdated(scoped, setup, "Late", (30, 60), raised).await
+}
+
 async fn backdated(
     scoped: &roundtable_store::Scoped<'_>,
     setup: &Setup,
@@ -1244,18 +1094,11 @@ async fn backdated(
     (first_response, fulfilment): (i64, i64),
     at: jiff::Timestamp,
 ) -> roundtable_store::requests::Request {
-    let new = roundtable_store::requests::NewRequest {
-        service_id: None,
-        provider_department_id: roundtable_domain::ids::DepartmentId(id_of(&setup.marketing)),
-        requester_person_id: setup.seller.id,
-        title: title.to_owned(),
-        description: String::new(),
-        intake_values: "{}".to_owned(),
-        priority: roundtable_domain::services::Priority::Normal,
-        external_impact: roundtable_domain::clocks::ExternalImpact::None,
-        external_reference: None,
-        segment_id: None,
-        targets: roundtable_domain::services::Targets::new(first_response, fulfilment).unwrap(),
-    };
+    let new = new_request(
+        id_of(&setup.marketing),
+        &setup.seller,
+        title,
+        (first_response, fulfilment),
+    );
     scoped.create_request(new, at).await.unwrap()
 }

@@ -4,11 +4,10 @@
 
 use crate::support::{TestApp, expect_status, id_of, problem_fields, version_of};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 async fn created(app: &TestApp, path: &str, body: Value) -> Value {
-    expect_status(app.post(&app.admin, path, &body).await, StatusCode::CREATED).await
+    app.create(&app.admin, path, &body).await
 }
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -19,9 +18,7 @@ fn ids(list: &Value) -> Vec<i64> {
 async fn the_agenda_picks_the_right_items_from_the_data() {
     let app = TestApp::spawn().await;
     let sales = id_of(&app.department("Sales").await);
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = app.add_member("seller@acme.test", sales).await;
 
     // 2020-Q1 is over: whatever is not done is off track.
     let behind = created(
@@ -78,16 +75,13 @@ async fn the_agenda_picks_the_right_items_from_the_data() {
         ("Two votes", 2),
         ("Discussed", 4),
     ] {
-        let topic = expect_status(
-            app.post(
+        let topic = app
+            .create(
                 &seller,
                 "/api/v1/topics",
                 &json!({ "kind": "suggestion", "title": title }),
             )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+            .await;
         let voters = [&app.admin, &app.lead, &app.member, &seller];
         for voter in voters.iter().take(votes) {
             app.post(
@@ -136,15 +130,12 @@ async fn the_agenda_picks_the_right_items_from_the_data() {
         json!({ "period": "2020-Q1", "decisions": ["Fund the shared lead form"] }),
     )
     .await;
-    let agenda = expect_status(
-        app.get(
+    let agenda = app
+        .read(
             &app.member,
             &format!("/api/v1/reviews/{}/agenda", id_of(&review)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(agenda["period"], "2020-Q1");
     assert_eq!(ids(&agenda["off_track_objectives"]), [id_of(&behind)]);
     assert_eq!(agenda["off_track_objectives"][0]["status"], "off_track");
@@ -168,12 +159,9 @@ async fn the_agenda_picks_the_right_items_from_the_data() {
         "due_on": "2999-02-01", "review_id": id_of(&review) }),
     )
     .await;
-    let read = expect_status(
-        app.get(&app.member, &format!("/api/v1/reviews/{}", id_of(&review)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app
+        .read(&app.member, &format!("/api/v1/reviews/{}", id_of(&review)))
+        .await;
     assert_eq!(read["decisions"], json!(["Fund the shared lead form"]));
     assert_eq!(ids(&read["actions"]), [id_of(&action)]);
     let updated = app

@@ -21,21 +21,13 @@ async fn departments(app: &TestApp) -> Departments {
     Departments {
         sales,
         marketing,
-        seller: app
-            .add_member_of("seller@acme.test", Role::Member, sales)
-            .await,
-        marketer: app
-            .add_member_of("marketer@acme.test", Role::Member, marketing)
-            .await,
+        seller: app.add_member("seller@acme.test", sales).await,
+        marketer: app.add_member("marketer@acme.test", marketing).await,
     }
 }
 
 async fn topic(app: &TestApp, user: &User, body: Value) -> Value {
-    expect_status(
-        app.post(user, "/api/v1/topics", &body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(user, "/api/v1/topics", &body).await
 }
 
 #[tokio::test]
@@ -268,11 +260,7 @@ async fn topics_move_along_their_workflow_and_refuse_jumps() {
         )
         .await;
     expect_status(comment, StatusCode::CREATED).await;
-    let comments = expect_status(
-        app.get(&app.member, &format!("{path}/comments")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let comments = app.read(&app.member, &format!("{path}/comments")).await;
     assert_eq!(comments["items"][0]["body"], "Count me in");
 }
 
@@ -337,11 +325,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
         .await;
     let later = expect_status(later, StatusCode::CREATED).await;
     assert_eq!(later["overdue"], false);
-    let listed = expect_status(
-        app.get(&app.member, "/api/v1/actions?overdue=true").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.member, "/api/v1/actions?overdue=true").await;
     let listed_ids: Vec<i64> = listed["items"]
         .as_array()
         .unwrap()
@@ -349,11 +333,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
         .map(id_of)
         .collect();
     assert_eq!(listed_ids, [id_of(&overdue)]);
-    let on_time = expect_status(
-        app.get(&app.member, "/api/v1/actions?overdue=false").await,
-        StatusCode::OK,
-    )
-    .await;
+    let on_time = app.read(&app.member, "/api/v1/actions?overdue=false").await;
     let on_time_ids: Vec<i64> = on_time["items"]
         .as_array()
         .unwrap()
@@ -397,7 +377,7 @@ async fn a_session_takes_the_top_voted_open_topics_and_actions_show_overdue() {
 
 /// The titles of the notifications in a person's inbox.
 async fn inbox_titles(app: &TestApp, user: &User) -> Vec<String> {
-    let inbox = expect_status(app.get(user, "/api/v1/notifications").await, StatusCode::OK).await;
+    let inbox = app.read(user, "/api/v1/notifications").await;
     inbox["items"]
         .as_array()
         .expect("items")
@@ -442,18 +422,12 @@ async fn enhancement_cast(app: &TestApp) -> EnhancementCast {
 #[tokio::test]
 async fn an_enhancement_goes_to_executives_once_every_proposing_department_confirmed() {
     let app = TestApp::spawn().await;
-    let EnhancementCast {
-        departments,
-        sales_lead,
-        marketing_lead,
-        executive,
-        objective,
-    } = enhancement_cast(&app).await;
+    let cast = enhancement_cast(&app).await;
     let alone = app
         .post(
-            &sales_lead,
+            &cast.sales_lead,
             "/api/v1/enhancements",
-            &json!({ "objective_id": objective, "title": "Solo", "department_ids": [departments.sales, departments.sales] }),
+            &json!({ "objective_id": cast.objective, "title": "Solo", "department_ids": [cast.departments.sales, cast.departments.sales] }),
         )
         .await;
     let problem = expect_status(alone, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -461,10 +435,10 @@ async fn an_enhancement_goes_to_executives_once_every_proposing_department_confi
 
     let proposed = app
         .post(
-            &sales_lead,
+            &cast.sales_lead,
             "/api/v1/enhancements",
-            &json!({ "objective_id": objective, "title": "One shared lead form",
-                     "department_ids": [departments.sales, departments.marketing] }),
+            &json!({ "objective_id": cast.objective, "title": "One shared lead form",
+                     "department_ids": [cast.departments.sales, cast.departments.marketing] }),
         )
         .await;
     let proposed = expect_status(proposed, StatusCode::CREATED).await;
@@ -472,31 +446,31 @@ async fn an_enhancement_goes_to_executives_once_every_proposing_department_confi
     // The proposer speaks for the department they lead; marketing has to say so itself.
     assert_eq!(
         proposed["awaiting_confirmation"],
-        json!([departments.marketing])
+        json!([cast.departments.marketing])
     );
     let sales_confirmation = proposed["confirmations"]
         .as_array()
         .expect("confirmations")
         .iter()
-        .find(|confirmation| confirmation["department_id"] == departments.sales)
+        .find(|confirmation| confirmation["department_id"] == cast.departments.sales)
         .expect("sales is named");
-    assert_eq!(sales_confirmation["confirmed_by"], sales_lead.id.0);
+    assert_eq!(sales_confirmation["confirmed_by"], cast.sales_lead.id.0);
     assert!(
-        inbox_titles(&app, &marketing_lead)
+        inbox_titles(&app, &cast.marketing_lead)
             .await
             .iter()
             .any(|title| title.contains("One shared lead form")),
         "the co-proposing lead is asked to confirm"
     );
     assert!(
-        inbox_titles(&app, &executive).await.is_empty(),
+        inbox_titles(&app, &cast.executive).await.is_empty(),
         "executives hear of it only once it is mutual"
     );
     let path = format!("/api/v1/enhancements/{}", id_of(&proposed));
 
     // Not before marketing confirms, and not by anyone but marketing's lead.
     let early = app
-        .post(&executive, &format!("{path}/sponsor"), &json!({}))
+        .post(&cast.executive, &format!("{path}/sponsor"), &json!({}))
         .await;
     let problem = expect_status(early, StatusCode::CONFLICT).await;
     assert!(
@@ -505,24 +479,29 @@ async fn an_enhancement_goes_to_executives_once_every_proposing_department_confi
             .unwrap_or_default()
             .contains("Marketing")
     );
-    for outsider in [&app.lead, &app.admin, &executive, &departments.marketer] {
+    for outsider in [
+        &app.lead,
+        &app.admin,
+        &cast.executive,
+        &cast.departments.marketer,
+    ] {
         let refused = app
             .post(outsider, &format!("{path}/confirm"), &json!({}))
             .await;
         expect_status(refused, StatusCode::FORBIDDEN).await;
     }
     let again = app
-        .post(&sales_lead, &format!("{path}/confirm"), &json!({}))
+        .post(&cast.sales_lead, &format!("{path}/confirm"), &json!({}))
         .await;
     expect_status(again, StatusCode::CONFLICT).await;
     let confirmed = app
-        .post(&marketing_lead, &format!("{path}/confirm"), &json!({}))
+        .post(&cast.marketing_lead, &format!("{path}/confirm"), &json!({}))
         .await;
     let confirmed = expect_status(confirmed, StatusCode::OK).await;
     assert_eq!(confirmed["awaiting_confirmation"], json!([]));
     assert_eq!(confirmed["status"], "proposed");
     assert!(
-        inbox_titles(&app, &executive)
+        inbox_titles(&app, &cast.executive)
             .await
             .iter()
             .any(|title| title.contains("One shared lead form")),
@@ -696,11 +675,7 @@ async fn another_organization_cannot_read_our_round_table() {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let listed = expect_status(
-        app.get(&app.outsider, "/api/v1/topics").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.outsider, "/api/v1/topics").await;
     assert_eq!(listed["items"], json!([]));
     let foreign_department = app
         .post(

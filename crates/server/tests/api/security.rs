@@ -1,7 +1,7 @@
 //! Hardening: the password policy wherever a password is set, session
 //! fixation, expired tokens, slow requests, and the audit log's export.
 
-use crate::support::{PASSWORD, TestApp, expect_status, problem_fields, version_of};
+use crate::support::{PASSWORD, TestApp, expect_status, problem_fields, set_cookies, version_of};
 use reqwest::{Method, StatusCode};
 use roundtable_domain::credentials::{TokenKind, TokenScopes, issue_token};
 use roundtable_server::ServerConfig;
@@ -47,20 +47,16 @@ async fn passwords_must_be_long_hard_to_guess_and_not_the_email() {
         .await;
     let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(problem.to_string().contains("unrelated words"), "{problem}");
-    expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/people",
-            &json!({ "email": "ada.lovelace@acme.test", "name": "Ada", "password": "analytical engine notes" }),
-        )
-        .await,
-        StatusCode::CREATED,
+    app.create(
+        &app.admin,
+        "/api/v1/people",
+        &json!({ "email": "ada.lovelace@acme.test", "name": "Ada", "password": "analytical engine notes" }),
     )
     .await;
 
     // Changing one's own password follows the same policy.
     let path = format!("/api/v1/people/{}", app.member.id.0);
-    let current = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let current = app.read(&app.member, &path).await;
     for weak in ["member@acme.test", "Welcome2026!"] {
         let refused = app
             .patch(
@@ -151,16 +147,11 @@ async fn signed_in_answers_are_never_cached_and_https_is_insisted_on() {
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|cookie| {
-            let value = cookie.strip_prefix("roundtable_session=")?;
-            let value = value.split(';').next()?;
-            (!value.is_empty()).then(|| value.to_owned())
-        })
+    set_cookies(response).find_map(|cookie| {
+        let value = cookie.strip_prefix("roundtable_session=")?;
+        let value = value.split(';').next()?;
+        (!value.is_empty()).then(|| value.to_owned())
+    })
 }
 
 async fn me_with_cookie(app: &TestApp, cookie: &str) -> reqwest::Response {
@@ -234,16 +225,13 @@ async fn an_expired_token_is_refused_like_a_revoked_one() {
         .unwrap();
     expect_status(expired, StatusCode::UNAUTHORIZED).await;
 
-    let created = expect_status(
-        app.post(
+    let created = app
+        .create(
             &app.member,
             "/api/v1/tokens",
             &json!({ "name": "soon revoked" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let secret = created["token"]
         .as_str()
         .expect("the token, shown once")
@@ -304,11 +292,7 @@ async fn a_request_that_never_finishes_is_answered_408_within_the_limit() {
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(10));
     // Nothing was created.
-    let departments = expect_status(
-        app.get(&app.admin, "/api/v1/departments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let departments = app.read(&app.admin, "/api/v1/departments").await;
     assert_eq!(departments["items"], json!([]));
 }
 
@@ -342,12 +326,9 @@ async fn administrators_export_the_audit_log() {
         lines.any(|line| line.contains("admin@acme.test") && line.contains("department.created")),
         "{text}"
     );
-    let json = expect_status(
-        app.get(&app.admin, "/api/v1/exports/audit-log?format=json")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let json = app
+        .read(&app.admin, "/api/v1/exports/audit-log?format=json")
+        .await;
     assert!(json.as_array().is_some_and(|entries| !entries.is_empty()));
     for user in [&app.lead, &app.member] {
         expect_status(
@@ -358,14 +339,8 @@ async fn administrators_export_the_audit_log() {
     }
     // Another organization's administrator exports only their own log.
     let theirs = app
-        .request(
-            Method::GET,
-            Some(&app.outsider),
-            "/api/v1/exports/audit-log",
-        )
-        .send()
+        .get(&app.outsider, "/api/v1/exports/audit-log")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

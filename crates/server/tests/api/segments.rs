@@ -12,11 +12,8 @@ fn retailers() -> serde_json::Value {
 
 /// Creates the retailers segment as the admin and returns its JSON.
 async fn create_retailers(app: &TestApp) -> serde_json::Value {
-    expect_status(
-        app.post(&app.admin, "/api/v1/segments", &retailers()).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.create(&app.admin, "/api/v1/segments", &retailers())
+        .await
 }
 
 #[tokio::test]
@@ -73,21 +70,13 @@ async fn a_segment_describes_the_external_customer() {
     assert_eq!(emptied["needs"], "");
     assert_eq!(emptied["name"], created["name"]);
 
-    let listed = expect_status(
-        app.get(&app.member, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.member, "/api/v1/segments").await;
     assert_eq!(listed["items"], json!([emptied]));
     assert_eq!(listed["next_cursor"], json!(null));
 
     expect_status(app.delete(&app.admin, &path).await, StatusCode::NO_CONTENT).await;
     expect_status(app.get(&app.admin, &path).await, StatusCode::NOT_FOUND).await;
-    let listed = expect_status(
-        app.get(&app.member, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.member, "/api/v1/segments").await;
     assert_eq!(listed["items"], json!([]));
 }
 
@@ -100,11 +89,7 @@ async fn a_segment_a_service_serves_cannot_be_deleted() {
     let consumer = app.department("Sales").await;
     let service = json!({ "provider_department_id": id_of(&provider), "consumer_department_ids": [id_of(&consumer)],
                           "segment_ids": [id_of(&created)], "name": "Leads", "first_response_minutes": 60, "fulfilment_minutes": 600 });
-    let service = expect_status(
-        app.post(&app.admin, "/api/v1/services", &service).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let service = app.create(&app.admin, "/api/v1/services", &service).await;
     assert_eq!(service["segment_ids"], json!([id_of(&created)]));
     let refused = expect_status(app.delete(&app.admin, &path).await, StatusCode::CONFLICT).await;
     assert!(
@@ -113,7 +98,7 @@ async fn a_segment_a_service_serves_cannot_be_deleted() {
             .is_some_and(|detail| detail.contains("services")),
         "the refusal says why: {refused}"
     );
-    expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    app.read(&app.admin, &path).await;
     let retarget = app
         .patch(
             &app.admin,
@@ -174,19 +159,11 @@ async fn invalid_segments_are_refused_field_by_field() {
         .await;
         assert_eq!(problem_fields(&problem), fields, "for {body}");
     }
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/segments").await;
     assert_eq!(listed["items"], json!([]), "nothing was half-written");
 
     let longest = json!({ "name": "Longest", "needs": "n".repeat(4000) });
-    expect_status(
-        app.post(&app.admin, "/api/v1/segments", &longest).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create(&app.admin, "/api/v1/segments", &longest).await;
     let created = create_retailers(&app).await;
     let duplicate = app.post(&app.admin, "/api/v1/segments", &retailers()).await;
     assert_eq!(
@@ -216,7 +193,7 @@ async fn invalid_segments_are_refused_field_by_field() {
         problem_fields(&expect_status(renamed, StatusCode::CONFLICT).await),
         ["name"]
     );
-    let unchanged = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    let unchanged = app.read(&app.admin, &path).await;
     assert_eq!(unchanged, created);
 }
 
@@ -226,22 +203,12 @@ async fn only_administrators_change_segments_and_only_their_own() {
     let created = create_retailers(&app).await;
     let path = format!("/api/v1/segments/{}", id_of(&created));
     for user in [&app.member, &app.lead] {
-        expect_status(
-            app.post(user, "/api/v1/segments", &json!({ "name": "Mine" }))
-                .await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-        expect_status(
-            app.patch(user, &path, 1, &json!({ "name": "Mine" })).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-        expect_status(app.delete(user, &path).await, StatusCode::FORBIDDEN).await;
-        let listed = expect_status(app.get(user, "/api/v1/segments").await, StatusCode::OK).await;
+        app.assert_may_not_write(user, "/api/v1/segments", &path)
+            .await;
+        let listed = app.read(user, "/api/v1/segments").await;
         assert_eq!(listed["items"], json!([created]), "everyone reads");
     }
-    let unchanged = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let unchanged = app.read(&app.member, &path).await;
     assert_eq!(unchanged, created);
 
     let intruder = &app.outsider;
@@ -253,16 +220,12 @@ async fn only_administrators_change_segments_and_only_their_own() {
     )
     .await;
     expect_status(app.delete(intruder, &path).await, StatusCode::NOT_FOUND).await;
-    let theirs = expect_status(app.get(intruder, "/api/v1/segments").await, StatusCode::OK).await;
+    let theirs = app.read(intruder, "/api/v1/segments").await;
     assert_eq!(theirs["items"], json!([]));
     // The same name is free in another organization.
-    let own = expect_status(
-        app.post(intruder, "/api/v1/segments", &retailers()).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let own = app.create(intruder, "/api/v1/segments", &retailers()).await;
     assert_ne!(id_of(&own), id_of(&created));
-    let ours = expect_status(app.get(&app.member, &path).await, StatusCode::OK).await;
+    let ours = app.read(&app.member, &path).await;
     assert_eq!(ours, created);
 }
 
@@ -272,19 +235,12 @@ async fn changing_a_segment_needs_its_current_version() {
     let created = create_retailers(&app).await;
     let path = format!("/api/v1/segments/{}", id_of(&created));
     let missing = app
-        .request(Method::PATCH, Some(&app.admin), &path)
-        .json(&json!({ "needs": "x" }))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&app.admin, &path, None, &json!({ "needs": "x" }))
+        .await;
     expect_status(missing, StatusCode::PRECONDITION_REQUIRED).await;
     let malformed = app
-        .request(Method::PATCH, Some(&app.admin), &path)
-        .header("If-Match", "*")
-        .json(&json!({ "needs": "x" }))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&app.admin, &path, Some("*"), &json!({ "needs": "x" }))
+        .await;
     let problem = expect_status(malformed, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem_fields(&problem), ["If-Match"]);
 
@@ -303,7 +259,7 @@ async fn changing_a_segment_needs_its_current_version() {
         .await
         .unwrap();
     expect_status(stale_delete, StatusCode::PRECONDITION_FAILED).await;
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
+    let current = app.read(&app.admin, &path).await;
     assert_eq!(current["needs"], "First");
     assert_eq!(current["version"], 2);
 
@@ -332,11 +288,7 @@ async fn segment_changes_are_in_the_audit_log() {
     expect_status(changed, StatusCode::OK).await;
     expect_status(app.delete(&app.admin, &path).await, StatusCode::NO_CONTENT).await;
 
-    let log = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = app.read(&app.admin, "/api/v1/audit-log").await;
     let ours: Vec<_> = log["items"]
         .as_array()
         .unwrap()

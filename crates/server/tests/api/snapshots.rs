@@ -11,7 +11,6 @@
 use crate::support::{TestApp, expect_status, id_of};
 use insta::{assert_json_snapshot, dynamic_redaction};
 use reqwest::{Method, StatusCode};
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// Replaces a value by its kind: `"[id]"`, `"[instant]"`, … so a snapshot
@@ -47,61 +46,20 @@ async fn the_openapi_document() {
 
 /// Sales asks Marketing, on a round-the-clock calendar, for qualified leads.
 async fn a_request(app: &TestApp) -> (Value, crate::support::User, crate::support::User) {
-    let every_day = json!([{ "start": "00:00", "end": "24:00" }]);
-    let calendar = expect_status(
-        app.post(&app.admin, "/api/v1/calendars", &json!({
-            "name": "Always", "time_zone": "UTC",
-            "working_hours": { "monday": every_day, "tuesday": every_day, "wednesday": every_day,
-                               "thursday": every_day, "friday": every_day, "saturday": every_day,
-                               "sunday": every_day }
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let marketing = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Marketing", "calendar_id": id_of(&calendar) }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let sales = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/departments",
-            &json!({ "name": "Sales" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600,
-                "intake_fields": [{ "key": "region", "label": "Region", "kind": "choice",
-                                    "required": true, "choices": ["EMEA", "Americas"] }]
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let calendar = app.always_open_calendar().await;
+    let marketing = app.department_on("Marketing", &calendar).await;
+    let sales = app.department("Sales").await;
+    let region = json!({ "key": "region", "label": "Region", "kind": "choice",
+                         "required": true, "choices": ["EMEA", "Americas"] });
+    let service = app
+        .qualified_leads(&marketing, &sales, json!({ "intake_fields": [region] }))
+        .await;
     let marketer = app
-        .add_member_of("marketer@acme.test", Role::Member, id_of(&marketing))
+        .add_member("marketer@acme.test", id_of(&marketing))
         .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
-    let request = expect_status(
-        app.post(
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
+    let request = app
+        .create(
             &seller,
             "/api/v1/requests",
             &json!({
@@ -111,10 +69,7 @@ async fn a_request(app: &TestApp) -> (Value, crate::support::User, crate::suppor
                 "intake_values": { "region": "EMEA" }
             }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     (request, marketer, seller)
 }
 
@@ -159,11 +114,7 @@ async fn a_request_its_timeline_a_refusal_and_the_queue() {
         });
     };
     redacted("request_acknowledged", &acknowledged);
-    let events = expect_status(
-        app.get(&seller, &format!("{path}/events")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let events = app.read(&seller, &format!("{path}/events")).await;
     redacted("request_timeline", &events);
     // An unknown status and a note too long: both named at their fields,
     // in one answer.
@@ -178,17 +129,14 @@ async fn a_request_its_timeline_a_refusal_and_the_queue() {
     )
     .await;
     redacted("request_refusal", &refused);
-    let queue = expect_status(
-        app.get(
+    let queue = app
+        .read(
             &marketer,
             &format!(
                 "/api/v1/departments/{}/queue",
                 acknowledged["provider_department_id"]
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     redacted("department_queue", &queue);
 }

@@ -9,7 +9,7 @@
 //! Node and the npm package are required: a missing one fails these tests
 //! loudly (`scripts/test` installs the package with `npm ci`).
 
-use crate::support::{TestApp, expect_status};
+use crate::support::{TestApp, expect_status, set_cookies};
 use reqwest::{StatusCode, Url};
 use roundtable_domain::credentials::Secret;
 use roundtable_server::ServerConfig;
@@ -213,21 +213,13 @@ async fn through_provider(app: &TestApp, jar: &mut Jar, person: &str) -> Url {
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
+    set_cookies(response)
         .find(|cookie| cookie.starts_with("roundtable_session=") && !cookie.contains("Max-Age=0"))
         .map(str::to_owned)
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
-    let log = expect_status(
-        app.get(&app.admin, "/api/v1/audit-log").await,
-        StatusCode::OK,
-    )
-    .await;
+    let log = app.read(&app.admin, "/api/v1/audit-log").await;
     log["items"]
         .as_array()
         .unwrap()
@@ -406,7 +398,7 @@ async fn unknown_and_unverified_emails_get_no_session() {
     )
     .await;
     // Nobody was created for the stranger.
-    let people = expect_status(app.get(&app.admin, "/api/v1/people").await, StatusCode::OK).await;
+    let people = app.read(&app.admin, "/api/v1/people").await;
     assert!(!people.to_string().contains("stranger@acme.test"));
 
     // The provider names a known email but does not vouch for it.

@@ -27,7 +27,7 @@ async fn another_organization_can_neither_see_nor_touch_our_records() {
         expect_status(app.delete(intruder, path).await, StatusCode::NOT_FOUND).await;
     }
     for list in ["/api/v1/departments", "/api/v1/calendars", "/api/v1/people"] {
-        let page = expect_status(app.get(intruder, list).await, StatusCode::OK).await;
+        let page = app.read(intruder, list).await;
         let ids: Vec<i64> = page["items"]
             .as_array()
             .unwrap()
@@ -47,21 +47,17 @@ async fn another_organization_can_neither_see_nor_touch_our_records() {
             "{list}"
         );
     }
-    let people = expect_status(app.get(intruder, "/api/v1/people").await, StatusCode::OK).await;
+    let people = app.read(intruder, "/api/v1/people").await;
     assert_eq!(
         people["items"].as_array().unwrap().len(),
         1,
         "only globex's own admin"
     );
-    let organization = expect_status(
-        app.get(intruder, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(intruder, "/api/v1/organization").await;
     assert_eq!(organization["slug"], "globex");
 
     // Our records are unchanged.
-    let ours = expect_status(app.get(&app.admin, &records[0]).await, StatusCode::OK).await;
+    let ours = app.read(&app.admin, &records[0]).await;
     assert_eq!(ours["name"], "Acme Sales");
     assert_eq!(ours["version"], 1);
 }
@@ -123,10 +119,6 @@ async fn records_cannot_reference_another_organization() {
 async fn the_same_email_may_exist_in_two_organizations() {
     let app = TestApp::spawn().await;
     let body = json!({ "email": "member@acme.test", "name": "Namesake" });
-    let created = expect_status(
-        app.post(&app.outsider, "/api/v1/people", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.create(&app.outsider, "/api/v1/people", &body).await;
     assert_ne!(id_of(&created), app.member.id.0);
 }

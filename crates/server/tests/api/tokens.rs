@@ -1,4 +1,4 @@
-use crate::support::{PASSWORD, TestApp, User, expect_status, id_of, problem_fields};
+use crate::support::{PASSWORD, TestApp, User, assert_me, expect_status, id_of, problem_fields};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -17,18 +17,10 @@ async fn a_token_works_until_it_is_revoked() {
     assert!(token.starts_with("rt_"));
     assert!(created["expires_at"].is_string());
 
-    let me = app
-        .request(Method::GET, None, "/api/v1/me")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        expect_status(me, StatusCode::OK).await["person_id"],
-        app.member.id.0
-    );
+    let me = app.me_with_token(&token).await;
+    assert_me(me, &app.member).await;
 
-    let listed = expect_status(app.get(&app.member, "/api/v1/tokens").await, StatusCode::OK).await;
+    let listed = app.read(&app.member, "/api/v1/tokens").await;
     assert!(
         listed
             .as_array()
@@ -43,12 +35,7 @@ async fn a_token_works_until_it_is_revoked() {
     expect_status(app.delete(&app.lead, &path).await, StatusCode::FORBIDDEN).await;
     let revoked = expect_status(app.delete(&app.member, &path).await, StatusCode::OK).await;
     assert!(revoked["revoked_at"].is_string());
-    let after = app
-        .request(Method::GET, None, "/api/v1/me")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let after = app.me_with_token(&token).await;
     expect_status(after, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -61,11 +48,7 @@ async fn tokens_for_others_need_an_administrator() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let issued = expect_status(
-        app.post(&app.admin, "/api/v1/tokens", &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let issued = app.create(&app.admin, "/api/v1/tokens", &body).await;
     assert_eq!(issued["person_id"], app.lead.id.0);
     for bad in [
         json!({ "name": "" }),
@@ -191,16 +174,13 @@ async fn token_scopes_limit_what_a_token_may_do() {
 #[tokio::test]
 async fn a_token_issues_tokens_only_within_its_own_scopes_and_lifetime() {
     let app = TestApp::spawn().await;
-    let narrow = expect_status(
-        app.post(
+    let narrow = app
+        .create(
             &app.admin,
             "/api/v1/tokens",
             &json!({ "name": "narrow", "scopes": ["read", "write"], "expires_in_days": 5 }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let narrow = User {
         token: narrow["token"].as_str().unwrap().to_owned(),
         ..app.admin.clone()
@@ -229,19 +209,16 @@ async fn a_token_issues_tokens_only_within_its_own_scopes_and_lifetime() {
         let problem = expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem_fields(&problem), [field], "{body}: {problem}");
     }
-    let within = expect_status(
-        app.post(
+    let within = app
+        .create(
             &narrow,
             "/api/v1/tokens",
             &json!({ "name": "narrower", "scopes": ["read"], "expires_in_days": 4 }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     assert_eq!(within["scopes"], json!(["read"]));
     // Nothing wider was issued along the way.
-    let listed = expect_status(app.get(&app.admin, "/api/v1/tokens").await, StatusCode::OK).await;
+    let listed = app.read(&app.admin, "/api/v1/tokens").await;
     assert!(
         listed
             .as_array()
@@ -253,11 +230,8 @@ async fn a_token_issues_tokens_only_within_its_own_scopes_and_lifetime() {
 
     // A signed-in administrator's session acts with the administrator's role.
     let signed_in = app
-        .request(Method::POST, None, "/api/v1/auth/login")
-        .json(&json!({ "email": "admin@acme.test", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .log_in(&json!({ "email": "admin@acme.test", "password": PASSWORD }))
+        .await;
     let cookie = signed_in.headers()["set-cookie"]
         .to_str()
         .unwrap()

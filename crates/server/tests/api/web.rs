@@ -3,10 +3,10 @@
 //! embedded assets. (The browser tests in `browser-tests/` drive the same
 //! pages in Chromium.)
 
-use crate::support::{PASSWORD, TestApp, expect_status, id_of};
+use crate::support::{PASSWORD, TestApp, User, expect_status, header_text, id_of};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A browser's view: the cookies it holds (other page tests drive pages with it too).
 #[derive(Debug, Default)]
@@ -85,21 +85,31 @@ impl Browser {
         let login = self.page(app, "/login").await;
         let token = hidden_token(&login);
         let response = self
-            .post(
-                app,
-                "/login",
-                &[
-                    ("csrf_token", &token),
-                    ("email", email),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-            )
+            .send_sign_in(app, &token, email, PASSWORD, Some("/"))
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let token = hidden_token(&self.page(app, "/").await);
         self.csrf = Some(token.clone());
         token
+    }
+
+    /// Sends the sign-in form with `token` as its CSRF token, and `next`
+    /// where given.
+    pub(crate) async fn send_sign_in(
+        &mut self,
+        app: &TestApp,
+        token: &str,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> Response {
+        let mut form = vec![
+            ("csrf_token", token),
+            ("email", email),
+            ("password", password),
+        ];
+        form.extend(next.map(|next| ("next", next)));
+        self.post(app, "/login", &form).await
     }
 
     /// Sends a page's form as the signed-in person: with the session's CSRF
@@ -132,13 +142,22 @@ pub(crate) fn hidden_token(html: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// A form's fields: those a form is sent with each time, then `more`.
+pub(crate) fn form_with<'a>(
+    fields: &[(&'a str, &'a str)],
+    more: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    [fields, more].concat()
+}
+
+/// Asserts a response's status and returns its body as text (a page, a file).
+pub(crate) async fn text_with_status(response: Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status);
+    response.text().await.expect("body")
+}
+
 pub(crate) fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    header_text(response, LOCATION)
 }
 
 pub(crate) fn is_html(response: &Response) -> bool {
@@ -147,6 +166,15 @@ pub(crate) fn is_html(response: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"))
+}
+
+/// marketer@acme.test, a member of `marketing`, and the page of a request
+/// titled `title` that the member asked of Marketing.
+async fn asked_of_marketing(app: &TestApp, marketing: &Value, title: &str) -> (User, String) {
+    let marketer = app.add_member("marketer@acme.test", id_of(marketing)).await;
+    let body = json!({ "provider_department_id": id_of(marketing), "title": title });
+    let request = app.create(&app.member, "/api/v1/requests", &body).await;
+    (marketer, format!("/requests/{}", id_of(&request)))
 }
 
 #[tokio::test]
@@ -216,15 +244,12 @@ async fn sign_in_never_sends_anyone_to_another_site() {
     let mut signing_in = Browser::default();
     let token = hidden_token(&signing_in.page(&app, "/login").await);
     let signed_in = signing_in
-        .post(
+        .send_sign_in(
             &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-                ("next", "/\t/evil.example"),
-            ],
+            &token,
+            "member@acme.test",
+            PASSWORD,
+            Some("/\t/evil.example"),
         )
         .await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -254,31 +279,14 @@ async fn signing_in_needs_the_form_token_and_the_right_password() {
 
     let token = hidden_token(&browser.page(&app, "/login").await);
     let wrong_token = browser
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf_token", "forged"),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-            ],
-        )
+        .send_sign_in(&app, "forged", "member@acme.test", PASSWORD, None)
         .await;
     assert_eq!(wrong_token.status(), StatusCode::FORBIDDEN);
 
     let wrong = browser
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", "nope"),
-            ],
-        )
+        .send_sign_in(&app, &token, "member@acme.test", "nope", None)
         .await;
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let page = wrong.text().await.expect("body");
+    let page = text_with_status(wrong, StatusCode::UNAUTHORIZED).await;
     assert!(page.contains("The email or password is wrong."));
     assert!(
         page.contains("value=\"member@acme.test\""),
@@ -286,15 +294,12 @@ async fn signing_in_needs_the_form_token_and_the_right_password() {
     );
 
     let right = browser
-        .post(
+        .send_sign_in(
             &app,
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "member@acme.test"),
-                ("password", PASSWORD),
-                ("next", "/services"),
-            ],
+            &token,
+            "member@acme.test",
+            PASSWORD,
+            Some("/services"),
         )
         .await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
@@ -347,25 +352,15 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600,
-                "intake_fields": [
-                    { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
-                    { "key": "count", "label": "How many", "kind": "number" },
-                    { "key": "event_day", "label": "Event day", "kind": "date" },
-                    { "key": "urgent_follow_up", "label": "Follow up at once", "kind": "boolean" }
-                ]
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let intake = json!({
+        "intake_fields": [
+            { "key": "region", "label": "Region", "kind": "choice", "required": true, "choices": ["EMEA", "Americas"] },
+            { "key": "count", "label": "How many", "kind": "number" },
+            { "key": "event_day", "label": "Event day", "kind": "date" },
+            { "key": "urgent_follow_up", "label": "Follow up at once", "kind": "boolean" }
+        ]
+    });
+    let service = app.qualified_leads(&marketing, &sales, intake).await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
     browser.sign_in(&app, "member@acme.test").await;
@@ -392,8 +387,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
             ],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.expect("body");
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"title-error\""),
         "title error shown: {page}"
@@ -441,11 +435,9 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
 
     // The API sees the same request, with typed answers.
     let id = request_path.trim_start_matches("/requests/");
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/requests/{id}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/requests/{id}"))
+        .await;
     assert_eq!(stored["intake_values"]["count"], json!(40.0));
     assert_eq!(stored["intake_values"]["urgent_follow_up"], json!(true));
     assert_eq!(stored["priority"], json!("high"));
@@ -455,24 +447,7 @@ async fn the_request_form_shows_errors_at_their_fields_and_keeps_the_answers() {
 async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
-    let marketer = app
-        .add_member_of(
-            "marketer@acme.test",
-            roundtable_domain::people::Role::Member,
-            id_of(&marketing),
-        )
-        .await;
-    let request = expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "A brochure" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let path = format!("/requests/{}", id_of(&request));
+    let (marketer, path) = asked_of_marketing(&app, &marketing, "A brochure").await;
 
     let mut requester = Browser::default();
     requester.sign_in(&app, "member@acme.test").await;
@@ -519,8 +494,7 @@ async fn request_actions_follow_the_workflow_and_report_problems_on_the_page() {
             &[("reason", ""), ("new_eta", "soon")],
         )
         .await;
-    assert_eq!(deferred.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = deferred.text().await.expect("body");
+    let page = text_with_status(deferred, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"defer-reason-error\"") && page.contains("id=\"defer-eta-error\""));
     assert!(page.contains("value=\"soon\""));
 
@@ -572,19 +546,7 @@ async fn the_matrix_and_queue_pages_render_for_the_signed_in() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "name": "Qualified leads", "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.qualified_leads(&marketing, &sales, json!({})).await;
     let mut browser = Browser::default();
     browser.sign_in(&app, "admin@acme.test").await;
     let matrix = browser.page(&app, "/matrix").await;
@@ -635,14 +597,7 @@ async fn assets_are_embedded_and_cached_for_a_year() {
         let path = &login[start..end];
         let response = browser.get(&app, path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let header = |name: &str| header_text(&response, name);
         assert!(header("content-type").starts_with(content_type));
         assert!(header("cache-control").contains("max-age=31536000"));
         assert!(header("cache-control").contains("immutable"));
@@ -688,8 +643,7 @@ async fn administrators_add_people_and_departments_through_forms() {
             ],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.expect("body");
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"email-error\""));
     assert!(page.contains("value=\"Ada Lovelace\"") && page.contains("value=\"lead\" selected"));
     let added = admin
@@ -728,12 +682,9 @@ async fn administrators_add_people_and_departments_through_forms() {
             ],
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
     assert!(
-        stale
-            .text()
+        text_with_status(stale, StatusCode::CONFLICT)
             .await
-            .expect("body")
             .contains("value=\"Ada King\"")
     );
     let changed = admin
@@ -764,18 +715,11 @@ async fn people_create_and_revoke_their_own_api_tokens() {
             &[("name", "reporting script"), ("expires_in_days", "30")],
         )
         .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let page = created.text().await.expect("body");
+    let page = text_with_status(created, StatusCode::CREATED).await;
     let marker = "<code id=\"new-token\">";
     let start = page.find(marker).expect("the new token is shown") + marker.len();
     let secret = &page[start..start + page[start..].find('<').expect("end")];
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .expect("GET /me");
+    let me = app.me_with_token(secret).await;
     assert_eq!(me.status(), StatusCode::OK, "the shown token works");
 
     let listed = browser.page(&app, "/tokens").await;
@@ -788,13 +732,7 @@ async fn people_create_and_revoke_their_own_api_tokens() {
         .submit(&app, &format!("/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .expect("GET /me");
+    let me = app.me_with_token(secret).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 
     let bad = browser
@@ -804,11 +742,9 @@ async fn people_create_and_revoke_their_own_api_tokens() {
             &[("name", ""), ("expires_in_days", "forever")],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text()
+        text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("value=\"forever\"")
     );
 }
@@ -818,24 +754,7 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let operations = app.department("Operations").await;
-    let marketer = app
-        .add_member_of(
-            "marketer@acme.test",
-            roundtable_domain::people::Role::Member,
-            id_of(&marketing),
-        )
-        .await;
-    let request = expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "Stand graphics" }),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let path = format!("/requests/{}", id_of(&request));
+    let (marketer, path) = asked_of_marketing(&app, &marketing, "Stand graphics").await;
     let mut provider = Browser::default();
     provider.sign_in(&app, &marketer.email).await;
     let bad_date = provider
@@ -845,8 +764,7 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
             &[("due_at", "Thursday")],
         )
         .await;
-    assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = bad_date.text().await.expect("body");
+    let page = text_with_status(bad_date, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"commit-due-error\"") && page.contains("value=\"Thursday\""));
     let proposed = provider
         .submit(
@@ -880,12 +798,9 @@ async fn commitments_and_hand_offs_work_from_the_request_page() {
     let unnamed = provider
         .submit(&app, &format!("{path}/transfer"), &[("department_id", "")])
         .await;
-    assert_eq!(unnamed.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        unnamed
-            .text()
+        text_with_status(unnamed, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"transfer-department-error\"")
     );
     let operations_id = id_of(&operations).to_string();
@@ -910,30 +825,20 @@ async fn a_request_can_name_the_customer_segment_its_service_serves() {
     let app = TestApp::spawn().await;
     let marketing = app.department("Marketing").await;
     let sales = app.department("Sales").await;
-    let segment = expect_status(
-        app.post(
+    let segment = app
+        .create(
             &app.admin,
             "/api/v1/segments",
             &json!({ "name": "Mid-market retailers" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "segment_ids": [id_of(&segment)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
+        .await;
+    let service = app
+        .qualified_leads(
+            &marketing,
+            &sales,
+            json!({ "segment_ids": [id_of(&segment)] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
     browser.sign_in(&app, "member@acme.test").await;
@@ -968,30 +873,19 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     let segment = |name: &'static str| {
         let app = &app;
         async move {
-            expect_status(
-                app.post(&app.admin, "/api/v1/segments", &json!({ "name": name }))
-                    .await,
-                StatusCode::CREATED,
-            )
-            .await
+            app.create(&app.admin, "/api/v1/segments", &json!({ "name": name }))
+                .await
         }
     };
     let served = segment("Mid-market retailers").await;
     let other = segment("Public sector").await;
-    let service = expect_status(
-        app.post(
-            &app.admin,
-            "/api/v1/services",
-            &json!({
-                "provider_department_id": id_of(&marketing), "consumer_department_ids": [id_of(&sales)],
-                "segment_ids": [id_of(&served)], "name": "Qualified leads",
-                "first_response_minutes": 60, "fulfilment_minutes": 600
-            }),
+    let service = app
+        .qualified_leads(
+            &marketing,
+            &sales,
+            json!({ "segment_ids": [id_of(&served)] }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
 
     // The API: refused at the field on create.
     let refused = expect_status(
@@ -1007,17 +901,14 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     .await;
     assert_eq!(crate::support::problem_fields(&refused), ["segment_id"]);
     // … and on change; the served segment and none are fine.
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             &app.member,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&service), "title": "Leads for retailers",
                      "segment_id": id_of(&served) }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/api/v1/requests/{}", id_of(&request));
     let changed = expect_status(
         app.patch(
@@ -1043,36 +934,30 @@ async fn a_request_for_a_service_names_only_a_segment_it_serves_on_api_and_form(
     )
     .await;
     // A request without a service may name any segment.
-    expect_status(
-        app.post(
-            &app.member,
-            "/api/v1/requests",
-            &json!({ "provider_department_id": id_of(&marketing), "title": "Council brochure",
+    app.create(
+        &app.member,
+        "/api/v1/requests",
+        &json!({ "provider_department_id": id_of(&marketing), "title": "Council brochure",
                      "segment_id": id_of(&other) }),
-        )
-        .await,
-        StatusCode::CREATED,
     )
     .await;
 
     // The form: the same refusal, next to the segment field, nothing raised.
     let form_path = format!("/services/{}/request", id_of(&service));
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, "member@acme.test").await;
+    browser.sign_in(&app, "member@acme.test").await;
     let other_id = id_of(&other).to_string();
     let page = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &[
-                ("csrf_token", &token),
                 ("title", "Leads for the council"),
                 ("segment_id", &other_id),
             ],
         )
         .await;
-    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = page.text().await.unwrap();
+    let html = text_with_status(page, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(html.contains("must be one of the customer segments this service serves"));
     assert!(html.contains("Leads for the council"), "the title is kept");
 }
@@ -1085,14 +970,10 @@ async fn the_requests_page_lists_what_the_viewer_may_see_with_filters() {
         ("Banner artwork", "none"),
         ("Launch deck", "customer_waiting"),
     ] {
-        expect_status(
-            app.post(
-                &app.member,
-                "/api/v1/requests",
-                &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }),
-            )
-            .await,
-            StatusCode::CREATED,
+        app.create(
+            &app.member,
+            "/api/v1/requests",
+            &json!({ "provider_department_id": id_of(&marketing), "title": title, "external_impact": impact }),
         )
         .await;
     }

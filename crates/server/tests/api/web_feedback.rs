@@ -6,10 +6,9 @@
 
 use crate::checks::{desk, resolved_request};
 use crate::pulses::{board, people_of, ratings};
-use crate::support::{TestApp, expect_status, id_of};
-use crate::web::{Browser, is_html, location};
+use crate::support::{TestApp, id_of};
+use crate::web::{Browser, is_html, location, text_with_status};
 use reqwest::StatusCode;
-use roundtable_domain::people::Role;
 use serde_json::{Value, json};
 
 /// The part of a page from `start` up to the end of its enclosing section.
@@ -24,11 +23,9 @@ fn section_from<'a>(page: &'a str, start: &str) -> &'a str {
 async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     let request = resolved_request(&app, &desk, &seller).await;
-    let checks = expect_status(app.get(&seller, "/api/v1/checks").await, StatusCode::OK).await;
+    let checks = app.read(&seller, "/api/v1/checks").await;
     let check = id_of(&checks["items"][0]);
     let check_path = format!("/checks/{check}");
     let answer_path = format!("{check_path}/answer");
@@ -67,8 +64,7 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             &[("rating", "9"), ("comment", "Half had <no> budget")],
         )
         .await;
-    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = rejected.text().await.unwrap();
+    let page = text_with_status(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"answer-error\""), "{page}");
     assert!(page.contains("id=\"rating-error\""));
     assert!(
@@ -82,15 +78,10 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             &[("answer", "partly"), ("rating", "three")],
         )
         .await;
-    assert_eq!(not_a_number.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = not_a_number.text().await.unwrap();
+    let page = text_with_status(not_a_number, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"rating-error\""));
     assert!(page.contains("value=\"partly\" checked"), "the answer kept");
-    let still = expect_status(
-        app.get(&seller, &format!("/api/v1/checks/{check}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let still = app.read(&seller, &format!("/api/v1/checks/{check}")).await;
     assert_eq!(still["status"], "pending", "nothing was recorded");
 
     let answered = browser
@@ -104,26 +95,18 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
             ],
         )
         .await;
-    assert_eq!(answered.status(), StatusCode::OK);
-    let page = answered.text().await.unwrap();
+    let page = text_with_status(answered, StatusCode::OK).await;
     assert!(
         page.contains("your answer \"Not met\" was recorded"),
         "{page}"
     );
     assert!(page.contains("the request was reopened"));
     assert!(page.contains(&format!("Follow the reopened request #{}", id_of(&request))));
-    let reopened = expect_status(
-        app.get(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let reopened = app
+        .read(&seller, &format!("/api/v1/requests/{}", id_of(&request)))
+        .await;
     assert_eq!(reopened["status"], "in_progress");
-    let stored = expect_status(
-        app.get(&seller, &format!("/api/v1/checks/{check}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&seller, &format!("/api/v1/checks/{check}")).await;
     assert_eq!(stored["answer"], "not_met");
     assert_eq!(stored["rating"], 2);
 
@@ -150,15 +133,9 @@ async fn a_check_is_answered_on_its_page_and_not_met_reopens_the_request() {
 async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 1.0).await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&desk.sales))
-        .await;
+    let seller = desk.seller(&app).await;
     resolved_request(&app, &desk, &seller).await;
-    let inbox = expect_status(
-        app.get(&seller, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&seller, "/api/v1/notifications").await;
     let unread = inbox["unread"].as_i64().unwrap();
     assert!(unread >= 1, "{inbox}");
     let first = id_of(&inbox["items"][0]);
@@ -183,11 +160,7 @@ async fn notifications_show_on_the_home_page_and_are_marked_read_there() {
         .await;
     assert_eq!(marked.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&marked), "/");
-    let inbox = expect_status(
-        app.get(&seller, "/api/v1/notifications").await,
-        StatusCode::OK,
-    )
-    .await;
+    let inbox = app.read(&seller, "/api/v1/notifications").await;
     assert!(inbox["items"][0]["read_at"].is_string());
     assert_eq!(inbox["unread"].as_i64().unwrap(), unread - 1);
 
@@ -246,8 +219,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
             &[("name", ""), ("closes_at", "2099-01-01T12:00")],
         )
         .await;
-    assert_eq!(nameless.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = nameless.text().await.unwrap();
+    let page = text_with_status(nameless, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\"") && page.contains("value=\"2099-01-01T12:00\""));
     let opened = admin
         .submit(
@@ -262,7 +234,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     let form_path = format!("/pulses/{round}/cells/{}/{}", board.marketing, board.sales);
 
     let mut browser = Browser::default();
-    let token = browser.sign_in(&app, &seller.email).await;
+    browser.sign_in(&app, &seller.email).await;
     let list = browser.page(&app, "/pulses").await;
     assert!(list.contains("2027 Q1 pulse") && list.contains("You have 1 of 1 to answer"));
     let page = browser.page(&app, &round_path).await;
@@ -288,10 +260,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
         "dimensions explained"
     );
 
-    let mut answer = vec![
-        ("csrf_token", token.as_str()),
-        ("comment", "Leads lack context"),
-    ];
+    let mut answer = vec![("comment", "Leads lack context")];
     let keys = [
         ("expectation.reliability", "6"),
         ("expectation.responsiveness", "6"),
@@ -310,9 +279,8 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     ];
     answer.extend(keys);
     // Tangibles left at 0: the points add up to 80.
-    let short = browser.post(&app, &form_path, &answer).await;
-    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = short.text().await.unwrap();
+    let short = browser.submit(&app, &form_path, &answer).await;
+    let page = text_with_status(short, StatusCode::UNPROCESSABLE_ENTITY).await;
     let error = section_from(&page, "id=\"importance-error\"");
     assert!(
         error.contains("add up to 100 (they add up to 80)"),
@@ -325,7 +293,7 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
     assert!(page.contains("value=\"30\""), "points kept");
     assert!(page.contains("Leads lack context"), "comment kept");
     let blank = browser
-        .post(
+        .submit(
             &app,
             &form_path,
             &answer
@@ -336,37 +304,35 @@ async fn a_pulse_is_answered_on_its_page_and_the_points_must_add_up_to_100() {
                 .collect::<Vec<_>>(),
         )
         .await;
-    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = blank.text().await.unwrap();
+    let page = text_with_status(blank, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"perception-empathy-error\""), "{page}");
     assert!(!page.contains("id=\"importance-error\""));
 
     answer.push(("importance.tangibles", "20"));
-    let recorded = browser.post(&app, &form_path, &answer).await;
+    let recorded = browser.submit(&app, &form_path, &answer).await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
     let confirmation = browser.page(&app, &location(&recorded)).await;
     assert!(confirmation.contains("your answer about Marketing serving Sales was recorded"));
     assert!(confirmation.contains("Answered"));
-    let twice = browser.post(&app, &form_path, &answer).await;
+    let twice = browser.submit(&app, &form_path, &answer).await;
     assert_eq!(twice.status(), StatusCode::CONFLICT);
     assert!(twice.text().await.unwrap().contains("already answered"));
 
     // The provider side rates itself: perception only.
     let mut mirror = Browser::default();
-    let mirror_token = mirror.sign_in(&app, &marketer.email).await;
+    mirror.sign_in(&app, &marketer.email).await;
     let mirror_form = mirror.page(&app, &form_path).await;
     assert!(mirror_form.contains("name=\"perception.reliability\""));
     assert!(!mirror_form.contains("name=\"expectation.reliability\""));
     assert!(!mirror_form.contains("name=\"importance.reliability\""));
-    let mut self_rating = vec![("csrf_token", mirror_token.as_str())];
-    self_rating.extend([
+    let self_rating = [
         ("perception.reliability", "6"),
         ("perception.responsiveness", "6"),
         ("perception.assurance", "7"),
         ("perception.empathy", "6"),
         ("perception.tangibles", "6"),
-    ]);
-    let rated = mirror.post(&app, &form_path, &self_rating).await;
+    ];
+    let rated = mirror.submit(&app, &form_path, &self_rating).await;
     assert_eq!(rated.status(), StatusCode::SEE_OTHER);
 
     // Someone outside the cell has no form.
@@ -398,16 +364,13 @@ async fn results_show_gaps_and_the_mirror_and_say_not_enough_responses_below_the
     let sellers = people_of(&app, "seller", 5, board.sales).await;
     let accountants = people_of(&app, "accountant", 4, board.finance).await;
     let marketers = people_of(&app, "marketer", 5, board.marketing).await;
-    let round = expect_status(
-        app.post(
+    let round = app
+        .create(
             &app.admin,
             "/api/v1/pulses",
             &json!({ "name": "2027-Q1 pulse", "closes_at": "2099-01-01T00:00:00Z" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let id = id_of(&round);
     let path = format!("/api/v1/pulses/{id}/responses");
     let answer = |consumer: i64, body: Value| {
@@ -426,23 +389,19 @@ async fn results_show_gaps_and_the_mirror_and_say_not_enough_responses_below_the
                 "comment": format!("sales comment {index}"),
             }),
         );
-        expect_status(app.post(seller, &path, &body).await, StatusCode::CREATED).await;
+        app.create(seller, &path, &body).await;
     }
     for accountant in &accountants {
         let body = answer(
             board.finance,
             json!({ "expectation": ratings([7; 5]), "perception": ratings([2; 5]), "importance": ratings([20; 5]), "comment": "secret" }),
         );
-        expect_status(
-            app.post(accountant, &path, &body).await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.create(accountant, &path, &body).await;
     }
     for marketer in &marketers {
         for consumer in [board.sales, board.finance] {
             let body = answer(consumer, json!({ "perception": ratings([6; 5]) }));
-            expect_status(app.post(marketer, &path, &body).await, StatusCode::CREATED).await;
+            app.create(marketer, &path, &body).await;
         }
     }
     crate::pulses::close_round(&app, id).await;

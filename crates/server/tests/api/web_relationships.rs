@@ -4,11 +4,10 @@
 //! people-import pages, with errors at their fields and nothing half-applied.
 
 use crate::checks::{desk, resolved_request};
-use crate::support::{TestApp, expect_status, id_of};
-use crate::web::{Browser, location};
-use reqwest::StatusCode;
+use crate::support::{TestApp, id_of};
+use crate::web::{Browser, form_with, location, text_with_status};
 use reqwest::header::{CONTENT_TYPE, COOKIE};
-use roundtable_domain::people::Role;
+use reqwest::{Response, StatusCode};
 use serde_json::json;
 
 /// The text of a page's table with this id (from `<table id=…>` to `</table>`).
@@ -20,42 +19,46 @@ fn table<'a>(html: &'a str, id: &str) -> &'a str {
     &html[start..end]
 }
 
+/// Sends the calendar form: "Head office" in `time_zone`, open on Mondays
+/// 09:00-12:30 and 13:30-17:30, with the `more` fields.
+async fn send_calendar(
+    browser: &mut Browser,
+    app: &TestApp,
+    time_zone: &str,
+    more: &[(&str, &str)],
+) -> Response {
+    let head_office = [
+        ("name", "Head office"),
+        ("time_zone", time_zone),
+        ("monday", "09:00-12:30, 13:30-17:30"),
+    ];
+    browser
+        .submit(app, "/admin/calendars", &form_with(&head_office, more))
+        .await
+}
+
 #[tokio::test]
 async fn a_cell_page_explains_its_health_and_shows_trend_frustrations_kudos_and_input_quality() {
     let app = TestApp::spawn().await;
     let desk = desk(&app, 0.0).await;
     let (marketing, sales) = (id_of(&desk.marketing), id_of(&desk.sales));
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = desk.seller(&app).await;
     for _ in 0..5 {
         resolved_request(&app, &desk, &seller).await;
     }
-    expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    app.create(&seller, "/api/v1/topics", &json!({
             "kind": "frustration", "title": "Leads arrive without a budget",
             "mirror": "We could say which accounts matter this quarter", "about_department_id": marketing
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     // About another department: not this cell's.
-    expect_status(
-        app.post(&seller, "/api/v1/topics", &json!({
+    app.create(&seller, "/api/v1/topics", &json!({
             "kind": "frustration", "title": "The canteen closes early", "mirror": "We could eat earlier"
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
-    expect_status(
-        app.post(&desk.marketer, "/api/v1/kudos", &json!({
+    app.create(&desk.marketer, "/api/v1/kudos", &json!({
             "receiver_department_id": sales, "message": "Thanks for the fast feedback on the fair leads"
         }))
-        .await,
-        StatusCode::CREATED,
-    )
     .await;
     let api = app.matrix_cell(marketing, sales).await;
     assert_eq!(api["kudos"], 1);
@@ -135,9 +138,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
     let app = TestApp::spawn().await;
     let desk = desk(&app, 0.0).await;
     let (marketing, sales) = (id_of(&desk.marketing), id_of(&desk.sales));
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, sales)
-        .await;
+    let seller = desk.seller(&app).await;
     let mut browser = Browser::default();
     browser.sign_in(&app, "marketer@acme.test").await;
     let form = browser.page(&app, "/kudos").await;
@@ -161,8 +162,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"link_id-error\""), "link number error");
     assert!(page.contains("id=\"message-error\""), "message error");
     assert!(page.contains("value=\"customer_first\""), "value tag kept");
@@ -181,8 +181,7 @@ async fn kudos_are_given_through_the_form_with_errors_at_the_fields_and_counted_
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"receiver_person_id-error\""));
     assert!(page.contains(">Thanks</textarea>"), "message kept");
     assert_eq!(app.matrix_cell(marketing, sales).await["kudos"], 0);
@@ -240,25 +239,21 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     let list = browser.page(&app, "/admin/calendars").await;
     assert!(list.contains("0 calendars"));
 
-    let refused = browser
-        .submit(
-            &app,
-            "/admin/calendars",
-            &[
-                ("name", "Head office"),
-                ("time_zone", "Mars/Olympus_Mons"),
-                ("monday", "09:00-12:30, 13:30-17:30"),
-                ("tuesday", "9 to 5"),
-                ("friday", "09:00-08:00"),
-                (
-                    "holidays",
-                    "2026-12-25 Christmas Day\n\n2026-13-40 Nonsense",
-                ),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let refused = send_calendar(
+        &mut browser,
+        &app,
+        "Mars/Olympus_Mons",
+        &[
+            ("tuesday", "9 to 5"),
+            ("friday", "09:00-08:00"),
+            (
+                "holidays",
+                "2026-12-25 Christmas Day\n\n2026-13-40 Nonsense",
+            ),
+        ],
+    )
+    .await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"tuesday-error\""),
         "the day not written as intervals"
@@ -271,20 +266,14 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
     assert!(page.contains("2026-13-40 Nonsense"), "the holidays kept");
     // Once every day reads as intervals, the API's rules speak: an interval
     // ending before it starts, at its day…
-    let refused = browser
-        .submit(
-            &app,
-            "/admin/calendars",
-            &[
-                ("name", "Head office"),
-                ("time_zone", "Europe/Berlin"),
-                ("monday", "09:00-12:30, 13:30-17:30"),
-                ("friday", "09:00-08:00"),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let refused = send_calendar(
+        &mut browser,
+        &app,
+        "Europe/Berlin",
+        &[("friday", "09:00-08:00")],
+    )
+    .await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"friday-error\""),
         "interval error at its day"
@@ -295,23 +284,17 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         "{page}"
     );
     // …then an unknown zone and a holiday that is no date, naming its line.
-    let refused = browser
-        .submit(
-            &app,
-            "/admin/calendars",
-            &[
-                ("name", "Head office"),
-                ("time_zone", "Mars/Olympus_Mons"),
-                ("monday", "09:00-12:30, 13:30-17:30"),
-                (
-                    "holidays",
-                    "2026-12-25 Christmas Day\n\n2026-13-40 Nonsense",
-                ),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let refused = send_calendar(
+        &mut browser,
+        &app,
+        "Mars/Olympus_Mons",
+        &[(
+            "holidays",
+            "2026-12-25 Christmas Day\n\n2026-13-40 Nonsense",
+        )],
+    )
+    .await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"time_zone-error\""),
         "zone error at the field"
@@ -325,32 +308,21 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         page.contains("line 3: must be a date"),
         "holiday error names its line"
     );
-    let calendars = expect_status(
-        app.get(&app.admin, "/api/v1/calendars").await,
-        StatusCode::OK,
-    )
-    .await;
+    let calendars = app.read(&app.admin, "/api/v1/calendars").await;
     assert_eq!(calendars["items"].as_array().map(Vec::len), Some(0));
 
-    let created = browser
-        .submit(
-            &app,
-            "/admin/calendars",
-            &[
-                ("name", "Head office"),
-                ("time_zone", "Europe/Berlin"),
-                ("monday", "09:00-12:30, 13:30-17:30"),
-                ("friday", "09:00-15:00"),
-                ("holidays", "2026-12-25 Christmas Day"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let calendars = expect_status(
-        app.get(&app.admin, "/api/v1/calendars").await,
-        StatusCode::OK,
+    let created = send_calendar(
+        &mut browser,
+        &app,
+        "Europe/Berlin",
+        &[
+            ("friday", "09:00-15:00"),
+            ("holidays", "2026-12-25 Christmas Day"),
+        ],
     )
     .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let calendars = app.read(&app.admin, "/api/v1/calendars").await;
     let calendar = &calendars["items"][0];
     assert_eq!(calendar["time_zone"], "Europe/Berlin");
     assert_eq!(calendar["working_hours"]["monday"][1]["start"], "13:30");
@@ -376,12 +348,9 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
         )
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/calendars/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/calendars/{id}"))
+        .await;
     assert_eq!(stored["time_zone"], "America/New_York");
     assert_eq!(stored["holidays"].as_array().map(Vec::len), Some(0));
     // A stale version is a conflict shown on the page, the values kept.
@@ -410,11 +379,7 @@ async fn administrators_create_and_change_calendars_with_errors_at_the_field() {
 }
 
 async fn person_exists(app: &TestApp, email: &str) -> bool {
-    let people = expect_status(
-        app.get(&app.admin, "/api/v1/people?limit=200").await,
-        StatusCode::OK,
-    )
-    .await;
+    let people = app.read(&app.admin, "/api/v1/people?limit=200").await;
     people["items"]
         .as_array()
         .unwrap()
@@ -440,8 +405,7 @@ async fn an_import_with_a_bad_row_applies_nothing_unless_partial() {
     let refused = browser
         .submit(&app, "/admin/import", &[("csv", &pasted)])
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("Nothing was imported: 1 of 3 rows are bad"),
         "{page}"
@@ -480,8 +444,7 @@ async fn an_import_with_a_bad_row_applies_nothing_unless_partial() {
         .send()
         .await
         .unwrap();
-    assert_eq!(applied.status(), StatusCode::OK);
-    let page = applied.text().await.unwrap();
+    let page = text_with_status(applied, StatusCode::OK).await;
     let totals = &page[page.find("id=\"import-totals\"").unwrap()..];
     assert!(
         totals.contains("<dt>People created</dt><dd>1</dd>"),

@@ -3,8 +3,8 @@
 //! may and may not.
 
 use super::cell;
-use crate::support::{TestApp, expect_status, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::support::{TestApp, id_of, version_of};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     assert!(
         member
             .page(&app, "/notifications")
@@ -25,14 +25,11 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     assert!(page.contains(
         "id=\"pref-kudos_received-email\" name=\"kudos_received.email\" value=\"on\" checked"
     ));
-    let view = expect_status(
-        app.get(&cell.seller, "/api/v1/notifications/preferences")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let view = app
+        .read(&cell.seller, "/api/v1/notifications/preferences")
+        .await;
     // Every box ticked but kudos by email.
-    let mut boxes: Vec<(String, String)> = vec![("csrf_token".to_owned(), token.clone())];
+    let mut boxes: Vec<(String, String)> = Vec::new();
     for kind in view["kinds"].as_array().unwrap() {
         for channel in view["channels"].as_array().unwrap() {
             let name = format!("{}.{}", kind.as_str().unwrap(), channel.as_str().unwrap());
@@ -45,7 +42,9 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let saved = member.post(&app, "/notifications/preferences", &form).await;
+    let saved = member
+        .submit(&app, "/notifications/preferences", &form)
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let page = member.page(&app, &location(&saved)).await;
     assert!(page.contains("Your preferences are saved"));
@@ -57,12 +56,9 @@ async fn a_person_switches_off_an_event_by_email_and_it_stays_off() {
     assert!(page.contains(
         "id=\"pref-kudos_received-in_app\" name=\"kudos_received.in_app\" value=\"on\" checked"
     ));
-    let view = expect_status(
-        app.get(&cell.seller, "/api/v1/notifications/preferences")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let view = app
+        .read(&cell.seller, "/api/v1/notifications/preferences")
+        .await;
     let off: Vec<&Value> = view["choices"]
         .as_array()
         .unwrap()
@@ -88,7 +84,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
     let page = admin.page(&app, "/admin/webhooks").await;
     assert!(page.contains("id=\"webhook-form\""));
     let refused = admin
@@ -101,8 +97,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"url-error\""), "{page}");
     assert!(page.contains("value=\"ftp://crm.example/hook\""));
     assert!(page.contains("value=\"kudos_received\" checked"));
@@ -118,14 +113,9 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
             ],
         )
         .await;
-    assert_eq!(added.status(), StatusCode::CREATED);
-    let page = added.text().await.expect("body");
+    let page = text_with_status(added, StatusCode::CREATED).await;
     assert!(page.contains("id=\"webhook-secret\""));
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     let hook = &hooks[0];
     assert_eq!(hook["kinds"], json!(["kudos_received", "deferred"]));
     assert!(hook["secret"].is_null(), "the secret is never listed again");
@@ -134,22 +124,17 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
     assert!(listed.contains("https://crm.example/hook"));
 
     let switched = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/active", id_of(hook)),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(hook).to_string()),
                 ("active", "false"),
             ],
         )
         .await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks[0]["active"], false);
     assert!(
         admin
@@ -160,7 +145,7 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
 
     // A lead sees no webhooks and cannot add or remove one.
     let mut lead = Browser::default();
-    let lead_token = lead.sign_in(&app, &cell.sales_lead.email).await;
+    lead.sign_in(&app, &cell.sales_lead.email).await;
     assert!(!lead.page(&app, "/").await.contains("href=\"/admin/"));
     assert_eq!(
         lead.get(&app, "/admin/webhooks").await.status(),
@@ -171,33 +156,25 @@ async fn an_administrator_adds_switches_and_removes_a_webhook_and_a_lead_cannot(
         .await;
     assert_eq!(added.status(), StatusCode::FORBIDDEN);
     let removed = lead
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/delete", id_of(hook)),
-            &[("csrf_token", &lead_token)],
+            &[],
         )
         .await;
     assert_eq!(removed.status(), StatusCode::FORBIDDEN);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks.as_array().map(Vec::len), Some(1));
 
     let removed = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/webhooks/{}/delete", id_of(hook)),
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
-    let hooks = expect_status(
-        app.get(&app.admin, "/api/v1/webhooks").await,
-        StatusCode::OK,
-    )
-    .await;
+    let hooks = app.read(&app.admin, "/api/v1/webhooks").await;
     assert_eq!(hooks, json!([]));
 }
 
@@ -219,15 +196,12 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
     assert!(page.contains(&format!(
         "id=\"lead-{sales_lead}\" name=\"lead_ids\" value=\"{sales_lead}\" checked"
     )));
-    let current = expect_status(
-        app.get(
+    let current = app
+        .read(
             &app.admin,
             &format!("/api/v1/departments/{}", id_of(&cell.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let version = version_of(&current).to_string();
     let seller = cell.seller.id.0.to_string();
     let refused = admin
@@ -243,8 +217,7 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\""), "{page}");
     assert!(page.contains(&format!("value=\"{seller}\" checked")));
     let saved = admin
@@ -262,15 +235,12 @@ async fn an_administrator_names_a_departments_leads_and_a_lead_cannot() {
         )
         .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(
+    let stored = app
+        .read(
             &app.admin,
             &format!("/api/v1/departments/{}", id_of(&cell.sales)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(
         stored["lead_ids"],
         json!([cell.sales_lead.id.0, cell.seller.id.0])
@@ -300,7 +270,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut admin = Browser::default();
-    let token = admin.sign_in(&app, "admin@acme.test").await;
+    admin.sign_in(&app, "admin@acme.test").await;
 
     // Segments: the name is required, the criteria one a line.
     let refused = admin
@@ -314,8 +284,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"name-error\""));
     assert!(page.contains(">Fast restocking</textarea>"));
     let added = admin
@@ -330,22 +299,17 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let segments = expect_status(
-        app.get(&app.admin, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let segments = app.read(&app.admin, "/api/v1/segments").await;
     let segment = &segments["items"][0];
     assert_eq!(
         segment["criteria"],
         json!(["Ten stores or more", "A buyer named"])
     );
     let changed = admin
-        .post(
+        .submit(
             &app,
             &format!("/admin/segments/{}", id_of(segment)),
             &[
-                ("csrf_token", &token),
                 ("version", &version_of(segment).to_string()),
                 ("name", "Mid-market retail chains"),
                 ("criteria", "Ten stores or more"),
@@ -361,15 +325,10 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     );
 
     // Settings: the anonymity threshold never goes below 3.
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     let version = version_of(&organization).to_string();
     let settings = |k: &'static str| {
         vec![
-            ("csrf_token", token.clone()),
             ("version", version.clone()),
             ("name", "Acme".to_owned()),
             ("at_risk_percent", "80".to_owned()),
@@ -381,20 +340,15 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     };
     let pairs = settings("2");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = admin.post(&app, "/admin/organization", &form).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let refused = admin.submit(&app, "/admin/organization", &form).await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"anonymity_threshold-error\""), "{page}");
     assert!(page.contains("name=\"at_risk_percent\" value=\"80\""));
     let pairs = settings("6");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let saved = admin.post(&app, "/admin/organization", &form).await;
+    let saved = admin.submit(&app, "/admin/organization", &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let organization = expect_status(
-        app.get(&app.admin, "/api/v1/organization").await,
-        StatusCode::OK,
-    )
-    .await;
+    let organization = app.read(&app.admin, "/api/v1/organization").await;
     assert_eq!(organization["anonymity_threshold"], 6);
     assert_eq!(organization["thank_you_kind"], "coupon");
 
@@ -402,12 +356,9 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
     let empty = admin
         .submit(&app, "/admin/coupons", &[("codes", "  \n ")])
         .await;
-    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        empty
-            .text()
+        text_with_status(empty, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"codes-error\"")
     );
     let uploaded = admin
@@ -452,11 +403,7 @@ async fn an_administrator_keeps_segments_settings_and_coupons_and_a_member_canno
         .submit(&app, "/admin/segments", &[("name", "Member's segment")])
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let segments = expect_status(
-        app.get(&app.admin, "/api/v1/segments").await,
-        StatusCode::OK,
-    )
-    .await;
+    let segments = app.read(&app.admin, "/api/v1/segments").await;
     assert_eq!(segments["items"].as_array().map(Vec::len), Some(1));
 }
 

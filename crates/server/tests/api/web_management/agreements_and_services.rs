@@ -3,8 +3,8 @@
 //! members and the other side's lead can do neither.
 
 use super::{cell, id_in};
-use crate::support::{TestApp, expect_status, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::support::{TestApp, id_of, version_of};
+use crate::web::{Browser, form_with, location, text_with_status};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -62,33 +62,35 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
         !page.contains("id=\"accept-form\""),
         "nothing to accept yet"
     );
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     let version = version_of(&stored).to_string();
     let service = id_of(&cell.service).to_string();
+
+    // The service and its one obligation, as each try below but the second sends them.
+    let feedback_on_leads = [
+        ("version", version.as_str()),
+        ("service_ids", service.as_str()),
+        ("obligation-0.description", "Feedback on every lead"),
+        ("obligation-0.due_within_business_days", "5"),
+    ];
 
     // A bad number of days: the error at that row, every value kept, nothing stored.
     let refused = provider
         .submit(
             &app,
             &path,
-            &[
-                ("version", &version),
-                ("service_ids", &service),
-                ("obligation-0.description", "Feedback on every lead"),
-                ("obligation-0.due_within_business_days", "5"),
-                ("obligation-1.description", "Say why a lead was rejected"),
-                ("obligation-1.due_within_business_days", "soon"),
-                ("review_cadence", "monthly"),
-                ("notes", "Kept <notes>"),
-            ],
+            &form_with(
+                &feedback_on_leads,
+                &[
+                    ("obligation-1.description", "Say why a lead was rejected"),
+                    ("obligation-1.due_within_business_days", "soon"),
+                    ("review_cadence", "monthly"),
+                    ("notes", "Kept <notes>"),
+                ],
+            ),
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"obligation-1-days-error\""), "{page}");
     assert!(page.contains("must be a whole number of business days"));
     assert!(page.contains("value=\"Say why a lead was rejected\""));
@@ -96,11 +98,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert!(page.contains("Kept &#60;notes&#62;"));
     assert!(page.contains("value=\"monthly\" selected"));
     assert!(page.contains(&format!("value=\"{service}\" checked")));
-    let unchanged = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let unchanged = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(unchanged["current"]["obligations"], json!([]));
 
     // A rule of the domain (1 to 365 days) is reported at the row too.
@@ -118,8 +116,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
             ],
         )
         .await;
-    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = too_long.text().await.expect("body");
+    let page = text_with_status(too_long, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"obligation-2-days-error\""), "{page}");
     assert!(page.contains("must be between 1 and 365"));
 
@@ -127,14 +124,13 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
         .submit(
             &app,
             &path,
-            &[
-                ("version", &version),
-                ("service_ids", &service),
-                ("obligation-0.description", "Feedback on every lead"),
-                ("obligation-0.due_within_business_days", "5"),
-                ("review_cadence", "quarterly"),
-                ("notes", "Agreed at the offsite"),
-            ],
+            &form_with(
+                &feedback_on_leads,
+                &[
+                    ("review_cadence", "quarterly"),
+                    ("notes", "Agreed at the offsite"),
+                ],
+            ),
         )
         .await;
     assert_eq!(
@@ -143,11 +139,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
         "{}",
         saved.text().await.unwrap()
     );
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(
         stored["current"]["service_ids"],
         json!([id_of(&cell.service)])
@@ -181,12 +173,9 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     // Accepting twice for the same side is refused on the page, in words.
     let again = consumer.submit(&app, &format!("{path}/accept"), &[]).await;
-    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(
-        again
-            .text()
+        text_with_status(again, StatusCode::CONFLICT)
             .await
-            .expect("body")
             .contains("not possible now")
     );
 
@@ -195,11 +184,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
     let page = provider.page(&app, &path).await;
     assert!(page.contains("id=\"agreement-status\">Agreed"), "{page}");
     assert!(page.contains("id=\"review-form\""));
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(stored["status"], "agreed");
 
     // A review in the future is refused at its field; today's is recorded.
@@ -210,8 +195,7 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
             &[("reviewed_on", "2999-01-01"), ("notes", "Looked fine")],
         )
         .await;
-    assert_eq!(future.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = future.text().await.expect("body");
+    let page = text_with_status(future, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"reviewed_on-error\""));
     assert!(page.contains("value=\"2999-01-01\""));
     assert!(page.contains(">Looked fine</textarea>"));
@@ -230,8 +214,8 @@ async fn leads_draft_propose_and_accept_an_agreement_in_the_browser() {
 async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let agreement = expect_status(
-        app.post(
+    let agreement = app
+        .create(
             &app.admin,
             "/api/v1/agreements",
             &json!({
@@ -240,10 +224,7 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
                 "notes": "Drafted by the admin"
             }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/agreements/{}", id_of(&agreement));
     let mut member = Browser::default();
     member.sign_in(&app, &cell.seller.email).await;
@@ -283,18 +264,10 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
         )
         .await;
     assert_eq!(drafted.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{path}")).await;
     assert_eq!(stored["current"]["notes"], "Drafted by the admin");
     assert_eq!(stored["status"], "draft");
-    let all = expect_status(
-        app.get(&app.admin, "/api/v1/agreements").await,
-        StatusCode::OK,
-    )
-    .await;
+    let all = app.read(&app.admin, "/api/v1/agreements").await;
     assert_eq!(all["items"].as_array().map(Vec::len), Some(1));
 
     // Without a department chosen, the draft form says so at the field.
@@ -310,8 +283,7 @@ async fn a_member_sees_no_agreement_form_and_cannot_use_one() {
             ],
         )
         .await;
-    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = blank.text().await.expect("body");
+    let page = text_with_status(blank, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"provider_department_id-error\""));
     assert!(page.contains(">Kept</textarea>"));
 }
@@ -321,7 +293,7 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
     let mut lead = Browser::default();
-    let token = lead.sign_in(&app, &cell.marketing_lead.email).await;
+    lead.sign_in(&app, &cell.marketing_lead.email).await;
     let catalogue = lead.page(&app, "/services").await;
     assert!(catalogue.contains("href=\"/services/new\""));
     assert!(catalogue.contains(&format!("href=\"/services/{}/edit\"", id_of(&cell.service))));
@@ -341,7 +313,6 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     let sales = id_of(&cell.sales).to_string();
     let fields = |first_response: &'static str, key: &'static str| {
         vec![
-            ("csrf_token", token.clone()),
             ("provider_department_id", marketing.clone()),
             ("consumer_department_ids", sales.clone()),
             ("name", "Campaign briefs".to_owned()),
@@ -365,9 +336,8 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     // A target that is not a number and a bad intake key: both at their fields, values kept.
     let pairs = fields("two hours", "Bad Key");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = lead.post(&app, "/services/new", &form).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let refused = lead.submit(&app, "/services/new", &form).await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page.contains("id=\"first_response_minutes-error\""),
         "{page}"
@@ -377,17 +347,12 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
 
     let pairs = fields("120", "Bad Key");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let refused = lead.post(&app, "/services/new", &form).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let refused = lead.submit(&app, "/services/new", &form).await;
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"field-2.key-error\""), "{page}");
     assert!(page.contains("value=\"Bad Key\""));
     assert!(page.contains("value=\"Email, Events\""));
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     assert_eq!(
         listed["items"].as_array().map(Vec::len),
         Some(1),
@@ -396,13 +361,9 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
 
     let pairs = fields("120", "channel");
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let added = lead.post(&app, "/services/new", &form).await;
+    let added = lead.submit(&app, "/services/new", &form).await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     let service = listed["items"]
         .as_array()
         .and_then(|items| items.iter().find(|item| item["name"] == "Campaign briefs"))
@@ -428,24 +389,18 @@ async fn a_lead_adds_and_changes_a_service_in_the_browser() {
     pairs.push(("version", version_of(&service).to_string()));
     pairs.push(("active", "true".to_owned()));
     let form: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let changed = lead.post(&app, &edit, &form).await;
+    let changed = lead.submit(&app, &edit, &form).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/services/{}", id_of(&service)))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/services/{}", id_of(&service)))
+        .await;
     assert_eq!(stored["first_response_minutes"], 60);
     assert_eq!(stored["active"], true);
     // Sent again at the old version: refused as stale, nothing lost.
-    let stale = lead.post(&app, &edit, &form).await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let stale = lead.submit(&app, &edit, &form).await;
     assert!(
-        stale
-            .text()
+        text_with_status(stale, StatusCode::CONFLICT)
             .await
-            .expect("body")
             .contains("Someone changed this service")
     );
 }
@@ -501,20 +456,13 @@ async fn a_member_and_the_other_lead_cannot_manage_a_providers_services() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(
+    let stored = app
+        .read(
             &app.admin,
             &format!("/api/v1/services/{}", id_of(&cell.service)),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     assert_eq!(stored["name"], "Qualified leads");
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/services").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/services").await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
 }

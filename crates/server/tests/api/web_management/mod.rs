@@ -11,27 +11,9 @@ mod agreements_and_services;
 mod objectives_and_sessions;
 mod requests;
 
-use crate::support::{TestApp, User, expect_status, id_of, version_of};
-use reqwest::StatusCode;
+use crate::support::{TestApp, User, id_of};
 use roundtable_domain::people::Role;
 use serde_json::{Value, json};
-
-/// Makes `lead` the lead of `department`.
-pub(super) async fn make_lead(app: &TestApp, department: &Value, lead: &User) {
-    let path = format!("/api/v1/departments/{}", id_of(department));
-    let current = expect_status(app.get(&app.admin, &path).await, StatusCode::OK).await;
-    expect_status(
-        app.patch(
-            &app.admin,
-            &path,
-            version_of(&current),
-            &json!({ "lead_ids": [lead.id.0] }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-}
 
 /// Marketing serves Sales with "Qualified leads"; each has a lead and Sales a member.
 pub(super) struct Cell {
@@ -52,13 +34,11 @@ pub(super) async fn cell(app: &TestApp) -> Cell {
     let sales_lead = app
         .add_member_of("sales.lead@acme.test", Role::Lead, id_of(&sales))
         .await;
-    let seller = app
-        .add_member_of("seller@acme.test", Role::Member, id_of(&sales))
-        .await;
-    make_lead(app, &marketing, &marketing_lead).await;
-    make_lead(app, &sales, &sales_lead).await;
-    let service = expect_status(
-        app.post(
+    let seller = app.add_member("seller@acme.test", id_of(&sales)).await;
+    app.set_leads(id_of(&marketing), &[&marketing_lead]).await;
+    app.set_leads(id_of(&sales), &[&sales_lead]).await;
+    let service = app
+        .create(
             &app.admin,
             "/api/v1/services",
             &json!({
@@ -69,10 +49,7 @@ pub(super) async fn cell(app: &TestApp) -> Cell {
                 "fulfilment_minutes": 960
             }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     Cell {
         marketing,
         sales,

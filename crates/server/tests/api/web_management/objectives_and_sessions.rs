@@ -2,8 +2,8 @@
 //! actions, and alignment reviews in the browser, with who may and may not.
 
 use super::{cell, id_in};
-use crate::support::{TestApp, expect_status, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::support::{TestApp, id_of, version_of};
+use crate::web::{Browser, form_with, location, text_with_status};
 use reqwest::StatusCode;
 use roundtable_domain::people::Role;
 use serde_json::json;
@@ -31,8 +31,7 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"objective-period-error\""), "{page}");
     assert!(page.contains("value=\"next quarter\""));
     assert!(page.contains("value=\"Grow repeat business\""));
@@ -51,11 +50,7 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
         )
         .await;
     assert_eq!(set.status(), StatusCode::SEE_OTHER);
-    let objectives = expect_status(
-        app.get(&app.admin, "/api/v1/objectives").await,
-        StatusCode::OK,
-    )
-    .await;
+    let objectives = app.read(&app.admin, "/api/v1/objectives").await;
     let objective = id_of(&objectives["items"][0]);
     assert!(location(&set).ends_with(&format!("#objective-{objective}")));
 
@@ -66,24 +61,28 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     let marketing = id_of(&cell.marketing).to_string();
     let sales = id_of(&cell.sales).to_string();
     let path = format!("/objectives/{objective}/measures");
+    let repeat_orders = [
+        ("name", "Repeat orders"),
+        ("unit", "%"),
+        ("direction", "increase"),
+        ("baseline", "20"),
+    ];
     let refused = executive
         .submit(
             &app,
             &path,
-            &[
-                ("name", "Repeat orders"),
-                ("unit", "%"),
-                ("direction", "increase"),
-                ("baseline", "20"),
-                ("target", "lots"),
-                ("contributor-0.department_id", &marketing),
-                ("contributor-0.statement", "Campaigns for past buyers"),
-                ("contributor-1.statement", "Calls every buyer after 30 days"),
-            ],
+            &form_with(
+                &repeat_orders,
+                &[
+                    ("target", "lots"),
+                    ("contributor-0.department_id", &marketing),
+                    ("contributor-0.statement", "Campaigns for past buyers"),
+                    ("contributor-1.statement", "Calls every buyer after 30 days"),
+                ],
+            ),
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"target-error\""), "{page}");
     assert!(page.contains("id=\"contributor-1.department_id-error\""));
     assert!(page.contains("value=\"Calls every buyer after 30 days\""));
@@ -93,25 +92,20 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
         .submit(
             &app,
             &path,
-            &[
-                ("name", "Repeat orders"),
-                ("unit", "%"),
-                ("direction", "increase"),
-                ("baseline", "20"),
-                ("target", "35"),
-                ("contributor-0.department_id", &marketing),
-                ("contributor-0.statement", "Campaigns for past buyers"),
-                ("contributor-1.department_id", &sales),
-                ("contributor-1.statement", "Calls every buyer after 30 days"),
-            ],
+            &form_with(
+                &repeat_orders,
+                &[
+                    ("target", "35"),
+                    ("contributor-0.department_id", &marketing),
+                    ("contributor-0.statement", "Campaigns for past buyers"),
+                    ("contributor-1.department_id", &sales),
+                    ("contributor-1.statement", "Calls every buyer after 30 days"),
+                ],
+            ),
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let measures = expect_status(
-        app.get(&app.admin, "/api/v1/measures").await,
-        StatusCode::OK,
-    )
-    .await;
+    let measures = app.read(&app.admin, "/api/v1/measures").await;
     let measure = &measures["items"][0];
     assert_eq!(measure["mutual"], true);
     assert_eq!(location(&added), format!("/measures/{}", id_of(measure)));
@@ -128,33 +122,30 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
     );
     assert!(!page.contains("/measures/new"));
     assert!(page.contains("id=\"goal-form\""));
+    let objective = objective.to_string();
+    let goal_of_sales = [
+        ("department_id", sales.as_str()),
+        ("objective_id", objective.as_str()),
+        ("period", quarter.as_str()),
+    ];
     let refused = lead
         .submit(
             &app,
             "/goals",
-            &[
-                ("department_id", &sales),
-                ("objective_id", &objective.to_string()),
-                ("period", &quarter),
-                ("title", ""),
-                ("description", "Kept description"),
-            ],
+            &form_with(
+                &goal_of_sales,
+                &[("title", ""), ("description", "Kept description")],
+            ),
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"goal-title-error\""));
     assert!(page.contains(">Kept description</textarea>"));
     let set = lead
         .submit(
             &app,
             "/goals",
-            &[
-                ("department_id", &sales),
-                ("objective_id", &objective.to_string()),
-                ("period", &quarter),
-                ("title", "Call every buyer"),
-            ],
+            &form_with(&goal_of_sales, &[("title", "Call every buyer")]),
         )
         .await;
     assert_eq!(set.status(), StatusCode::SEE_OTHER);
@@ -167,18 +158,15 @@ async fn an_executive_sets_an_objective_with_a_mutual_measure_and_a_lead_a_goal(
 async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let objective = expect_status(
-        app.post(
+    let objective = app
+        .create(
             &app.admin,
             "/api/v1/objectives",
             &json!({ "period": current_quarter(), "title": "Grow", "category": "revenue" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let mut member = Browser::default();
-    let token = member.sign_in(&app, &cell.seller.email).await;
+    member.sign_in(&app, &cell.seller.email).await;
     let page = member.page(&app, "/objectives").await;
     assert!(!page.contains("id=\"objective-form\""));
     assert!(!page.contains("id=\"goal-form\""));
@@ -201,11 +189,10 @@ async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() 
         .await;
     assert_eq!(objective_refused.status(), StatusCode::FORBIDDEN);
     let measure_refused = member
-        .post(
+        .submit(
             &app,
             &format!("/objectives/{}/measures", id_of(&objective)),
             &[
-                ("csrf_token", &token),
                 ("name", "Sneaky"),
                 ("direction", "increase"),
                 ("baseline", "0"),
@@ -229,19 +216,11 @@ async fn members_and_leads_cannot_set_objectives_or_measures_nor_others_goals() 
         )
         .await;
     assert_eq!(goal_refused.status(), StatusCode::FORBIDDEN);
-    let objectives = expect_status(
-        app.get(&app.admin, "/api/v1/objectives").await,
-        StatusCode::OK,
-    )
-    .await;
+    let objectives = app.read(&app.admin, "/api/v1/objectives").await;
     assert_eq!(objectives["items"].as_array().map(Vec::len), Some(1));
-    let measures = expect_status(
-        app.get(&app.admin, "/api/v1/measures").await,
-        StatusCode::OK,
-    )
-    .await;
+    let measures = app.read(&app.admin, "/api/v1/measures").await;
     assert_eq!(measures["items"], json!([]));
-    let goals = expect_status(app.get(&app.admin, "/api/v1/goals").await, StatusCode::OK).await;
+    let goals = app.read(&app.admin, "/api/v1/goals").await;
     assert_eq!(goals["items"], json!([]));
 }
 
@@ -281,8 +260,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"scheduled_at-error\""), "{page}");
     assert!(page.contains("value=\"tomorrow\""));
     assert!(page.contains("Bring the &#60;numbers&#62;"));
@@ -296,12 +274,9 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
             ],
         )
         .await;
-    assert_eq!(too_big.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        too_big
-            .text()
+        text_with_status(too_big, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"agenda_size-error\"")
     );
 
@@ -374,8 +349,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"owner_person_id-error\""));
     assert!(page.contains("value=\"Share the campaign calendar\""));
     assert!(page.contains(&format!("value=\"{due}\"")));
@@ -394,7 +368,7 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&added), session_path);
-    let actions = expect_status(app.get(&app.admin, "/api/v1/actions").await, StatusCode::OK).await;
+    let actions = app.read(&app.admin, "/api/v1/actions").await;
     let action = &actions["items"][0];
     assert_eq!(action["session_id"], session);
 
@@ -409,42 +383,33 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
             .contains("id=\"action-form\"")
     );
     let version = version_of(action).to_string();
+    let calendar_shared = [
+        ("version", version.as_str()),
+        ("title", "Share the campaign calendar"),
+        ("owner_person_id", seller.as_str()),
+    ];
     let bad = owner
         .submit(
             &app,
             &action_path,
-            &[
-                ("version", &version),
-                ("title", "Share the campaign calendar"),
-                ("owner_person_id", &seller),
-                ("due_on", "someday"),
-                ("status", "done"),
-            ],
+            &form_with(
+                &calendar_shared,
+                &[("due_on", "someday"), ("status", "done")],
+            ),
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = bad.text().await.expect("body");
+    let page = text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"due_on-error\""));
     assert!(page.contains("value=\"done\" selected"));
     let done = owner
         .submit(
             &app,
             &action_path,
-            &[
-                ("version", &version),
-                ("title", "Share the campaign calendar"),
-                ("owner_person_id", &seller),
-                ("due_on", &due),
-                ("status", "done"),
-            ],
+            &form_with(&calendar_shared, &[("due_on", &due), ("status", "done")]),
         )
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1{action_path}")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app.read(&app.admin, &format!("/api/v1{action_path}")).await;
     assert_eq!(stored["status"], "done");
     assert!(stored["done_on"].is_string());
 }
@@ -453,16 +418,13 @@ async fn a_lead_schedules_and_records_a_session_and_its_actions_are_moved_along(
 async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let action = expect_status(
-        app.post(
+    let action = app
+        .create(
             &app.admin,
             "/api/v1/actions",
             &json!({ "title": "Lead's action", "owner_person_id": cell.sales_lead.id.0, "due_on": date_in(3) }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let mut member = Browser::default();
     member.sign_in(&app, &cell.seller.email).await;
     assert!(
@@ -526,13 +488,9 @@ async fn members_cannot_schedule_sessions_add_actions_or_move_others_actions() {
         )
         .await;
     assert_eq!(moved.status(), StatusCode::FORBIDDEN);
-    let sessions = expect_status(
-        app.get(&app.admin, "/api/v1/sessions").await,
-        StatusCode::OK,
-    )
-    .await;
+    let sessions = app.read(&app.admin, "/api/v1/sessions").await;
     assert_eq!(sessions["items"], json!([]));
-    let actions = expect_status(app.get(&app.admin, "/api/v1/actions").await, StatusCode::OK).await;
+    let actions = app.read(&app.admin, "/api/v1/actions").await;
     assert_eq!(actions["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(actions["items"][0]["status"], "open");
 }
@@ -560,8 +518,7 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"period-error\""));
     assert!(page.contains(">Fund the shared calendar</textarea>"));
     let started = executive
@@ -587,12 +544,9 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
         )
         .await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/reviews/{review}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/reviews/{review}"))
+        .await;
     assert_eq!(
         stored["decisions"],
         json!(["Fund the shared calendar", "Review lead feedback monthly"])
@@ -624,12 +578,9 @@ async fn an_executive_starts_a_review_and_records_its_decisions_and_a_lead_canno
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let stored = expect_status(
-        app.get(&app.admin, &format!("/api/v1/reviews/{review}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let stored = app
+        .read(&app.admin, &format!("/api/v1/reviews/{review}"))
+        .await;
     assert_eq!(stored["decisions"].as_array().map(Vec::len), Some(2));
 }
 

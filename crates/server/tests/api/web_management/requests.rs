@@ -3,8 +3,8 @@
 //! the catalogue.
 
 use super::cell;
-use crate::support::{TestApp, expect_status, id_of, version_of};
-use crate::web::{Browser, location};
+use crate::support::{TestApp, id_of, version_of};
+use crate::web::{Browser, location, text_with_status};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -12,16 +12,13 @@ use serde_json::json;
 async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_changes_its_impact() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let request = expect_status(
-        app.post(
+    let request = app
+        .create(
             &cell.seller,
             "/api/v1/requests",
             &json!({ "service_id": id_of(&cell.service), "title": "Leads for the trade show" }),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let path = format!("/requests/{}", id_of(&request));
     let api_path = format!("/api/v1{path}");
 
@@ -47,7 +44,7 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
         )
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(app.get(&app.admin, &api_path).await, StatusCode::OK).await;
+    let stored = app.read(&app.admin, &api_path).await;
     assert_eq!(stored["external_impact"], "customer_waiting");
     assert_eq!(stored["external_reference"], "CASE-42");
     let forbidden = requester
@@ -80,11 +77,9 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
             ],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text()
+        text_with_status(bad, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .expect("body")
             .contains("id=\"details-priority-error\"")
     );
     let raised = provider
@@ -100,7 +95,7 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
         )
         .await;
     assert_eq!(raised.status(), StatusCode::SEE_OTHER);
-    let stored = expect_status(app.get(&app.admin, &api_path).await, StatusCode::OK).await;
+    let stored = app.read(&app.admin, &api_path).await;
     assert_eq!(stored["priority"], "urgent");
 
     let refused = provider
@@ -113,8 +108,7 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"split-department-error\""), "{page}");
     assert!(page.contains("value=\"Check the booth budget\""));
     assert!(page.contains(">Kept details</textarea>"));
@@ -129,18 +123,15 @@ async fn the_provider_reprioritises_and_splits_a_request_and_the_requester_chang
         )
         .await;
     assert_eq!(split.status(), StatusCode::SEE_OTHER);
-    let listed = expect_status(
-        app.get(
+    let listed = app
+        .read(
             &app.admin,
             &format!(
                 "/api/v1/requests?provider_department_id={}",
                 id_of(&cell.sales)
             ),
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+        .await;
     let sub = listed["items"]
         .as_array()
         .and_then(|items| {
@@ -179,17 +170,12 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.expect("body");
+    let page = text_with_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("id=\"title-error\""), "{page}");
     assert!(page.contains("A &#60;one-off&#62; flyer"));
     assert!(page.contains("value=\"high\" selected"));
     assert!(page.contains("value=\"customer_waiting\" checked"));
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/requests").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/requests").await;
     assert_eq!(listed["items"], json!([]));
     let raised = member
         .submit(
@@ -203,11 +189,7 @@ async fn a_member_asks_a_department_for_something_outside_its_catalogue() {
         )
         .await;
     assert_eq!(raised.status(), StatusCode::SEE_OTHER);
-    let listed = expect_status(
-        app.get(&app.admin, "/api/v1/requests").await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.read(&app.admin, "/api/v1/requests").await;
     let request = &listed["items"][0];
     assert_eq!(request["provider_department_id"], id_of(&cell.marketing));
     assert!(request["service_id"].is_null());
