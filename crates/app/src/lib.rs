@@ -40,6 +40,7 @@ pub mod segments;
 pub mod services;
 pub mod sessions;
 pub mod sign_in;
+pub mod time_zone;
 pub mod tokens;
 pub mod topics;
 pub mod work;

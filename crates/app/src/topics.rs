@@ -377,6 +377,7 @@ mod tests {
             name: "Ada".to_owned(),
             email: "ada@example.com".to_owned(),
             department_id: department.map(DepartmentId),
+            time_zone: None,
         }
     }
 

@@ -228,6 +228,9 @@ pub struct Me {
     #[schema(example = "member")]
     pub role: String,
     pub department_id: Option<i64>,
+    /// The person's own time zone (an IANA name), if they chose one; see
+    /// `GET /me/time-zone` for the zone their times are shown in.
+    pub time_zone: Option<String>,
 }
 
 impl From<&Actor> for Me {
@@ -239,6 +242,7 @@ impl From<&Actor> for Me {
             email: actor.email.clone(),
             role: actor.role.as_str().to_owned(),
             department_id: actor.department_id.map(|department| department.0),
+            time_zone: actor.time_zone.clone(),
         }
     }
 }

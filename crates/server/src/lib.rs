@@ -219,6 +219,7 @@ fn routes(state: AppState) -> Router {
         .merge(web::routes())
         .route_layer(middleware::from_fn(observability::record_metrics))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::idempotent_creates))
+        .layer(middleware::from_fn_with_state(state.clone(), web::format::in_reader_zone))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_actor))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))

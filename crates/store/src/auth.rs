@@ -23,6 +23,8 @@ pub struct Actor {
     pub name: String,
     pub email: String,
     pub department_id: Option<DepartmentId>,
+    /// Their own time zone (an IANA name), if they chose one.
+    pub time_zone: Option<String>,
 }
 
 /// A person who might be signing in with an email.
@@ -77,7 +79,7 @@ const THROTTLES_KEPT_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hour
 const KNOWN_CLIENTS_KEPT_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 366);
 
 const ACTOR_COLUMNS: &str =
-    "p.organization_id, p.id AS person_id, p.role, p.name, p.email, p.department_id";
+    "p.organization_id, p.id AS person_id, p.role, p.name, p.email, p.department_id, p.time_zone";
 
 fn actor_from_row(row: &AnyRow) -> Result<Actor, StoreError> {
     let role: String = row.try_get("role")?;
@@ -90,6 +92,7 @@ fn actor_from_row(row: &AnyRow) -> Result<Actor, StoreError> {
         department_id: row
             .try_get::<Option<i64>, _>("department_id")?
             .map(DepartmentId),
+        time_zone: row.try_get("time_zone")?,
     })
 }
 

@@ -21,6 +21,8 @@ pub struct Person {
     pub role: Role,
     pub active: bool,
     pub has_password: bool,
+    /// Their own time zone (an IANA name), if they chose one.
+    pub time_zone: Option<String>,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -56,7 +58,8 @@ pub struct PeopleFilter {
 }
 
 pub(crate) const COLUMNS: &str = "id, email, name, title, department_id, role, active, CASE WHEN \
-    password_hash IS NULL THEN 0 ELSE 1 END AS has_password, version, created_at, updated_at";
+    password_hash IS NULL THEN 0 ELSE 1 END AS has_password, time_zone, version, created_at, \
+    updated_at";
 
 pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
     let role: String = row.try_get("role")?;
@@ -71,6 +74,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
         role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("role {role:?}")))?,
         active: row.try_get::<i64, _>("active")? != 0,
         has_password: row.try_get::<i64, _>("has_password")? != 0,
+        time_zone: row.try_get("time_zone")?,
         version: row.try_get("version")?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
         updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
@@ -440,4 +444,49 @@ pub(crate) async fn ensure_an_active_administrator(
         });
     }
     Ok(())
+}
+
+impl Scoped<'_> {
+    /// Sets (or, with `None`, clears) a person's own time zone. Not
+    /// versioned: it is the person's preference, and the last choice wins.
+    pub async fn set_time_zone(
+        &self,
+        person: PersonId,
+        zone: Option<roundtable_domain::people::ZoneName>,
+    ) -> Result<Person, StoreError> {
+        let organization = self.organization;
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let zone = zone.map(|zone| zone.as_str().to_owned());
+                    let changed = sqlx::query(
+                        "UPDATE people SET time_zone = $1, version = version + 1, updated_at = $2 WHERE \
+                            organization_id = $3 AND id = $4",
+                    )
+                    .bind(zone.clone())
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(person.0)
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    let detail = format!("time zone {}", zone.as_deref().unwrap_or("cleared"));
+                    crate::audit::record(
+                        transaction,
+                        audit,
+                        "person.time_zone_set",
+                        "person",
+                        person.0,
+                        detail,
+                    )
+                    .await?;
+                    fetch(transaction, organization, person).await
+                })
+            })
+            .await
+    }
 }

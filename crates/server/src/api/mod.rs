@@ -15,6 +15,7 @@ pub mod exports;
 pub mod health;
 pub mod kudos;
 pub mod matrix;
+pub mod me;
 pub mod notifications;
 pub mod objectives;
 pub mod organization;
@@ -98,6 +99,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::logout_everywhere))
         .routes(routes!(auth::me))
+        .merge(me::router())
         .merge(organization::router())
         .merge(departments::router())
         .merge(people::router())

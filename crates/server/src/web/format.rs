@@ -48,20 +48,61 @@ pub fn business_duration(minutes: i64) -> String {
     }
 }
 
-/// An instant written as RFC 3339, as "2026-11-22 17:30 UTC" (the text
-/// itself when it is not an instant).
+/// An instant written as RFC 3339, in the reader's time as
+/// "2026-11-22 18:30 CET" (the text itself when it is not an instant).
 pub fn instant(text: &str) -> String {
     text.parse::<Timestamp>()
         .map(moment)
         .unwrap_or_else(|_| text.to_owned())
 }
 
-/// An instant as "2026-11-22 17:30 UTC".
+tokio::task_local! {
+    /// The time zone of the person a page is rendered for (see [`reader_zone`]).
+    static READER_ZONE: TimeZone;
+}
+
+/// The zone the current page is read in: the signed-in person's (their own,
+/// else their department's calendar's), UTC for anyone else.
+pub fn reader_zone() -> TimeZone {
+    READER_ZONE
+        .try_with(TimeZone::clone)
+        .unwrap_or(TimeZone::UTC)
+}
+
+/// An instant in the reader's time with the zone's abbreviation, as
+/// "2026-11-22 18:30 CET".
 pub fn moment(instant: Timestamp) -> String {
     instant
-        .to_zoned(TimeZone::UTC)
-        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_zoned(reader_zone())
+        .strftime("%Y-%m-%d %H:%M %Z")
         .to_string()
+}
+
+/// Renders a page in its reader's time: resolves the signed-in person's
+/// zone once per request (the actor is already resolved by `auth`) and
+/// runs the handler with it, so every time a page shows goes through
+/// [`moment`] in that zone without each handler passing it along. The API
+/// keeps RFC 3339 with offsets and skips this.
+pub async fn in_reader_zone(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let actor = request
+        .extensions()
+        .get::<crate::auth::Authenticated>()
+        .map(|crate::auth::Authenticated(actor)| actor.clone());
+    let zone = match actor {
+        Some(actor) if !request.uri().path().starts_with("/api/") => {
+            let caller = roundtable_app::Caller::new(&state.store, &actor);
+            roundtable_app::time_zone::of_caller(&caller)
+                .await
+                .map(|reader| reader.zone)
+                .unwrap_or(TimeZone::UTC)
+        }
+        _ => TimeZone::UTC,
+    };
+    READER_ZONE.scope(zone, next.run(request)).await
 }
 
 /// How a clock stands, in words, and the style class that colours it.

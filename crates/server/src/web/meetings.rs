@@ -9,7 +9,7 @@
 
 use super::directory::Directory;
 use super::objectives::ActionRow;
-use super::requests::utc_instant;
+use super::requests::reader_instant;
 use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
@@ -67,10 +67,10 @@ fn people(directory: &Directory) -> Vec<(i64, String)> {
 
 /// A `datetime-local` value as the API's instant, or the problem at `field`.
 fn instant_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> String {
-    match utc_instant(form.get(field)) {
+    match reader_instant(form.get(field)) {
         Some(instant) => instant,
         None => {
-            errors.push(field, "enter a date and time (UTC)");
+            errors.push(field, "enter a date and time");
             String::new()
         }
     }
@@ -79,7 +79,11 @@ fn instant_field(form: &FormData, field: &str, errors: &mut ValidationErrors) ->
 /// The form's value for a `datetime-local` input from a stored instant.
 fn local_value(text: &str) -> String {
     text.parse::<jiff::Timestamp>()
-        .map(|at| at.strftime("%Y-%m-%dT%H:%M").to_string())
+        .map(|at| {
+            at.to_zoned(crate::web::format::reader_zone())
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 

@@ -39,6 +39,7 @@ pub mod service_admin;
 pub mod session;
 pub mod settings;
 pub mod sso;
+pub mod time_zone;
 pub mod upload;
 pub mod work;
 
@@ -155,6 +156,7 @@ pub fn routes() -> Router<AppState> {
         .merge(service_admin::routes())
         .merge(meetings::routes())
         .merge(settings::routes())
+        .merge(time_zone::routes())
         .merge(organization::routes())
         .merge(mail::routes())
         .merge(objectives::routes())
@@ -366,6 +368,8 @@ pub struct Layout {
     /// Show the external-impact report (leads, executives, administrators).
     pub reads_reports: bool,
     pub csrf: String,
+    /// The zone the page's times are in, for form labels ("Closes (Europe/Berlin)").
+    pub zone_name: String,
     pub css_url: &'static str,
     pub htmx_url: &'static str,
 }
@@ -384,6 +388,10 @@ impl Layout {
                 .map(|department| format!("/departments/{}/queue", department.0)),
             reads_reports: crate::api::reports::may_read_reports(viewer.actor.role),
             csrf: viewer.csrf.clone(),
+            zone_name: format::reader_zone()
+                .iana_name()
+                .unwrap_or("UTC")
+                .to_owned(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),
         }
@@ -400,6 +408,7 @@ impl Layout {
             queue_url: None,
             reads_reports: false,
             csrf: String::new(),
+            zone_name: "UTC".to_owned(),
             css_url: assets::url("app.css"),
             htmx_url: assets::url("htmx.min.js"),
         }

@@ -138,6 +138,8 @@ fn table(world: &World) -> HashMap<(Method, &'static str), Entry> {
         (Method::POST, "/api/v1/auth/logout", allow(SIGNED_IN)),
         (Method::POST, "/api/v1/auth/logout-everywhere", allow(SIGNED_IN)),
         (Method::GET, "/api/v1/me", allow(SIGNED_IN)),
+        (Method::GET, "/api/v1/me/time-zone", allow(SIGNED_IN)),
+        (Method::PUT, "/api/v1/me/time-zone", allow(SIGNED_IN)),
         // The organization's structure: read by all, changed by admins.
         (Method::GET, "/api/v1/organization", allow(SIGNED_IN)),
         (Method::PATCH, "/api/v1/organization", allow(ADMIN).body(json!({}))),

@@ -42,3 +42,4 @@ mod web_feedback;
 mod web_heat_map;
 mod web_management;
 mod web_relationships;
+mod web_time_zone;

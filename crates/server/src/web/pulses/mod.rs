@@ -9,7 +9,7 @@
 
 use super::directory::Directory;
 use super::format::instant;
-use super::requests::utc_instant;
+use super::requests::reader_instant;
 use super::{
     FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
     sees_everything,

@@ -122,10 +122,10 @@ pub async fn open_round(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let closes_at = match utc_instant(form.get("closes_at")) {
+    let closes_at = match reader_instant(form.get("closes_at")) {
         Some(closes_at) => closes_at,
         None => {
-            let errors = FieldErrors::single("closes_at", "enter the closing date and time (UTC)");
+            let errors = FieldErrors::single("closes_at", "enter the closing date and time");
             let page = pulses_page(&state, &viewer, None, form, errors).await?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }

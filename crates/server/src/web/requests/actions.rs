@@ -8,7 +8,6 @@ use crate::web::{FormData, SignedForm, Viewer, WebError};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use roundtable_app::requests::workflow::{self, InstantInput, Move};
 use roundtable_app::requests::{self, NewRequestInput, RequestUpdate, commitments};
 use roundtable_app::{AppError, Caller, credits};
@@ -35,8 +34,8 @@ async fn after_action<T>(
 }
 
 /// A `datetime-local` value (or a date alone, meaning the end of a working
-/// day at 17:00), read as UTC.
-pub(crate) fn utc_timestamp(text: &str) -> Option<Timestamp> {
+/// day at 17:00), read in the reader's time zone.
+pub(crate) fn reader_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
     let civil = if text.contains('T') {
         text.parse::<jiff::civil::DateTime>().ok()?
@@ -44,19 +43,20 @@ pub(crate) fn utc_timestamp(text: &str) -> Option<Timestamp> {
         text.parse::<jiff::civil::Date>().ok()?.at(17, 0, 0, 0)
     };
     civil
-        .to_zoned(TimeZone::UTC)
+        .to_zoned(crate::web::format::reader_zone())
         .ok()
         .map(|zoned| zoned.timestamp())
 }
 
-/// A `datetime-local` value, read as UTC, as the RFC 3339 instant the API takes.
-pub(crate) fn utc_instant(text: &str) -> Option<String> {
-    utc_timestamp(text).map(|instant| instant.to_string())
+/// A `datetime-local` value, read in the reader's time zone, as the RFC 3339
+/// instant the API takes.
+pub(crate) fn reader_instant(text: &str) -> Option<String> {
+    reader_timestamp(text).map(|instant| instant.to_string())
 }
 
 /// A form's date and time field, or the message for it.
 fn instant_field(form: &FormData, field: &str) -> InstantInput {
-    utc_timestamp(form.get(field)).ok_or_else(|| "enter a date and time (UTC)".to_owned())
+    reader_timestamp(form.get(field)).ok_or_else(|| "enter a date and time".to_owned())
 }
 
 /// The version of the request the form was read at; a form without one is

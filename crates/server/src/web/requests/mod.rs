@@ -6,7 +6,7 @@
 
 mod actions;
 
-pub(crate) use actions::utc_instant;
+pub(crate) use actions::reader_instant;
 pub use actions::{
     accept_commitment, change_details, comment_on_request, credit_contributors, defer_request,
     hand_off_request, move_request, propose_commitment, remove_credit, split_request, take_request,
@@ -575,16 +575,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_times_are_read_as_utc() {
+    fn local_times_are_read_in_the_readers_zone_utc_outside_a_page() {
         assert_eq!(
-            utc_instant("2026-11-25T17:00").as_deref(),
+            reader_instant("2026-11-25T17:00").as_deref(),
             Some("2026-11-25T17:00:00Z")
         );
         assert_eq!(
-            utc_instant("2026-11-25").as_deref(),
+            reader_instant("2026-11-25").as_deref(),
             Some("2026-11-25T17:00:00Z")
         );
-        assert_eq!(utc_instant("next week"), None);
+        assert_eq!(reader_instant("next week"), None);
     }
 
     #[test]
