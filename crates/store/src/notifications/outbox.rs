@@ -20,6 +20,9 @@ pub struct Outgoing {
     pub notification: Notification,
     pub recipient_email: String,
     pub recipient_name: String,
+    /// The zone the recipient reads times in (an IANA name): their own,
+    /// else their department's calendar's; `None` for UTC.
+    pub recipient_time_zone: Option<String>,
     pub webhook: Option<(i64, String, String)>,
 }
 
@@ -93,7 +96,13 @@ impl Store {
         for id in claimed {
             let row = sqlx::query(
                 "SELECT d.id, d.organization_id, d.channel, d.attempts, d.webhook_id, \
-                    w.url, w.secret, p.email, p.name, n.id AS n_id, n.recipient_person_id, \
+                    w.url, w.secret, p.email, p.name, COALESCE(p.time_zone, (SELECT \
+                    c.time_zone FROM departments dp JOIN calendars c ON c.organization_id = \
+                    dp.organization_id AND c.id = COALESCE(dp.calendar_id, (SELECT \
+                    o.default_calendar_id FROM organizations o WHERE o.id = \
+                    dp.organization_id)) WHERE dp.organization_id = p.organization_id AND \
+                    dp.id = p.department_id)) AS reader_zone, n.id AS n_id, \
+                    n.recipient_person_id, \
                     n.kind, n.subject_kind, n.subject_id, n.title, n.body, n.link, \
                     n.created_at, n.read_at FROM deliveries d JOIN notifications n ON \
                     n.organization_id = d.organization_id AND n.id = d.notification_id JOIN \
@@ -120,6 +129,7 @@ impl Store {
                 attempts: row.try_get("attempts")?,
                 recipient_email: row.try_get("email")?,
                 recipient_name: row.try_get("name")?,
+                recipient_time_zone: row.try_get("reader_zone")?,
                 webhook,
                 notification: Notification {
                     id: row.try_get("n_id")?,

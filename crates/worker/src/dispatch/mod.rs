@@ -286,9 +286,16 @@ struct HtmlEmail<'a> {
     link: &'a str,
 }
 
-/// An instant as email shows it: "2026-11-22 17:30 UTC".
-pub fn email_time(instant: Timestamp) -> String {
-    instant.strftime("%Y-%m-%d %H:%M UTC").to_string()
+/// An instant as email shows it, in the recipient's zone (an IANA name;
+/// UTC without one): "2026-11-22 18:30 CET".
+pub fn email_time(instant: Timestamp, zone: Option<&str>) -> String {
+    let zone = zone
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    instant
+        .to_zoned(zone)
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The email of a notification: text and HTML, a link back to the page, and
@@ -306,7 +313,10 @@ pub fn email_of(delivery: &Outgoing, from: &str, public_url: &str) -> Result<Mes
     .parse()
     .map_err(|error| format!("recipient {}: {error}", delivery.recipient_email))?;
     let link = format!("{public_url}{}", notification.link);
-    let when = email_time(notification.created_at);
+    let when = email_time(
+        notification.created_at,
+        delivery.recipient_time_zone.as_deref(),
+    );
     let text = TextEmail {
         title: &notification.title,
         body: &notification.body,

@@ -102,9 +102,22 @@ fn the_html_part_is_escaped_by_the_template_engine() {
 }
 
 #[test]
-fn email_times_are_minutes_in_utc() {
+fn email_times_are_minutes_in_the_recipients_zone() {
     let instant: Timestamp = "2026-11-22T17:30:59Z"
         .parse()
         .unwrap_or_else(|_| panic!("instant"));
-    assert_eq!(email_time(instant), "2026-11-22 17:30 UTC");
+    assert_eq!(email_time(instant, None), "2026-11-22 17:30 UTC");
+    assert_eq!(
+        email_time(instant, Some("Europe/Berlin")),
+        "2026-11-22 18:30 CET"
+    );
+    assert_eq!(
+        email_time(instant, Some("America/New_York")),
+        "2026-11-22 12:30 EST"
+    );
+    // A zone the database does not know falls back to UTC, never fails.
+    assert_eq!(
+        email_time(instant, Some("Mars/Olympus")),
+        "2026-11-22 17:30 UTC"
+    );
 }
