@@ -23,6 +23,15 @@ impl Wording {
     }
 }
 
+/// An instant as a notice shows it: "2027-01-05 17:00 UTC", never a raw
+/// RFC 3339 string. (A notice is written once for all its recipients; pages
+/// and emails show its time in each reader's own zone.)
+fn readable(at: Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string()
+}
+
 /// Something that happened to a request, told to someone concerned with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestNotice<'a> {
@@ -39,8 +48,9 @@ pub enum RequestNotice<'a> {
     CommitmentProposed { due_at: Timestamp, note: &'a str },
     /// The proposed delivery date was accepted.
     CommitmentAccepted { due_at: Timestamp },
-    /// The requester is asked whether the request met their expectation.
-    CheckRequested,
+    /// The requester is asked whether the request met their expectation,
+    /// in the check `check`.
+    CheckRequested { check: i64 },
     /// The requester answered the satisfaction check "not met".
     CheckNotMet { comment: &'a str },
 }
@@ -61,8 +71,17 @@ impl RequestNotice<'_> {
             RequestNotice::Deferred { .. } => "deferred",
             RequestNotice::CommitmentProposed { .. } => "commitment_proposed",
             RequestNotice::CommitmentAccepted { .. } => "commitment_accepted",
-            RequestNotice::CheckRequested => "check_requested",
+            RequestNotice::CheckRequested { .. } => "check_requested",
             RequestNotice::CheckNotMet { .. } => "check_not_met",
+        }
+    }
+
+    /// The page the notice leads to: where the step it asks for is done
+    /// (the check's answer form), else the request.
+    pub fn link(&self, request: i64) -> String {
+        match self {
+            RequestNotice::CheckRequested { check } => format!("/checks/{check}"),
+            _ => format!("/requests/{request}"),
         }
     }
 
@@ -84,17 +103,17 @@ impl RequestNotice<'_> {
             }
             RequestNotice::Deferred { new_eta, reason } => Wording::new(
                 format!("Deferred for an external customer: {request}"),
-                format!("New estimate: {new_eta}. Reason: {reason}"),
+                format!("New estimate: {}. Reason: {reason}", readable(new_eta)),
             ),
             RequestNotice::CommitmentProposed { due_at, note } => Wording::new(
                 format!("A date was proposed for {request}"),
-                format!("Proposed date: {due_at}. {note}"),
+                format!("Proposed date: {}. {note}", readable(due_at)),
             ),
             RequestNotice::CommitmentAccepted { due_at } => Wording::new(
                 format!("The committed date was accepted: {request}"),
-                format!("Committed date: {due_at}."),
+                format!("Committed date: {}.", readable(due_at)),
             ),
-            RequestNotice::CheckRequested => Wording::new(
+            RequestNotice::CheckRequested { .. } => Wording::new(
                 format!("Did \u{201c}{request}\u{201d} meet your expectation?"),
                 "One question, one click: did it meet your expectation? \
                  It helps the provider serve you better.",
@@ -307,7 +326,7 @@ mod tests {
                 },
                 "deferred",
                 "Deferred for an external customer: Laptop",
-                "New estimate: 2027-01-04T09:00:00Z. Reason: a customer outage",
+                "New estimate: 2027-01-04 09:00 UTC. Reason: a customer outage",
             ),
             (
                 RequestNotice::CommitmentProposed {
@@ -316,7 +335,7 @@ mod tests {
                 },
                 "commitment_proposed",
                 "A date was proposed for Laptop",
-                "Proposed date: 2027-01-05T17:00:00Z. after the audit",
+                "Proposed date: 2027-01-05 17:00 UTC. after the audit",
             ),
             (
                 RequestNotice::CommitmentAccepted {
@@ -324,10 +343,10 @@ mod tests {
                 },
                 "commitment_accepted",
                 "The committed date was accepted: Laptop",
-                "Committed date: 2027-01-05T17:00:00Z.",
+                "Committed date: 2027-01-05 17:00 UTC.",
             ),
             (
-                RequestNotice::CheckRequested,
+                RequestNotice::CheckRequested { check: 7 },
                 "check_requested",
                 "Did \u{201c}Laptop\u{201d} meet your expectation?",
                 "One question, one click: did it meet your expectation? It helps the provider \

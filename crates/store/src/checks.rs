@@ -216,7 +216,7 @@ pub(crate) async fn consider_check(
         Telling {
             recipients: &[request.requester_person_id],
             actor: None,
-            notice: RequestNotice::CheckRequested,
+            notice: RequestNotice::CheckRequested { check: id },
         },
         &stamp,
     )

@@ -87,7 +87,12 @@ async fn the_people_concerned_hear_of_a_change_and_choose_how() {
     let check = &seen["items"][0];
     assert_eq!(check["kind"], "check_requested");
     assert_eq!(check["subject_id"], request["id"]);
-    assert_eq!(check["link"], format!("/requests/{}", id_of(&request)));
+    // It leads to the check's answer form, not to the request.
+    let checks = app.read(&seller, "/api/v1/checks").await;
+    assert_eq!(
+        check["link"],
+        format!("/checks/{}", id_of(&checks["items"][0]))
+    );
 
     // The seller turns off deferral notices in the inbox; a deferral then arrives read.
     let bad = app
@@ -268,9 +273,12 @@ async fn webhooks_are_signed_retried_and_disabled_after_repeated_failure() {
         let payload: Value = serde_json::from_str(body).unwrap();
         assert_eq!(payload["event"], "check_requested");
         assert_eq!(payload["notification"]["subject"]["id"], request["id"]);
-        assert_eq!(
-            payload["notification"]["url"],
-            format!("https://roundtable.example/requests/{}", id_of(&request))
+        // The subject is the request; the link, the check's answer form.
+        assert!(
+            payload["notification"]["url"]
+                .as_str()
+                .is_some_and(|url| url.starts_with("https://roundtable.example/checks/")),
+            "{payload}"
         );
     }
     let log = deliveries(&app, &webhook).await;
@@ -510,11 +518,8 @@ async fn email_reaches_a_real_smtp_server_as_the_person_chose() {
     assert!(message.contains("Content-Type: text/plain"), "{message}");
     assert!(message.contains("Content-Type: text/html"), "{message}");
     assert!(
-        message.contains(&format!(
-            "https://roundtable.example/requests/{}",
-            id_of(&request)
-        )),
-        "a link back: {message}"
+        message.contains("https://roundtable.example/checks/"),
+        "a link back to the check's answer form: {message}"
     );
     assert!(
         message.contains(&format!(

@@ -29,6 +29,7 @@ pub(crate) async fn tell(
         notice,
     } = telling;
     let wording = notice.wording(&request.title);
+    let link = notice.link(request.id);
     let notice = Notice {
         recipient: PersonId(0),
         kind: notice.kind(),
@@ -36,7 +37,7 @@ pub(crate) async fn tell(
         subject_id: Some(request.id),
         title: wording.title,
         body: wording.body,
-        link: format!("/requests/{}", request.id),
+        link,
     };
     crate::notifications::notify_each(transaction, organization, recipients, actor, notice, stamp)
         .await
