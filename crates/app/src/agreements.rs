@@ -288,6 +288,22 @@ pub async fn propose(
 ) -> Result<Agreement, AppError> {
     let (provider, consumer) = sides(caller, id).await?;
     policy::manage_agreement(caller.actor, &provider, &consumer)?;
+    // An agreement says what is delivered, or what is owed back: one that
+    // says neither has nothing for the other lead to accept.
+    let agreement = caller.scoped.agreement(id).await?;
+    if let Some(expected) = expected_version
+        && expected != agreement.version
+    {
+        return Err(AppError::PreconditionFailed {
+            current_version: agreement.version,
+        });
+    }
+    if agreement.current.service_ids.is_empty() && agreement.current.obligations.is_empty() {
+        return Err(AppError::invalid(
+            "service_ids",
+            "choose at least one service of this cell (or add an obligation) before proposing the agreement",
+        ));
+    }
     Ok(caller
         .scoped
         .propose_agreement(id, caller.actor.person_id, expected_version)

@@ -138,6 +138,10 @@ async fn an_agreement_is_drafted_by_a_side_and_agreed_by_both_leads() {
     let cell = Draft {
         provider_department_id: world.marketing.id.0,
         consumer_department_id: world.sales.id.0,
+        obligations: vec![agreements::ObligationInput {
+            description: "Feedback on every lead within a week".to_owned(),
+            due_within_business_days: Some(5),
+        }],
         ..Draft::default()
     };
 

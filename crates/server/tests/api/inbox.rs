@@ -492,3 +492,34 @@ async fn a_pulse_round_is_announced_to_its_people_and_reminded_to_those_who_have
         0
     );
 }
+
+#[tokio::test]
+async fn an_agreement_that_says_nothing_cannot_be_proposed() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app, 0.0).await;
+    let (marketing, sales) = (id_of(&desk.marketing), id_of(&desk.sales));
+    let sales_lead = app.lead_of("sales.lead@acme.test", sales).await;
+    let empty = expect_status(
+        app.post(
+            &app.lead,
+            "/api/v1/agreements",
+            &json!({ "provider_department_id": marketing, "consumer_department_id": sales }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let refused = step(&app, &app.lead, id_of(&empty), "propose").await;
+    assert_eq!(
+        crate::support::problem_fields(
+            &expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await
+        ),
+        ["service_ids"]
+    );
+    // Nothing waits on the other lead.
+    assert!(
+        items_of(&app, &sales_lead, "agreement_to_accept")
+            .await
+            .is_empty()
+    );
+}

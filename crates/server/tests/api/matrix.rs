@@ -609,7 +609,8 @@ async fn an_agreement_not_reviewed_within_its_cadence_is_overdue() {
 async fn both_leads_accepting_at_the_same_moment_agree_the_agreement() {
     let app = TestApp::spawn().await;
     let cell = cell(&app).await;
-    let body = json!({ "provider_department_id": id_of(&cell.provider), "consumer_department_id": id_of(&cell.consumer) });
+    let body = json!({ "provider_department_id": id_of(&cell.provider), "consumer_department_id": id_of(&cell.consumer),
+                       "obligations": [{ "description": "Feedback on every lead", "due_within_business_days": 5 }] });
     let agreement = app.create(&app.lead, "/api/v1/agreements", &body).await;
     let id = id_of(&agreement);
     expect_status(
