@@ -91,13 +91,14 @@ pub async fn send_weekly_digests(store: &Store, now: Timestamp) -> Result<u64, S
                 format!("Health over the last 90 days:\n{}", lines.join("\n"))
             };
             for lead in &department.lead_ids {
+                let waiting = waiting_on(&scoped, store, *lead).await;
                 let notice = Notice {
                     recipient: *lead,
                     kind: "weekly_digest",
                     subject_kind: "department",
                     subject_id: Some(department.id.0),
                     title: format!("{}: your relationships this week ({week})", department.name),
-                    body: body.clone(),
+                    body: format!("{waiting}\n\n{body}"),
                     link: format!("/departments/{}/scorecard", department.id.0),
                 };
                 if scoped.send_digest(week.clone(), notice, now).await? {
@@ -107,6 +108,52 @@ pub async fn send_weekly_digests(store: &Store, now: Timestamp) -> Result<u64, S
         }
     }
     Ok(sent)
+}
+
+/// How many of a lead's inbox items the digest lists.
+const DIGEST_INBOX_LINES: usize = 10;
+
+/// The digest's opening: what waits on the lead, as their inbox lists it.
+/// A digest still goes out if the inbox cannot be read (with a line saying
+/// so), since the health below it is worth having.
+async fn waiting_on(
+    scoped: &roundtable_store::Scoped<'_>,
+    store: &Store,
+    lead: roundtable_domain::ids::PersonId,
+) -> String {
+    let actor = match scoped.actor(lead).await {
+        Ok(actor) => actor,
+        Err(error) => {
+            tracing::warn!(%error, person = lead.0, "the digest could not read who the lead is");
+            return "Your inbox could not be read for this digest; open Roundtable to see it."
+                .to_owned();
+        }
+    };
+    let caller = roundtable_app::Caller::new(store, &actor);
+    match roundtable_app::work::inbox(&caller).await {
+        Ok(inbox) if inbox.items.is_empty() => "Nothing is waiting on you.".to_owned(),
+        Ok(inbox) => {
+            let mut lines = vec![format!("Waiting on you ({}):", inbox.items.len())];
+            lines.extend(
+                inbox
+                    .items
+                    .iter()
+                    .take(DIGEST_INBOX_LINES)
+                    .map(|item| format!("- {}: {}", item.kind.call_to_action(), item.title)),
+            );
+            if inbox.items.len() > DIGEST_INBOX_LINES {
+                lines.push(format!(
+                    "… and {} more in your inbox.",
+                    inbox.items.len() - DIGEST_INBOX_LINES
+                ));
+            }
+            lines.join("\n")
+        }
+        Err(error) => {
+            tracing::warn!(%error, person = lead.0, "the digest could not read the lead's inbox");
+            "Your inbox could not be read for this digest; open Roundtable to see it.".to_owned()
+        }
+    }
 }
 
 #[cfg(test)]
