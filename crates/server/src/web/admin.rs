@@ -6,7 +6,8 @@
 use super::directory::Directory;
 use super::format::instant;
 use super::{
-    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+    FieldErrors, FormData, Layout, PageId, Refusal, SignedForm, Viewer, WebError, record_id,
+    render, see_other,
 };
 use crate::AppState;
 use crate::policy;
@@ -405,13 +406,6 @@ pub struct PersonPage {
     message: Option<String>,
 }
 
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
-}
-
 async fn person_page(
     state: &AppState,
     viewer: &Viewer,
@@ -475,10 +469,9 @@ pub async fn show_person(
 /// `POST /admin/people/{id}`: changes a person (role, department, active…).
 pub async fn change_person(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let version = form.get("version").parse::<i64>().unwrap_or(0);
     let edit = PersonEdit {
         email: None,

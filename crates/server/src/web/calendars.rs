@@ -6,7 +6,8 @@
 //! errors are shown next to the day or line they concern.
 
 use super::{
-    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, record_id, render,
+    see_other,
 };
 use crate::AppState;
 use crate::api::calendars::{CalendarView, Holiday, Interval, Week, holiday_inputs};
@@ -365,13 +366,6 @@ pub async fn add_calendar(
             Ok(render(status, &page))
         }
     }
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 /// One calendar as the API shows it (the same view `GET /api/v1/calendars/{id}` answers).

@@ -5,7 +5,10 @@
 
 use super::directory::Directory;
 use super::format::business_duration;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, record_id, render,
+    see_other,
+};
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -227,13 +230,6 @@ async fn form_page(
     })
 }
 
-fn service_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
-}
-
 /// `GET /services/{id}/request`: the request form of a service.
 pub async fn show_request_form(
     State(state): State<AppState>,
@@ -243,7 +239,7 @@ pub async fn show_request_form(
     let page = form_page(
         &state,
         &viewer,
-        service_id(&id)?,
+        record_id(&id)?,
         FormData::default(),
         FieldErrors::default(),
     )
@@ -278,10 +274,9 @@ fn intake_values(service: &Service, form: &FormData) -> Vec<(String, RawValue)> 
 /// with each problem next to its field and the answers kept.
 pub async fn raise_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
     let scoped = state.scoped(&viewer.actor);
     let service = scoped.service(id).await?;
     let input = NewRequestInput {
@@ -357,7 +352,7 @@ pub async fn show_adhoc_form(
     let page = adhoc_page(
         &state,
         &viewer,
-        service_id(&id)?,
+        record_id(&id)?,
         FormData::default(),
         FieldErrors::default(),
     )
@@ -369,10 +364,9 @@ pub async fn show_adhoc_form(
 /// API's own parsing, or shows the form again with the problems at their fields.
 pub async fn raise_adhoc_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(department_id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let department_id = service_id(&id)?;
     let input = NewRequestInput {
         service_id: None,
         provider_department_id: Some(department_id),

@@ -8,14 +8,13 @@
 use super::ActionError;
 use super::directory::Directory;
 use super::objectives::all_objectives;
-use super::{FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{FormData, Layout, SignedForm, Viewer, WebError, first_view, see_other};
 use crate::AppState;
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use roundtable_app::Caller;
@@ -295,15 +294,10 @@ pub async fn show_enhancements(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = enhancements_page(
-        &state,
-        &viewer,
-        FormData::default(),
-        ActionError::default(),
-        0,
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        enhancements_page(&state, &viewer, form, failed, 0).await
+    })
+    .await
 }
 
 /// The page again after a refused form, with the problem where it belongs.

@@ -10,7 +10,10 @@
 use super::directory::Directory;
 use super::objectives::ActionRow;
 use super::requests::utc_instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, first_view,
+    record_id,
+};
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
 use crate::policy;
@@ -18,7 +21,6 @@ use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use roundtable_app::actions::{self, Assign, Progress};
@@ -47,13 +49,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/actions/new", get(show_new_action).post(add_action))
         .route("/actions/{id}", get(show_action).post(change_action))
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 fn people(directory: &Directory) -> Vec<(i64, String)> {
@@ -127,15 +122,10 @@ pub async fn show_new_session(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = session_form(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        session_form(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /sessions/new`: schedules a session; its agenda is drawn from the
@@ -189,9 +179,8 @@ pub async fn schedule_session(
 pub async fn show_session_record(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::run_round_table(&viewer.actor)?;
     let session =
         SessionView::from(sessions::get(&Caller::new(&state.store, &viewer.actor), id).await?);
@@ -208,17 +197,18 @@ pub async fn show_session_record(
         ("outcomes".to_owned(), session.outcomes.clone()),
         ("version".to_owned(), session.version.to_string()),
     ]);
-    let page = session_form(&state, &viewer, Some(id), form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        session_form(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /sessions/{id}/record`: saves notes and outcomes at the version read.
 pub async fn record_session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let mut errors = ValidationErrors::new();
     let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
     let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
@@ -290,8 +280,10 @@ fn decisions(form: &FormData) -> Vec<String> {
 
 /// `GET /reviews/new`: the form to start a review (executives, administrators).
 pub async fn show_new_review(viewer: Viewer) -> Result<Response, WebError> {
-    let page = review_form(&viewer, None, FormData::default(), ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        review_form(&viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /reviews/new`: starts the review of a period; its agenda is generated from the data.
@@ -325,9 +317,8 @@ pub async fn start_review(
 pub async fn show_review_record(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::steer_objectives(&viewer.actor)?;
     let review = reviews::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
@@ -341,23 +332,18 @@ pub async fn show_review_record(
         ("decisions".to_owned(), review.decisions.join("\n")),
         ("version".to_owned(), review.version.to_string()),
     ]);
-    let page = review_form(
-        &viewer,
-        Some((id, review.period.to_string())),
-        form,
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        review_form(&viewer, Some((id, review.period.to_string())), form, failed).await
+    })
+    .await
 }
 
 /// `POST /reviews/{id}/record`: saves the date held and the decisions (one a line).
 pub async fn record_review(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let review = reviews::get(&caller, id).await?;
     let period = review.period.to_string();
@@ -489,16 +475,10 @@ pub async fn show_new_action(
     viewer: Viewer,
     Query(origin): Query<ActionOrigin>,
 ) -> Result<Response, WebError> {
-    let page = action_form(
-        &state,
-        &viewer,
-        None,
-        origin,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        action_form(&state, &viewer, None, origin, form, failed).await
+    })
+    .await
 }
 
 /// `POST /actions/new`: adds an action with an owner and a due date.
@@ -574,26 +554,27 @@ pub async fn show_action(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let action = read_action(&state, &viewer.actor, record_id(&id)?).await?;
-    let page = action_form(
-        &state,
-        &viewer,
-        Some(&action),
-        origin_of(&action),
-        form_of(&action),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form_of(&action), async |form, failed| {
+        action_form(
+            &state,
+            &viewer,
+            Some(&action),
+            origin_of(&action),
+            form,
+            failed,
+        )
+        .await
+    })
+    .await
 }
 
 /// `POST /actions/{id}`: changes its status (done records the date), owner,
 /// due date or title at the version read.
 pub async fn change_action(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let action = read_action(&state, &viewer.actor, id).await?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),

@@ -566,6 +566,18 @@ pub async fn after_action<T, E: Into<ApiError>, P: Template>(
     }
 }
 
+/// A page as first shown (200): its forms hold `form` (blank, or the
+/// record's values to change) and nothing is refused. `page` builds it as for
+/// [`after_action`], so a page is built by one function whether shown first or
+/// again after a refusal.
+pub async fn first_view<P: Template>(
+    form: FormData,
+    page: impl AsyncFnOnce(FormData, ActionError) -> Result<P, WebError>,
+) -> Result<Response, WebError> {
+    let page = page(form, ActionError::default()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
 /// Forms offer lists (obligations, intake fields, contributors) as numbered
 /// rows and send only the rows filled in; the API names a problem by the
 /// position among those sent (`obligations[1].description`). This names it by
@@ -595,6 +607,34 @@ pub fn errors_at_rows(
             })
             .collect(),
     )
+}
+
+/// A record's id from a page's path: a positive whole number, or the page is
+/// not found.
+pub(crate) fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// The `{id}` of a page's address (`/agreements/{id}`), read as by
+/// [`record_id`]: anything but a positive whole number is a page not found.
+#[derive(Debug, Clone, Copy)]
+pub struct PageId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        record_id(&raw)
+            .map(PageId)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 /// Renders a template with a status, or a plain error if rendering fails.

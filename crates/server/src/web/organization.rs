@@ -10,7 +10,10 @@
 
 use super::directory::Directory;
 use super::format::instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, first_view,
+    record_id, render,
+};
 use crate::AppState;
 use crate::api::audit_log::AuditEntryView;
 use crate::api::checks::ThankYouView;
@@ -53,13 +56,6 @@ pub fn routes() -> Router<AppState> {
         .route("/thank-yous", get(show_my_thank_yous))
         .route("/admin/audit-log", get(show_audit_log))
         .route("/exports", get(show_exports))
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 fn optional_id(form: &FormData, field: &str) -> Option<i64> {
@@ -175,10 +171,9 @@ pub async fn show_department(
 /// `POST /admin/departments/{id}`: changes it at the version read.
 pub async fn change_department(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
         Ok(version) => departments::update(
@@ -263,15 +258,10 @@ pub async fn show_segments(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = segments_page(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        segments_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/segments`: adds a segment.
@@ -303,9 +293,8 @@ pub async fn add_segment(
 pub async fn show_segment(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::manage_organization(&viewer.actor)?;
     let segment = segments::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
@@ -314,17 +303,18 @@ pub async fn show_segment(
         ("criteria".to_owned(), segment.criteria.join("\n")),
         ("version".to_owned(), segment.version.to_string()),
     ]);
-    let page = segments_page(&state, &viewer, Some(id), form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        segments_page(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/segments/{id}`: changes a segment at the version read.
 pub async fn change_segment(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = match form.get("version").parse::<i64>() {
         Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
         Ok(version) => segments::update(
@@ -479,15 +469,10 @@ pub async fn show_settings(
     viewer: Viewer,
     Query(query): Query<AddedQuery>,
 ) -> Result<Response, WebError> {
-    let page = settings_page(
-        &state,
-        &viewer,
-        query.added,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        settings_page(&state, &viewer, query.added, form, failed).await
+    })
+    .await
 }
 
 fn whole_number(form: &FormData, field: &str, errors: &mut ValidationErrors) -> Option<i64> {

@@ -8,8 +8,8 @@
 
 use super::directory::Directory;
 use super::{
-    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, errors_at_rows,
-    render,
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action,
+    errors_at_rows, first_view,
 };
 use crate::AppState;
 use crate::api::services::ServiceView;
@@ -17,8 +17,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use roundtable_app::services::{self, ServiceEdit, ServiceInput, TargetsInput, VolumeInput};
@@ -236,8 +235,10 @@ pub async fn show_new_service(
     }
     form.0
         .push(("reopen_on_not_met".to_owned(), "true".to_owned()));
-    let page = form_page(&state, &viewer, None, form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        form_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// The form as the API's service fields, or the problems by field; `rows`
@@ -417,13 +418,6 @@ pub async fn add_service(
     .await
 }
 
-fn service_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
-}
-
 /// A stored service as the form's fields.
 fn form_of(service: &ServiceView) -> FormData {
     let mut pairs: Vec<(String, String)> = vec![
@@ -496,29 +490,22 @@ async fn editable(state: &AppState, actor: &Actor, id: i64) -> Result<ServiceVie
 pub async fn show_service_editor(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
     let service = editable(&state, &viewer.actor, id).await?;
-    let page = form_page(
-        &state,
-        &viewer,
-        Some(id),
-        form_of(&service),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form_of(&service), async |form, failed| {
+        form_page(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /services/{id}/edit`: changes the service at the version the form
 /// was read at.
 pub async fn change_service(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
     let outcome = match (read_fields(&form), form.get("version").parse::<i64>()) {
         (Err(errors), _) => Err(ApiError::Validation(errors)),
         (Ok(_), Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),

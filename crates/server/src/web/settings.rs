@@ -6,7 +6,9 @@
 //! are decided in one place.
 
 use super::format::instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, first_view, render,
+};
 use crate::AppState;
 use crate::api::notifications::{DeliveryView, webhook_target_refusal};
 use crate::problem::ApiError;
@@ -250,15 +252,10 @@ pub async fn show_webhooks(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = webhooks_page(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        webhooks_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/webhooks`: adds a webhook and shows its signing secret once.

@@ -176,10 +176,9 @@ pub async fn show_measure(
 /// or shows the form again with the problem at its field and the values kept.
 pub async fn check_in(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let text = form.get("value").trim();
     let outcome = if text.is_empty() {
         Err(ApiError::invalid("value", "enter the value you measured"))

@@ -17,12 +17,11 @@ use super::format::{
     ClockSummary, business_duration, clock_summary, impact_label, instant, moment, priority_label,
     status_label,
 };
-use super::{ActionError, FormData, Layout, Viewer, WebError, render};
+use super::{ActionError, FormData, Layout, PageId, Viewer, WebError, first_view, record_id};
 use crate::AppState;
 use crate::api::requests::{RequestView, view};
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use jiff::Timestamp;
 use roundtable_app::requests::workflow;
@@ -284,13 +283,6 @@ fn transition_buttons(
         label,
     })
     .collect()
-}
-
-pub(super) fn request_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 pub(super) async fn request_page(
@@ -557,17 +549,12 @@ pub(super) async fn request_page(
 pub async fn show_request(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = request_page(
-        &state,
-        &viewer,
-        request_id(&id)?,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        request_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 #[cfg(test)]
