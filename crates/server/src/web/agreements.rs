@@ -334,11 +334,7 @@ impl AgreementPage {
     }
 
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 

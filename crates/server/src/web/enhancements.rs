@@ -8,7 +8,7 @@
 use super::ActionError;
 use super::directory::Directory;
 use super::objectives::all_objectives;
-use super::{FormData, Layout, SignedForm, Viewer, WebError, first_view, see_other};
+use super::{FormData, Layout, SignedForm, Viewer, WebError, at_version, first_view, see_other};
 use crate::AppState;
 use crate::policy;
 use crate::problem::ApiError;
@@ -417,8 +417,8 @@ pub async fn advance(
 ) -> Result<Response, WebError> {
     let id = enhancement_id(&id)?;
     let declining = form.get("to") == EnhancementStatus::Declined.as_str();
-    let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => enhancements::advance(
+    let outcome = at_version(&form, async |version| {
+        enhancements::advance(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Step {
@@ -432,12 +432,10 @@ pub async fn advance(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-    };
+    })
+    .await;
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
+        Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
         Err(ApiError::NotFound) => Err(WebError::NotFound),
         Err(error) => refused(&state, &viewer, "step", id, form, error).await,
     }

@@ -11,8 +11,8 @@ use super::directory::Directory;
 use super::objectives::ActionRow;
 use super::requests::utc_instant;
 use super::{
-    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, first_view,
-    record_id,
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, record_id,
 };
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
@@ -211,23 +211,28 @@ pub async fn record_session(
 ) -> Result<Response, WebError> {
     let mut errors = ValidationErrors::new();
     let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
-    let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
-        (false, _) => Err(ApiError::Validation(errors)),
-        (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => sessions::record(
-            &Caller::new(&state.store, &viewer.actor),
-            id,
-            Record {
-                scheduled_at: Some(scheduled_at),
-                facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
-                notes: Some(form.get("notes").to_owned()),
-                outcomes: Some(form.get("outcomes").to_owned()),
-                expected_version: version,
-            },
-        )
+    let outcome = if errors.is_empty() {
+        at_version(&form, async |version| {
+            sessions::record(
+                &Caller::new(&state.store, &viewer.actor),
+                id,
+                Record {
+                    scheduled_at: Some(scheduled_at),
+                    facilitator_person_id: form
+                        .get("facilitator_person_id")
+                        .trim()
+                        .parse::<i64>()
+                        .ok(),
+                    notes: Some(form.get("notes").to_owned()),
+                    outcomes: Some(form.get("outcomes").to_owned()),
+                    expected_version: version,
+                },
+            )
+            .await
+        })
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
+    } else {
+        Err(ApiError::Validation(errors))
     };
     after_action(
         outcome,
@@ -347,9 +352,8 @@ pub async fn record_review(
     let caller = Caller::new(&state.store, &viewer.actor);
     let review = reviews::get(&caller, id).await?;
     let period = review.period.to_string();
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => reviews::record(
+    let outcome = at_version(&form, async |version| {
+        reviews::record(
             &caller,
             id,
             Minutes {
@@ -359,9 +363,8 @@ pub async fn record_review(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "review",
@@ -576,9 +579,8 @@ pub async fn change_action(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let action = read_action(&state, &viewer.actor, id).await?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => actions::update(
+    let outcome = at_version(&form, async |version| {
+        actions::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Progress {
@@ -591,9 +593,8 @@ pub async fn change_action(
             actions::today(),
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     let back = origin_of(&action).page();
     after_action(outcome, "action", "this action", &back, async |failed| {
         action_form(

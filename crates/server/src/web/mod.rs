@@ -535,6 +535,16 @@ impl ActionError {
         }
     }
 
+    /// What the refused form `action` sent in `field`, to show it again;
+    /// empty for the other forms of the page.
+    pub fn kept<'a>(&self, action: &str, form: &'a FormData, field: &str) -> &'a str {
+        if self.action == action {
+            form.get(field)
+        } else {
+            ""
+        }
+    }
+
     /// The message for the top of form `action`, if it was the refused one.
     pub fn message(&self, action: &str) -> Option<&str> {
         if self.action == action {
@@ -564,6 +574,18 @@ pub async fn after_action<T, E: Into<ApiError>, P: Template>(
             Ok(render(status, &page))
         }
     }
+}
+
+/// Runs `change` at the version of the record the form was read at (its
+/// hidden `version` field); a form without one is stale, and changes nothing.
+pub async fn at_version<T, E: Into<ApiError>>(
+    form: &FormData,
+    change: impl AsyncFnOnce(i64) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let Ok(version) = form.get("version").parse::<i64>() else {
+        return Err(ApiError::PreconditionFailed { current_version: 0 });
+    };
+    change(version).await.map_err(Into::into)
 }
 
 /// A page as first shown (200): its forms hold `form` (blank, or the

@@ -11,8 +11,8 @@
 use super::directory::Directory;
 use super::format::instant;
 use super::{
-    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, first_view,
-    record_id, render,
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, record_id, render,
 };
 use crate::AppState;
 use crate::api::audit_log::AuditEntryView;
@@ -174,9 +174,8 @@ pub async fn change_department(
     PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => departments::update(
+    let outcome = at_version(&form, async |version| {
+        departments::update(
             &Caller::new(&state.store, &viewer.actor),
             DepartmentId(id),
             DepartmentEdit {
@@ -196,9 +195,8 @@ pub async fn change_department(
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "department",
@@ -315,9 +313,8 @@ pub async fn change_segment(
     PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => segments::update(
+    let outcome = at_version(&form, async |version| {
+        segments::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             SegmentEdit {
@@ -328,9 +325,8 @@ pub async fn change_segment(
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "segment",
@@ -495,25 +491,26 @@ pub async fn change_settings(
     let anonymity_threshold = whole_number(&form, "anonymity_threshold", &mut errors);
     let check_fatigue_days = whole_number(&form, "check_fatigue_days", &mut errors);
     let thank_you_points = whole_number(&form, "thank_you_points", &mut errors);
-    let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
-        (false, _) => Err(ApiError::Validation(errors)),
-        (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => organization::update(
-            &Caller::new(&state.store, &viewer.actor),
-            SettingsEdit {
-                name: Some(form.get("name").to_owned()),
-                default_calendar_id: Some(optional_id(&form, "default_calendar_id")),
-                at_risk_percent,
-                anonymity_threshold,
-                check_fatigue_days,
-                thank_you_kind: Some(form.get("thank_you_kind").to_owned()),
-                thank_you_points,
-            },
-            version,
-        )
+    let outcome = if errors.is_empty() {
+        at_version(&form, async |version| {
+            organization::update(
+                &Caller::new(&state.store, &viewer.actor),
+                SettingsEdit {
+                    name: Some(form.get("name").to_owned()),
+                    default_calendar_id: Some(optional_id(&form, "default_calendar_id")),
+                    at_risk_percent,
+                    anonymity_threshold,
+                    check_fatigue_days,
+                    thank_you_kind: Some(form.get("thank_you_kind").to_owned()),
+                    thank_you_points,
+                },
+                version,
+            )
+            .await
+        })
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
+    } else {
+        Err(ApiError::Validation(errors))
     };
     after_action(
         outcome,

@@ -11,8 +11,8 @@ use super::format::instant;
 use super::objectives::{ActionRow, topic_kind_words};
 use super::session::safe_next;
 use super::{
-    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, first_view, render,
-    see_other,
+    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, at_version, first_view,
+    render, see_other,
 };
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
@@ -380,28 +380,8 @@ pub struct TopicPage {
 }
 
 impl TopicPage {
-    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.errors.get(field)
-        } else {
-            None
-        }
-    }
-
-    pub fn message(&self, action: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.message.as_deref()
-        } else {
-            None
-        }
-    }
-
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 
@@ -571,8 +551,8 @@ pub async fn move_topic(
     PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => topics::update(
+    let outcome = at_version(&form, async |version| {
+        topics::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Edit {
@@ -584,10 +564,8 @@ pub async fn move_topic(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-    };
+    })
+    .await;
     after_topic_action(&state, &viewer, id, "status", form, outcome).await
 }
 

@@ -8,7 +8,7 @@
 
 use super::directory::Directory;
 use super::{
-    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action,
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
     errors_at_rows, first_view,
 };
 use crate::AppState;
@@ -407,13 +407,26 @@ pub async fn add_service(
             .map_err(|error| at_rows(error, &rows))
         }
     };
+    after_service_form(&state, &viewer, None, form, outcome).await
+}
+
+/// After the service form (a new service, or service `id` changed): to the
+/// provider's services in the catalogue, or the form again with each problem
+/// at its field or row.
+async fn after_service_form<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Option<i64>,
+    form: FormData,
+    outcome: Result<T, ApiError>,
+) -> Result<Response, WebError> {
     let provider = form.get("provider_department_id").to_owned();
     after_action(
         outcome,
         "service",
         "this service",
         &format!("/services#provider-{provider}"),
-        async |failed| form_page(&state, &viewer, None, form, failed).await,
+        async |failed| form_page(state, viewer, id, form, failed).await,
     )
     .await
 }
@@ -506,46 +519,40 @@ pub async fn change_service(
     PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let outcome = match (read_fields(&form), form.get("version").parse::<i64>()) {
-        (Err(errors), _) => Err(ApiError::Validation(errors)),
-        (Ok(_), Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (Ok(fields), Ok(version)) => {
-            let rows = fields.rows.clone();
-            services::update(
-                &Caller::new(&state.store, &viewer.actor),
-                id,
-                ServiceEdit {
-                    provider_department_id: Some(fields.provider_department_id),
-                    consumer_department_ids: Some(fields.consumer_department_ids),
-                    segment_ids: Some(fields.segment_ids),
-                    name: Some(fields.name),
-                    description: Some(fields.description),
-                    definition_of_good: Some(fields.definition_of_good),
-                    owner_person_id: Some(fields.owner_person_id),
-                    first_response_minutes: Some(fields.first_response_minutes),
-                    fulfilment_minutes: Some(fields.fulfilment_minutes),
-                    priority_targets: None,
-                    intake_fields: Some(fields.intake_fields),
-                    volume: Some(fields.volume),
-                    check_sampling_rate: fields.check_sampling_rate,
-                    reopen_on_not_met: Some(fields.reopen_on_not_met),
-                    active: Some(form.has("active")),
-                    expected_version: version,
-                },
-            )
+    let outcome = match read_fields(&form) {
+        Err(errors) => Err(ApiError::Validation(errors)),
+        Ok(fields) => {
+            at_version(&form, async |version| {
+                let rows = fields.rows.clone();
+                services::update(
+                    &Caller::new(&state.store, &viewer.actor),
+                    id,
+                    ServiceEdit {
+                        provider_department_id: Some(fields.provider_department_id),
+                        consumer_department_ids: Some(fields.consumer_department_ids),
+                        segment_ids: Some(fields.segment_ids),
+                        name: Some(fields.name),
+                        description: Some(fields.description),
+                        definition_of_good: Some(fields.definition_of_good),
+                        owner_person_id: Some(fields.owner_person_id),
+                        first_response_minutes: Some(fields.first_response_minutes),
+                        fulfilment_minutes: Some(fields.fulfilment_minutes),
+                        priority_targets: None,
+                        intake_fields: Some(fields.intake_fields),
+                        volume: Some(fields.volume),
+                        check_sampling_rate: fields.check_sampling_rate,
+                        reopen_on_not_met: Some(fields.reopen_on_not_met),
+                        active: Some(form.has("active")),
+                        expected_version: version,
+                    },
+                )
+                .await
+                .map_err(|error| at_rows(error, &rows))
+            })
             .await
-            .map_err(|error| at_rows(error, &rows))
         }
     };
-    let provider = form.get("provider_department_id").to_owned();
-    after_action(
-        outcome,
-        "service",
-        "this service",
-        &format!("/services#provider-{provider}"),
-        async |failed| form_page(&state, &viewer, Some(id), form, failed).await,
-    )
-    .await
+    after_service_form(&state, &viewer, Some(id), form, outcome).await
 }
 
 /// Whether the viewer may change the services of a provider (the catalogue's links).

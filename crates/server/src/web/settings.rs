@@ -7,7 +7,8 @@
 
 use super::format::instant;
 use super::{
-    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, first_view, render,
+    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, render,
 };
 use crate::AppState;
 use crate::api::notifications::{DeliveryView, webhook_target_refusal};
@@ -320,18 +321,16 @@ pub async fn switch_webhook(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = webhook_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => settings::switch_webhook(
+    let outcome = at_version(&form, async |version| {
+        settings::switch_webhook(
             &Caller::new(&state.store, &viewer.actor),
             id,
             form.get("active") == "true",
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "switch",

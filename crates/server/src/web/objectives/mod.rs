@@ -11,7 +11,7 @@ use super::{
     errors_at_rows, first_view, record_id, render,
 };
 use crate::AppState;
-use crate::api::objectives::{MeasureView, ObjectiveView};
+use crate::api::objectives::{MeasureView, ObjectiveView, period_filter};
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
 use crate::api::topics::TopicView;

@@ -4,7 +4,8 @@
 
 use super::{CREDIT_ROWS, PageId, record_id, request_page};
 use crate::AppState;
-use crate::web::{FormData, SignedForm, Viewer, WebError};
+use crate::problem::ApiError;
+use crate::web::{FormData, SignedForm, Viewer, WebError, at_version};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use jiff::Timestamp;
@@ -16,13 +17,13 @@ use roundtable_domain::ids::{DepartmentId, PersonId};
 
 /// After an action: back to the request page, or the page again with the
 /// problem shown at the action's form.
-async fn after_action<T>(
+async fn after_action<T, E: Into<ApiError>>(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     action: &'static str,
     form: FormData,
-    outcome: Result<T, AppError>,
+    outcome: Result<T, E>,
 ) -> Result<Response, WebError> {
     crate::web::after_action(
         outcome,
@@ -59,14 +60,6 @@ fn instant_field(form: &FormData, field: &str) -> InstantInput {
     utc_timestamp(form.get(field)).ok_or_else(|| "enter a date and time (UTC)".to_owned())
 }
 
-/// The version of the request the form was read at; a form without one is
-/// treated as stale.
-fn form_version(form: &FormData) -> Result<i64, AppError> {
-    form.get("version")
-        .parse::<i64>()
-        .map_err(|_| AppError::PreconditionFailed { current_version: 0 })
-}
-
 /// `POST /requests/{id}/transition`: acknowledge, start, wait, resume, resolve, reopen, close, cancel.
 pub async fn move_request(
     State(state): State<AppState>,
@@ -94,13 +87,11 @@ pub async fn take_request(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(&state.store, &viewer.actor);
-    let outcome = match form_version(&form) {
-        Ok(version) => {
-            let take = RequestUpdate::take(viewer.actor.person_id);
-            requests::update(&caller, id, version, take).await
-        }
-        Err(stale) => Err(stale),
-    };
+    let take = RequestUpdate::take(viewer.actor.person_id);
+    let outcome = at_version(&form, async |version| {
+        requests::update(&caller, id, version, take).await
+    })
+    .await;
     after_action(&state, &viewer, id, "take", form, outcome).await
 }
 
@@ -183,18 +174,16 @@ pub async fn change_details(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(&state.store, &viewer.actor);
-    let outcome = match form_version(&form) {
-        Ok(version) => {
-            let update = RequestUpdate {
-                priority: form.optional("priority"),
-                external_impact: form.optional("external_impact"),
-                external_reference: Some(form.optional("external_reference")),
-                ..RequestUpdate::default()
-            };
-            requests::update(&caller, id, version, update).await
-        }
-        Err(stale) => Err(stale),
+    let update = RequestUpdate {
+        priority: form.optional("priority"),
+        external_impact: form.optional("external_impact"),
+        external_reference: Some(form.optional("external_reference")),
+        ..RequestUpdate::default()
     };
+    let outcome = at_version(&form, async |version| {
+        requests::update(&caller, id, version, update).await
+    })
+    .await;
     after_action(&state, &viewer, id, "details", form, outcome).await
 }
 

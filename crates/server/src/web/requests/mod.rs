@@ -156,30 +156,9 @@ pub struct RequestPage {
 }
 
 impl RequestPage {
-    /// The error of a field of the action that failed, if that action is this one.
-    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.errors.get(field)
-        } else {
-            None
-        }
-    }
-
-    pub fn message(&self, action: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.message.as_deref()
-        } else {
-            None
-        }
-    }
-
     /// A value the failed form sent, to keep it; empty for other forms.
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 
