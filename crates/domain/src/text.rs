@@ -45,16 +45,6 @@ impl Email {
         }
         Ok(Self(value))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
 }
 
 /// A short, URL-safe, unique name: lower-case letters, digits and hyphens.
@@ -99,16 +89,6 @@ impl Slug {
         let slug = slug.trim_end_matches('-');
         Self::parse(&slug.chars().take(Self::MAX_LENGTH).collect::<String>())
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Slug {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
 }
 
 /// A required single-line text such as a name or a title: trimmed, not empty,
@@ -145,20 +125,29 @@ impl Label {
         }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
     }
 }
 
-impl fmt::Display for Label {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
+/// The text a checked value holds: `as_str`, and `Display` as that text.
+macro_rules! checked_text {
+    ($($name:ident),+) => {$(
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+    )+};
 }
+
+checked_text!(Email, Slug, Label);
 
 #[cfg(test)]
 mod tests {
