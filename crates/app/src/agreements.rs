@@ -15,7 +15,7 @@ use roundtable_store::agreements::{
     Agreement, AgreementChanges, AgreementFilter, AgreementReview, AgreementVersion, NewAgreement,
 };
 use roundtable_store::departments::Department;
-use roundtable_store::{Listing, PageRequest, StoreError};
+use roundtable_store::{Listing, PageRequest, StoreError, every_page};
 
 /// The longest notes of an agreement or a review, in characters.
 pub const MAX_NOTES: usize = 10_000;
@@ -200,16 +200,7 @@ pub async fn list(
 /// Every agreement of the organization.
 #[tracing::instrument(skip_all)]
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Agreement>, AppError> {
-    let mut agreements = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, AgreementFilter::default(), page).await?;
-        agreements.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(agreements),
-        }
-    }
+    every_page(|page| list(caller, AgreementFilter::default(), page)).await
 }
 
 /// One agreement with its newest version.

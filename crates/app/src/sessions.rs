@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::PersonId;
 use roundtable_store::round_table::{NewSession, Session, SessionChanges};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// The most topics a generated agenda takes.
 pub const MAX_AGENDA: usize = 20;
@@ -33,16 +33,7 @@ pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Sess
 
 /// Every session, in the order they were scheduled.
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Session>, AppError> {
-    let mut sessions = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, page).await?;
-        sessions.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(sessions),
-        }
-    }
+    every_page(|page| list(caller, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

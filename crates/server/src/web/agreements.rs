@@ -24,8 +24,8 @@ use roundtable_app::agreements::{self, Draft, Edit, ObligationInput, ReviewInput
 use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::people::Role;
-use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
+use roundtable_store::every_page;
 use roundtable_store::services::ServiceFilter;
 
 /// The pages of agreements.
@@ -432,24 +432,16 @@ async fn agreement_page(
         .await?;
     let can_manage =
         policy::manage_agreement(actor, &provider_department, &consumer_department).is_ok();
-    let mut services = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped
-            .list_services(
-                ServiceFilter {
-                    provider_department_id: Some(provider_department.id),
-                    ..ServiceFilter::default()
-                },
-                page,
-            )
-            .await?;
-        services.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let mut services = every_page(|page| {
+        scoped.list_services(
+            ServiceFilter {
+                provider_department_id: Some(provider_department.id),
+                ..ServiceFilter::default()
+            },
+            page,
+        )
+    })
+    .await?;
     services.sort_by(|a, b| a.name.cmp(&b.name));
     let refused_change = failed.action == "change";
     let chosen_services: Vec<i64> = if refused_change {

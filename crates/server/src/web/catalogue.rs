@@ -20,7 +20,7 @@ use roundtable_app::{AppError, Caller};
 use roundtable_domain::requests::RawValue;
 use roundtable_domain::services::FieldKind;
 use roundtable_store::services::{Service, ServiceFilter};
-use roundtable_store::{PageRequest, Scoped};
+use roundtable_store::{Scoped, every_page};
 
 /// A service as the catalogue lists it.
 #[derive(Debug, Clone)]
@@ -93,20 +93,11 @@ fn matches(service: &Service, provider: &str, query: &str) -> bool {
 }
 
 pub(crate) async fn active_services(scoped: &Scoped<'_>) -> Result<Vec<Service>, WebError> {
-    let mut services = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
     let filter = ServiceFilter {
         active: Some(true),
         ..ServiceFilter::default()
     };
-    loop {
-        let listing = scoped.list_services(filter, page).await?;
-        services.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let mut services = every_page(|page| scoped.list_services(filter, page)).await?;
     services.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(services)
 }
