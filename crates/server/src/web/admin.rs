@@ -125,9 +125,7 @@ pub async fn add_person(
         role: form.optional("role"),
         password: form.optional("password"),
     };
-    let outcome = people::add(&Caller::new(&state.store, &viewer.actor), input)
-        .await
-        .map_err(ApiError::from);
+    let outcome = people::add(&Caller::new(&state.store, &viewer.actor), input).await;
     after_action(
         outcome,
         "person",
@@ -221,9 +219,7 @@ pub async fn add_department(
         customer_facing: form.has("customer_facing"),
         lead_ids: Vec::new(),
     };
-    let outcome = departments::create(&Caller::new(&state.store, &viewer.actor), input)
-        .await
-        .map_err(ApiError::from);
+    let outcome = departments::create(&Caller::new(&state.store, &viewer.actor), input).await;
     after_action(
         outcome,
         "department",
@@ -455,8 +451,7 @@ pub async fn change_person(
         edit,
         version,
     )
-    .await
-    .map_err(ApiError::from);
+    .await;
     after_action(
         outcome,
         "person",

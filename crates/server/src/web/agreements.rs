@@ -174,11 +174,7 @@ async fn agreements_page(
         layout: Layout::new(viewer, "Agreements", "matrix"),
         rows,
         can_draft: drafts_agreements(actor, &directory),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         form,
         failed,
     })

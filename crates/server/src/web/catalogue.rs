@@ -6,13 +6,12 @@
 use super::directory::Directory;
 use super::format::business_duration;
 use super::{
-    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, record_id, render,
-    see_other,
+    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, render, see_other,
 };
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_app::requests::{self, NewRequestInput};
@@ -225,12 +224,12 @@ async fn form_page(
 pub async fn show_request_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
     let page = form_page(
         &state,
         &viewer,
-        record_id(&id)?,
+        id,
         FormData::default(),
         FieldErrors::default(),
     )
@@ -338,12 +337,12 @@ async fn adhoc_page(
 pub async fn show_adhoc_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
     let page = adhoc_page(
         &state,
         &viewer,
-        record_id(&id)?,
+        id,
         FormData::default(),
         FieldErrors::default(),
     )

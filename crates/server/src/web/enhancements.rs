@@ -277,11 +277,7 @@ async fn enhancements_page(
                 )
             })
             .collect(),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         form,
         failed,
         failed_id,

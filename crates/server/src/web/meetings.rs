@@ -12,7 +12,7 @@ use super::objectives::ActionRow;
 use super::requests::utc_instant;
 use super::{
     ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
-    first_view, record_id,
+    first_view, valid_at_version,
 };
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
@@ -20,7 +20,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use roundtable_app::actions::{self, Assign, Progress};
@@ -211,29 +211,21 @@ pub async fn record_session(
 ) -> Result<Response, WebError> {
     let mut errors = ValidationErrors::new();
     let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
-    let outcome = if errors.is_empty() {
-        at_version(&form, async |version| {
-            sessions::record(
-                &Caller::new(&state.store, &viewer.actor),
-                id,
-                Record {
-                    scheduled_at: Some(scheduled_at),
-                    facilitator_person_id: form
-                        .get("facilitator_person_id")
-                        .trim()
-                        .parse::<i64>()
-                        .ok(),
-                    notes: Some(form.get("notes").to_owned()),
-                    outcomes: Some(form.get("outcomes").to_owned()),
-                    expected_version: version,
-                },
-            )
-            .await
-        })
+    let outcome = valid_at_version(&form, errors, async |version| {
+        sessions::record(
+            &Caller::new(&state.store, &viewer.actor),
+            id,
+            Record {
+                scheduled_at: Some(scheduled_at),
+                facilitator_person_id: form.get("facilitator_person_id").trim().parse::<i64>().ok(),
+                notes: Some(form.get("notes").to_owned()),
+                outcomes: Some(form.get("outcomes").to_owned()),
+                expected_version: version,
+            },
+        )
         .await
-    } else {
-        Err(ApiError::Validation(errors))
-    };
+    })
+    .await;
     after_action(
         outcome,
         "session",
@@ -273,16 +265,6 @@ async fn review_form(
     })
 }
 
-/// One decision a line; blank lines are left out.
-fn decisions(form: &FormData) -> Vec<String> {
-    form.get("decisions")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `GET /reviews/new`: the form to start a review (executives, administrators).
 pub async fn show_new_review(viewer: Viewer) -> Result<Response, WebError> {
     first_view(FormData::default(), async |form, failed| {
@@ -301,7 +283,7 @@ pub async fn start_review(
         Opening {
             period: form.get("period").trim().to_owned(),
             held_on: form.optional("held_on"),
-            decisions: decisions(&form),
+            decisions: form.lines("decisions"),
         },
     )
     .await
@@ -358,7 +340,7 @@ pub async fn record_review(
             id,
             Minutes {
                 held_on: Some(form.optional("held_on")),
-                decisions: Some(decisions(&form)),
+                decisions: Some(form.lines("decisions")),
                 expected_version: version,
             },
         )
@@ -549,24 +531,27 @@ async fn read_action(state: &AppState, actor: &Actor, id: i64) -> Result<ActionV
     Ok(ActionView::new(action, actions::today()))
 }
 
+/// The form of an existing action, back to where it came from.
+async fn existing_action_form(
+    state: &AppState,
+    viewer: &Viewer,
+    action: &ActionView,
+    form: FormData,
+    failed: ActionError,
+) -> Result<ActionFormPage, WebError> {
+    action_form(state, viewer, Some(action), origin_of(action), form, failed).await
+}
+
 /// `GET /actions/{id}`: an action, and for its owner (and leads, executives,
 /// administrators) the form to move it along.
 pub async fn show_action(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let action = read_action(&state, &viewer.actor, record_id(&id)?).await?;
+    let action = read_action(&state, &viewer.actor, id).await?;
     first_view(form_of(&action), async |form, failed| {
-        action_form(
-            &state,
-            &viewer,
-            Some(&action),
-            origin_of(&action),
-            form,
-            failed,
-        )
-        .await
+        existing_action_form(&state, &viewer, &action, form, failed).await
     })
     .await
 }
@@ -597,15 +582,7 @@ pub async fn change_action(
     .await;
     let back = origin_of(&action).page();
     after_action(outcome, "action", "this action", &back, async |failed| {
-        action_form(
-            &state,
-            &viewer,
-            Some(&action),
-            origin_of(&action),
-            form,
-            failed,
-        )
-        .await
+        existing_action_form(&state, &viewer, &action, form, failed).await
     })
     .await
 }

@@ -311,6 +311,16 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// Field `name` as one item a line, each trimmed; blank lines are left out.
+    pub fn lines(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(field, _)| field == name)
     }
@@ -586,6 +596,19 @@ pub async fn at_version<T, E: Into<ApiError>>(
         return Err(ApiError::PreconditionFailed { current_version: 0 });
     };
     change(version).await.map_err(Into::into)
+}
+
+/// [`at_version`] for a form whose own fields were read first: with
+/// `errors` among them the form is refused with them and nothing changes.
+pub async fn valid_at_version<T, E: Into<ApiError>>(
+    form: &FormData,
+    errors: ValidationErrors,
+    change: impl AsyncFnOnce(i64) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    at_version(form, change).await
 }
 
 /// A page as first shown (200): its forms hold `form` (blank, or the

@@ -12,7 +12,7 @@ use super::directory::Directory;
 use super::format::instant;
 use super::{
     ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
-    first_view, record_id, render,
+    first_view, render, valid_at_version,
 };
 use crate::AppState;
 use crate::api::audit_log::AuditEntryView;
@@ -24,7 +24,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -155,16 +155,9 @@ async fn department_page(
 pub async fn show_department(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = department_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        None,
-        ActionError::default(),
-    )
-    .await?;
+    let page = department_page(&state, &viewer, id, None, ActionError::default()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -241,16 +234,6 @@ async fn segments_page(
     })
 }
 
-/// One criterion a line; blank lines are left out.
-fn criteria(form: &FormData) -> Vec<String> {
-    form.get("criteria")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `GET /admin/segments`: the external customers at the centre, and the form to add one.
 pub async fn show_segments(
     State(state): State<AppState>,
@@ -272,7 +255,7 @@ pub async fn add_segment(
         SegmentInput {
             name: form.get("name").to_owned(),
             needs: form.get("needs").to_owned(),
-            criteria: criteria(&form),
+            criteria: form.lines("criteria"),
         },
     )
     .await
@@ -320,7 +303,7 @@ pub async fn change_segment(
             SegmentEdit {
                 name: Some(form.get("name").to_owned()),
                 needs: Some(form.get("needs").to_owned()),
-                criteria: Some(criteria(&form)),
+                criteria: Some(form.lines("criteria")),
             },
             version,
         )
@@ -491,27 +474,23 @@ pub async fn change_settings(
     let anonymity_threshold = whole_number(&form, "anonymity_threshold", &mut errors);
     let check_fatigue_days = whole_number(&form, "check_fatigue_days", &mut errors);
     let thank_you_points = whole_number(&form, "thank_you_points", &mut errors);
-    let outcome = if errors.is_empty() {
-        at_version(&form, async |version| {
-            organization::update(
-                &Caller::new(&state.store, &viewer.actor),
-                SettingsEdit {
-                    name: Some(form.get("name").to_owned()),
-                    default_calendar_id: Some(optional_id(&form, "default_calendar_id")),
-                    at_risk_percent,
-                    anonymity_threshold,
-                    check_fatigue_days,
-                    thank_you_kind: Some(form.get("thank_you_kind").to_owned()),
-                    thank_you_points,
-                },
-                version,
-            )
-            .await
-        })
+    let outcome = valid_at_version(&form, errors, async |version| {
+        organization::update(
+            &Caller::new(&state.store, &viewer.actor),
+            SettingsEdit {
+                name: Some(form.get("name").to_owned()),
+                default_calendar_id: Some(optional_id(&form, "default_calendar_id")),
+                at_risk_percent,
+                anonymity_threshold,
+                check_fatigue_days,
+                thank_you_kind: Some(form.get("thank_you_kind").to_owned()),
+                thank_you_points,
+            },
+            version,
+        )
         .await
-    } else {
-        Err(ApiError::Validation(errors))
-    };
+    })
+    .await;
     after_action(
         outcome,
         "settings",
@@ -527,13 +506,7 @@ pub async fn upload_coupons(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let codes: Vec<String> = form
-        .get("codes")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let codes = form.lines("codes");
     let outcome = checks::add_coupons(&Caller::new(&state.store, &viewer.actor), codes)
         .await
         .map(|added| added.added)

@@ -242,11 +242,7 @@ async fn round_table_page(
             .posted
             .and_then(|posted| posted.parse::<i64>().ok())
             .filter(|posted| *posted > 0),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         chooses_department: matches!(actor.role, Role::Admin | Role::Executive)
             || own_department.is_none(),
         own_department,

@@ -201,11 +201,7 @@ async fn form_page(
         service_id,
         heading,
         providers,
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         segments: segments(&scoped).await?,
         people: directory
             .people_by_name()

@@ -79,11 +79,7 @@ pub(super) async fn measure_form_page(
             "objectives",
         ),
         objective: ObjectiveCard::new(&objective, &directory),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         contributors: contributor_inputs(&form),
         form,
         failed,

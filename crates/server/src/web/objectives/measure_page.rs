@@ -158,12 +158,12 @@ pub(super) async fn measure_page(
 pub async fn show_measure(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
     let page = measure_page(
         &state,
         &viewer,
-        record_id(&id)?,
+        id,
         FormData::default(),
         FieldErrors::default(),
         None,
