@@ -6,7 +6,8 @@
 use super::directory::Directory;
 use super::format::business_duration;
 use super::{
-    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, render, see_other,
+    ActionError, FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, first_view,
+    render, see_other,
 };
 use crate::AppState;
 use askama::Template;
@@ -196,7 +197,7 @@ async fn form_page(
     viewer: &Viewer,
     service_id: i64,
     form: FormData,
-    errors: FieldErrors,
+    failed: ActionError,
 ) -> Result<RequestFormPage, WebError> {
     let scoped = state.scoped(&viewer.actor);
     let service = scoped.service(service_id).await?;
@@ -213,10 +214,10 @@ async fn form_page(
         segments,
         layout: Layout::new(viewer, format!("Request: {}", service.name), "services"),
         provider: directory.department_name(service.provider_department_id.0),
-        intake: intake_inputs(&service, &form, &errors),
+        intake: intake_inputs(&service, &form, &failed.errors),
         service: ServiceCard::new(&service, &directory),
         form,
-        errors,
+        errors: failed.errors,
     })
 }
 
@@ -226,15 +227,10 @@ pub async fn show_request_form(
     viewer: Viewer,
     PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = form_page(
-        &state,
-        &viewer,
-        id,
-        FormData::default(),
-        FieldErrors::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        form_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 /// The intake answers of a form, typed as the API's JSON gives them, so the
@@ -285,7 +281,7 @@ pub async fn raise_request(
     match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
         Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
         Err(AppError::Invalid(errors)) => {
-            let page = form_page(&state, &viewer, id, form, errors.into()).await?;
+            let page = form_page(&state, &viewer, id, form, ActionError::at_fields(errors)).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),
@@ -313,7 +309,7 @@ async fn adhoc_page(
     viewer: &Viewer,
     department_id: i64,
     form: FormData,
-    errors: FieldErrors,
+    failed: ActionError,
 ) -> Result<AdHocRequestPage, WebError> {
     let scoped = state.scoped(&viewer.actor);
     let department = scoped
@@ -328,7 +324,7 @@ async fn adhoc_page(
         department_id,
         department: department.name,
         form,
-        errors,
+        errors: failed.errors,
     })
 }
 
@@ -339,15 +335,10 @@ pub async fn show_adhoc_form(
     viewer: Viewer,
     PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = adhoc_page(
-        &state,
-        &viewer,
-        id,
-        FormData::default(),
-        FieldErrors::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        adhoc_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 /// `POST /departments/{id}/request`: raises the ad hoc request through the
@@ -370,7 +361,14 @@ pub async fn raise_adhoc_request(
     match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
         Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
         Err(AppError::Invalid(errors)) => {
-            let page = adhoc_page(&state, &viewer, department_id, form, errors.into()).await?;
+            let page = adhoc_page(
+                &state,
+                &viewer,
+                department_id,
+                form,
+                ActionError::at_fields(errors),
+            )
+            .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

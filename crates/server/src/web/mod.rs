@@ -536,6 +536,14 @@ impl ActionError {
         ))
     }
 
+    /// A page's only form refused with `errors` at its fields.
+    pub fn at_fields(errors: impl Into<FieldErrors>) -> Self {
+        ActionError {
+            errors: errors.into(),
+            ..ActionError::default()
+        }
+    }
+
     /// The error of a field, if the refused form is `action`.
     pub fn error(&self, action: &str, field: &str) -> Option<&str> {
         if self.action == action {

@@ -17,6 +17,7 @@ use super::format::{
     ClockSummary, business_duration, clock_summary, impact_label, instant, moment, priority_label,
     status_label,
 };
+use super::home::RequestRow;
 use super::{ActionError, FormData, Layout, PageId, Viewer, WebError, first_view, record_id};
 use crate::AppState;
 use crate::api::requests::{RequestView, view};
@@ -110,13 +111,8 @@ pub struct Choice {
 pub struct RequestPage {
     layout: Layout,
     request: RequestView,
-    status: &'static str,
-    priority: &'static str,
-    impact: &'static str,
-    impact_tone: &'static str,
-    provider: String,
-    requester: String,
-    assignee: String,
+    /// Its status, priority, impact and people in words, as a list shows them.
+    summary: RequestRow,
     service: Option<(i64, String)>,
     /// The external customer segment the request ultimately serves.
     segment: Option<String>,
@@ -373,17 +369,7 @@ pub(super) async fn request_page(
     let open = status.is_open();
     let page = RequestPage {
         layout: Layout::new(viewer, format!("#{} {}", request.id, request.title), ""),
-        status: status_label(&request.status),
-        priority: priority_label(&request.priority),
-        impact: impact_label(&request.external_impact),
-        impact_tone: match request.external_impact.as_str() {
-            "customer_waiting" => "bad",
-            "customer_affected" => "warn",
-            _ => "none",
-        },
-        provider: directory.department_name(request.provider_department_id),
-        requester: directory.person_name(Some(request.requester_person_id)),
-        assignee: directory.person_name(request.assignee_person_id),
+        summary: RequestRow::new(&request, &directory, viewer),
         service: service
             .as_ref()
             .map(|service| (service.id, service.name.clone())),
