@@ -325,11 +325,8 @@ pub async fn review(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::input::fields;
     use jiff::civil::date;
-
-    fn fields(errors: &ValidationErrors) -> Vec<&str> {
-        errors.0.iter().map(|error| error.field.as_str()).collect()
-    }
 
     #[test]
     fn a_draft_defaults_to_quarterly_and_reports_every_problem() {

@@ -5,7 +5,10 @@
 //! departments check in on it; a department's leads set its goals. Progress
 //! and status are derived on every read by `domain::objectives`, never stored.
 
-use crate::input::{parse_change, parse_date, parse_required_text, parse_text, positive_id, today};
+use crate::input::{
+    parse_change, parse_date, parse_required_text, parse_text, parse_text_change, positive_id,
+    today,
+};
 use crate::{AppError, Caller, policy};
 use jiff::civil::Date;
 use roundtable_domain::ValidationErrors;
@@ -80,10 +83,7 @@ impl ObjectiveEdit {
         let changes = ObjectiveChanges {
             period: parse_change(&mut errors, "period", self.period.as_deref(), Period::parse),
             title: parse_change(&mut errors, "title", self.title.as_deref(), Label::parse),
-            description: self
-                .description
-                .map(|text| parse_text(&mut errors, "description", &text))
-                .into(),
+            description: parse_text_change(&mut errors, "description", self.description.as_deref()),
             category: parse_change(
                 &mut errors,
                 "category",
@@ -535,10 +535,7 @@ impl GoalEdit {
             },
             period: parse_change(&mut errors, "period", self.period.as_deref(), Period::parse),
             title: parse_change(&mut errors, "title", self.title.as_deref(), Label::parse),
-            description: self
-                .description
-                .map(|text| parse_text(&mut errors, "description", &text))
-                .into(),
+            description: parse_text_change(&mut errors, "description", self.description.as_deref()),
         };
         errors.finish(|| changes)
     }

@@ -3,7 +3,7 @@
 //! outcomes. Everyone signed in reads them; leads, executives and
 //! administrators schedule and record them.
 
-use crate::input::{parse_text, positive_id};
+use crate::input::{parse_text, parse_text_change, positive_id};
 use crate::topics::change;
 use crate::{AppError, Caller, policy};
 use jiff::Timestamp;
@@ -135,14 +135,8 @@ pub async fn record(caller: &Caller<'_>, id: i64, record: Record) -> Result<Sess
                 None => Change::Keep,
             },
         },
-        notes: record
-            .notes
-            .map(|text| parse_text(&mut errors, "notes", &text))
-            .into(),
-        outcomes: record
-            .outcomes
-            .map(|text| parse_text(&mut errors, "outcomes", &text))
-            .into(),
+        notes: parse_text_change(&mut errors, "notes", record.notes.as_deref()),
+        outcomes: parse_text_change(&mut errors, "outcomes", record.outcomes.as_deref()),
     };
     let changes = errors.finish(|| changes)?;
     Ok(caller
