@@ -86,6 +86,15 @@ pub struct PreferencesPage {
     failed: ActionError,
 }
 
+impl PreferencesPage {
+    /// The table's column headers: the event, then one per channel.
+    pub fn columns(&self) -> Vec<&str> {
+        std::iter::once("Event")
+            .chain(self.channels.iter().map(|(_, label)| *label))
+            .collect()
+    }
+}
+
 async fn preferences_page(
     state: &AppState,
     viewer: &Viewer,
