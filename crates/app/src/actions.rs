@@ -13,7 +13,7 @@ use roundtable_domain::round_table::ActionStatus;
 use roundtable_domain::text::Label;
 use roundtable_store::auth::Actor;
 use roundtable_store::round_table::{Action, ActionChanges, ActionFilter, NewAction};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// Today (UTC) is what "overdue" and "done on" are judged against.
 pub use crate::input::{parse_date, today};
@@ -39,16 +39,7 @@ pub async fn all(
     filter: ActionFilter,
     today: Date,
 ) -> Result<Vec<Action>, AppError> {
-    let mut actions = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, filter.clone(), page, today).await?;
-        actions.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(actions),
-        }
-    }
+    every_page(|page| list(caller, filter.clone(), page, today)).await
 }
 
 #[tracing::instrument(skip(caller))]

@@ -15,7 +15,7 @@ use roundtable_store::agreements::{
     Agreement, AgreementChanges, AgreementFilter, AgreementReview, AgreementVersion, NewAgreement,
 };
 use roundtable_store::departments::Department;
-use roundtable_store::{Listing, PageRequest, StoreError};
+use roundtable_store::{Listing, PageRequest, StoreError, every_page};
 
 /// The longest notes of an agreement or a review, in characters.
 pub const MAX_NOTES: usize = 10_000;
@@ -200,16 +200,7 @@ pub async fn list(
 /// Every agreement of the organization.
 #[tracing::instrument(skip_all)]
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Agreement>, AppError> {
-    let mut agreements = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, AgreementFilter::default(), page).await?;
-        agreements.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(agreements),
-        }
-    }
+    every_page(|page| list(caller, AgreementFilter::default(), page)).await
 }
 
 /// One agreement with its newest version.
@@ -350,11 +341,8 @@ pub async fn review(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::input::fields;
     use jiff::civil::date;
-
-    fn fields(errors: &ValidationErrors) -> Vec<&str> {
-        errors.0.iter().map(|error| error.field.as_str()).collect()
-    }
 
     #[test]
     fn a_draft_defaults_to_quarterly_and_reports_every_problem() {

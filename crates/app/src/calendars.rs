@@ -16,7 +16,7 @@ use roundtable_domain::ids::CalendarId;
 use roundtable_domain::services::MAX_TARGET_MINUTES;
 use roundtable_domain::text::Label;
 use roundtable_store::calendars::{Calendar, CalendarChanges, NewCalendar};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// A working interval as it arrives: `09:00` to `17:30`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,16 +85,7 @@ pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Cale
 
 /// Every calendar, oldest first.
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Calendar>, AppError> {
-    let mut calendars = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, page).await?;
-        calendars.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(calendars),
-        }
-    }
+    every_page(|page| list(caller, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

@@ -13,7 +13,7 @@ use roundtable_domain::people::Role;
 use roundtable_domain::round_table::{EnhancementStatus, MIN_ENHANCEMENT_DEPARTMENTS};
 use roundtable_domain::text::Label;
 use roundtable_store::round_table::{Enhancement, NewEnhancement};
-use roundtable_store::{Listing, PageRequest};
+use roundtable_store::{Listing, PageRequest, every_page};
 
 /// The most departments one enhancement may name.
 pub const MAX_ENHANCEMENT_DEPARTMENTS: usize = 50;
@@ -78,16 +78,7 @@ pub async fn list(
 
 /// Every enhancement, oldest first.
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Enhancement>, AppError> {
-    let mut enhancements = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, None, page).await?;
-        enhancements.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(enhancements),
-        }
-    }
+    every_page(|page| list(caller, None, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

@@ -51,6 +51,16 @@ pub fn parse_date(text: &str) -> Result<jiff::civil::Date, ValidationErrors> {
         .map_err(|_| ValidationErrors::single("", "must be a date such as 2027-03-31"))
 }
 
+/// A change's optional free text: `Keep` when absent, else set to the text
+/// as [`parse_text`] checks it.
+pub fn parse_text_change(
+    errors: &mut ValidationErrors,
+    field: &str,
+    text: Option<&str>,
+) -> roundtable_store::Change<String> {
+    text.map(|text| parse_text(errors, field, text)).into()
+}
+
 /// A field a partial update may leave out: kept when absent, set when it
 /// parses, reported under its name when it does not.
 pub fn parse_change<T>(
@@ -70,4 +80,10 @@ pub fn today() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
+}
+
+/// The fields a refusal names, in order: what a test of a parse asserts.
+#[cfg(test)]
+pub(crate) fn fields(errors: &ValidationErrors) -> Vec<&str> {
+    errors.0.iter().map(|error| error.field.as_str()).collect()
 }

@@ -180,10 +180,7 @@ pub async fn give(caller: &Caller<'_>, thanks: Thanks) -> Result<Kudos, AppError
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    fn fields(errors: &ValidationErrors) -> Vec<&str> {
-        errors.0.iter().map(|error| error.field.as_str()).collect()
-    }
+    use crate::input::fields;
 
     #[test]
     fn thanks_name_someone_else_and_say_something() {

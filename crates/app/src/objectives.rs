@@ -5,7 +5,10 @@
 //! departments check in on it; a department's leads set its goals. Progress
 //! and status are derived on every read by `domain::objectives`, never stored.
 
-use crate::input::{parse_change, parse_date, parse_required_text, parse_text, positive_id, today};
+use crate::input::{
+    parse_change, parse_date, parse_required_text, parse_text, parse_text_change, positive_id,
+    today,
+};
 use crate::{AppError, Caller, policy};
 use jiff::civil::Date;
 use roundtable_domain::ValidationErrors;
@@ -16,7 +19,7 @@ use roundtable_store::objectives::{
     Checkin, CheckinOutcome, Goal, GoalChanges, GoalFilter, Measure, MeasureChanges, NewCheckin,
     NewGoal, NewMeasure, NewObjective, Objective, ObjectiveChanges,
 };
-use roundtable_store::{Change, Listing, PageRequest, StoreError};
+use roundtable_store::{Change, Listing, PageRequest, StoreError, every_page};
 
 /// The longest unit, in characters.
 pub const MAX_UNIT: usize = 32;
@@ -80,10 +83,7 @@ impl ObjectiveEdit {
         let changes = ObjectiveChanges {
             period: parse_change(&mut errors, "period", self.period.as_deref(), Period::parse),
             title: parse_change(&mut errors, "title", self.title.as_deref(), Label::parse),
-            description: self
-                .description
-                .map(|text| parse_text(&mut errors, "description", &text))
-                .into(),
+            description: parse_text_change(&mut errors, "description", self.description.as_deref()),
             category: parse_change(
                 &mut errors,
                 "category",
@@ -143,16 +143,7 @@ pub async fn all(
     caller: &Caller<'_>,
     period: Option<Period>,
 ) -> Result<Vec<ObjectiveWithMeasures>, AppError> {
-    let mut objectives = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, period, page).await?;
-        objectives.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(objectives),
-        }
-    }
+    every_page(|page| list(caller, period, page)).await
 }
 
 /// One objective with its measures.
@@ -461,16 +452,7 @@ pub async fn list_goals(
 
 /// Every goal the filter lets through, oldest first.
 pub async fn all_goals(caller: &Caller<'_>, filter: GoalFilter) -> Result<Vec<Goal>, AppError> {
-    let mut goals = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list_goals(caller, filter.clone(), page).await?;
-        goals.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(goals),
-        }
-    }
+    every_page(|page| list_goals(caller, filter.clone(), page)).await
 }
 
 #[tracing::instrument(skip(caller))]
@@ -553,10 +535,7 @@ impl GoalEdit {
             },
             period: parse_change(&mut errors, "period", self.period.as_deref(), Period::parse),
             title: parse_change(&mut errors, "title", self.title.as_deref(), Label::parse),
-            description: self
-                .description
-                .map(|text| parse_text(&mut errors, "description", &text))
-                .into(),
+            description: parse_text_change(&mut errors, "description", self.description.as_deref()),
         };
         errors.finish(|| changes)
     }

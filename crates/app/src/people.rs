@@ -12,7 +12,7 @@ use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::{Email, Label};
 use roundtable_store::people::{NewPerson, PeopleFilter, Person, PersonChanges};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// Password hashing is deliberately slow: it runs off the async threads.
 async fn hash_password(password: Password) -> Result<String, AppError> {
@@ -42,16 +42,7 @@ pub async fn list(
 
 /// Everyone the filter lets through, oldest first.
 pub async fn all(caller: &Caller<'_>, filter: PeopleFilter) -> Result<Vec<Person>, AppError> {
-    let mut people = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, filter, page).await?;
-        people.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(people),
-        }
-    }
+    every_page(|page| list(caller, filter, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

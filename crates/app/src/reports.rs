@@ -16,9 +16,9 @@ use roundtable_domain::ValidationErrors;
 use roundtable_domain::external_impact::{ImpactTally, tally};
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::people::Role;
-use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
 use roundtable_store::departments::Department;
+use roundtable_store::every_page;
 use std::collections::HashMap;
 
 /// The default window: the last 90 days, today included.
@@ -139,16 +139,7 @@ fn start_of(day: Date) -> Result<Timestamp, AppError> {
 }
 
 async fn all_departments(caller: &Caller<'_>) -> Result<Vec<Department>, AppError> {
-    let mut departments = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = caller.scoped.list_departments(page).await?;
-        departments.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(departments),
-        }
-    }
+    Ok(every_page(|page| caller.scoped.list_departments(page)).await?)
 }
 
 /// The external-impact report over a window of days.

@@ -14,7 +14,7 @@ use roundtable_domain::objectives::{Period, Status, objective_progress, status};
 use roundtable_domain::text::Label;
 use roundtable_store::reviews::{NewReview, Review, ReviewChanges};
 use roundtable_store::round_table::{Action, ActionFilter, Topic};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// The most decisions one review records.
 pub const MAX_DECISIONS: usize = 100;
@@ -49,16 +49,7 @@ pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Revi
 /// Every alignment review (anyone signed in).
 #[tracing::instrument(skip_all)]
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Review>, AppError> {
-    let mut reviews = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, page).await?;
-        reviews.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(reviews),
-        }
-    }
+    every_page(|page| list(caller, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

@@ -7,7 +7,7 @@ use crate::{AppError, Caller, policy};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::text::Label;
 use roundtable_store::segments::{NewSegment, Segment, SegmentChanges};
-use roundtable_store::{Listing, PageRequest};
+use roundtable_store::{Listing, PageRequest, every_page};
 
 /// The longest description of a segment's needs, in characters.
 pub const MAX_NEEDS: usize = 4_000;
@@ -105,16 +105,7 @@ pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Segm
 
 /// Every segment, oldest first.
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Segment>, AppError> {
-    let mut segments = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, page).await?;
-        segments.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(segments),
-        }
-    }
+    every_page(|page| list(caller, page)).await
 }
 
 #[tracing::instrument(skip(caller))]

@@ -348,10 +348,7 @@ pub async fn delete(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    fn fields(errors: &ValidationErrors) -> Vec<&str> {
-        errors.0.iter().map(|error| error.field.as_str()).collect()
-    }
+    use crate::input::fields;
 
     fn input() -> ServiceInput {
         ServiceInput {

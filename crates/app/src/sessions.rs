@@ -3,14 +3,14 @@
 //! outcomes. Everyone signed in reads them; leads, executives and
 //! administrators schedule and record them.
 
-use crate::input::{parse_text, positive_id};
+use crate::input::{parse_text, parse_text_change, positive_id};
 use crate::topics::change;
 use crate::{AppError, Caller, policy};
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::PersonId;
 use roundtable_store::round_table::{NewSession, Session, SessionChanges};
-use roundtable_store::{Change, Listing, PageRequest};
+use roundtable_store::{Change, Listing, PageRequest, every_page};
 
 /// The most topics a generated agenda takes.
 pub const MAX_AGENDA: usize = 20;
@@ -33,16 +33,7 @@ pub async fn list(caller: &Caller<'_>, page: PageRequest) -> Result<Listing<Sess
 
 /// Every session, in the order they were scheduled.
 pub async fn all(caller: &Caller<'_>) -> Result<Vec<Session>, AppError> {
-    let mut sessions = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = list(caller, page).await?;
-        sessions.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(sessions),
-        }
-    }
+    every_page(|page| list(caller, page)).await
 }
 
 #[tracing::instrument(skip(caller))]
@@ -144,14 +135,8 @@ pub async fn record(caller: &Caller<'_>, id: i64, record: Record) -> Result<Sess
                 None => Change::Keep,
             },
         },
-        notes: record
-            .notes
-            .map(|text| parse_text(&mut errors, "notes", &text))
-            .into(),
-        outcomes: record
-            .outcomes
-            .map(|text| parse_text(&mut errors, "outcomes", &text))
-            .into(),
+        notes: parse_text_change(&mut errors, "notes", record.notes.as_deref()),
+        outcomes: parse_text_change(&mut errors, "outcomes", record.outcomes.as_deref()),
     };
     let changes = errors.finish(|| changes)?;
     Ok(caller

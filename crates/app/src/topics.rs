@@ -4,7 +4,7 @@
 //! Everyone signed in reads, raises, votes and comments; leads, executives
 //! and administrators move topics along (the author may edit the texts).
 
-use crate::input::{parse_text, positive_id};
+use crate::input::{parse_text, parse_text_change, positive_id};
 use crate::kudos::parse_required_text;
 use crate::{AppError, Caller, policy};
 use roundtable_domain::ValidationErrors;
@@ -250,14 +250,8 @@ pub async fn update(caller: &Caller<'_>, id: i64, edit: Edit) -> Result<SeenTopi
     let mut errors = ValidationErrors::new();
     let changes = TopicChanges {
         title: change(&mut errors, "title", edit.title.as_deref(), Label::parse),
-        body: edit
-            .body
-            .map(|text| parse_text(&mut errors, "body", &text))
-            .into(),
-        mirror: edit
-            .mirror
-            .map(|text| parse_text(&mut errors, "mirror", &text))
-            .into(),
+        body: parse_text_change(&mut errors, "body", edit.body.as_deref()),
+        mirror: parse_text_change(&mut errors, "mirror", edit.mirror.as_deref()),
         status: change(
             &mut errors,
             "status",

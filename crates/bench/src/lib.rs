@@ -33,20 +33,30 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-/// How large an organization to generate.
-#[derive(Debug, Clone)]
+/// How large an organization to generate; as command-line options, each
+/// defaults to [`Scale::full`]'s.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Scale {
+    #[arg(long, default_value_t = Scale::full().departments)]
     pub departments: usize,
+    #[arg(long, default_value_t = Scale::full().people)]
     pub people: usize,
+    #[arg(long, default_value_t = Scale::full().services)]
     pub services: usize,
+    #[arg(long, default_value_t = Scale::full().requests)]
     pub requests: usize,
+    #[arg(long, default_value_t = Scale::full().answered_checks)]
     pub answered_checks: usize,
     /// Closed relationship pulse rounds, over every cell with a service.
+    #[arg(long, default_value_t = Scale::full().pulse_rounds)]
     pub pulse_rounds: usize,
     /// Respondents drawn per cell and side in each round.
+    #[arg(long, default_value_t = Scale::full().pulse_respondents_per_side)]
     pub pulse_respondents_per_side: usize,
     /// The requests are spread over this many days up to now.
+    #[arg(long, default_value_t = Scale::full().days)]
     pub days: i64,
+    #[arg(long, default_value_t = Scale::full().seed)]
     pub seed: u64,
 }
 

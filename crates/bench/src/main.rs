@@ -24,24 +24,8 @@ enum Command {
     Generate {
         #[arg(long, env = "ROUNDTABLE_DATABASE")]
         database: String,
-        #[arg(long, default_value_t = Scale::full().departments)]
-        departments: usize,
-        #[arg(long, default_value_t = Scale::full().people)]
-        people: usize,
-        #[arg(long, default_value_t = Scale::full().services)]
-        services: usize,
-        #[arg(long, default_value_t = Scale::full().requests)]
-        requests: usize,
-        #[arg(long, default_value_t = Scale::full().answered_checks)]
-        answered_checks: usize,
-        #[arg(long, default_value_t = Scale::full().pulse_rounds)]
-        pulse_rounds: usize,
-        #[arg(long, default_value_t = Scale::full().pulse_respondents_per_side)]
-        pulse_respondents_per_side: usize,
-        #[arg(long, default_value_t = Scale::full().days)]
-        days: i64,
-        #[arg(long, default_value_t = Scale::full().seed)]
-        seed: u64,
+        #[command(flatten)]
+        scale: Scale,
     },
     /// Writes a people CSV of `count` rows for the import workload.
     PeopleCsv {
@@ -57,29 +41,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Arguments::parse().command {
-        Command::Generate {
-            database,
-            departments,
-            people,
-            services,
-            requests,
-            answered_checks,
-            pulse_rounds,
-            pulse_respondents_per_side,
-            days,
-            seed,
-        } => {
-            let scale = Scale {
-                departments,
-                people,
-                services,
-                requests,
-                answered_checks,
-                pulse_rounds,
-                pulse_respondents_per_side,
-                days,
-                seed,
-            };
+        Command::Generate { database, scale } => {
             let store = Store::connect(&database, &StoreOptions::default()).await?;
             store.migrate().await?;
             let started = Instant::now();

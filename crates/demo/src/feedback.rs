@@ -16,7 +16,6 @@ use roundtable_domain::pulses::Ratings;
 use roundtable_domain::requests::Status;
 use roundtable_store::checks::CheckResponse;
 use roundtable_store::organizations::OrganizationChanges;
-use roundtable_store::people::PeopleFilter;
 use roundtable_store::pulses::{NewPulseRound, PulseAnswer};
 use roundtable_store::{Change, PageRequest, Scoped};
 use std::collections::HashMap;
@@ -181,16 +180,7 @@ pub(crate) async fn generate(
     // Two closed pulse rounds over every agreed cell.
     let mut members: HashMap<DepartmentId, Vec<PersonId>> = HashMap::new();
     for department in &departments {
-        let people = scoped
-            .list_people(
-                PeopleFilter {
-                    department_id: Some(department.id),
-                    active: Some(true),
-                },
-                PageRequest::first(PageRequest::MAX_LIMIT),
-            )
-            .await?
-            .items;
+        let people = crate::active_people(scoped, department.id).await?;
         members.insert(
             department.id,
             people.into_iter().map(|person| person.id).collect(),

@@ -28,7 +28,7 @@ use roundtable_store::calendars::NewCalendar;
 use roundtable_store::departments::{DepartmentChanges, NewDepartment};
 use roundtable_store::organizations::{Organization, OrganizationChanges};
 use roundtable_store::people::NewPerson;
-use roundtable_store::{Change, Store, StoreError};
+use roundtable_store::{Change, PageRequest, Scoped, Store, StoreError};
 use std::collections::HashSet;
 
 pub use roster::{DEPARTMENTS, DepartmentPlan};
@@ -298,6 +298,36 @@ pub async fn generate(store: &Store, seed: u64) -> Result<DemoSummary, DemoError
         checks_answered: feedback.checks_answered,
         pulse_rounds: feedback.pulse_rounds,
     })
+}
+
+/// The organization's services (a demo's fit in one page).
+async fn all_services(
+    scoped: &Scoped<'_>,
+) -> Result<Vec<roundtable_store::services::Service>, DemoError> {
+    Ok(scoped
+        .list_services(
+            roundtable_store::services::ServiceFilter::default(),
+            PageRequest::first(PageRequest::MAX_LIMIT),
+        )
+        .await?
+        .items)
+}
+
+/// A department's active people (a demo department's fit in one page).
+async fn active_people(
+    scoped: &Scoped<'_>,
+    department: DepartmentId,
+) -> Result<Vec<roundtable_store::people::Person>, DemoError> {
+    Ok(scoped
+        .list_people(
+            roundtable_store::people::PeopleFilter {
+                department_id: Some(department),
+                active: Some(true),
+            },
+            PageRequest::first(PageRequest::MAX_LIMIT),
+        )
+        .await?
+        .items)
 }
 
 /// One argon2 hash shared by every demo person: hashing fifty times would

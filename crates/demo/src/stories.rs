@@ -11,12 +11,11 @@ use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::people::Role;
 use roundtable_domain::requests::{Roles, Status};
 use roundtable_domain::services::Priority;
-use roundtable_store::people::PeopleFilter;
+use roundtable_store::Scoped;
 use roundtable_store::requests::{
     CommitmentSide, Handoff, NewRequest, Transition, TransitionDetails,
 };
-use roundtable_store::services::{Service, ServiceFilter};
-use roundtable_store::{PageRequest, Scoped};
+use roundtable_store::services::Service;
 
 const PROVIDER: Roles = Roles {
     provider: true,
@@ -28,13 +27,7 @@ fn hours_ago(now: Timestamp, hours: i64) -> Timestamp {
 }
 
 async fn service(scoped: &Scoped<'_>, name: &str) -> Result<Option<Service>, DemoError> {
-    let services = scoped
-        .list_services(
-            ServiceFilter::default(),
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )
-        .await?
-        .items;
+    let services = crate::all_services(scoped).await?;
     Ok(services.into_iter().find(|service| service.name == name))
 }
 
@@ -43,16 +36,7 @@ async fn lead_and_member(
     scoped: &Scoped<'_>,
     department: DepartmentId,
 ) -> Result<Option<(PersonId, PersonId)>, DemoError> {
-    let people = scoped
-        .list_people(
-            PeopleFilter {
-                department_id: Some(department),
-                active: Some(true),
-            },
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )
-        .await?
-        .items;
+    let people = crate::active_people(scoped, department).await?;
     let lead = people
         .iter()
         .find(|person| person.role == Role::Lead)
@@ -86,6 +70,16 @@ async fn step(
     };
     scoped.transition_request(request, transition).await?;
     Ok(())
+}
+
+/// The provider's lead acknowledges the request, without a note.
+async fn acknowledge(
+    scoped: &Scoped<'_>,
+    request: i64,
+    lead: PersonId,
+    at: Timestamp,
+) -> Result<(), DemoError> {
+    step(scoped, request, Status::Acknowledged, lead, "", at).await
 }
 
 fn new_request(
@@ -138,15 +132,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             Some("ORD-51877"),
         );
         let request = scoped.create_request(new, hours_ago(now, 50)).await?.id;
-        step(
-            scoped,
-            request,
-            Status::Acknowledged,
-            it_lead,
-            "",
-            hours_ago(now, 49),
-        )
-        .await?;
+        acknowledge(scoped, request, it_lead, hours_ago(now, 49)).await?;
         scoped
             .add_comment(
                 request,
@@ -194,15 +180,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             None,
         );
         let request = scoped.create_request(new, hours_ago(now, 26)).await?.id;
-        step(
-            scoped,
-            request,
-            Status::Acknowledged,
-            finance_lead,
-            "",
-            hours_ago(now, 25),
-        )
-        .await?;
+        acknowledge(scoped, request, finance_lead, hours_ago(now, 25)).await?;
         scoped
             .defer_request(
                 request,
@@ -233,15 +211,7 @@ pub(crate) async fn generate(scoped: &Scoped<'_>, now: Timestamp) -> Result<usiz
             Some("Q-2318"),
         );
         let request = scoped.create_request(new, hours_ago(now, 6)).await?.id;
-        step(
-            scoped,
-            request,
-            Status::Acknowledged,
-            finance_lead,
-            "",
-            hours_ago(now, 5),
-        )
-        .await?;
+        acknowledge(scoped, request, finance_lead, hours_ago(now, 5)).await?;
         let offer = scoped
             .propose_commitment(
                 request,

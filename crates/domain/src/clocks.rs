@@ -1317,6 +1317,27 @@ mod tests {
             })
     }
 
+    /// A timeline whose last period may be paused, a clock that may have
+    /// stopped up to ten days before `now`, and a target in minutes.
+    #[allow(clippy::type_complexity)]
+    fn arb_clock_case()
+    -> impl Strategy<Value = (Vec<HoldingPeriod>, Timestamp, Option<Timestamp>, i64)> {
+        (
+            arb_timeline(),
+            any::<bool>(),
+            prop::option::of(0i64..(10 * 24 * 3600)),
+            0i64..(3 * 8 * 60),
+        )
+            .prop_map(
+                |((mut periods, now), last_paused, stop_back, target_minutes)| {
+                    let last = periods.len() - 1;
+                    periods[last].paused = last_paused;
+                    let stopped_at = stop_back.map(|back| now - SignedDuration::from_secs(back));
+                    (periods, now, stopped_at, target_minutes)
+                },
+            )
+    }
+
     fn try_read(input: &ClockInput<'_>) -> Result<ClockReading, TestCaseError> {
         read_clock(input).map_err(|error| TestCaseError::fail(error.to_string()))
     }
@@ -1383,17 +1404,11 @@ mod tests {
 
         #[test]
         fn an_indexed_lookup_reads_every_clock_like_the_plain_one(
-            (mut periods, now) in arb_timeline(),
-            last_paused in any::<bool>(),
-            stop_back in prop::option::of(0i64..(10 * 24 * 3600)),
-            target_minutes in 0i64..(3 * 8 * 60),
+            (periods, now, stopped_at, target_minutes) in arb_clock_case(),
             cover_start in -3i64..(8 * 24),
             cover_end in -(5 * 24i64)..(2 * 24),
         ) {
             let plain: HashMap<DepartmentId, CalendarDefinition> = calendars().into_iter().collect();
-            let last = periods.len() - 1;
-            periods[last].paused = last_paused;
-            let stopped_at = stop_back.map(|back| now - SignedDuration::from_secs(back));
             // The index covers the timeline, or only part of it, or none of it.
             let indexed = index_calendars(
                 &plain,
@@ -1420,15 +1435,9 @@ mod tests {
 
         #[test]
         fn elapsed_never_exceeds_the_wall_time_of_the_counted_periods(
-            (mut periods, now) in arb_timeline(),
-            last_paused in any::<bool>(),
-            stop_back in prop::option::of(0i64..(10 * 24 * 3600)),
-            target_minutes in 0i64..(3 * 8 * 60),
+            (periods, now, stopped_at, target_minutes) in arb_clock_case(),
         ) {
             let calendars = calendars();
-            let last = periods.len() - 1;
-            periods[last].paused = last_paused;
-            let stopped_at = stop_back.map(|back| now - SignedDuration::from_secs(back));
             let reading = try_read(&input(&periods, &calendars, target_minutes, stopped_at, now))?;
             let end = stopped_at.unwrap_or(now);
             let holder = holding_period(&periods, stopped_at)
@@ -1448,15 +1457,11 @@ mod tests {
 
         #[test]
         fn remaining_and_elapsed_make_the_target_and_the_state_agrees(
-            (mut periods, now) in arb_timeline(),
-            last_paused in any::<bool>(),
-            stop_back in prop::option::of(0i64..(10 * 24 * 3600)),
-            target_minutes in 0i64..(3 * 8 * 60),
+            (periods, now, stopped_at, target_minutes) in arb_clock_case(),
         ) {
             let calendars = calendars();
             let last = periods.len() - 1;
-            periods[last].paused = last_paused;
-            let stopped_at = stop_back.map(|back| now - SignedDuration::from_secs(back));
+            let last_paused = periods[last].paused;
             let reading = try_read(&input(&periods, &calendars, target_minutes, stopped_at, now))?;
             prop_assert_eq!(reading.remaining + reading.elapsed, reading.target);
             prop_assert_eq!(reading.target, mins(target_minutes));

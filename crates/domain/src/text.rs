@@ -11,6 +11,23 @@ fn invalid(message: impl Into<String>) -> ValidationErrors {
     ValidationErrors::single("", message)
 }
 
+/// `input` trimmed; refused when that is empty, or longer than `max` as
+/// `length` measures it.
+fn trimmed_within(
+    input: &str,
+    max: usize,
+    length: impl Fn(&str) -> usize,
+) -> Result<&str, ValidationErrors> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err(invalid("must not be empty"));
+    }
+    if length(value) > max {
+        return Err(invalid(format!("must be at most {max} characters")));
+    }
+    Ok(value)
+}
+
 /// An email address, lower-cased: unique per organization and the login name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Email(String);
@@ -45,16 +62,6 @@ impl Email {
         }
         Ok(Self(value))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
 }
 
 /// A short, URL-safe, unique name: lower-case letters, digits and hyphens.
@@ -65,16 +72,7 @@ impl Slug {
     pub const MAX_LENGTH: usize = 64;
 
     pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(invalid("must not be empty"));
-        }
-        if value.len() > Self::MAX_LENGTH {
-            return Err(invalid(format!(
-                "must be at most {} characters",
-                Self::MAX_LENGTH
-            )));
-        }
+        let value = trimmed_within(input, Self::MAX_LENGTH, str::len)?;
         let allowed = value
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -99,16 +97,6 @@ impl Slug {
         let slug = slug.trim_end_matches('-');
         Self::parse(&slug.chars().take(Self::MAX_LENGTH).collect::<String>())
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Slug {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
 }
 
 /// A required single-line text such as a name or a title: trimmed, not empty,
@@ -120,16 +108,7 @@ impl Label {
     pub const MAX_LENGTH: usize = 200;
 
     pub fn parse(input: &str) -> Result<Self, ValidationErrors> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(invalid("must not be empty"));
-        }
-        if value.chars().count() > Self::MAX_LENGTH {
-            return Err(invalid(format!(
-                "must be at most {} characters",
-                Self::MAX_LENGTH
-            )));
-        }
+        let value = trimmed_within(input, Self::MAX_LENGTH, |text| text.chars().count())?;
         if value.chars().any(char::is_control) {
             return Err(invalid("must be a single line without control characters"));
         }
@@ -145,20 +124,29 @@ impl Label {
         }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
     }
 }
 
-impl fmt::Display for Label {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
+/// The text a checked value holds: `as_str`, and `Display` as that text.
+macro_rules! checked_text {
+    ($($name:ident),+) => {$(
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+    )+};
 }
+
+checked_text!(Email, Slug, Label);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! organization of any size exports in constant memory. The people CSV uses
 //! the import's columns, so an export can be edited and imported back.
 
-use roundtable_store::{PageRequest, Scoped, StoreError};
+use roundtable_store::{PageRequest, Scoped, StoreError, every_page};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Write;
@@ -173,16 +173,7 @@ impl<W: Write> RowWriter<W> {
 async fn all_departments(
     scoped: &Scoped<'_>,
 ) -> Result<Vec<roundtable_store::departments::Department>, StoreError> {
-    let mut departments = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped.list_departments(page).await?;
-        departments.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => return Ok(departments),
-        }
-    }
+    every_page(|page| scoped.list_departments(page)).await
 }
 
 /// Writes one kind of export to `output`; returns the number of rows.

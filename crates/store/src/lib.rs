@@ -68,7 +68,7 @@ pub mod time;
 pub mod work;
 
 pub use error::StoreError;
-pub use paging::{Change, Listing, PageRequest};
+pub use paging::{Change, Listing, PageRequest, every_page};
 pub(crate) use rows::{check_version, delete_row, ensure_exists, ensure_exists_in, lock_row};
 
 use futures::future::BoxFuture;

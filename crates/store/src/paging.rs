@@ -46,6 +46,24 @@ impl PageRequest {
     }
 }
 
+/// Every item of a listing, read page by page from the first in the
+/// listing's order; `read` reads the page it is given.
+pub async fn every_page<T, E, Page>(mut read: impl FnMut(PageRequest) -> Page) -> Result<Vec<T>, E>
+where
+    Page: Future<Output = Result<Listing<T>, E>>,
+{
+    let mut items = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listing = read(page).await?;
+        items.extend(listing.items);
+        match listing.next_after {
+            Some(after) => page.after = Some(after),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// Changes of a stored value: `Keep` leaves it, `Set` replaces it. For optional
 /// values `Set(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

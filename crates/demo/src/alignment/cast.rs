@@ -61,16 +61,7 @@ pub(super) async fn cast(
         let Some((department, lead)) = led.get(slug).copied() else {
             continue;
         };
-        let people = scoped
-            .list_people(
-                PeopleFilter {
-                    department_id: Some(department),
-                    active: Some(true),
-                },
-                PageRequest::first(PageRequest::MAX_LIMIT),
-            )
-            .await?
-            .items;
+        let people = crate::active_people(scoped, department).await?;
         if executive.is_none() {
             executive = people
                 .iter()

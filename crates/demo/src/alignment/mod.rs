@@ -21,13 +21,11 @@ use roundtable_domain::round_table::{
 use roundtable_domain::text::Label;
 use roundtable_store::kudos::{LinkKind, NewKudos};
 use roundtable_store::objectives::{NewCheckin, NewGoal, NewMeasure, NewObjective};
-use roundtable_store::people::PeopleFilter;
 use roundtable_store::reviews::NewReview;
 use roundtable_store::round_table::{
     ActionChanges, NewAction, NewEnhancement, NewSession, NewTopic, SessionChanges, TopicChanges,
 };
-use roundtable_store::services::ServiceFilter;
-use roundtable_store::{Change, PageRequest, Scoped};
+use roundtable_store::{Change, Scoped};
 use std::collections::HashMap;
 
 mod cast;
@@ -67,13 +65,7 @@ pub async fn generate(
 
     // Kudos first, oldest first, so the feed's order is also its time order
     // (the recognitions written by the check-ins below are the newest).
-    let services = scoped
-        .list_services(
-            ServiceFilter::default(),
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )
-        .await?
-        .items;
+    let services = crate::all_services(scoped).await?;
     const THANKS: [(&str, &str, &str, Option<&str>); 12] = [
         (
             "sales",

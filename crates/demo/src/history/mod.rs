@@ -23,10 +23,9 @@ use roundtable_domain::calendar::CalendarDefinition;
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::requests::{InputQuality, Roles, Status};
 use roundtable_domain::services::{FieldKind, Priority};
-use roundtable_store::people::PeopleFilter;
 use roundtable_store::requests::{NewRequest, RequestChanges, Transition, TransitionDetails};
-use roundtable_store::services::{Service, ServiceFilter};
-use roundtable_store::{Change, PageRequest, Scoped};
+use roundtable_store::services::Service;
+use roundtable_store::{Change, Scoped};
 use std::collections::HashMap;
 
 mod catalogue;
@@ -75,13 +74,7 @@ pub(crate) async fn generate(
     let anchor = Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(600))
         .map_err(invalid)?;
     let calendars = scoped.department_calendars().await?;
-    let services = scoped
-        .list_services(
-            ServiceFilter::default(),
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )
-        .await?
-        .items;
+    let services = crate::all_services(scoped).await?;
     let offered: Vec<Offered<'_>> = services
         .iter()
         .filter(|service| service.active && calendars.contains_key(&service.provider_department_id))
@@ -98,18 +91,10 @@ pub(crate) async fn generate(
             .chain(&offer.service.consumer_department_ids)
         {
             if !people.contains_key(department) {
-                let listing = scoped
-                    .list_people(
-                        PeopleFilter {
-                            department_id: Some(*department),
-                            active: Some(true),
-                        },
-                        PageRequest::first(PageRequest::MAX_LIMIT),
-                    )
-                    .await?;
+                let listing = crate::active_people(scoped, *department).await?;
                 people.insert(
                     *department,
-                    listing.items.into_iter().map(|person| person.id).collect(),
+                    listing.into_iter().map(|person| person.id).collect(),
                 );
             }
         }
@@ -160,16 +145,11 @@ pub(crate) async fn generate(
     // Lay the plans out in time and record them in the order they happened.
     let mut placed: Vec<(Timestamp, usize)> = Vec::with_capacity(plans.len());
     for (index, plan) in plans.iter().enumerate() {
-        let Some(offer) = offered.get(plan.service) else {
+        let Some((service, provider_calendar, requester_calendar)) =
+            on_calendars(&calendars, &offered, plan)
+        else {
             continue;
         };
-        let service = offer.service;
-        let Some(provider_calendar) = calendars.get(&service.provider_department_id) else {
-            continue;
-        };
-        let requester_calendar = calendars
-            .get(&plan.requester_department)
-            .unwrap_or(provider_calendar);
         let created = match plan.when {
             When::Day {
                 days_ago,
@@ -206,19 +186,14 @@ pub(crate) async fn generate(
         open: 0,
     };
     for (created, index) in placed {
-        let Some((plan, offer)) = plans
-            .get(index)
-            .and_then(|plan| Some((plan, offered.get(plan.service)?)))
+        let Some(plan) = plans.get(index) else {
+            continue;
+        };
+        let Some((service, provider_calendar, requester_calendar)) =
+            on_calendars(&calendars, &offered, plan)
         else {
             continue;
         };
-        let service = offer.service;
-        let Some(provider_calendar) = calendars.get(&service.provider_department_id) else {
-            continue;
-        };
-        let requester_calendar = calendars
-            .get(&plan.requester_department)
-            .unwrap_or(provider_calendar);
         let status = record(
             scoped,
             plan,
@@ -235,6 +210,22 @@ pub(crate) async fn generate(
         }
     }
     Ok(summary)
+}
+
+/// A plan's service and the calendars its times are measured on: its
+/// provider's (none, and the plan is left out) and its requester's (the
+/// provider's when the requester has none).
+fn on_calendars<'a>(
+    calendars: &'a HashMap<DepartmentId, CalendarDefinition>,
+    offered: &[Offered<'a>],
+    plan: &Plan,
+) -> Option<(&'a Service, &'a CalendarDefinition, &'a CalendarDefinition)> {
+    let service = offered.get(plan.service)?.service;
+    let provider = calendars.get(&service.provider_department_id)?;
+    let requester = calendars
+        .get(&plan.requester_department)
+        .unwrap_or(provider);
+    Some((service, provider, requester))
 }
 
 fn targets_of(service: &Service, priority: Priority) -> roundtable_domain::services::Targets {

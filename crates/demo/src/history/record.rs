@@ -136,7 +136,7 @@ pub(super) async fn record(
     created: Timestamp,
     anchor: Timestamp,
 ) -> Result<Status, DemoError> {
-    let steps = steps_of(plan, service, provider, requester, created)?;
+    let steps = without_late_comments(planned_steps(plan, service, provider, requester, created)?);
     let request = scoped
         .create_request(
             NewRequest {

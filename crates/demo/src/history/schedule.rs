@@ -107,16 +107,9 @@ pub(super) fn started_before(
     Timestamp::from_second(low.as_second()).map_err(invalid)
 }
 
-/// The plan's steps with their instants, in order (not yet capped at now):
-/// optional comments only where they fall before the next step.
-pub(super) fn steps_of(
-    plan: &Plan,
-    service: &Service,
-    provider: &CalendarDefinition,
-    requester: &CalendarDefinition,
-    created: Timestamp,
-) -> Result<Vec<(Timestamp, Step)>, DemoError> {
-    let mut steps = planned_steps(plan, service, provider, requester, created)?;
+/// Planned steps (instants in order, not yet capped at now) with the optional
+/// comments kept only where they fall before the next step.
+pub(super) fn without_late_comments(mut steps: Vec<(Timestamp, Step)>) -> Vec<(Timestamp, Step)> {
     let mut next_required: Option<Timestamp> = None;
     let mut keep = vec![true; steps.len()];
     for (index, (at, step)) in steps.iter().enumerate().rev() {
@@ -132,9 +125,10 @@ pub(super) fn steps_of(
         index += 1;
         keep[index - 1]
     });
-    Ok(steps)
+    steps
 }
 
+/// The plan's steps with their instants, in order.
 pub(super) fn planned_steps(
     plan: &Plan,
     service: &Service,
@@ -182,17 +176,15 @@ pub(super) fn planned_steps(
         note,
     } = &flow.outcome
     {
-        let by = if *by_provider {
-            Side::Provider
-        } else {
-            Side::Requester
-        };
         let at = if *by_provider {
             provider_after(created, *minutes)?
         } else {
             requester_after(created, *minutes)?
         };
-        steps.push((at, move_to(Status::Cancelled, by, note)));
+        steps.push((
+            at,
+            move_to(Status::Cancelled, canceller(*by_provider), note),
+        ));
         return Ok(steps);
     }
 
@@ -252,14 +244,9 @@ pub(super) fn planned_steps(
         note,
     } = &flow.outcome
     {
-        let by = if *by_provider {
-            Side::Provider
-        } else {
-            Side::Requester
-        };
         steps.push((
             provider_after(at, *minutes)?,
-            move_to(Status::Cancelled, by, note),
+            move_to(Status::Cancelled, canceller(*by_provider), note),
         ));
         return Ok(steps);
     }
@@ -360,4 +347,13 @@ pub(super) fn finish(
         ));
     }
     Ok(())
+}
+
+/// The side that cancels a request: its provider, or its requester.
+fn canceller(by_provider: bool) -> Side {
+    if by_provider {
+        Side::Provider
+    } else {
+        Side::Requester
+    }
 }

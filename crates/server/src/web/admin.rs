@@ -6,13 +6,14 @@
 use super::directory::Directory;
 use super::format::instant;
 use super::{
-    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+    ActionError, FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action,
+    first_view, render, see_other,
 };
 use crate::AppState;
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_app::Caller;
@@ -66,8 +67,7 @@ async fn people_page(
     state: &AppState,
     viewer: &Viewer,
     form: FormData,
-    errors: FieldErrors,
-    message: Option<String>,
+    failed: ActionError,
 ) -> Result<PeoplePage, WebError> {
     policy::manage_organization(&viewer.actor)?;
     let directory = Directory::load(&state.scoped(&viewer.actor)).await?;
@@ -96,8 +96,8 @@ async fn people_page(
             .collect(),
         departments: department_choices(&directory),
         form,
-        errors,
-        message,
+        errors: failed.errors,
+        message: failed.message,
     })
 }
 
@@ -106,24 +106,10 @@ pub async fn show_people(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = people_page(
-        &state,
-        &viewer,
-        FormData::default(),
-        FieldErrors::default(),
-        None,
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
-}
-
-/// A form's failure as the page shows it (see [`Refusal::of`]).
-fn form_failure(
-    error: ApiError,
-    subject: &str,
-) -> Result<(StatusCode, FieldErrors, Option<String>), WebError> {
-    let refusal = Refusal::of(error, subject)?;
-    Ok((refusal.status, refusal.errors, Some(refusal.message)))
+    first_view(FormData::default(), async |form, failed| {
+        people_page(&state, &viewer, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/people`: adds a person.
@@ -139,17 +125,15 @@ pub async fn add_person(
         role: form.optional("role"),
         password: form.optional("password"),
     };
-    let outcome = people::add(&Caller::new(&state.store, &viewer.actor), input)
-        .await
-        .map_err(ApiError::from);
-    match outcome {
-        Ok(_) => Ok(see_other("/admin/people")),
-        Err(error) => {
-            let (status, errors, message) = form_failure(error, "this person")?;
-            let page = people_page(&state, &viewer, form, errors, message).await?;
-            Ok(render(status, &page))
-        }
-    }
+    let outcome = people::add(&Caller::new(&state.store, &viewer.actor), input).await;
+    after_action(
+        outcome,
+        "person",
+        "this person",
+        "/admin/people",
+        async |failed| people_page(&state, &viewer, form, failed).await,
+    )
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -177,8 +161,7 @@ async fn departments_page(
     state: &AppState,
     viewer: &Viewer,
     form: FormData,
-    errors: FieldErrors,
-    message: Option<String>,
+    failed: ActionError,
 ) -> Result<DepartmentsPage, WebError> {
     policy::manage_organization(&viewer.actor)?;
     let scoped = state.scoped(&viewer.actor);
@@ -207,8 +190,8 @@ async fn departments_page(
             .collect(),
         parents: department_choices(&directory),
         form,
-        errors,
-        message,
+        errors: failed.errors,
+        message: failed.message,
     })
 }
 
@@ -217,15 +200,10 @@ pub async fn show_departments(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = departments_page(
-        &state,
-        &viewer,
-        FormData::default(),
-        FieldErrors::default(),
-        None,
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        departments_page(&state, &viewer, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/departments`: adds a department.
@@ -241,17 +219,15 @@ pub async fn add_department(
         customer_facing: form.has("customer_facing"),
         lead_ids: Vec::new(),
     };
-    let outcome = departments::create(&Caller::new(&state.store, &viewer.actor), input)
-        .await
-        .map_err(ApiError::from);
-    match outcome {
-        Ok(_) => Ok(see_other("/admin/departments")),
-        Err(error) => {
-            let (status, errors, message) = form_failure(error, "this department")?;
-            let page = departments_page(&state, &viewer, form, errors, message).await?;
-            Ok(render(status, &page))
-        }
-    }
+    let outcome = departments::create(&Caller::new(&state.store, &viewer.actor), input).await;
+    after_action(
+        outcome,
+        "department",
+        "this department",
+        "/admin/departments",
+        async |failed| departments_page(&state, &viewer, form, failed).await,
+    )
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -374,14 +350,9 @@ pub async fn add_token(
 /// `POST /tokens/{id}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, .. }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)?;
     tokens::revoke(&Caller::new(&state.store, &viewer.actor), TokenId(id)).await?;
     Ok(see_other("/tokens"))
 }
@@ -405,20 +376,12 @@ pub struct PersonPage {
     message: Option<String>,
 }
 
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
-}
-
 async fn person_page(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     sent: Option<FormData>,
-    errors: FieldErrors,
-    message: Option<String>,
+    failed: ActionError,
 ) -> Result<PersonPage, WebError> {
     policy::manage_organization(&viewer.actor)?;
     let caller = Caller::new(&state.store, &viewer.actor);
@@ -449,8 +412,8 @@ async fn person_page(
         version: person.version,
         departments: department_choices(&directory),
         form,
-        errors,
-        message,
+        errors: failed.errors,
+        message: failed.message,
     })
 }
 
@@ -458,27 +421,18 @@ async fn person_page(
 pub async fn show_person(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = person_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        None,
-        FieldErrors::default(),
-        None,
-    )
-    .await?;
+    let page = person_page(&state, &viewer, id, None, ActionError::default()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
 /// `POST /admin/people/{id}`: changes a person (role, department, active…).
 pub async fn change_person(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let version = form.get("version").parse::<i64>().unwrap_or(0);
     let edit = PersonEdit {
         email: None,
@@ -497,12 +451,13 @@ pub async fn change_person(
         edit,
         version,
     )
+    .await;
+    after_action(
+        outcome,
+        "person",
+        "this person",
+        "/admin/people",
+        async |failed| person_page(&state, &viewer, id, Some(form), failed).await,
+    )
     .await
-    .map_err(ApiError::from);
-    let (status, errors, message) = match outcome {
-        Ok(_) => return Ok(see_other("/admin/people")),
-        Err(error) => form_failure(error, "this person")?,
-    };
-    let page = person_page(&state, &viewer, id, Some(form), errors, message).await?;
-    Ok(render(status, &page))
 }

@@ -8,8 +8,8 @@
 use super::directory::Directory;
 use super::format::instant;
 use super::{
-    ActionError, FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, after_action,
-    errors_at_rows, render,
+    ActionError, FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action,
+    errors_at_rows, first_view,
 };
 use crate::AppState;
 use crate::api::agreements::{self as api, AgreementView, ObligationBody};
@@ -17,16 +17,15 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use roundtable_app::agreements::{self, Draft, Edit, ObligationInput, ReviewInput};
 use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::people::Role;
-use roundtable_store::PageRequest;
 use roundtable_store::auth::Actor;
+use roundtable_store::every_page;
 use roundtable_store::services::ServiceFilter;
 
 /// The pages of agreements.
@@ -44,13 +43,6 @@ pub fn routes() -> Router<AppState> {
 
 /// Blank obligation rows offered below the written ones (no script adds rows).
 const SPARE_OBLIGATION_ROWS: usize = 2;
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
-}
 
 /// An agreement status in words, and the tone that colours it.
 pub(crate) fn agreement_status_words(status: &str) -> (&'static str, &'static str) {
@@ -182,11 +174,7 @@ async fn agreements_page(
         layout: Layout::new(viewer, "Agreements", "matrix"),
         rows,
         can_draft: drafts_agreements(actor, &directory),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         form,
         failed,
     })
@@ -208,8 +196,10 @@ pub async fn show_agreements(
         form.0
             .push(("consumer_department_id".to_owned(), consumer.to_string()));
     }
-    let page = agreements_page(&state, &viewer, form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        agreements_page(&state, &viewer, form, failed).await
+    })
+    .await
 }
 
 fn chosen_department(form: &FormData, field: &str, errors: &mut ValidationErrors) -> i64 {
@@ -340,11 +330,7 @@ impl AgreementPage {
     }
 
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 
@@ -442,24 +428,16 @@ async fn agreement_page(
         .await?;
     let can_manage =
         policy::manage_agreement(actor, &provider_department, &consumer_department).is_ok();
-    let mut services = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listing = scoped
-            .list_services(
-                ServiceFilter {
-                    provider_department_id: Some(provider_department.id),
-                    ..ServiceFilter::default()
-                },
-                page,
-            )
-            .await?;
-        services.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let mut services = every_page(|page| {
+        scoped.list_services(
+            ServiceFilter {
+                provider_department_id: Some(provider_department.id),
+                ..ServiceFilter::default()
+            },
+            page,
+        )
+    })
+    .await?;
     services.sort_by(|a, b| a.name.cmp(&b.name));
     let refused_change = failed.action == "change";
     let chosen_services: Vec<i64> = if refused_change {
@@ -629,17 +607,12 @@ fn obligation_words(obligation: &ObligationBody) -> String {
 pub async fn show_agreement(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = agreement_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        agreement_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 fn form_version(form: &FormData) -> Option<i64> {
@@ -651,10 +624,9 @@ fn form_version(form: &FormData) -> Option<i64> {
 /// version to be accepted again).
 pub async fn change_agreement(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let rows = sent_obligations(&form);
     let mut errors = ValidationErrors::new();
     let obligations: Vec<ObligationInput> = rows
@@ -717,10 +689,9 @@ pub async fn change_agreement(
 /// `POST /agreements/{id}/propose`: puts the draft to both sides' leads.
 pub async fn propose(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = agreements::propose(
         &Caller::new(&state.store, &viewer.actor),
         id,
@@ -735,10 +706,9 @@ pub async fn propose(
 /// side(s) the viewer leads.
 pub async fn accept(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = agreements::accept(
         &Caller::new(&state.store, &viewer.actor),
         id,
@@ -753,10 +723,9 @@ pub async fn accept(
 /// `POST /agreements/{id}/reviews`: records a review of the agreement in force.
 pub async fn record_review(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = agreements::review(
         &Caller::new(&state.store, &viewer.actor),
         id,

@@ -6,7 +6,8 @@
 //! errors are shown next to the day or line they concern.
 
 use super::{
-    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, render, see_other,
+    FieldErrors, FormData, Layout, Refusal, SignedForm, Viewer, WebError, record_id, render,
+    see_other,
 };
 use crate::AppState;
 use crate::api::calendars::{CalendarView, Holiday, Interval, Week, holiday_inputs};
@@ -16,8 +17,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use roundtable_app::Caller;
 use roundtable_app::calendars::{self, CalendarEdit, CalendarInput};
+use roundtable_app::{AppError, Caller};
 use roundtable_domain::ValidationErrors;
 use roundtable_domain::ids::CalendarId;
 
@@ -332,46 +333,62 @@ fn failure(
     Ok((refusal.status, refusal.errors, refusal.message))
 }
 
+/// Runs `save` with the calendar form parsed (a form that does not parse is
+/// refused with its problems); with the outcome, the form's line of each
+/// holiday, to show a holiday's problem at its line.
+async fn save_parsed<T>(
+    form: &FormData,
+    save: impl AsyncFnOnce(ParsedForm) -> Result<T, AppError>,
+) -> (Result<T, ApiError>, Vec<usize>) {
+    match parse_form(form) {
+        Ok(mut parsed) => {
+            let lines = std::mem::take(&mut parsed.holiday_lines);
+            (save(parsed).await.map_err(ApiError::from), lines)
+        }
+        Err(errors) => (Err(ApiError::Validation(errors)), Vec::new()),
+    }
+}
+
+/// After the calendar form (a new calendar, or one changed): back to the
+/// calendars, or the form again, built by `page` with the problems at their
+/// fields and a message (see [`failure`]).
+async fn after_calendar_form<T, P: Template>(
+    (outcome, lines): (Result<T, ApiError>, Vec<usize>),
+    page: impl AsyncFnOnce(FieldErrors, String) -> Result<P, WebError>,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(_) => Ok(see_other("/admin/calendars")),
+        Err(error) => {
+            let (status, errors, message) = failure(error, &lines)?;
+            let page = page(errors, message).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
 /// `POST /admin/calendars`: creates a calendar.
 pub async fn add_calendar(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     policy::manage_organization(&viewer.actor)?;
-    let (outcome, lines) = match parse_form(&form) {
-        Ok(parsed) => (
-            calendars::create(
-                &Caller::new(&state.store, &viewer.actor),
-                CalendarInput {
-                    name: form.get("name").to_owned(),
-                    time_zone: form.get("time_zone").to_owned(),
-                    working_hours: parsed.week.into_input(),
-                    holidays: holiday_inputs(parsed.holidays),
-                },
-            )
-            .await
-            .map(|_| ())
-            .map_err(ApiError::from),
-            parsed.holiday_lines,
-        ),
-        Err(errors) => (Err(ApiError::Validation(errors)), Vec::new()),
-    };
-    match outcome {
-        Ok(()) => Ok(see_other("/admin/calendars")),
-        Err(error) => {
-            let (status, errors, message) = failure(error, &lines)?;
-            let page =
-                calendars_page(&state, &viewer, new_form(form, errors, Some(message))).await?;
-            Ok(render(status, &page))
-        }
-    }
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
+    let outcome = save_parsed(&form, async |parsed| {
+        calendars::create(
+            &Caller::new(&state.store, &viewer.actor),
+            CalendarInput {
+                name: form.get("name").to_owned(),
+                time_zone: form.get("time_zone").to_owned(),
+                working_hours: parsed.week.into_input(),
+                holidays: holiday_inputs(parsed.holidays),
+            },
+        )
+        .await
+    })
+    .await;
+    after_calendar_form(outcome, async |errors, message| {
+        calendars_page(&state, &viewer, new_form(form, errors, Some(message))).await
+    })
+    .await
 }
 
 /// One calendar as the API shows it (the same view `GET /api/v1/calendars/{id}` answers).
@@ -431,38 +448,29 @@ pub async fn change_calendar(
     policy::manage_organization(&viewer.actor)?;
     let id = record_id(&id)?;
     let version = form.get("version").parse::<i64>().unwrap_or(0);
-    let (outcome, lines) = match parse_form(&form) {
-        Ok(parsed) => (
-            calendars::update(
-                &Caller::new(&state.store, &viewer.actor),
-                CalendarId(id),
-                CalendarEdit {
-                    name: Some(form.get("name").to_owned()),
-                    time_zone: Some(form.get("time_zone").to_owned()),
-                    working_hours: Some(parsed.week.into_input()),
-                    holidays: Some(holiday_inputs(parsed.holidays)),
-                },
-                version,
-            )
-            .await
-            .map(|_| ())
-            .map_err(ApiError::from),
-            parsed.holiday_lines,
-        ),
-        Err(errors) => (Err(ApiError::Validation(errors)), Vec::new()),
-    };
-    match outcome {
-        Ok(()) => Ok(see_other("/admin/calendars")),
-        Err(error) => {
-            let (status, errors, message) = failure(error, &lines)?;
-            let calendar = read_calendar(&state, &viewer, id).await?;
-            let page = CalendarPage {
-                layout: Layout::new(&viewer, calendar.name.clone(), "admin"),
-                form: edit_form(&calendar, form, errors, Some(message)),
-            };
-            Ok(render(status, &page))
-        }
-    }
+    let outcome = save_parsed(&form, async |parsed| {
+        calendars::update(
+            &Caller::new(&state.store, &viewer.actor),
+            CalendarId(id),
+            CalendarEdit {
+                name: Some(form.get("name").to_owned()),
+                time_zone: Some(form.get("time_zone").to_owned()),
+                working_hours: Some(parsed.week.into_input()),
+                holidays: Some(holiday_inputs(parsed.holidays)),
+            },
+            version,
+        )
+        .await
+    })
+    .await;
+    after_calendar_form(outcome, async |errors, message| {
+        let calendar = read_calendar(&state, &viewer, id).await?;
+        Ok(CalendarPage {
+            layout: Layout::new(&viewer, calendar.name.clone(), "admin"),
+            form: edit_form(&calendar, form, errors, Some(message)),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

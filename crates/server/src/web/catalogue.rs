@@ -5,11 +5,14 @@
 
 use super::directory::Directory;
 use super::format::business_duration;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    ActionError, FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, first_view,
+    render, see_other,
+};
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use roundtable_app::requests::{self, NewRequestInput};
@@ -17,7 +20,7 @@ use roundtable_app::{AppError, Caller};
 use roundtable_domain::requests::RawValue;
 use roundtable_domain::services::FieldKind;
 use roundtable_store::services::{Service, ServiceFilter};
-use roundtable_store::{PageRequest, Scoped};
+use roundtable_store::{Scoped, every_page};
 
 /// A service as the catalogue lists it.
 #[derive(Debug, Clone)]
@@ -90,20 +93,11 @@ fn matches(service: &Service, provider: &str, query: &str) -> bool {
 }
 
 pub(crate) async fn active_services(scoped: &Scoped<'_>) -> Result<Vec<Service>, WebError> {
-    let mut services = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
     let filter = ServiceFilter {
         active: Some(true),
         ..ServiceFilter::default()
     };
-    loop {
-        let listing = scoped.list_services(filter, page).await?;
-        services.extend(listing.items);
-        match listing.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let mut services = every_page(|page| scoped.list_services(filter, page)).await?;
     services.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(services)
 }
@@ -203,7 +197,7 @@ async fn form_page(
     viewer: &Viewer,
     service_id: i64,
     form: FormData,
-    errors: FieldErrors,
+    failed: ActionError,
 ) -> Result<RequestFormPage, WebError> {
     let scoped = state.scoped(&viewer.actor);
     let service = scoped.service(service_id).await?;
@@ -220,35 +214,23 @@ async fn form_page(
         segments,
         layout: Layout::new(viewer, format!("Request: {}", service.name), "services"),
         provider: directory.department_name(service.provider_department_id.0),
-        intake: intake_inputs(&service, &form, &errors),
+        intake: intake_inputs(&service, &form, &failed.errors),
         service: ServiceCard::new(&service, &directory),
         form,
-        errors,
+        errors: failed.errors,
     })
-}
-
-fn service_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 /// `GET /services/{id}/request`: the request form of a service.
 pub async fn show_request_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = form_page(
-        &state,
-        &viewer,
-        service_id(&id)?,
-        FormData::default(),
-        FieldErrors::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        form_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 /// The intake answers of a form, typed as the API's JSON gives them, so the
@@ -278,10 +260,9 @@ fn intake_values(service: &Service, form: &FormData) -> Vec<(String, RawValue)> 
 /// with each problem next to its field and the answers kept.
 pub async fn raise_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
     let scoped = state.scoped(&viewer.actor);
     let service = scoped.service(id).await?;
     let input = NewRequestInput {
@@ -300,7 +281,7 @@ pub async fn raise_request(
     match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
         Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
         Err(AppError::Invalid(errors)) => {
-            let page = form_page(&state, &viewer, id, form, errors.into()).await?;
+            let page = form_page(&state, &viewer, id, form, ActionError::at_fields(errors)).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),
@@ -328,7 +309,7 @@ async fn adhoc_page(
     viewer: &Viewer,
     department_id: i64,
     form: FormData,
-    errors: FieldErrors,
+    failed: ActionError,
 ) -> Result<AdHocRequestPage, WebError> {
     let scoped = state.scoped(&viewer.actor);
     let department = scoped
@@ -343,7 +324,7 @@ async fn adhoc_page(
         department_id,
         department: department.name,
         form,
-        errors,
+        errors: failed.errors,
     })
 }
 
@@ -352,27 +333,21 @@ async fn adhoc_page(
 pub async fn show_adhoc_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = adhoc_page(
-        &state,
-        &viewer,
-        service_id(&id)?,
-        FormData::default(),
-        FieldErrors::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        adhoc_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 /// `POST /departments/{id}/request`: raises the ad hoc request through the
 /// API's own parsing, or shows the form again with the problems at their fields.
 pub async fn raise_adhoc_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(department_id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let department_id = service_id(&id)?;
     let input = NewRequestInput {
         service_id: None,
         provider_department_id: Some(department_id),
@@ -386,7 +361,14 @@ pub async fn raise_adhoc_request(
     match requests::raise(&Caller::new(&state.store, &viewer.actor), input).await {
         Ok(request) => Ok(see_other(&format!("/requests/{}", request.id))),
         Err(AppError::Invalid(errors)) => {
-            let page = adhoc_page(&state, &viewer, department_id, form, errors.into()).await?;
+            let page = adhoc_page(
+                &state,
+                &viewer,
+                department_id,
+                form,
+                ActionError::at_fields(errors),
+            )
+            .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

@@ -4,7 +4,7 @@
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_store::departments::Department;
 use roundtable_store::people::{PeopleFilter, Person};
-use roundtable_store::{PageRequest, Scoped, StoreError};
+use roundtable_store::{Scoped, StoreError, every_page};
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
@@ -16,31 +16,25 @@ pub struct Directory {
 
 impl Directory {
     pub async fn load(scoped: &Scoped<'_>) -> Result<Directory, StoreError> {
-        let mut departments = Vec::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
-            let listing = scoped.list_departments(page).await?;
-            departments.extend(listing.items);
-            match listing.next_after {
-                Some(after) => page.after = Some(after),
-                None => break,
-            }
-        }
+        let mut departments = every_page(|page| scoped.list_departments(page)).await?;
         departments.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut people = HashMap::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
-            let listing = scoped.list_people(PeopleFilter::default(), page).await?;
-            people.extend(listing.items.into_iter().map(|person| (person.id, person)));
-            match listing.next_after {
-                Some(after) => page.after = Some(after),
-                None => break,
-            }
-        }
+        let people = every_page(|page| scoped.list_people(PeopleFilter::default(), page))
+            .await?
+            .into_iter()
+            .map(|person| (person.id, person))
+            .collect();
         Ok(Directory {
             departments,
             people,
         })
+    }
+
+    /// Every department as (id, name), by name: what a form's select offers.
+    pub fn department_choices(&self) -> Vec<(i64, String)> {
+        self.departments
+            .iter()
+            .map(|department| (department.id.0, department.name.clone()))
+            .collect()
     }
 
     pub fn department(&self, id: i64) -> Option<&Department> {

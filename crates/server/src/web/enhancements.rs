@@ -8,14 +8,13 @@
 use super::ActionError;
 use super::directory::Directory;
 use super::objectives::all_objectives;
-use super::{FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{FormData, Layout, SignedForm, Viewer, WebError, at_version, first_view, see_other};
 use crate::AppState;
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use roundtable_app::Caller;
@@ -278,11 +277,7 @@ async fn enhancements_page(
                 )
             })
             .collect(),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         form,
         failed,
         failed_id,
@@ -295,15 +290,10 @@ pub async fn show_enhancements(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = enhancements_page(
-        &state,
-        &viewer,
-        FormData::default(),
-        ActionError::default(),
-        0,
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        enhancements_page(&state, &viewer, form, failed, 0).await
+    })
+    .await
 }
 
 /// The page again after a refused form, with the problem where it belongs.
@@ -423,8 +413,8 @@ pub async fn advance(
 ) -> Result<Response, WebError> {
     let id = enhancement_id(&id)?;
     let declining = form.get("to") == EnhancementStatus::Declined.as_str();
-    let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => enhancements::advance(
+    let outcome = at_version(&form, async |version| {
+        enhancements::advance(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Step {
@@ -438,12 +428,10 @@ pub async fn advance(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-    };
+    })
+    .await;
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
+        Ok(_) => Ok(see_other(&format!("/enhancements#enhancement-{id}"))),
         Err(ApiError::NotFound) => Err(WebError::NotFound),
         Err(error) => refused(&state, &viewer, "step", id, form, error).await,
     }

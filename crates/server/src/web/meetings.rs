@@ -10,15 +10,17 @@
 use super::directory::Directory;
 use super::objectives::ActionRow;
 use super::requests::reader_instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, valid_at_version,
+};
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
 use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use roundtable_app::actions::{self, Assign, Progress};
@@ -47,13 +49,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/actions/new", get(show_new_action).post(add_action))
         .route("/actions/{id}", get(show_action).post(change_action))
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 fn people(directory: &Directory) -> Vec<(i64, String)> {
@@ -131,15 +126,10 @@ pub async fn show_new_session(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = session_form(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        session_form(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /sessions/new`: schedules a session; its agenda is drawn from the
@@ -193,9 +183,8 @@ pub async fn schedule_session(
 pub async fn show_session_record(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::run_round_table(&viewer.actor)?;
     let session =
         SessionView::from(sessions::get(&Caller::new(&state.store, &viewer.actor), id).await?);
@@ -212,23 +201,22 @@ pub async fn show_session_record(
         ("outcomes".to_owned(), session.outcomes.clone()),
         ("version".to_owned(), session.version.to_string()),
     ]);
-    let page = session_form(&state, &viewer, Some(id), form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        session_form(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /sessions/{id}/record`: saves notes and outcomes at the version read.
 pub async fn record_session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let mut errors = ValidationErrors::new();
     let scheduled_at = instant_field(&form, "scheduled_at", &mut errors);
-    let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
-        (false, _) => Err(ApiError::Validation(errors)),
-        (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => sessions::record(
+    let outcome = valid_at_version(&form, errors, async |version| {
+        sessions::record(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Record {
@@ -240,9 +228,8 @@ pub async fn record_session(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "session",
@@ -282,20 +269,12 @@ async fn review_form(
     })
 }
 
-/// One decision a line; blank lines are left out.
-fn decisions(form: &FormData) -> Vec<String> {
-    form.get("decisions")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `GET /reviews/new`: the form to start a review (executives, administrators).
 pub async fn show_new_review(viewer: Viewer) -> Result<Response, WebError> {
-    let page = review_form(&viewer, None, FormData::default(), ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        review_form(&viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /reviews/new`: starts the review of a period; its agenda is generated from the data.
@@ -308,7 +287,7 @@ pub async fn start_review(
         Opening {
             period: form.get("period").trim().to_owned(),
             held_on: form.optional("held_on"),
-            decisions: decisions(&form),
+            decisions: form.lines("decisions"),
         },
     )
     .await
@@ -329,9 +308,8 @@ pub async fn start_review(
 pub async fn show_review_record(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::steer_objectives(&viewer.actor)?;
     let review = reviews::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
@@ -345,41 +323,34 @@ pub async fn show_review_record(
         ("decisions".to_owned(), review.decisions.join("\n")),
         ("version".to_owned(), review.version.to_string()),
     ]);
-    let page = review_form(
-        &viewer,
-        Some((id, review.period.to_string())),
-        form,
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        review_form(&viewer, Some((id, review.period.to_string())), form, failed).await
+    })
+    .await
 }
 
 /// `POST /reviews/{id}/record`: saves the date held and the decisions (one a line).
 pub async fn record_review(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let review = reviews::get(&caller, id).await?;
     let period = review.period.to_string();
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => reviews::record(
+    let outcome = at_version(&form, async |version| {
+        reviews::record(
             &caller,
             id,
             Minutes {
                 held_on: Some(form.optional("held_on")),
-                decisions: Some(decisions(&form)),
+                decisions: Some(form.lines("decisions")),
                 expected_version: version,
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "review",
@@ -493,16 +464,10 @@ pub async fn show_new_action(
     viewer: Viewer,
     Query(origin): Query<ActionOrigin>,
 ) -> Result<Response, WebError> {
-    let page = action_form(
-        &state,
-        &viewer,
-        None,
-        origin,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        action_form(&state, &viewer, None, origin, form, failed).await
+    })
+    .await
 }
 
 /// `POST /actions/new`: adds an action with an owner and a due date.
@@ -570,38 +535,41 @@ async fn read_action(state: &AppState, actor: &Actor, id: i64) -> Result<ActionV
     Ok(ActionView::new(action, actions::today()))
 }
 
+/// The form of an existing action, back to where it came from.
+async fn existing_action_form(
+    state: &AppState,
+    viewer: &Viewer,
+    action: &ActionView,
+    form: FormData,
+    failed: ActionError,
+) -> Result<ActionFormPage, WebError> {
+    action_form(state, viewer, Some(action), origin_of(action), form, failed).await
+}
+
 /// `GET /actions/{id}`: an action, and for its owner (and leads, executives,
 /// administrators) the form to move it along.
 pub async fn show_action(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let action = read_action(&state, &viewer.actor, record_id(&id)?).await?;
-    let page = action_form(
-        &state,
-        &viewer,
-        Some(&action),
-        origin_of(&action),
-        form_of(&action),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    let action = read_action(&state, &viewer.actor, id).await?;
+    first_view(form_of(&action), async |form, failed| {
+        existing_action_form(&state, &viewer, &action, form, failed).await
+    })
+    .await
 }
 
 /// `POST /actions/{id}`: changes its status (done records the date), owner,
 /// due date or title at the version read.
 pub async fn change_action(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let action = read_action(&state, &viewer.actor, id).await?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => actions::update(
+    let outcome = at_version(&form, async |version| {
+        actions::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Progress {
@@ -614,20 +582,11 @@ pub async fn change_action(
             actions::today(),
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     let back = origin_of(&action).page();
     after_action(outcome, "action", "this action", &back, async |failed| {
-        action_form(
-            &state,
-            &viewer,
-            Some(&action),
-            origin_of(&action),
-            form,
-            failed,
-        )
-        .await
+        existing_action_form(&state, &viewer, &action, form, failed).await
     })
     .await
 }

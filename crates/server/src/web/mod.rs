@@ -315,6 +315,16 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// Field `name` as one item a line, each trimmed; blank lines are left out.
+    pub fn lines(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(field, _)| field == name)
     }
@@ -537,12 +547,30 @@ impl ActionError {
         ))
     }
 
+    /// A page's only form refused with `errors` at its fields.
+    pub fn at_fields(errors: impl Into<FieldErrors>) -> Self {
+        ActionError {
+            errors: errors.into(),
+            ..ActionError::default()
+        }
+    }
+
     /// The error of a field, if the refused form is `action`.
     pub fn error(&self, action: &str, field: &str) -> Option<&str> {
         if self.action == action {
             self.errors.get(field)
         } else {
             None
+        }
+    }
+
+    /// What the refused form `action` sent in `field`, to show it again;
+    /// empty for the other forms of the page.
+    pub fn kept<'a>(&self, action: &str, form: &'a FormData, field: &str) -> &'a str {
+        if self.action == action {
+            form.get(field)
+        } else {
+            ""
         }
     }
 
@@ -577,6 +605,43 @@ pub async fn after_action<T, E: Into<ApiError>, P: Template>(
     }
 }
 
+/// Runs `change` at the version of the record the form was read at (its
+/// hidden `version` field); a form without one is stale, and changes nothing.
+pub async fn at_version<T, E: Into<ApiError>>(
+    form: &FormData,
+    change: impl AsyncFnOnce(i64) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let Ok(version) = form.get("version").parse::<i64>() else {
+        return Err(ApiError::PreconditionFailed { current_version: 0 });
+    };
+    change(version).await.map_err(Into::into)
+}
+
+/// [`at_version`] for a form whose own fields were read first: with
+/// `errors` among them the form is refused with them and nothing changes.
+pub async fn valid_at_version<T, E: Into<ApiError>>(
+    form: &FormData,
+    errors: ValidationErrors,
+    change: impl AsyncFnOnce(i64) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    at_version(form, change).await
+}
+
+/// A page as first shown (200): its forms hold `form` (blank, or the
+/// record's values to change) and nothing is refused. `page` builds it as for
+/// [`after_action`], so a page is built by one function whether shown first or
+/// again after a refusal.
+pub async fn first_view<P: Template>(
+    form: FormData,
+    page: impl AsyncFnOnce(FormData, ActionError) -> Result<P, WebError>,
+) -> Result<Response, WebError> {
+    let page = page(form, ActionError::default()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
 /// Forms offer lists (obligations, intake fields, contributors) as numbered
 /// rows and send only the rows filled in; the API names a problem by the
 /// position among those sent (`obligations[1].description`). This names it by
@@ -606,6 +671,34 @@ pub fn errors_at_rows(
             })
             .collect(),
     )
+}
+
+/// A record's id from a page's path: a positive whole number, or the page is
+/// not found.
+pub(crate) fn record_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)
+}
+
+/// The `{id}` of a page's address (`/agreements/{id}`), read as by
+/// [`record_id`]: anything but a positive whole number is a page not found.
+#[derive(Debug, Clone, Copy)]
+pub struct PageId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        record_id(&raw)
+            .map(PageId)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 /// Renders a template with a status, or a plain error if rendering fails.

@@ -10,7 +10,10 @@
 
 use super::directory::Directory;
 use super::format::instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, render, valid_at_version,
+};
 use crate::AppState;
 use crate::api::audit_log::AuditEntryView;
 use crate::api::checks::ThankYouView;
@@ -21,7 +24,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -53,13 +56,6 @@ pub fn routes() -> Router<AppState> {
         .route("/thank-yous", get(show_my_thank_yous))
         .route("/admin/audit-log", get(show_audit_log))
         .route("/exports", get(show_exports))
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 fn optional_id(form: &FormData, field: &str) -> Option<i64> {
@@ -159,29 +155,20 @@ async fn department_page(
 pub async fn show_department(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = department_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        None,
-        ActionError::default(),
-    )
-    .await?;
+    let page = department_page(&state, &viewer, id, None, ActionError::default()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
 /// `POST /admin/departments/{id}`: changes it at the version read.
 pub async fn change_department(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => departments::update(
+    let outcome = at_version(&form, async |version| {
+        departments::update(
             &Caller::new(&state.store, &viewer.actor),
             DepartmentId(id),
             DepartmentEdit {
@@ -201,9 +188,8 @@ pub async fn change_department(
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "department",
@@ -248,30 +234,15 @@ async fn segments_page(
     })
 }
 
-/// One criterion a line; blank lines are left out.
-fn criteria(form: &FormData) -> Vec<String> {
-    form.get("criteria")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `GET /admin/segments`: the external customers at the centre, and the form to add one.
 pub async fn show_segments(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = segments_page(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        segments_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/segments`: adds a segment.
@@ -284,7 +255,7 @@ pub async fn add_segment(
         SegmentInput {
             name: form.get("name").to_owned(),
             needs: form.get("needs").to_owned(),
-            criteria: criteria(&form),
+            criteria: form.lines("criteria"),
         },
     )
     .await
@@ -303,9 +274,8 @@ pub async fn add_segment(
 pub async fn show_segment(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     policy::manage_organization(&viewer.actor)?;
     let segment = segments::get(&Caller::new(&state.store, &viewer.actor), id).await?;
     let form = FormData(vec![
@@ -314,33 +284,32 @@ pub async fn show_segment(
         ("criteria".to_owned(), segment.criteria.join("\n")),
         ("version".to_owned(), segment.version.to_string()),
     ]);
-    let page = segments_page(&state, &viewer, Some(id), form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        segments_page(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/segments/{id}`: changes a segment at the version read.
 pub async fn change_segment(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => segments::update(
+    let outcome = at_version(&form, async |version| {
+        segments::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             SegmentEdit {
                 name: Some(form.get("name").to_owned()),
                 needs: Some(form.get("needs").to_owned()),
-                criteria: Some(criteria(&form)),
+                criteria: Some(form.lines("criteria")),
             },
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "segment",
@@ -479,15 +448,10 @@ pub async fn show_settings(
     viewer: Viewer,
     Query(query): Query<AddedQuery>,
 ) -> Result<Response, WebError> {
-    let page = settings_page(
-        &state,
-        &viewer,
-        query.added,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        settings_page(&state, &viewer, query.added, form, failed).await
+    })
+    .await
 }
 
 fn whole_number(form: &FormData, field: &str, errors: &mut ValidationErrors) -> Option<i64> {
@@ -510,10 +474,8 @@ pub async fn change_settings(
     let anonymity_threshold = whole_number(&form, "anonymity_threshold", &mut errors);
     let check_fatigue_days = whole_number(&form, "check_fatigue_days", &mut errors);
     let thank_you_points = whole_number(&form, "thank_you_points", &mut errors);
-    let outcome = match (errors.is_empty(), form.get("version").parse::<i64>()) {
-        (false, _) => Err(ApiError::Validation(errors)),
-        (true, Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (true, Ok(version)) => organization::update(
+    let outcome = valid_at_version(&form, errors, async |version| {
+        organization::update(
             &Caller::new(&state.store, &viewer.actor),
             SettingsEdit {
                 name: Some(form.get("name").to_owned()),
@@ -527,9 +489,8 @@ pub async fn change_settings(
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "settings",
@@ -545,13 +506,7 @@ pub async fn upload_coupons(
     State(state): State<AppState>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let codes: Vec<String> = form
-        .get("codes")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let codes = form.lines("codes");
     let outcome = checks::add_coupons(&Caller::new(&state.store, &viewer.actor), codes)
         .await
         .map(|added| added.added)

@@ -10,7 +10,10 @@ use super::directory::Directory;
 use super::format::instant;
 use super::objectives::{ActionRow, topic_kind_words};
 use super::session::safe_next;
-use super::{FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, render, see_other};
+use super::{
+    FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, at_version, first_view,
+    render, see_other,
+};
 use crate::AppState;
 use crate::api::sessions::{ActionView, SessionView};
 use crate::api::topics::TopicView;
@@ -19,7 +22,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -43,13 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions", get(show_sessions))
         .route("/sessions/{id}", get(show_session))
         .route("/actions", get(show_actions))
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 /// A topic status in words, and the tone that colours it.
@@ -246,11 +242,7 @@ async fn round_table_page(
             .posted
             .and_then(|posted| posted.parse::<i64>().ok())
             .filter(|posted| *posted > 0),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         chooses_department: matches!(actor.role, Role::Admin | Role::Executive)
             || own_department.is_none(),
         own_department,
@@ -330,11 +322,10 @@ pub struct VoteFragment {
 /// htmx gets the refreshed vote form back; a plain form goes back to `next`.
 pub async fn vote(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     headers: HeaderMap,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let topic = TopicView::from(if form.get("vote") == "withdraw" {
         topics::withdraw_vote(&caller, id).await?
@@ -385,28 +376,8 @@ pub struct TopicPage {
 }
 
 impl TopicPage {
-    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.errors.get(field)
-        } else {
-            None
-        }
-    }
-
-    pub fn message(&self, action: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.message.as_deref()
-        } else {
-            None
-        }
-    }
-
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 
@@ -505,17 +476,12 @@ async fn topic_page(
 pub async fn show_topic(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = topic_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        topic_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 /// After a topic's form: back to its page, or the page again with the
@@ -541,10 +507,9 @@ async fn after_topic_action<T>(
 /// `POST /topics/{id}/comments`.
 pub async fn comment(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = topics::comment(
         &Caller::new(&state.store, &viewer.actor),
         id,
@@ -559,10 +524,9 @@ pub async fn comment(
 /// confirms it or corrects it with a note.
 pub async fn answer(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let outcome = topics::answer(
         &Caller::new(&state.store, &viewer.actor),
         id,
@@ -580,12 +544,11 @@ pub async fn answer(
 /// executives, administrators), at the version the page was read at.
 pub async fn move_topic(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Ok(version) => topics::update(
+    let outcome = at_version(&form, async |version| {
+        topics::update(
             &Caller::new(&state.store, &viewer.actor),
             id,
             Edit {
@@ -597,10 +560,8 @@ pub async fn move_topic(
             },
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-    };
+    })
+    .await;
     after_topic_action(&state, &viewer, id, "status", form, outcome).await
 }
 
@@ -679,9 +640,8 @@ pub struct SessionPage {
 pub async fn show_session(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let actor = &viewer.actor;
     let caller = Caller::new(&state.store, actor);
     let session = SessionView::from(sessions::get(&caller, id).await?);

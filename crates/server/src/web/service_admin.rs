@@ -8,8 +8,8 @@
 
 use super::directory::Directory;
 use super::{
-    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, errors_at_rows,
-    render,
+    ActionError, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action, at_version,
+    errors_at_rows, first_view,
 };
 use crate::AppState;
 use crate::api::services::ServiceView;
@@ -17,8 +17,7 @@ use crate::policy;
 use crate::problem::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use roundtable_app::services::{self, ServiceEdit, ServiceInput, TargetsInput, VolumeInput};
@@ -202,11 +201,7 @@ async fn form_page(
         service_id,
         heading,
         providers,
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         segments: segments(&scoped).await?,
         people: directory
             .people_by_name()
@@ -236,8 +231,10 @@ pub async fn show_new_service(
     }
     form.0
         .push(("reopen_on_not_met".to_owned(), "true".to_owned()));
-    let page = form_page(&state, &viewer, None, form, ActionError::default()).await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form, async |form, failed| {
+        form_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// The form as the API's service fields, or the problems by field; `rows`
@@ -406,22 +403,28 @@ pub async fn add_service(
             .map_err(|error| at_rows(error, &rows))
         }
     };
+    after_service_form(&state, &viewer, None, form, outcome).await
+}
+
+/// After the service form (a new service, or service `id` changed): to the
+/// provider's services in the catalogue, or the form again with each problem
+/// at its field or row.
+async fn after_service_form<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Option<i64>,
+    form: FormData,
+    outcome: Result<T, ApiError>,
+) -> Result<Response, WebError> {
     let provider = form.get("provider_department_id").to_owned();
     after_action(
         outcome,
         "service",
         "this service",
         &format!("/services#provider-{provider}"),
-        async |failed| form_page(&state, &viewer, None, form, failed).await,
+        async |failed| form_page(state, viewer, id, form, failed).await,
     )
     .await
-}
-
-fn service_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 /// A stored service as the form's fields.
@@ -496,69 +499,56 @@ async fn editable(state: &AppState, actor: &Actor, id: i64) -> Result<ServiceVie
 pub async fn show_service_editor(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
     let service = editable(&state, &viewer.actor, id).await?;
-    let page = form_page(
-        &state,
-        &viewer,
-        Some(id),
-        form_of(&service),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(form_of(&service), async |form, failed| {
+        form_page(&state, &viewer, Some(id), form, failed).await
+    })
+    .await
 }
 
 /// `POST /services/{id}/edit`: changes the service at the version the form
 /// was read at.
 pub async fn change_service(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = service_id(&id)?;
-    let outcome = match (read_fields(&form), form.get("version").parse::<i64>()) {
-        (Err(errors), _) => Err(ApiError::Validation(errors)),
-        (Ok(_), Err(_)) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        (Ok(fields), Ok(version)) => {
-            let rows = fields.rows.clone();
-            services::update(
-                &Caller::new(&state.store, &viewer.actor),
-                id,
-                ServiceEdit {
-                    provider_department_id: Some(fields.provider_department_id),
-                    consumer_department_ids: Some(fields.consumer_department_ids),
-                    segment_ids: Some(fields.segment_ids),
-                    name: Some(fields.name),
-                    description: Some(fields.description),
-                    definition_of_good: Some(fields.definition_of_good),
-                    owner_person_id: Some(fields.owner_person_id),
-                    first_response_minutes: Some(fields.first_response_minutes),
-                    fulfilment_minutes: Some(fields.fulfilment_minutes),
-                    priority_targets: None,
-                    intake_fields: Some(fields.intake_fields),
-                    volume: Some(fields.volume),
-                    check_sampling_rate: fields.check_sampling_rate,
-                    reopen_on_not_met: Some(fields.reopen_on_not_met),
-                    active: Some(form.has("active")),
-                    expected_version: version,
-                },
-            )
+    let outcome = match read_fields(&form) {
+        Err(errors) => Err(ApiError::Validation(errors)),
+        Ok(fields) => {
+            at_version(&form, async |version| {
+                let rows = fields.rows.clone();
+                services::update(
+                    &Caller::new(&state.store, &viewer.actor),
+                    id,
+                    ServiceEdit {
+                        provider_department_id: Some(fields.provider_department_id),
+                        consumer_department_ids: Some(fields.consumer_department_ids),
+                        segment_ids: Some(fields.segment_ids),
+                        name: Some(fields.name),
+                        description: Some(fields.description),
+                        definition_of_good: Some(fields.definition_of_good),
+                        owner_person_id: Some(fields.owner_person_id),
+                        first_response_minutes: Some(fields.first_response_minutes),
+                        fulfilment_minutes: Some(fields.fulfilment_minutes),
+                        priority_targets: None,
+                        intake_fields: Some(fields.intake_fields),
+                        volume: Some(fields.volume),
+                        check_sampling_rate: fields.check_sampling_rate,
+                        reopen_on_not_met: Some(fields.reopen_on_not_met),
+                        active: Some(form.has("active")),
+                        expected_version: version,
+                    },
+                )
+                .await
+                .map_err(|error| at_rows(error, &rows))
+            })
             .await
-            .map_err(|error| at_rows(error, &rows))
         }
     };
-    let provider = form.get("provider_department_id").to_owned();
-    after_action(
-        outcome,
-        "service",
-        "this service",
-        &format!("/services#provider-{provider}"),
-        async |failed| form_page(&state, &viewer, Some(id), form, failed).await,
-    )
-    .await
+    after_service_form(&state, &viewer, Some(id), form, outcome).await
 }
 
 /// Whether the viewer may change the services of a provider (the catalogue's links).

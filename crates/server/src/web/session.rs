@@ -8,7 +8,7 @@
 
 use super::{CSRF_FIELD, FieldErrors, FormData, Layout, SignedForm, WebError, render, same_token};
 use crate::AppState;
-use crate::auth::{self, Authenticated, SESSION_COOKIE};
+use crate::auth::{self, Authenticated, SESSION_COOKIE, cookie_value};
 use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -101,17 +101,6 @@ fn percent_decoded(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&decoded).into_owned()
-}
-
-pub(super) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value)
 }
 
 fn login_page(state: &AppState, token: String, next: String) -> LoginPage {

@@ -6,7 +6,10 @@
 //! are decided in one place.
 
 use super::format::instant;
-use super::{ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, render};
+use super::{
+    ActionError, FormData, Layout, SignedForm, Viewer, WebError, after_action, at_version,
+    first_view, render,
+};
 use crate::AppState;
 use crate::api::notifications::{DeliveryView, webhook_target_refusal};
 use crate::problem::ApiError;
@@ -87,6 +90,15 @@ pub struct PreferencesPage {
     rows: Vec<PreferenceRow>,
     saved: bool,
     failed: ActionError,
+}
+
+impl PreferencesPage {
+    /// The table's column headers: the event, then one per channel.
+    pub fn columns(&self) -> Vec<&str> {
+        std::iter::once("Event")
+            .chain(self.channels.iter().map(|(_, label)| *label))
+            .collect()
+    }
 }
 
 async fn preferences_page(
@@ -256,15 +268,10 @@ pub async fn show_webhooks(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let page = webhooks_page(
-        &state,
-        &viewer,
-        None,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        webhooks_page(&state, &viewer, None, form, failed).await
+    })
+    .await
 }
 
 /// `POST /admin/webhooks`: adds a webhook and shows its signing secret once.
@@ -329,18 +336,16 @@ pub async fn switch_webhook(
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
     let id = webhook_id(&id)?;
-    let outcome = match form.get("version").parse::<i64>() {
-        Err(_) => Err(ApiError::PreconditionFailed { current_version: 0 }),
-        Ok(version) => settings::switch_webhook(
+    let outcome = at_version(&form, async |version| {
+        settings::switch_webhook(
             &Caller::new(&state.store, &viewer.actor),
             id,
             form.get("active") == "true",
             version,
         )
         .await
-        .map(|_| ())
-        .map_err(ApiError::from),
-    };
+    })
+    .await;
     after_action(
         outcome,
         "switch",

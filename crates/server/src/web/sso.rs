@@ -12,9 +12,9 @@
 //! Every sign-in and every refusal is written to the audit log; a refusal is
 //! the sign-in page with the reason, never a 500.
 
-use super::session::{cookie_value, login_response, safe_next};
+use super::session::{login_response, safe_next};
 use crate::AppState;
-use crate::auth::start_session;
+use crate::auth::{cookie_value, start_session};
 use crate::sso::SsoError;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

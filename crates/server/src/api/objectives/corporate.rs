@@ -190,14 +190,7 @@ pub async fn list_objectives(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<ObjectiveQuery>,
 ) -> Result<axum::Json<ObjectivePage>, ApiError> {
-    let period = query
-        .period
-        .as_deref()
-        .map(|text| {
-            Period::parse(text)
-                .map_err(|_| ApiError::invalid("period", "must be a period such as 2027-Q1"))
-        })
-        .transpose()?;
+    let period = period_filter(query.period.as_deref())?;
     let page = to_page(query.limit, query.cursor)?;
     let listing = app::list(&Caller::new(&state.store, &actor), period, page).await?;
     let today = roundtable_app::input::today();

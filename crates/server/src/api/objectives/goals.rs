@@ -86,14 +86,7 @@ pub async fn list_goals(
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<GoalQuery>,
 ) -> Result<axum::Json<GoalPage>, ApiError> {
-    let period = query
-        .period
-        .as_deref()
-        .map(|text| {
-            Period::parse(text)
-                .map_err(|_| ApiError::invalid("period", "must be a period such as 2027-Q1"))
-        })
-        .transpose()?;
+    let period = period_filter(query.period.as_deref())?;
     let filter = GoalFilter {
         department_id: query.department_id.map(DepartmentId),
         period,

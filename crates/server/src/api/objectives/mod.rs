@@ -52,3 +52,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn rounded(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
+
+/// A listing's `period` filter, parsed; a bad one is refused naming `period`.
+pub(crate) fn period_filter(text: Option<&str>) -> Result<Option<Period>, ApiError> {
+    text.map(|text| {
+        Period::parse(text)
+            .map_err(|_| ApiError::invalid("period", "must be a period such as 2027-Q1"))
+    })
+    .transpose()
+}

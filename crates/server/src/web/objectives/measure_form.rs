@@ -79,11 +79,7 @@ pub(super) async fn measure_form_page(
             "objectives",
         ),
         objective: ObjectiveCard::new(&objective, &directory),
-        departments: directory
-            .departments
-            .iter()
-            .map(|department| (department.id.0, department.name.clone()))
-            .collect(),
+        departments: directory.department_choices(),
         contributors: contributor_inputs(&form),
         form,
         failed,
@@ -99,15 +95,11 @@ pub async fn show_measure_form(
 ) -> Result<Response, WebError> {
     let mut form = FormData::default();
     form.0.push(("direction".to_owned(), "increase".to_owned()));
-    let page = measure_form_page(
-        &state,
-        &viewer,
-        record_id(&id)?,
-        form,
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    let id = record_id(&id)?;
+    first_view(form, async |form, failed| {
+        measure_form_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 pub(super) fn number_field(form: &FormData, field: &str, errors: &mut ValidationErrors) -> f64 {
@@ -124,10 +116,9 @@ pub(super) fn number_field(form: &FormData, field: &str, errors: &mut Validation
 /// two or more contributing departments make it mutual.
 pub async fn add_measure(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(objective_id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let objective_id = record_id(&id)?;
     let mut errors = ValidationErrors::new();
     let baseline = number_field(&form, "baseline", &mut errors);
     let target = number_field(&form, "target", &mut errors);

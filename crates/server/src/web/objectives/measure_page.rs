@@ -158,12 +158,12 @@ pub(super) async fn measure_page(
 pub async fn show_measure(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
     let page = measure_page(
         &state,
         &viewer,
-        record_id(&id)?,
+        id,
         FormData::default(),
         FieldErrors::default(),
         None,
@@ -176,10 +176,9 @@ pub async fn show_measure(
 /// or shows the form again with the problem at its field and the values kept.
 pub async fn check_in(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let text = form.get("value").trim();
     let outcome = if text.is_empty() {
         Err(ApiError::invalid("value", "enter the value you measured"))

@@ -7,11 +7,11 @@
 use super::directory::Directory;
 use super::format::instant;
 use super::{
-    ActionError, FieldErrors, FormData, Layout, SignedForm, Viewer, WebError, after_action,
-    errors_at_rows, render,
+    ActionError, FieldErrors, FormData, Layout, PageId, SignedForm, Viewer, WebError, after_action,
+    errors_at_rows, first_view, record_id, render,
 };
 use crate::AppState;
-use crate::api::objectives::{MeasureView, ObjectiveView};
+use crate::api::objectives::{MeasureView, ObjectiveView, period_filter};
 use crate::api::reviews::{self as reviews_api, AgendaCell, ReviewView, review_view};
 use crate::api::sessions::ActionView;
 use crate::api::topics::TopicView;
@@ -94,13 +94,6 @@ pub(crate) fn category_words(category: &str) -> &'static str {
 /// The quarter `today` falls in, the period the objectives page opens on.
 fn current_quarter(today: Date) -> String {
     format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1)
-}
-
-fn record_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 #[cfg(test)]

@@ -161,13 +161,7 @@ pub(crate) async fn all_objectives(
     actor: &Actor,
     period: Option<String>,
 ) -> Result<Vec<ObjectiveView>, ApiError> {
-    let period = period
-        .as_deref()
-        .map(|text| {
-            Period::parse(text)
-                .map_err(|_| ApiError::invalid("period", "must be a period such as 2027-Q1"))
-        })
-        .transpose()?;
+    let period = period_filter(period.as_deref())?;
     let today = today();
     Ok(app::all(&Caller::new(&state.store, actor), period)
         .await?

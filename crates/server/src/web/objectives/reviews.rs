@@ -186,9 +186,8 @@ pub(super) fn agenda_cells(cells: &[AgendaCell], directory: &Directory) -> Vec<A
 pub async fn show_review(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let id = record_id(&id)?;
     let actor = &viewer.actor;
     let scoped = state.scoped(actor);
     let review = review_view(&state, actor, scoped.review(id).await?).await?;

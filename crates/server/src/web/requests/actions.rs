@@ -2,9 +2,10 @@
 //! case's input, calls it, and goes back to the page, or shows the page
 //! again with the problem at the form that was refused.
 
-use super::{CREDIT_ROWS, request_id, request_page};
+use super::{CREDIT_ROWS, PageId, record_id, request_page};
 use crate::AppState;
-use crate::web::{FormData, SignedForm, Viewer, WebError};
+use crate::problem::ApiError;
+use crate::web::{FormData, SignedForm, Viewer, WebError, at_version};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use jiff::Timestamp;
@@ -15,13 +16,13 @@ use roundtable_domain::ids::{DepartmentId, PersonId};
 
 /// After an action: back to the request page, or the page again with the
 /// problem shown at the action's form.
-async fn after_action<T>(
+async fn after_action<T, E: Into<ApiError>>(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     action: &'static str,
     form: FormData,
-    outcome: Result<T, AppError>,
+    outcome: Result<T, E>,
 ) -> Result<Response, WebError> {
     crate::web::after_action(
         outcome,
@@ -59,21 +60,12 @@ fn instant_field(form: &FormData, field: &str) -> InstantInput {
     reader_timestamp(form.get(field)).ok_or_else(|| "enter a date and time".to_owned())
 }
 
-/// The version of the request the form was read at; a form without one is
-/// treated as stale.
-fn form_version(form: &FormData) -> Result<i64, AppError> {
-    form.get("version")
-        .parse::<i64>()
-        .map_err(|_| AppError::PreconditionFailed { current_version: 0 })
-}
-
 /// `POST /requests/{id}/transition`: acknowledge, start, wait, resume, resolve, reopen, close, cancel.
 pub async fn move_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let version = form.get("version").parse::<i64>().ok();
     let resolving = form.get("to") == "resolved";
     let step = Move {
@@ -91,28 +83,24 @@ pub async fn move_request(
 /// `POST /requests/{id}/assignment`: the viewer takes the request on.
 pub async fn take_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
-    let outcome = match form_version(&form) {
-        Ok(version) => {
-            let take = RequestUpdate::take(viewer.actor.person_id);
-            requests::update(&caller, id, version, take).await
-        }
-        Err(stale) => Err(stale),
-    };
+    let take = RequestUpdate::take(viewer.actor.person_id);
+    let outcome = at_version(&form, async |version| {
+        requests::update(&caller, id, version, take).await
+    })
+    .await;
     after_action(&state, &viewer, id, "take", form, outcome).await
 }
 
 /// `POST /requests/{id}/comments`.
 pub async fn comment_on_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let outcome = workflow::comment(&caller, id, form.get("body"), form.has("internal")).await;
     after_action(&state, &viewer, id, "comment", form, outcome).await
@@ -121,10 +109,9 @@ pub async fn comment_on_request(
 /// `POST /requests/{id}/deferral`: an external customer comes first.
 pub async fn defer_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let new_eta = instant_field(&form, "new_eta");
     let outcome = workflow::defer(&caller, id, form.get("reason"), new_eta).await;
@@ -134,10 +121,9 @@ pub async fn defer_request(
 /// `POST /requests/{id}/commitments`: propose (or counter-propose) a delivery date.
 pub async fn propose_commitment(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let due_at = instant_field(&form, "due_at");
     let outcome = commitments::propose(&caller, id, due_at, form.get("note")).await;
@@ -150,8 +136,8 @@ pub async fn accept_commitment(
     Path((id, commitment)): Path<(String, String)>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
-    let commitment = request_id(&commitment)?;
+    let id = record_id(&id)?;
+    let commitment = record_id(&commitment)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let outcome = commitments::accept(&caller, id, commitment).await;
     after_action(&state, &viewer, id, "accept", form, outcome).await
@@ -160,10 +146,9 @@ pub async fn accept_commitment(
 /// `POST /requests/{id}/transfer`: hand the request to another department.
 pub async fn hand_off_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let department = form.get("department_id").parse::<i64>().ok();
     let service = form.get("service_id").parse::<i64>().ok();
     let caller = Caller::new(&state.store, &viewer.actor);
@@ -185,23 +170,20 @@ pub async fn hand_off_request(
 /// priority brings its targets without losing elapsed time.
 pub async fn change_details(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let caller = Caller::new(&state.store, &viewer.actor);
-    let outcome = match form_version(&form) {
-        Ok(version) => {
-            let update = RequestUpdate {
-                priority: form.optional("priority"),
-                external_impact: form.optional("external_impact"),
-                external_reference: Some(form.optional("external_reference")),
-                ..RequestUpdate::default()
-            };
-            requests::update(&caller, id, version, update).await
-        }
-        Err(stale) => Err(stale),
+    let update = RequestUpdate {
+        priority: form.optional("priority"),
+        external_impact: form.optional("external_impact"),
+        external_reference: Some(form.optional("external_reference")),
+        ..RequestUpdate::default()
     };
+    let outcome = at_version(&form, async |version| {
+        requests::update(&caller, id, version, update).await
+    })
+    .await;
     after_action(&state, &viewer, id, "details", form, outcome).await
 }
 
@@ -210,10 +192,9 @@ pub async fn change_details(
 /// time is measured on its own clock.
 pub async fn split_request(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let service_id = form.get("service_id").trim().parse::<i64>().ok();
     let department_id = form.get("department_id").trim().parse::<i64>().ok();
     let caller = Caller::new(&state.store, &viewer.actor);
@@ -239,10 +220,9 @@ pub async fn split_request(
 /// rows (blank rows are skipped); a refused person shows at their row.
 pub async fn credit_contributors(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
     let mut people = Vec::new();
     let mut rows = Vec::new();
     let mut errors = roundtable_domain::ValidationErrors::new();
@@ -281,8 +261,8 @@ pub async fn remove_credit(
     Path((id, person)): Path<(String, String)>,
     SignedForm { viewer, form }: SignedForm,
 ) -> Result<Response, WebError> {
-    let id = request_id(&id)?;
-    let person = request_id(&person)?;
+    let id = record_id(&id)?;
+    let person = record_id(&person)?;
     let caller = Caller::new(&state.store, &viewer.actor);
     let outcome = credits::remove(&caller, id, PersonId(person)).await;
     after_action(&state, &viewer, id, "uncredit", form, outcome).await

@@ -17,12 +17,12 @@ use super::format::{
     ClockSummary, business_duration, clock_summary, impact_label, instant, moment, priority_label,
     status_label,
 };
-use super::{ActionError, FormData, Layout, Viewer, WebError, render};
+use super::home::RequestRow;
+use super::{ActionError, FormData, Layout, PageId, Viewer, WebError, first_view, record_id};
 use crate::AppState;
 use crate::api::requests::{RequestView, view};
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use jiff::Timestamp;
 use roundtable_app::requests::workflow;
@@ -111,13 +111,8 @@ pub struct Choice {
 pub struct RequestPage {
     layout: Layout,
     request: RequestView,
-    status: &'static str,
-    priority: &'static str,
-    impact: &'static str,
-    impact_tone: &'static str,
-    provider: String,
-    requester: String,
-    assignee: String,
+    /// Its status, priority, impact and people in words, as a list shows them.
+    summary: RequestRow,
     service: Option<(i64, String)>,
     /// The external customer segment the request ultimately serves.
     segment: Option<String>,
@@ -157,30 +152,9 @@ pub struct RequestPage {
 }
 
 impl RequestPage {
-    /// The error of a field of the action that failed, if that action is this one.
-    pub fn error(&self, action: &str, field: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.errors.get(field)
-        } else {
-            None
-        }
-    }
-
-    pub fn message(&self, action: &str) -> Option<&str> {
-        if self.failed.action == action {
-            self.failed.message.as_deref()
-        } else {
-            None
-        }
-    }
-
     /// A value the failed form sent, to keep it; empty for other forms.
     pub fn kept(&self, action: &str, field: &str) -> &str {
-        if self.failed.action == action {
-            self.form.get(field)
-        } else {
-            ""
-        }
+        self.failed.kept(action, &self.form, field)
     }
 }
 
@@ -284,13 +258,6 @@ fn transition_buttons(
         label,
     })
     .collect()
-}
-
-pub(super) fn request_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(WebError::NotFound)
 }
 
 pub(super) async fn request_page(
@@ -402,17 +369,7 @@ pub(super) async fn request_page(
     let open = status.is_open();
     let page = RequestPage {
         layout: Layout::new(viewer, format!("#{} {}", request.id, request.title), ""),
-        status: status_label(&request.status),
-        priority: priority_label(&request.priority),
-        impact: impact_label(&request.external_impact),
-        impact_tone: match request.external_impact.as_str() {
-            "customer_waiting" => "bad",
-            "customer_affected" => "warn",
-            _ => "none",
-        },
-        provider: directory.department_name(request.provider_department_id),
-        requester: directory.person_name(Some(request.requester_person_id)),
-        assignee: directory.person_name(request.assignee_person_id),
+        summary: RequestRow::new(&request, &directory, viewer),
         service: service
             .as_ref()
             .map(|service| (service.id, service.name.clone())),
@@ -557,17 +514,12 @@ pub(super) async fn request_page(
 pub async fn show_request(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Result<Response, WebError> {
-    let page = request_page(
-        &state,
-        &viewer,
-        request_id(&id)?,
-        FormData::default(),
-        ActionError::default(),
-    )
-    .await?;
-    Ok(render(StatusCode::OK, &page))
+    first_view(FormData::default(), async |form, failed| {
+        request_page(&state, &viewer, id, form, failed).await
+    })
+    .await
 }
 
 #[cfg(test)]
