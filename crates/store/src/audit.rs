@@ -29,6 +29,21 @@ pub struct AuditEntry {
     pub created_at: Timestamp,
 }
 
+impl Context {
+    /// Appends an entry inside the change's transaction: `action` (e.g.
+    /// `goal.created`) done to the `subject_kind` with `subject_id`.
+    pub(crate) async fn record(
+        self,
+        transaction: &mut WriteTransaction,
+        action: &str,
+        subject_kind: &str,
+        subject_id: i64,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        record(transaction, self, action, subject_kind, subject_id, detail).await
+    }
+}
+
 /// Appends an entry inside the caller's transaction.
 pub(crate) async fn record(
     transaction: &mut WriteTransaction,

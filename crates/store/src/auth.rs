@@ -477,51 +477,37 @@ impl Scoped<'_> {
         scopes: TokenScopes,
     ) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        person.0,
-                        "person_id",
-                    )
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::ensure_exists(transaction, "people", organization, person.0, "person_id")
                     .await?;
-                    let row = sqlx::query(
-                        "INSERT INTO api_tokens (organization_id, person_id, name, \
+                let row = sqlx::query(
+                    "INSERT INTO api_tokens (organization_id, person_id, name, \
                             token_digest, created_at, expires_at, scopes) VALUES ($1, $2, \
                             $3, $4, $5, $6, $7) RETURNING id, person_id, name, created_at, \
                             expires_at, revoked_at, scopes",
-                    )
-                    .bind(organization.0)
-                    .bind(person.0)
-                    .bind(name)
-                    .bind(digest)
-                    .bind(to_db(now()))
-                    .bind(expires_at.map(to_db))
-                    .bind(scopes.to_text())
-                    .fetch_one(&mut **transaction)
+                )
+                .bind(organization.0)
+                .bind(person.0)
+                .bind(name)
+                .bind(digest)
+                .bind(to_db(now()))
+                .bind(expires_at.map(to_db))
+                .bind(scopes.to_text())
+                .fetch_one(&mut **transaction)
+                .await?;
+                let token = token_from_row(&row)?;
+                let detail = format!(
+                    "issued token {:?} for person {}",
+                    token.name, token.person_id
+                );
+                audit
+                    .record(transaction, "token.created", "token", token.id.0, detail)
                     .await?;
-                    let token = token_from_row(&row)?;
-                    let detail = format!(
-                        "issued token {:?} for person {}",
-                        token.name, token.person_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "token.created",
-                        "token",
-                        token.id.0,
-                        detail,
-                    )
-                    .await?;
-                    Ok(token)
-                })
+                Ok(token)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn list_api_tokens(&self, person: PersonId) -> Result<Vec<ApiToken>, StoreError> {
@@ -541,46 +527,38 @@ impl Scoped<'_> {
     /// Revokes a token of this organization; revoking twice is harmless.
     pub async fn revoke_api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
                             AND id = $3 AND revoked_at IS NULL",
-                    )
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await?;
-                    let row = sqlx::query(
-                        "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
+                )
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id.0)
+                .execute(&mut **transaction)
+                .await?;
+                let row = sqlx::query(
+                    "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
                             scopes FROM api_tokens WHERE organization_id = $1 AND id = $2",
-                    )
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    let token = token_from_row(&row)?;
-                    let detail = format!(
-                        "revoked token {:?} of person {}",
-                        token.name, token.person_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "token.revoked",
-                        "token",
-                        token.id.0,
-                        detail,
-                    )
+                )
+                .bind(organization.0)
+                .bind(id.0)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let token = token_from_row(&row)?;
+                let detail = format!(
+                    "revoked token {:?} of person {}",
+                    token.name, token.person_id
+                );
+                audit
+                    .record(transaction, "token.revoked", "token", token.id.0, detail)
                     .await?;
-                    Ok(token)
-                })
+                Ok(token)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {

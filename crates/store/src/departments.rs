@@ -200,51 +200,42 @@ async fn replace_leads(
 impl Scoped<'_> {
     pub async fn create_department(&self, new: NewDepartment) -> Result<Department, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    check_references(
-                        transaction,
-                        organization,
-                        new.parent_id,
-                        new.calendar_id,
-                        &new.lead_ids,
-                    )
-                    .await?;
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO departments (organization_id, slug, name, parent_id, \
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                check_references(
+                    transaction,
+                    organization,
+                    new.parent_id,
+                    new.calendar_id,
+                    &new.lead_ids,
+                )
+                .await?;
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO departments (organization_id, slug, name, parent_id, \
                             calendar_id, customer_facing, created_at, updated_at) VALUES \
                             ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.slug.as_str().to_owned())
-                    .bind(new.name.into_string())
-                    .bind(new.parent_id.map(|parent| parent.0))
-                    .bind(new.calendar_id.map(|calendar| calendar.0))
-                    .bind(i64::from(new.customer_facing))
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
-                    replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids)
-                        .await?;
-                    let created = fetch(transaction, organization, DepartmentId(id)).await?;
-                    let detail = format!("created {} ({})", created.name, created.slug);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "department.created",
-                        "department",
-                        id,
-                        detail,
-                    )
+                )
+                .bind(organization.0)
+                .bind(new.slug.as_str().to_owned())
+                .bind(new.name.into_string())
+                .bind(new.parent_id.map(|parent| parent.0))
+                .bind(new.calendar_id.map(|calendar| calendar.0))
+                .bind(i64::from(new.customer_facing))
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
+                replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids).await?;
+                let created = fetch(transaction, organization, DepartmentId(id)).await?;
+                let detail = format!("created {} ({})", created.name, created.slug);
+                audit
+                    .record(transaction, "department.created", "department", id, detail)
                     .await?;
-                    Ok(created)
-                })
+                Ok(created)
             })
-            .await
+        })
+        .await
     }
 
     /// The department with its leads, read at most once per configuration
@@ -306,7 +297,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Department, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = changed_fields(&[
             ("slug", changes.slug.is_set()),
             ("name", changes.name.is_set()),
@@ -315,62 +305,61 @@ impl Scoped<'_> {
             ("customer_facing", changes.customer_facing.is_set()),
             ("lead_ids", changes.lead_ids.is_set()),
         ]);
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "departments", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let parent_id = changes.parent_id.or(current.parent_id);
-                    let calendar_id = changes.calendar_id.or(current.calendar_id);
-                    let leads_changed = changes.lead_ids.is_set();
-                    let lead_ids = changes.lead_ids.or(current.lead_ids.clone());
-                    check_references(transaction, organization, parent_id, calendar_id, &lead_ids)
-                        .await?;
-                    if let Some(parent) = parent_id {
-                        ensure_not_descendant(transaction, organization, id, parent).await?;
-                    }
-                    let slug = match changes.slug {
-                        Change::Set(slug) => slug.as_str().to_owned(),
-                        Change::Keep => current.slug,
-                    };
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let customer_facing = changes.customer_facing.or(current.customer_facing);
-                    sqlx::query(
-                        "UPDATE departments SET slug = $1, name = $2, parent_id = $3, \
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "departments", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let parent_id = changes.parent_id.or(current.parent_id);
+                let calendar_id = changes.calendar_id.or(current.calendar_id);
+                let leads_changed = changes.lead_ids.is_set();
+                let lead_ids = changes.lead_ids.or(current.lead_ids.clone());
+                check_references(transaction, organization, parent_id, calendar_id, &lead_ids)
+                    .await?;
+                if let Some(parent) = parent_id {
+                    ensure_not_descendant(transaction, organization, id, parent).await?;
+                }
+                let slug = match changes.slug {
+                    Change::Set(slug) => slug.as_str().to_owned(),
+                    Change::Keep => current.slug,
+                };
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let customer_facing = changes.customer_facing.or(current.customer_facing);
+                sqlx::query(
+                    "UPDATE departments SET slug = $1, name = $2, parent_id = $3, \
                             calendar_id = $4, customer_facing = $5, version = version + 1, \
                             updated_at = $6 WHERE organization_id = $7 AND id = $8",
-                    )
-                    .bind(slug.clone())
-                    .bind(name)
-                    .bind(parent_id.map(|parent| parent.0))
-                    .bind(calendar_id.map(|calendar| calendar.0))
-                    .bind(i64::from(customer_facing))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(|error| slug_conflict(error, &slug))?;
-                    if leads_changed {
-                        replace_leads(transaction, organization, id, &lead_ids).await?;
-                    }
-                    crate::audit::record(
+                )
+                .bind(slug.clone())
+                .bind(name)
+                .bind(parent_id.map(|parent| parent.0))
+                .bind(calendar_id.map(|calendar| calendar.0))
+                .bind(i64::from(customer_facing))
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id.0)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| slug_conflict(error, &slug))?;
+                if leads_changed {
+                    replace_leads(transaction, organization, id, &lead_ids).await?;
+                }
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "department.updated",
                         "department",
                         id.0,
                         detail,
                     )
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a department that no person, sub-department or later record uses.
@@ -380,36 +369,34 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "departments", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "departments",
-                        organization,
-                        id.0,
-                        "people or sub-departments still belong to this department; move them \
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "departments", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                crate::delete_row(
+                    transaction,
+                    "departments",
+                    organization,
+                    id.0,
+                    "people or sub-departments still belong to this department; move them \
                         first",
-                    )
-                    .await?;
-                    let detail = format!("deleted {} ({})", current.name, current.slug);
-                    crate::audit::record(
+                )
+                .await?;
+                let detail = format!("deleted {} ({})", current.name, current.slug);
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "department.deleted",
                         "department",
                         id.0,
                         detail,
                     )
                     .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }
 

@@ -67,7 +67,9 @@ pub mod time;
 
 pub use error::StoreError;
 pub use paging::{Change, Listing, PageRequest};
-pub(crate) use rows::{check_version, delete_row, ensure_exists, ensure_exists_in, lock_row};
+pub(crate) use rows::{
+    check_version, delete_row, ensure_exists, ensure_exists_in, lock_row, locked, locked_delete,
+};
 
 use futures::future::BoxFuture;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -77,6 +79,39 @@ use std::time::Duration;
 
 /// The transaction every write operation runs in.
 pub type WriteTransaction = Transaction<'static, Any>;
+
+/// One self-contained write operation, as the write funnel runs it (see
+/// [`Store::write`]): given the transaction, the future that makes the change.
+pub trait WriteOperation<T>:
+    for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>> + Send + 'static
+{
+}
+
+impl<T, F> WriteOperation<T> for F where
+    F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
+
+/// A [`WriteOperation`] made through a [`Scoped`] handle, also given the
+/// audit context (the organization, and who acts) to record the change with.
+pub(crate) trait AuditedOperation<T>:
+    for<'t> FnOnce(&'t mut WriteTransaction, audit::Context) -> BoxFuture<'t, Result<T, StoreError>>
+    + Send
+    + 'static
+{
+}
+
+impl<T, F> AuditedOperation<T> for F where
+    F: for<'t> FnOnce(
+            &'t mut WriteTransaction,
+            audit::Context,
+        ) -> BoxFuture<'t, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
 
 /// How many values one statement binds at most on SQLite. It accepts tens of
 /// thousands, but sqlx's SQLite driver finds each parameter by name with
@@ -367,9 +402,7 @@ impl Store {
     pub async fn write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.commit(operation).await;
         // Bumped whatever the outcome: a failed commit may still have landed,
@@ -425,9 +458,7 @@ impl Store {
     pub(crate) async fn background_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.commit(operation).await;
         self.caches.window_sums.expire_all();
@@ -445,9 +476,7 @@ impl Store {
     pub(crate) async fn bookkeeping_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         self.commit(operation).await
     }
@@ -457,9 +486,7 @@ impl Store {
     async fn commit<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         match idempotency::Claim::take() {
             None => self.commit_transaction(operation).await,
@@ -474,9 +501,7 @@ impl Store {
     async fn commit_transaction<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         // SQLite: the group-commit writer (its transactions begin IMMEDIATE,
         // taking the write lock at their start, so another process holding
@@ -541,9 +566,7 @@ impl Store {
     pub(crate) async fn configuration_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.write(operation).await;
         self.caches.configuration.bump();
@@ -621,6 +644,52 @@ impl Scoped<'_> {
             organization: self.organization,
             actor: self.actor,
         }
+    }
+
+    /// [`Store::write`] for a change made through this scope: `operation`
+    /// is also given the audit context it records the change with
+    /// (`audit.record(…)`), so that the log is written with the change.
+    pub(crate) async fn write_audited<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        let audit = self.audit_context();
+        self.store
+            .write(move |transaction| operation(transaction, audit))
+            .await
+    }
+
+    /// [`Scoped::write_audited`] through [`Store::configuration_write`], for
+    /// the records cached clock contexts and services are computed from.
+    pub(crate) async fn configuration_write_audited<T, F>(
+        &self,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        let audit = self.audit_context();
+        self.store
+            .configuration_write(move |transaction| operation(transaction, audit))
+            .await
+    }
+
+    /// [`Scoped::write_audited`] through [`Store::bookkeeping_write`], for
+    /// records nothing cached is computed from (API tokens).
+    pub(crate) async fn bookkeeping_write_audited<T, F>(
+        &self,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        let audit = self.audit_context();
+        self.store
+            .bookkeeping_write(move |transaction| operation(transaction, audit))
+            .await
     }
 }
 

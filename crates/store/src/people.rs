@@ -123,55 +123,47 @@ async fn end_access(
 impl Scoped<'_> {
     pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    if let Some(department) = new.department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "department_id",
-                        )
-                        .await?;
-                    }
-                    let stamp = to_db(now());
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO people (organization_id, email, name, title, \
-                            department_id, role, password_hash, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.email.as_str().to_owned())
-                    .bind(new.name.into_string())
-                    .bind(new.title.map(Label::into_string))
-                    .bind(new.department_id.map(|department| department.0))
-                    .bind(new.role.as_str())
-                    .bind(new.password_hash)
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| email_conflict(error, new.email.as_str()))?;
-                    let person = from_row(&row)?;
-                    let detail = format!(
-                        "created {} <{}> as {}",
-                        person.name, person.email, person.role
-                    );
-                    crate::audit::record(
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                if let Some(department) = new.department_id {
+                    ensure_exists(
                         transaction,
-                        audit,
-                        "person.created",
-                        "person",
-                        person.id.0,
-                        detail,
+                        "departments",
+                        organization,
+                        department.0,
+                        "department_id",
                     )
                     .await?;
-                    Ok(person)
-                })
+                }
+                let stamp = to_db(now());
+                let row = sqlx::query(&format!(
+                    "INSERT INTO people (organization_id, email, name, title, \
+                            department_id, role, password_hash, created_at, updated_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+                ))
+                .bind(organization.0)
+                .bind(new.email.as_str().to_owned())
+                .bind(new.name.into_string())
+                .bind(new.title.map(Label::into_string))
+                .bind(new.department_id.map(|department| department.0))
+                .bind(new.role.as_str())
+                .bind(new.password_hash)
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| email_conflict(error, new.email.as_str()))?;
+                let person = from_row(&row)?;
+                let detail = format!(
+                    "created {} <{}> as {}",
+                    person.name, person.email, person.role
+                );
+                audit
+                    .record(transaction, "person.created", "person", person.id.0, detail)
+                    .await?;
+                Ok(person)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
@@ -196,40 +188,32 @@ impl Scoped<'_> {
     /// of password, and the audit log records it as a reset of its own.
     pub async fn reset_password(&self, id: PersonId, hash: String) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    sqlx::query(
-                        "UPDATE people SET password_hash = $1, version = version + 1, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                sqlx::query(
+                    "UPDATE people SET password_hash = $1, version = version + 1, \
                             updated_at = $2 WHERE organization_id = $3 AND id = $4",
-                    )
-                    .bind(hash)
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
+                )
+                .bind(hash)
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id.0)
+                .execute(&mut **transaction)
+                .await?;
+                end_access(transaction, organization, id).await?;
+                let detail = format!(
+                    "reset the password of {} <{}>; their sessions and tokens ended",
+                    current.name, current.email
+                );
+                audit
+                    .record(transaction, "person.password_reset", "person", id.0, detail)
                     .await?;
-                    end_access(transaction, organization, id).await?;
-                    let detail = format!(
-                        "reset the password of {} <{}>; their sessions and tokens ended",
-                        current.name, current.email
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.password_reset",
-                        "person",
-                        id.0,
-                        detail,
-                    )
-                    .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn person_by_email(&self, email: &Email) -> Result<Option<Person>, StoreError> {
@@ -271,7 +255,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("email", changes.email.is_set()),
             ("name", changes.name.is_set()),
@@ -281,87 +264,78 @@ impl Scoped<'_> {
             ("active", changes.active.is_set()),
             ("password", changes.password_hash.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let department_id = changes.department_id.or(current.department_id);
-                    if let Some(department) = department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "department_id",
-                        )
-                        .await?;
-                    }
-                    let email = match changes.email {
-                        Change::Set(email) => email.as_str().to_owned(),
-                        Change::Keep => current.email,
-                    };
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let title = match changes.title {
-                        Change::Set(title) => title.map(Label::into_string),
-                        Change::Keep => current.title,
-                    };
-                    let role = changes.role.or(current.role);
-                    let active = changes.active.or(current.active);
-                    let new_password = match changes.password_hash {
-                        Change::Set(hash) => Some(hash),
-                        Change::Keep => None,
-                    };
-                    sqlx::query(
-                        "UPDATE people SET email = $1, name = $2, title = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let department_id = changes.department_id.or(current.department_id);
+                if let Some(department) = department_id {
+                    ensure_exists(
+                        transaction,
+                        "departments",
+                        organization,
+                        department.0,
+                        "department_id",
+                    )
+                    .await?;
+                }
+                let email = match changes.email {
+                    Change::Set(email) => email.as_str().to_owned(),
+                    Change::Keep => current.email,
+                };
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let title = match changes.title {
+                    Change::Set(title) => title.map(Label::into_string),
+                    Change::Keep => current.title,
+                };
+                let role = changes.role.or(current.role);
+                let active = changes.active.or(current.active);
+                let new_password = match changes.password_hash {
+                    Change::Set(hash) => Some(hash),
+                    Change::Keep => None,
+                };
+                sqlx::query(
+                    "UPDATE people SET email = $1, name = $2, title = $3, \
                             department_id = $4, role = $5, active = $6, password_hash = \
                             COALESCE($7, password_hash), version = version + 1, updated_at = \
                             $8 WHERE organization_id = $9 AND id = $10",
-                    )
-                    .bind(email.clone())
-                    .bind(name)
-                    .bind(title)
-                    .bind(department_id.map(|department| department.0))
-                    .bind(role.as_str())
-                    .bind(i64::from(active))
-                    .bind(new_password.clone())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(|error| email_conflict(error, &email))?;
-                    if !active || new_password.is_some() {
-                        end_access(transaction, organization, id).await?;
-                    }
-                    if current.role == Role::Admin
-                        && current.active
-                        && !(role == Role::Admin && active)
-                    {
-                        let field = if role == Role::Admin {
-                            "active"
-                        } else {
-                            "role"
-                        };
-                        ensure_an_active_administrator(transaction, organization, field).await?;
-                    }
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.updated",
-                        "person",
-                        id.0,
-                        detail,
-                    )
+                )
+                .bind(email.clone())
+                .bind(name)
+                .bind(title)
+                .bind(department_id.map(|department| department.0))
+                .bind(role.as_str())
+                .bind(i64::from(active))
+                .bind(new_password.clone())
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id.0)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| email_conflict(error, &email))?;
+                if !active || new_password.is_some() {
+                    end_access(transaction, organization, id).await?;
+                }
+                if current.role == Role::Admin && current.active && !(role == Role::Admin && active)
+                {
+                    let field = if role == Role::Admin {
+                        "active"
+                    } else {
+                        "role"
+                    };
+                    ensure_an_active_administrator(transaction, organization, field).await?;
+                }
+                audit
+                    .record(transaction, "person.updated", "person", id.0, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deactivates a person: they can no longer sign in, but what they did stays theirs.
@@ -371,42 +345,34 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    if current.active {
-                        sqlx::query(
-                            "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                if current.active {
+                    sqlx::query(
+                        "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
                              WHERE organization_id = $2 AND id = $3",
-                        )
-                        .bind(to_db(now()))
-                        .bind(organization.0)
-                        .bind(id.0)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    end_access(transaction, organization, id).await?;
-                    if current.role == Role::Admin && current.active {
-                        ensure_an_active_administrator(transaction, organization, "active").await?;
-                    }
-                    let detail = format!("deactivated {} <{}>", current.name, current.email);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.deactivated",
-                        "person",
-                        id.0,
-                        detail,
                     )
+                    .bind(to_db(now()))
+                    .bind(organization.0)
+                    .bind(id.0)
+                    .execute(&mut **transaction)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                }
+                end_access(transaction, organization, id).await?;
+                if current.role == Role::Admin && current.active {
+                    ensure_an_active_administrator(transaction, organization, "active").await?;
+                }
+                let detail = format!("deactivated {} <{}>", current.name, current.email);
+                audit
+                    .record(transaction, "person.deactivated", "person", id.0, detail)
+                    .await?;
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }
 

@@ -6,8 +6,8 @@
 
 use crate::{PageRequest, StoreError, WriteTransaction};
 use roundtable_domain::ids::OrganizationId;
-use sqlx::Any;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
 
 /// The row of `table` with `id` in the organization, with `columns`;
 /// [`StoreError::NotFound`] if there is none. On any executor: a reader, or
@@ -103,6 +103,36 @@ pub(crate) async fn lock_row(
     Ok(())
 }
 
+/// Locks the record with `id` for the rest of the write (see [`lock_row`])
+/// and reads it; [`StoreError::NotFound`] if there is none, and
+/// [`StoreError::VersionMismatch`] if `expected` is not its version.
+pub(crate) async fn locked<R: Record>(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<R, StoreError> {
+    lock_row(transaction, R::TABLE, organization, id).await?;
+    let row = one(&mut **transaction, R::TABLE, R::COLUMNS, organization, id).await?;
+    let record = R::from_row(&row)?;
+    check_version(row.try_get("version")?, expected)?;
+    Ok(record)
+}
+
+/// Deletes the record with `id` at the `expected` version (see [`locked`]
+/// and [`delete_row`]) and returns it as it was.
+pub(crate) async fn locked_delete<R: Record>(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    expected: Option<i64>,
+    in_use: &str,
+) -> Result<R, StoreError> {
+    let current = locked::<R>(transaction, organization, id, expected).await?;
+    delete_row(transaction, R::TABLE, organization, id, in_use).await?;
+    Ok(current)
+}
+
 /// Refuses a change based on a stale version (optimistic concurrency).
 pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), StoreError> {
     match expected {
@@ -113,15 +143,19 @@ pub(crate) fn check_version(current: i64, expected: Option<i64>) -> Result<(), S
 
 /// Checks, inside a write, that `id` names a row of `table` in the organization;
 /// otherwise the input is invalid at `field`. Used before inserting references so
-/// the error names the field instead of a bare foreign-key failure.
+/// the error names the field instead of a bare foreign-key failure. An
+/// optional reference (`Option<i64>`) that is `None` needs no check.
 pub(crate) async fn ensure_exists(
     transaction: &mut WriteTransaction,
     table: &'static str,
     organization: OrganizationId,
-    id: i64,
+    id: impl Into<Option<i64>>,
     field: &str,
 ) -> Result<(), StoreError> {
-    ensure_exists_in(&mut **transaction, table, organization, id, field).await
+    match id.into() {
+        Some(id) => ensure_exists_in(&mut **transaction, table, organization, id, field).await,
+        None => Ok(()),
+    }
 }
 
 /// [`ensure_exists`] on any connection: a write checks on a reader before it

@@ -3,9 +3,8 @@
 //! external customer.
 
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
-use roundtable_domain::ids::OrganizationId;
 use roundtable_domain::text::Label;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -70,49 +69,39 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
-async fn fetch(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<Segment, StoreError> {
-    crate::rows::get::<Segment, _>(&mut **transaction, organization, id).await
-}
-
 impl Scoped<'_> {
     pub async fn create_segment(&self, new: NewSegment) -> Result<Segment, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO segments (organization_id, name, needs, criteria, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO segments (organization_id, name, needs, criteria, \
                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
                             RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.name.as_str().to_owned())
-                    .bind(new.needs.clone())
-                    .bind(encode_criteria(&new.criteria))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, new.name.as_str()))?;
-                    let segment = from_row(&row)?;
-                    let detail = format!("created {}", segment.name);
-                    crate::audit::record(
+                ))
+                .bind(organization.0)
+                .bind(new.name.as_str().to_owned())
+                .bind(new.needs.clone())
+                .bind(encode_criteria(&new.criteria))
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, new.name.as_str()))?;
+                let segment = from_row(&row)?;
+                let detail = format!("created {}", segment.name);
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "segment.created",
                         "segment",
                         segment.id,
                         detail,
                     )
                     .await?;
-                    Ok(segment)
-                })
+                Ok(segment)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
@@ -132,54 +121,45 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Segment, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("needs", changes.needs.is_set()),
             ("criteria", changes.criteria.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "segments", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    // Unchanged criteria are left as stored, never re-encoded.
-                    let criteria = match changes.criteria {
-                        Change::Set(criteria) => Some(encode_criteria(&criteria)),
-                        Change::Keep => None,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE segments SET name = $1, needs = $2, criteria = \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Segment =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                // Unchanged criteria are left as stored, never re-encoded.
+                let criteria = match changes.criteria {
+                    Change::Set(criteria) => Some(encode_criteria(&criteria)),
+                    Change::Keep => None,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE segments SET name = $1, needs = $2, criteria = \
                             COALESCE($3, criteria), version = version + 1, updated_at = $4 \
                             WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
-                    ))
-                    .bind(name.clone())
-                    .bind(changes.needs.or(current.needs))
-                    .bind(criteria)
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "segment.updated",
-                        "segment",
-                        id,
-                        detail,
-                    )
+                ))
+                .bind(name.clone())
+                .bind(changes.needs.or(current.needs))
+                .bind(criteria)
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, &name))?;
+                audit
+                    .record(transaction, "segment.updated", "segment", id, detail)
                     .await?;
-                    from_row(&row)
-                })
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a segment no service serves.
@@ -189,34 +169,23 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "segments", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "segments",
-                        organization,
-                        id,
-                        "services still serve this segment; change them first",
-                    )
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Segment = crate::locked_delete(
+                    transaction,
+                    organization,
+                    id,
+                    expected_version,
+                    "services still serve this segment; change them first",
+                )
+                .await?;
+                let detail = format!("deleted {}", current.name);
+                audit
+                    .record(transaction, "segment.deleted", "segment", id, detail)
                     .await?;
-                    let detail = format!("deleted {}", current.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "segment.deleted",
-                        "segment",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

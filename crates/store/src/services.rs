@@ -466,57 +466,49 @@ impl Scoped<'_> {
         definition: ServiceDefinition,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    check_definition(transaction, organization, &definition).await?;
-                    let (quantity, period, unit) = volume_columns(&definition.volume);
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO services (organization_id, provider_department_id, \
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                check_definition(transaction, organization, &definition).await?;
+                let (quantity, period, unit) = volume_columns(&definition.volume);
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO services (organization_id, provider_department_id, \
                             name, description, definition_of_good, owner_person_id, \
                             first_response_minutes, fulfilment_minutes, priority_targets, \
                             intake_fields, volume_quantity, volume_period, volume_unit, \
                             check_sampling_rate, reopen_on_not_met, active, created_at, \
                             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                             $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(definition.provider_department_id.0)
-                    .bind(definition.name.as_str().to_owned())
-                    .bind(definition.description.clone())
-                    .bind(definition.definition_of_good.clone())
-                    .bind(definition.owner_person_id.map(|owner| owner.0))
-                    .bind(definition.targets.first_response_minutes)
-                    .bind(definition.targets.fulfilment_minutes)
-                    .bind(encode_priority_targets(&definition.priority_targets))
-                    .bind(encode_fields(&definition.intake_fields))
-                    .bind(quantity)
-                    .bind(period)
-                    .bind(unit)
-                    .bind(definition.check_sampling_rate)
-                    .bind(i64::from(definition.reopen_on_not_met))
-                    .bind(i64::from(definition.active))
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, definition.name.as_str()))?;
-                    write_links(transaction, organization, id, &definition).await?;
-                    let detail = format!("created {}", definition.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.created",
-                        "service",
-                        id,
-                        detail,
-                    )
+                )
+                .bind(organization.0)
+                .bind(definition.provider_department_id.0)
+                .bind(definition.name.as_str().to_owned())
+                .bind(definition.description.clone())
+                .bind(definition.definition_of_good.clone())
+                .bind(definition.owner_person_id.map(|owner| owner.0))
+                .bind(definition.targets.first_response_minutes)
+                .bind(definition.targets.fulfilment_minutes)
+                .bind(encode_priority_targets(&definition.priority_targets))
+                .bind(encode_fields(&definition.intake_fields))
+                .bind(quantity)
+                .bind(period)
+                .bind(unit)
+                .bind(definition.check_sampling_rate)
+                .bind(i64::from(definition.reopen_on_not_met))
+                .bind(i64::from(definition.active))
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, definition.name.as_str()))?;
+                write_links(transaction, organization, id, &definition).await?;
+                let detail = format!("created {}", definition.name);
+                audit
+                    .record(transaction, "service.created", "service", id, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// One service with its consumers, segments and intake fields; every
@@ -575,61 +567,53 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "services", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let definition = apply(changes, definition_of(current)?);
-                    check_definition(transaction, organization, &definition).await?;
-                    let (quantity, period, unit) = volume_columns(&definition.volume);
-                    sqlx::query(
-                        "UPDATE services SET provider_department_id = $1, name = $2, \
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "services", organization, id).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let definition = apply(changes, definition_of(current)?);
+                check_definition(transaction, organization, &definition).await?;
+                let (quantity, period, unit) = volume_columns(&definition.volume);
+                sqlx::query(
+                    "UPDATE services SET provider_department_id = $1, name = $2, \
                             description = $3, definition_of_good = $4, owner_person_id = $5, \
                             first_response_minutes = $6, fulfilment_minutes = $7, \
                             priority_targets = $8, intake_fields = $9, volume_quantity = \
                             $10, volume_period = $11, volume_unit = $12, check_sampling_rate \
                             = $13, reopen_on_not_met = $14, active = $15, version = version \
                             + 1, updated_at = $16 WHERE organization_id = $17 AND id = $18",
-                    )
-                    .bind(definition.provider_department_id.0)
-                    .bind(definition.name.as_str().to_owned())
-                    .bind(definition.description.clone())
-                    .bind(definition.definition_of_good.clone())
-                    .bind(definition.owner_person_id.map(|owner| owner.0))
-                    .bind(definition.targets.first_response_minutes)
-                    .bind(definition.targets.fulfilment_minutes)
-                    .bind(encode_priority_targets(&definition.priority_targets))
-                    .bind(encode_fields(&definition.intake_fields))
-                    .bind(quantity)
-                    .bind(period)
-                    .bind(unit)
-                    .bind(definition.check_sampling_rate)
-                    .bind(i64::from(definition.reopen_on_not_met))
-                    .bind(i64::from(definition.active))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, definition.name.as_str()))?;
-                    write_links(transaction, organization, id, &definition).await?;
-                    let detail = format!("updated {}", definition.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.updated",
-                        "service",
-                        id,
-                        detail,
-                    )
+                )
+                .bind(definition.provider_department_id.0)
+                .bind(definition.name.as_str().to_owned())
+                .bind(definition.description.clone())
+                .bind(definition.definition_of_good.clone())
+                .bind(definition.owner_person_id.map(|owner| owner.0))
+                .bind(definition.targets.first_response_minutes)
+                .bind(definition.targets.fulfilment_minutes)
+                .bind(encode_priority_targets(&definition.priority_targets))
+                .bind(encode_fields(&definition.intake_fields))
+                .bind(quantity)
+                .bind(period)
+                .bind(unit)
+                .bind(definition.check_sampling_rate)
+                .bind(i64::from(definition.reopen_on_not_met))
+                .bind(i64::from(definition.active))
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, definition.name.as_str()))?;
+                write_links(transaction, organization, id, &definition).await?;
+                let detail = format!("updated {}", definition.name);
+                audit
+                    .record(transaction, "service.updated", "service", id, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a service no agreement names; one that is part of an agreement
@@ -640,34 +624,26 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "services", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "services",
-                        organization,
-                        id,
-                        "an agreement names this service; retire it with active = false instead",
-                    )
+        self.configuration_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "services", organization, id).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                crate::delete_row(
+                    transaction,
+                    "services",
+                    organization,
+                    id,
+                    "an agreement names this service; retire it with active = false instead",
+                )
+                .await?;
+                let detail = format!("deleted {}", current.name);
+                audit
+                    .record(transaction, "service.deleted", "service", id, detail)
                     .await?;
-                    let detail = format!("deleted {}", current.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.deleted",
-                        "service",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

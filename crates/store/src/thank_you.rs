@@ -93,36 +93,34 @@ impl Scoped<'_> {
     /// on the list are skipped. Returns how many were added.
     pub async fn add_thank_you_coupons(&self, codes: Vec<String>) -> Result<u64, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let mut added = 0;
-                    for code in &codes {
-                        added += sqlx::query(
-                            "INSERT INTO thank_you_coupons (organization_id, code) VALUES \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let mut added = 0;
+                for code in &codes {
+                    added += sqlx::query(
+                        "INSERT INTO thank_you_coupons (organization_id, code) VALUES \
                                 ($1, $2) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(organization.0)
-                        .bind(code.clone())
-                        .execute(&mut **transaction)
-                        .await?
-                        .rows_affected();
-                    }
-                    let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
-                    crate::audit::record(
+                    )
+                    .bind(organization.0)
+                    .bind(code.clone())
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                }
+                let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "thank_you.coupons_added",
                         "organization",
                         organization.0,
                         detail.to_string(),
                     )
                     .await?;
-                    Ok(added)
-                })
+                Ok(added)
             })
-            .await
+        })
+        .await
     }
 
     /// Coupons still available to be issued.

@@ -117,89 +117,81 @@ pub(super) async fn touch(
 impl Scoped<'_> {
     pub async fn create_agreement(&self, new: NewAgreement) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.provider_department_id.0,
-                        "provider_department_id",
-                    )
-                    .await?;
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.consumer_department_id.0,
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                ensure_exists(
+                    transaction,
+                    "departments",
+                    organization,
+                    new.provider_department_id.0,
+                    "provider_department_id",
+                )
+                .await?;
+                ensure_exists(
+                    transaction,
+                    "departments",
+                    organization,
+                    new.consumer_department_id.0,
+                    "consumer_department_id",
+                )
+                .await?;
+                if new.provider_department_id == new.consumer_department_id {
+                    return Err(StoreError::invalid(
                         "consumer_department_id",
-                    )
-                    .await?;
-                    if new.provider_department_id == new.consumer_department_id {
-                        return Err(StoreError::invalid(
-                            "consumer_department_id",
-                            "must differ from the provider: an agreement is between two \
+                        "must differ from the provider: an agreement is between two \
                                 departments",
-                        ));
-                    }
-                    check_services(
-                        transaction,
-                        organization,
-                        new.provider_department_id,
-                        new.consumer_department_id,
-                        &new.service_ids,
-                    )
-                    .await?;
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO agreements (organization_id, provider_department_id, \
+                    ));
+                }
+                check_services(
+                    transaction,
+                    organization,
+                    new.provider_department_id,
+                    new.consumer_department_id,
+                    &new.service_ids,
+                )
+                .await?;
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO agreements (organization_id, provider_department_id, \
                             consumer_department_id, review_cadence_months, created_at, \
                             updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.provider_department_id.0)
-                    .bind(new.consumer_department_id.0)
-                    .bind(new.review_cadence.months())
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| match StoreError::from(error) {
-                        StoreError::Conflict { .. } => StoreError::Conflict {
-                            field: Some("consumer_department_id".to_owned()),
-                            message: "this provider → consumer cell already has an agreement; \
+                )
+                .bind(organization.0)
+                .bind(new.provider_department_id.0)
+                .bind(new.consumer_department_id.0)
+                .bind(new.review_cadence.months())
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| match StoreError::from(error) {
+                    StoreError::Conflict { .. } => StoreError::Conflict {
+                        field: Some("consumer_department_id".to_owned()),
+                        message: "this provider → consumer cell already has an agreement; \
                                 change that one"
-                                .to_owned(),
-                        },
-                        other => other,
-                    })?;
-                    insert_version(
-                        transaction,
-                        organization,
-                        id,
-                        1,
-                        (&new.service_ids, &new.obligations, &new.notes),
-                        audit.actor,
-                    )
+                            .to_owned(),
+                    },
+                    other => other,
+                })?;
+                insert_version(
+                    transaction,
+                    organization,
+                    id,
+                    1,
+                    (&new.service_ids, &new.obligations, &new.notes),
+                    audit.actor,
+                )
+                .await?;
+                let detail = format!(
+                    "created for {} → {}",
+                    new.provider_department_id, new.consumer_department_id
+                );
+                audit
+                    .record(transaction, "agreement.created", "agreement", id, detail)
                     .await?;
-                    let detail = format!(
-                        "created for {} → {}",
-                        new.provider_department_id, new.consumer_department_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "agreement.created",
-                        "agreement",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -214,115 +206,102 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "agreements", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let content_changed = changes.service_ids.is_set()
-                        || changes.obligations.is_set()
-                        || changes.notes.is_set();
-                    let cadence = changes.review_cadence.or(current.review_cadence);
-                    let service_ids = changes.service_ids.or(current.current.service_ids.clone());
-                    let obligations = changes.obligations.or(current.current.obligations.clone());
-                    let notes = changes.notes.or(current.current.notes.clone());
-                    check_services(
-                        transaction,
-                        organization,
-                        current.provider_department_id,
-                        current.consumer_department_id,
-                        &service_ids,
-                    )
-                    .await?;
-                    sqlx::query(
-                        "UPDATE agreements SET review_cadence_months = $1 WHERE \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "agreements", organization, id).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let content_changed = changes.service_ids.is_set()
+                    || changes.obligations.is_set()
+                    || changes.notes.is_set();
+                let cadence = changes.review_cadence.or(current.review_cadence);
+                let service_ids = changes.service_ids.or(current.current.service_ids.clone());
+                let obligations = changes.obligations.or(current.current.obligations.clone());
+                let notes = changes.notes.or(current.current.notes.clone());
+                check_services(
+                    transaction,
+                    organization,
+                    current.provider_department_id,
+                    current.consumer_department_id,
+                    &service_ids,
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE agreements SET review_cadence_months = $1 WHERE \
                         organization_id = $2 AND id = $3",
-                    )
-                    .bind(cadence.months())
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
-                    .await?;
-                    let mut detail = "changed the review cadence".to_owned();
-                    if content_changed {
-                        match acceptance(&current.current).edit() {
-                            EditOutcome::InPlace => {
-                                let (version_id, _) = load_version(
-                                    transaction,
-                                    organization,
-                                    id,
-                                    current.current_version,
-                                )
-                                .await?;
-                                sqlx::query(
-                                    "UPDATE agreement_versions SET status = 'draft', \
+                )
+                .bind(cadence.months())
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+                let mut detail = "changed the review cadence".to_owned();
+                if content_changed {
+                    match acceptance(&current.current).edit() {
+                        EditOutcome::InPlace => {
+                            let (version_id, _) = load_version(
+                                transaction,
+                                organization,
+                                id,
+                                current.current_version,
+                            )
+                            .await?;
+                            sqlx::query(
+                                "UPDATE agreement_versions SET status = 'draft', \
                                         obligations = $1, notes = $2, proposed_by = NULL, \
                                         proposed_at = NULL, provider_accepted_by = NULL, \
                                         provider_accepted_at = NULL, consumer_accepted_by = \
                                         NULL, consumer_accepted_at = NULL WHERE \
                                         organization_id = $3 AND id = $4",
-                                )
-                                .bind(encode_obligations(&obligations))
-                                .bind(notes.clone())
-                                .bind(organization.0)
-                                .bind(version_id)
-                                .execute(&mut **transaction)
+                            )
+                            .bind(encode_obligations(&obligations))
+                            .bind(notes.clone())
+                            .bind(organization.0)
+                            .bind(version_id)
+                            .execute(&mut **transaction)
+                            .await?;
+                            replace_services(transaction, organization, version_id, &service_ids)
                                 .await?;
-                                replace_services(
-                                    transaction,
-                                    organization,
-                                    version_id,
-                                    &service_ids,
-                                )
-                                .await?;
-                                detail = format!(
-                                    "changed version {} (back to draft)",
-                                    current.current_version
-                                );
-                            }
-                            EditOutcome::NewVersion => {
-                                let number = current.current_version + 1;
-                                insert_version(
-                                    transaction,
-                                    organization,
-                                    id,
-                                    number,
-                                    (&service_ids, &obligations, &notes),
-                                    audit.actor,
-                                )
-                                .await?;
-                                sqlx::query(
-                                    "UPDATE agreements SET current_version = $1 WHERE \
+                            detail = format!(
+                                "changed version {} (back to draft)",
+                                current.current_version
+                            );
+                        }
+                        EditOutcome::NewVersion => {
+                            let number = current.current_version + 1;
+                            insert_version(
+                                transaction,
+                                organization,
+                                id,
+                                number,
+                                (&service_ids, &obligations, &notes),
+                                audit.actor,
+                            )
+                            .await?;
+                            sqlx::query(
+                                "UPDATE agreements SET current_version = $1 WHERE \
                                     organization_id = $2 AND id = $3",
-                                )
-                                .bind(number)
-                                .bind(organization.0)
-                                .bind(id)
-                                .execute(&mut **transaction)
-                                .await?;
-                                detail = format!(
-                                    "started version {number}; version {} stays in force",
-                                    current.current_version
-                                );
-                            }
+                            )
+                            .bind(number)
+                            .bind(organization.0)
+                            .bind(id)
+                            .execute(&mut **transaction)
+                            .await?;
+                            detail = format!(
+                                "started version {number}; version {} stays in force",
+                                current.current_version
+                            );
                         }
                     }
-                    touch(transaction, organization, id).await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "agreement.updated",
-                        "agreement",
-                        id,
-                        detail,
-                    )
+                }
+                touch(transaction, organization, id).await?;
+                audit
+                    .record(transaction, "agreement.updated", "agreement", id, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -334,38 +313,36 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "agreements", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    if current.agreed_version.is_some() {
-                        return Err(StoreError::Conflict {
-                            field: None,
-                            message: "an agreement that was in force is kept as a record; change \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "agreements", organization, id).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                if current.agreed_version.is_some() {
+                    return Err(StoreError::Conflict {
+                        field: None,
+                        message: "an agreement that was in force is kept as a record; change \
                                 it instead"
-                                .to_owned(),
-                        });
-                    }
-                    sqlx::query("DELETE FROM agreements WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    crate::audit::record(
+                            .to_owned(),
+                    });
+                }
+                sqlx::query("DELETE FROM agreements WHERE organization_id = $1 AND id = $2")
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "agreement.deleted",
                         "agreement",
                         id,
                         "deleted a draft".to_owned(),
                     )
                     .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

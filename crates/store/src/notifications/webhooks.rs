@@ -60,37 +60,35 @@ impl Scoped<'_> {
         kinds: Vec<String>,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    let stamp = to_db(crate::time::now());
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO webhooks (organization_id, url, secret, kinds, \
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let stamp = to_db(crate::time::now());
+                let row = sqlx::query(&format!(
+                    "INSERT INTO webhooks (organization_id, url, secret, kinds, \
                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
                             RETURNING {WEBHOOK_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(url.clone())
-                    .bind(secret)
-                    .bind(serde_json::Value::from(kinds).to_string())
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let webhook = webhook_from_row(&row)?;
-                    crate::audit::record(
+                ))
+                .bind(organization.0)
+                .bind(url.clone())
+                .bind(secret)
+                .bind(serde_json::Value::from(kinds).to_string())
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await?;
+                let webhook = webhook_from_row(&row)?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "webhook.created",
                         "webhook",
                         webhook.id,
                         format!("url {url}"),
                     )
                     .await?;
-                    Ok(webhook)
-                })
+                Ok(webhook)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
@@ -115,35 +113,33 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "webhooks", organization, id).await?;
-                    let version: i64 = sqlx::query_scalar(
-                        "SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2",
-                    )
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    crate::check_version(version, Some(expected_version))?;
-                    let row = sqlx::query(&format!(
-                        "UPDATE webhooks SET active = $1, consecutive_failures = 0, \
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "webhooks", organization, id).await?;
+                let version: i64 = sqlx::query_scalar(
+                    "SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2",
+                )
+                .bind(organization.0)
+                .bind(id)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                crate::check_version(version, Some(expected_version))?;
+                let row = sqlx::query(&format!(
+                    "UPDATE webhooks SET active = $1, consecutive_failures = 0, \
                             disabled_reason = NULL, version = version + 1, updated_at = $2 \
                             WHERE organization_id = $3 AND id = $4 RETURNING \
                             {WEBHOOK_COLUMNS}"
-                    ))
-                    .bind(i64::from(active))
-                    .bind(to_db(crate::time::now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    crate::audit::record(
+                ))
+                .bind(i64::from(active))
+                .bind(to_db(crate::time::now()))
+                .bind(organization.0)
+                .bind(id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         if active {
                             "webhook.enabled"
                         } else {
@@ -154,32 +150,23 @@ impl Scoped<'_> {
                         String::new(),
                     )
                     .await?;
-                    webhook_from_row(&row)
-                })
+                webhook_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn delete_webhook(&self, id: i64) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::delete_row(transaction, "webhooks", organization, id, "the webhook")
-                        .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "webhook.deleted",
-                        "webhook",
-                        id,
-                        String::new(),
-                    )
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::delete_row(transaction, "webhooks", organization, id, "the webhook").await?;
+                audit
+                    .record(transaction, "webhook.deleted", "webhook", id, String::new())
                     .await
-                })
             })
-            .await
+        })
+        .await
     }
 }
 

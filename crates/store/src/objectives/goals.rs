@@ -2,9 +2,9 @@
 
 use super::period_from_db;
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
-use roundtable_domain::ids::{DepartmentId, OrganizationId};
+use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::objectives::Period;
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -68,67 +68,55 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
 
 crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
 
-async fn fetch_goal(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<Goal, StoreError> {
-    crate::rows::get::<Goal, _>(&mut **transaction, organization, id).await
-}
-
 impl Scoped<'_> {
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.department_id.0,
-                        "department_id",
-                    )
-                    .await?;
-                    if let Some(objective) = new.objective_id {
-                        ensure_exists(
-                            transaction,
-                            "objectives",
-                            organization,
-                            objective,
-                            "objective_id",
-                        )
-                        .await?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO goals (organization_id, department_id, objective_id, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                ensure_exists(
+                    transaction,
+                    "departments",
+                    organization,
+                    new.department_id.0,
+                    "department_id",
+                )
+                .await?;
+                ensure_exists(
+                    transaction,
+                    "objectives",
+                    organization,
+                    new.objective_id,
+                    "objective_id",
+                )
+                .await?;
+                let row = sqlx::query(&format!(
+                    "INSERT INTO goals (organization_id, department_id, objective_id, \
                             period, title, description, created_at, updated_at) VALUES ($1, \
                             $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.department_id.0)
-                    .bind(new.objective_id)
-                    .bind(new.period.to_string())
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.description.clone())
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let goal = goal_from_row(&row)?;
-                    crate::audit::record(
+                ))
+                .bind(organization.0)
+                .bind(new.department_id.0)
+                .bind(new.objective_id)
+                .bind(new.period.to_string())
+                .bind(new.title.as_str().to_owned())
+                .bind(new.description.clone())
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await?;
+                let goal = goal_from_row(&row)?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "goal.created",
                         "goal",
                         goal.id,
                         format!("created {}", goal.title),
                     )
                     .await?;
-                    Ok(goal)
-                })
+                Ok(goal)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn goal(&self, id: i64) -> Result<Goal, StoreError> {
@@ -168,54 +156,50 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Goal, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("objective_id", changes.objective_id.is_set()),
             ("period", changes.period.is_set()),
             ("title", changes.title.is_set()),
             ("description", changes.description.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "goals", organization, id).await?;
-                    let current = fetch_goal(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let objective = changes.objective_id.or(current.objective_id);
-                    if let Some(objective) = objective {
-                        ensure_exists(
-                            transaction,
-                            "objectives",
-                            organization,
-                            objective,
-                            "objective_id",
-                        )
-                        .await?;
-                    }
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Goal =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let objective = changes.objective_id.or(current.objective_id);
+                ensure_exists(
+                    transaction,
+                    "objectives",
+                    organization,
+                    objective,
+                    "objective_id",
+                )
+                .await?;
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
                             description = $4, version = version + 1, updated_at = $5 WHERE \
                             organization_id = $6 AND id = $7 RETURNING {GOAL_COLUMNS}"
-                    ))
-                    .bind(objective)
-                    .bind(changes.period.or(current.period).to_string())
-                    .bind(title)
-                    .bind(changes.description.or(current.description))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(objective)
+                .bind(changes.period.or(current.period).to_string())
+                .bind(title)
+                .bind(changes.description.or(current.description))
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "goal.updated", "goal", id, detail)
                     .await?;
-                    crate::audit::record(transaction, audit, "goal.updated", "goal", id, detail)
-                        .await?;
-                    goal_from_row(&row)
-                })
+                goal_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn delete_goal(
@@ -224,33 +208,28 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Goal, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "goals", organization, id).await?;
-                    let current = fetch_goal(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Goal = crate::locked_delete(
+                    transaction,
+                    organization,
+                    id,
+                    expected_version,
+                    "the goal is still referenced",
+                )
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        "goals",
-                        organization,
-                        id,
-                        "the goal is still referenced",
-                    )
-                    .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
                         "goal.deleted",
                         "goal",
                         id,
                         format!("deleted {}", current.title),
                     )
                     .await?;
-                    Ok(current)
-                })
+                Ok(current)
             })
-            .await
+        })
+        .await
     }
 }

@@ -264,51 +264,49 @@ pub(crate) fn format_number(value: f64) -> String {
 impl Scoped<'_> {
     pub async fn create_measure(&self, new: NewMeasure) -> Result<Measure, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "objectives",
-                        organization,
-                        new.objective_id,
-                        "objective_id",
-                    )
-                    .await?;
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO measures (organization_id, objective_id, name, unit, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                ensure_exists(
+                    transaction,
+                    "objectives",
+                    organization,
+                    new.objective_id,
+                    "objective_id",
+                )
+                .await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO measures (organization_id, objective_id, name, unit, \
                             direction, baseline, target, current_value, created_at, \
                             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
                             RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.objective_id)
-                    .bind(new.name.as_str().to_owned())
-                    .bind(new.unit.clone())
-                    .bind(new.scale.direction().as_str())
-                    .bind(new.scale.baseline())
-                    .bind(new.scale.target())
-                    .bind(new.current.unwrap_or(new.scale.baseline()))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    write_contributors(transaction, organization, id, &new.contributors).await?;
-                    let measure = fetch_measure(transaction, organization, id).await?;
-                    recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(
+                )
+                .bind(organization.0)
+                .bind(new.objective_id)
+                .bind(new.name.as_str().to_owned())
+                .bind(new.unit.clone())
+                .bind(new.scale.direction().as_str())
+                .bind(new.scale.baseline())
+                .bind(new.scale.target())
+                .bind(new.current.unwrap_or(new.scale.baseline()))
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await?;
+                write_contributors(transaction, organization, id, &new.contributors).await?;
+                let measure = fetch_measure(transaction, organization, id).await?;
+                recognize_if_reached(transaction, organization, &measure).await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "measure.created",
                         "measure",
                         id,
                         format!("created {}", measure.name),
                     )
                     .await?;
-                    fetch_measure(transaction, organization, id).await
-                })
+                fetch_measure(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn measure(&self, id: i64) -> Result<Measure, StoreError> {
@@ -384,7 +382,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Measure, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("unit", changes.unit.is_set()),
@@ -393,54 +390,47 @@ impl Scoped<'_> {
             ("target", changes.target.is_set()),
             ("contributors", changes.contributors.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "measures", organization, id).await?;
-                    let current = fetch_measure(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let scale = Scale::new(
-                        changes.direction.or(current.scale.direction()),
-                        changes.baseline.or(current.scale.baseline()),
-                        changes.target.or(current.scale.target()),
-                    )
-                    .map_err(StoreError::Invalid)?;
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    sqlx::query(
-                        "UPDATE measures SET name = $1, unit = $2, direction = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "measures", organization, id).await?;
+                let current = fetch_measure(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let scale = Scale::new(
+                    changes.direction.or(current.scale.direction()),
+                    changes.baseline.or(current.scale.baseline()),
+                    changes.target.or(current.scale.target()),
+                )
+                .map_err(StoreError::Invalid)?;
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                sqlx::query(
+                    "UPDATE measures SET name = $1, unit = $2, direction = $3, \
                             baseline = $4, target = $5, version = version + 1, updated_at = \
                             $6 WHERE organization_id = $7 AND id = $8",
-                    )
-                    .bind(name)
-                    .bind(changes.unit.or(current.unit))
-                    .bind(scale.direction().as_str())
-                    .bind(scale.baseline())
-                    .bind(scale.target())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
+                )
+                .bind(name)
+                .bind(changes.unit.or(current.unit))
+                .bind(scale.direction().as_str())
+                .bind(scale.baseline())
+                .bind(scale.target())
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+                if let Change::Set(contributors) = &changes.contributors {
+                    write_contributors(transaction, organization, id, contributors).await?;
+                }
+                let measure = fetch_measure(transaction, organization, id).await?;
+                recognize_if_reached(transaction, organization, &measure).await?;
+                audit
+                    .record(transaction, "measure.updated", "measure", id, detail)
                     .await?;
-                    if let Change::Set(contributors) = &changes.contributors {
-                        write_contributors(transaction, organization, id, contributors).await?;
-                    }
-                    let measure = fetch_measure(transaction, organization, id).await?;
-                    recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "measure.updated",
-                        "measure",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    fetch_measure(transaction, organization, id).await
-                })
+                fetch_measure(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }

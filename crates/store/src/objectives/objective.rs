@@ -2,9 +2,9 @@
 
 use super::period_from_db;
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
-use roundtable_domain::ids::{OrganizationId, PersonId};
+use roundtable_domain::ids::PersonId;
 use roundtable_domain::objectives::{Category, Period};
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -69,61 +69,51 @@ crate::rows::record!(
     objective_from_row
 );
 
-async fn fetch_objective(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<Objective, StoreError> {
-    crate::rows::get::<Objective, _>(&mut **transaction, organization, id).await
-}
-
 impl Scoped<'_> {
     pub async fn create_objective(&self, new: NewObjective) -> Result<Objective, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    if let Some(owner) = new.owner_person_id {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            owner.0,
-                            "owner_person_id",
-                        )
-                        .await?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO objectives (organization_id, period, title, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                if let Some(owner) = new.owner_person_id {
+                    ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        owner.0,
+                        "owner_person_id",
+                    )
+                    .await?;
+                }
+                let row = sqlx::query(&format!(
+                    "INSERT INTO objectives (organization_id, period, title, \
                             description, category, owner_person_id, created_at, updated_at) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
                             {OBJECTIVE_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.period.to_string())
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.description.clone())
-                    .bind(new.category.as_str())
-                    .bind(new.owner_person_id.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let objective = objective_from_row(&row)?;
-                    let detail = format!("created {} ({})", objective.title, objective.period);
-                    crate::audit::record(
+                ))
+                .bind(organization.0)
+                .bind(new.period.to_string())
+                .bind(new.title.as_str().to_owned())
+                .bind(new.description.clone())
+                .bind(new.category.as_str())
+                .bind(new.owner_person_id.map(|person| person.0))
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await?;
+                let objective = objective_from_row(&row)?;
+                let detail = format!("created {} ({})", objective.title, objective.period);
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "objective.created",
                         "objective",
                         objective.id,
                         detail,
                     )
                     .await?;
-                    Ok(objective)
-                })
+                Ok(objective)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn objective(&self, id: i64) -> Result<Objective, StoreError> {
@@ -160,7 +150,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Objective, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("period", changes.period.is_set()),
             ("title", changes.title.is_set()),
@@ -168,56 +157,48 @@ impl Scoped<'_> {
             ("category", changes.category.is_set()),
             ("owner_person_id", changes.owner_person_id.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "objectives", organization, id).await?;
-                    let current = fetch_objective(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let owner = changes.owner_person_id.or(current.owner_person_id);
-                    if let Some(owner) = owner {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            owner.0,
-                            "owner_person_id",
-                        )
-                        .await?;
-                    }
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE objectives SET period = $1, title = $2, description = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Objective =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let owner = changes.owner_person_id.or(current.owner_person_id);
+                if let Some(owner) = owner {
+                    ensure_exists(
+                        transaction,
+                        "people",
+                        organization,
+                        owner.0,
+                        "owner_person_id",
+                    )
+                    .await?;
+                }
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE objectives SET period = $1, title = $2, description = $3, \
                             category = $4, owner_person_id = $5, version = version + 1, \
                             updated_at = $6 WHERE organization_id = $7 AND id = $8 RETURNING \
                             {OBJECTIVE_COLUMNS}"
-                    ))
-                    .bind(changes.period.or(current.period).to_string())
-                    .bind(title)
-                    .bind(changes.description.or(current.description))
-                    .bind(changes.category.or(current.category).as_str())
-                    .bind(owner.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(changes.period.or(current.period).to_string())
+                .bind(title)
+                .bind(changes.description.or(current.description))
+                .bind(changes.category.or(current.category).as_str())
+                .bind(owner.map(|person| person.0))
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "objective.updated", "objective", id, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "objective.updated",
-                        "objective",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    objective_from_row(&row)
-                })
+                objective_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes an objective that no measure, goal or enhancement refers to.
@@ -227,34 +208,29 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "objectives", organization, id).await?;
-                    let current = fetch_objective(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "objectives",
-                        organization,
-                        id,
-                        "measures, goals or enhancements still refer to this objective; \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Objective = crate::locked_delete(
+                    transaction,
+                    organization,
+                    id,
+                    expected_version,
+                    "measures, goals or enhancements still refer to this objective; \
                             remove or move them first",
-                    )
-                    .await?;
-                    crate::audit::record(
+                )
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "objective.deleted",
                         "objective",
                         id,
                         format!("deleted {}", current.title),
                     )
                     .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }
