@@ -479,8 +479,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.bookkeeping_write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::ensure_exists(transaction, "people", organization, person.0, "person_id")
-                    .await?;
+                crate::ensure_reference(transaction, organization, person, "person_id").await?;
                 let row = sqlx::query(
                     "INSERT INTO api_tokens (organization_id, person_id, name, \
                             token_digest, created_at, expires_at, scopes) VALUES ($1, $2, \

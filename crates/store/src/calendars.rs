@@ -3,12 +3,12 @@
 //! the domain on every read so stored data can never bypass the rules.
 
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::calendar::{
     CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval, parse_weekday,
 };
-use roundtable_domain::ids::{CalendarId, OrganizationId};
+use roundtable_domain::ids::CalendarId;
 use roundtable_domain::text::Label;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -143,15 +143,6 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
         },
         other => other,
     }
-}
-
-pub(crate) async fn ensure_exists(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    calendar: CalendarId,
-    field: &str,
-) -> Result<(), StoreError> {
-    crate::ensure_exists(transaction, "calendars", organization, calendar.0, field).await
 }
 
 impl Scoped<'_> {

@@ -3,7 +3,7 @@
 //! and runs on a business calendar (or the organization's default).
 
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::text::{Label, Slug};
@@ -136,32 +136,13 @@ async fn check_references(
     calendar_id: Option<CalendarId>,
     lead_ids: &[PersonId],
 ) -> Result<(), StoreError> {
-    if let Some(parent) = parent_id {
-        ensure_exists(
-            transaction,
-            "departments",
-            organization,
-            parent.0,
-            "parent_id",
-        )
-        .await?;
-    }
-    if let Some(calendar) = calendar_id {
-        ensure_exists(
-            transaction,
-            "calendars",
-            organization,
-            calendar.0,
-            "calendar_id",
-        )
-        .await?;
-    }
+    crate::ensure_reference(transaction, organization, parent_id, "parent_id").await?;
+    crate::ensure_reference(transaction, organization, calendar_id, "calendar_id").await?;
     for (index, lead) in lead_ids.iter().enumerate() {
-        ensure_exists(
+        crate::ensure_reference(
             transaction,
-            "people",
             organization,
-            lead.0,
+            *lead,
             &format!("lead_ids[{index}]"),
         )
         .await?;

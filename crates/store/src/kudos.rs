@@ -154,26 +154,20 @@ impl Scoped<'_> {
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    if let Some(person) = new.receiver_person_id {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            person.0,
-                            "receiver_person_id",
-                        )
-                        .await?;
-                    }
-                    if let Some(department) = new.receiver_department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "receiver_department_id",
-                        )
-                        .await?;
-                    }
+                    crate::ensure_reference(
+                        transaction,
+                        organization,
+                        new.receiver_person_id,
+                        "receiver_person_id",
+                    )
+                    .await?;
+                    crate::ensure_reference(
+                        transaction,
+                        organization,
+                        new.receiver_department_id,
+                        "receiver_department_id",
+                    )
+                    .await?;
                     if let Some((kind, id)) = new.link {
                         ensure_exists(transaction, kind.table(), organization, id, "link.id")
                             .await?;

@@ -68,7 +68,8 @@ pub mod time;
 pub use error::StoreError;
 pub use paging::{Change, Listing, PageRequest};
 pub(crate) use rows::{
-    check_version, delete_row, ensure_exists, ensure_exists_in, lock_row, locked, locked_delete,
+    check_version, delete_row, ensure_exists, ensure_exists_in, ensure_reference, lock_row, locked,
+    locked_delete,
 };
 
 use futures::future::BoxFuture;

@@ -167,15 +167,13 @@ impl Scoped<'_> {
                 let current = from_row(&current)?;
                 crate::check_version(current.version, Some(expected_version))?;
                 let default_calendar = changes.default_calendar_id.or(current.default_calendar_id);
-                if let Some(calendar) = default_calendar {
-                    crate::calendars::ensure_exists(
-                        transaction,
-                        organization,
-                        calendar,
-                        "default_calendar_id",
-                    )
-                    .await?;
-                }
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    default_calendar,
+                    "default_calendar_id",
+                )
+                .await?;
                 let at_risk_percent = changes.at_risk_percent.or(current.at_risk_percent);
                 if !(1..=99).contains(&at_risk_percent) {
                     return Err(StoreError::invalid(

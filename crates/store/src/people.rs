@@ -3,7 +3,7 @@
 //! tokens at once.
 
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::people::Role;
@@ -125,16 +125,13 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                if let Some(department) = new.department_id {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        department.0,
-                        "department_id",
-                    )
-                    .await?;
-                }
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    new.department_id,
+                    "department_id",
+                )
+                .await?;
                 let stamp = to_db(now());
                 let row = sqlx::query(&format!(
                     "INSERT INTO people (organization_id, email, name, title, \
@@ -270,16 +267,8 @@ impl Scoped<'_> {
                 let current = fetch(transaction, organization, id).await?;
                 crate::check_version(current.version, Some(expected_version))?;
                 let department_id = changes.department_id.or(current.department_id);
-                if let Some(department) = department_id {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        department.0,
-                        "department_id",
-                    )
+                crate::ensure_reference(transaction, organization, department_id, "department_id")
                     .await?;
-                }
                 let email = match changes.email {
                     Change::Set(email) => email.as_str().to_owned(),
                     Change::Keep => current.email,

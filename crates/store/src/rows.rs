@@ -5,7 +5,7 @@
 //! row at all.
 
 use crate::{PageRequest, StoreError, WriteTransaction};
-use roundtable_domain::ids::OrganizationId;
+use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
@@ -156,6 +156,43 @@ pub(crate) async fn ensure_exists(
         Some(id) => ensure_exists_in(&mut **transaction, table, organization, id, field).await,
         None => Ok(()),
     }
+}
+
+/// An id of a tenant table's row by its type, or an optional one, so that a
+/// reference is checked by the id alone (see [`ensure_reference`]).
+pub(crate) trait Reference {
+    const TABLE: &'static str;
+    fn id(self) -> Option<i64>;
+}
+
+macro_rules! reference {
+    ($($type:ty => $table:literal),* $(,)?) => {$(
+        impl Reference for $type {
+            const TABLE: &'static str = $table;
+            fn id(self) -> Option<i64> {
+                Some(self.0)
+            }
+        }
+
+        impl Reference for Option<$type> {
+            const TABLE: &'static str = $table;
+            fn id(self) -> Option<i64> {
+                self.map(|id| id.0)
+            }
+        }
+    )*};
+}
+
+reference!(PersonId => "people", DepartmentId => "departments", CalendarId => "calendars");
+
+/// [`ensure_exists`] for a typed id (`None` needs no check).
+pub(crate) async fn ensure_reference<I: Reference>(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: I,
+    field: &str,
+) -> Result<(), StoreError> {
+    ensure_exists(transaction, I::TABLE, organization, id.id(), field).await
 }
 
 /// [`ensure_exists`] on any connection: a write checks on a reader before it

@@ -306,11 +306,10 @@ async fn check_definition(
     organization: OrganizationId,
     definition: &ServiceDefinition,
 ) -> Result<(), StoreError> {
-    ensure_exists(
+    crate::ensure_reference(
         transaction,
-        "departments",
         organization,
-        definition.provider_department_id.0,
+        definition.provider_department_id,
         "provider_department_id",
     )
     .await?;
@@ -340,16 +339,13 @@ async fn check_definition(
         )
         .await?;
     }
-    if let Some(owner) = definition.owner_person_id {
-        ensure_exists(
-            transaction,
-            "people",
-            organization,
-            owner.0,
-            "owner_person_id",
-        )
-        .await?;
-    }
+    crate::ensure_reference(
+        transaction,
+        organization,
+        definition.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
     Ok(())
 }
 

@@ -119,19 +119,17 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "departments",
                     organization,
-                    new.provider_department_id.0,
+                    new.provider_department_id,
                     "provider_department_id",
                 )
                 .await?;
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "departments",
                     organization,
-                    new.consumer_department_id.0,
+                    new.consumer_department_id,
                     "consumer_department_id",
                 )
                 .await?;

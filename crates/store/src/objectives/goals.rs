@@ -73,11 +73,10 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "departments",
                     organization,
-                    new.department_id.0,
+                    new.department_id,
                     "department_id",
                 )
                 .await?;

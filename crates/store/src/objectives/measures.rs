@@ -163,11 +163,10 @@ async fn write_contributors(
         .execute(&mut **transaction)
         .await?;
     for (index, (department, statement)) in contributors.iter().enumerate() {
-        ensure_exists(
+        crate::ensure_reference(
             transaction,
-            "departments",
             organization,
-            department.0,
+            *department,
             &format!("contributors[{index}].department_id"),
         )
         .await?;

@@ -2,7 +2,7 @@
 
 use super::period_from_db;
 use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::objectives::{Category, Period};
@@ -74,16 +74,13 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                if let Some(owner) = new.owner_person_id {
-                    ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        owner.0,
-                        "owner_person_id",
-                    )
-                    .await?;
-                }
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    new.owner_person_id,
+                    "owner_person_id",
+                )
+                .await?;
                 let row = sqlx::query(&format!(
                     "INSERT INTO objectives (organization_id, period, title, \
                             description, category, owner_person_id, created_at, updated_at) \
@@ -162,16 +159,8 @@ impl Scoped<'_> {
                 let current: Objective =
                     crate::locked(transaction, organization, id, Some(expected_version)).await?;
                 let owner = changes.owner_person_id.or(current.owner_person_id);
-                if let Some(owner) = owner {
-                    ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        owner.0,
-                        "owner_person_id",
-                    )
+                crate::ensure_reference(transaction, organization, owner, "owner_person_id")
                     .await?;
-                }
                 let title = match changes.title {
                     Change::Set(title) => title.into_string(),
                     Change::Keep => current.title,

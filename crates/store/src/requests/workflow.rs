@@ -192,11 +192,10 @@ impl Scoped<'_> {
                     let current = fetch_locked(transaction, organization, id).await?;
                     crate::check_version(current.version, Some(expected_version))?;
                     if let Change::Set(Some(assignee)) = changes.assignee_person_id {
-                        ensure_exists(
+                        crate::ensure_reference(
                             transaction,
-                            "people",
                             organization,
-                            assignee.0,
+                            assignee,
                             "assignee_person_id",
                         )
                         .await?;
@@ -404,14 +403,7 @@ impl Scoped<'_> {
                 Box::pin(async move {
                     let request = fetch_locked(transaction, organization, id).await?;
                     still_open(&request, "transferred")?;
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        to.0,
-                        "department_id",
-                    )
-                    .await?;
+                    crate::ensure_reference(transaction, organization, to, "department_id").await?;
                     if to == request.provider_department_id {
                         return Err(StoreError::invalid(
                             "department_id",

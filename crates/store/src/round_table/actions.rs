@@ -87,11 +87,10 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "people",
                     organization,
-                    new.owner_person_id.0,
+                    new.owner_person_id,
                     "owner_person_id",
                 )
                 .await?;
@@ -224,14 +223,8 @@ impl Scoped<'_> {
                 let current: Action =
                     crate::locked(transaction, organization, id, Some(expected_version)).await?;
                 let owner = changes.owner_person_id.or(current.owner_person_id);
-                ensure_exists(
-                    transaction,
-                    "people",
-                    organization,
-                    owner.0,
-                    "owner_person_id",
-                )
-                .await?;
+                crate::ensure_reference(transaction, organization, owner, "owner_person_id")
+                    .await?;
                 let status = changes.status.or(current.status);
                 let done_on = done_on_after(current.status, current.done_on, status, today);
                 let title = match changes.title {

@@ -233,11 +233,10 @@ impl Scoped<'_> {
                 )
                 .await?;
                 for (index, department) in new.department_ids.iter().enumerate() {
-                    ensure_exists(
+                    crate::ensure_reference(
                         transaction,
-                        "departments",
                         organization,
-                        department.0,
+                        *department,
                         &format!("department_ids[{index}]"),
                     )
                     .await?;

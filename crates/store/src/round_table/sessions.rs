@@ -139,11 +139,10 @@ impl Scoped<'_> {
             Box::pin(async move {
                 let facilitator = match new.facilitator_person_id {
                     Some(person) => {
-                        ensure_exists(
+                        crate::ensure_reference(
                             transaction,
-                            "people",
                             organization,
-                            person.0,
+                            person,
                             "facilitator_person_id",
                         )
                         .await?;
@@ -266,11 +265,10 @@ impl Scoped<'_> {
                 let facilitator = changes
                     .facilitator_person_id
                     .or(current.facilitator_person_id);
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "people",
                     organization,
-                    facilitator.0,
+                    facilitator,
                     "facilitator_person_id",
                 )
                 .await?;

@@ -186,19 +186,17 @@ impl Scoped<'_> {
                     // Anonymous: not even the audit log may say who wrote it.
                     audit.actor = None;
                 }
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "departments",
                     organization,
-                    new.from_department_id.0,
+                    new.from_department_id,
                     "from_department_id",
                 )
                 .await?;
-                ensure_exists(
+                crate::ensure_reference(
                     transaction,
-                    "departments",
                     organization,
-                    new.about_department_id.map(|about| about.0),
+                    new.about_department_id,
                     "about_department_id",
                 )
                 .await?;
