@@ -30,9 +30,22 @@ pub struct AuditEntry {
 }
 
 impl Context {
-    /// Appends an entry inside the change's transaction: `action` (e.g.
-    /// `goal.created`) done to the `subject_kind` with `subject_id`.
+    /// Appends an entry inside the change's transaction: `action`, named
+    /// `noun.verb` (e.g. `goal.created`), done to the noun's `subject_id`.
     pub(crate) async fn record(
+        self,
+        transaction: &mut WriteTransaction,
+        action: &str,
+        subject_id: i64,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let subject_kind = action.split_once('.').map_or(action, |(noun, _)| noun);
+        record(transaction, self, action, subject_kind, subject_id, detail).await
+    }
+
+    /// [`Context::record`] for an action on a subject of another kind than
+    /// its noun (an import recorded on the organization).
+    pub(crate) async fn record_on(
         self,
         transaction: &mut WriteTransaction,
         action: &str,
@@ -115,13 +128,13 @@ impl Scoped<'_> {
                 DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
+        page.listing_from(
+            &rows,
+            |row| {
                 Ok(AuditEntry {
                     id: row.try_get("id")?,
                     actor_person_id: row
@@ -133,8 +146,8 @@ impl Scoped<'_> {
                     detail: row.try_get("detail")?,
                     created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |entry| entry.id))
+            },
+            |entry| entry.id,
+        )
     }
 }

@@ -501,7 +501,7 @@ impl Scoped<'_> {
                     token.name, token.person_id
                 );
                 audit
-                    .record(transaction, "token.created", "token", token.id.0, detail)
+                    .record(transaction, "token.created", token.id.0, detail)
                     .await?;
                 Ok(token)
             })
@@ -552,7 +552,7 @@ impl Scoped<'_> {
                     token.name, token.person_id
                 );
                 audit
-                    .record(transaction, "token.revoked", "token", token.id.0, detail)
+                    .record(transaction, "token.revoked", token.id.0, detail)
                     .await?;
                 Ok(token)
             })

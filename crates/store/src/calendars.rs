@@ -172,13 +172,7 @@ impl Scoped<'_> {
                     calendar.definition.time_zone_name()
                 );
                 audit
-                    .record(
-                        transaction,
-                        "calendar.created",
-                        "calendar",
-                        calendar.id.0,
-                        detail,
-                    )
+                    .record(transaction, "calendar.created", calendar.id.0, detail)
                     .await?;
                 Ok(calendar)
             })
@@ -242,7 +236,7 @@ impl Scoped<'_> {
                 .await
                 .map_err(|error| name_conflict(error, &name))?;
                 audit
-                    .record(transaction, "calendar.updated", "calendar", id.0, detail)
+                    .record(transaction, "calendar.updated", id.0, detail)
                     .await?;
                 from_row(&row)
             })
@@ -269,7 +263,7 @@ impl Scoped<'_> {
                 .await?;
                 let detail = format!("deleted {}", current.name);
                 audit
-                    .record(transaction, "calendar.deleted", "calendar", id.0, detail)
+                    .record(transaction, "calendar.deleted", id.0, detail)
                     .await?;
                 Ok(())
             })

@@ -279,7 +279,7 @@ impl Scoped<'_> {
             Some(CheckStatus::Answered) => " AND c.answer IS NOT NULL",
             Some(CheckStatus::Expired) => " AND c.answer IS NULL AND c.expires_at <= $5",
         };
-        let after = page.after.unwrap_or(i64::MAX);
+        let after = page.before_id();
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND \
                 c.respondent_person_id = $2 AND c.id < $3{status_clause} ORDER BY c.id DESC \
@@ -297,8 +297,7 @@ impl Scoped<'_> {
             query = query.bind(stamp);
         }
         let rows = query.fetch_all(self.store.reader()).await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |check| check.id))
+        page.listing_from(&rows, from_row, |check| check.id)
     }
 
     pub async fn check(&self, id: i64) -> Result<Check, StoreError> {

@@ -168,7 +168,6 @@ impl Scoped<'_> {
                         .record(
                             transaction,
                             "request.credited",
-                            "request",
                             request,
                             format!("credited person {}", person.0),
                         )
@@ -294,7 +293,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "request.credit_removed",
-                        "request",
                         request,
                         format!(
                             "removed the credit of person {} given by person {}",

@@ -211,7 +211,7 @@ impl Scoped<'_> {
                 let created = fetch(transaction, organization, DepartmentId(id)).await?;
                 let detail = format!("created {} ({})", created.name, created.slug);
                 audit
-                    .record(transaction, "department.created", "department", id, detail)
+                    .record(transaction, "department.created", id, detail)
                     .await?;
                 Ok(created)
             })
@@ -329,13 +329,7 @@ impl Scoped<'_> {
                     replace_leads(transaction, organization, id, &lead_ids).await?;
                 }
                 audit
-                    .record(
-                        transaction,
-                        "department.updated",
-                        "department",
-                        id.0,
-                        detail,
-                    )
+                    .record(transaction, "department.updated", id.0, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -366,13 +360,7 @@ impl Scoped<'_> {
                 .await?;
                 let detail = format!("deleted {} ({})", current.name, current.slug);
                 audit
-                    .record(
-                        transaction,
-                        "department.deleted",
-                        "department",
-                        id.0,
-                        detail,
-                    )
+                    .record(transaction, "department.deleted", id.0, detail)
                     .await?;
                 Ok(())
             })

@@ -314,7 +314,7 @@ impl Scoped<'_> {
                     summary.people_created, summary.people_updated, summary.departments_created
                 );
                 audit
-                    .record(
+                    .record_on(
                         transaction,
                         "people.imported",
                         "organization",

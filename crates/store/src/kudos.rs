@@ -256,13 +256,12 @@ impl Scoped<'_> {
              ORDER BY k.id DESC LIMIT $4"
         ))
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(department.map(|department| department.0))
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |kudos| kudos.id))
+        page.listing_from(&rows, from_row, |kudos| kudos.id)
     }
 
     /// Kudos given since `since`, counted per matrix cell: the giver's

@@ -42,13 +42,13 @@ impl Scoped<'_> {
              WHERE d.organization_id = $1 AND d.channel = 'email' AND d.id < $2 ORDER BY d.id DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
+        page.listing_from(
+            &rows,
+            |row| {
                 Ok(MailRecord {
                     id: row.try_get("id")?,
                     recipient_name: row.try_get("name")?,
@@ -67,8 +67,8 @@ impl Scoped<'_> {
                         .map(|text| from_db(&text))
                         .transpose()?,
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |record| record.id))
+            },
+            |record| record.id,
+        )
     }
 }

@@ -229,13 +229,7 @@ impl Scoped<'_> {
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit
-                    .record(
-                        transaction,
-                        "organization.updated",
-                        "organization",
-                        organization.0,
-                        detail,
-                    )
+                    .record(transaction, "organization.updated", organization.0, detail)
                     .await?;
                 from_row(&row)
             })

@@ -155,7 +155,7 @@ impl Scoped<'_> {
                     person.name, person.email, person.role
                 );
                 audit
-                    .record(transaction, "person.created", "person", person.id.0, detail)
+                    .record(transaction, "person.created", person.id.0, detail)
                     .await?;
                 Ok(person)
             })
@@ -205,7 +205,7 @@ impl Scoped<'_> {
                     current.name, current.email
                 );
                 audit
-                    .record(transaction, "person.password_reset", "person", id.0, detail)
+                    .record(transaction, "person.password_reset", id.0, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -241,8 +241,7 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |person| person.id.0))
+        page.listing_from(&rows, from_row, |person| person.id.0)
     }
 
     pub async fn update_person(
@@ -319,7 +318,7 @@ impl Scoped<'_> {
                     ensure_an_active_administrator(transaction, organization, field).await?;
                 }
                 audit
-                    .record(transaction, "person.updated", "person", id.0, detail)
+                    .record(transaction, "person.updated", id.0, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -356,7 +355,7 @@ impl Scoped<'_> {
                 }
                 let detail = format!("deactivated {} <{}>", current.name, current.email);
                 audit
-                    .record(transaction, "person.deactivated", "person", id.0, detail)
+                    .record(transaction, "person.deactivated", id.0, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })

@@ -79,7 +79,7 @@ impl Scoped<'_> {
                 let review = from_row(&row)?;
                 let detail = format!("review of {}", review.period);
                 audit
-                    .record(transaction, "review.created", "review", review.id, detail)
+                    .record(transaction, "review.created", review.id, detail)
                     .await?;
                 Ok(review)
             })
@@ -130,7 +130,7 @@ impl Scoped<'_> {
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "review.updated", "review", id, detail)
+                    .record(transaction, "review.updated", id, detail)
                     .await?;
                 from_row(&row)
             })

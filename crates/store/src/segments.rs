@@ -90,13 +90,7 @@ impl Scoped<'_> {
                 let segment = from_row(&row)?;
                 let detail = format!("created {}", segment.name);
                 audit
-                    .record(
-                        transaction,
-                        "segment.created",
-                        "segment",
-                        segment.id,
-                        detail,
-                    )
+                    .record(transaction, "segment.created", segment.id, detail)
                     .await?;
                 Ok(segment)
             })
@@ -154,7 +148,7 @@ impl Scoped<'_> {
                 .await
                 .map_err(|error| name_conflict(error, &name))?;
                 audit
-                    .record(transaction, "segment.updated", "segment", id, detail)
+                    .record(transaction, "segment.updated", id, detail)
                     .await?;
                 from_row(&row)
             })
@@ -181,7 +175,7 @@ impl Scoped<'_> {
                 .await?;
                 let detail = format!("deleted {}", current.name);
                 audit
-                    .record(transaction, "segment.deleted", "segment", id, detail)
+                    .record(transaction, "segment.deleted", id, detail)
                     .await?;
                 Ok(())
             })

@@ -499,7 +499,7 @@ impl Scoped<'_> {
                 write_links(transaction, organization, id, &definition).await?;
                 let detail = format!("created {}", definition.name);
                 audit
-                    .record(transaction, "service.created", "service", id, detail)
+                    .record(transaction, "service.created", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -604,7 +604,7 @@ impl Scoped<'_> {
                 write_links(transaction, organization, id, &definition).await?;
                 let detail = format!("updated {}", definition.name);
                 audit
-                    .record(transaction, "service.updated", "service", id, detail)
+                    .record(transaction, "service.updated", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -635,7 +635,7 @@ impl Scoped<'_> {
                 .await?;
                 let detail = format!("deleted {}", current.name);
                 audit
-                    .record(transaction, "service.deleted", "service", id, detail)
+                    .record(transaction, "service.deleted", id, detail)
                     .await?;
                 Ok(())
             })

@@ -109,7 +109,7 @@ impl Scoped<'_> {
                 }
                 let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
                 audit
-                    .record(
+                    .record_on(
                         transaction,
                         "thank_you.coupons_added",
                         "organization",
@@ -147,13 +147,13 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(person.map_or(0, |person| person.0))
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
+        page.listing_from(
+            &rows,
+            |row| {
                 Ok(LedgerEntry {
                     id: row.try_get("id")?,
                     person_id: PersonId(row.try_get("person_id")?),
@@ -163,8 +163,8 @@ impl Scoped<'_> {
                     coupon_code: row.try_get("coupon_code")?,
                     issued_at: from_db(&row.try_get::<String, _>("issued_at")?)?,
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |entry| entry.id))
+            },
+            |entry| entry.id,
+        )
     }
 }

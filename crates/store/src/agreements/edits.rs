@@ -184,7 +184,7 @@ impl Scoped<'_> {
                     new.provider_department_id, new.consumer_department_id
                 );
                 audit
-                    .record(transaction, "agreement.created", "agreement", id, detail)
+                    .record(transaction, "agreement.created", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -294,7 +294,7 @@ impl Scoped<'_> {
                 }
                 touch(transaction, organization, id).await?;
                 audit
-                    .record(transaction, "agreement.updated", "agreement", id, detail)
+                    .record(transaction, "agreement.updated", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -333,7 +333,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "agreement.deleted",
-                        "agreement",
                         id,
                         "deleted a draft".to_owned(),
                     )

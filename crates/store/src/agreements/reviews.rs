@@ -72,7 +72,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "agreement.reviewed",
-                        "agreement",
                         id,
                         format!("reviewed on {reviewed_on}"),
                     )

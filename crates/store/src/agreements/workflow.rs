@@ -54,7 +54,7 @@ impl Scoped<'_> {
                 touch(transaction, organization, id).await?;
                 let detail = format!("proposed version {}", current.current_version);
                 audit
-                    .record(transaction, "agreement.proposed", "agreement", id, detail)
+                    .record(transaction, "agreement.proposed", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })
@@ -138,7 +138,7 @@ impl Scoped<'_> {
                 }
                 touch(transaction, organization, id).await?;
                 audit
-                    .record(transaction, "agreement.accepted", "agreement", id, detail)
+                    .record(transaction, "agreement.accepted", id, detail)
                     .await?;
                 fetch(transaction, organization, id).await
             })

@@ -64,12 +64,11 @@ impl Scoped<'_> {
         ))
         .bind(self.organization.0)
         .bind(person.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |notification| notification.id))
+        page.listing_from(&rows, from_row, |notification| notification.id)
     }
 
     pub async fn unread_count(&self, person: PersonId) -> Result<i64, StoreError> {

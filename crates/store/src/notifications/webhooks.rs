@@ -80,7 +80,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "webhook.created",
-                        "webhook",
                         webhook.id,
                         format!("url {url}"),
                     )
@@ -145,7 +144,6 @@ impl Scoped<'_> {
                         } else {
                             "webhook.disabled"
                         },
-                        "webhook",
                         id,
                         String::new(),
                     )
@@ -162,7 +160,7 @@ impl Scoped<'_> {
             Box::pin(async move {
                 crate::delete_row(transaction, "webhooks", organization, id, "the webhook").await?;
                 audit
-                    .record(transaction, "webhook.deleted", "webhook", id, String::new())
+                    .record(transaction, "webhook.deleted", id, String::new())
                     .await
             })
         })
@@ -186,13 +184,13 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(webhook)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
+        page.listing_from(
+            &rows,
+            |row| {
                 Ok(DeliveryRecord {
                     id: row.try_get("id")?,
                     notification_id: row.try_get("notification_id")?,
@@ -207,8 +205,8 @@ impl Scoped<'_> {
                         .transpose()?,
                     next_attempt_at: from_db(&row.try_get::<String, _>("next_attempt_at")?)?,
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |delivery| delivery.id))
+            },
+            |delivery| delivery.id,
+        )
     }
 }

@@ -103,13 +103,7 @@ impl Scoped<'_> {
                     checkin.recorded_on
                 );
                 audit
-                    .record(
-                        transaction,
-                        "measure.checked_in",
-                        "measure",
-                        measure_id,
-                        detail,
-                    )
+                    .record(transaction, "measure.checked_in", measure_id, detail)
                     .await?;
                 let measure = fetch_measure(transaction, organization, measure_id).await?;
                 Ok(CheckinOutcome {

@@ -107,7 +107,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "goal.created",
-                        "goal",
                         goal.id,
                         format!("created {}", goal.title),
                     )
@@ -141,11 +140,7 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(goal_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |goal| goal.id))
+        page.listing_from(&rows, goal_from_row, |goal| goal.id)
     }
 
     pub async fn update_goal(
@@ -193,7 +188,7 @@ impl Scoped<'_> {
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "goal.updated", "goal", id, detail)
+                    .record(transaction, "goal.updated", id, detail)
                     .await?;
                 goal_from_row(&row)
             })
@@ -221,7 +216,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "goal.deleted",
-                        "goal",
                         id,
                         format!("deleted {}", current.title),
                     )

@@ -297,7 +297,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "measure.created",
-                        "measure",
                         id,
                         format!("created {}", measure.name),
                     )
@@ -425,7 +424,7 @@ impl Scoped<'_> {
                 let measure = fetch_measure(transaction, organization, id).await?;
                 recognize_if_reached(transaction, organization, &measure).await?;
                 audit
-                    .record(transaction, "measure.updated", "measure", id, detail)
+                    .record(transaction, "measure.updated", id, detail)
                     .await?;
                 fetch_measure(transaction, organization, id).await
             })

@@ -99,13 +99,7 @@ impl Scoped<'_> {
                 let objective = objective_from_row(&row)?;
                 let detail = format!("created {} ({})", objective.title, objective.period);
                 audit
-                    .record(
-                        transaction,
-                        "objective.created",
-                        "objective",
-                        objective.id,
-                        detail,
-                    )
+                    .record(transaction, "objective.created", objective.id, detail)
                     .await?;
                 Ok(objective)
             })
@@ -133,11 +127,7 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(objective_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |objective| objective.id))
+        page.listing_from(&rows, objective_from_row, |objective| objective.id)
     }
 
     pub async fn update_objective(
@@ -182,7 +172,7 @@ impl Scoped<'_> {
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "objective.updated", "objective", id, detail)
+                    .record(transaction, "objective.updated", id, detail)
                     .await?;
                 objective_from_row(&row)
             })
@@ -212,7 +202,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "objective.deleted",
-                        "objective",
                         id,
                         format!("deleted {}", current.title),
                     )

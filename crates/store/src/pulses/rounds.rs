@@ -142,13 +142,7 @@ impl Scoped<'_> {
                 }
                 let detail = serde_json::json!({ "name": new.name, "cells": cells.len() });
                 audit
-                    .record(
-                        transaction,
-                        "pulse_round.created",
-                        "pulse_round",
-                        id,
-                        detail.to_string(),
-                    )
+                    .record(transaction, "pulse_round.created", id, detail.to_string())
                     .await?;
                 fetch_round(transaction, organization, id).await
             })
@@ -175,7 +169,7 @@ impl Scoped<'_> {
                 ORDER BY id DESC LIMIT $3"
         ))
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
@@ -218,13 +212,7 @@ impl Scoped<'_> {
                 .execute(&mut **transaction)
                 .await?;
                 audit
-                    .record(
-                        transaction,
-                        "pulse_round.closed",
-                        "pulse_round",
-                        id,
-                        String::new(),
-                    )
+                    .record(transaction, "pulse_round.closed", id, String::new())
                     .await?;
                 let closed = fetch_round(transaction, organization, id).await?;
                 thank_participants(transaction, organization, &closed).await?;

@@ -139,7 +139,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "action.created",
-                        "action",
                         action.id,
                         format!("created {}", action.title),
                     )
@@ -179,11 +178,7 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(action_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |action| action.id))
+        page.listing_from(&rows, action_from_row, |action| action.id)
     }
 
     /// Every action unfinished after its due date, most overdue first.
@@ -248,7 +243,7 @@ impl Scoped<'_> {
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "action.updated", "action", id, detail)
+                    .record(transaction, "action.updated", id, detail)
                     .await?;
                 action_from_row(&row)
             })

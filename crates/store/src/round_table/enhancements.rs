@@ -286,7 +286,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "enhancement.proposed",
-                        "enhancement",
                         id,
                         format!("proposed {}", new.title.as_str()),
                     )
@@ -428,7 +427,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "enhancement.advanced",
-                        "enhancement",
                         id,
                         format!("moved to {}", status.as_str()),
                     )
@@ -548,7 +546,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "enhancement.confirmed",
-                        "enhancement",
                         id,
                         format!("confirmed for department(s) {named}"),
                     )

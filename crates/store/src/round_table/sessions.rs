@@ -212,7 +212,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "session.created",
-                        "session",
                         id,
                         format!("scheduled with {} topics", topic_ids.len()),
                     )
@@ -288,7 +287,7 @@ impl Scoped<'_> {
                 .execute(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "session.updated", "session", id, detail)
+                    .record(transaction, "session.updated", id, detail)
                     .await?;
                 fetch_session(transaction, organization, id).await
             })

@@ -253,7 +253,7 @@ impl Scoped<'_> {
                 }
                 let detail = format!("raised a {}", new.kind.as_str());
                 audit
-                    .record(transaction, "topic.created", "topic", id, detail)
+                    .record(transaction, "topic.created", id, detail)
                     .await?;
                 fetch_topic(transaction, organization, id).await
             })
@@ -372,7 +372,7 @@ impl Scoped<'_> {
                 .execute(&mut **transaction)
                 .await?;
                 audit
-                    .record(transaction, "topic.updated", "topic", id, detail)
+                    .record(transaction, "topic.updated", id, detail)
                     .await?;
                 fetch_topic(transaction, organization, id).await
             })
@@ -418,7 +418,6 @@ impl Scoped<'_> {
                     .record(
                         transaction,
                         "topic.answered",
-                        "topic",
                         id,
                         format!("answered {}", answer.as_str()),
                     )
