@@ -86,6 +86,7 @@ impl Scoped<'_> {
     /// Appends a security event that changes no other data, such as a
     /// single sign-on or a refused one, in a transaction of its own. The actor
     /// is the handle's (`by`), or none for someone not yet signed in.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, subject_id = ?subject_id))]
     pub async fn record_security_event(
         &self,
         action: &str,

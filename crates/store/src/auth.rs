@@ -439,6 +439,7 @@ impl Scoped<'_> {
         actor_from_row(&row)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn create_session(
         &self,
         person: PersonId,
@@ -468,6 +469,7 @@ impl Scoped<'_> {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn create_api_token(
         &self,
         person: PersonId,
@@ -524,6 +526,7 @@ impl Scoped<'_> {
 
 impl Scoped<'_> {
     /// Revokes a token of this organization; revoking twice is harmless.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn revoke_api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
         self.bookkeeping_write_audited(move |transaction, audit| {

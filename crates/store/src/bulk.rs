@@ -84,6 +84,7 @@ fn flag(value: Option<bool>) -> Option<i64> {
 impl Scoped<'_> {
     /// Writes `requests` with their periods, events and checks in one
     /// transaction; returns the new request ids in the order given.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn bulk_load_requests(
         &self,
         requests: Vec<HistoricRequest>,

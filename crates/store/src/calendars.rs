@@ -146,6 +146,7 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_calendar(&self, new: NewCalendar) -> Result<Calendar, StoreError> {
         let organization = self.organization;
         self.configuration_write_audited(move |transaction, audit| {
@@ -190,6 +191,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |calendar| calendar.id.0))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_calendar(
         &self,
         id: CalendarId,
@@ -245,6 +247,7 @@ impl Scoped<'_> {
     }
 
     /// Deletes a calendar no department or organization default uses.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn delete_calendar(
         &self,
         id: CalendarId,

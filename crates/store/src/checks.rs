@@ -327,6 +327,7 @@ impl Scoped<'_> {
     /// Records the respondent's answer once. `not_met` reopens a resolved
     /// request (when its service says so) and tells the provider's leads; a
     /// thank-you is issued when the organization gives one.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, respondent = respondent.0))]
     pub async fn answer_check(
         &self,
         id: i64,

@@ -87,6 +87,7 @@ fn creditable(status: Status) -> Result<(), StoreError> {
 impl Scoped<'_> {
     /// Credits every person named, or none: each must be an active person
     /// of this organization, named once and not credited on the request yet.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, request = request))]
     pub async fn credit_contributors(
         &self,
         request: i64,
@@ -238,6 +239,7 @@ impl Scoped<'_> {
     /// Removes `person`'s credit on `request`: an explicit act of whoever
     /// gave it, or of an administrator (`any_giver`), on the timeline and in
     /// the audit log.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, request = request, person = person.0, by = by.0))]
     pub async fn remove_credit(
         &self,
         request: i64,

@@ -179,6 +179,7 @@ async fn replace_leads(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_department(&self, new: NewDepartment) -> Result<Department, StoreError> {
         let organization = self.organization;
         self.configuration_write_audited(move |transaction, audit| {
@@ -271,6 +272,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |department| department.id.0))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_department(
         &self,
         id: DepartmentId,
@@ -338,6 +340,7 @@ impl Scoped<'_> {
     }
 
     /// Deletes a department that no person, sub-department or later record uses.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn delete_department(
         &self,
         id: DepartmentId,

@@ -277,6 +277,7 @@ impl Scoped<'_> {
 
     /// Records the answer of the call whose change committed with `key`
     /// (the first answer stands).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn record_idempotent_answer(
         &self,
         person: PersonId,

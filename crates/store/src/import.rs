@@ -165,6 +165,7 @@ async fn flush(
 impl Scoped<'_> {
     /// Upserts every record by email in one transaction. `progress` counts the
     /// records applied so far, for a progress bar.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn import_people(
         &self,
         records: Vec<PersonRecord>,

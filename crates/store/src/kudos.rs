@@ -149,6 +149,7 @@ impl Scoped<'_> {
     }
 
     /// Gives kudos as of `at` (the demo backdates its feed).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn give_kudos_at(&self, new: NewKudos, at: Timestamp) -> Result<Kudos, StoreError> {
         let organization = self.organization;
         self.store

@@ -136,6 +136,7 @@ impl Scoped<'_> {
         from_row(&row)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn update_organization(
         &self,
         changes: OrganizationChanges,

@@ -121,6 +121,7 @@ async fn end_access(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -183,6 +184,7 @@ impl Scoped<'_> {
     /// An administrator sets someone else's password (they forgot theirs):
     /// their sessions end and their tokens are revoked, as after any change
     /// of password, and the audit log records it as a reset of its own.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn reset_password(&self, id: PersonId, hash: String) -> Result<Person, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -244,6 +246,7 @@ impl Scoped<'_> {
         page.listing_from(&rows, from_row, |person| person.id.0)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_person(
         &self,
         id: PersonId,
@@ -327,6 +330,7 @@ impl Scoped<'_> {
     }
 
     /// Deactivates a person: they can no longer sign in, but what they did stays theirs.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn deactivate_person(
         &self,
         id: PersonId,

@@ -60,6 +60,7 @@ fn encode(decisions: &[String]) -> String {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_review(&self, new: NewReview) -> Result<Review, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -97,6 +98,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |review| review.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_review(
         &self,
         id: i64,

@@ -70,6 +70,7 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_segment(&self, new: NewSegment) -> Result<Segment, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -108,6 +109,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |segment| segment.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_segment(
         &self,
         id: i64,
@@ -157,6 +159,7 @@ impl Scoped<'_> {
     }
 
     /// Deletes a segment no service serves.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_segment(
         &self,
         id: i64,

@@ -457,6 +457,7 @@ fn volume_columns(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_service(
         &self,
         definition: ServiceDefinition,
@@ -556,6 +557,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |service| service.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_service(
         &self,
         id: i64,
@@ -614,6 +616,7 @@ impl Scoped<'_> {
 
     /// Deletes a service no agreement names; one that is part of an agreement
     /// is kept for the record and can be retired (`active = false`) instead.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_service(
         &self,
         id: i64,

@@ -91,6 +91,7 @@ pub(crate) async fn issue(
 impl Scoped<'_> {
     /// Adds coupon codes to the list thank-yous are drawn from; codes already
     /// on the list are skipped. Returns how many were added.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn add_thank_you_coupons(&self, codes: Vec<String>) -> Result<u64, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {

@@ -115,6 +115,7 @@ pub(super) async fn touch(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_agreement(&self, new: NewAgreement) -> Result<Agreement, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -197,6 +198,7 @@ impl Scoped<'_> {
     /// Changes the newest version in place while it is a draft or proposed
     /// (back to draft, acceptances cleared), or starts the next version when it
     /// is agreed (the agreed one stays in force until the new one is agreed).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_agreement(
         &self,
         id: i64,
@@ -305,6 +307,7 @@ impl Scoped<'_> {
 
 impl Scoped<'_> {
     /// Deletes an agreement that was never agreed; agreed ones are history.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_agreement(
         &self,
         id: i64,

@@ -21,6 +21,7 @@ pub struct AgreementReview {
 
 impl Scoped<'_> {
     /// Records a review of the agreement in force.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, by = ?by.map(|id| id.0)))]
     pub async fn review_agreement(
         &self,
         id: i64,

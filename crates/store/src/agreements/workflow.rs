@@ -26,6 +26,7 @@ pub(super) fn acceptance(version: &AgreementVersion) -> Acceptance {
 
 impl Scoped<'_> {
     /// Puts the newest (draft) version to both sides' leads.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, by = by.0))]
     pub async fn propose_agreement(
         &self,
         id: i64,
@@ -64,6 +65,7 @@ impl Scoped<'_> {
 
     /// Records acceptance by the sides `by` leads; when both sides have
     /// accepted, the version comes into force and the previous one is superseded.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, by = by.0))]
     pub async fn accept_agreement(
         &self,
         id: i64,

@@ -83,6 +83,7 @@ impl Scoped<'_> {
     }
 
     /// Marks one notification (or, with `None`, all) of `person` read; returns how many changed.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0, id = ?id))]
     pub async fn mark_read(
         &self,
         person: PersonId,
@@ -128,6 +129,7 @@ impl Scoped<'_> {
 impl Scoped<'_> {
     /// Sends `notice` as `person`'s digest for `week` unless one was sent:
     /// the primary key makes it once per lead and week across instances.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn send_digest(
         &self,
         week: String,
@@ -161,6 +163,7 @@ impl Scoped<'_> {
 
     /// Reminds owners of open round-table actions due tomorrow (or today) and
     /// of overdue ones, each reminder once per action; returns how many were sent.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn remind_actions(
         &self,
         today: jiff::civil::Date,

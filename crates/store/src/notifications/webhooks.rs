@@ -53,6 +53,7 @@ pub struct DeliveryRecord {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_webhook(
         &self,
         url: String,
@@ -105,6 +106,7 @@ impl Scoped<'_> {
     }
 
     /// Turns a webhook on or off; turning it on forgets its failures.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn set_webhook_active(
         &self,
         id: i64,
@@ -154,6 +156,7 @@ impl Scoped<'_> {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_webhook(&self, id: i64) -> Result<(), StoreError> {
         let organization = self.organization;
         self.bookkeeping_write_audited(move |transaction, audit| {

@@ -58,6 +58,7 @@ impl Scoped<'_> {
     /// Records a check-in: the newest check-in (by date) is the measure's
     /// current value. A mutual measure reaching its target credits its
     /// departments together, once.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, measure_id = measure_id))]
     pub async fn record_checkin(
         &self,
         measure_id: i64,

@@ -69,6 +69,7 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
 crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -143,6 +144,7 @@ impl Scoped<'_> {
         page.listing_from(&rows, goal_from_row, |goal| goal.id)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_goal(
         &self,
         id: i64,
@@ -196,6 +198,7 @@ impl Scoped<'_> {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_goal(
         &self,
         id: i64,

@@ -261,6 +261,7 @@ pub(crate) fn format_number(value: f64) -> String {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_measure(&self, new: NewMeasure) -> Result<Measure, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -373,6 +374,7 @@ impl Scoped<'_> {
         Ok(measures)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_measure(
         &self,
         id: i64,

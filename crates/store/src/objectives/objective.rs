@@ -70,6 +70,7 @@ crate::rows::record!(
 );
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_objective(&self, new: NewObjective) -> Result<Objective, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -130,6 +131,7 @@ impl Scoped<'_> {
         page.listing_from(&rows, objective_from_row, |objective| objective.id)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_objective(
         &self,
         id: i64,
@@ -181,6 +183,7 @@ impl Scoped<'_> {
     }
 
     /// Deletes an objective that no measure, goal or enhancement refers to.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_objective(
         &self,
         id: i64,

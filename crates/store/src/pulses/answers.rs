@@ -90,6 +90,7 @@ impl Scoped<'_> {
 
     /// Records one person's answer about one cell of an open round, once.
     /// Participation and answer are written apart, with nothing linking them.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, round = round, person = person.0))]
     pub async fn respond_to_pulse(
         &self,
         round: i64,

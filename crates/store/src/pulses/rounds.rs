@@ -62,6 +62,7 @@ pub(super) async fn thank_participants(
 
 impl Scoped<'_> {
     /// Opens (or schedules) a round over the given cells, or over every agreed cell.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_pulse_round(&self, new: NewPulseRound) -> Result<PulseRound, StoreError> {
         let organization = self.organization;
         let creator = self.actor;
@@ -183,6 +184,7 @@ impl Scoped<'_> {
     }
 
     /// Closes an open round now; from then on its results can be read.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn close_pulse_round(
         &self,
         id: i64,
@@ -226,6 +228,7 @@ impl Scoped<'_> {
     /// whose participants were not thanked yet (the rounds that closed by
     /// the clock; a round closed by hand thanks them as it closes). Returns
     /// how many people were thanked.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn thank_closed_pulse_rounds(&self, now: Timestamp) -> Result<u64, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND thank_yous_issued = 0 \

@@ -12,6 +12,7 @@ use sqlx::Row;
 
 impl Scoped<'_> {
     /// Adds a comment; the provider side's first public comment is its first response.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, author = author.0))]
     pub async fn add_comment(
         &self,
         id: i64,

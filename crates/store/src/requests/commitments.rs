@@ -69,6 +69,7 @@ const COMMITMENT_COLUMNS: &str =
 impl Scoped<'_> {
     /// Proposes a delivery date; an earlier open proposal is superseded (a
     /// proposal from the other side is a counter-proposal).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, by = by.0))]
     pub async fn propose_commitment(
         &self,
         id: i64,
@@ -166,6 +167,7 @@ impl Scoped<'_> {
     }
 
     /// Accepts the open proposal; only the side that did not propose it may.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, commitment = commitment, by = by.0))]
     pub async fn accept_commitment(
         &self,
         id: i64,

@@ -98,6 +98,7 @@ impl Scoped<'_> {
     /// transaction (a sweep after an outage can find thousands); returns how
     /// many this call recorded. Each insert goes with its timeline event, and
     /// the primary key lets exactly one of any racing workers win.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn escalate(
         &self,
         escalations: Vec<Escalation>,

@@ -39,6 +39,7 @@ pub(super) fn still_open(request: &Request, what: &str) -> Result<(), StoreError
 
 impl Scoped<'_> {
     /// Moves a request to `to` if the workflow allows it for someone with `roles`.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn transition_request(
         &self,
         id: i64,
@@ -177,6 +178,7 @@ impl Scoped<'_> {
 
     /// Changes a request's details; a new priority brings new targets while the
     /// elapsed and paused time (in the periods) stays as it was.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, actor = actor.0))]
     pub async fn update_request(
         &self,
         id: i64,
@@ -321,6 +323,7 @@ impl Scoped<'_> {
 
     /// Defers a request because an external customer must come first. The
     /// clock does not pause: internal customers still count.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, by = by.0))]
     pub async fn defer_request(
         &self,
         id: i64,
@@ -387,6 +390,7 @@ impl Scoped<'_> {
     /// Hands a request to another provider department. The time the first
     /// department held it stays on its own clock; the new department's clock
     /// starts now, on its calendar, with the targets given.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn transfer_request(&self, id: i64, handoff: Handoff) -> Result<Request, StoreError> {
         let Handoff {
             by,

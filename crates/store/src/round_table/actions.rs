@@ -83,6 +83,7 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
 crate::rows::record!(Action, "actions", ACTION_COLUMNS, action_from_row);
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_action(&self, new: NewAction) -> Result<Action, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -199,6 +200,7 @@ impl Scoped<'_> {
         rows.iter().map(action_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_action(
         &self,
         id: i64,

@@ -28,6 +28,7 @@ fn comment_from_row(row: &AnyRow) -> Result<Comment, StoreError> {
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, author = author.0))]
     pub async fn add_topic_comment(
         &self,
         id: i64,

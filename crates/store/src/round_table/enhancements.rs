@@ -220,6 +220,7 @@ async fn tell_executives_to_sponsor(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_enhancement(&self, new: NewEnhancement) -> Result<Enhancement, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -368,6 +369,7 @@ impl Scoped<'_> {
     /// Moves an enhancement along its way (`sponsored` records this scope's
     /// person as the sponsor). A step the workflow refuses is a conflict on
     /// `status`; a decline without a reason is invalid at `reason`.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn advance_enhancement(
         &self,
         id: i64,
@@ -474,6 +476,7 @@ impl Scoped<'_> {
     /// left, the executives are told it waits for a sponsor. A department
     /// not named on it is invalid at `department_id`; an enhancement no longer
     /// `proposed`, or already confirmed by all of them, is a conflict.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn confirm_enhancement(
         &self,
         id: i64,

@@ -133,6 +133,7 @@ async fn next_facilitator(
 impl Scoped<'_> {
     // ------------------------------------------------------------ sessions
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_round_table_session(&self, new: NewSession) -> Result<Session, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
@@ -240,6 +241,7 @@ impl Scoped<'_> {
         Ok(listing)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_round_table_session(
         &self,
         id: i64,

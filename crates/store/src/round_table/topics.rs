@@ -178,6 +178,7 @@ pub(super) async fn fetch_topic(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_topic(&self, new: NewTopic) -> Result<Topic, StoreError> {
         let organization = self.organization;
         self.write_audited(move |transaction, mut audit| {
@@ -323,6 +324,7 @@ impl Scoped<'_> {
         Ok(topics)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_topic(
         &self,
         id: i64,
@@ -381,6 +383,7 @@ impl Scoped<'_> {
     }
 
     /// Records the answer of the department an assumption is about.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn answer_topic(
         &self,
         id: i64,

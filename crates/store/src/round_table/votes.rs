@@ -8,6 +8,7 @@ use roundtable_domain::ids::PersonId;
 
 impl Scoped<'_> {
     /// One vote per person: voting again changes nothing.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, voter = voter.0))]
     pub async fn vote_for_topic(&self, id: i64, voter: PersonId) -> Result<Topic, StoreError> {
         let organization = self.organization;
         self.store
@@ -31,6 +32,7 @@ impl Scoped<'_> {
     }
 
     /// Withdraws a person's vote (nothing happens if there was none).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, voter = voter.0))]
     pub async fn withdraw_vote(&self, id: i64, voter: PersonId) -> Result<Topic, StoreError> {
         let organization = self.organization;
         self.store
