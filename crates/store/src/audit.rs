@@ -2,6 +2,7 @@
 //! transaction as the change itself, so the log can never disagree with the
 //! data. The application only ever appends to it.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -129,8 +130,7 @@ impl Scoped<'_> {
                 DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         page.listing_from(

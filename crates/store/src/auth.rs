@@ -4,6 +4,7 @@
 //! a request *learns* its organization: a token or session digest is unique
 //! across the deployment, and login by email names candidates per organization.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Scoped, Store, StoreError};
 use jiff::Timestamp;
@@ -535,9 +536,7 @@ impl Scoped<'_> {
                     "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
                             AND id = $3 AND revoked_at IS NULL",
                 )
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id.0)
+                .bind_now_and_row(organization, id.0)
                 .execute(&mut **transaction)
                 .await?;
                 let row = sqlx::query(

@@ -2,6 +2,7 @@
 //! because they are always read and written whole, and re-validated through
 //! the domain on every read so stored data can never bypass the rules.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -231,9 +232,7 @@ impl Scoped<'_> {
                 .bind(definition.time_zone_name().to_owned())
                 .bind(encode_week(definition.schedule()))
                 .bind(encode_holidays(&definition))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id.0)
+                .bind_now_and_row(organization, id.0)
                 .fetch_one(&mut **transaction)
                 .await
                 .map_err(|error| name_conflict(error, &name))?;

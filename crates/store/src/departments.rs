@@ -2,6 +2,7 @@
 //! under a parent (never under itself or its own descendants), names its leads,
 //! and runs on a business calendar (or the organization's default).
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -321,9 +322,7 @@ impl Scoped<'_> {
                 .bind(parent_id.map(|parent| parent.0))
                 .bind(calendar_id.map(|calendar| calendar.0))
                 .bind(i64::from(customer_facing))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id.0)
+                .bind_now_and_row(organization, id.0)
                 .execute(&mut **transaction)
                 .await
                 .map_err(|error| slug_conflict(error, &slug))?;

@@ -2,6 +2,7 @@
 //! with its message, newest first (the admin "Mail" page). Read only; the
 //! outbox itself is in `notifications`.
 
+use crate::rows::BindCommon;
 use crate::time::from_db;
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -42,8 +43,7 @@ impl Scoped<'_> {
              WHERE d.organization_id = $1 AND d.channel = 'email' AND d.id < $2 ORDER BY d.id DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         page.listing_from(

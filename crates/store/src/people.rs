@@ -2,6 +2,7 @@
 //! them (their history must stay attributable) and ends their sessions and
 //! tokens at once.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -196,9 +197,7 @@ impl Scoped<'_> {
                             updated_at = $2 WHERE organization_id = $3 AND id = $4",
                 )
                 .bind(hash)
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id.0)
+                .bind_now_and_row(organization, id.0)
                 .execute(&mut **transaction)
                 .await?;
                 end_access(transaction, organization, id).await?;
@@ -302,9 +301,7 @@ impl Scoped<'_> {
                 .bind(role.as_str())
                 .bind(i64::from(active))
                 .bind(new_password.clone())
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id.0)
+                .bind_now_and_row(organization, id.0)
                 .execute(&mut **transaction)
                 .await
                 .map_err(|error| email_conflict(error, &email))?;
@@ -347,9 +344,7 @@ impl Scoped<'_> {
                         "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
                              WHERE organization_id = $2 AND id = $3",
                     )
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
+                    .bind_now_and_row(organization, id.0)
                     .execute(&mut **transaction)
                     .await?;
                 }

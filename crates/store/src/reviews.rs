@@ -2,6 +2,7 @@
 //! is not stored: it is generated from the data whenever it is read.
 
 use crate::objectives::{date_from_db, period_from_db};
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -126,9 +127,7 @@ impl Scoped<'_> {
                         .map(|day| day.to_string()),
                 )
                 .bind(encode(&changes.decisions.or(current.decisions)))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit

@@ -4,9 +4,11 @@
 //! organization; "not found" is a row of another organization as much as no
 //! row at all.
 
+use crate::time::{now, to_db};
 use crate::{PageRequest, StoreError, WriteTransaction};
 use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 /// The row of `table` with `id` in the organization, with `columns`;
@@ -81,6 +83,29 @@ pub(crate) async fn delete_row(
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// The values statements bind the same way everywhere.
+pub(crate) trait BindCommon {
+    /// Binds the current time, then the organization and the id of one row:
+    /// the last three placeholders of a change stamped now (`… = $n WHERE
+    /// organization_id = $n+1 AND id = $n+2`).
+    fn bind_now_and_row(self, organization: OrganizationId, id: i64) -> Self;
+
+    /// Binds where a page of a list newest first starts and how many rows
+    /// to fetch: the last two placeholders (`… AND id < $n ORDER BY id DESC
+    /// LIMIT $n+1`).
+    fn bind_newest_first(self, page: PageRequest) -> Self;
+}
+
+impl<'q> BindCommon for Query<'q, Any, AnyArguments<'q>> {
+    fn bind_now_and_row(self, organization: OrganizationId, id: i64) -> Self {
+        self.bind(to_db(now())).bind(organization.0).bind(id)
+    }
+
+    fn bind_newest_first(self, page: PageRequest) -> Self {
+        self.bind(page.before_id()).bind(page.fetch_limit())
+    }
 }
 
 /// Locks a row for the rest of the write, so the reads that follow see the

@@ -2,6 +2,7 @@
 //! segments they ultimately serve, so every internal service traces to an
 //! external customer.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -143,9 +144,7 @@ impl Scoped<'_> {
                 .bind(name.clone())
                 .bind(changes.needs.or(current.needs))
                 .bind(criteria)
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .fetch_one(&mut **transaction)
                 .await
                 .map_err(|error| name_conflict(error, &name))?;

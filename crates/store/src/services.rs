@@ -1,6 +1,7 @@
 //! Services: what a provider department delivers to which consumer
 //! departments, with targets, intake form and the segments it ultimately serves.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
@@ -597,9 +598,7 @@ impl Scoped<'_> {
                 .bind(definition.check_sampling_rate)
                 .bind(i64::from(definition.reopen_on_not_met))
                 .bind(i64::from(definition.active))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .execute(&mut **transaction)
                 .await
                 .map_err(|error| name_conflict(error, definition.name.as_str()))?;

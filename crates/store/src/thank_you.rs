@@ -4,6 +4,7 @@
 //! round closes, naming the round only and dated at its close, so the ledger
 //! never tells which cell a person answered about, or when.
 
+use crate::rows::BindCommon;
 use crate::time::from_db;
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -148,8 +149,7 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(person.map_or(0, |person| person.0))
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         page.listing_from(

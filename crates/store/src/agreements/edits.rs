@@ -3,6 +3,7 @@
 
 use super::workflow::acceptance;
 use super::{Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version};
+use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction, ensure_exists};
 use roundtable_domain::agreements::{EditOutcome, Obligation};
@@ -106,9 +107,7 @@ pub(super) async fn touch(
         "UPDATE agreements SET version = version + 1, updated_at = $1 WHERE organization_id = \
         $2 AND id = $3",
     )
-    .bind(to_db(now()))
-    .bind(organization.0)
-    .bind(id)
+    .bind_now_and_row(organization, id)
     .execute(&mut **transaction)
     .await?;
     Ok(())

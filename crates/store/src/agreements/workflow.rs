@@ -3,6 +3,7 @@
 
 use super::edits::touch;
 use super::{Agreement, AgreementVersion, fetch};
+use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::civil::Date;
@@ -46,9 +47,7 @@ impl Scoped<'_> {
                             = $4 AND number = $5",
                 )
                 .bind(by.0)
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .bind(current.current_version)
                 .execute(&mut **transaction)
                 .await?;

@@ -2,6 +2,7 @@
 //! the weekly digest and action reminders that land in it.
 
 use super::{Notice, notify};
+use crate::rows::BindCommon;
 use crate::time::{from_db, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -64,8 +65,7 @@ impl Scoped<'_> {
         ))
         .bind(self.organization.0)
         .bind(person.0)
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         page.listing_from(&rows, from_row, |notification| notification.id)

@@ -1,5 +1,6 @@
 //! Webhooks: the addresses that receive notices, and their delivery log.
 
+use crate::rows::BindCommon;
 use crate::time::{from_db, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -187,8 +188,7 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(webhook)
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         page.listing_from(

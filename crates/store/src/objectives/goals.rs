@@ -1,6 +1,7 @@
 //! Department goals, each optionally under an objective.
 
 use super::period_from_db;
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
@@ -184,9 +185,7 @@ impl Scoped<'_> {
                 .bind(changes.period.or(current.period).to_string())
                 .bind(title)
                 .bind(changes.description.or(current.description))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit

@@ -2,6 +2,7 @@
 //! a mutual measure's target credits every contributor once.
 
 use super::{period_from_db, placeholders};
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
@@ -415,9 +416,7 @@ impl Scoped<'_> {
                 .bind(scale.direction().as_str())
                 .bind(scale.baseline())
                 .bind(scale.target())
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .execute(&mut **transaction)
                 .await?;
                 if let Change::Set(contributors) = &changes.contributors {

@@ -1,6 +1,7 @@
 //! Corporate objectives: a title and a period.
 
 use super::period_from_db;
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
@@ -168,9 +169,7 @@ impl Scoped<'_> {
                 .bind(changes.description.or(current.description))
                 .bind(changes.category.or(current.category).as_str())
                 .bind(owner.map(|person| person.0))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit

@@ -4,6 +4,7 @@
 use super::{
     COLUMNS, NewPulseRound, PulseRound, RoundStatus, attach_cells, fetch_round, round_from_row,
 };
+use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
@@ -170,8 +171,7 @@ impl Scoped<'_> {
                 ORDER BY id DESC LIMIT $3"
         ))
         .bind(self.organization.0)
-        .bind(page.before_id())
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         let mut items = rows

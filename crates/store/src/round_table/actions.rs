@@ -2,6 +2,7 @@
 
 use super::{corrupt, optional_date};
 use crate::objectives::date_from_db;
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
@@ -239,9 +240,7 @@ impl Scoped<'_> {
                 .bind(changes.due_on.or(current.due_on).to_string())
                 .bind(status.as_str())
                 .bind(done_on.map(|day| day.to_string()))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .fetch_one(&mut **transaction)
                 .await?;
                 audit

@@ -1,6 +1,7 @@
 //! Round-table sessions with their agenda and rotating facilitator.
 
 use crate::objectives::placeholders;
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
@@ -283,9 +284,7 @@ impl Scoped<'_> {
                 .bind(facilitator.0)
                 .bind(changes.notes.or(current.notes))
                 .bind(changes.outcomes.or(current.outcomes))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .execute(&mut **transaction)
                 .await?;
                 audit

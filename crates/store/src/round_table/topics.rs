@@ -3,6 +3,7 @@
 
 use super::{conflict, corrupt, optional_instant, person};
 use crate::objectives::placeholders;
+use crate::rows::BindCommon;
 use crate::time::{from_db, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
@@ -368,9 +369,7 @@ impl Scoped<'_> {
                 .bind(changes.body.or(current.body))
                 .bind(mirror)
                 .bind(status.as_str())
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .execute(&mut **transaction)
                 .await?;
                 audit
@@ -412,9 +411,7 @@ impl Scoped<'_> {
                 .bind(answer.as_str())
                 .bind(note)
                 .bind(audit.actor.map(|person| person.0))
-                .bind(to_db(now()))
-                .bind(organization.0)
-                .bind(id)
+                .bind_now_and_row(organization, id)
                 .execute(&mut **transaction)
                 .await?;
                 audit
