@@ -3,7 +3,7 @@
 //! data. The application only ever appends to it.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -41,46 +41,49 @@ impl Context {
         detail: String,
     ) -> Result<(), StoreError> {
         let subject_kind = action.split_once('.').map_or(action, |(noun, _)| noun);
-        record(transaction, self, action, subject_kind, subject_id, detail).await
+        self.record_on(transaction, action, subject_kind, Some(subject_id), detail)
+            .await
     }
 
     /// [`Context::record`] for an action on a subject of another kind than
-    /// its noun (an import recorded on the organization).
+    /// its noun (an import recorded on the organization), or on none.
     pub(crate) async fn record_on(
         self,
         transaction: &mut WriteTransaction,
         action: &str,
         subject_kind: &str,
-        subject_id: i64,
+        subject_id: Option<i64>,
         detail: String,
     ) -> Result<(), StoreError> {
-        record(transaction, self, action, subject_kind, subject_id, detail).await
+        sqlx::query(
+            "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, \
+                subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.organization.0)
+        .bind(self.actor.map(|person| person.0))
+        .bind(action.to_owned())
+        .bind(subject_kind.to_owned())
+        .bind(subject_id)
+        .bind(detail)
+        .bind(to_db(now()))
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
     }
 }
 
-/// Appends an entry inside the caller's transaction.
-pub(crate) async fn record(
-    transaction: &mut WriteTransaction,
-    context: Context,
-    action: &str,
-    subject_kind: &str,
-    subject_id: i64,
-    detail: String,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, \
-            subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(context.organization.0)
-    .bind(context.actor.map(|person| person.0))
-    .bind(action.to_owned())
-    .bind(subject_kind.to_owned())
-    .bind(subject_id)
-    .bind(detail)
-    .bind(to_db(now()))
-    .execute(&mut **transaction)
-    .await?;
-    Ok(())
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        actor_person_id: row
+            .try_get::<Option<i64>, _>("actor_person_id")?
+            .map(PersonId),
+        action: row.try_get("action")?,
+        subject_kind: row.try_get("subject_kind")?,
+        subject_id: row.try_get("subject_id")?,
+        detail: row.try_get("detail")?,
+        created_at: instant(row, "created_at")?,
+    })
 }
 
 impl Scoped<'_> {
@@ -95,30 +98,16 @@ impl Scoped<'_> {
         subject_id: Option<i64>,
         detail: String,
     ) -> Result<(), StoreError> {
-        let context = self.audit_context();
         let action = action.to_owned();
         let subject_kind = subject_kind.to_owned();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO audit_log (organization_id, actor_person_id, action, \
-                            subject_kind, subject_id, detail, created_at) VALUES ($1, $2, \
-                            $3, $4, $5, $6, $7)",
-                    )
-                    .bind(context.organization.0)
-                    .bind(context.actor.map(|person| person.0))
-                    .bind(action)
-                    .bind(subject_kind)
-                    .bind(subject_id)
-                    .bind(detail)
-                    .bind(to_db(now()))
-                    .execute(&mut **transaction)
-                    .await?;
-                    Ok(())
-                })
+        self.bookkeeping_write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                audit
+                    .record_on(transaction, &action, &subject_kind, subject_id, detail)
+                    .await
             })
-            .await
+        })
+        .await
     }
 
     /// The organization's audit log, newest first; `page.after` continues
@@ -133,22 +122,6 @@ impl Scoped<'_> {
         .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        page.listing_from(
-            &rows,
-            |row| {
-                Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    actor_person_id: row
-                        .try_get::<Option<i64>, _>("actor_person_id")?
-                        .map(PersonId),
-                    action: row.try_get("action")?,
-                    subject_kind: row.try_get("subject_kind")?,
-                    subject_id: row.try_get("subject_id")?,
-                    detail: row.try_get("detail")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-                })
-            },
-            |entry| entry.id,
-        )
+        page.listing_from(&rows, entry_from_row, |entry| entry.id)
     }
 }

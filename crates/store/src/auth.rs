@@ -5,7 +5,7 @@
 //! across the deployment, and login by email names candidates per organization.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{from_db, instant, now, optional_instant, to_db};
 use crate::{Scoped, Store, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::credentials::TokenScopes;
@@ -94,18 +94,12 @@ fn actor_from_row(row: &AnyRow) -> Result<Actor, StoreError> {
     })
 }
 
-fn optional_instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
-
 fn token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
         id: TokenId(row.try_get("id")?),
         person_id: PersonId(row.try_get("person_id")?),
         name: row.try_get("name")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         expires_at: optional_instant(row, "expires_at")?,
         revoked_at: optional_instant(row, "revoked_at")?,
         scopes: scopes_of(row)?,
@@ -196,7 +190,7 @@ impl Store {
         .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let last_seen = from_db(&row.try_get::<String, _>("last_seen_at")?)?;
+        let last_seen = instant(&row, "last_seen_at")?;
         if at.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
             let digest = digest.to_owned();
             self.bookkeeping_write(move |transaction| {
@@ -211,7 +205,7 @@ impl Store {
             })
             .await?;
         }
-        let signed_in_at = from_db(&row.try_get::<String, _>("signed_in_at")?)?;
+        let signed_in_at = instant(&row, "signed_in_at")?;
         Ok(Some((actor_from_row(&row)?, signed_in_at)))
     }
 

@@ -3,7 +3,7 @@
 //! the domain on every read so stored data can never bypass the rules.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::calendar::{
@@ -129,8 +129,8 @@ fn from_row(row: &AnyRow) -> Result<Calendar, StoreError> {
         name: row.try_get("name")?,
         definition,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -9,7 +9,7 @@ use crate::requests::{
     ClockContext, NewEvent, Request, Telling, end_period, record_event, record_outcomes,
     start_period, tell,
 };
-use crate::time::{from_db, now, to_db};
+use crate::time::{from_db, instant, now, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::checks::{
@@ -86,11 +86,6 @@ const FROM: &str =
 
 fn from_row(row: &AnyRow) -> Result<Check, StoreError> {
     let answer: Option<String> = row.try_get("answer")?;
-    let instant = |column: &str| -> Result<Option<Timestamp>, StoreError> {
-        row.try_get::<Option<String>, _>(column)?
-            .map(|text| from_db(&text))
-            .transpose()
-    };
     Ok(Check {
         id: row.try_get("id")?,
         request_id: row.try_get("request_id")?,
@@ -101,9 +96,9 @@ fn from_row(row: &AnyRow) -> Result<Check, StoreError> {
             .try_get::<Option<i64>, _>("consumer_department_id")?
             .map(DepartmentId),
         service_id: row.try_get("service_id")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        expires_at: from_db(&row.try_get::<String, _>("expires_at")?)?,
-        answered_at: instant("answered_at")?,
+        created_at: instant(row, "created_at")?,
+        expires_at: instant(row, "expires_at")?,
+        answered_at: optional_instant(row, "answered_at")?,
         answer: answer
             .map(|text| {
                 CheckAnswer::parse(&text)

@@ -8,7 +8,7 @@
 //! per department does not move when people do.
 
 use crate::requests::{NewEvent, record_event};
-use crate::time::{from_db, to_db};
+use crate::time::{instant, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
@@ -65,7 +65,7 @@ fn from_row(row: &AnyRow) -> Result<Credit, StoreError> {
         note: row.try_get("note")?,
         credited_by: PersonId(row.try_get("credited_by")?),
         credited_by_name: row.try_get("credited_by_name")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! and runs on a business calendar (or the organization's default).
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
@@ -63,8 +63,8 @@ fn from_row(row: &AnyRow) -> Result<Department, StoreError> {
         customer_facing: row.try_get::<i64, _>("customer_facing")? != 0,
         lead_ids: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -21,7 +21,7 @@
 //! what the write returned, for the calls whose records can be read back),
 //! and the HTTP layer rebuilds the answer from it.
 
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction};
 use futures::future::BoxFuture;
 use jiff::Timestamp;
@@ -271,7 +271,7 @@ impl Scoped<'_> {
             fingerprint: row.try_get("request_fingerprint")?,
             answer,
             resource_path: row.try_get("resource_path")?,
-            created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+            created_at: instant(&row, "created_at")?,
         }))
     }
 

@@ -319,7 +319,7 @@ impl Scoped<'_> {
                         transaction,
                         "people.imported",
                         "organization",
-                        organization.0,
+                        Some(organization.0),
                         detail,
                     )
                     .await?;

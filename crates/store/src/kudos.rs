@@ -4,7 +4,7 @@
 //! kept as it was when the kudos was given, so the matrix can count thanks
 //! per cell (giver's department → receiver's department).
 
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
@@ -124,7 +124,7 @@ fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
         link,
         value_tag: row.try_get("value_tag")?,
         recognized_measure_id: row.try_get("recognized_measure_id")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         giver_name: row.try_get("giver_name")?,
         receiver_person_name: row.try_get("receiver_person_name")?,
         receiver_department_name: row.try_get("receiver_department_name")?,

@@ -3,7 +3,7 @@
 //! outbox itself is in `notifications`.
 
 use crate::rows::BindCommon;
-use crate::time::from_db;
+use crate::time::{instant, optional_instant};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -57,15 +57,12 @@ impl Scoped<'_> {
                     body: row.try_get("body")?,
                     link: row.try_get("link")?,
                     kind: row.try_get("kind")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                    created_at: instant(row, "created_at")?,
                     state: row.try_get("state")?,
                     attempts: row.try_get("attempts")?,
                     last_status: row.try_get("last_status")?,
                     last_error: row.try_get("last_error")?,
-                    sent_at: row
-                        .try_get::<Option<String>, _>("sent_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
+                    sent_at: optional_instant(row, "sent_at")?,
                 })
             },
             |record| record.id,

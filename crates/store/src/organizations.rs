@@ -2,7 +2,7 @@
 //! tests), so these functions are not scoped; reading and changing one's own
 //! organization goes through [`Scoped`].
 
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Scoped, Store, StoreError};
 use jiff::Timestamp;
 use rand::RngCore;
@@ -48,8 +48,8 @@ fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
         thank_you_kind: row.try_get("thank_you_kind")?,
         thank_you_points: row.try_get("thank_you_points")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! tokens at once.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -73,8 +73,8 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
         active: row.try_get::<i64, _>("active")? != 0,
         has_password: row.try_get::<i64, _>("has_password")? != 0,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::objectives::{date_from_db, period_from_db};
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -49,8 +49,8 @@ fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
         decisions: serde_json::from_str(&decisions)
             .map_err(|error| StoreError::Corrupt(format!("review decisions: {error}")))?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! external customer.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::text::Label;
@@ -48,8 +48,8 @@ fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
         criteria: serde_json::from_str(&criteria)
             .map_err(|error| StoreError::Corrupt(format!("segment criteria: {error}")))?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

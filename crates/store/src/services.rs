@@ -2,7 +2,7 @@
 //! departments, with targets, intake form and the segments it ultimately serves.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -203,8 +203,8 @@ fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
         reopen_on_not_met: row.try_get::<i64, _>("reopen_on_not_met")? != 0,
         active: row.try_get::<i64, _>("active")? != 0,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -5,7 +5,7 @@
 //! never tells which cell a person answered about, or when.
 
 use crate::rows::BindCommon;
-use crate::time::from_db;
+use crate::time::instant;
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -115,7 +115,7 @@ impl Scoped<'_> {
                         transaction,
                         "thank_you.coupons_added",
                         "organization",
-                        organization.0,
+                        Some(organization.0),
                         detail.to_string(),
                     )
                     .await?;
@@ -162,7 +162,7 @@ impl Scoped<'_> {
                     reward: row.try_get("reward")?,
                     points: row.try_get("points")?,
                     coupon_code: row.try_get("coupon_code")?,
-                    issued_at: from_db(&row.try_get::<String, _>("issued_at")?)?,
+                    issued_at: instant(row, "issued_at")?,
                 })
             },
             |entry| entry.id,

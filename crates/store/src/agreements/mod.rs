@@ -5,7 +5,7 @@
 //! Rows and reads are here; `edits` (create, update, delete), `workflow`
 //! (propose, accept), `reviews` and `matrix` apart.
 
-use crate::time::from_db;
+use crate::time::{instant, optional_instant};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -113,12 +113,6 @@ fn decode_obligations(text: &str) -> Result<Vec<Obligation>, StoreError> {
         .collect())
 }
 
-fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
-
 pub(super) fn person(row: &AnyRow, column: &str) -> Result<Option<PersonId>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(PersonId))
 }
@@ -142,14 +136,14 @@ fn version_from_row(row: &AnyRow) -> Result<AgreementVersion, StoreError> {
         obligations: decode_obligations(&row.try_get::<String, _>("obligations")?)?,
         notes: row.try_get("notes")?,
         created_by: person(row, "created_by")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         proposed_by: person(row, "proposed_by")?,
-        proposed_at: instant(row, "proposed_at")?,
+        proposed_at: optional_instant(row, "proposed_at")?,
         provider_accepted_by: person(row, "provider_accepted_by")?,
-        provider_accepted_at: instant(row, "provider_accepted_at")?,
+        provider_accepted_at: optional_instant(row, "provider_accepted_at")?,
         consumer_accepted_by: person(row, "consumer_accepted_by")?,
-        consumer_accepted_at: instant(row, "consumer_accepted_at")?,
-        agreed_at: instant(row, "agreed_at")?,
+        consumer_accepted_at: optional_instant(row, "consumer_accepted_at")?,
+        agreed_at: optional_instant(row, "agreed_at")?,
     })
 }
 
@@ -184,8 +178,8 @@ fn agreement_row(row: &AnyRow) -> Result<AgreementRow, StoreError> {
             .map(|text| date(&text))
             .transpose()?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::edits::touch;
 use super::{date, fetch, person};
-use crate::time::{from_db, now, to_db};
+use crate::time::{from_db, instant, now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -109,7 +109,7 @@ impl Scoped<'_> {
                     reviewed_on: date(&row.try_get::<String, _>("reviewed_on")?)?,
                     reviewer_person_id: person(row, "reviewer_person_id")?,
                     notes: row.try_get("notes")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                    created_at: instant(row, "created_at")?,
                 })
             })
             .collect()

@@ -3,7 +3,7 @@
 
 use super::{Notice, notify};
 use crate::rows::BindCommon;
-use crate::time::{from_db, to_db};
+use crate::time::{instant, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -38,11 +38,8 @@ fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
         title: row.try_get("title")?,
         body: row.try_get("body")?,
         link: row.try_get("link")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        read_at: row
-            .try_get::<Option<String>, _>("read_at")?
-            .map(|text| from_db(&text))
-            .transpose()?,
+        created_at: instant(row, "created_at")?,
+        read_at: optional_instant(row, "read_at")?,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::inbox::Notification;
 use super::{Notice, notify};
-use crate::time::{from_db, to_db};
+use crate::time::{instant, optional_instant, to_db};
 use crate::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -130,11 +130,8 @@ impl Store {
                     title: row.try_get("title")?,
                     body: row.try_get("body")?,
                     link: row.try_get("link")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-                    read_at: row
-                        .try_get::<Option<String>, _>("read_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
+                    created_at: instant(&row, "created_at")?,
+                    read_at: optional_instant(&row, "read_at")?,
                 },
             });
         }

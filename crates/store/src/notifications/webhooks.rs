@@ -1,7 +1,7 @@
 //! Webhooks: the addresses that receive notices, and their delivery log.
 
 use crate::rows::BindCommon;
-use crate::time::{from_db, to_db};
+use crate::time::{instant, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -33,7 +33,7 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook, StoreError> {
         consecutive_failures: row.try_get("consecutive_failures")?,
         disabled_reason: row.try_get("disabled_reason")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
@@ -202,11 +202,8 @@ impl Scoped<'_> {
                     attempts: row.try_get("attempts")?,
                     last_status: row.try_get("last_status")?,
                     last_error: row.try_get("last_error")?,
-                    sent_at: row
-                        .try_get::<Option<String>, _>("sent_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
-                    next_attempt_at: from_db(&row.try_get::<String, _>("next_attempt_at")?)?,
+                    sent_at: optional_instant(row, "sent_at")?,
+                    next_attempt_at: instant(row, "next_attempt_at")?,
                 })
             },
             |delivery| delivery.id,

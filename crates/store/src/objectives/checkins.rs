@@ -2,7 +2,7 @@
 
 use super::date_from_db;
 use super::measures::{Measure, fetch_measure, format_number, recognize_if_reached};
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -50,7 +50,7 @@ fn checkin_from_row(row: &AnyRow) -> Result<Checkin, StoreError> {
             .try_get::<Option<i64>, _>("author_person_id")?
             .map(PersonId),
         recorded_on: date_from_db(&row.try_get::<String, _>("recorded_on")?)?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::period_from_db;
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::DepartmentId;
@@ -62,8 +62,8 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

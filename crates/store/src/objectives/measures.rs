@@ -3,7 +3,7 @@
 
 use super::{period_from_db, placeholders};
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, optional_instant, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
@@ -87,14 +87,11 @@ fn measure_from_row(row: &AnyRow) -> Result<Measure, StoreError> {
         unit: row.try_get("unit")?,
         scale,
         current: row.try_get("current_value")?,
-        target_reached_at: row
-            .try_get::<Option<String>, _>("target_reached_at")?
-            .map(|text| from_db(&text))
-            .transpose()?,
+        target_reached_at: optional_instant(row, "target_reached_at")?,
         contributors: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::period_from_db;
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -58,8 +58,8 @@ fn objective_from_row(row: &AnyRow) -> Result<Objective, StoreError> {
             .try_get::<Option<i64>, _>("owner_person_id")?
             .map(PersonId),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

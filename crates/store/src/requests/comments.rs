@@ -4,7 +4,7 @@ use super::outcomes::record_outcomes;
 use super::records::{Comment, RequestEvent};
 use super::rows::fetch_locked;
 use super::timeline::{NewEvent, record_event};
-use crate::time::{from_db, to_db};
+use crate::time::{instant, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -111,7 +111,7 @@ impl Scoped<'_> {
                     author_person_id: PersonId(row.try_get("author_person_id")?),
                     body: row.try_get("body")?,
                     internal: row.try_get::<i64, _>("internal")? != 0,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                    created_at: instant(row, "created_at")?,
                 })
             })
             .collect()
@@ -144,7 +144,7 @@ impl Scoped<'_> {
                     before: row.try_get("before")?,
                     after: row.try_get("after")?,
                     note: row.try_get("note")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+                    created_at: instant(row, "created_at")?,
                 })
             })
             .collect()

@@ -1,11 +1,11 @@
 //! Committed delivery dates: proposed by one side, accepted by the other.
 
 use super::outcomes::record_outcomes;
-use super::rows::{corrupt, fetch_locked, instant, option_text};
+use super::rows::{corrupt, fetch_locked, option_text};
 use super::telling::{Telling, tell};
 use super::timeline::{NewEvent, bump, record_event};
 use super::workflow::still_open;
-use crate::time::{from_db, to_db};
+use crate::time::{instant, optional_instant, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -54,12 +54,12 @@ fn commitment_from_row(row: &AnyRow) -> Result<Commitment, StoreError> {
             other => return Err(corrupt("commitment side", other)),
         },
         proposed_by: PersonId(row.try_get("proposed_by")?),
-        due_at: from_db(&row.try_get::<String, _>("due_at")?)?,
+        due_at: instant(row, "due_at")?,
         note: row.try_get("note")?,
         status: row.try_get("status")?,
         decided_by: row.try_get::<Option<i64>, _>("decided_by")?.map(PersonId),
-        decided_at: instant(row, "decided_at")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        decided_at: optional_instant(row, "decided_at")?,
+        created_at: instant(row, "created_at")?,
     })
 }
 

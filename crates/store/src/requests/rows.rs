@@ -1,9 +1,8 @@
 //! A request row and its periods as read.
 
 use super::records::{Period, Request};
-use crate::time::from_db;
+use crate::time::{instant, optional_instant};
 use crate::{StoreError, WriteTransaction};
-use jiff::Timestamp;
 use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{InputQuality, Status};
@@ -23,12 +22,6 @@ pub(crate) const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, 
 
 pub(crate) const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id \
     AND p.id = r.requester_person_id";
-
-pub(super) fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
 
 pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("request {what} {value:?}"))
@@ -65,9 +58,9 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
             first_response_minutes: row.try_get("first_response_target_minutes")?,
             fulfilment_minutes: row.try_get("fulfilment_target_minutes")?,
         },
-        first_response_at: instant(row, "first_response_at")?,
-        resolved_at: instant(row, "resolved_at")?,
-        closed_at: instant(row, "closed_at")?,
+        first_response_at: optional_instant(row, "first_response_at")?,
+        resolved_at: optional_instant(row, "resolved_at")?,
+        closed_at: optional_instant(row, "closed_at")?,
         input_quality: quality
             .map(|quality| {
                 InputQuality::parse(&quality).map_err(|_| corrupt("input quality", &quality))
@@ -83,13 +76,13 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
         delivered_on_time: row
             .try_get::<Option<i64>, _>("delivered_on_time")?
             .map(|flag| flag != 0),
-        committed_due_at: instant(row, "committed_due_at")?,
-        deferred_until: instant(row, "deferred_until")?,
+        committed_due_at: optional_instant(row, "committed_due_at")?,
+        deferred_until: optional_instant(row, "deferred_until")?,
         deferral_reason: row.try_get("deferral_reason")?,
         periods: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -131,8 +124,8 @@ fn read_periods(
             .or_default()
             .push(Period {
                 department_id: DepartmentId(row.try_get("department_id")?),
-                started_at: from_db(&row.try_get::<String, _>("started_at")?)?,
-                ended_at: instant(&row, "ended_at")?,
+                started_at: instant(&row, "started_at")?,
+                ended_at: optional_instant(&row, "ended_at")?,
                 paused: row.try_get::<i64, _>("paused")? != 0,
             });
     }

@@ -3,7 +3,7 @@
 use super::{corrupt, optional_date};
 use crate::objectives::date_from_db;
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -76,8 +76,8 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
         session_id: row.try_get("session_id")?,
         review_id: row.try_get("review_id")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Comments on topics.
 
 use super::topics::fetch_topic;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -23,7 +23,7 @@ fn comment_from_row(row: &AnyRow) -> Result<Comment, StoreError> {
         topic_id: row.try_get("topic_id")?,
         author_person_id: PersonId(row.try_get("author_person_id")?),
         body: row.try_get("body")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 

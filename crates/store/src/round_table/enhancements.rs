@@ -3,7 +3,7 @@
 
 use super::{conflict, corrupt, optional_instant, person};
 use crate::objectives::placeholders;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -79,8 +79,8 @@ fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
         decline_reason: row.try_get("decline_reason")?,
         proposed_by: person(row, "proposed_by")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use crate::objectives::placeholders;
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -49,14 +49,14 @@ const SESSION_COLUMNS: &str =
 fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     Ok(Session {
         id: row.try_get("id")?,
-        scheduled_at: from_db(&row.try_get::<String, _>("scheduled_at")?)?,
+        scheduled_at: instant(row, "scheduled_at")?,
         facilitator_person_id: PersonId(row.try_get("facilitator_person_id")?),
         topic_ids: Vec::new(),
         notes: row.try_get("notes")?,
         outcomes: row.try_get("outcomes")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 

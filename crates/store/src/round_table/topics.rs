@@ -4,7 +4,7 @@
 use super::{conflict, corrupt, optional_instant, person};
 use crate::objectives::placeholders;
 use crate::rows::BindCommon;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -125,8 +125,8 @@ fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
         votes: row.try_get("votes")?,
         comments: row.try_get("comments")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
