@@ -32,6 +32,24 @@ pub struct MailRecord {
     pub sent_at: Option<Timestamp>,
 }
 
+fn record_from_row(row: &sqlx::any::AnyRow) -> Result<MailRecord, StoreError> {
+    Ok(MailRecord {
+        id: row.try_get("id")?,
+        recipient_name: row.try_get("name")?,
+        recipient_email: row.try_get("email")?,
+        subject: row.try_get("title")?,
+        body: row.try_get("body")?,
+        link: row.try_get("link")?,
+        kind: row.try_get("kind")?,
+        created_at: instant(row, "created_at")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: optional_instant(row, "sent_at")?,
+    })
+}
+
 impl Scoped<'_> {
     /// The organization's email deliveries, newest first, a page at a time.
     pub async fn mail_log(&self, page: PageRequest) -> Result<Listing<MailRecord>, StoreError> {
@@ -46,26 +64,6 @@ impl Scoped<'_> {
         .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        page.listing_from(
-            &rows,
-            |row| {
-                Ok(MailRecord {
-                    id: row.try_get("id")?,
-                    recipient_name: row.try_get("name")?,
-                    recipient_email: row.try_get("email")?,
-                    subject: row.try_get("title")?,
-                    body: row.try_get("body")?,
-                    link: row.try_get("link")?,
-                    kind: row.try_get("kind")?,
-                    created_at: instant(row, "created_at")?,
-                    state: row.try_get("state")?,
-                    attempts: row.try_get("attempts")?,
-                    last_status: row.try_get("last_status")?,
-                    last_error: row.try_get("last_error")?,
-                    sent_at: optional_instant(row, "sent_at")?,
-                })
-            },
-            |record| record.id,
-        )
+        page.listing_from(&rows, record_from_row, |record| record.id)
     }
 }

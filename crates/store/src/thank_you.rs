@@ -89,6 +89,18 @@ pub(crate) async fn issue(
     Ok(())
 }
 
+fn ledger_entry_from_row(row: &sqlx::any::AnyRow) -> Result<LedgerEntry, StoreError> {
+    Ok(LedgerEntry {
+        id: row.try_get("id")?,
+        person_id: PersonId(row.try_get("person_id")?),
+        earned_for: row.try_get("earned_for")?,
+        reward: row.try_get("reward")?,
+        points: row.try_get("points")?,
+        coupon_code: row.try_get("coupon_code")?,
+        issued_at: instant(row, "issued_at")?,
+    })
+}
+
 impl Scoped<'_> {
     /// Adds coupon codes to the list thank-yous are drawn from; codes already
     /// on the list are skipped. Returns how many were added.
@@ -152,20 +164,6 @@ impl Scoped<'_> {
         .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        page.listing_from(
-            &rows,
-            |row| {
-                Ok(LedgerEntry {
-                    id: row.try_get("id")?,
-                    person_id: PersonId(row.try_get("person_id")?),
-                    earned_for: row.try_get("earned_for")?,
-                    reward: row.try_get("reward")?,
-                    points: row.try_get("points")?,
-                    coupon_code: row.try_get("coupon_code")?,
-                    issued_at: instant(row, "issued_at")?,
-                })
-            },
-            |entry| entry.id,
-        )
+        page.listing_from(&rows, ledger_entry_from_row, |entry| entry.id)
     }
 }

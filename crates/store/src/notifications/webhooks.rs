@@ -53,6 +53,20 @@ pub struct DeliveryRecord {
     pub next_attempt_at: Timestamp,
 }
 
+fn delivery_from_row(row: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        notification_id: row.try_get("notification_id")?,
+        kind: row.try_get("kind")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: optional_instant(row, "sent_at")?,
+        next_attempt_at: instant(row, "next_attempt_at")?,
+    })
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_webhook(
@@ -191,22 +205,6 @@ impl Scoped<'_> {
         .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        page.listing_from(
-            &rows,
-            |row| {
-                Ok(DeliveryRecord {
-                    id: row.try_get("id")?,
-                    notification_id: row.try_get("notification_id")?,
-                    kind: row.try_get("kind")?,
-                    state: row.try_get("state")?,
-                    attempts: row.try_get("attempts")?,
-                    last_status: row.try_get("last_status")?,
-                    last_error: row.try_get("last_error")?,
-                    sent_at: optional_instant(row, "sent_at")?,
-                    next_attempt_at: instant(row, "next_attempt_at")?,
-                })
-            },
-            |delivery| delivery.id,
-        )
+        page.listing_from(&rows, delivery_from_row, |delivery| delivery.id)
     }
 }

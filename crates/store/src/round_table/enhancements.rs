@@ -1,9 +1,9 @@
 //! Enhancements: proposed by departments, confirmed by each, sponsored by
 //! an executive, delivered or declined.
 
-use super::{conflict, corrupt, optional_instant, person};
+use super::{conflict, corrupt, person};
 use crate::objectives::placeholders;
-use crate::time::{instant, now, to_db};
+use crate::time::{instant, now, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};

@@ -1,10 +1,10 @@
 //! Topics: frustrations (with the mirror), assumptions (answered by the
 //! department they are about) and suggestions, with the requests they cite.
 
-use super::{conflict, corrupt, optional_instant, person};
+use super::{conflict, corrupt, person};
 use crate::objectives::placeholders;
 use crate::rows::BindCommon;
-use crate::time::{instant, now, to_db};
+use crate::time::{instant, now, optional_instant, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
