@@ -4,7 +4,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::calendar::{
     CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval, parse_weekday,
@@ -252,25 +252,16 @@ impl Scoped<'_> {
         id: CalendarId,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                let current: Calendar = crate::locked_delete(
-                    transaction,
-                    organization,
-                    id.0,
-                    expected_version,
-                    "departments or the organization still use this calendar",
-                )
-                .await?;
-                let detail = format!("deleted {}", current.name);
-                audit
-                    .record(transaction, "calendar.deleted", id.0, detail)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.delete_audited::<Calendar>(
+            Funnel::Configuration,
+            id.0,
+            expected_version,
+            "departments or the organization still use this calendar",
+            "calendar.deleted",
+            |calendar| format!("deleted {}", calendar.name),
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::text::{Label, Slug};
@@ -345,29 +345,17 @@ impl Scoped<'_> {
         id: DepartmentId,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::lock_row(transaction, "departments", organization, id.0).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, expected_version)?;
-                crate::delete_row(
-                    transaction,
-                    "departments",
-                    organization,
-                    id.0,
-                    "people or sub-departments still belong to this department; move them \
-                        first",
-                )
-                .await?;
-                let detail = format!("deleted {} ({})", current.name, current.slug);
-                audit
-                    .record(transaction, "department.deleted", id.0, detail)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.delete_audited::<Department>(
+            Funnel::Configuration,
+            id.0,
+            expected_version,
+            "people or sub-departments still belong to this department; move them \
+                first",
+            "department.deleted",
+            |department| format!("deleted {} ({})", department.name, department.slug),
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -655,10 +655,7 @@ impl Scoped<'_> {
         T: Send + 'static,
         F: AuditedOperation<T>,
     {
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| operation(transaction, audit))
-            .await
+        self.write_through(Funnel::Data, operation).await
     }
 
     /// [`Scoped::write_audited`] through [`Store::configuration_write`], for
@@ -671,14 +668,11 @@ impl Scoped<'_> {
         T: Send + 'static,
         F: AuditedOperation<T>,
     {
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| operation(transaction, audit))
-            .await
+        self.write_through(Funnel::Configuration, operation).await
     }
 
     /// [`Scoped::write_audited`] through [`Store::bookkeeping_write`], for
-    /// records nothing cached is computed from (API tokens).
+    /// records nothing cached is computed from (API tokens, webhooks).
     pub(crate) async fn bookkeeping_write_audited<T, F>(
         &self,
         operation: F,
@@ -687,11 +681,69 @@ impl Scoped<'_> {
         T: Send + 'static,
         F: AuditedOperation<T>,
     {
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| operation(transaction, audit))
-            .await
+        self.write_through(Funnel::Bookkeeping, operation).await
     }
+
+    async fn write_through<T, F>(&self, funnel: Funnel, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        let operation = with_context(operation, self.audit_context());
+        match funnel {
+            Funnel::Data => self.store.write(operation).await,
+            Funnel::Configuration => self.store.configuration_write(operation).await,
+            Funnel::Bookkeeping => self.store.bookkeeping_write(operation).await,
+        }
+    }
+
+    /// Deletes the record `id` of `R`'s table at the `expected` version
+    /// through `funnel` (see [`rows::locked_delete`]; `in_use` says what to
+    /// do instead when other rows still refer to it), and records `action`
+    /// with the `detail` of the record as it was, which it returns.
+    pub(crate) async fn delete_audited<R>(
+        &self,
+        funnel: Funnel,
+        id: i64,
+        expected: Option<i64>,
+        in_use: &'static str,
+        action: &'static str,
+        detail: fn(&R) -> String,
+    ) -> Result<R, StoreError>
+    where
+        R: rows::Record + Send + 'static,
+    {
+        self.write_through(funnel, move |transaction, audit| {
+            Box::pin(async move {
+                let current =
+                    locked_delete::<R>(transaction, audit.organization, id, expected, in_use)
+                        .await?;
+                audit
+                    .record(transaction, action, id, detail(&current))
+                    .await?;
+                Ok(current)
+            })
+        })
+        .await
+    }
+}
+
+/// The [`WriteOperation`] that runs an [`AuditedOperation`] in `audit`'s context.
+fn with_context<T, F: AuditedOperation<T>>(
+    operation: F,
+    audit: audit::Context,
+) -> impl WriteOperation<T> {
+    move |transaction: &mut WriteTransaction| operation(transaction, audit)
+}
+
+/// Which of the store's write funnels a change made through a [`Scoped`]
+/// handle goes through: [`Store::write`], [`Store::configuration_write`] or
+/// [`Store::bookkeeping_write`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Funnel {
+    Data,
+    Configuration,
+    Bookkeeping,
 }
 
 /// Adds `mode=rwc` so that a missing SQLite file is created.

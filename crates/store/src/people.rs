@@ -121,46 +121,54 @@ async fn end_access(
     Ok(())
 }
 
+/// Inserts a person, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_person(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewPerson,
+) -> Result<Person, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.department_id,
+        "department_id",
+    )
+    .await?;
+    let stamp = to_db(now());
+    let row = sqlx::query(&format!(
+        "INSERT INTO people (organization_id, email, name, title, \
+                department_id, role, password_hash, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.email.as_str().to_owned())
+    .bind(new.name.into_string())
+    .bind(new.title.map(Label::into_string))
+    .bind(new.department_id.map(|department| department.0))
+    .bind(new.role.as_str())
+    .bind(new.password_hash)
+    .bind(stamp)
+    .fetch_one(&mut **transaction)
+    .await
+    .map_err(|error| email_conflict(error, new.email.as_str()))?;
+    let person = from_row(&row)?;
+    let detail = format!(
+        "created {} <{}> as {}",
+        person.name, person.email, person.role
+    );
+    audit
+        .record(transaction, "person.created", person.id.0, detail)
+        .await?;
+    Ok(person)
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.department_id,
-                    "department_id",
-                )
-                .await?;
-                let stamp = to_db(now());
-                let row = sqlx::query(&format!(
-                    "INSERT INTO people (organization_id, email, name, title, \
-                            department_id, role, password_hash, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
-                ))
-                .bind(organization.0)
-                .bind(new.email.as_str().to_owned())
-                .bind(new.name.into_string())
-                .bind(new.title.map(Label::into_string))
-                .bind(new.department_id.map(|department| department.0))
-                .bind(new.role.as_str())
-                .bind(new.password_hash)
-                .bind(stamp)
-                .fetch_one(&mut **transaction)
-                .await
-                .map_err(|error| email_conflict(error, new.email.as_str()))?;
-                let person = from_row(&row)?;
-                let detail = format!(
-                    "created {} <{}> as {}",
-                    person.name, person.email, person.role
-                );
-                audit
-                    .record(transaction, "person.created", person.id.0, detail)
-                    .await?;
-                Ok(person)
-            })
+            Box::pin(insert_person(transaction, audit, new))
         })
         .await
     }

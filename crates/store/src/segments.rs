@@ -4,7 +4,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -164,24 +164,15 @@ impl Scoped<'_> {
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                let current: Segment = crate::locked_delete(
-                    transaction,
-                    organization,
-                    id,
-                    expected_version,
-                    "services still serve this segment; change them first",
-                )
-                .await?;
-                let detail = format!("deleted {}", current.name);
-                audit
-                    .record(transaction, "segment.deleted", id, detail)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.delete_audited::<Segment>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "services still serve this segment; change them first",
+            "segment.deleted",
+            |segment| format!("deleted {}", segment.name),
+        )
+        .await?;
+        Ok(())
     }
 }

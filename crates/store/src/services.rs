@@ -3,7 +3,9 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{
+    Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists,
+};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::services::{FieldKind, IntakeField, Priority, Targets, VolumeExpectation};
@@ -621,27 +623,15 @@ impl Scoped<'_> {
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::lock_row(transaction, "services", organization, id).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, expected_version)?;
-                crate::delete_row(
-                    transaction,
-                    "services",
-                    organization,
-                    id,
-                    "an agreement names this service; retire it with active = false instead",
-                )
-                .await?;
-                let detail = format!("deleted {}", current.name);
-                audit
-                    .record(transaction, "service.deleted", id, detail)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.delete_audited::<Service>(
+            Funnel::Configuration,
+            id,
+            expected_version,
+            "an agreement names this service; retire it with active = false instead",
+            "service.deleted",
+            |service| format!("deleted {}", service.name),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -2,7 +2,9 @@
 //! changed; editing it writes the next version.
 
 use super::workflow::acceptance;
-use super::{Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version};
+use super::{
+    Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version, locked,
+};
 use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction, ensure_exists};
@@ -113,81 +115,89 @@ pub(super) async fn touch(
     Ok(())
 }
 
+/// Inserts an agreement, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_agreement(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewAgreement,
+) -> Result<Agreement, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.provider_department_id,
+        "provider_department_id",
+    )
+    .await?;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.consumer_department_id,
+        "consumer_department_id",
+    )
+    .await?;
+    if new.provider_department_id == new.consumer_department_id {
+        return Err(StoreError::invalid(
+            "consumer_department_id",
+            "must differ from the provider: an agreement is between two \
+                    departments",
+        ));
+    }
+    check_services(
+        transaction,
+        organization,
+        new.provider_department_id,
+        new.consumer_department_id,
+        &new.service_ids,
+    )
+    .await?;
+    let stamp = to_db(now());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO agreements (organization_id, provider_department_id, \
+                consumer_department_id, review_cadence_months, created_at, \
+                updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.provider_department_id.0)
+    .bind(new.consumer_department_id.0)
+    .bind(new.review_cadence.months())
+    .bind(stamp)
+    .fetch_one(&mut **transaction)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: Some("consumer_department_id".to_owned()),
+            message: "this provider → consumer cell already has an agreement; \
+                    change that one"
+                .to_owned(),
+        },
+        other => other,
+    })?;
+    insert_version(
+        transaction,
+        organization,
+        id,
+        1,
+        (&new.service_ids, &new.obligations, &new.notes),
+        audit.actor,
+    )
+    .await?;
+    let detail = format!(
+        "created for {} → {}",
+        new.provider_department_id, new.consumer_department_id
+    );
+    audit
+        .record(transaction, "agreement.created", id, detail)
+        .await?;
+    fetch(transaction, organization, id).await
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_agreement(&self, new: NewAgreement) -> Result<Agreement, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.provider_department_id,
-                    "provider_department_id",
-                )
-                .await?;
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.consumer_department_id,
-                    "consumer_department_id",
-                )
-                .await?;
-                if new.provider_department_id == new.consumer_department_id {
-                    return Err(StoreError::invalid(
-                        "consumer_department_id",
-                        "must differ from the provider: an agreement is between two \
-                                departments",
-                    ));
-                }
-                check_services(
-                    transaction,
-                    organization,
-                    new.provider_department_id,
-                    new.consumer_department_id,
-                    &new.service_ids,
-                )
-                .await?;
-                let stamp = to_db(now());
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO agreements (organization_id, provider_department_id, \
-                            consumer_department_id, review_cadence_months, created_at, \
-                            updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                )
-                .bind(organization.0)
-                .bind(new.provider_department_id.0)
-                .bind(new.consumer_department_id.0)
-                .bind(new.review_cadence.months())
-                .bind(stamp)
-                .fetch_one(&mut **transaction)
-                .await
-                .map_err(|error| match StoreError::from(error) {
-                    StoreError::Conflict { .. } => StoreError::Conflict {
-                        field: Some("consumer_department_id".to_owned()),
-                        message: "this provider → consumer cell already has an agreement; \
-                                change that one"
-                            .to_owned(),
-                    },
-                    other => other,
-                })?;
-                insert_version(
-                    transaction,
-                    organization,
-                    id,
-                    1,
-                    (&new.service_ids, &new.obligations, &new.notes),
-                    audit.actor,
-                )
-                .await?;
-                let detail = format!(
-                    "created for {} → {}",
-                    new.provider_department_id, new.consumer_department_id
-                );
-                audit
-                    .record(transaction, "agreement.created", id, detail)
-                    .await?;
-                fetch(transaction, organization, id).await
-            })
+            Box::pin(insert_agreement(transaction, audit, new))
         })
         .await
     }
@@ -207,9 +217,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "agreements", organization, id).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, Some(expected_version))?;
+                let current = locked(transaction, organization, id, Some(expected_version)).await?;
                 let content_changed = changes.service_ids.is_set()
                     || changes.obligations.is_set()
                     || changes.notes.is_set();
@@ -315,9 +323,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "agreements", organization, id).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, expected_version)?;
+                let current = locked(transaction, organization, id, expected_version).await?;
                 if current.agreed_version.is_some() {
                     return Err(StoreError::Conflict {
                         field: None,

@@ -249,6 +249,20 @@ pub(super) async fn fetch(
     Ok(assemble(row, current))
 }
 
+/// Locks the agreement for the rest of the write and reads it, refusing a
+/// stale `expected` version (see [`crate::rows::locked`]).
+async fn locked(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<Agreement, StoreError> {
+    crate::lock_row(transaction, "agreements", organization, id).await?;
+    let current = fetch(transaction, organization, id).await?;
+    crate::check_version(current.version, expected)?;
+    Ok(current)
+}
+
 impl Scoped<'_> {
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
         let row =

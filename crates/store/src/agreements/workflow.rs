@@ -2,8 +2,7 @@
 //! recording each side's acceptance.
 
 use super::edits::touch;
-use super::{Agreement, AgreementVersion, fetch};
-use crate::rows::BindCommon;
+use super::{Agreement, AgreementVersion, fetch, locked};
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::civil::Date;
@@ -37,9 +36,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "agreements", organization, id).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, expected_version)?;
+                let current = locked(transaction, organization, id, expected_version).await?;
                 acceptance(&current.current).propose().map_err(workflow)?;
                 sqlx::query(
                     "UPDATE agreement_versions SET status = 'proposed', proposed_by = \
@@ -47,7 +44,9 @@ impl Scoped<'_> {
                             = $4 AND number = $5",
                 )
                 .bind(by.0)
-                .bind_now_and_row(organization, id)
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(id)
                 .bind(current.current_version)
                 .execute(&mut **transaction)
                 .await?;
@@ -76,9 +75,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "agreements", organization, id).await?;
-                let current = fetch(transaction, organization, id).await?;
-                crate::check_version(current.version, expected_version)?;
+                let current = locked(transaction, organization, id, expected_version).await?;
                 let next = acceptance(&current.current)
                     .accept(&sides)
                     .map_err(workflow)?;

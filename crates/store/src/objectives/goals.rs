@@ -3,7 +3,9 @@
 use super::period_from_db;
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
+use crate::{
+    Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists,
+};
 use jiff::Timestamp;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::objectives::Period;
@@ -69,54 +71,60 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
 
 crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
 
+/// Inserts a goal, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_goal(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewGoal,
+) -> Result<Goal, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.department_id,
+        "department_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "objectives",
+        organization,
+        new.objective_id,
+        "objective_id",
+    )
+    .await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO goals (organization_id, department_id, objective_id, \
+                period, title, description, created_at, updated_at) VALUES ($1, \
+                $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.department_id.0)
+    .bind(new.objective_id)
+    .bind(new.period.to_string())
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let goal = goal_from_row(&row)?;
+    audit
+        .record(
+            transaction,
+            "goal.created",
+            goal.id,
+            format!("created {}", goal.title),
+        )
+        .await?;
+    Ok(goal)
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
-        let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.department_id,
-                    "department_id",
-                )
-                .await?;
-                ensure_exists(
-                    transaction,
-                    "objectives",
-                    organization,
-                    new.objective_id,
-                    "objective_id",
-                )
-                .await?;
-                let row = sqlx::query(&format!(
-                    "INSERT INTO goals (organization_id, department_id, objective_id, \
-                            period, title, description, created_at, updated_at) VALUES ($1, \
-                            $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
-                ))
-                .bind(organization.0)
-                .bind(new.department_id.0)
-                .bind(new.objective_id)
-                .bind(new.period.to_string())
-                .bind(new.title.as_str().to_owned())
-                .bind(new.description.clone())
-                .bind(to_db(now()))
-                .fetch_one(&mut **transaction)
-                .await?;
-                let goal = goal_from_row(&row)?;
-                audit
-                    .record(
-                        transaction,
-                        "goal.created",
-                        goal.id,
-                        format!("created {}", goal.title),
-                    )
-                    .await?;
-                Ok(goal)
-            })
-        })
-        .await
+        self.write_audited(move |transaction, audit| Box::pin(insert_goal(transaction, audit, new)))
+            .await
     }
 
     pub async fn goal(&self, id: i64) -> Result<Goal, StoreError> {
@@ -203,28 +211,14 @@ impl Scoped<'_> {
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<Goal, StoreError> {
-        let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                let current: Goal = crate::locked_delete(
-                    transaction,
-                    organization,
-                    id,
-                    expected_version,
-                    "the goal is still referenced",
-                )
-                .await?;
-                audit
-                    .record(
-                        transaction,
-                        "goal.deleted",
-                        id,
-                        format!("deleted {}", current.title),
-                    )
-                    .await?;
-                Ok(current)
-            })
-        })
+        self.delete_audited::<Goal>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "the goal is still referenced",
+            "goal.deleted",
+            |goal| format!("deleted {}", goal.title),
+        )
         .await
     }
 }

@@ -258,50 +258,58 @@ pub(crate) fn format_number(value: f64) -> String {
     }
 }
 
+/// Inserts a measure, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_measure(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewMeasure,
+) -> Result<Measure, StoreError> {
+    let organization = audit.organization;
+    ensure_exists(
+        transaction,
+        "objectives",
+        organization,
+        new.objective_id,
+        "objective_id",
+    )
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO measures (organization_id, objective_id, name, unit, \
+                direction, baseline, target, current_value, created_at, \
+                updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.objective_id)
+    .bind(new.name.as_str().to_owned())
+    .bind(new.unit.clone())
+    .bind(new.scale.direction().as_str())
+    .bind(new.scale.baseline())
+    .bind(new.scale.target())
+    .bind(new.current.unwrap_or(new.scale.baseline()))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    write_contributors(transaction, organization, id, &new.contributors).await?;
+    let measure = fetch_measure(transaction, organization, id).await?;
+    recognize_if_reached(transaction, organization, &measure).await?;
+    audit
+        .record(
+            transaction,
+            "measure.created",
+            id,
+            format!("created {}", measure.name),
+        )
+        .await?;
+    fetch_measure(transaction, organization, id).await
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_measure(&self, new: NewMeasure) -> Result<Measure, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                ensure_exists(
-                    transaction,
-                    "objectives",
-                    organization,
-                    new.objective_id,
-                    "objective_id",
-                )
-                .await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO measures (organization_id, objective_id, name, unit, \
-                            direction, baseline, target, current_value, created_at, \
-                            updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-                            RETURNING id",
-                )
-                .bind(organization.0)
-                .bind(new.objective_id)
-                .bind(new.name.as_str().to_owned())
-                .bind(new.unit.clone())
-                .bind(new.scale.direction().as_str())
-                .bind(new.scale.baseline())
-                .bind(new.scale.target())
-                .bind(new.current.unwrap_or(new.scale.baseline()))
-                .bind(to_db(now()))
-                .fetch_one(&mut **transaction)
-                .await?;
-                write_contributors(transaction, organization, id, &new.contributors).await?;
-                let measure = fetch_measure(transaction, organization, id).await?;
-                recognize_if_reached(transaction, organization, &measure).await?;
-                audit
-                    .record(
-                        transaction,
-                        "measure.created",
-                        id,
-                        format!("created {}", measure.name),
-                    )
-                    .await?;
-                fetch_measure(transaction, organization, id).await
-            })
+            Box::pin(insert_measure(transaction, audit, new))
         })
         .await
     }

@@ -3,7 +3,7 @@
 use super::period_from_db;
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::objectives::{Category, Period};
@@ -70,41 +70,49 @@ crate::rows::record!(
     objective_from_row
 );
 
+/// Inserts an objective, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_objective(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewObjective,
+) -> Result<Objective, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO objectives (organization_id, period, title, \
+                description, category, owner_person_id, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
+                {OBJECTIVE_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.period.to_string())
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(new.category.as_str())
+    .bind(new.owner_person_id.map(|person| person.0))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let objective = objective_from_row(&row)?;
+    let detail = format!("created {} ({})", objective.title, objective.period);
+    audit
+        .record(transaction, "objective.created", objective.id, detail)
+        .await?;
+    Ok(objective)
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_objective(&self, new: NewObjective) -> Result<Objective, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.owner_person_id,
-                    "owner_person_id",
-                )
-                .await?;
-                let row = sqlx::query(&format!(
-                    "INSERT INTO objectives (organization_id, period, title, \
-                            description, category, owner_person_id, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
-                            {OBJECTIVE_COLUMNS}"
-                ))
-                .bind(organization.0)
-                .bind(new.period.to_string())
-                .bind(new.title.as_str().to_owned())
-                .bind(new.description.clone())
-                .bind(new.category.as_str())
-                .bind(new.owner_person_id.map(|person| person.0))
-                .bind(to_db(now()))
-                .fetch_one(&mut **transaction)
-                .await?;
-                let objective = objective_from_row(&row)?;
-                let detail = format!("created {} ({})", objective.title, objective.period);
-                audit
-                    .record(transaction, "objective.created", objective.id, detail)
-                    .await?;
-                Ok(objective)
-            })
+            Box::pin(insert_objective(transaction, audit, new))
         })
         .await
     }
@@ -188,29 +196,16 @@ impl Scoped<'_> {
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                let current: Objective = crate::locked_delete(
-                    transaction,
-                    organization,
-                    id,
-                    expected_version,
-                    "measures, goals or enhancements still refer to this objective; \
-                            remove or move them first",
-                )
-                .await?;
-                audit
-                    .record(
-                        transaction,
-                        "objective.deleted",
-                        id,
-                        format!("deleted {}", current.title),
-                    )
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.delete_audited::<Objective>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "measures, goals or enhancements still refer to this objective; \
+                remove or move them first",
+            "objective.deleted",
+            |objective| format!("deleted {}", objective.title),
+        )
+        .await?;
+        Ok(())
     }
 }

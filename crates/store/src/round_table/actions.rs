@@ -4,7 +4,7 @@ use super::{corrupt, optional_date};
 use crate::objectives::date_from_db;
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use roundtable_domain::ids::PersonId;
@@ -83,70 +83,78 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
 
 crate::rows::record!(Action, "actions", ACTION_COLUMNS, action_from_row);
 
+/// Inserts an action, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_action(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewAction,
+) -> Result<Action, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "topics",
+        organization,
+        new.topic_id,
+        "topic_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "round_table_sessions",
+        organization,
+        new.session_id,
+        "session_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "alignment_reviews",
+        organization,
+        new.review_id,
+        "review_id",
+    )
+    .await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO actions (organization_id, title, owner_person_id, \
+                due_on, topic_id, session_id, review_id, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING \
+                {ACTION_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.title.as_str().to_owned())
+    .bind(new.owner_person_id.0)
+    .bind(new.due_on.to_string())
+    .bind(new.topic_id)
+    .bind(new.session_id)
+    .bind(new.review_id)
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let action = action_from_row(&row)?;
+    audit
+        .record(
+            transaction,
+            "action.created",
+            action.id,
+            format!("created {}", action.title),
+        )
+        .await?;
+    Ok(action)
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_action(&self, new: NewAction) -> Result<Action, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                crate::ensure_reference(
-                    transaction,
-                    organization,
-                    new.owner_person_id,
-                    "owner_person_id",
-                )
-                .await?;
-                ensure_exists(
-                    transaction,
-                    "topics",
-                    organization,
-                    new.topic_id,
-                    "topic_id",
-                )
-                .await?;
-                ensure_exists(
-                    transaction,
-                    "round_table_sessions",
-                    organization,
-                    new.session_id,
-                    "session_id",
-                )
-                .await?;
-                ensure_exists(
-                    transaction,
-                    "alignment_reviews",
-                    organization,
-                    new.review_id,
-                    "review_id",
-                )
-                .await?;
-                let row = sqlx::query(&format!(
-                    "INSERT INTO actions (organization_id, title, owner_person_id, \
-                            due_on, topic_id, session_id, review_id, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING \
-                            {ACTION_COLUMNS}"
-                ))
-                .bind(organization.0)
-                .bind(new.title.as_str().to_owned())
-                .bind(new.owner_person_id.0)
-                .bind(new.due_on.to_string())
-                .bind(new.topic_id)
-                .bind(new.session_id)
-                .bind(new.review_id)
-                .bind(to_db(now()))
-                .fetch_one(&mut **transaction)
-                .await?;
-                let action = action_from_row(&row)?;
-                audit
-                    .record(
-                        transaction,
-                        "action.created",
-                        action.id,
-                        format!("created {}", action.title),
-                    )
-                    .await?;
-                Ok(action)
-            })
+            Box::pin(insert_action(transaction, audit, new))
         })
         .await
     }

@@ -219,117 +219,115 @@ async fn tell_executives_to_sponsor(
     .await
 }
 
+/// Inserts an enhancement, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_enhancement(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewEnhancement,
+) -> Result<Enhancement, StoreError> {
+    let organization = audit.organization;
+    ensure_exists(
+        transaction,
+        "objectives",
+        organization,
+        new.objective_id,
+        "objective_id",
+    )
+    .await?;
+    for (index, department) in new.department_ids.iter().enumerate() {
+        crate::ensure_reference(
+            transaction,
+            organization,
+            *department,
+            &format!("department_ids[{index}]"),
+        )
+        .await?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO enhancements (organization_id, objective_id, title, \
+                description, proposed_by, created_at, updated_at) VALUES ($1, \
+                $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.objective_id)
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(audit.actor.map(|person| person.0))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    // The proposer speaks for the departments they lead; each
+    // other department confirms for itself.
+    let proposer_leads = match audit.actor {
+        Some(proposer) => departments_led_by(transaction, organization, proposer).await?,
+        None => Vec::new(),
+    };
+    let stamp = to_db(now());
+    for department in &new.department_ids {
+        let confirmed = proposer_leads.contains(department);
+        sqlx::query(
+            "INSERT INTO enhancement_departments (organization_id, \
+                    enhancement_id, department_id, confirmed_at, confirmed_by) \
+                    VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(organization.0)
+        .bind(id)
+        .bind(department.0)
+        .bind(confirmed.then(|| stamp.clone()))
+        .bind(if confirmed {
+            audit.actor.map(|person| person.0)
+        } else {
+            None
+        })
+        .execute(&mut **transaction)
+        .await?;
+    }
+    audit
+        .record(
+            transaction,
+            "enhancement.proposed",
+            id,
+            format!("proposed {}", new.title.as_str()),
+        )
+        .await?;
+    let enhancement = fetch_enhancement(transaction, organization, id).await?;
+    let awaiting = enhancement.awaiting_confirmation();
+    let mut recipients = Vec::new();
+    for department in &awaiting {
+        recipients
+            .extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+    }
+    let wording = notices::confirm_to_co_propose(&enhancement.title);
+    let notice = crate::notifications::Notice {
+        recipient: PersonId(0),
+        kind: "enhancement_status",
+        subject_kind: "enhancement",
+        subject_id: Some(id),
+        title: wording.title,
+        body: wording.body,
+        link: format!("/enhancements/{id}"),
+    };
+    crate::notifications::notify_each(
+        transaction,
+        organization,
+        &recipients,
+        audit.actor,
+        notice,
+        &stamp,
+    )
+    .await?;
+    if awaiting.is_empty() {
+        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+    }
+    Ok(enhancement)
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_enhancement(&self, new: NewEnhancement) -> Result<Enhancement, StoreError> {
-        let organization = self.organization;
         self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                ensure_exists(
-                    transaction,
-                    "objectives",
-                    organization,
-                    new.objective_id,
-                    "objective_id",
-                )
-                .await?;
-                for (index, department) in new.department_ids.iter().enumerate() {
-                    crate::ensure_reference(
-                        transaction,
-                        organization,
-                        *department,
-                        &format!("department_ids[{index}]"),
-                    )
-                    .await?;
-                }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO enhancements (organization_id, objective_id, title, \
-                            description, proposed_by, created_at, updated_at) VALUES ($1, \
-                            $2, $3, $4, $5, $6, $6) RETURNING id",
-                )
-                .bind(organization.0)
-                .bind(new.objective_id)
-                .bind(new.title.as_str().to_owned())
-                .bind(new.description.clone())
-                .bind(audit.actor.map(|person| person.0))
-                .bind(to_db(now()))
-                .fetch_one(&mut **transaction)
-                .await?;
-                // The proposer speaks for the departments they lead; each
-                // other department confirms for itself.
-                let proposer_leads = match audit.actor {
-                    Some(proposer) => {
-                        departments_led_by(transaction, organization, proposer).await?
-                    }
-                    None => Vec::new(),
-                };
-                let stamp = to_db(now());
-                for department in &new.department_ids {
-                    let confirmed = proposer_leads.contains(department);
-                    sqlx::query(
-                        "INSERT INTO enhancement_departments (organization_id, \
-                                enhancement_id, department_id, confirmed_at, confirmed_by) \
-                                VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(organization.0)
-                    .bind(id)
-                    .bind(department.0)
-                    .bind(confirmed.then(|| stamp.clone()))
-                    .bind(if confirmed {
-                        audit.actor.map(|person| person.0)
-                    } else {
-                        None
-                    })
-                    .execute(&mut **transaction)
-                    .await?;
-                }
-                audit
-                    .record(
-                        transaction,
-                        "enhancement.proposed",
-                        id,
-                        format!("proposed {}", new.title.as_str()),
-                    )
-                    .await?;
-                let enhancement = fetch_enhancement(transaction, organization, id).await?;
-                let awaiting = enhancement.awaiting_confirmation();
-                let mut recipients = Vec::new();
-                for department in &awaiting {
-                    recipients.extend(
-                        crate::notifications::leads_of(transaction, organization, department.0)
-                            .await?,
-                    );
-                }
-                let wording = notices::confirm_to_co_propose(&enhancement.title);
-                let notice = crate::notifications::Notice {
-                    recipient: PersonId(0),
-                    kind: "enhancement_status",
-                    subject_kind: "enhancement",
-                    subject_id: Some(id),
-                    title: wording.title,
-                    body: wording.body,
-                    link: format!("/enhancements/{id}"),
-                };
-                crate::notifications::notify_each(
-                    transaction,
-                    organization,
-                    &recipients,
-                    audit.actor,
-                    notice,
-                    &stamp,
-                )
-                .await?;
-                if awaiting.is_empty() {
-                    tell_executives_to_sponsor(
-                        transaction,
-                        organization,
-                        audit.actor,
-                        &enhancement,
-                    )
-                    .await?;
-                }
-                Ok(enhancement)
-            })
+            Box::pin(insert_enhancement(transaction, audit, new))
         })
         .await
     }
