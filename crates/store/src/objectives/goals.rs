@@ -3,9 +3,7 @@
 use super::period_from_db;
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{
-    Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists,
-};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::objectives::Period;
@@ -86,14 +84,7 @@ async fn insert_goal(
         "department_id",
     )
     .await?;
-    ensure_exists(
-        transaction,
-        "objectives",
-        organization,
-        new.objective_id,
-        "objective_id",
-    )
-    .await?;
+    super::ensure_objective(transaction, organization, new.objective_id).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO goals (organization_id, department_id, objective_id, \
                 period, title, description, created_at, updated_at) VALUES ($1, \
@@ -172,14 +163,7 @@ impl Scoped<'_> {
                 let current: Goal =
                     crate::locked(transaction, organization, id, Some(expected_version)).await?;
                 let objective = changes.objective_id.or(current.objective_id);
-                ensure_exists(
-                    transaction,
-                    "objectives",
-                    organization,
-                    objective,
-                    "objective_id",
-                )
-                .await?;
+                super::ensure_objective(transaction, organization, objective).await?;
                 let title = match changes.title {
                     Change::Set(title) => title.into_string(),
                     Change::Keep => current.title,

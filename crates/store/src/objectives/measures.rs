@@ -4,7 +4,7 @@
 use super::{period_from_db, placeholders};
 use crate::rows::BindCommon;
 use crate::time::{instant, now, optional_instant, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
 use roundtable_domain::objectives::{Direction, Period, Scale, is_mutual};
@@ -266,14 +266,7 @@ async fn insert_measure(
     new: NewMeasure,
 ) -> Result<Measure, StoreError> {
     let organization = audit.organization;
-    ensure_exists(
-        transaction,
-        "objectives",
-        organization,
-        new.objective_id,
-        "objective_id",
-    )
-    .await?;
+    super::ensure_objective(transaction, organization, new.objective_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO measures (organization_id, objective_id, name, unit, \
                 direction, baseline, target, current_value, created_at, \

@@ -4,7 +4,7 @@
 use super::{conflict, corrupt, person};
 use crate::objectives::placeholders;
 use crate::time::{instant, now, optional_instant, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::notices;
@@ -227,14 +227,7 @@ async fn insert_enhancement(
     new: NewEnhancement,
 ) -> Result<Enhancement, StoreError> {
     let organization = audit.organization;
-    ensure_exists(
-        transaction,
-        "objectives",
-        organization,
-        new.objective_id,
-        "objective_id",
-    )
-    .await?;
+    crate::objectives::ensure_objective(transaction, organization, new.objective_id).await?;
     for (index, department) in new.department_ids.iter().enumerate() {
         crate::ensure_reference(
             transaction,
