@@ -289,15 +289,8 @@ async fn insert_events(
         );
         let mut query = sqlx::query(&sql);
         for event in batch {
-            let event = NewEvent {
-                request: event.request,
-                actor: event.actor,
-                kind: event.kind,
-                before: event.before.clone(),
-                after: event.after.clone(),
-                note: "",
-                at: &event.at,
-            };
+            let event = NewEvent::new(event.request, event.actor, event.kind, &event.at)
+                .changing(event.before.clone(), event.after.clone());
             query = bind_event(query, organization, event);
         }
         query.execute(&mut **transaction).await?;

@@ -193,15 +193,8 @@ pub(crate) async fn consider_check(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: request.id,
-            actor: None,
-            kind: "check_requested",
-            before: serde_json::json!({}),
-            after,
-            note: "",
-            at: &stamp,
-        },
+        NewEvent::new(request.id, None, "check_requested", &stamp)
+            .changing(serde_json::json!({}), after),
     )
     .await?;
     tell(
@@ -399,15 +392,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: check.request_id,
-                            actor: Some(respondent),
-                            kind: "check_answered",
-                            before: serde_json::json!({}),
-                            after,
-                            note: &response.comment,
-                            at: &stamp,
-                        },
+                        NewEvent::new(check.request_id, Some(respondent), "check_answered", &stamp)
+                            .changing(serde_json::json!({}), after)
+                            .noting(&response.comment),
                     )
                     .await?;
                     let mut reopened = false;
@@ -534,15 +521,9 @@ async fn reopen_if_configured(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: check.request_id,
-            actor: Some(respondent),
-            kind: "reopened",
-            before,
-            after,
-            note: "The satisfaction check said the request did not meet the expectation.",
-            at: stamp,
-        },
+        NewEvent::new(check.request_id, Some(respondent), "reopened", stamp)
+            .changing(before, after)
+            .noting("The satisfaction check said the request did not meet the expectation."),
     )
     .await?;
     record_outcomes(
@@ -576,15 +557,8 @@ async fn tell_leads(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: check.request_id,
-            actor: None,
-            kind: "leads_told",
-            before: serde_json::json!({}),
-            after,
-            note: "",
-            at: stamp,
-        },
+        NewEvent::new(check.request_id, None, "leads_told", stamp)
+            .changing(serde_json::json!({}), after),
     )
     .await?;
     let request = crate::requests::fetch(transaction, organization, check.request_id).await?;

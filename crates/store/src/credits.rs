@@ -154,15 +154,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request,
-                            actor: Some(new.by),
-                            kind: "credited",
-                            before: serde_json::json!({}),
-                            after,
-                            note: &new.note,
-                            at: &stamp,
-                        },
+                        NewEvent::new(request, Some(new.by), "credited", &stamp)
+                            .changing(serde_json::json!({}), after)
+                            .noting(&new.note),
                     )
                     .await?;
                     audit
@@ -280,15 +274,8 @@ impl Scoped<'_> {
                 record_event(
                     transaction,
                     organization,
-                    NewEvent {
-                        request,
-                        actor: Some(by),
-                        kind: "credit_removed",
-                        before,
-                        after: serde_json::json!({}),
-                        note: "",
-                        at: &stamp,
-                    },
+                    NewEvent::new(request, Some(by), "credit_removed", &stamp)
+                        .changing(before, serde_json::json!({})),
                 )
                 .await?;
                 audit

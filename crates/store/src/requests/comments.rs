@@ -66,15 +66,10 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(author),
-                            kind,
-                            before: serde_json::json!({}),
-                            after: serde_json::json!({ "comment_id": comment_id }),
-                            note: "",
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(author), kind, &stamp).changing(
+                            serde_json::json!({}),
+                            serde_json::json!({ "comment_id": comment_id }),
+                        ),
                     )
                     .await?;
                     Ok(Comment {

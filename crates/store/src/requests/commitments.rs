@@ -124,15 +124,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(by),
-                            kind,
-                            before: serde_json::json!({}),
-                            after,
-                            note: &note,
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(by), kind, &stamp)
+                            .changing(serde_json::json!({}), after)
+                            .noting(&note),
                     )
                     .await?;
                     bump(transaction, organization, id, &stamp).await?;
@@ -242,15 +236,8 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(by),
-                            kind: "commitment_accepted",
-                            before,
-                            after,
-                            note: "",
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(by), "commitment_accepted", &stamp)
+                            .changing(before, after),
                     )
                     .await?;
                     bump(transaction, organization, id, &stamp).await?;

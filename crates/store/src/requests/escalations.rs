@@ -140,15 +140,8 @@ impl Scoped<'_> {
                         record_event(
                             transaction,
                             organization,
-                            NewEvent {
-                                request,
-                                actor: None,
-                                kind: "escalated",
-                                before: serde_json::json!({}),
-                                after,
-                                note: "",
-                                at: &stamp,
-                            },
+                            NewEvent::new(request, None, "escalated", &stamp)
+                                .changing(serde_json::json!({}), after),
                         )
                         .await?;
                         let breaches_first_response =

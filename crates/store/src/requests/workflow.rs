@@ -147,15 +147,12 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(actor),
-                            kind,
-                            before: serde_json::json!({ "status": current.status.as_str() }),
-                            after,
-                            note: &details.note,
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(actor), kind, &stamp)
+                            .changing(
+                                serde_json::json!({ "status": current.status.as_str() }),
+                                after,
+                            )
+                            .noting(&details.note),
                     )
                     .await?;
                     let request =
@@ -291,15 +288,8 @@ impl Scoped<'_> {
                         record_event(
                             transaction,
                             organization,
-                            NewEvent {
-                                request: id,
-                                actor: Some(actor),
-                                kind: "updated",
-                                before: before.into(),
-                                after: after.into(),
-                                note: "",
-                                at: &stamp,
-                            },
+                            NewEvent::new(id, Some(actor), "updated", &stamp)
+                                .changing(before.into(), after.into()),
                         )
                         .await?;
                     }
@@ -359,15 +349,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(by),
-                            kind: "deferred",
-                            before,
-                            after,
-                            note: &reason,
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(by), "deferred", &stamp)
+                            .changing(before, after)
+                            .noting(&reason),
                     )
                     .await?;
                     bump(transaction, organization, id, &stamp).await?;
@@ -444,15 +428,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: id,
-                            actor: Some(by),
-                            kind: "transferred",
-                            before,
-                            after,
-                            note: &note,
-                            at: &stamp,
-                        },
+                        NewEvent::new(id, Some(by), "transferred", &stamp)
+                            .changing(before, after)
+                            .noting(&note),
                     )
                     .await?;
                     bump(transaction, organization, id, &stamp).await?;
