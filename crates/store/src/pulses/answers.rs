@@ -1,7 +1,7 @@
 //! Answering a round: who is invited to which cells, and one answer per
 //! person and cell, written apart from the participation.
 
-use super::{PulseRound, RoundStatus, encode, fetch_round, random_key};
+use super::{PulseRound, RoundStatus, cell_from_row, encode, fetch_round, random_key};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
@@ -60,12 +60,7 @@ impl Scoped<'_> {
         .fetch_all(self.store.reader())
         .await?
         .iter()
-        .map(|row| {
-            Ok((
-                DepartmentId(row.try_get("provider_department_id")?),
-                DepartmentId(row.try_get("consumer_department_id")?),
-            ))
-        })
+        .map(cell_from_row)
         .collect::<Result<_, StoreError>>()?;
         Ok(round
             .cells

@@ -21,6 +21,15 @@ use roundtable_domain::pulses::{DIMENSION_COUNT, Ratings};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+/// The cell (provider, consumer) in a row's `provider_department_id` and
+/// `consumer_department_id`.
+pub(crate) fn cell_from_row(row: &AnyRow) -> Result<(DepartmentId, DepartmentId), StoreError> {
+    Ok((
+        DepartmentId(row.try_get("provider_department_id")?),
+        DepartmentId(row.try_get("consumer_department_id")?),
+    ))
+}
+
 mod answers;
 mod results;
 mod rounds;
@@ -127,12 +136,7 @@ pub(super) async fn attach_cells(
         .await?;
         round.cells = rows
             .iter()
-            .map(|row| {
-                Ok((
-                    DepartmentId(row.try_get("provider_department_id")?),
-                    DepartmentId(row.try_get("consumer_department_id")?),
-                ))
-            })
+            .map(cell_from_row)
             .collect::<Result<_, StoreError>>()?;
     }
     Ok(())

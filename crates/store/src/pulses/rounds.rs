@@ -2,13 +2,14 @@
 //! thanked once.
 
 use super::{
-    COLUMNS, NewPulseRound, PulseRound, RoundStatus, attach_cells, fetch_round, round_from_row,
+    COLUMNS, NewPulseRound, PulseRound, RoundStatus, attach_cells, cell_from_row, fetch_round,
+    round_from_row,
 };
 use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
-use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::pulses::Cell;
 use sqlx::Row;
 use std::collections::BTreeSet;
@@ -77,12 +78,7 @@ impl Scoped<'_> {
                 .fetch_all(&mut **transaction)
                 .await?
                 .iter()
-                .map(|row| {
-                    Ok((
-                        DepartmentId(row.try_get("provider_department_id")?),
-                        DepartmentId(row.try_get("consumer_department_id")?),
-                    ))
-                })
+                .map(cell_from_row)
                 .collect::<Result<_, StoreError>>()?;
                 let cells: BTreeSet<Cell> = match new.cells {
                     Some(cells) => {
