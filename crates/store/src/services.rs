@@ -12,7 +12,9 @@ use roundtable_domain::services::{FieldKind, IntakeField, Priority, Targets, Vol
 use roundtable_domain::text::Label;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
+use sqlx::query::Query;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -459,6 +461,31 @@ fn volume_columns(
     }
 }
 
+/// Binds a definition's columns, provider_department_id to active, in the
+/// order both the insert and the update of a service name them.
+fn bind_definition<'q>(
+    query: Query<'q, sqlx::Any, AnyArguments<'q>>,
+    definition: &ServiceDefinition,
+) -> Query<'q, sqlx::Any, AnyArguments<'q>> {
+    let (quantity, period, unit) = volume_columns(&definition.volume);
+    query
+        .bind(definition.provider_department_id.0)
+        .bind(definition.name.as_str().to_owned())
+        .bind(definition.description.clone())
+        .bind(definition.definition_of_good.clone())
+        .bind(definition.owner_person_id.map(|owner| owner.0))
+        .bind(definition.targets.first_response_minutes)
+        .bind(definition.targets.fulfilment_minutes)
+        .bind(encode_priority_targets(&definition.priority_targets))
+        .bind(encode_fields(&definition.intake_fields))
+        .bind(quantity)
+        .bind(period)
+        .bind(unit)
+        .bind(definition.check_sampling_rate)
+        .bind(i64::from(definition.reopen_on_not_met))
+        .bind(i64::from(definition.active))
+}
+
 impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_service(
@@ -469,9 +496,8 @@ impl Scoped<'_> {
         self.configuration_write_audited(move |transaction, audit| {
             Box::pin(async move {
                 check_definition(transaction, organization, &definition).await?;
-                let (quantity, period, unit) = volume_columns(&definition.volume);
                 let stamp = to_db(now());
-                let id: i64 = sqlx::query_scalar(
+                let query = sqlx::query(
                     "INSERT INTO services (organization_id, provider_department_id, \
                             name, description, definition_of_good, owner_person_id, \
                             first_response_minutes, fulfilment_minutes, priority_targets, \
@@ -480,26 +506,13 @@ impl Scoped<'_> {
                             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                             $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
                 )
-                .bind(organization.0)
-                .bind(definition.provider_department_id.0)
-                .bind(definition.name.as_str().to_owned())
-                .bind(definition.description.clone())
-                .bind(definition.definition_of_good.clone())
-                .bind(definition.owner_person_id.map(|owner| owner.0))
-                .bind(definition.targets.first_response_minutes)
-                .bind(definition.targets.fulfilment_minutes)
-                .bind(encode_priority_targets(&definition.priority_targets))
-                .bind(encode_fields(&definition.intake_fields))
-                .bind(quantity)
-                .bind(period)
-                .bind(unit)
-                .bind(definition.check_sampling_rate)
-                .bind(i64::from(definition.reopen_on_not_met))
-                .bind(i64::from(definition.active))
-                .bind(stamp)
-                .fetch_one(&mut **transaction)
-                .await
-                .map_err(|error| name_conflict(error, definition.name.as_str()))?;
+                .bind(organization.0);
+                let id: i64 = bind_definition(query, &definition)
+                    .bind(stamp)
+                    .fetch_one(&mut **transaction)
+                    .await
+                    .map_err(|error| name_conflict(error, definition.name.as_str()))?
+                    .try_get("id")?;
                 write_links(transaction, organization, id, &definition).await?;
                 let detail = format!("created {}", definition.name);
                 audit
@@ -575,8 +588,7 @@ impl Scoped<'_> {
                 crate::check_version(current.version, Some(expected_version))?;
                 let definition = apply(changes, definition_of(current)?);
                 check_definition(transaction, organization, &definition).await?;
-                let (quantity, period, unit) = volume_columns(&definition.volume);
-                sqlx::query(
+                let query = sqlx::query(
                     "UPDATE services SET provider_department_id = $1, name = $2, \
                             description = $3, definition_of_good = $4, owner_person_id = $5, \
                             first_response_minutes = $6, fulfilment_minutes = $7, \
@@ -584,26 +596,12 @@ impl Scoped<'_> {
                             $10, volume_period = $11, volume_unit = $12, check_sampling_rate \
                             = $13, reopen_on_not_met = $14, active = $15, version = version \
                             + 1, updated_at = $16 WHERE organization_id = $17 AND id = $18",
-                )
-                .bind(definition.provider_department_id.0)
-                .bind(definition.name.as_str().to_owned())
-                .bind(definition.description.clone())
-                .bind(definition.definition_of_good.clone())
-                .bind(definition.owner_person_id.map(|owner| owner.0))
-                .bind(definition.targets.first_response_minutes)
-                .bind(definition.targets.fulfilment_minutes)
-                .bind(encode_priority_targets(&definition.priority_targets))
-                .bind(encode_fields(&definition.intake_fields))
-                .bind(quantity)
-                .bind(period)
-                .bind(unit)
-                .bind(definition.check_sampling_rate)
-                .bind(i64::from(definition.reopen_on_not_met))
-                .bind(i64::from(definition.active))
-                .bind_now_and_row(organization, id)
-                .execute(&mut **transaction)
-                .await
-                .map_err(|error| name_conflict(error, definition.name.as_str()))?;
+                );
+                bind_definition(query, &definition)
+                    .bind_now_and_row(organization, id)
+                    .execute(&mut **transaction)
+                    .await
+                    .map_err(|error| name_conflict(error, definition.name.as_str()))?;
                 write_links(transaction, organization, id, &definition).await?;
                 let detail = format!("updated {}", definition.name);
                 audit

@@ -7,7 +7,6 @@ use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::pulses::Cell;
 use roundtable_domain::pulses::Ratings;
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// An answer about one cell, already checked against the scales; which side

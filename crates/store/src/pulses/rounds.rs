@@ -11,7 +11,6 @@ use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::pulses::Cell;
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// Issues the organization's thank-you to everyone who took part in a
