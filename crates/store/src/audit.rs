@@ -4,7 +4,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, now, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::{Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
 use sqlx::Row;
@@ -100,7 +100,7 @@ impl Scoped<'_> {
     ) -> Result<(), StoreError> {
         let action = action.to_owned();
         let subject_kind = subject_kind.to_owned();
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 audit
                     .record_on(transaction, &action, &subject_kind, subject_id, detail)

@@ -6,7 +6,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{from_db, instant, now, optional_instant, to_db};
-use crate::{Scoped, Store, StoreError};
+use crate::{Funnel, Scoped, Store, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::credentials::TokenScopes;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId, TokenId};
@@ -474,7 +474,7 @@ impl Scoped<'_> {
         scopes: TokenScopes,
     ) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 crate::ensure_reference(transaction, organization, person, "person_id").await?;
                 let row = sqlx::query(
@@ -524,7 +524,7 @@ impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn revoke_api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \

@@ -150,7 +150,7 @@ impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_calendar(&self, new: NewCalendar) -> Result<Calendar, StoreError> {
         let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 let stamp = to_db(now());
                 let row = sqlx::query(&format!(
@@ -206,7 +206,7 @@ impl Scoped<'_> {
             ("working_hours", changes.working_hours.is_set()),
             ("holidays", changes.holidays.is_set()),
         ]);
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 let current: Calendar =
                     crate::locked(transaction, organization, id.0, Some(expected_version)).await?;

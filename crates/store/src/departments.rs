@@ -183,7 +183,7 @@ impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_department(&self, new: NewDepartment) -> Result<Department, StoreError> {
         let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 check_references(
                     transaction,
@@ -289,7 +289,7 @@ impl Scoped<'_> {
             ("customer_facing", changes.customer_facing.is_set()),
             ("lead_ids", changes.lead_ids.is_set()),
         ]);
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 crate::lock_row(transaction, "departments", organization, id.0).await?;
                 let current = fetch(transaction, organization, id).await?;

@@ -4,7 +4,7 @@
 //! crate; this is only the write.
 
 use crate::time::{now, to_db};
-use crate::{Scoped, StoreError, WriteTransaction};
+use crate::{Funnel, Scoped, StoreError, WriteTransaction};
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::{Email, Label, Slug};
@@ -172,7 +172,7 @@ impl Scoped<'_> {
         progress: Arc<AtomicU64>,
     ) -> Result<ImportSummary, StoreError> {
         let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 let mut summary = ImportSummary::default();
                 let mut departments = DepartmentResolver {

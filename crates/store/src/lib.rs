@@ -658,33 +658,16 @@ impl Scoped<'_> {
         self.write_through(Funnel::Data, operation).await
     }
 
-    /// [`Scoped::write_audited`] through [`Store::configuration_write`], for
-    /// the records cached clock contexts and services are computed from.
-    pub(crate) async fn configuration_write_audited<T, F>(
+    /// [`Scoped::write_audited`] through another of the store's funnels:
+    /// [`Funnel::Configuration`] for the records cached clock contexts and
+    /// services are computed from, [`Funnel::Bookkeeping`] for records
+    /// nothing cached is computed from (API tokens, webhooks, security
+    /// events).
+    pub(crate) async fn write_through<T, F>(
         &self,
+        funnel: Funnel,
         operation: F,
     ) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: AuditedOperation<T>,
-    {
-        self.write_through(Funnel::Configuration, operation).await
-    }
-
-    /// [`Scoped::write_audited`] through [`Store::bookkeeping_write`], for
-    /// records nothing cached is computed from (API tokens, webhooks).
-    pub(crate) async fn bookkeeping_write_audited<T, F>(
-        &self,
-        operation: F,
-    ) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: AuditedOperation<T>,
-    {
-        self.write_through(Funnel::Bookkeeping, operation).await
-    }
-
-    async fn write_through<T, F>(&self, funnel: Funnel, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: AuditedOperation<T>,

@@ -3,7 +3,7 @@
 //! organization goes through [`Scoped`].
 
 use crate::time::{instant, now, to_db};
-use crate::{Change, Scoped, Store, StoreError};
+use crate::{Change, Funnel, Scoped, Store, StoreError};
 use jiff::Timestamp;
 use rand::RngCore;
 use roundtable_domain::ids::{CalendarId, OrganizationId};
@@ -152,7 +152,7 @@ impl Scoped<'_> {
             ("thank_you_kind", changes.thank_you_kind.is_set()),
             ("thank_you_points", changes.thank_you_points.is_set()),
         ]);
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
                     .bind(organization.0)

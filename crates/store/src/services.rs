@@ -493,7 +493,7 @@ impl Scoped<'_> {
         definition: ServiceDefinition,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 check_definition(transaction, organization, &definition).await?;
                 let stamp = to_db(now());
@@ -581,7 +581,7 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        self.configuration_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
             Box::pin(async move {
                 crate::lock_row(transaction, "services", organization, id).await?;
                 let current = fetch(transaction, organization, id).await?;

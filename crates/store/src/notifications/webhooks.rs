@@ -2,7 +2,7 @@
 
 use crate::rows::BindCommon;
 use crate::time::{instant, optional_instant, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError};
+use crate::{Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -76,7 +76,7 @@ impl Scoped<'_> {
         kinds: Vec<String>,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 let stamp = to_db(crate::time::now());
                 let row = sqlx::query(&format!(
@@ -129,7 +129,7 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 crate::lock_row(transaction, "webhooks", organization, id).await?;
                 let version: i64 = sqlx::query_scalar(
@@ -174,7 +174,7 @@ impl Scoped<'_> {
     #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_webhook(&self, id: i64) -> Result<(), StoreError> {
         let organization = self.organization;
-        self.bookkeeping_write_audited(move |transaction, audit| {
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
             Box::pin(async move {
                 crate::delete_row(transaction, "webhooks", organization, id, "the webhook").await?;
                 audit
