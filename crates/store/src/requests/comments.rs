@@ -2,7 +2,6 @@
 
 use super::outcomes::record_outcomes;
 use super::records::{Comment, RequestEvent};
-use super::rows::fetch_locked;
 use super::timeline::{NewEvent, record_event};
 use crate::time::{instant, to_db};
 use crate::{Scoped, StoreError};
@@ -24,64 +23,62 @@ impl Scoped<'_> {
     ) -> Result<Comment, StoreError> {
         let organization = self.organization;
         let context = self.clock_context().await?;
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let current = fetch_locked(transaction, organization, id).await?;
-                    let stamp = to_db(at);
-                    let comment_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO request_comments (organization_id, request_id, \
+        self.write_request(id, move |transaction, current| {
+            Box::pin(async move {
+                let stamp = to_db(at);
+                let comment_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO request_comments (organization_id, request_id, \
                             author_person_id, body, internal, created_at) VALUES ($1, $2, \
                             $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(organization.0)
+                .bind(id)
+                .bind(author.0)
+                .bind(body.clone())
+                .bind(i64::from(internal))
+                .bind(stamp.clone())
+                .fetch_one(&mut **transaction)
+                .await?;
+                if from_provider
+                    && !internal
+                    && current.first_response_at.is_none()
+                    && current.status.is_open()
+                {
+                    sqlx::query(
+                        "UPDATE requests SET first_response_at = $1, version = version + \
+                            1, updated_at = $1 WHERE organization_id = $2 AND id = $3",
                     )
+                    .bind(stamp.clone())
                     .bind(organization.0)
                     .bind(id)
-                    .bind(author.0)
-                    .bind(body.clone())
-                    .bind(i64::from(internal))
-                    .bind(stamp.clone())
-                    .fetch_one(&mut **transaction)
+                    .execute(&mut **transaction)
                     .await?;
-                    if from_provider
-                        && !internal
-                        && current.first_response_at.is_none()
-                        && current.status.is_open()
-                    {
-                        sqlx::query(
-                            "UPDATE requests SET first_response_at = $1, version = version + \
-                            1, updated_at = $1 WHERE organization_id = $2 AND id = $3",
-                        )
-                        .bind(stamp.clone())
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    record_outcomes(transaction, organization, id, &context, &current).await?;
-                    let kind = if internal {
-                        "internal_note"
-                    } else {
-                        "commented"
-                    };
-                    record_event(
-                        transaction,
-                        organization,
-                        NewEvent::new(id, Some(author), kind, &stamp).changing(
-                            serde_json::json!({}),
-                            serde_json::json!({ "comment_id": comment_id }),
-                        ),
-                    )
-                    .await?;
-                    Ok(Comment {
-                        id: comment_id,
-                        author_person_id: author,
-                        body,
-                        internal,
-                        created_at: at,
-                    })
+                }
+                record_outcomes(transaction, organization, id, &context, &current).await?;
+                let kind = if internal {
+                    "internal_note"
+                } else {
+                    "commented"
+                };
+                record_event(
+                    transaction,
+                    organization,
+                    NewEvent::new(id, Some(author), kind, &stamp).changing(
+                        serde_json::json!({}),
+                        serde_json::json!({ "comment_id": comment_id }),
+                    ),
+                )
+                .await?;
+                Ok(Comment {
+                    id: comment_id,
+                    author_person_id: author,
+                    body,
+                    internal,
+                    created_at: at,
                 })
             })
-            .await
+        })
+        .await
     }
 
     pub async fn comments(

@@ -2,7 +2,8 @@
 
 use super::records::{Period, Request};
 use crate::time::{instant, optional_instant};
-use crate::{StoreError, WriteTransaction};
+use crate::{Scoped, StoreError, WriteTransaction};
+use futures::future::BoxFuture;
 use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{InputQuality, Status};
@@ -160,6 +161,32 @@ pub(crate) async fn fetch_locked(
 ) -> Result<Request, StoreError> {
     crate::lock_row(transaction, "requests", organization, id).await?;
     fetch(transaction, organization, id).await
+}
+
+impl Scoped<'_> {
+    /// [`Store::write`](crate::Store::write) of a change to request `id`:
+    /// `operation` is given the request as it stands, locked for the rest of
+    /// the write (see [`fetch_locked`]).
+    pub(super) async fn write_request<T, F>(&self, id: i64, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(
+                &'t mut WriteTransaction,
+                Request,
+            ) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch_locked(transaction, organization, id).await?;
+                    operation(transaction, request).await
+                })
+            })
+            .await
+    }
 }
 
 /// A value for an event's `before` or `after`: its text, or null.
