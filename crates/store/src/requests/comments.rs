@@ -86,16 +86,10 @@ impl Scoped<'_> {
         id: i64,
         include_internal: bool,
     ) -> Result<Vec<Comment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, author_person_id, body, internal, created_at FROM \
-                request_comments WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 \
-                OR internal = 0) ORDER BY id",
-        )
-        .bind(self.organization.0)
-        .bind(id)
-        .bind(i64::from(include_internal))
-        .fetch_all(self.store.reader())
-        .await?;
+        let sql = "SELECT id, author_person_id, body, internal, created_at FROM \
+            request_comments WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR \
+            internal = 0) ORDER BY id";
+        let rows = self.rows_of_request(sql, id, include_internal).await?;
         rows.iter()
             .map(|row| {
                 Ok(Comment {
@@ -115,16 +109,10 @@ impl Scoped<'_> {
         id: i64,
         include_internal: bool,
     ) -> Result<Vec<RequestEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, actor_person_id, kind, before, after, note, created_at FROM \
-                request_events WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR \
-                kind <> 'internal_note') ORDER BY created_at, id",
-        )
-        .bind(self.organization.0)
-        .bind(id)
-        .bind(i64::from(include_internal))
-        .fetch_all(self.store.reader())
-        .await?;
+        let sql = "SELECT id, actor_person_id, kind, before, after, note, created_at FROM \
+            request_events WHERE organization_id = $1 AND request_id = $2 AND ($3 = 1 OR \
+            kind <> 'internal_note') ORDER BY created_at, id";
+        let rows = self.rows_of_request(sql, id, include_internal).await?;
         rows.iter()
             .map(|row| {
                 Ok(RequestEvent {
@@ -140,5 +128,21 @@ impl Scoped<'_> {
                 })
             })
             .collect()
+    }
+
+    /// The rows `sql` selects about request `id` in the organization
+    /// (`$1`, `$2`), the internal ones too when `include_internal` (`$3`).
+    async fn rows_of_request(
+        &self,
+        sql: &str,
+        id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        Ok(sqlx::query(sql)
+            .bind(self.organization.0)
+            .bind(id)
+            .bind(i64::from(include_internal))
+            .fetch_all(self.store.reader())
+            .await?)
     }
 }
