@@ -1,9 +1,9 @@
 //! The outbox: deliveries claimed by a worker with a lease, sent, and
 //! finished; a webhook failing too often is disabled and the admins told.
 
-use super::inbox::Notification;
+use super::inbox::{Notification, notification_from_row};
 use super::{Notice, notify};
-use crate::time::{instant, optional_instant, to_db};
+use crate::time::to_db;
 use crate::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -121,18 +121,7 @@ impl Store {
                 recipient_email: row.try_get("email")?,
                 recipient_name: row.try_get("name")?,
                 webhook,
-                notification: Notification {
-                    id: row.try_get("n_id")?,
-                    recipient_person_id: PersonId(row.try_get("recipient_person_id")?),
-                    kind: row.try_get("kind")?,
-                    subject_kind: row.try_get("subject_kind")?,
-                    subject_id: row.try_get("subject_id")?,
-                    title: row.try_get("title")?,
-                    body: row.try_get("body")?,
-                    link: row.try_get("link")?,
-                    created_at: instant(&row, "created_at")?,
-                    read_at: optional_instant(&row, "read_at")?,
-                },
+                notification: notification_from_row(&row, "n_id")?,
             });
         }
         Ok(outgoing)
