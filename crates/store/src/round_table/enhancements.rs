@@ -219,6 +219,30 @@ async fn tell_executives_to_sponsor(
     .await
 }
 
+/// Tells `recipients` of a step of enhancement `id`, in `wording`, as
+/// `actor`'s doing.
+async fn tell_status(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    actor: Option<PersonId>,
+    id: i64,
+    recipients: &[PersonId],
+    wording: notices::Wording,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    let notice = crate::notifications::Notice {
+        recipient: PersonId(0),
+        kind: "enhancement_status",
+        subject_kind: "enhancement",
+        subject_id: Some(id),
+        title: wording.title,
+        body: wording.body,
+        link: format!("/enhancements/{id}"),
+    };
+    crate::notifications::notify_each(transaction, organization, recipients, actor, notice, stamp)
+        .await
+}
+
 /// Inserts an enhancement, once the references it makes are checked, and records
 /// it in the audit log.
 async fn insert_enhancement(
@@ -292,21 +316,13 @@ async fn insert_enhancement(
             .extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
     }
     let wording = notices::confirm_to_co_propose(&enhancement.title);
-    let notice = crate::notifications::Notice {
-        recipient: PersonId(0),
-        kind: "enhancement_status",
-        subject_kind: "enhancement",
-        subject_id: Some(id),
-        title: wording.title,
-        body: wording.body,
-        link: format!("/enhancements/{id}"),
-    };
-    crate::notifications::notify_each(
+    tell_status(
         transaction,
         organization,
-        &recipients,
         audit.actor,
-        notice,
+        id,
+        &recipients,
+        wording,
         &stamp,
     )
     .await?;
@@ -438,21 +454,13 @@ impl Scoped<'_> {
                     status,
                     enhancement.decline_reason.as_deref(),
                 );
-                let notice = crate::notifications::Notice {
-                    recipient: PersonId(0),
-                    kind: "enhancement_status",
-                    subject_kind: "enhancement",
-                    subject_id: Some(id),
-                    title: wording.title,
-                    body: wording.body,
-                    link: format!("/enhancements/{id}"),
-                };
-                crate::notifications::notify_each(
+                tell_status(
                     transaction,
                     organization,
-                    &recipients,
                     audit.actor,
-                    notice,
+                    id,
+                    &recipients,
+                    wording,
                     &to_db(now()),
                 )
                 .await?;
