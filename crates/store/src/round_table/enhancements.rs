@@ -219,12 +219,21 @@ async fn tell_executives_to_sponsor(
     .await
 }
 
-/// Tells `recipients` of a step of enhancement `id`, in `wording`, as
-/// `actor`'s doing.
-async fn tell_status(
+/// Locks the enhancement for the rest of the write and reads it.
+async fn locked(
     transaction: &mut WriteTransaction,
     organization: OrganizationId,
-    actor: Option<PersonId>,
+    id: i64,
+) -> Result<Enhancement, StoreError> {
+    crate::lock_row(transaction, "enhancements", organization, id).await?;
+    fetch_enhancement(transaction, organization, id).await
+}
+
+/// Tells `recipients` of a step of enhancement `id`, in `wording`, as the
+/// doing of the change's actor.
+async fn tell_status(
+    transaction: &mut WriteTransaction,
+    change: crate::audit::Context,
     id: i64,
     recipients: &[PersonId],
     wording: notices::Wording,
@@ -239,8 +248,16 @@ async fn tell_status(
         body: wording.body,
         link: format!("/enhancements/{id}"),
     };
-    crate::notifications::notify_each(transaction, organization, recipients, actor, notice, stamp)
-        .await
+    let organization = change.organization;
+    crate::notifications::notify_each(
+        transaction,
+        organization,
+        recipients,
+        change.actor,
+        notice,
+        stamp,
+    )
+    .await
 }
 
 /// Inserts an enhancement, once the references it makes are checked, and records
@@ -316,16 +333,7 @@ async fn insert_enhancement(
             .extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
     }
     let wording = notices::confirm_to_co_propose(&enhancement.title);
-    tell_status(
-        transaction,
-        organization,
-        audit.actor,
-        id,
-        &recipients,
-        wording,
-        &stamp,
-    )
-    .await?;
+    tell_status(transaction, audit, id, &recipients, wording, &stamp).await?;
     if awaiting.is_empty() {
         tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
     }
@@ -387,8 +395,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "enhancements", organization, id).await?;
-                let current = fetch_enhancement(transaction, organization, id).await?;
+                let current = locked(transaction, organization, id).await?;
                 crate::check_version(current.version, expected_version)?;
                 let awaiting = current.awaiting_confirmation();
                 let status = match current
@@ -454,16 +461,7 @@ impl Scoped<'_> {
                     status,
                     enhancement.decline_reason.as_deref(),
                 );
-                tell_status(
-                    transaction,
-                    organization,
-                    audit.actor,
-                    id,
-                    &recipients,
-                    wording,
-                    &to_db(now()),
-                )
-                .await?;
+                tell_status(transaction, audit, id, &recipients, wording, &to_db(now())).await?;
                 Ok(enhancement)
             })
         })
@@ -484,8 +482,7 @@ impl Scoped<'_> {
         let organization = self.organization;
         self.write_audited(move |transaction, audit| {
             Box::pin(async move {
-                crate::lock_row(transaction, "enhancements", organization, id).await?;
-                let current = fetch_enhancement(transaction, organization, id).await?;
+                let current = locked(transaction, organization, id).await?;
                 if current.status != EnhancementStatus::Proposed {
                     return Err(StoreError::Conflict {
                         field: Some("status".to_owned()),
