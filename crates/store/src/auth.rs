@@ -533,15 +533,14 @@ impl Scoped<'_> {
                 .bind_now_and_row(organization, id.0)
                 .execute(&mut **transaction)
                 .await?;
-                let row = sqlx::query(
+                let row = crate::rows::one_where(
+                    &mut **transaction,
                     "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
                             scopes FROM api_tokens WHERE organization_id = $1 AND id = $2",
+                    organization,
+                    id.0,
                 )
-                .bind(organization.0)
-                .bind(id.0)
-                .fetch_optional(&mut **transaction)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+                .await?;
                 let token = token_from_row(&row)?;
                 let detail = format!(
                     "revoked token {:?} of person {}",
@@ -557,15 +556,14 @@ impl Scoped<'_> {
     }
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
-        let row = sqlx::query(
+        let row = crate::rows::one_where(
+            self.store.reader(),
             "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM \
                 api_tokens WHERE organization_id = $1 AND id = $2",
+            self.organization,
+            id.0,
         )
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        .await?;
         token_from_row(&row)
     }
 }

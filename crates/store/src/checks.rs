@@ -241,14 +241,13 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Check, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     from_row(&row)
 }
 
@@ -289,14 +288,13 @@ impl Scoped<'_> {
     }
 
     pub async fn check(&self, id: i64) -> Result<Check, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"),
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 

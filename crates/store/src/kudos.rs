@@ -234,14 +234,13 @@ impl Scoped<'_> {
     }
 
     pub async fn kudos(&self, id: i64) -> Result<Kudos, StoreError> {
-        let row = sqlx::query(&format!(
-            "{SELECT} WHERE k.organization_id = $1 AND k.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!("{SELECT} WHERE k.organization_id = $1 AND k.id = $2"),
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 

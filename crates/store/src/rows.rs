@@ -25,7 +25,22 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let sql = format!("SELECT {columns} FROM {table} WHERE organization_id = $1 AND id = $2");
-    sqlx::query(&sql)
+    one_where(executor, &sql, organization, id).await
+}
+
+/// The row `sql` selects by the organization (`$1`) and an id (`$2`), for
+/// reads that join or name their columns by alias;
+/// [`StoreError::NotFound`] if there is none.
+pub(crate) async fn one_where<'e, E>(
+    executor: E,
+    sql: &str,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<AnyRow, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    sqlx::query(sql)
         .bind(organization.0)
         .bind(id)
         .fetch_optional(executor)

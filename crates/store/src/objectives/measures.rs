@@ -136,14 +136,10 @@ pub(super) async fn fetch_measure(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Measure, StoreError> {
-    let row = sqlx::query(&format!(
+    let row = crate::rows::one_where(&mut **transaction, &format!(
         "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 AND m.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    ), organization, id)
+    .await?;
     let mut measures = vec![measure_from_row(&row)?];
     attach_contributors(&mut **transaction, organization, &mut measures).await?;
     measures.pop().ok_or(StoreError::NotFound)
@@ -308,15 +304,16 @@ impl Scoped<'_> {
     }
 
     pub async fn measure(&self, id: i64) -> Result<Measure, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!(
+                "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
                 AND m.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+            ),
+            self.organization,
+            id,
+        )
+        .await?;
         let mut measures = vec![measure_from_row(&row)?];
         attach_contributors(self.store.reader(), self.organization, &mut measures).await?;
         measures.pop().ok_or(StoreError::NotFound)

@@ -138,14 +138,13 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Request, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     let mut requests = [from_row(&row)?];
     attach_periods(transaction, organization, &mut requests).await?;
     let [request] = requests;

@@ -165,14 +165,13 @@ pub(super) async fn fetch_topic(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Topic, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     let mut topics = vec![topic_from_row(&row)?];
     attach_requests(&mut **transaction, organization, &mut topics).await?;
     topics.pop().ok_or(StoreError::NotFound)
@@ -264,14 +263,15 @@ impl Scoped<'_> {
     }
 
     pub async fn topic(&self, id: i64) -> Result<Topic, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!(
+                "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
+            ),
+            self.organization,
+            id,
+        )
+        .await?;
         let mut topics = vec![topic_from_row(&row)?];
         attach_requests(self.store.reader(), self.organization, &mut topics).await?;
         topics.pop().ok_or(StoreError::NotFound)
