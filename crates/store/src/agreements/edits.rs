@@ -2,9 +2,7 @@
 //! changed; editing it writes the next version.
 
 use super::workflow::acceptance;
-use super::{
-    Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version, locked,
-};
+use super::{Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version};
 use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction, ensure_exists};
@@ -215,99 +213,107 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
-            Box::pin(async move {
-                let current = locked(transaction, organization, id, Some(expected_version)).await?;
-                let content_changed = changes.service_ids.is_set()
-                    || changes.obligations.is_set()
-                    || changes.notes.is_set();
-                let cadence = changes.review_cadence.or(current.review_cadence);
-                let service_ids = changes.service_ids.or(current.current.service_ids.clone());
-                let obligations = changes.obligations.or(current.current.obligations.clone());
-                let notes = changes.notes.or(current.current.notes.clone());
-                check_services(
-                    transaction,
-                    organization,
-                    current.provider_department_id,
-                    current.consumer_department_id,
-                    &service_ids,
-                )
-                .await?;
-                sqlx::query(
-                    "UPDATE agreements SET review_cadence_months = $1 WHERE \
+        self.write_agreement(
+            id,
+            Some(expected_version),
+            move |transaction, audit, current| {
+                Box::pin(async move {
+                    let content_changed = changes.service_ids.is_set()
+                        || changes.obligations.is_set()
+                        || changes.notes.is_set();
+                    let cadence = changes.review_cadence.or(current.review_cadence);
+                    let service_ids = changes.service_ids.or(current.current.service_ids.clone());
+                    let obligations = changes.obligations.or(current.current.obligations.clone());
+                    let notes = changes.notes.or(current.current.notes.clone());
+                    check_services(
+                        transaction,
+                        organization,
+                        current.provider_department_id,
+                        current.consumer_department_id,
+                        &service_ids,
+                    )
+                    .await?;
+                    sqlx::query(
+                        "UPDATE agreements SET review_cadence_months = $1 WHERE \
                         organization_id = $2 AND id = $3",
-                )
-                .bind(cadence.months())
-                .bind(organization.0)
-                .bind(id)
-                .execute(&mut **transaction)
-                .await?;
-                let mut detail = "changed the review cadence".to_owned();
-                if content_changed {
-                    match acceptance(&current.current).edit() {
-                        EditOutcome::InPlace => {
-                            let (version_id, _) = load_version(
-                                transaction,
-                                organization,
-                                id,
-                                current.current_version,
-                            )
-                            .await?;
-                            sqlx::query(
-                                "UPDATE agreement_versions SET status = 'draft', \
+                    )
+                    .bind(cadence.months())
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                    let mut detail = "changed the review cadence".to_owned();
+                    if content_changed {
+                        match acceptance(&current.current).edit() {
+                            EditOutcome::InPlace => {
+                                let (version_id, _) = load_version(
+                                    transaction,
+                                    organization,
+                                    id,
+                                    current.current_version,
+                                )
+                                .await?;
+                                sqlx::query(
+                                    "UPDATE agreement_versions SET status = 'draft', \
                                         obligations = $1, notes = $2, proposed_by = NULL, \
                                         proposed_at = NULL, provider_accepted_by = NULL, \
                                         provider_accepted_at = NULL, consumer_accepted_by = \
                                         NULL, consumer_accepted_at = NULL WHERE \
                                         organization_id = $3 AND id = $4",
-                            )
-                            .bind(encode_obligations(&obligations))
-                            .bind(notes.clone())
-                            .bind(organization.0)
-                            .bind(version_id)
-                            .execute(&mut **transaction)
-                            .await?;
-                            replace_services(transaction, organization, version_id, &service_ids)
+                                )
+                                .bind(encode_obligations(&obligations))
+                                .bind(notes.clone())
+                                .bind(organization.0)
+                                .bind(version_id)
+                                .execute(&mut **transaction)
                                 .await?;
-                            detail = format!(
-                                "changed version {} (back to draft)",
-                                current.current_version
-                            );
-                        }
-                        EditOutcome::NewVersion => {
-                            let number = current.current_version + 1;
-                            insert_version(
-                                transaction,
-                                organization,
-                                id,
-                                number,
-                                (&service_ids, &obligations, &notes),
-                                audit.actor,
-                            )
-                            .await?;
-                            sqlx::query(
-                                "UPDATE agreements SET current_version = $1 WHERE \
+                                replace_services(
+                                    transaction,
+                                    organization,
+                                    version_id,
+                                    &service_ids,
+                                )
+                                .await?;
+                                detail = format!(
+                                    "changed version {} (back to draft)",
+                                    current.current_version
+                                );
+                            }
+                            EditOutcome::NewVersion => {
+                                let number = current.current_version + 1;
+                                insert_version(
+                                    transaction,
+                                    organization,
+                                    id,
+                                    number,
+                                    (&service_ids, &obligations, &notes),
+                                    audit.actor,
+                                )
+                                .await?;
+                                sqlx::query(
+                                    "UPDATE agreements SET current_version = $1 WHERE \
                                     organization_id = $2 AND id = $3",
-                            )
-                            .bind(number)
-                            .bind(organization.0)
-                            .bind(id)
-                            .execute(&mut **transaction)
-                            .await?;
-                            detail = format!(
-                                "started version {number}; version {} stays in force",
-                                current.current_version
-                            );
+                                )
+                                .bind(number)
+                                .bind(organization.0)
+                                .bind(id)
+                                .execute(&mut **transaction)
+                                .await?;
+                                detail = format!(
+                                    "started version {number}; version {} stays in force",
+                                    current.current_version
+                                );
+                            }
                         }
                     }
-                }
-                touch(transaction, organization, id).await?;
-                audit
-                    .record(transaction, "agreement.updated", id, detail)
-                    .await?;
-                fetch(transaction, organization, id).await
-            })
-        })
+                    touch(transaction, organization, id).await?;
+                    audit
+                        .record(transaction, "agreement.updated", id, detail)
+                        .await?;
+                    fetch(transaction, organization, id).await
+                })
+            },
+        )
         .await
     }
 }
@@ -321,9 +327,8 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
+        self.write_agreement(id, expected_version, move |transaction, audit, current| {
             Box::pin(async move {
-                let current = locked(transaction, organization, id, expected_version).await?;
                 if current.agreed_version.is_some() {
                     return Err(StoreError::Conflict {
                         field: None,

@@ -7,6 +7,7 @@
 
 use crate::time::{instant, optional_instant};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use futures::future::BoxFuture;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use roundtable_domain::agreements::{Obligation, ReviewCadence, VersionStatus};
@@ -264,6 +265,34 @@ async fn locked(
 }
 
 impl Scoped<'_> {
+    /// [`Scoped::write_audited`] of a change to agreement `id` at the
+    /// `expected` version: `operation` is given the agreement as it stands,
+    /// locked for the rest of the write (see [`locked`]).
+    async fn write_agreement<T, F>(
+        &self,
+        id: i64,
+        expected: Option<i64>,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(
+                &'t mut WriteTransaction,
+                crate::audit::Context,
+                Agreement,
+            ) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current = locked(transaction, audit.organization, id, expected).await?;
+                operation(transaction, audit, current).await
+            })
+        })
+        .await
+    }
+
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
         let row =
             crate::rows::get::<AgreementRow, _>(self.store.reader(), self.organization, id).await?;

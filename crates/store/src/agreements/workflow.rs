@@ -2,7 +2,7 @@
 //! recording each side's acceptance.
 
 use super::edits::touch;
-use super::{Agreement, AgreementVersion, fetch, locked};
+use super::{Agreement, AgreementVersion, fetch};
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::civil::Date;
@@ -34,9 +34,8 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
+        self.write_agreement(id, expected_version, move |transaction, audit, current| {
             Box::pin(async move {
-                let current = locked(transaction, organization, id, expected_version).await?;
                 acceptance(&current.current).propose().map_err(workflow)?;
                 sqlx::query(
                     "UPDATE agreement_versions SET status = 'proposed', proposed_by = \
@@ -73,9 +72,8 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        self.write_audited(move |transaction, audit| {
+        self.write_agreement(id, expected_version, move |transaction, audit, current| {
             Box::pin(async move {
-                let current = locked(transaction, organization, id, expected_version).await?;
                 let next = acceptance(&current.current)
                     .accept(&sides)
                     .map_err(workflow)?;
