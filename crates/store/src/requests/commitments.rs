@@ -29,6 +29,31 @@ impl CommitmentSide {
     }
 }
 
+/// Where a commitment stands: an open proposal, the accepted date, or a
+/// proposal a later one replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitmentStatus {
+    Proposed,
+    Accepted,
+    Superseded,
+}
+
+impl CommitmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitmentStatus::Proposed => "proposed",
+            CommitmentStatus::Accepted => "accepted",
+            CommitmentStatus::Superseded => "superseded",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Proposed, Self::Accepted, Self::Superseded]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
 /// A proposed or accepted delivery date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commitment {
@@ -37,8 +62,7 @@ pub struct Commitment {
     pub proposed_by: PersonId,
     pub due_at: Timestamp,
     pub note: String,
-    /// `proposed`, `accepted` or `superseded`.
-    pub status: String,
+    pub status: CommitmentStatus,
     pub decided_by: Option<PersonId>,
     pub decided_at: Option<Timestamp>,
     pub created_at: Timestamp,
@@ -46,6 +70,7 @@ pub struct Commitment {
 
 fn commitment_from_row(row: &AnyRow) -> Result<Commitment, StoreError> {
     let side: String = row.try_get("proposed_by_side")?;
+    let status: String = row.try_get("status")?;
     Ok(Commitment {
         id: row.try_get("id")?,
         proposed_by_side: match side.as_str() {
@@ -56,7 +81,8 @@ fn commitment_from_row(row: &AnyRow) -> Result<Commitment, StoreError> {
         proposed_by: PersonId(row.try_get("proposed_by")?),
         due_at: instant(row, "due_at")?,
         note: row.try_get("note")?,
-        status: row.try_get("status")?,
+        status: CommitmentStatus::parse(&status)
+            .ok_or_else(|| corrupt("commitment status", &status))?,
         decided_by: row.try_get::<Option<i64>, _>("decided_by")?.map(PersonId),
         decided_at: optional_instant(row, "decided_at")?,
         created_at: instant(row, "created_at")?,
@@ -184,13 +210,13 @@ impl Scoped<'_> {
                 .await?
                 .ok_or(StoreError::NotFound)?;
                 let current = commitment_from_row(&row)?;
-                if current.status != "proposed" {
+                if current.status != CommitmentStatus::Proposed {
                     return Err(StoreError::Conflict {
                         field: None,
                         message: format!(
                             "this commitment is {}; only an open proposal can be \
                                 accepted",
-                            current.status
+                            current.status.as_str()
                         ),
                     });
                 }
