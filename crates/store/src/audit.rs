@@ -2,8 +2,9 @@
 //! transaction as the change itself, so the log can never disagree with the
 //! data. The application only ever appends to it.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
 use sqlx::Row;
@@ -29,35 +30,67 @@ pub struct AuditEntry {
     pub created_at: Timestamp,
 }
 
-/// Appends an entry inside the caller's transaction.
-pub(crate) async fn record(
-    transaction: &mut WriteTransaction,
-    context: Context,
-    action: &str,
-    subject_kind: &str,
-    subject_id: i64,
-    detail: String,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, \
-            subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(context.organization.0)
-    .bind(context.actor.map(|person| person.0))
-    .bind(action.to_owned())
-    .bind(subject_kind.to_owned())
-    .bind(subject_id)
-    .bind(detail)
-    .bind(to_db(now()))
-    .execute(&mut **transaction)
-    .await?;
-    Ok(())
+impl Context {
+    /// Appends an entry inside the change's transaction: `action`, named
+    /// `noun.verb` (e.g. `goal.created`), done to the noun's `subject_id`.
+    pub(crate) async fn record(
+        self,
+        transaction: &mut WriteTransaction,
+        action: &str,
+        subject_id: i64,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let subject_kind = action.split_once('.').map_or(action, |(noun, _)| noun);
+        self.record_on(transaction, action, subject_kind, Some(subject_id), detail)
+            .await
+    }
+
+    /// [`Context::record`] for an action on a subject of another kind than
+    /// its noun (an import recorded on the organization), or on none.
+    pub(crate) async fn record_on(
+        self,
+        transaction: &mut WriteTransaction,
+        action: &str,
+        subject_kind: &str,
+        subject_id: Option<i64>,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (organization_id, actor_person_id, action, subject_kind, \
+                subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.organization.0)
+        .bind(self.actor.map(|person| person.0))
+        .bind(action.to_owned())
+        .bind(subject_kind.to_owned())
+        .bind(subject_id)
+        .bind(detail)
+        .bind(to_db(now()))
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
+    }
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        actor_person_id: row
+            .try_get::<Option<i64>, _>("actor_person_id")?
+            .map(PersonId),
+        action: row.try_get("action")?,
+        subject_kind: row.try_get("subject_kind")?,
+        subject_id: row.try_get("subject_id")?,
+        detail: row.try_get("detail")?,
+        created_at: instant(row, "created_at")?,
+    })
 }
 
 impl Scoped<'_> {
     /// Appends a security event that changes no other data, such as a
     /// single sign-on or a refused one, in a transaction of its own. The actor
     /// is the handle's (`by`), or none for someone not yet signed in.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, subject_id = ?subject_id))]
     pub async fn record_security_event(
         &self,
         action: &str,
@@ -65,30 +98,16 @@ impl Scoped<'_> {
         subject_id: Option<i64>,
         detail: String,
     ) -> Result<(), StoreError> {
-        let context = self.audit_context();
         let action = action.to_owned();
         let subject_kind = subject_kind.to_owned();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO audit_log (organization_id, actor_person_id, action, \
-                            subject_kind, subject_id, detail, created_at) VALUES ($1, $2, \
-                            $3, $4, $5, $6, $7)",
-                    )
-                    .bind(context.organization.0)
-                    .bind(context.actor.map(|person| person.0))
-                    .bind(action)
-                    .bind(subject_kind)
-                    .bind(subject_id)
-                    .bind(detail)
-                    .bind(to_db(now()))
-                    .execute(&mut **transaction)
-                    .await?;
-                    Ok(())
-                })
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                audit
+                    .record_on(transaction, &action, &subject_kind, subject_id, detail)
+                    .await
             })
-            .await
+        })
+        .await
     }
 
     /// The organization's audit log, newest first; `page.after` continues
@@ -100,26 +119,9 @@ impl Scoped<'_> {
                 DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    actor_person_id: row
-                        .try_get::<Option<i64>, _>("actor_person_id")?
-                        .map(PersonId),
-                    action: row.try_get("action")?,
-                    subject_kind: row.try_get("subject_kind")?,
-                    subject_id: row.try_get("subject_id")?,
-                    detail: row.try_get("detail")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |entry| entry.id))
+        page.listing_from(&rows, entry_from_row, |entry| entry.id)
     }
 }

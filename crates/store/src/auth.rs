@@ -4,8 +4,9 @@
 //! a request *learns* its organization: a token or session digest is unique
 //! across the deployment, and login by email names candidates per organization.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Scoped, Store, StoreError};
+use crate::rows::BindCommon;
+use crate::time::{from_db, instant, now, optional_instant, to_db};
+use crate::{Funnel, Scoped, Store, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::credentials::TokenScopes;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId, TokenId};
@@ -96,18 +97,12 @@ fn actor_from_row(row: &AnyRow) -> Result<Actor, StoreError> {
     })
 }
 
-fn optional_instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
-
 fn token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
         id: TokenId(row.try_get("id")?),
         person_id: PersonId(row.try_get("person_id")?),
         name: row.try_get("name")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         expires_at: optional_instant(row, "expires_at")?,
         revoked_at: optional_instant(row, "revoked_at")?,
         scopes: scopes_of(row)?,
@@ -198,7 +193,7 @@ impl Store {
         .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let last_seen = from_db(&row.try_get::<String, _>("last_seen_at")?)?;
+        let last_seen = instant(&row, "last_seen_at")?;
         if at.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
             let digest = digest.to_owned();
             self.bookkeeping_write(move |transaction| {
@@ -213,7 +208,7 @@ impl Store {
             })
             .await?;
         }
-        let signed_in_at = from_db(&row.try_get::<String, _>("signed_in_at")?)?;
+        let signed_in_at = instant(&row, "signed_in_at")?;
         Ok(Some((actor_from_row(&row)?, signed_in_at)))
     }
 
@@ -442,6 +437,7 @@ impl Scoped<'_> {
         actor_from_row(&row)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn create_session(
         &self,
         person: PersonId,
@@ -471,6 +467,7 @@ impl Scoped<'_> {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn create_api_token(
         &self,
         person: PersonId,
@@ -480,51 +477,36 @@ impl Scoped<'_> {
         scopes: TokenScopes,
     ) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        person.0,
-                        "person_id",
-                    )
-                    .await?;
-                    let row = sqlx::query(
-                        "INSERT INTO api_tokens (organization_id, person_id, name, \
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                crate::ensure_reference(transaction, organization, person, "person_id").await?;
+                let row = sqlx::query(
+                    "INSERT INTO api_tokens (organization_id, person_id, name, \
                             token_digest, created_at, expires_at, scopes) VALUES ($1, $2, \
                             $3, $4, $5, $6, $7) RETURNING id, person_id, name, created_at, \
                             expires_at, revoked_at, scopes",
-                    )
-                    .bind(organization.0)
-                    .bind(person.0)
-                    .bind(name)
-                    .bind(digest)
-                    .bind(to_db(now()))
-                    .bind(expires_at.map(to_db))
-                    .bind(scopes.to_text())
-                    .fetch_one(&mut **transaction)
+                )
+                .bind(organization.0)
+                .bind(person.0)
+                .bind(name)
+                .bind(digest)
+                .bind(to_db(now()))
+                .bind(expires_at.map(to_db))
+                .bind(scopes.to_text())
+                .fetch_one(&mut **transaction)
+                .await?;
+                let token = token_from_row(&row)?;
+                let detail = format!(
+                    "issued token {:?} for person {}",
+                    token.name, token.person_id
+                );
+                audit
+                    .record(transaction, "token.created", token.id.0, detail)
                     .await?;
-                    let token = token_from_row(&row)?;
-                    let detail = format!(
-                        "issued token {:?} for person {}",
-                        token.name, token.person_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "token.created",
-                        "token",
-                        token.id.0,
-                        detail,
-                    )
-                    .await?;
-                    Ok(token)
-                })
+                Ok(token)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn list_api_tokens(&self, person: PersonId) -> Result<Vec<ApiToken>, StoreError> {
@@ -542,60 +524,49 @@ impl Scoped<'_> {
 
 impl Scoped<'_> {
     /// Revokes a token of this organization; revoking twice is harmless.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn revoke_api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE organization_id = $2 \
                             AND id = $3 AND revoked_at IS NULL",
-                    )
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await?;
-                    let row = sqlx::query(
-                        "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
+                )
+                .bind_now_and_row(organization, id.0)
+                .execute(&mut **transaction)
+                .await?;
+                let row = crate::rows::one_where(
+                    &mut **transaction,
+                    "SELECT id, person_id, name, created_at, expires_at, revoked_at, \
                             scopes FROM api_tokens WHERE organization_id = $1 AND id = $2",
-                    )
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    let token = token_from_row(&row)?;
-                    let detail = format!(
-                        "revoked token {:?} of person {}",
-                        token.name, token.person_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "token.revoked",
-                        "token",
-                        token.id.0,
-                        detail,
-                    )
+                    organization,
+                    id.0,
+                )
+                .await?;
+                let token = token_from_row(&row)?;
+                let detail = format!(
+                    "revoked token {:?} of person {}",
+                    token.name, token.person_id
+                );
+                audit
+                    .record(transaction, "token.revoked", token.id.0, detail)
                     .await?;
-                    Ok(token)
-                })
+                Ok(token)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
-        let row = sqlx::query(
+        let row = crate::rows::one_where(
+            self.store.reader(),
             "SELECT id, person_id, name, created_at, expires_at, revoked_at, scopes FROM \
                 api_tokens WHERE organization_id = $1 AND id = $2",
+            self.organization,
+            id.0,
         )
-        .bind(self.organization.0)
-        .bind(id.0)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        .await?;
         token_from_row(&row)
     }
 }

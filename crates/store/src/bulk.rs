@@ -84,6 +84,7 @@ fn flag(value: Option<bool>) -> Option<i64> {
 impl Scoped<'_> {
     /// Writes `requests` with their periods, events and checks in one
     /// transaction; returns the new request ids in the order given.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn bulk_load_requests(
         &self,
         requests: Vec<HistoricRequest>,
@@ -288,15 +289,8 @@ async fn insert_events(
         );
         let mut query = sqlx::query(&sql);
         for event in batch {
-            let event = NewEvent {
-                request: event.request,
-                actor: event.actor,
-                kind: event.kind,
-                before: event.before.clone(),
-                after: event.after.clone(),
-                note: "",
-                at: &event.at,
-            };
+            let event = NewEvent::new(event.request, event.actor, event.kind, &event.at)
+                .changing(event.before.clone(), event.after.clone());
             query = bind_event(query, organization, event);
         }
         query.execute(&mut **transaction).await?;

@@ -2,13 +2,14 @@
 //! because they are always read and written whole, and re-validated through
 //! the domain on every read so stored data can never bypass the rules.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::calendar::{
     CalendarDefinition, HolidayInput, WEEKDAYS, WeeklySchedule, WorkingInterval, parse_weekday,
 };
-use roundtable_domain::ids::{CalendarId, OrganizationId};
+use roundtable_domain::ids::CalendarId;
 use roundtable_domain::text::Label;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -128,8 +129,8 @@ fn from_row(row: &AnyRow) -> Result<Calendar, StoreError> {
         name: row.try_get("name")?,
         definition,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -145,64 +146,40 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
-pub(crate) async fn ensure_exists(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    calendar: CalendarId,
-    field: &str,
-) -> Result<(), StoreError> {
-    crate::ensure_exists(transaction, "calendars", organization, calendar.0, field).await
-}
-
-async fn fetch(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: CalendarId,
-) -> Result<Calendar, StoreError> {
-    crate::rows::get(&mut **transaction, organization, id.0).await
-}
-
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_calendar(&self, new: NewCalendar) -> Result<Calendar, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    let stamp = to_db(now());
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO calendars (organization_id, name, time_zone, \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                let stamp = to_db(now());
+                let row = sqlx::query(&format!(
+                    "INSERT INTO calendars (organization_id, name, time_zone, \
                             working_hours, holidays, created_at, updated_at) VALUES ($1, $2, \
                             $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.name.as_str().to_owned())
-                    .bind(new.definition.time_zone_name().to_owned())
-                    .bind(encode_week(new.definition.schedule()))
-                    .bind(encode_holidays(&new.definition))
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, new.name.as_str()))?;
-                    let calendar = from_row(&row)?;
-                    let detail = format!(
-                        "created {} ({})",
-                        calendar.name,
-                        calendar.definition.time_zone_name()
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "calendar.created",
-                        "calendar",
-                        calendar.id.0,
-                        detail,
-                    )
+                ))
+                .bind(organization.0)
+                .bind(new.name.as_str().to_owned())
+                .bind(new.definition.time_zone_name().to_owned())
+                .bind(encode_week(new.definition.schedule()))
+                .bind(encode_holidays(&new.definition))
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, new.name.as_str()))?;
+                let calendar = from_row(&row)?;
+                let detail = format!(
+                    "created {} ({})",
+                    calendar.name,
+                    calendar.definition.time_zone_name()
+                );
+                audit
+                    .record(transaction, "calendar.created", calendar.id.0, detail)
                     .await?;
-                    Ok(calendar)
-                })
+                Ok(calendar)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn calendar(&self, id: CalendarId) -> Result<Calendar, StoreError> {
@@ -215,6 +192,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |calendar| calendar.id.0))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_calendar(
         &self,
         id: CalendarId,
@@ -222,98 +200,68 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Calendar, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("time_zone", changes.time_zone.is_set()),
             ("working_hours", changes.working_hours.is_set()),
             ("holidays", changes.holidays.is_set()),
         ]);
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "calendars", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let time_zone = changes
-                        .time_zone
-                        .or(current.definition.time_zone_name().to_owned());
-                    let week = changes
-                        .working_hours
-                        .or(current.definition.schedule().clone());
-                    let holidays = changes.holidays.or(holiday_inputs(&current.definition));
-                    let definition = CalendarDefinition::new(&time_zone, week, holidays)
-                        .map_err(StoreError::Invalid)?;
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE calendars SET name = $1, time_zone = $2, working_hours = \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                let current: Calendar =
+                    crate::locked(transaction, organization, id.0, Some(expected_version)).await?;
+                let time_zone = changes
+                    .time_zone
+                    .or(current.definition.time_zone_name().to_owned());
+                let week = changes
+                    .working_hours
+                    .or(current.definition.schedule().clone());
+                let holidays = changes.holidays.or(holiday_inputs(&current.definition));
+                let definition = CalendarDefinition::new(&time_zone, week, holidays)
+                    .map_err(StoreError::Invalid)?;
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE calendars SET name = $1, time_zone = $2, working_hours = \
                             $3, holidays = $4, version = version + 1, updated_at = $5 WHERE \
                             organization_id = $6 AND id = $7 RETURNING {COLUMNS}"
-                    ))
-                    .bind(name.clone())
-                    .bind(definition.time_zone_name().to_owned())
-                    .bind(encode_week(definition.schedule()))
-                    .bind(encode_holidays(&definition))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "calendar.updated",
-                        "calendar",
-                        id.0,
-                        detail,
-                    )
+                ))
+                .bind(name.clone())
+                .bind(definition.time_zone_name().to_owned())
+                .bind(encode_week(definition.schedule()))
+                .bind(encode_holidays(&definition))
+                .bind_now_and_row(organization, id.0)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, &name))?;
+                audit
+                    .record(transaction, "calendar.updated", id.0, detail)
                     .await?;
-                    from_row(&row)
-                })
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a calendar no department or organization default uses.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn delete_calendar(
         &self,
         id: CalendarId,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "calendars", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "calendars",
-                        organization,
-                        id.0,
-                        "departments or the organization still use this calendar",
-                    )
-                    .await?;
-                    let detail = format!("deleted {}", current.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "calendar.deleted",
-                        "calendar",
-                        id.0,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.delete_audited::<Calendar>(
+            Funnel::Configuration,
+            id.0,
+            expected_version,
+            "departments or the organization still use this calendar",
+            "calendar.deleted",
+            |calendar| format!("deleted {}", calendar.name),
+        )
+        .await?;
+        Ok(())
     }
 }
 

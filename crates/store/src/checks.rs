@@ -9,7 +9,7 @@ use crate::requests::{
     ClockContext, NewEvent, Request, Telling, end_period, record_event, record_outcomes,
     start_period, tell,
 };
-use crate::time::{from_db, now, to_db};
+use crate::time::{from_db, instant, now, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::checks::{
@@ -86,11 +86,6 @@ const FROM: &str =
 
 fn from_row(row: &AnyRow) -> Result<Check, StoreError> {
     let answer: Option<String> = row.try_get("answer")?;
-    let instant = |column: &str| -> Result<Option<Timestamp>, StoreError> {
-        row.try_get::<Option<String>, _>(column)?
-            .map(|text| from_db(&text))
-            .transpose()
-    };
     Ok(Check {
         id: row.try_get("id")?,
         request_id: row.try_get("request_id")?,
@@ -101,9 +96,9 @@ fn from_row(row: &AnyRow) -> Result<Check, StoreError> {
             .try_get::<Option<i64>, _>("consumer_department_id")?
             .map(DepartmentId),
         service_id: row.try_get("service_id")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        expires_at: from_db(&row.try_get::<String, _>("expires_at")?)?,
-        answered_at: instant("answered_at")?,
+        created_at: instant(row, "created_at")?,
+        expires_at: instant(row, "expires_at")?,
+        answered_at: optional_instant(row, "answered_at")?,
         answer: answer
             .map(|text| {
                 CheckAnswer::parse(&text)
@@ -198,15 +193,8 @@ pub(crate) async fn consider_check(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: request.id,
-            actor: None,
-            kind: "check_requested",
-            before: serde_json::json!({}),
-            after,
-            note: "",
-            at: &stamp,
-        },
+        NewEvent::new(request.id, None, "check_requested", &stamp)
+            .changing(serde_json::json!({}), after),
     )
     .await?;
     tell(
@@ -253,14 +241,13 @@ async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Check, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     from_row(&row)
 }
 
@@ -279,7 +266,7 @@ impl Scoped<'_> {
             Some(CheckStatus::Answered) => " AND c.answer IS NOT NULL",
             Some(CheckStatus::Expired) => " AND c.answer IS NULL AND c.expires_at <= $5",
         };
-        let after = page.after.unwrap_or(i64::MAX);
+        let after = page.before_id();
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND \
                 c.respondent_person_id = $2 AND c.id < $3{status_clause} ORDER BY c.id DESC \
@@ -297,19 +284,17 @@ impl Scoped<'_> {
             query = query.bind(stamp);
         }
         let rows = query.fetch_all(self.store.reader()).await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |check| check.id))
+        page.listing_from(&rows, from_row, |check| check.id)
     }
 
     pub async fn check(&self, id: i64) -> Result<Check, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE c.organization_id = $1 AND c.id = $2"),
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 
@@ -328,6 +313,7 @@ impl Scoped<'_> {
     /// Records the respondent's answer once. `not_met` reopens a resolved
     /// request (when its service says so) and tells the provider's leads; a
     /// thank-you is issued when the organization gives one.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, respondent = respondent.0))]
     pub async fn answer_check(
         &self,
         id: i64,
@@ -404,15 +390,9 @@ impl Scoped<'_> {
                     record_event(
                         transaction,
                         organization,
-                        NewEvent {
-                            request: check.request_id,
-                            actor: Some(respondent),
-                            kind: "check_answered",
-                            before: serde_json::json!({}),
-                            after,
-                            note: &response.comment,
-                            at: &stamp,
-                        },
+                        NewEvent::new(check.request_id, Some(respondent), "check_answered", &stamp)
+                            .changing(serde_json::json!({}), after)
+                            .noting(&response.comment),
                     )
                     .await?;
                     let mut reopened = false;
@@ -539,15 +519,9 @@ async fn reopen_if_configured(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: check.request_id,
-            actor: Some(respondent),
-            kind: "reopened",
-            before,
-            after,
-            note: "The satisfaction check said the request did not meet the expectation.",
-            at: stamp,
-        },
+        NewEvent::new(check.request_id, Some(respondent), "reopened", stamp)
+            .changing(before, after)
+            .noting("The satisfaction check said the request did not meet the expectation."),
     )
     .await?;
     record_outcomes(
@@ -581,15 +555,8 @@ async fn tell_leads(
     record_event(
         transaction,
         organization,
-        NewEvent {
-            request: check.request_id,
-            actor: None,
-            kind: "leads_told",
-            before: serde_json::json!({}),
-            after,
-            note: "",
-            at: stamp,
-        },
+        NewEvent::new(check.request_id, None, "leads_told", stamp)
+            .changing(serde_json::json!({}), after),
     )
     .await?;
     let request = crate::requests::fetch(transaction, organization, check.request_id).await?;

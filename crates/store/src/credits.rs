@@ -8,7 +8,7 @@
 //! per department does not move when people do.
 
 use crate::requests::{NewEvent, record_event};
-use crate::time::{from_db, to_db};
+use crate::time::{instant, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ValidationErrors;
@@ -65,7 +65,7 @@ fn from_row(row: &AnyRow) -> Result<Credit, StoreError> {
         note: row.try_get("note")?,
         credited_by: PersonId(row.try_get("credited_by")?),
         credited_by_name: row.try_get("credited_by_name")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
@@ -87,129 +87,121 @@ fn creditable(status: Status) -> Result<(), StoreError> {
 impl Scoped<'_> {
     /// Credits every person named, or none: each must be an active person
     /// of this organization, named once and not credited on the request yet.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, request = request))]
     pub async fn credit_contributors(
         &self,
         request: i64,
         new: NewCredits,
     ) -> Result<Vec<Credit>, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let current =
-                        crate::requests::fetch_locked(transaction, organization, request).await?;
-                    creditable(current.status)?;
-                    let credited: HashSet<i64> = sqlx::query_scalar(
-                        "SELECT person_id FROM request_credits WHERE organization_id = $1 \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current =
+                    crate::requests::fetch_locked(transaction, organization, request).await?;
+                creditable(current.status)?;
+                let credited: HashSet<i64> = sqlx::query_scalar(
+                    "SELECT person_id FROM request_credits WHERE organization_id = $1 \
                             AND request_id = $2",
+                )
+                .bind(organization.0)
+                .bind(request)
+                .fetch_all(&mut **transaction)
+                .await?
+                .into_iter()
+                .collect();
+                let mut errors = ValidationErrors::new();
+                let mut seen = HashSet::new();
+                for (index, person) in new.people.iter().enumerate() {
+                    let field = format!("people[{index}]");
+                    let active: Option<i64> = sqlx::query_scalar(
+                        "SELECT active FROM people WHERE organization_id = $1 AND id = $2",
                     )
                     .bind(organization.0)
-                    .bind(request)
-                    .fetch_all(&mut **transaction)
-                    .await?
-                    .into_iter()
-                    .collect();
-                    let mut errors = ValidationErrors::new();
-                    let mut seen = HashSet::new();
-                    for (index, person) in new.people.iter().enumerate() {
-                        let field = format!("people[{index}]");
-                        let active: Option<i64> = sqlx::query_scalar(
-                            "SELECT active FROM people WHERE organization_id = $1 AND id = $2",
-                        )
-                        .bind(organization.0)
-                        .bind(person.0)
-                        .fetch_optional(&mut **transaction)
-                        .await?;
-                        if active != Some(1) {
-                            errors.push(&field, "no such active person in this organization");
-                        } else if !seen.insert(person.0) {
-                            errors.push(&field, "is named twice");
-                        } else if credited.contains(&person.0) {
-                            errors.push(&field, "is already credited on this request");
-                        }
+                    .bind(person.0)
+                    .fetch_optional(&mut **transaction)
+                    .await?;
+                    if active != Some(1) {
+                        errors.push(&field, "no such active person in this organization");
+                    } else if !seen.insert(person.0) {
+                        errors.push(&field, "is named twice");
+                    } else if credited.contains(&person.0) {
+                        errors.push(&field, "is already credited on this request");
                     }
-                    if !errors.is_empty() {
-                        return Err(StoreError::Invalid(errors));
-                    }
-                    let stamp = to_db(new.at);
-                    let mut ids = Vec::with_capacity(new.people.len());
-                    for person in &new.people {
-                        let id: i64 = sqlx::query_scalar(
-                            "INSERT INTO request_credits (organization_id, request_id, \
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let stamp = to_db(new.at);
+                let mut ids = Vec::with_capacity(new.people.len());
+                for person in &new.people {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO request_credits (organization_id, request_id, \
                                 person_id, department_id, note, credited_by, created_at) \
                                 VALUES ($1, $2, $3, (SELECT department_id FROM people WHERE \
                                 organization_id = $1 AND id = $3), $4, $5, $6) RETURNING id",
-                        )
-                        .bind(organization.0)
-                        .bind(request)
-                        .bind(person.0)
-                        .bind(new.note.clone())
-                        .bind(new.by.0)
-                        .bind(stamp.clone())
-                        .fetch_one(&mut **transaction)
-                        .await?;
-                        ids.push(id);
-                        let after =
-                            serde_json::json!({ "credited_person_id": person.0, "credit_id": id });
-                        record_event(
+                    )
+                    .bind(organization.0)
+                    .bind(request)
+                    .bind(person.0)
+                    .bind(new.note.clone())
+                    .bind(new.by.0)
+                    .bind(stamp.clone())
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    ids.push(id);
+                    let after =
+                        serde_json::json!({ "credited_person_id": person.0, "credit_id": id });
+                    record_event(
+                        transaction,
+                        organization,
+                        NewEvent::new(request, Some(new.by), "credited", &stamp)
+                            .changing(serde_json::json!({}), after)
+                            .noting(&new.note),
+                    )
+                    .await?;
+                    audit
+                        .record(
                             transaction,
-                            organization,
-                            NewEvent {
-                                request,
-                                actor: Some(new.by),
-                                kind: "credited",
-                                before: serde_json::json!({}),
-                                after,
-                                note: &new.note,
-                                at: &stamp,
-                            },
-                        )
-                        .await?;
-                        crate::audit::record(
-                            transaction,
-                            audit,
                             "request.credited",
-                            "request",
                             request,
                             format!("credited person {}", person.0),
                         )
                         .await?;
-                        let wording = notices::credited(&current.title, &new.note);
-                        let notice = crate::notifications::Notice {
-                            recipient: *person,
-                            kind: "kudos_received",
-                            subject_kind: "request",
-                            subject_id: Some(request),
-                            title: wording.title,
-                            body: wording.body,
-                            link: format!("/requests/{request}"),
-                        };
-                        crate::notifications::notify_each(
-                            transaction,
-                            organization,
-                            &[*person],
-                            Some(new.by),
-                            notice,
-                            &stamp,
-                        )
-                        .await?;
-                    }
-                    let mut credits = Vec::with_capacity(ids.len());
-                    for id in ids {
-                        let row = sqlx::query(&format!(
-                            "{SELECT} WHERE c.organization_id = $1 AND c.id = $2"
-                        ))
-                        .bind(organization.0)
-                        .bind(id)
-                        .fetch_one(&mut **transaction)
-                        .await?;
-                        credits.push(from_row(&row)?);
-                    }
-                    Ok(credits)
-                })
+                    let wording = notices::credited(&current.title, &new.note);
+                    let notice = crate::notifications::Notice {
+                        recipient: *person,
+                        kind: "kudos_received",
+                        subject_kind: "request",
+                        subject_id: Some(request),
+                        title: wording.title,
+                        body: wording.body,
+                        link: format!("/requests/{request}"),
+                    };
+                    crate::notifications::notify_each(
+                        transaction,
+                        organization,
+                        &[*person],
+                        Some(new.by),
+                        notice,
+                        &stamp,
+                    )
+                    .await?;
+                }
+                let mut credits = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let row = sqlx::query(&format!(
+                        "{SELECT} WHERE c.organization_id = $1 AND c.id = $2"
+                    ))
+                    .bind(organization.0)
+                    .bind(id)
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    credits.push(from_row(&row)?);
+                }
+                Ok(credits)
             })
-            .await
+        })
+        .await
     }
 
     /// The people a request credits, in the order they were credited.
@@ -241,6 +233,7 @@ impl Scoped<'_> {
     /// Removes `person`'s credit on `request`: an explicit act of whoever
     /// gave it, or of an administrator (`any_giver`), on the timeline and in
     /// the audit log.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, request = request, person = person.0, by = by.0))]
     pub async fn remove_credit(
         &self,
         request: i64,
@@ -250,57 +243,45 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<Credit, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "requests", organization, request).await?;
-                    let row = sqlx::query(&format!(
-                        "{SELECT} WHERE c.organization_id = $1 AND c.request_id = $2 AND \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "requests", organization, request).await?;
+                let row = sqlx::query(&format!(
+                    "{SELECT} WHERE c.organization_id = $1 AND c.request_id = $2 AND \
                             c.person_id = $3"
-                    ))
-                    .bind(organization.0)
-                    .bind(request)
-                    .bind(person.0)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    let credit = from_row(&row)?;
-                    if credit.credited_by != by && !any_giver {
-                        return Err(StoreError::Forbidden(format!(
-                            "{} credited {}; only they (or an administrator) can take the \
+                ))
+                .bind(organization.0)
+                .bind(request)
+                .bind(person.0)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let credit = from_row(&row)?;
+                if credit.credited_by != by && !any_giver {
+                    return Err(StoreError::Forbidden(format!(
+                        "{} credited {}; only they (or an administrator) can take the \
                                 credit back.",
-                            credit.credited_by_name, credit.person_name
-                        )));
-                    }
-                    sqlx::query(
-                        "DELETE FROM request_credits WHERE organization_id = $1 AND id = $2",
-                    )
+                        credit.credited_by_name, credit.person_name
+                    )));
+                }
+                sqlx::query("DELETE FROM request_credits WHERE organization_id = $1 AND id = $2")
                     .bind(organization.0)
                     .bind(credit.id)
                     .execute(&mut **transaction)
                     .await?;
-                    let stamp = to_db(at);
-                    let before = serde_json::json!({ "credited_person_id": person.0 });
-                    record_event(
+                let stamp = to_db(at);
+                let before = serde_json::json!({ "credited_person_id": person.0 });
+                record_event(
+                    transaction,
+                    organization,
+                    NewEvent::new(request, Some(by), "credit_removed", &stamp)
+                        .changing(before, serde_json::json!({})),
+                )
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        organization,
-                        NewEvent {
-                            request,
-                            actor: Some(by),
-                            kind: "credit_removed",
-                            before,
-                            after: serde_json::json!({}),
-                            note: "",
-                            at: &stamp,
-                        },
-                    )
-                    .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
                         "request.credit_removed",
-                        "request",
                         request,
                         format!(
                             "removed the credit of person {} given by person {}",
@@ -308,10 +289,10 @@ impl Scoped<'_> {
                         ),
                     )
                     .await?;
-                    Ok(credit)
-                })
+                Ok(credit)
             })
-            .await
+        })
+        .await
     }
 
     /// How many credits people of `department` received since `since`

@@ -2,8 +2,9 @@
 //! under a parent (never under itself or its own descendants), names its leads,
 //! and runs on a business calendar (or the organization's default).
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{CalendarId, DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::text::{Label, Slug};
@@ -62,8 +63,8 @@ fn from_row(row: &AnyRow) -> Result<Department, StoreError> {
         customer_facing: row.try_get::<i64, _>("customer_facing")? != 0,
         lead_ids: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -136,32 +137,13 @@ async fn check_references(
     calendar_id: Option<CalendarId>,
     lead_ids: &[PersonId],
 ) -> Result<(), StoreError> {
-    if let Some(parent) = parent_id {
-        ensure_exists(
-            transaction,
-            "departments",
-            organization,
-            parent.0,
-            "parent_id",
-        )
-        .await?;
-    }
-    if let Some(calendar) = calendar_id {
-        ensure_exists(
-            transaction,
-            "calendars",
-            organization,
-            calendar.0,
-            "calendar_id",
-        )
-        .await?;
-    }
+    crate::ensure_reference(transaction, organization, parent_id, "parent_id").await?;
+    crate::ensure_reference(transaction, organization, calendar_id, "calendar_id").await?;
     for (index, lead) in lead_ids.iter().enumerate() {
-        ensure_exists(
+        crate::ensure_reference(
             transaction,
-            "people",
             organization,
-            lead.0,
+            *lead,
             &format!("lead_ids[{index}]"),
         )
         .await?;
@@ -198,53 +180,45 @@ async fn replace_leads(
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_department(&self, new: NewDepartment) -> Result<Department, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    check_references(
-                        transaction,
-                        organization,
-                        new.parent_id,
-                        new.calendar_id,
-                        &new.lead_ids,
-                    )
-                    .await?;
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO departments (organization_id, slug, name, parent_id, \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                check_references(
+                    transaction,
+                    organization,
+                    new.parent_id,
+                    new.calendar_id,
+                    &new.lead_ids,
+                )
+                .await?;
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO departments (organization_id, slug, name, parent_id, \
                             calendar_id, customer_facing, created_at, updated_at) VALUES \
                             ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.slug.as_str().to_owned())
-                    .bind(new.name.into_string())
-                    .bind(new.parent_id.map(|parent| parent.0))
-                    .bind(new.calendar_id.map(|calendar| calendar.0))
-                    .bind(i64::from(new.customer_facing))
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
-                    replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids)
-                        .await?;
-                    let created = fetch(transaction, organization, DepartmentId(id)).await?;
-                    let detail = format!("created {} ({})", created.name, created.slug);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "department.created",
-                        "department",
-                        id,
-                        detail,
-                    )
+                )
+                .bind(organization.0)
+                .bind(new.slug.as_str().to_owned())
+                .bind(new.name.into_string())
+                .bind(new.parent_id.map(|parent| parent.0))
+                .bind(new.calendar_id.map(|calendar| calendar.0))
+                .bind(i64::from(new.customer_facing))
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| slug_conflict(error, new.slug.as_str()))?;
+                replace_leads(transaction, organization, DepartmentId(id), &new.lead_ids).await?;
+                let created = fetch(transaction, organization, DepartmentId(id)).await?;
+                let detail = format!("created {} ({})", created.name, created.slug);
+                audit
+                    .record(transaction, "department.created", id, detail)
                     .await?;
-                    Ok(created)
-                })
+                Ok(created)
             })
-            .await
+        })
+        .await
     }
 
     /// The department with its leads, read at most once per configuration
@@ -299,6 +273,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |department| department.id.0))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_department(
         &self,
         id: DepartmentId,
@@ -306,7 +281,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Department, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = changed_fields(&[
             ("slug", changes.slug.is_set()),
             ("name", changes.name.is_set()),
@@ -315,101 +289,73 @@ impl Scoped<'_> {
             ("customer_facing", changes.customer_facing.is_set()),
             ("lead_ids", changes.lead_ids.is_set()),
         ]);
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "departments", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let parent_id = changes.parent_id.or(current.parent_id);
-                    let calendar_id = changes.calendar_id.or(current.calendar_id);
-                    let leads_changed = changes.lead_ids.is_set();
-                    let lead_ids = changes.lead_ids.or(current.lead_ids.clone());
-                    check_references(transaction, organization, parent_id, calendar_id, &lead_ids)
-                        .await?;
-                    if let Some(parent) = parent_id {
-                        ensure_not_descendant(transaction, organization, id, parent).await?;
-                    }
-                    let slug = match changes.slug {
-                        Change::Set(slug) => slug.as_str().to_owned(),
-                        Change::Keep => current.slug,
-                    };
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let customer_facing = changes.customer_facing.or(current.customer_facing);
-                    sqlx::query(
-                        "UPDATE departments SET slug = $1, name = $2, parent_id = $3, \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "departments", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let parent_id = changes.parent_id.or(current.parent_id);
+                let calendar_id = changes.calendar_id.or(current.calendar_id);
+                let leads_changed = changes.lead_ids.is_set();
+                let lead_ids = changes.lead_ids.or(current.lead_ids.clone());
+                check_references(transaction, organization, parent_id, calendar_id, &lead_ids)
+                    .await?;
+                if let Some(parent) = parent_id {
+                    ensure_not_descendant(transaction, organization, id, parent).await?;
+                }
+                let slug = match changes.slug {
+                    Change::Set(slug) => slug.as_str().to_owned(),
+                    Change::Keep => current.slug,
+                };
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let customer_facing = changes.customer_facing.or(current.customer_facing);
+                sqlx::query(
+                    "UPDATE departments SET slug = $1, name = $2, parent_id = $3, \
                             calendar_id = $4, customer_facing = $5, version = version + 1, \
                             updated_at = $6 WHERE organization_id = $7 AND id = $8",
-                    )
-                    .bind(slug.clone())
-                    .bind(name)
-                    .bind(parent_id.map(|parent| parent.0))
-                    .bind(calendar_id.map(|calendar| calendar.0))
-                    .bind(i64::from(customer_facing))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(|error| slug_conflict(error, &slug))?;
-                    if leads_changed {
-                        replace_leads(transaction, organization, id, &lead_ids).await?;
-                    }
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "department.updated",
-                        "department",
-                        id.0,
-                        detail,
-                    )
+                )
+                .bind(slug.clone())
+                .bind(name)
+                .bind(parent_id.map(|parent| parent.0))
+                .bind(calendar_id.map(|calendar| calendar.0))
+                .bind(i64::from(customer_facing))
+                .bind_now_and_row(organization, id.0)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| slug_conflict(error, &slug))?;
+                if leads_changed {
+                    replace_leads(transaction, organization, id, &lead_ids).await?;
+                }
+                audit
+                    .record(transaction, "department.updated", id.0, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a department that no person, sub-department or later record uses.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn delete_department(
         &self,
         id: DepartmentId,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "departments", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "departments",
-                        organization,
-                        id.0,
-                        "people or sub-departments still belong to this department; move them \
-                        first",
-                    )
-                    .await?;
-                    let detail = format!("deleted {} ({})", current.name, current.slug);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "department.deleted",
-                        "department",
-                        id.0,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.delete_audited::<Department>(
+            Funnel::Configuration,
+            id.0,
+            expected_version,
+            "people or sub-departments still belong to this department; move them \
+                first",
+            "department.deleted",
+            |department| format!("deleted {} ({})", department.name, department.slug),
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -241,6 +241,7 @@ impl Scoped<'_> {
 
     /// Tells each of `recipients` `notice` unless they were told it before
     /// (same kind, subject and stage); returns how many were told now.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, kind = notice.kind, subject = notice.subject_id, stage = %notice.stage))]
     pub async fn tell_once(
         &self,
         recipients: &[PersonId],

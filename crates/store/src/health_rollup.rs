@@ -398,6 +398,7 @@ impl Scoped<'_> {
 
     /// Recomputes the organization's rollup from its checks and requests,
     /// in one transaction.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn rebuild_health_rollup(&self) -> Result<(), StoreError> {
         let organization = self.organization;
         self.store

@@ -21,7 +21,7 @@
 //! what the write returned, for the calls whose records can be read back),
 //! and the HTTP layer rebuilds the answer from it.
 
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction};
 use futures::future::BoxFuture;
 use jiff::Timestamp;
@@ -271,12 +271,13 @@ impl Scoped<'_> {
             fingerprint: row.try_get("request_fingerprint")?,
             answer,
             resource_path: row.try_get("resource_path")?,
-            created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+            created_at: instant(&row, "created_at")?,
         }))
     }
 
     /// Records the answer of the call whose change committed with `key`
     /// (the first answer stands).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn record_idempotent_answer(
         &self,
         person: PersonId,

@@ -4,7 +4,7 @@
 //! crate; this is only the write.
 
 use crate::time::{now, to_db};
-use crate::{Scoped, StoreError, WriteTransaction};
+use crate::{Funnel, Scoped, StoreError, WriteTransaction};
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
 use roundtable_domain::people::Role;
 use roundtable_domain::text::{Email, Label, Slug};
@@ -165,171 +165,167 @@ async fn flush(
 impl Scoped<'_> {
     /// Upserts every record by email in one transaction. `progress` counts the
     /// records applied so far, for a progress bar.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn import_people(
         &self,
         records: Vec<PersonRecord>,
         progress: Arc<AtomicU64>,
     ) -> Result<ImportSummary, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    let mut summary = ImportSummary::default();
-                    let mut departments = DepartmentResolver {
-                        organization,
-                        known: HashMap::new(),
-                        created: 0,
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                let mut summary = ImportSummary::default();
+                let mut departments = DepartmentResolver {
+                    organization,
+                    known: HashMap::new(),
+                    created: 0,
+                };
+                let stamp = to_db(now());
+                let mut existing = existing_emails(transaction, organization, &records).await?;
+                // New people wait here and go in as multi-row INSERTs.
+                let insert_rows = crate::rows_per_statement(transaction, VALUES_PER_PERSON);
+                let mut inserts: Vec<NewPerson> = Vec::with_capacity(insert_rows);
+                let mut pending: HashSet<String> = HashSet::new();
+                let had_administrator =
+                    crate::people::active_administrators(transaction, organization).await? > 0;
+                // The last row that took the administrator role from someone.
+                let mut last_demotion: Option<u64> = None;
+                for record in records {
+                    let department_id = match &record.department {
+                        Some(name) => {
+                            Some(departments.resolve(transaction, name, record.line).await?)
+                        }
+                        None => None,
                     };
-                    let stamp = to_db(now());
-                    let mut existing = existing_emails(transaction, organization, &records).await?;
-                    // New people wait here and go in as multi-row INSERTs.
-                    let insert_rows = crate::rows_per_statement(transaction, VALUES_PER_PERSON);
-                    let mut inserts: Vec<NewPerson> = Vec::with_capacity(insert_rows);
-                    let mut pending: HashSet<String> = HashSet::new();
-                    let had_administrator =
-                        crate::people::active_administrators(transaction, organization).await? > 0;
-                    // The last row that took the administrator role from someone.
-                    let mut last_demotion: Option<u64> = None;
-                    for record in records {
-                        let department_id = match &record.department {
-                            Some(name) => {
-                                Some(departments.resolve(transaction, name, record.line).await?)
-                            }
-                            None => None,
-                        };
-                        if let (Some(department), Some(parent_name)) =
-                            (department_id, &record.parent_department)
-                        {
-                            let parent = departments
-                                .resolve(transaction, parent_name, record.line)
-                                .await?;
-                            let current_parent: Option<i64> = sqlx::query_scalar(
-                                "SELECT parent_id FROM departments WHERE organization_id \
-                                    = $1 AND id = $2",
-                            )
-                            .bind(organization.0)
-                            .bind(department.0)
-                            .fetch_one(&mut **transaction)
+                    if let (Some(department), Some(parent_name)) =
+                        (department_id, &record.parent_department)
+                    {
+                        let parent = departments
+                            .resolve(transaction, parent_name, record.line)
                             .await?;
-                            if parent != department && current_parent.is_none() {
-                                // The API's rule, through the API's check.
-                                crate::departments::ensure_not_descendant(
-                                    transaction,
-                                    organization,
-                                    department,
-                                    parent,
-                                )
-                                .await
-                                .map_err(|error| match error {
-                                    StoreError::Invalid(errors) => StoreError::invalid(
-                                        &format!("line {}: parent_department", record.line),
-                                        errors.0.first().map_or_else(
-                                            || {
-                                                "would make a department its own ancestor"
-                                                    .to_owned()
-                                            },
-                                            |error| error.message.clone(),
-                                        ),
+                        let current_parent: Option<i64> = sqlx::query_scalar(
+                            "SELECT parent_id FROM departments WHERE organization_id \
+                                    = $1 AND id = $2",
+                        )
+                        .bind(organization.0)
+                        .bind(department.0)
+                        .fetch_one(&mut **transaction)
+                        .await?;
+                        if parent != department && current_parent.is_none() {
+                            // The API's rule, through the API's check.
+                            crate::departments::ensure_not_descendant(
+                                transaction,
+                                organization,
+                                department,
+                                parent,
+                            )
+                            .await
+                            .map_err(|error| match error {
+                                StoreError::Invalid(errors) => StoreError::invalid(
+                                    &format!("line {}: parent_department", record.line),
+                                    errors.0.first().map_or_else(
+                                        || "would make a department its own ancestor".to_owned(),
+                                        |error| error.message.clone(),
                                     ),
-                                    other => other,
-                                })?;
-                                sqlx::query(
-                                    "UPDATE departments SET parent_id = $1, version = \
+                                ),
+                                other => other,
+                            })?;
+                            sqlx::query(
+                                "UPDATE departments SET parent_id = $1, version = \
                                         version + 1, updated_at = $2 WHERE organization_id = \
                                         $3 AND id = $4 AND parent_id IS NULL",
-                                )
-                                .bind(parent.0)
-                                .bind(stamp.clone())
-                                .bind(organization.0)
-                                .bind(department.0)
-                                .execute(&mut **transaction)
-                                .await?;
-                            }
+                            )
+                            .bind(parent.0)
+                            .bind(stamp.clone())
+                            .bind(organization.0)
+                            .bind(department.0)
+                            .execute(&mut **transaction)
+                            .await?;
                         }
-                        let email = record.email.as_str().to_owned();
-                        if pending.contains(&email) {
-                            // The same email again: the earlier row must exist
-                            // before this one updates it.
-                            flush(transaction, organization, &mut inserts, &stamp).await?;
-                            pending.clear();
+                    }
+                    let email = record.email.as_str().to_owned();
+                    if pending.contains(&email) {
+                        // The same email again: the earlier row must exist
+                        // before this one updates it.
+                        flush(transaction, organization, &mut inserts, &stamp).await?;
+                        pending.clear();
+                    }
+                    if existing.contains(&email) || pending.contains(&email) {
+                        if record.role.is_some_and(|role| role != Role::Admin) {
+                            last_demotion = Some(record.line);
                         }
-                        if existing.contains(&email) || pending.contains(&email) {
-                            if record.role.is_some_and(|role| role != Role::Admin) {
-                                last_demotion = Some(record.line);
-                            }
-                            sqlx::query(
-                                "UPDATE people SET name = $1, title = $2, department_id = \
+                        sqlx::query(
+                            "UPDATE people SET name = $1, title = $2, department_id = \
                                     COALESCE($3, department_id), role = COALESCE($4, role), \
                                     version = version + 1, updated_at = $5 WHERE \
                                     organization_id = $6 AND email = $7",
-                            )
-                            .bind(record.name.into_string())
-                            .bind(record.title.map(Label::into_string))
-                            .bind(department_id.map(|department| department.0))
-                            .bind(record.role.map(|role| role.as_str()))
-                            .bind(stamp.clone())
-                            .bind(organization.0)
-                            .bind(email)
-                            .execute(&mut **transaction)
-                            .await?;
-                            summary.people_updated += 1;
-                        } else {
-                            pending.insert(email.clone());
-                            existing.insert(email.clone());
-                            inserts.push(NewPerson {
-                                email,
-                                name: record.name.into_string(),
-                                title: record.title.map(Label::into_string),
-                                department_id,
-                                role: record.role.unwrap_or(Role::Member),
-                            });
-                            summary.people_created += 1;
-                            if inserts.len() >= insert_rows {
-                                flush(transaction, organization, &mut inserts, &stamp).await?;
-                                pending.clear();
-                            }
-                        }
-                        progress.fetch_add(1, Ordering::Relaxed);
-                    }
-                    flush(transaction, organization, &mut inserts, &stamp).await?;
-                    // The API's rule: never leave the organization without an
-                    // active administrator (the whole import rolls back).
-                    if had_administrator {
-                        let field = match last_demotion {
-                            Some(line) => format!("line {line}: role"),
-                            None => "role".to_owned(),
-                        };
-                        crate::people::ensure_an_active_administrator(
-                            transaction,
-                            organization,
-                            &field,
                         )
-                        .await
-                        .map_err(|_| {
-                            StoreError::invalid(
-                                &field,
-                                "would leave the organization without an active administrator",
-                            )
-                        })?;
+                        .bind(record.name.into_string())
+                        .bind(record.title.map(Label::into_string))
+                        .bind(department_id.map(|department| department.0))
+                        .bind(record.role.map(|role| role.as_str()))
+                        .bind(stamp.clone())
+                        .bind(organization.0)
+                        .bind(email)
+                        .execute(&mut **transaction)
+                        .await?;
+                        summary.people_updated += 1;
+                    } else {
+                        pending.insert(email.clone());
+                        existing.insert(email.clone());
+                        inserts.push(NewPerson {
+                            email,
+                            name: record.name.into_string(),
+                            title: record.title.map(Label::into_string),
+                            department_id,
+                            role: record.role.unwrap_or(Role::Member),
+                        });
+                        summary.people_created += 1;
+                        if inserts.len() >= insert_rows {
+                            flush(transaction, organization, &mut inserts, &stamp).await?;
+                            pending.clear();
+                        }
                     }
-                    summary.departments_created = departments.created;
-                    let detail = format!(
-                        "imported people: {} created, {} updated, {} departments created",
-                        summary.people_created, summary.people_updated, summary.departments_created
-                    );
-                    crate::audit::record(
+                    progress.fetch_add(1, Ordering::Relaxed);
+                }
+                flush(transaction, organization, &mut inserts, &stamp).await?;
+                // The API's rule: never leave the organization without an
+                // active administrator (the whole import rolls back).
+                if had_administrator {
+                    let field = match last_demotion {
+                        Some(line) => format!("line {line}: role"),
+                        None => "role".to_owned(),
+                    };
+                    crate::people::ensure_an_active_administrator(
                         transaction,
-                        audit,
+                        organization,
+                        &field,
+                    )
+                    .await
+                    .map_err(|_| {
+                        StoreError::invalid(
+                            &field,
+                            "would leave the organization without an active administrator",
+                        )
+                    })?;
+                }
+                summary.departments_created = departments.created;
+                let detail = format!(
+                    "imported people: {} created, {} updated, {} departments created",
+                    summary.people_created, summary.people_updated, summary.departments_created
+                );
+                audit
+                    .record_on(
+                        transaction,
                         "people.imported",
                         "organization",
-                        organization.0,
+                        Some(organization.0),
                         detail,
                     )
                     .await?;
-                    Ok(summary)
-                })
+                Ok(summary)
             })
-            .await
+        })
+        .await
     }
 }

@@ -4,7 +4,7 @@
 //! kept as it was when the kudos was given, so the matrix can count thanks
 //! per cell (giver's department → receiver's department).
 
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
@@ -124,7 +124,7 @@ fn from_row(row: &AnyRow) -> Result<Kudos, StoreError> {
         link,
         value_tag: row.try_get("value_tag")?,
         recognized_measure_id: row.try_get("recognized_measure_id")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         giver_name: row.try_get("giver_name")?,
         receiver_person_name: row.try_get("receiver_person_name")?,
         receiver_department_name: row.try_get("receiver_department_name")?,
@@ -149,31 +149,26 @@ impl Scoped<'_> {
     }
 
     /// Gives kudos as of `at` (the demo backdates its feed).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn give_kudos_at(&self, new: NewKudos, at: Timestamp) -> Result<Kudos, StoreError> {
         let organization = self.organization;
         self.store
             .write(move |transaction| {
                 Box::pin(async move {
-                    if let Some(person) = new.receiver_person_id {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            person.0,
-                            "receiver_person_id",
-                        )
-                        .await?;
-                    }
-                    if let Some(department) = new.receiver_department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "receiver_department_id",
-                        )
-                        .await?;
-                    }
+                    crate::ensure_reference(
+                        transaction,
+                        organization,
+                        new.receiver_person_id,
+                        "receiver_person_id",
+                    )
+                    .await?;
+                    crate::ensure_reference(
+                        transaction,
+                        organization,
+                        new.receiver_department_id,
+                        "receiver_department_id",
+                    )
+                    .await?;
                     if let Some((kind, id)) = new.link {
                         ensure_exists(transaction, kind.table(), organization, id, "link.id")
                             .await?;
@@ -239,14 +234,13 @@ impl Scoped<'_> {
     }
 
     pub async fn kudos(&self, id: i64) -> Result<Kudos, StoreError> {
-        let row = sqlx::query(&format!(
-            "{SELECT} WHERE k.organization_id = $1 AND k.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!("{SELECT} WHERE k.organization_id = $1 AND k.id = $2"),
+            self.organization,
+            id,
+        )
+        .await?;
         from_row(&row)
     }
 
@@ -262,13 +256,12 @@ impl Scoped<'_> {
              ORDER BY k.id DESC LIMIT $4"
         ))
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(page.before_id())
         .bind(department.map(|department| department.0))
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |kudos| kudos.id))
+        page.listing_from(&rows, from_row, |kudos| kudos.id)
     }
 
     /// Kudos given since `since`, counted per matrix cell: the giver's

@@ -69,7 +69,10 @@ pub mod work;
 
 pub use error::StoreError;
 pub use paging::{Change, Listing, PageRequest, every_page};
-pub(crate) use rows::{check_version, delete_row, ensure_exists, ensure_exists_in, lock_row};
+pub(crate) use rows::{
+    check_version, delete_row, ensure_exists, ensure_exists_in, ensure_reference, lock_row, locked,
+    locked_delete,
+};
 
 use futures::future::BoxFuture;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -79,6 +82,39 @@ use std::time::Duration;
 
 /// The transaction every write operation runs in.
 pub type WriteTransaction = Transaction<'static, Any>;
+
+/// One self-contained write operation, as the write funnel runs it (see
+/// [`Store::write`]): given the transaction, the future that makes the change.
+pub trait WriteOperation<T>:
+    for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>> + Send + 'static
+{
+}
+
+impl<T, F> WriteOperation<T> for F where
+    F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
+
+/// A [`WriteOperation`] made through a [`Scoped`] handle, also given the
+/// audit context (the organization, and who acts) to record the change with.
+pub(crate) trait AuditedOperation<T>:
+    for<'t> FnOnce(&'t mut WriteTransaction, audit::Context) -> BoxFuture<'t, Result<T, StoreError>>
+    + Send
+    + 'static
+{
+}
+
+impl<T, F> AuditedOperation<T> for F where
+    F: for<'t> FnOnce(
+            &'t mut WriteTransaction,
+            audit::Context,
+        ) -> BoxFuture<'t, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
 
 /// How many values one statement binds at most on SQLite. It accepts tens of
 /// thousands, but sqlx's SQLite driver finds each parameter by name with
@@ -369,9 +405,7 @@ impl Store {
     pub async fn write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.commit(operation).await;
         // Bumped whatever the outcome: a failed commit may still have landed,
@@ -427,9 +461,7 @@ impl Store {
     pub(crate) async fn background_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.commit(operation).await;
         self.caches.window_sums.expire_all();
@@ -447,9 +479,7 @@ impl Store {
     pub(crate) async fn bookkeeping_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         self.commit(operation).await
     }
@@ -459,9 +489,7 @@ impl Store {
     async fn commit<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         match idempotency::Claim::take() {
             None => self.commit_transaction(operation).await,
@@ -476,9 +504,7 @@ impl Store {
     async fn commit_transaction<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         // SQLite: the group-commit writer (its transactions begin IMMEDIATE,
         // taking the write lock at their start, so another process holding
@@ -543,9 +569,7 @@ impl Store {
     pub(crate) async fn configuration_write<T, F>(&self, operation: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut WriteTransaction) -> BoxFuture<'t, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteOperation<T>,
     {
         let written = self.write(operation).await;
         self.caches.configuration.bump();
@@ -624,6 +648,87 @@ impl Scoped<'_> {
             actor: self.actor,
         }
     }
+
+    /// [`Store::write`] for a change made through this scope: `operation`
+    /// is also given the audit context it records the change with
+    /// (`audit.record(…)`), so that the log is written with the change.
+    pub(crate) async fn write_audited<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        self.write_through(Funnel::Data, operation).await
+    }
+
+    /// [`Scoped::write_audited`] through another of the store's funnels:
+    /// [`Funnel::Configuration`] for the records cached clock contexts and
+    /// services are computed from, [`Funnel::Bookkeeping`] for records
+    /// nothing cached is computed from (API tokens, webhooks, security
+    /// events).
+    pub(crate) async fn write_through<T, F>(
+        &self,
+        funnel: Funnel,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: AuditedOperation<T>,
+    {
+        let operation = with_context(operation, self.audit_context());
+        match funnel {
+            Funnel::Data => self.store.write(operation).await,
+            Funnel::Configuration => self.store.configuration_write(operation).await,
+            Funnel::Bookkeeping => self.store.bookkeeping_write(operation).await,
+        }
+    }
+
+    /// Deletes the record `id` of `R`'s table at the `expected` version
+    /// through `funnel` (see [`rows::locked_delete`]; `in_use` says what to
+    /// do instead when other rows still refer to it), and records `action`
+    /// with the `detail` of the record as it was, which it returns.
+    pub(crate) async fn delete_audited<R>(
+        &self,
+        funnel: Funnel,
+        id: i64,
+        expected: Option<i64>,
+        in_use: &'static str,
+        action: &'static str,
+        detail: fn(&R) -> String,
+    ) -> Result<R, StoreError>
+    where
+        R: rows::Record + Send + 'static,
+    {
+        self.write_through(funnel, move |transaction, audit| {
+            Box::pin(async move {
+                let current =
+                    locked_delete::<R>(transaction, audit.organization, id, expected, in_use)
+                        .await?;
+                audit
+                    .record(transaction, action, id, detail(&current))
+                    .await?;
+                Ok(current)
+            })
+        })
+        .await
+    }
+}
+
+/// The [`WriteOperation`] that runs an [`AuditedOperation`] in `audit`'s context.
+fn with_context<T, F: AuditedOperation<T>>(
+    operation: F,
+    audit: audit::Context,
+) -> impl WriteOperation<T> {
+    move |transaction: &mut WriteTransaction| operation(transaction, audit)
+}
+
+/// Which of the store's write funnels a change made through a [`Scoped`]
+/// handle goes through: [`Store::write`], [`Store::configuration_write`] or
+/// [`Store::bookkeeping_write`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Funnel {
+    Data,
+    Configuration,
+    Bookkeeping,
 }
 
 /// Adds `mode=rwc` so that a missing SQLite file is created.

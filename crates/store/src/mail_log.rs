@@ -2,7 +2,8 @@
 //! with its message, newest first (the admin "Mail" page). Read only; the
 //! outbox itself is in `notifications`.
 
-use crate::time::from_db;
+use crate::rows::BindCommon;
+use crate::time::{instant, optional_instant};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -31,6 +32,24 @@ pub struct MailRecord {
     pub sent_at: Option<Timestamp>,
 }
 
+fn record_from_row(row: &sqlx::any::AnyRow) -> Result<MailRecord, StoreError> {
+    Ok(MailRecord {
+        id: row.try_get("id")?,
+        recipient_name: row.try_get("name")?,
+        recipient_email: row.try_get("email")?,
+        subject: row.try_get("title")?,
+        body: row.try_get("body")?,
+        link: row.try_get("link")?,
+        kind: row.try_get("kind")?,
+        created_at: instant(row, "created_at")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: optional_instant(row, "sent_at")?,
+    })
+}
+
 impl Scoped<'_> {
     /// The organization's email deliveries, newest first, a page at a time.
     pub async fn mail_log(&self, page: PageRequest) -> Result<Listing<MailRecord>, StoreError> {
@@ -42,33 +61,9 @@ impl Scoped<'_> {
              WHERE d.organization_id = $1 AND d.channel = 'email' AND d.id < $2 ORDER BY d.id DESC LIMIT $3",
         )
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(MailRecord {
-                    id: row.try_get("id")?,
-                    recipient_name: row.try_get("name")?,
-                    recipient_email: row.try_get("email")?,
-                    subject: row.try_get("title")?,
-                    body: row.try_get("body")?,
-                    link: row.try_get("link")?,
-                    kind: row.try_get("kind")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-                    state: row.try_get("state")?,
-                    attempts: row.try_get("attempts")?,
-                    last_status: row.try_get("last_status")?,
-                    last_error: row.try_get("last_error")?,
-                    sent_at: row
-                        .try_get::<Option<String>, _>("sent_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |record| record.id))
+        page.listing_from(&rows, record_from_row, |record| record.id)
     }
 }

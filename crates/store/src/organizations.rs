@@ -2,8 +2,8 @@
 //! tests), so these functions are not scoped; reading and changing one's own
 //! organization goes through [`Scoped`].
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Scoped, Store, StoreError};
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Scoped, Store, StoreError};
 use jiff::Timestamp;
 use rand::RngCore;
 use roundtable_domain::ids::{CalendarId, OrganizationId};
@@ -48,8 +48,8 @@ fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
         thank_you_kind: row.try_get("thank_you_kind")?,
         thank_you_points: row.try_get("thank_you_points")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -136,13 +136,13 @@ impl Scoped<'_> {
         from_row(&row)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn update_organization(
         &self,
         changes: OrganizationChanges,
         expected_version: i64,
     ) -> Result<Organization, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("default_calendar_id", changes.default_calendar_id.is_set()),
@@ -152,101 +152,90 @@ impl Scoped<'_> {
             ("thank_you_kind", changes.thank_you_kind.is_set()),
             ("thank_you_points", changes.thank_you_points.is_set()),
         ]);
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
-                        .bind(organization.0)
-                        .execute(&mut **transaction)
-                        .await?;
-                    let current = sqlx::query(&format!(
-                        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
-                    ))
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
                     .bind(organization.0)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    let current = from_row(&current)?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let default_calendar =
-                        changes.default_calendar_id.or(current.default_calendar_id);
-                    if let Some(calendar) = default_calendar {
-                        crate::calendars::ensure_exists(
-                            transaction,
-                            organization,
-                            calendar,
-                            "default_calendar_id",
-                        )
-                        .await?;
-                    }
-                    let at_risk_percent = changes.at_risk_percent.or(current.at_risk_percent);
-                    if !(1..=99).contains(&at_risk_percent) {
-                        return Err(StoreError::invalid(
-                            "at_risk_percent",
-                            "must be between 1 and 99",
-                        ));
-                    }
-                    let anonymity_threshold =
-                        changes.anonymity_threshold.or(current.anonymity_threshold);
-                    roundtable_domain::pulses::Threshold::new(anonymity_threshold)
-                        .map_err(|message| StoreError::invalid("anonymity_threshold", message))?;
-                    let check_fatigue_days =
-                        changes.check_fatigue_days.or(current.check_fatigue_days);
-                    if !(0..=365).contains(&check_fatigue_days) {
-                        return Err(StoreError::invalid(
-                            "check_fatigue_days",
-                            "must be between 0 and 365",
-                        ));
-                    }
-                    let thank_you_kind = changes.thank_you_kind.or(current.thank_you_kind);
-                    if !["none", "points", "coupon"].contains(&thank_you_kind.as_str()) {
-                        return Err(StoreError::invalid(
-                            "thank_you_kind",
-                            "must be one of none, points, coupon",
-                        ));
-                    }
-                    let thank_you_points = changes.thank_you_points.or(current.thank_you_points);
-                    if !(0..=100_000).contains(&thank_you_points) {
-                        return Err(StoreError::invalid(
-                            "thank_you_points",
-                            "must be between 0 and 100000",
-                        ));
-                    }
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE organizations SET name = $1, default_calendar_id = $2, \
+                    .execute(&mut **transaction)
+                    .await?;
+                let current = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+                ))
+                .bind(organization.0)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let current = from_row(&current)?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let default_calendar = changes.default_calendar_id.or(current.default_calendar_id);
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    default_calendar,
+                    "default_calendar_id",
+                )
+                .await?;
+                let at_risk_percent = changes.at_risk_percent.or(current.at_risk_percent);
+                if !(1..=99).contains(&at_risk_percent) {
+                    return Err(StoreError::invalid(
+                        "at_risk_percent",
+                        "must be between 1 and 99",
+                    ));
+                }
+                let anonymity_threshold =
+                    changes.anonymity_threshold.or(current.anonymity_threshold);
+                roundtable_domain::pulses::Threshold::new(anonymity_threshold)
+                    .map_err(|message| StoreError::invalid("anonymity_threshold", message))?;
+                let check_fatigue_days = changes.check_fatigue_days.or(current.check_fatigue_days);
+                if !(0..=365).contains(&check_fatigue_days) {
+                    return Err(StoreError::invalid(
+                        "check_fatigue_days",
+                        "must be between 0 and 365",
+                    ));
+                }
+                let thank_you_kind = changes.thank_you_kind.or(current.thank_you_kind);
+                if !["none", "points", "coupon"].contains(&thank_you_kind.as_str()) {
+                    return Err(StoreError::invalid(
+                        "thank_you_kind",
+                        "must be one of none, points, coupon",
+                    ));
+                }
+                let thank_you_points = changes.thank_you_points.or(current.thank_you_points);
+                if !(0..=100_000).contains(&thank_you_points) {
+                    return Err(StoreError::invalid(
+                        "thank_you_points",
+                        "must be between 0 and 100000",
+                    ));
+                }
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE organizations SET name = $1, default_calendar_id = $2, \
                             at_risk_percent = $5, anonymity_threshold = $6, \
                             check_fatigue_days = $7, thank_you_kind = $8, thank_you_points = \
                             $9, version = version + 1, updated_at = $3 WHERE id = $4 \
                             RETURNING {COLUMNS}"
-                    ))
-                    .bind(name)
-                    .bind(default_calendar.map(|calendar| calendar.0))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(at_risk_percent)
-                    .bind(anonymity_threshold)
-                    .bind(check_fatigue_days)
-                    .bind(thank_you_kind)
-                    .bind(thank_you_points)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(name)
+                .bind(default_calendar.map(|calendar| calendar.0))
+                .bind(to_db(now()))
+                .bind(organization.0)
+                .bind(at_risk_percent)
+                .bind(anonymity_threshold)
+                .bind(check_fatigue_days)
+                .bind(thank_you_kind)
+                .bind(thank_you_points)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "organization.updated", organization.0, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "organization.updated",
-                        "organization",
-                        organization.0,
-                        detail,
-                    )
-                    .await?;
-                    from_row(&row)
-                })
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// The organization's secret for reproducible sampling decisions.

@@ -1,5 +1,8 @@
 //! Pages of a list in id order, and changes of a stored value.
 
+use crate::StoreError;
+use sqlx::any::AnyRow;
+
 /// One page of a list, ordered by id; `next_after` is the last id when more follow.
 #[derive(Debug, Clone)]
 pub struct Listing<T> {
@@ -28,6 +31,24 @@ impl PageRequest {
 
     pub(crate) fn after_id(&self) -> i64 {
         self.after.unwrap_or(0)
+    }
+
+    /// Where a page of a list newest first (in descending id order) starts:
+    /// below `after`, or at the top.
+    pub(crate) fn before_id(&self) -> i64 {
+        self.after.unwrap_or(i64::MAX)
+    }
+
+    /// [`PageRequest::into_listing`] of the rows fetched for the page, each
+    /// read by `from_row`.
+    pub(crate) fn listing_from<T>(
+        self,
+        rows: &[AnyRow],
+        from_row: impl FnMut(&AnyRow) -> Result<T, StoreError>,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Result<Listing<T>, StoreError> {
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(self.into_listing(items, id_of))
     }
 
     pub(crate) fn into_listing<T>(

@@ -2,8 +2,9 @@
 //! them (their history must stay attributable) and ends their sessions and
 //! tokens at once.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::people::Role;
@@ -76,8 +77,8 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Person, StoreError> {
         has_password: row.try_get::<i64, _>("has_password")? != 0,
         time_zone: row.try_get("time_zone")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -124,58 +125,56 @@ async fn end_access(
     Ok(())
 }
 
+/// Inserts a person, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_person(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewPerson,
+) -> Result<Person, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.department_id,
+        "department_id",
+    )
+    .await?;
+    let stamp = to_db(now());
+    let row = sqlx::query(&format!(
+        "INSERT INTO people (organization_id, email, name, title, \
+                department_id, role, password_hash, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.email.as_str().to_owned())
+    .bind(new.name.into_string())
+    .bind(new.title.map(Label::into_string))
+    .bind(new.department_id.map(|department| department.0))
+    .bind(new.role.as_str())
+    .bind(new.password_hash)
+    .bind(stamp)
+    .fetch_one(&mut **transaction)
+    .await
+    .map_err(|error| email_conflict(error, new.email.as_str()))?;
+    let person = from_row(&row)?;
+    let detail = format!(
+        "created {} <{}> as {}",
+        person.name, person.email, person.role
+    );
+    audit
+        .record(transaction, "person.created", person.id.0, detail)
+        .await?;
+    Ok(person)
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_person(&self, new: NewPerson) -> Result<Person, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    if let Some(department) = new.department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "department_id",
-                        )
-                        .await?;
-                    }
-                    let stamp = to_db(now());
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO people (organization_id, email, name, title, \
-                            department_id, role, password_hash, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.email.as_str().to_owned())
-                    .bind(new.name.into_string())
-                    .bind(new.title.map(Label::into_string))
-                    .bind(new.department_id.map(|department| department.0))
-                    .bind(new.role.as_str())
-                    .bind(new.password_hash)
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| email_conflict(error, new.email.as_str()))?;
-                    let person = from_row(&row)?;
-                    let detail = format!(
-                        "created {} <{}> as {}",
-                        person.name, person.email, person.role
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.created",
-                        "person",
-                        person.id.0,
-                        detail,
-                    )
-                    .await?;
-                    Ok(person)
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_person(transaction, audit, new))
+        })
+        .await
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person, StoreError> {
@@ -198,42 +197,33 @@ impl Scoped<'_> {
     /// An administrator sets someone else's password (they forgot theirs):
     /// their sessions end and their tokens are revoked, as after any change
     /// of password, and the audit log records it as a reset of its own.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn reset_password(&self, id: PersonId, hash: String) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    sqlx::query(
-                        "UPDATE people SET password_hash = $1, version = version + 1, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                sqlx::query(
+                    "UPDATE people SET password_hash = $1, version = version + 1, \
                             updated_at = $2 WHERE organization_id = $3 AND id = $4",
-                    )
-                    .bind(hash)
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
+                )
+                .bind(hash)
+                .bind_now_and_row(organization, id.0)
+                .execute(&mut **transaction)
+                .await?;
+                end_access(transaction, organization, id).await?;
+                let detail = format!(
+                    "reset the password of {} <{}>; their sessions and tokens ended",
+                    current.name, current.email
+                );
+                audit
+                    .record(transaction, "person.password_reset", id.0, detail)
                     .await?;
-                    end_access(transaction, organization, id).await?;
-                    let detail = format!(
-                        "reset the password of {} <{}>; their sessions and tokens ended",
-                        current.name, current.email
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.password_reset",
-                        "person",
-                        id.0,
-                        detail,
-                    )
-                    .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn person_by_email(&self, email: &Email) -> Result<Option<Person>, StoreError> {
@@ -264,10 +254,10 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |person| person.id.0))
+        page.listing_from(&rows, from_row, |person| person.id.0)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn update_person(
         &self,
         id: PersonId,
@@ -275,7 +265,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("email", changes.email.is_set()),
             ("name", changes.name.is_set()),
@@ -285,132 +274,104 @@ impl Scoped<'_> {
             ("active", changes.active.is_set()),
             ("password", changes.password_hash.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let department_id = changes.department_id.or(current.department_id);
-                    if let Some(department) = department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            "department_id",
-                        )
-                        .await?;
-                    }
-                    let email = match changes.email {
-                        Change::Set(email) => email.as_str().to_owned(),
-                        Change::Keep => current.email,
-                    };
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    let title = match changes.title {
-                        Change::Set(title) => title.map(Label::into_string),
-                        Change::Keep => current.title,
-                    };
-                    let role = changes.role.or(current.role);
-                    let active = changes.active.or(current.active);
-                    let new_password = match changes.password_hash {
-                        Change::Set(hash) => Some(hash),
-                        Change::Keep => None,
-                    };
-                    sqlx::query(
-                        "UPDATE people SET email = $1, name = $2, title = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let department_id = changes.department_id.or(current.department_id);
+                crate::ensure_reference(transaction, organization, department_id, "department_id")
+                    .await?;
+                let email = match changes.email {
+                    Change::Set(email) => email.as_str().to_owned(),
+                    Change::Keep => current.email,
+                };
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                let title = match changes.title {
+                    Change::Set(title) => title.map(Label::into_string),
+                    Change::Keep => current.title,
+                };
+                let role = changes.role.or(current.role);
+                let active = changes.active.or(current.active);
+                let new_password = match changes.password_hash {
+                    Change::Set(hash) => Some(hash),
+                    Change::Keep => None,
+                };
+                sqlx::query(
+                    "UPDATE people SET email = $1, name = $2, title = $3, \
                             department_id = $4, role = $5, active = $6, password_hash = \
                             COALESCE($7, password_hash), version = version + 1, updated_at = \
                             $8 WHERE organization_id = $9 AND id = $10",
-                    )
-                    .bind(email.clone())
-                    .bind(name)
-                    .bind(title)
-                    .bind(department_id.map(|department| department.0))
-                    .bind(role.as_str())
-                    .bind(i64::from(active))
-                    .bind(new_password.clone())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id.0)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(|error| email_conflict(error, &email))?;
-                    if !active || new_password.is_some() {
-                        end_access(transaction, organization, id).await?;
-                    }
-                    if current.role == Role::Admin
-                        && current.active
-                        && !(role == Role::Admin && active)
-                    {
-                        let field = if role == Role::Admin {
-                            "active"
-                        } else {
-                            "role"
-                        };
-                        ensure_an_active_administrator(transaction, organization, field).await?;
-                    }
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.updated",
-                        "person",
-                        id.0,
-                        detail,
-                    )
+                )
+                .bind(email.clone())
+                .bind(name)
+                .bind(title)
+                .bind(department_id.map(|department| department.0))
+                .bind(role.as_str())
+                .bind(i64::from(active))
+                .bind(new_password.clone())
+                .bind_now_and_row(organization, id.0)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| email_conflict(error, &email))?;
+                if !active || new_password.is_some() {
+                    end_access(transaction, organization, id).await?;
+                }
+                if current.role == Role::Admin && current.active && !(role == Role::Admin && active)
+                {
+                    let field = if role == Role::Admin {
+                        "active"
+                    } else {
+                        "role"
+                    };
+                    ensure_an_active_administrator(transaction, organization, field).await?;
+                }
+                audit
+                    .record(transaction, "person.updated", id.0, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deactivates a person: they can no longer sign in, but what they did stays theirs.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id.0))]
     pub async fn deactivate_person(
         &self,
         id: PersonId,
         expected_version: Option<i64>,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "people", organization, id.0).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    if current.active {
-                        sqlx::query(
-                            "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "people", organization, id.0).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                if current.active {
+                    sqlx::query(
+                        "UPDATE people SET active = 0, version = version + 1, updated_at = $1 \
                              WHERE organization_id = $2 AND id = $3",
-                        )
-                        .bind(to_db(now()))
-                        .bind(organization.0)
-                        .bind(id.0)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    end_access(transaction, organization, id).await?;
-                    if current.role == Role::Admin && current.active {
-                        ensure_an_active_administrator(transaction, organization, "active").await?;
-                    }
-                    let detail = format!("deactivated {} <{}>", current.name, current.email);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.deactivated",
-                        "person",
-                        id.0,
-                        detail,
                     )
+                    .bind_now_and_row(organization, id.0)
+                    .execute(&mut **transaction)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                }
+                end_access(transaction, organization, id).await?;
+                if current.role == Role::Admin && current.active {
+                    ensure_an_active_administrator(transaction, organization, "active").await?;
+                }
+                let detail = format!("deactivated {} <{}>", current.name, current.email);
+                audit
+                    .record(transaction, "person.deactivated", id.0, detail)
+                    .await?;
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -449,44 +410,35 @@ pub(crate) async fn ensure_an_active_administrator(
 impl Scoped<'_> {
     /// Sets (or, with `None`, clears) a person's own time zone. Not
     /// versioned: it is the person's preference, and the last choice wins.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn set_time_zone(
         &self,
         person: PersonId,
         zone: Option<roundtable_domain::people::ZoneName>,
     ) -> Result<Person, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let zone = zone.map(|zone| zone.as_str().to_owned());
-                    let changed = sqlx::query(
-                        "UPDATE people SET time_zone = $1, version = version + 1, updated_at = $2 WHERE \
-                            organization_id = $3 AND id = $4",
-                    )
-                    .bind(zone.clone())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(person.0)
-                    .execute(&mut **transaction)
-                    .await?
-                    .rows_affected();
-                    if changed == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    let detail = format!("time zone {}", zone.as_deref().unwrap_or("cleared"));
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "person.time_zone_set",
-                        "person",
-                        person.0,
-                        detail,
-                    )
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let zone = zone.map(|zone| zone.as_str().to_owned());
+                let changed = sqlx::query(
+                    "UPDATE people SET time_zone = $1, version = version + 1, updated_at = $2 \
+                        WHERE organization_id = $3 AND id = $4",
+                )
+                .bind(zone.clone())
+                .bind_now_and_row(organization, person.0)
+                .execute(&mut **transaction)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let detail = format!("time zone {}", zone.as_deref().unwrap_or("cleared"));
+                audit
+                    .record(transaction, "person.time_zone_set", person.0, detail)
                     .await?;
-                    fetch(transaction, organization, person).await
-                })
+                fetch(transaction, organization, person).await
             })
-            .await
+        })
+        .await
     }
 }

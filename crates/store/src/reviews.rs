@@ -2,11 +2,11 @@
 //! is not stored: it is generated from the data whenever it is read.
 
 use crate::objectives::{date_from_db, period_from_db};
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use roundtable_domain::ids::OrganizationId;
 use roundtable_domain::objectives::Period;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -49,8 +49,8 @@ fn from_row(row: &AnyRow) -> Result<Review, StoreError> {
         decisions: serde_json::from_str(&decisions)
             .map_err(|error| StoreError::Corrupt(format!("review decisions: {error}")))?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -60,48 +60,33 @@ fn encode(decisions: &[String]) -> String {
     serde_json::to_string(decisions).unwrap_or_else(|_| "[]".to_owned())
 }
 
-async fn fetch(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<Review, StoreError> {
-    crate::rows::get::<Review, _>(&mut **transaction, organization, id).await
-}
-
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_review(&self, new: NewReview) -> Result<Review, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO alignment_reviews (organization_id, period, held_on, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO alignment_reviews (organization_id, period, held_on, \
                             decisions, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
                             $5) RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.period.to_string())
-                    .bind(new.held_on.map(|day| day.to_string()))
-                    .bind(encode(&new.decisions))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(organization.0)
+                .bind(new.period.to_string())
+                .bind(new.held_on.map(|day| day.to_string()))
+                .bind(encode(&new.decisions))
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await?;
+                let review = from_row(&row)?;
+                let detail = format!("review of {}", review.period);
+                audit
+                    .record(transaction, "review.created", review.id, detail)
                     .await?;
-                    let review = from_row(&row)?;
-                    let detail = format!("review of {}", review.period);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "review.created",
-                        "review",
-                        review.id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(review)
-                })
+                Ok(review)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn review(&self, id: i64) -> Result<Review, StoreError> {
@@ -114,6 +99,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |review| review.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_review(
         &self,
         id: i64,
@@ -121,46 +107,35 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Review, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("held_on", changes.held_on.is_set()),
             ("decisions", changes.decisions.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "alignment_reviews", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let row = sqlx::query(&format!(
-                        "UPDATE alignment_reviews SET held_on = $1, decisions = $2, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Review =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let row = sqlx::query(&format!(
+                    "UPDATE alignment_reviews SET held_on = $1, decisions = $2, \
                             version = version + 1, updated_at = $3 WHERE organization_id = \
                             $4 AND id = $5 RETURNING {COLUMNS}"
-                    ))
-                    .bind(
-                        changes
-                            .held_on
-                            .or(current.held_on)
-                            .map(|day| day.to_string()),
-                    )
-                    .bind(encode(&changes.decisions.or(current.decisions)))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(
+                    changes
+                        .held_on
+                        .or(current.held_on)
+                        .map(|day| day.to_string()),
+                )
+                .bind(encode(&changes.decisions.or(current.decisions)))
+                .bind_now_and_row(organization, id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "review.updated", id, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "review.updated",
-                        "review",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    from_row(&row)
-                })
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 }

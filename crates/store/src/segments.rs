@@ -2,10 +2,10 @@
 //! segments they ultimately serve, so every internal service traces to an
 //! external customer.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
-use roundtable_domain::ids::OrganizationId;
 use roundtable_domain::text::Label;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -48,8 +48,8 @@ fn from_row(row: &AnyRow) -> Result<Segment, StoreError> {
         criteria: serde_json::from_str(&criteria)
             .map_err(|error| StoreError::Corrupt(format!("segment criteria: {error}")))?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -70,49 +70,34 @@ fn name_conflict(error: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
-async fn fetch(
-    transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
-) -> Result<Segment, StoreError> {
-    crate::rows::get::<Segment, _>(&mut **transaction, organization, id).await
-}
-
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_segment(&self, new: NewSegment) -> Result<Segment, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO segments (organization_id, name, needs, criteria, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO segments (organization_id, name, needs, criteria, \
                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
                             RETURNING {COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.name.as_str().to_owned())
-                    .bind(new.needs.clone())
-                    .bind(encode_criteria(&new.criteria))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, new.name.as_str()))?;
-                    let segment = from_row(&row)?;
-                    let detail = format!("created {}", segment.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "segment.created",
-                        "segment",
-                        segment.id,
-                        detail,
-                    )
+                ))
+                .bind(organization.0)
+                .bind(new.name.as_str().to_owned())
+                .bind(new.needs.clone())
+                .bind(encode_criteria(&new.criteria))
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, new.name.as_str()))?;
+                let segment = from_row(&row)?;
+                let detail = format!("created {}", segment.name);
+                audit
+                    .record(transaction, "segment.created", segment.id, detail)
                     .await?;
-                    Ok(segment)
-                })
+                Ok(segment)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn segment(&self, id: i64) -> Result<Segment, StoreError> {
@@ -125,6 +110,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |segment| segment.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_segment(
         &self,
         id: i64,
@@ -132,91 +118,61 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Segment, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("needs", changes.needs.is_set()),
             ("criteria", changes.criteria.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "segments", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    // Unchanged criteria are left as stored, never re-encoded.
-                    let criteria = match changes.criteria {
-                        Change::Set(criteria) => Some(encode_criteria(&criteria)),
-                        Change::Keep => None,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE segments SET name = $1, needs = $2, criteria = \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Segment =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                // Unchanged criteria are left as stored, never re-encoded.
+                let criteria = match changes.criteria {
+                    Change::Set(criteria) => Some(encode_criteria(&criteria)),
+                    Change::Keep => None,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE segments SET name = $1, needs = $2, criteria = \
                             COALESCE($3, criteria), version = version + 1, updated_at = $4 \
                             WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
-                    ))
-                    .bind(name.clone())
-                    .bind(changes.needs.or(current.needs))
-                    .bind(criteria)
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| name_conflict(error, &name))?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "segment.updated",
-                        "segment",
-                        id,
-                        detail,
-                    )
+                ))
+                .bind(name.clone())
+                .bind(changes.needs.or(current.needs))
+                .bind(criteria)
+                .bind_now_and_row(organization, id)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| name_conflict(error, &name))?;
+                audit
+                    .record(transaction, "segment.updated", id, detail)
                     .await?;
-                    from_row(&row)
-                })
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a segment no service serves.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_segment(
         &self,
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "segments", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "segments",
-                        organization,
-                        id,
-                        "services still serve this segment; change them first",
-                    )
-                    .await?;
-                    let detail = format!("deleted {}", current.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "segment.deleted",
-                        "segment",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.delete_audited::<Segment>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "services still serve this segment; change them first",
+            "segment.deleted",
+            |segment| format!("deleted {}", segment.name),
+        )
+        .await?;
+        Ok(())
     }
 }

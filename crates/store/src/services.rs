@@ -1,15 +1,20 @@
 //! Services: what a provider department delivers to which consumer
 //! departments, with targets, intake form and the segments it ultimately serves.
 
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{
+    Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists,
+};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::services::{FieldKind, IntakeField, Priority, Targets, VolumeExpectation};
 use roundtable_domain::text::Label;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
+use sqlx::query::Query;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,8 +207,8 @@ fn from_row(row: &AnyRow) -> Result<Service, StoreError> {
         reopen_on_not_met: row.try_get::<i64, _>("reopen_on_not_met")? != 0,
         active: row.try_get::<i64, _>("active")? != 0,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -306,11 +311,10 @@ async fn check_definition(
     organization: OrganizationId,
     definition: &ServiceDefinition,
 ) -> Result<(), StoreError> {
-    ensure_exists(
+    crate::ensure_reference(
         transaction,
-        "departments",
         organization,
-        definition.provider_department_id.0,
+        definition.provider_department_id,
         "provider_department_id",
     )
     .await?;
@@ -340,16 +344,13 @@ async fn check_definition(
         )
         .await?;
     }
-    if let Some(owner) = definition.owner_person_id {
-        ensure_exists(
-            transaction,
-            "people",
-            organization,
-            owner.0,
-            "owner_person_id",
-        )
-        .await?;
-    }
+    crate::ensure_reference(
+        transaction,
+        organization,
+        definition.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
     Ok(())
 }
 
@@ -460,63 +461,67 @@ fn volume_columns(
     }
 }
 
+/// Binds a definition's columns, provider_department_id to active, in the
+/// order both the insert and the update of a service name them.
+fn bind_definition<'q>(
+    query: Query<'q, sqlx::Any, AnyArguments<'q>>,
+    definition: &ServiceDefinition,
+) -> Query<'q, sqlx::Any, AnyArguments<'q>> {
+    let (quantity, period, unit) = volume_columns(&definition.volume);
+    query
+        .bind(definition.provider_department_id.0)
+        .bind(definition.name.as_str().to_owned())
+        .bind(definition.description.clone())
+        .bind(definition.definition_of_good.clone())
+        .bind(definition.owner_person_id.map(|owner| owner.0))
+        .bind(definition.targets.first_response_minutes)
+        .bind(definition.targets.fulfilment_minutes)
+        .bind(encode_priority_targets(&definition.priority_targets))
+        .bind(encode_fields(&definition.intake_fields))
+        .bind(quantity)
+        .bind(period)
+        .bind(unit)
+        .bind(definition.check_sampling_rate)
+        .bind(i64::from(definition.reopen_on_not_met))
+        .bind(i64::from(definition.active))
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_service(
         &self,
         definition: ServiceDefinition,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    check_definition(transaction, organization, &definition).await?;
-                    let (quantity, period, unit) = volume_columns(&definition.volume);
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO services (organization_id, provider_department_id, \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                check_definition(transaction, organization, &definition).await?;
+                let stamp = to_db(now());
+                let query = sqlx::query(
+                    "INSERT INTO services (organization_id, provider_department_id, \
                             name, description, definition_of_good, owner_person_id, \
                             first_response_minutes, fulfilment_minutes, priority_targets, \
                             intake_fields, volume_quantity, volume_period, volume_unit, \
                             check_sampling_rate, reopen_on_not_met, active, created_at, \
                             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                             $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(definition.provider_department_id.0)
-                    .bind(definition.name.as_str().to_owned())
-                    .bind(definition.description.clone())
-                    .bind(definition.definition_of_good.clone())
-                    .bind(definition.owner_person_id.map(|owner| owner.0))
-                    .bind(definition.targets.first_response_minutes)
-                    .bind(definition.targets.fulfilment_minutes)
-                    .bind(encode_priority_targets(&definition.priority_targets))
-                    .bind(encode_fields(&definition.intake_fields))
-                    .bind(quantity)
-                    .bind(period)
-                    .bind(unit)
-                    .bind(definition.check_sampling_rate)
-                    .bind(i64::from(definition.reopen_on_not_met))
-                    .bind(i64::from(definition.active))
+                )
+                .bind(organization.0);
+                let id: i64 = bind_definition(query, &definition)
                     .bind(stamp)
                     .fetch_one(&mut **transaction)
                     .await
-                    .map_err(|error| name_conflict(error, definition.name.as_str()))?;
-                    write_links(transaction, organization, id, &definition).await?;
-                    let detail = format!("created {}", definition.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.created",
-                        "service",
-                        id,
-                        detail,
-                    )
+                    .map_err(|error| name_conflict(error, definition.name.as_str()))?
+                    .try_get("id")?;
+                write_links(transaction, organization, id, &definition).await?;
+                let detail = format!("created {}", definition.name);
+                audit
+                    .record(transaction, "service.created", id, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// One service with its consumers, segments and intake fields; every
@@ -568,6 +573,7 @@ impl Scoped<'_> {
         Ok(page.into_listing(items, |service| service.id))
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_service(
         &self,
         id: i64,
@@ -575,99 +581,55 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Service, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "services", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let definition = apply(changes, definition_of(current)?);
-                    check_definition(transaction, organization, &definition).await?;
-                    let (quantity, period, unit) = volume_columns(&definition.volume);
-                    sqlx::query(
-                        "UPDATE services SET provider_department_id = $1, name = $2, \
+        self.write_through(Funnel::Configuration, move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "services", organization, id).await?;
+                let current = fetch(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let definition = apply(changes, definition_of(current)?);
+                check_definition(transaction, organization, &definition).await?;
+                let query = sqlx::query(
+                    "UPDATE services SET provider_department_id = $1, name = $2, \
                             description = $3, definition_of_good = $4, owner_person_id = $5, \
                             first_response_minutes = $6, fulfilment_minutes = $7, \
                             priority_targets = $8, intake_fields = $9, volume_quantity = \
                             $10, volume_period = $11, volume_unit = $12, check_sampling_rate \
                             = $13, reopen_on_not_met = $14, active = $15, version = version \
                             + 1, updated_at = $16 WHERE organization_id = $17 AND id = $18",
-                    )
-                    .bind(definition.provider_department_id.0)
-                    .bind(definition.name.as_str().to_owned())
-                    .bind(definition.description.clone())
-                    .bind(definition.definition_of_good.clone())
-                    .bind(definition.owner_person_id.map(|owner| owner.0))
-                    .bind(definition.targets.first_response_minutes)
-                    .bind(definition.targets.fulfilment_minutes)
-                    .bind(encode_priority_targets(&definition.priority_targets))
-                    .bind(encode_fields(&definition.intake_fields))
-                    .bind(quantity)
-                    .bind(period)
-                    .bind(unit)
-                    .bind(definition.check_sampling_rate)
-                    .bind(i64::from(definition.reopen_on_not_met))
-                    .bind(i64::from(definition.active))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
+                );
+                bind_definition(query, &definition)
+                    .bind_now_and_row(organization, id)
                     .execute(&mut **transaction)
                     .await
                     .map_err(|error| name_conflict(error, definition.name.as_str()))?;
-                    write_links(transaction, organization, id, &definition).await?;
-                    let detail = format!("updated {}", definition.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.updated",
-                        "service",
-                        id,
-                        detail,
-                    )
+                write_links(transaction, organization, id, &definition).await?;
+                let detail = format!("updated {}", definition.name);
+                audit
+                    .record(transaction, "service.updated", id, detail)
                     .await?;
-                    fetch(transaction, organization, id).await
-                })
+                fetch(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a service no agreement names; one that is part of an agreement
     /// is kept for the record and can be retired (`active = false`) instead.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_service(
         &self,
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .configuration_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "services", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "services",
-                        organization,
-                        id,
-                        "an agreement names this service; retire it with active = false instead",
-                    )
-                    .await?;
-                    let detail = format!("deleted {}", current.name);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "service.deleted",
-                        "service",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.delete_audited::<Service>(
+            Funnel::Configuration,
+            id,
+            expected_version,
+            "an agreement names this service; retire it with active = false instead",
+            "service.deleted",
+            |service| format!("deleted {}", service.name),
+        )
+        .await?;
+        Ok(())
     }
 }

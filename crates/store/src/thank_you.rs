@@ -4,7 +4,8 @@
 //! round closes, naming the round only and dated at its close, so the ledger
 //! never tells which cell a person answered about, or when.
 
-use crate::time::from_db;
+use crate::rows::BindCommon;
+use crate::time::instant;
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -88,41 +89,52 @@ pub(crate) async fn issue(
     Ok(())
 }
 
+fn ledger_entry_from_row(row: &sqlx::any::AnyRow) -> Result<LedgerEntry, StoreError> {
+    Ok(LedgerEntry {
+        id: row.try_get("id")?,
+        person_id: PersonId(row.try_get("person_id")?),
+        earned_for: row.try_get("earned_for")?,
+        reward: row.try_get("reward")?,
+        points: row.try_get("points")?,
+        coupon_code: row.try_get("coupon_code")?,
+        issued_at: instant(row, "issued_at")?,
+    })
+}
+
 impl Scoped<'_> {
     /// Adds coupon codes to the list thank-yous are drawn from; codes already
     /// on the list are skipped. Returns how many were added.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn add_thank_you_coupons(&self, codes: Vec<String>) -> Result<u64, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let mut added = 0;
-                    for code in &codes {
-                        added += sqlx::query(
-                            "INSERT INTO thank_you_coupons (organization_id, code) VALUES \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let mut added = 0;
+                for code in &codes {
+                    added += sqlx::query(
+                        "INSERT INTO thank_you_coupons (organization_id, code) VALUES \
                                 ($1, $2) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(organization.0)
-                        .bind(code.clone())
-                        .execute(&mut **transaction)
-                        .await?
-                        .rows_affected();
-                    }
-                    let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
-                    crate::audit::record(
+                    )
+                    .bind(organization.0)
+                    .bind(code.clone())
+                    .execute(&mut **transaction)
+                    .await?
+                    .rows_affected();
+                }
+                let detail = serde_json::json!({ "added": added, "submitted": codes.len() });
+                audit
+                    .record_on(
                         transaction,
-                        audit,
                         "thank_you.coupons_added",
                         "organization",
-                        organization.0,
+                        Some(organization.0),
                         detail.to_string(),
                     )
                     .await?;
-                    Ok(added)
-                })
+                Ok(added)
             })
-            .await
+        })
+        .await
     }
 
     /// Coupons still available to be issued.
@@ -149,24 +161,9 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(person.map_or(0, |person| person.0))
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(LedgerEntry {
-                    id: row.try_get("id")?,
-                    person_id: PersonId(row.try_get("person_id")?),
-                    earned_for: row.try_get("earned_for")?,
-                    reward: row.try_get("reward")?,
-                    points: row.try_get("points")?,
-                    coupon_code: row.try_get("coupon_code")?,
-                    issued_at: from_db(&row.try_get::<String, _>("issued_at")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |entry| entry.id))
+        page.listing_from(&rows, ledger_entry_from_row, |entry| entry.id)
     }
 }

@@ -4,6 +4,8 @@
 
 use crate::StoreError;
 use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 pub fn to_db(instant: Timestamp) -> String {
     instant.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
@@ -12,6 +14,21 @@ pub fn to_db(instant: Timestamp) -> String {
 pub fn from_db(text: &str) -> Result<Timestamp, StoreError> {
     text.parse()
         .map_err(|error| StoreError::Corrupt(format!("timestamp {text:?}: {error}")))
+}
+
+/// The instant stored in a row's `column`.
+pub(crate) fn instant(row: &AnyRow, column: &str) -> Result<Timestamp, StoreError> {
+    from_db(&row.try_get::<String, _>(column)?)
+}
+
+/// The instant stored in a row's `column`, or `None` where it is NULL.
+pub(crate) fn optional_instant(
+    row: &AnyRow,
+    column: &str,
+) -> Result<Option<Timestamp>, StoreError> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| from_db(&text))
+        .transpose()
 }
 
 pub fn now() -> Timestamp {

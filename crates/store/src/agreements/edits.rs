@@ -3,6 +3,7 @@
 
 use super::workflow::acceptance;
 use super::{Agreement, AgreementChanges, NewAgreement, encode_obligations, fetch, load_version};
+use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Scoped, StoreError, WriteTransaction, ensure_exists};
 use roundtable_domain::agreements::{EditOutcome, Obligation};
@@ -106,100 +107,97 @@ pub(super) async fn touch(
         "UPDATE agreements SET version = version + 1, updated_at = $1 WHERE organization_id = \
         $2 AND id = $3",
     )
-    .bind(to_db(now()))
-    .bind(organization.0)
-    .bind(id)
+    .bind_now_and_row(organization, id)
     .execute(&mut **transaction)
     .await?;
     Ok(())
 }
 
+/// Inserts an agreement, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_agreement(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewAgreement,
+) -> Result<Agreement, StoreError> {
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.provider_department_id,
+        "provider_department_id",
+    )
+    .await?;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.consumer_department_id,
+        "consumer_department_id",
+    )
+    .await?;
+    if new.provider_department_id == new.consumer_department_id {
+        return Err(StoreError::invalid(
+            "consumer_department_id",
+            "must differ from the provider: an agreement is between two \
+                    departments",
+        ));
+    }
+    check_services(
+        transaction,
+        organization,
+        new.provider_department_id,
+        new.consumer_department_id,
+        &new.service_ids,
+    )
+    .await?;
+    let stamp = to_db(now());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO agreements (organization_id, provider_department_id, \
+                consumer_department_id, review_cadence_months, created_at, \
+                updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.provider_department_id.0)
+    .bind(new.consumer_department_id.0)
+    .bind(new.review_cadence.months())
+    .bind(stamp)
+    .fetch_one(&mut **transaction)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: Some("consumer_department_id".to_owned()),
+            message: "this provider → consumer cell already has an agreement; \
+                    change that one"
+                .to_owned(),
+        },
+        other => other,
+    })?;
+    insert_version(
+        transaction,
+        organization,
+        id,
+        1,
+        (&new.service_ids, &new.obligations, &new.notes),
+        audit.actor,
+    )
+    .await?;
+    let detail = format!(
+        "created for {} → {}",
+        new.provider_department_id, new.consumer_department_id
+    );
+    audit
+        .record(transaction, "agreement.created", id, detail)
+        .await?;
+    fetch(transaction, organization, id).await
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_agreement(&self, new: NewAgreement) -> Result<Agreement, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.provider_department_id.0,
-                        "provider_department_id",
-                    )
-                    .await?;
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.consumer_department_id.0,
-                        "consumer_department_id",
-                    )
-                    .await?;
-                    if new.provider_department_id == new.consumer_department_id {
-                        return Err(StoreError::invalid(
-                            "consumer_department_id",
-                            "must differ from the provider: an agreement is between two \
-                                departments",
-                        ));
-                    }
-                    check_services(
-                        transaction,
-                        organization,
-                        new.provider_department_id,
-                        new.consumer_department_id,
-                        &new.service_ids,
-                    )
-                    .await?;
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO agreements (organization_id, provider_department_id, \
-                            consumer_department_id, review_cadence_months, created_at, \
-                            updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.provider_department_id.0)
-                    .bind(new.consumer_department_id.0)
-                    .bind(new.review_cadence.months())
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| match StoreError::from(error) {
-                        StoreError::Conflict { .. } => StoreError::Conflict {
-                            field: Some("consumer_department_id".to_owned()),
-                            message: "this provider → consumer cell already has an agreement; \
-                                change that one"
-                                .to_owned(),
-                        },
-                        other => other,
-                    })?;
-                    insert_version(
-                        transaction,
-                        organization,
-                        id,
-                        1,
-                        (&new.service_ids, &new.obligations, &new.notes),
-                        audit.actor,
-                    )
-                    .await?;
-                    let detail = format!(
-                        "created for {} → {}",
-                        new.provider_department_id, new.consumer_department_id
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "agreement.created",
-                        "agreement",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    fetch(transaction, organization, id).await
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_agreement(transaction, audit, new))
+        })
+        .await
     }
 }
 
@@ -207,6 +205,7 @@ impl Scoped<'_> {
     /// Changes the newest version in place while it is a draft or proposed
     /// (back to draft, acceptances cleared), or starts the next version when it
     /// is agreed (the agreed one stays in force until the new one is agreed).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_agreement(
         &self,
         id: i64,
@@ -214,13 +213,11 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Agreement, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
+        self.write_agreement(
+            id,
+            Some(expected_version),
+            move |transaction, audit, current| {
                 Box::pin(async move {
-                    crate::lock_row(transaction, "agreements", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
                     let content_changed = changes.service_ids.is_set()
                         || changes.obligations.is_set()
                         || changes.notes.is_set();
@@ -310,62 +307,52 @@ impl Scoped<'_> {
                         }
                     }
                     touch(transaction, organization, id).await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "agreement.updated",
-                        "agreement",
-                        id,
-                        detail,
-                    )
-                    .await?;
+                    audit
+                        .record(transaction, "agreement.updated", id, detail)
+                        .await?;
                     fetch(transaction, organization, id).await
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
 }
 
 impl Scoped<'_> {
     /// Deletes an agreement that was never agreed; agreed ones are history.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_agreement(
         &self,
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "agreements", organization, id).await?;
-                    let current = fetch(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    if current.agreed_version.is_some() {
-                        return Err(StoreError::Conflict {
-                            field: None,
-                            message: "an agreement that was in force is kept as a record; change \
+        self.write_agreement(id, expected_version, move |transaction, audit, current| {
+            Box::pin(async move {
+                if current.agreed_version.is_some() {
+                    return Err(StoreError::Conflict {
+                        field: None,
+                        message: "an agreement that was in force is kept as a record; change \
                                 it instead"
-                                .to_owned(),
-                        });
-                    }
-                    sqlx::query("DELETE FROM agreements WHERE organization_id = $1 AND id = $2")
-                        .bind(organization.0)
-                        .bind(id)
-                        .execute(&mut **transaction)
-                        .await?;
-                    crate::audit::record(
+                            .to_owned(),
+                    });
+                }
+                sqlx::query("DELETE FROM agreements WHERE organization_id = $1 AND id = $2")
+                    .bind(organization.0)
+                    .bind(id)
+                    .execute(&mut **transaction)
+                    .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "agreement.deleted",
-                        "agreement",
                         id,
                         "deleted a draft".to_owned(),
                     )
                     .await?;
-                    Ok(())
-                })
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

@@ -5,8 +5,9 @@
 //! Rows and reads are here; `edits` (create, update, delete), `workflow`
 //! (propose, accept), `reviews` and `matrix` apart.
 
-use crate::time::from_db;
+use crate::time::{instant, optional_instant};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
+use futures::future::BoxFuture;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use roundtable_domain::agreements::{Obligation, ReviewCadence, VersionStatus};
@@ -113,12 +114,6 @@ fn decode_obligations(text: &str) -> Result<Vec<Obligation>, StoreError> {
         .collect())
 }
 
-fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
-
 pub(super) fn person(row: &AnyRow, column: &str) -> Result<Option<PersonId>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(PersonId))
 }
@@ -142,14 +137,14 @@ fn version_from_row(row: &AnyRow) -> Result<AgreementVersion, StoreError> {
         obligations: decode_obligations(&row.try_get::<String, _>("obligations")?)?,
         notes: row.try_get("notes")?,
         created_by: person(row, "created_by")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
         proposed_by: person(row, "proposed_by")?,
-        proposed_at: instant(row, "proposed_at")?,
+        proposed_at: optional_instant(row, "proposed_at")?,
         provider_accepted_by: person(row, "provider_accepted_by")?,
-        provider_accepted_at: instant(row, "provider_accepted_at")?,
+        provider_accepted_at: optional_instant(row, "provider_accepted_at")?,
         consumer_accepted_by: person(row, "consumer_accepted_by")?,
-        consumer_accepted_at: instant(row, "consumer_accepted_at")?,
-        agreed_at: instant(row, "agreed_at")?,
+        consumer_accepted_at: optional_instant(row, "consumer_accepted_at")?,
+        agreed_at: optional_instant(row, "agreed_at")?,
     })
 }
 
@@ -184,8 +179,8 @@ fn agreement_row(row: &AnyRow) -> Result<AgreementRow, StoreError> {
             .map(|text| date(&text))
             .transpose()?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -255,7 +250,49 @@ pub(super) async fn fetch(
     Ok(assemble(row, current))
 }
 
+/// Locks the agreement for the rest of the write and reads it, refusing a
+/// stale `expected` version (see [`crate::rows::locked`]).
+async fn locked(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<Agreement, StoreError> {
+    crate::lock_row(transaction, "agreements", organization, id).await?;
+    let current = fetch(transaction, organization, id).await?;
+    crate::check_version(current.version, expected)?;
+    Ok(current)
+}
+
 impl Scoped<'_> {
+    /// [`Scoped::write_audited`] of a change to agreement `id` at the
+    /// `expected` version: `operation` is given the agreement as it stands,
+    /// locked for the rest of the write (see [`locked`]).
+    async fn write_agreement<T, F>(
+        &self,
+        id: i64,
+        expected: Option<i64>,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(
+                &'t mut WriteTransaction,
+                crate::audit::Context,
+                Agreement,
+            ) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current = locked(transaction, audit.organization, id, expected).await?;
+                operation(transaction, audit, current).await
+            })
+        })
+        .await
+    }
+
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
         let row =
             crate::rows::get::<AgreementRow, _>(self.store.reader(), self.organization, id).await?;

@@ -2,7 +2,8 @@
 //! the weekly digest and action reminders that land in it.
 
 use super::{Notice, notify};
-use crate::time::{from_db, to_db};
+use crate::rows::BindCommon;
+use crate::time::{instant, optional_instant, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -28,8 +29,17 @@ const COLUMNS: &str = "id, recipient_person_id, kind, subject_kind, subject_id, 
     link, created_at, read_at";
 
 fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
+    notification_from_row(row, "id")
+}
+
+/// The notification in a row of its columns, its id in `id_column` (a
+/// delivery's query names it apart from the delivery's own).
+pub(super) fn notification_from_row(
+    row: &AnyRow,
+    id_column: &str,
+) -> Result<Notification, StoreError> {
     Ok(Notification {
-        id: row.try_get("id")?,
+        id: row.try_get(id_column)?,
         recipient_person_id: PersonId(row.try_get("recipient_person_id")?),
         kind: row.try_get("kind")?,
         subject_kind: row.try_get("subject_kind")?,
@@ -37,11 +47,8 @@ fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
         title: row.try_get("title")?,
         body: row.try_get("body")?,
         link: row.try_get("link")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        read_at: row
-            .try_get::<Option<String>, _>("read_at")?
-            .map(|text| from_db(&text))
-            .transpose()?,
+        created_at: instant(row, "created_at")?,
+        read_at: optional_instant(row, "read_at")?,
     })
 }
 
@@ -64,12 +71,10 @@ impl Scoped<'_> {
         ))
         .bind(self.organization.0)
         .bind(person.0)
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |notification| notification.id))
+        page.listing_from(&rows, from_row, |notification| notification.id)
     }
 
     pub async fn unread_count(&self, person: PersonId) -> Result<i64, StoreError> {
@@ -84,6 +89,7 @@ impl Scoped<'_> {
     }
 
     /// Marks one notification (or, with `None`, all) of `person` read; returns how many changed.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0, id = ?id))]
     pub async fn mark_read(
         &self,
         person: PersonId,
@@ -129,39 +135,22 @@ impl Scoped<'_> {
 impl Scoped<'_> {
     /// Sends `notice` as `person`'s digest for `week` unless one was sent:
     /// the primary key makes it once per lead and week across instances.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn send_digest(
         &self,
         week: String,
         notice: Notice,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let organization = self.organization;
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    let stamp = to_db(at);
-                    let inserted = sqlx::query(
-                        "INSERT INTO digests (organization_id, person_id, week, sent_at) \
-                            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(organization.0)
-                    .bind(notice.recipient.0)
-                    .bind(week)
-                    .bind(stamp.clone())
-                    .execute(&mut **transaction)
-                    .await?
-                    .rows_affected();
-                    if inserted == 1 {
-                        notify(transaction, organization, notice, &stamp).await?;
-                    }
-                    Ok(inserted == 1)
-                })
-            })
+        let claim = "INSERT INTO digests (organization_id, person_id, week, sent_at) VALUES \
+            ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+        self.notify_once(claim, (notice.recipient.0, week), notice, at)
             .await
     }
 
     /// Reminds owners of open round-table actions due tomorrow (or today) and
     /// of overdue ones, each reminder once per action; returns how many were sent.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn remind_actions(
         &self,
         today: jiff::civil::Date,
@@ -189,7 +178,6 @@ impl Scoped<'_> {
                 ("action_due", "due")
             };
             let wording = notices::action_reminder(&title, &due_on, overdue);
-            let organization = self.organization;
             let notice = Notice {
                 recipient: owner,
                 kind,
@@ -199,31 +187,46 @@ impl Scoped<'_> {
                 body: wording.body,
                 link: format!("/actions/{id}"),
             };
-            let inserted = self
-                .store
-                .bookkeeping_write(move |transaction| {
-                    Box::pin(async move {
-                        let stamp = to_db(at);
-                        let inserted = sqlx::query(
-                            "INSERT INTO action_reminders (organization_id, action_id, \
-                                kind, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                        )
+            let claim = "INSERT INTO action_reminders (organization_id, action_id, kind, \
+                sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+            let keys = (id, reminder.to_owned());
+            if self.notify_once(claim, keys, notice, at).await? {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Sends `notice` once, in one bookkeeping write: `claim`, an `INSERT
+    /// … ON CONFLICT DO NOTHING` of the row that says it was sent (`$1` the
+    /// organization, `$2` and `$3` the `keys`, `$4` when), inserts its row
+    /// or finds it there; only a new row sends the notice. Whether it did.
+    async fn notify_once(
+        &self,
+        claim: &'static str,
+        keys: (i64, String),
+        notice: Notice,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let organization = self.organization;
+        self.store
+            .bookkeeping_write(move |transaction| {
+                Box::pin(async move {
+                    let stamp = to_db(at);
+                    let inserted = sqlx::query(claim)
                         .bind(organization.0)
-                        .bind(id)
-                        .bind(reminder)
+                        .bind(keys.0)
+                        .bind(keys.1)
                         .bind(stamp.clone())
                         .execute(&mut **transaction)
                         .await?
                         .rows_affected();
-                        if inserted == 1 {
-                            notify(transaction, organization, notice, &stamp).await?;
-                        }
-                        Ok(inserted)
-                    })
+                    if inserted == 1 {
+                        notify(transaction, organization, notice, &stamp).await?;
+                    }
+                    Ok(inserted == 1)
                 })
-                .await?;
-            sent += inserted;
-        }
-        Ok(sent)
+            })
+            .await
     }
 }

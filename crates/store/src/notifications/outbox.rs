@@ -1,9 +1,9 @@
 //! The outbox: deliveries claimed by a worker with a lease, sent, and
 //! finished; a webhook failing too often is disabled and the admins told.
 
-use super::inbox::Notification;
+use super::inbox::{Notification, notification_from_row};
 use super::{Notice, notify};
-use crate::time::{from_db, to_db};
+use crate::time::to_db;
 use crate::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -131,21 +131,7 @@ impl Store {
                 recipient_name: row.try_get("name")?,
                 recipient_time_zone: row.try_get("reader_zone")?,
                 webhook,
-                notification: Notification {
-                    id: row.try_get("n_id")?,
-                    recipient_person_id: PersonId(row.try_get("recipient_person_id")?),
-                    kind: row.try_get("kind")?,
-                    subject_kind: row.try_get("subject_kind")?,
-                    subject_id: row.try_get("subject_id")?,
-                    title: row.try_get("title")?,
-                    body: row.try_get("body")?,
-                    link: row.try_get("link")?,
-                    created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-                    read_at: row
-                        .try_get::<Option<String>, _>("read_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
-                },
+                notification: notification_from_row(&row, "n_id")?,
             });
         }
         Ok(outgoing)

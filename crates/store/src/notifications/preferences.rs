@@ -34,6 +34,7 @@ impl Scoped<'_> {
     }
 
     /// Sets the person's choices (each replaces the one for its kind and channel).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, person = person.0))]
     pub async fn set_preferences(
         &self,
         person: PersonId,

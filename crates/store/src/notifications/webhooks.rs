@@ -1,7 +1,8 @@
 //! Webhooks: the addresses that receive notices, and their delivery log.
 
-use crate::time::{from_db, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError};
+use crate::rows::BindCommon;
+use crate::time::{instant, optional_instant, to_db};
+use crate::{Funnel, Listing, PageRequest, Scoped, StoreError};
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -32,7 +33,7 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook, StoreError> {
         consecutive_failures: row.try_get("consecutive_failures")?,
         disabled_reason: row.try_get("disabled_reason")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
@@ -52,7 +53,22 @@ pub struct DeliveryRecord {
     pub next_attempt_at: Timestamp,
 }
 
+fn delivery_from_row(row: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        notification_id: row.try_get("notification_id")?,
+        kind: row.try_get("kind")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: optional_instant(row, "sent_at")?,
+        next_attempt_at: instant(row, "next_attempt_at")?,
+    })
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_webhook(
         &self,
         url: String,
@@ -60,37 +76,34 @@ impl Scoped<'_> {
         kinds: Vec<String>,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    let stamp = to_db(crate::time::now());
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO webhooks (organization_id, url, secret, kinds, \
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                let stamp = to_db(crate::time::now());
+                let row = sqlx::query(&format!(
+                    "INSERT INTO webhooks (organization_id, url, secret, kinds, \
                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
                             RETURNING {WEBHOOK_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(url.clone())
-                    .bind(secret)
-                    .bind(serde_json::Value::from(kinds).to_string())
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let webhook = webhook_from_row(&row)?;
-                    crate::audit::record(
+                ))
+                .bind(organization.0)
+                .bind(url.clone())
+                .bind(secret)
+                .bind(serde_json::Value::from(kinds).to_string())
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await?;
+                let webhook = webhook_from_row(&row)?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "webhook.created",
-                        "webhook",
                         webhook.id,
                         format!("url {url}"),
                     )
                     .await?;
-                    Ok(webhook)
-                })
+                Ok(webhook)
             })
-            .await
+        })
+        .await
     }
 
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
@@ -108,6 +121,7 @@ impl Scoped<'_> {
     }
 
     /// Turns a webhook on or off; turning it on forgets its failures.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn set_webhook_active(
         &self,
         id: i64,
@@ -115,71 +129,60 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Webhook, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "webhooks", organization, id).await?;
-                    let version: i64 = sqlx::query_scalar(
-                        "SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2",
-                    )
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_optional(&mut **transaction)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                    crate::check_version(version, Some(expected_version))?;
-                    let row = sqlx::query(&format!(
-                        "UPDATE webhooks SET active = $1, consecutive_failures = 0, \
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "webhooks", organization, id).await?;
+                let version: i64 = sqlx::query_scalar(
+                    "SELECT version FROM webhooks WHERE organization_id = $1 AND id = $2",
+                )
+                .bind(organization.0)
+                .bind(id)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                crate::check_version(version, Some(expected_version))?;
+                let row = sqlx::query(&format!(
+                    "UPDATE webhooks SET active = $1, consecutive_failures = 0, \
                             disabled_reason = NULL, version = version + 1, updated_at = $2 \
                             WHERE organization_id = $3 AND id = $4 RETURNING \
                             {WEBHOOK_COLUMNS}"
-                    ))
-                    .bind(i64::from(active))
-                    .bind(to_db(crate::time::now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    crate::audit::record(
+                ))
+                .bind(i64::from(active))
+                .bind(to_db(crate::time::now()))
+                .bind(organization.0)
+                .bind(id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         if active {
                             "webhook.enabled"
                         } else {
                             "webhook.disabled"
                         },
-                        "webhook",
                         id,
                         String::new(),
                     )
                     .await?;
-                    webhook_from_row(&row)
-                })
+                webhook_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_webhook(&self, id: i64) -> Result<(), StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .bookkeeping_write(move |transaction| {
-                Box::pin(async move {
-                    crate::delete_row(transaction, "webhooks", organization, id, "the webhook")
-                        .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "webhook.deleted",
-                        "webhook",
-                        id,
-                        String::new(),
-                    )
+        self.write_through(Funnel::Bookkeeping, move |transaction, audit| {
+            Box::pin(async move {
+                crate::delete_row(transaction, "webhooks", organization, id, "the webhook").await?;
+                audit
+                    .record(transaction, "webhook.deleted", id, String::new())
                     .await
-                })
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -199,29 +202,9 @@ impl Scoped<'_> {
         )
         .bind(self.organization.0)
         .bind(webhook)
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(DeliveryRecord {
-                    id: row.try_get("id")?,
-                    notification_id: row.try_get("notification_id")?,
-                    kind: row.try_get("kind")?,
-                    state: row.try_get("state")?,
-                    attempts: row.try_get("attempts")?,
-                    last_status: row.try_get("last_status")?,
-                    last_error: row.try_get("last_error")?,
-                    sent_at: row
-                        .try_get::<Option<String>, _>("sent_at")?
-                        .map(|text| from_db(&text))
-                        .transpose()?,
-                    next_attempt_at: from_db(&row.try_get::<String, _>("next_attempt_at")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page.into_listing(items, |delivery| delivery.id))
+        page.listing_from(&rows, delivery_from_row, |delivery| delivery.id)
     }
 }

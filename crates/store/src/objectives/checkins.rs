@@ -2,7 +2,7 @@
 
 use super::date_from_db;
 use super::measures::{Measure, fetch_measure, format_number, recognize_if_reached};
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -50,7 +50,7 @@ fn checkin_from_row(row: &AnyRow) -> Result<Checkin, StoreError> {
             .try_get::<Option<i64>, _>("author_person_id")?
             .map(PersonId),
         recorded_on: date_from_db(&row.try_get::<String, _>("recorded_on")?)?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
@@ -58,71 +58,63 @@ impl Scoped<'_> {
     /// Records a check-in: the newest check-in (by date) is the measure's
     /// current value. A mutual measure reaching its target credits its
     /// departments together, once.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, measure_id = measure_id))]
     pub async fn record_checkin(
         &self,
         measure_id: i64,
         new: NewCheckin,
     ) -> Result<CheckinOutcome, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "measures", organization, measure_id).await?;
-                    fetch_measure(transaction, organization, measure_id).await?;
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO measure_checkins (organization_id, measure_id, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "measures", organization, measure_id).await?;
+                fetch_measure(transaction, organization, measure_id).await?;
+                let row = sqlx::query(&format!(
+                    "INSERT INTO measure_checkins (organization_id, measure_id, \
                             value, note, author_person_id, recorded_on, created_at) VALUES \
                             ($1, $2, $3, $4, $5, $6, $7) RETURNING {CHECKIN_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(measure_id)
-                    .bind(new.value)
-                    .bind(new.note.clone())
-                    .bind(audit.actor.map(|person| person.0))
-                    .bind(new.recorded_on.to_string())
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let checkin = checkin_from_row(&row)?;
-                    sqlx::query(
-                        "UPDATE measures SET current_value = (SELECT c.value FROM \
+                ))
+                .bind(organization.0)
+                .bind(measure_id)
+                .bind(new.value)
+                .bind(new.note.clone())
+                .bind(audit.actor.map(|person| person.0))
+                .bind(new.recorded_on.to_string())
+                .bind(to_db(now()))
+                .fetch_one(&mut **transaction)
+                .await?;
+                let checkin = checkin_from_row(&row)?;
+                sqlx::query(
+                    "UPDATE measures SET current_value = (SELECT c.value FROM \
                             measure_checkins c WHERE c.organization_id = $1 AND c.measure_id \
                             = $2 ORDER BY c.recorded_on DESC, c.id DESC LIMIT 1), version = \
                             version + 1, updated_at = $3 WHERE organization_id = $1 AND id = \
                             $2",
-                    )
-                    .bind(organization.0)
-                    .bind(measure_id)
-                    .bind(to_db(now()))
-                    .execute(&mut **transaction)
+                )
+                .bind(organization.0)
+                .bind(measure_id)
+                .bind(to_db(now()))
+                .execute(&mut **transaction)
+                .await?;
+                let measure = fetch_measure(transaction, organization, measure_id).await?;
+                let credited = recognize_if_reached(transaction, organization, &measure).await?;
+                let detail = format!(
+                    "checked in {} on {}",
+                    format_number(checkin.value),
+                    checkin.recorded_on
+                );
+                audit
+                    .record(transaction, "measure.checked_in", measure_id, detail)
                     .await?;
-                    let measure = fetch_measure(transaction, organization, measure_id).await?;
-                    let credited =
-                        recognize_if_reached(transaction, organization, &measure).await?;
-                    let detail = format!(
-                        "checked in {} on {}",
-                        format_number(checkin.value),
-                        checkin.recorded_on
-                    );
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "measure.checked_in",
-                        "measure",
-                        measure_id,
-                        detail,
-                    )
-                    .await?;
-                    let measure = fetch_measure(transaction, organization, measure_id).await?;
-                    Ok(CheckinOutcome {
-                        checkin,
-                        measure,
-                        credited_departments: credited,
-                    })
+                let measure = fetch_measure(transaction, organization, measure_id).await?;
+                Ok(CheckinOutcome {
+                    checkin,
+                    measure,
+                    credited_departments: credited,
                 })
             })
-            .await
+        })
+        .await
     }
 
     /// A measure's check-ins, oldest first.

@@ -1,10 +1,11 @@
 //! Department goals, each optionally under an objective.
 
 use super::period_from_db;
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
-use roundtable_domain::ids::{DepartmentId, OrganizationId};
+use roundtable_domain::ids::DepartmentId;
 use roundtable_domain::objectives::Period;
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -61,73 +62,59 @@ fn goal_from_row(row: &AnyRow) -> Result<Goal, StoreError> {
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
 crate::rows::record!(Goal, "goals", GOAL_COLUMNS, goal_from_row);
 
-async fn fetch_goal(
+/// Inserts a goal, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_goal(
     transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
+    audit: crate::audit::Context,
+    new: NewGoal,
 ) -> Result<Goal, StoreError> {
-    crate::rows::get::<Goal, _>(&mut **transaction, organization, id).await
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.department_id,
+        "department_id",
+    )
+    .await?;
+    super::ensure_objective(transaction, organization, new.objective_id).await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO goals (organization_id, department_id, objective_id, \
+                period, title, description, created_at, updated_at) VALUES ($1, \
+                $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.department_id.0)
+    .bind(new.objective_id)
+    .bind(new.period.to_string())
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let goal = goal_from_row(&row)?;
+    audit
+        .record(
+            transaction,
+            "goal.created",
+            goal.id,
+            format!("created {}", goal.title),
+        )
+        .await?;
+    Ok(goal)
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "departments",
-                        organization,
-                        new.department_id.0,
-                        "department_id",
-                    )
-                    .await?;
-                    if let Some(objective) = new.objective_id {
-                        ensure_exists(
-                            transaction,
-                            "objectives",
-                            organization,
-                            objective,
-                            "objective_id",
-                        )
-                        .await?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO goals (organization_id, department_id, objective_id, \
-                            period, title, description, created_at, updated_at) VALUES ($1, \
-                            $2, $3, $4, $5, $6, $7, $7) RETURNING {GOAL_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.department_id.0)
-                    .bind(new.objective_id)
-                    .bind(new.period.to_string())
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.description.clone())
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let goal = goal_from_row(&row)?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "goal.created",
-                        "goal",
-                        goal.id,
-                        format!("created {}", goal.title),
-                    )
-                    .await?;
-                    Ok(goal)
-                })
-            })
+        self.write_audited(move |transaction, audit| Box::pin(insert_goal(transaction, audit, new)))
             .await
     }
 
@@ -154,13 +141,10 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(goal_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |goal| goal.id))
+        page.listing_from(&rows, goal_from_row, |goal| goal.id)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_goal(
         &self,
         id: i64,
@@ -168,89 +152,57 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Goal, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("objective_id", changes.objective_id.is_set()),
             ("period", changes.period.is_set()),
             ("title", changes.title.is_set()),
             ("description", changes.description.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "goals", organization, id).await?;
-                    let current = fetch_goal(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let objective = changes.objective_id.or(current.objective_id);
-                    if let Some(objective) = objective {
-                        ensure_exists(
-                            transaction,
-                            "objectives",
-                            organization,
-                            objective,
-                            "objective_id",
-                        )
-                        .await?;
-                    }
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Goal =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let objective = changes.objective_id.or(current.objective_id);
+                super::ensure_objective(transaction, organization, objective).await?;
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE goals SET objective_id = $1, period = $2, title = $3, \
                             description = $4, version = version + 1, updated_at = $5 WHERE \
                             organization_id = $6 AND id = $7 RETURNING {GOAL_COLUMNS}"
-                    ))
-                    .bind(objective)
-                    .bind(changes.period.or(current.period).to_string())
-                    .bind(title)
-                    .bind(changes.description.or(current.description))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(objective)
+                .bind(changes.period.or(current.period).to_string())
+                .bind(title)
+                .bind(changes.description.or(current.description))
+                .bind_now_and_row(organization, id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "goal.updated", id, detail)
                     .await?;
-                    crate::audit::record(transaction, audit, "goal.updated", "goal", id, detail)
-                        .await?;
-                    goal_from_row(&row)
-                })
+                goal_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_goal(
         &self,
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<Goal, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "goals", organization, id).await?;
-                    let current = fetch_goal(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "goals",
-                        organization,
-                        id,
-                        "the goal is still referenced",
-                    )
-                    .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "goal.deleted",
-                        "goal",
-                        id,
-                        format!("deleted {}", current.title),
-                    )
-                    .await?;
-                    Ok(current)
-                })
-            })
-            .await
+        self.delete_audited::<Goal>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "the goal is still referenced",
+            "goal.deleted",
+            |goal| format!("deleted {}", goal.title),
+        )
+        .await
     }
 }

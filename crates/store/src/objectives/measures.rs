@@ -2,8 +2,9 @@
 //! a mutual measure's target credits every contributor once.
 
 use super::{period_from_db, placeholders};
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, optional_instant, to_db};
+use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId};
 use roundtable_domain::objectives::{Direction, Period, Scale, is_mutual};
@@ -86,14 +87,11 @@ fn measure_from_row(row: &AnyRow) -> Result<Measure, StoreError> {
         unit: row.try_get("unit")?,
         scale,
         current: row.try_get("current_value")?,
-        target_reached_at: row
-            .try_get::<Option<String>, _>("target_reached_at")?
-            .map(|text| from_db(&text))
-            .transpose()?,
+        target_reached_at: optional_instant(row, "target_reached_at")?,
         contributors: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -138,14 +136,10 @@ pub(super) async fn fetch_measure(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Measure, StoreError> {
-    let row = sqlx::query(&format!(
+    let row = crate::rows::one_where(&mut **transaction, &format!(
         "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 AND m.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    ), organization, id)
+    .await?;
     let mut measures = vec![measure_from_row(&row)?];
     attach_contributors(&mut **transaction, organization, &mut measures).await?;
     measures.pop().ok_or(StoreError::NotFound)
@@ -163,11 +157,10 @@ async fn write_contributors(
         .execute(&mut **transaction)
         .await?;
     for (index, (department, statement)) in contributors.iter().enumerate() {
-        ensure_exists(
+        crate::ensure_reference(
             transaction,
-            "departments",
             organization,
-            department.0,
+            *department,
             &format!("contributors[{index}].department_id"),
         )
         .await?;
@@ -261,66 +254,66 @@ pub(crate) fn format_number(value: f64) -> String {
     }
 }
 
+/// Inserts a measure, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_measure(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewMeasure,
+) -> Result<Measure, StoreError> {
+    let organization = audit.organization;
+    super::ensure_objective(transaction, organization, new.objective_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO measures (organization_id, objective_id, name, unit, \
+                direction, baseline, target, current_value, created_at, \
+                updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.objective_id)
+    .bind(new.name.as_str().to_owned())
+    .bind(new.unit.clone())
+    .bind(new.scale.direction().as_str())
+    .bind(new.scale.baseline())
+    .bind(new.scale.target())
+    .bind(new.current.unwrap_or(new.scale.baseline()))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    write_contributors(transaction, organization, id, &new.contributors).await?;
+    let measure = fetch_measure(transaction, organization, id).await?;
+    recognize_if_reached(transaction, organization, &measure).await?;
+    audit
+        .record(
+            transaction,
+            "measure.created",
+            id,
+            format!("created {}", measure.name),
+        )
+        .await?;
+    fetch_measure(transaction, organization, id).await
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_measure(&self, new: NewMeasure) -> Result<Measure, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "objectives",
-                        organization,
-                        new.objective_id,
-                        "objective_id",
-                    )
-                    .await?;
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO measures (organization_id, objective_id, name, unit, \
-                            direction, baseline, target, current_value, created_at, \
-                            updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-                            RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.objective_id)
-                    .bind(new.name.as_str().to_owned())
-                    .bind(new.unit.clone())
-                    .bind(new.scale.direction().as_str())
-                    .bind(new.scale.baseline())
-                    .bind(new.scale.target())
-                    .bind(new.current.unwrap_or(new.scale.baseline()))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    write_contributors(transaction, organization, id, &new.contributors).await?;
-                    let measure = fetch_measure(transaction, organization, id).await?;
-                    recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "measure.created",
-                        "measure",
-                        id,
-                        format!("created {}", measure.name),
-                    )
-                    .await?;
-                    fetch_measure(transaction, organization, id).await
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_measure(transaction, audit, new))
+        })
+        .await
     }
 
     pub async fn measure(&self, id: i64) -> Result<Measure, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!(
+                "SELECT {MEASURE_COLUMNS} FROM {MEASURE_FROM} WHERE m.organization_id = $1 \
                 AND m.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+            ),
+            self.organization,
+            id,
+        )
+        .await?;
         let mut measures = vec![measure_from_row(&row)?];
         attach_contributors(self.store.reader(), self.organization, &mut measures).await?;
         measures.pop().ok_or(StoreError::NotFound)
@@ -377,6 +370,7 @@ impl Scoped<'_> {
         Ok(measures)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_measure(
         &self,
         id: i64,
@@ -384,7 +378,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Measure, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("name", changes.name.is_set()),
             ("unit", changes.unit.is_set()),
@@ -393,54 +386,45 @@ impl Scoped<'_> {
             ("target", changes.target.is_set()),
             ("contributors", changes.contributors.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "measures", organization, id).await?;
-                    let current = fetch_measure(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let scale = Scale::new(
-                        changes.direction.or(current.scale.direction()),
-                        changes.baseline.or(current.scale.baseline()),
-                        changes.target.or(current.scale.target()),
-                    )
-                    .map_err(StoreError::Invalid)?;
-                    let name = match changes.name {
-                        Change::Set(name) => name.into_string(),
-                        Change::Keep => current.name,
-                    };
-                    sqlx::query(
-                        "UPDATE measures SET name = $1, unit = $2, direction = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "measures", organization, id).await?;
+                let current = fetch_measure(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let scale = Scale::new(
+                    changes.direction.or(current.scale.direction()),
+                    changes.baseline.or(current.scale.baseline()),
+                    changes.target.or(current.scale.target()),
+                )
+                .map_err(StoreError::Invalid)?;
+                let name = match changes.name {
+                    Change::Set(name) => name.into_string(),
+                    Change::Keep => current.name,
+                };
+                sqlx::query(
+                    "UPDATE measures SET name = $1, unit = $2, direction = $3, \
                             baseline = $4, target = $5, version = version + 1, updated_at = \
                             $6 WHERE organization_id = $7 AND id = $8",
-                    )
-                    .bind(name)
-                    .bind(changes.unit.or(current.unit))
-                    .bind(scale.direction().as_str())
-                    .bind(scale.baseline())
-                    .bind(scale.target())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
+                )
+                .bind(name)
+                .bind(changes.unit.or(current.unit))
+                .bind(scale.direction().as_str())
+                .bind(scale.baseline())
+                .bind(scale.target())
+                .bind_now_and_row(organization, id)
+                .execute(&mut **transaction)
+                .await?;
+                if let Change::Set(contributors) = &changes.contributors {
+                    write_contributors(transaction, organization, id, contributors).await?;
+                }
+                let measure = fetch_measure(transaction, organization, id).await?;
+                recognize_if_reached(transaction, organization, &measure).await?;
+                audit
+                    .record(transaction, "measure.updated", id, detail)
                     .await?;
-                    if let Change::Set(contributors) = &changes.contributors {
-                        write_contributors(transaction, organization, id, contributors).await?;
-                    }
-                    let measure = fetch_measure(transaction, organization, id).await?;
-                    recognize_if_reached(transaction, organization, &measure).await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "measure.updated",
-                        "measure",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    fetch_measure(transaction, organization, id).await
-                })
+                fetch_measure(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }

@@ -9,8 +9,9 @@
 //! One file per noun: `objective`, `measures` (with contributors and the
 //! recognition when a mutual target is reached), `checkins`, `goals`.
 
-use crate::StoreError;
+use crate::{StoreError, WriteTransaction};
 use jiff::civil::Date;
+use roundtable_domain::ids::OrganizationId;
 use roundtable_domain::objectives::Period;
 
 mod checkins;
@@ -22,6 +23,23 @@ pub use checkins::{Checkin, CheckinOutcome, NewCheckin};
 pub use goals::{Goal, GoalChanges, GoalFilter, NewGoal};
 pub use measures::{Contributor, Measure, MeasureChanges, NewMeasure};
 pub use objective::{NewObjective, Objective, ObjectiveChanges};
+
+/// Checks, inside a write, that an objective a goal, measure or enhancement
+/// serves (if any) is one of the organization's, as field `objective_id`.
+pub(crate) async fn ensure_objective(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    objective: impl Into<Option<i64>>,
+) -> Result<(), StoreError> {
+    crate::ensure_exists(
+        transaction,
+        "objectives",
+        organization,
+        objective,
+        "objective_id",
+    )
+    .await
+}
 
 pub(crate) fn date_from_db(text: &str) -> Result<Date, StoreError> {
     text.parse()

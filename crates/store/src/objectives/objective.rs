@@ -1,10 +1,11 @@
 //! Corporate objectives: a title and a period.
 
 use super::period_from_db;
-use crate::time::{from_db, now, to_db};
-use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
+use crate::{Change, Funnel, Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
-use roundtable_domain::ids::{OrganizationId, PersonId};
+use roundtable_domain::ids::PersonId;
 use roundtable_domain::objectives::{Category, Period};
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -57,8 +58,8 @@ fn objective_from_row(row: &AnyRow) -> Result<Objective, StoreError> {
             .try_get::<Option<i64>, _>("owner_person_id")?
             .map(PersonId),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -69,61 +70,51 @@ crate::rows::record!(
     objective_from_row
 );
 
-async fn fetch_objective(
+/// Inserts an objective, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_objective(
     transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
+    audit: crate::audit::Context,
+    new: NewObjective,
 ) -> Result<Objective, StoreError> {
-    crate::rows::get::<Objective, _>(&mut **transaction, organization, id).await
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO objectives (organization_id, period, title, \
+                description, category, owner_person_id, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
+                {OBJECTIVE_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.period.to_string())
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(new.category.as_str())
+    .bind(new.owner_person_id.map(|person| person.0))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let objective = objective_from_row(&row)?;
+    let detail = format!("created {} ({})", objective.title, objective.period);
+    audit
+        .record(transaction, "objective.created", objective.id, detail)
+        .await?;
+    Ok(objective)
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_objective(&self, new: NewObjective) -> Result<Objective, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    if let Some(owner) = new.owner_person_id {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            owner.0,
-                            "owner_person_id",
-                        )
-                        .await?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO objectives (organization_id, period, title, \
-                            description, category, owner_person_id, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \
-                            {OBJECTIVE_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.period.to_string())
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.description.clone())
-                    .bind(new.category.as_str())
-                    .bind(new.owner_person_id.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let objective = objective_from_row(&row)?;
-                    let detail = format!("created {} ({})", objective.title, objective.period);
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "objective.created",
-                        "objective",
-                        objective.id,
-                        detail,
-                    )
-                    .await?;
-                    Ok(objective)
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_objective(transaction, audit, new))
+        })
+        .await
     }
 
     pub async fn objective(&self, id: i64) -> Result<Objective, StoreError> {
@@ -146,13 +137,10 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(objective_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |objective| objective.id))
+        page.listing_from(&rows, objective_from_row, |objective| objective.id)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_objective(
         &self,
         id: i64,
@@ -160,7 +148,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Objective, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("period", changes.period.is_set()),
             ("title", changes.title.is_set()),
@@ -168,93 +155,57 @@ impl Scoped<'_> {
             ("category", changes.category.is_set()),
             ("owner_person_id", changes.owner_person_id.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "objectives", organization, id).await?;
-                    let current = fetch_objective(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let owner = changes.owner_person_id.or(current.owner_person_id);
-                    if let Some(owner) = owner {
-                        ensure_exists(
-                            transaction,
-                            "people",
-                            organization,
-                            owner.0,
-                            "owner_person_id",
-                        )
-                        .await?;
-                    }
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE objectives SET period = $1, title = $2, description = $3, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Objective =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let owner = changes.owner_person_id.or(current.owner_person_id);
+                crate::ensure_reference(transaction, organization, owner, "owner_person_id")
+                    .await?;
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE objectives SET period = $1, title = $2, description = $3, \
                             category = $4, owner_person_id = $5, version = version + 1, \
                             updated_at = $6 WHERE organization_id = $7 AND id = $8 RETURNING \
                             {OBJECTIVE_COLUMNS}"
-                    ))
-                    .bind(changes.period.or(current.period).to_string())
-                    .bind(title)
-                    .bind(changes.description.or(current.description))
-                    .bind(changes.category.or(current.category).as_str())
-                    .bind(owner.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(changes.period.or(current.period).to_string())
+                .bind(title)
+                .bind(changes.description.or(current.description))
+                .bind(changes.category.or(current.category).as_str())
+                .bind(owner.map(|person| person.0))
+                .bind_now_and_row(organization, id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "objective.updated", id, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "objective.updated",
-                        "objective",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    objective_from_row(&row)
-                })
+                objective_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes an objective that no measure, goal or enhancement refers to.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn delete_objective(
         &self,
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "objectives", organization, id).await?;
-                    let current = fetch_objective(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    crate::delete_row(
-                        transaction,
-                        "objectives",
-                        organization,
-                        id,
-                        "measures, goals or enhancements still refer to this objective; \
-                            remove or move them first",
-                    )
-                    .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "objective.deleted",
-                        "objective",
-                        id,
-                        format!("deleted {}", current.title),
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.delete_audited::<Objective>(
+            Funnel::Data,
+            id,
+            expected_version,
+            "measures, goals or enhancements still refer to this objective; \
+                remove or move them first",
+            "objective.deleted",
+            |objective| format!("deleted {}", objective.title),
+        )
+        .await?;
+        Ok(())
     }
 }

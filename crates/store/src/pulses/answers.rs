@@ -1,13 +1,12 @@
 //! Answering a round: who is invited to which cells, and one answer per
 //! person and cell, written apart from the participation.
 
-use super::{PulseRound, RoundStatus, encode, fetch_round, random_key};
+use super::{PulseRound, RoundStatus, cell_from_row, encode, fetch_round, random_key};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, PersonId};
 use roundtable_domain::pulses::Cell;
 use roundtable_domain::pulses::Ratings;
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// An answer about one cell, already checked against the scales; which side
@@ -60,12 +59,7 @@ impl Scoped<'_> {
         .fetch_all(self.store.reader())
         .await?
         .iter()
-        .map(|row| {
-            Ok((
-                DepartmentId(row.try_get("provider_department_id")?),
-                DepartmentId(row.try_get("consumer_department_id")?),
-            ))
-        })
+        .map(cell_from_row)
         .collect::<Result<_, StoreError>>()?;
         Ok(round
             .cells
@@ -90,6 +84,7 @@ impl Scoped<'_> {
 
     /// Records one person's answer about one cell of an open round, once.
     /// Participation and answer are written apart, with nothing linking them.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, round = round, person = person.0))]
     pub async fn respond_to_pulse(
         &self,
         round: i64,

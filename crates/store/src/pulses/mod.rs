@@ -12,7 +12,7 @@
 //! `answers` (invitations, one answer per person and cell) and `results`
 //! (decided once, kept once final) apart.
 
-use crate::time::from_db;
+use crate::time::{instant, optional_instant};
 use crate::{StoreError, WriteTransaction};
 use jiff::Timestamp;
 use rand::RngCore;
@@ -20,6 +20,15 @@ use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::pulses::{DIMENSION_COUNT, Ratings};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+/// The cell (provider, consumer) in a row's `provider_department_id` and
+/// `consumer_department_id`.
+pub(crate) fn cell_from_row(row: &AnyRow) -> Result<(DepartmentId, DepartmentId), StoreError> {
+    Ok((
+        DepartmentId(row.try_get("provider_department_id")?),
+        DepartmentId(row.try_get("consumer_department_id")?),
+    ))
+}
 
 mod answers;
 mod results;
@@ -97,17 +106,14 @@ pub(super) fn round_from_row(row: &AnyRow) -> Result<PulseRound, StoreError> {
     Ok(PulseRound {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        opens_at: from_db(&row.try_get::<String, _>("opens_at")?)?,
-        closes_at: from_db(&row.try_get::<String, _>("closes_at")?)?,
-        closed_at: row
-            .try_get::<Option<String>, _>("closed_at")?
-            .map(|text| from_db(&text))
-            .transpose()?,
+        opens_at: instant(row, "opens_at")?,
+        closes_at: instant(row, "closes_at")?,
+        closed_at: optional_instant(row, "closed_at")?,
         created_by: row.try_get::<Option<i64>, _>("created_by")?.map(PersonId),
         cells: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -130,12 +136,7 @@ pub(super) async fn attach_cells(
         .await?;
         round.cells = rows
             .iter()
-            .map(|row| {
-                Ok((
-                    DepartmentId(row.try_get("provider_department_id")?),
-                    DepartmentId(row.try_get("consumer_department_id")?),
-                ))
-            })
+            .map(cell_from_row)
             .collect::<Result<_, StoreError>>()?;
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! A closed round's results: every aggregate decided at once under the
 //! threshold, kept once the round's answers are final.
 
-use super::{PulseRound, RoundStatus, decode};
+use super::{PulseRound, RoundStatus, cell_from_row, decode};
 use crate::time::to_db;
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
@@ -186,10 +186,7 @@ impl Scoped<'_> {
         .fetch_all(self.store.reader())
         .await?;
         for row in participants {
-            let cell = (
-                DepartmentId(row.try_get("provider_department_id")?),
-                DepartmentId(row.try_get("consumer_department_id")?),
-            );
+            let cell = cell_from_row(&row)?;
             let person: i64 = row.try_get("person_id")?;
             let side: String = row.try_get("side")?;
             if let Some(answers) = cells.get_mut(&cell) {
@@ -210,10 +207,7 @@ impl Scoped<'_> {
         .fetch_all(self.store.reader())
         .await?;
         for row in responses {
-            let cell = (
-                DepartmentId(row.try_get("provider_department_id")?),
-                DepartmentId(row.try_get("consumer_department_id")?),
-            );
+            let cell = cell_from_row(&row)?;
             let side: String = row.try_get("side")?;
             let perception = decode(&row.try_get::<String, _>("perception")?)?;
             let comment: String = row.try_get("comment")?;

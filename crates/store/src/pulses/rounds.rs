@@ -2,14 +2,15 @@
 //! thanked once.
 
 use super::{
-    COLUMNS, NewPulseRound, PulseRound, RoundStatus, attach_cells, fetch_round, round_from_row,
+    COLUMNS, NewPulseRound, PulseRound, RoundStatus, attach_cells, cell_from_row, fetch_round,
+    round_from_row,
 };
+use crate::rows::BindCommon;
 use crate::time::{now, to_db};
 use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
-use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
+use roundtable_domain::ids::{OrganizationId, PersonId};
 use roundtable_domain::pulses::Cell;
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// Issues the organization's thank-you to everyone who took part in a
@@ -62,100 +63,88 @@ pub(super) async fn thank_participants(
 
 impl Scoped<'_> {
     /// Opens (or schedules) a round over the given cells, or over every agreed cell.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_pulse_round(&self, new: NewPulseRound) -> Result<PulseRound, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let creator = self.actor;
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let agreed: BTreeSet<Cell> = sqlx::query(
-                        "SELECT provider_department_id, consumer_department_id FROM agreements \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let agreed: BTreeSet<Cell> = sqlx::query(
+                    "SELECT provider_department_id, consumer_department_id FROM agreements \
                          WHERE organization_id = $1 AND agreed_version IS NOT NULL",
-                    )
-                    .bind(organization.0)
-                    .fetch_all(&mut **transaction)
-                    .await?
-                    .iter()
-                    .map(|row| {
-                        Ok((
-                            DepartmentId(row.try_get("provider_department_id")?),
-                            DepartmentId(row.try_get("consumer_department_id")?),
-                        ))
-                    })
-                    .collect::<Result<_, StoreError>>()?;
-                    let cells: BTreeSet<Cell> = match new.cells {
-                        Some(cells) => {
-                            if let Some((provider, consumer)) =
-                                cells.iter().find(|cell| !agreed.contains(cell))
-                            {
-                                return Err(StoreError::invalid(
-                                    "cells",
-                                    format!(
-                                        "{} → {} has no agreement in force; a pulse asks \
+                )
+                .bind(organization.0)
+                .fetch_all(&mut **transaction)
+                .await?
+                .iter()
+                .map(cell_from_row)
+                .collect::<Result<_, StoreError>>()?;
+                let cells: BTreeSet<Cell> = match new.cells {
+                    Some(cells) => {
+                        if let Some((provider, consumer)) =
+                            cells.iter().find(|cell| !agreed.contains(cell))
+                        {
+                            return Err(StoreError::invalid(
+                                "cells",
+                                format!(
+                                    "{} → {} has no agreement in force; a pulse asks \
                                         about agreed cells",
-                                        provider.0, consumer.0
-                                    ),
-                                ));
-                            }
-                            cells.into_iter().collect()
+                                    provider.0, consumer.0
+                                ),
+                            ));
                         }
-                        None => agreed,
-                    };
-                    if cells.is_empty() {
-                        return Err(StoreError::invalid(
-                            "cells",
-                            "there is no agreed cell to ask about",
-                        ));
+                        cells.into_iter().collect()
                     }
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO pulse_rounds (organization_id, name, opens_at, \
+                    None => agreed,
+                };
+                if cells.is_empty() {
+                    return Err(StoreError::invalid(
+                        "cells",
+                        "there is no agreed cell to ask about",
+                    ));
+                }
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO pulse_rounds (organization_id, name, opens_at, \
                             closes_at, created_by, created_at, updated_at) VALUES ($1, $2, \
                             $3, $4, $5, $6, $6) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.name.clone())
-                    .bind(to_db(new.opens_at))
-                    .bind(to_db(new.closes_at))
-                    .bind(creator.map(|person| person.0))
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await
-                    .map_err(|error| match StoreError::from(error) {
-                        StoreError::Conflict { .. } => StoreError::Conflict {
-                            field: Some("name".to_owned()),
-                            message: format!("a pulse round named {:?} already exists", new.name),
-                        },
-                        other => other,
-                    })?;
-                    for (provider, consumer) in &cells {
-                        sqlx::query(
-                            "INSERT INTO pulse_round_cells (organization_id, round_id, \
+                )
+                .bind(organization.0)
+                .bind(new.name.clone())
+                .bind(to_db(new.opens_at))
+                .bind(to_db(new.closes_at))
+                .bind(creator.map(|person| person.0))
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(|error| match StoreError::from(error) {
+                    StoreError::Conflict { .. } => StoreError::Conflict {
+                        field: Some("name".to_owned()),
+                        message: format!("a pulse round named {:?} already exists", new.name),
+                    },
+                    other => other,
+                })?;
+                for (provider, consumer) in &cells {
+                    sqlx::query(
+                        "INSERT INTO pulse_round_cells (organization_id, round_id, \
                                 provider_department_id, consumer_department_id) VALUES ($1, \
                                 $2, $3, $4)",
-                        )
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(provider.0)
-                        .bind(consumer.0)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    let detail = serde_json::json!({ "name": new.name, "cells": cells.len() });
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "pulse_round.created",
-                        "pulse_round",
-                        id,
-                        detail.to_string(),
                     )
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(provider.0)
+                    .bind(consumer.0)
+                    .execute(&mut **transaction)
                     .await?;
-                    fetch_round(transaction, organization, id).await
-                })
+                }
+                let detail = serde_json::json!({ "name": new.name, "cells": cells.len() });
+                audit
+                    .record(transaction, "pulse_round.created", id, detail.to_string())
+                    .await?;
+                fetch_round(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn pulse_round(&self, id: i64) -> Result<PulseRound, StoreError> {
@@ -177,8 +166,7 @@ impl Scoped<'_> {
                 ORDER BY id DESC LIMIT $3"
         ))
         .bind(self.organization.0)
-        .bind(page.after.unwrap_or(i64::MAX))
-        .bind(page.fetch_limit())
+        .bind_newest_first(page)
         .fetch_all(self.store.reader())
         .await?;
         let mut items = rows
@@ -191,6 +179,7 @@ impl Scoped<'_> {
     }
 
     /// Closes an open round now; from then on its results can be read.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn close_pulse_round(
         &self,
         id: i64,
@@ -198,50 +187,43 @@ impl Scoped<'_> {
         at: Timestamp,
     ) -> Result<PulseRound, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "pulse_rounds", organization, id).await?;
-                    let round = fetch_round(transaction, organization, id).await?;
-                    crate::check_version(round.version, expected_version)?;
-                    if round.status(at) == RoundStatus::Closed {
-                        return Err(StoreError::Conflict {
-                            field: None,
-                            message: "the round is already closed".to_owned(),
-                        });
-                    }
-                    let stamp = to_db(at);
-                    sqlx::query(
-                        "UPDATE pulse_rounds SET closed_at = $1, version = version + 1, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "pulse_rounds", organization, id).await?;
+                let round = fetch_round(transaction, organization, id).await?;
+                crate::check_version(round.version, expected_version)?;
+                if round.status(at) == RoundStatus::Closed {
+                    return Err(StoreError::Conflict {
+                        field: None,
+                        message: "the round is already closed".to_owned(),
+                    });
+                }
+                let stamp = to_db(at);
+                sqlx::query(
+                    "UPDATE pulse_rounds SET closed_at = $1, version = version + 1, \
                         updated_at = $1 WHERE organization_id = $2 AND id = $3",
-                    )
-                    .bind(stamp)
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
+                )
+                .bind(stamp)
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "pulse_round.closed", id, String::new())
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "pulse_round.closed",
-                        "pulse_round",
-                        id,
-                        String::new(),
-                    )
-                    .await?;
-                    let closed = fetch_round(transaction, organization, id).await?;
-                    thank_participants(transaction, organization, &closed).await?;
-                    Ok(closed)
-                })
+                let closed = fetch_round(transaction, organization, id).await?;
+                thank_participants(transaction, organization, &closed).await?;
+                Ok(closed)
             })
-            .await
+        })
+        .await
     }
 
     /// Thanks the participants of every round that has closed by `now` and
     /// whose participants were not thanked yet (the rounds that closed by
     /// the clock; a round closed by hand thanks them as it closes). Returns
     /// how many people were thanked.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn thank_closed_pulse_rounds(&self, now: Timestamp) -> Result<u64, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM pulse_rounds WHERE organization_id = $1 AND thank_yous_issued = 0 \

@@ -131,6 +131,7 @@ fn created_request(
 
 impl Scoped<'_> {
     /// Raises a request; its clocks start now (at the provider's next opening).
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, service = ?new.service_id, provider = new.provider_department_id.0))]
     pub async fn create_request(
         &self,
         new: NewRequest,
@@ -141,6 +142,7 @@ impl Scoped<'_> {
 
     /// Splits work off a request: a sub-request to another department, linked
     /// to its parent, with its own clock on its own provider's calendar.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, parent = parent, provider = new.provider_department_id.0))]
     pub async fn create_sub_request(
         &self,
         parent: i64,

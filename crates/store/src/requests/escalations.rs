@@ -98,6 +98,7 @@ impl Scoped<'_> {
     /// transaction (a sweep after an outage can find thousands); returns how
     /// many this call recorded. Each insert goes with its timeline event, and
     /// the primary key lets exactly one of any racing workers win.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn escalate(
         &self,
         escalations: Vec<Escalation>,
@@ -139,15 +140,8 @@ impl Scoped<'_> {
                         record_event(
                             transaction,
                             organization,
-                            NewEvent {
-                                request,
-                                actor: None,
-                                kind: "escalated",
-                                before: serde_json::json!({}),
-                                after,
-                                note: "",
-                                at: &stamp,
-                            },
+                            NewEvent::new(request, None, "escalated", &stamp)
+                                .changing(serde_json::json!({}), after),
                         )
                         .await?;
                         let breaches_first_response =

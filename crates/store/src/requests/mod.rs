@@ -25,7 +25,7 @@ pub(crate) mod timeline;
 mod workflow;
 
 pub use clock_cache::ClockContext;
-pub use commitments::{Commitment, CommitmentSide};
+pub use commitments::{Commitment, CommitmentSide, CommitmentStatus};
 pub use escalations::Escalation;
 pub use records::{
     AD_HOC_TARGETS, Comment, NewRequest, Period, Request, RequestChanges, RequestEvent,

@@ -11,14 +11,13 @@ use std::sync::Arc;
 
 impl Scoped<'_> {
     pub async fn request(&self, id: i64) -> Result<Request, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"),
+            self.organization,
+            id,
+        )
+        .await?;
         let mut requests = [from_row(&row)?];
         let mut connection = self.store.reader().acquire().await?;
         attach_periods(&mut connection, self.organization, &mut requests).await?;

@@ -1,9 +1,9 @@
 //! A request row and its periods as read.
 
 use super::records::{Period, Request};
-use crate::time::from_db;
-use crate::{StoreError, WriteTransaction};
-use jiff::Timestamp;
+use crate::time::{instant, optional_instant};
+use crate::{Scoped, StoreError, WriteTransaction};
+use futures::future::BoxFuture;
 use roundtable_domain::clocks::ExternalImpact;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::requests::{InputQuality, Status};
@@ -23,12 +23,6 @@ pub(crate) const COLUMNS: &str = "r.id, r.service_id, r.provider_department_id, 
 
 pub(crate) const FROM: &str = "requests r JOIN people p ON p.organization_id = r.organization_id \
     AND p.id = r.requester_person_id";
-
-pub(super) fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
-}
 
 pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("request {what} {value:?}"))
@@ -65,9 +59,9 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
             first_response_minutes: row.try_get("first_response_target_minutes")?,
             fulfilment_minutes: row.try_get("fulfilment_target_minutes")?,
         },
-        first_response_at: instant(row, "first_response_at")?,
-        resolved_at: instant(row, "resolved_at")?,
-        closed_at: instant(row, "closed_at")?,
+        first_response_at: optional_instant(row, "first_response_at")?,
+        resolved_at: optional_instant(row, "resolved_at")?,
+        closed_at: optional_instant(row, "closed_at")?,
         input_quality: quality
             .map(|quality| {
                 InputQuality::parse(&quality).map_err(|_| corrupt("input quality", &quality))
@@ -83,13 +77,13 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Request, StoreError> {
         delivered_on_time: row
             .try_get::<Option<i64>, _>("delivered_on_time")?
             .map(|flag| flag != 0),
-        committed_due_at: instant(row, "committed_due_at")?,
-        deferred_until: instant(row, "deferred_until")?,
+        committed_due_at: optional_instant(row, "committed_due_at")?,
+        deferred_until: optional_instant(row, "deferred_until")?,
         deferral_reason: row.try_get("deferral_reason")?,
         periods: Vec::new(),
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -131,8 +125,8 @@ fn read_periods(
             .or_default()
             .push(Period {
                 department_id: DepartmentId(row.try_get("department_id")?),
-                started_at: from_db(&row.try_get::<String, _>("started_at")?)?,
-                ended_at: instant(&row, "ended_at")?,
+                started_at: instant(&row, "started_at")?,
+                ended_at: optional_instant(&row, "ended_at")?,
                 paused: row.try_get::<i64, _>("paused")? != 0,
             });
     }
@@ -144,14 +138,13 @@ pub(crate) async fn fetch(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Request, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.organization_id = $1 AND r.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     let mut requests = [from_row(&row)?];
     attach_periods(transaction, organization, &mut requests).await?;
     let [request] = requests;
@@ -167,6 +160,32 @@ pub(crate) async fn fetch_locked(
 ) -> Result<Request, StoreError> {
     crate::lock_row(transaction, "requests", organization, id).await?;
     fetch(transaction, organization, id).await
+}
+
+impl Scoped<'_> {
+    /// [`Store::write`](crate::Store::write) of a change to request `id`:
+    /// `operation` is given the request as it stands, locked for the rest of
+    /// the write (see [`fetch_locked`]).
+    pub(super) async fn write_request<T, F>(&self, id: i64, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(
+                &'t mut WriteTransaction,
+                Request,
+            ) -> BoxFuture<'t, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let organization = self.organization;
+        self.store
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let request = fetch_locked(transaction, organization, id).await?;
+                    operation(transaction, request).await
+                })
+            })
+            .await
+    }
 }
 
 /// A value for an event's `before` or `after`: its text, or null.

@@ -81,6 +81,36 @@ pub(crate) struct NewEvent<'a> {
     pub(crate) at: &'a str,
 }
 
+impl<'a> NewEvent<'a> {
+    /// `kind` happened to `request` at `at`, done by `actor` (`None`: the
+    /// system), changing nothing recorded and with no note.
+    pub(crate) fn new(request: i64, actor: Option<PersonId>, kind: &'a str, at: &'a str) -> Self {
+        Self {
+            request,
+            actor,
+            kind,
+            before: serde_json::json!({}),
+            after: serde_json::json!({}),
+            note: "",
+            at,
+        }
+    }
+
+    /// The same event, changing what is recorded from `before` to `after`.
+    pub(crate) fn changing(self, before: serde_json::Value, after: serde_json::Value) -> Self {
+        Self {
+            before,
+            after,
+            ..self
+        }
+    }
+
+    /// The same event, with the note its author gave.
+    pub(crate) fn noting(self, note: &'a str) -> Self {
+        Self { note, ..self }
+    }
+}
+
 /// Binds one row of [`insert_event!`].
 pub(crate) fn bind_event<'q>(
     query: AnyQuery<'q>,

@@ -2,11 +2,12 @@
 
 use super::{corrupt, optional_date};
 use crate::objectives::date_from_db;
-use crate::time::{from_db, now, to_db};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use roundtable_domain::ids::{OrganizationId, PersonId};
+use roundtable_domain::ids::PersonId;
 use roundtable_domain::round_table::{ActionStatus, done_on_after};
 use roundtable_domain::text::Label;
 use sqlx::Row;
@@ -75,90 +76,87 @@ fn action_from_row(row: &AnyRow) -> Result<Action, StoreError> {
         session_id: row.try_get("session_id")?,
         review_id: row.try_get("review_id")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
 crate::rows::record!(Action, "actions", ACTION_COLUMNS, action_from_row);
 
-async fn fetch_action(
+/// Inserts an action, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_action(
     transaction: &mut WriteTransaction,
-    organization: OrganizationId,
-    id: i64,
+    audit: crate::audit::Context,
+    new: NewAction,
 ) -> Result<Action, StoreError> {
-    crate::rows::get::<Action, _>(&mut **transaction, organization, id).await
+    let organization = audit.organization;
+    crate::ensure_reference(
+        transaction,
+        organization,
+        new.owner_person_id,
+        "owner_person_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "topics",
+        organization,
+        new.topic_id,
+        "topic_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "round_table_sessions",
+        organization,
+        new.session_id,
+        "session_id",
+    )
+    .await?;
+    ensure_exists(
+        transaction,
+        "alignment_reviews",
+        organization,
+        new.review_id,
+        "review_id",
+    )
+    .await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO actions (organization_id, title, owner_person_id, \
+                due_on, topic_id, session_id, review_id, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING \
+                {ACTION_COLUMNS}"
+    ))
+    .bind(organization.0)
+    .bind(new.title.as_str().to_owned())
+    .bind(new.owner_person_id.0)
+    .bind(new.due_on.to_string())
+    .bind(new.topic_id)
+    .bind(new.session_id)
+    .bind(new.review_id)
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    let action = action_from_row(&row)?;
+    audit
+        .record(
+            transaction,
+            "action.created",
+            action.id,
+            format!("created {}", action.title),
+        )
+        .await?;
+    Ok(action)
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_action(&self, new: NewAction) -> Result<Action, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        new.owner_person_id.0,
-                        "owner_person_id",
-                    )
-                    .await?;
-                    if let Some(topic) = new.topic_id {
-                        ensure_exists(transaction, "topics", organization, topic, "topic_id")
-                            .await?;
-                    }
-                    if let Some(session) = new.session_id {
-                        ensure_exists(
-                            transaction,
-                            "round_table_sessions",
-                            organization,
-                            session,
-                            "session_id",
-                        )
-                        .await?;
-                    }
-                    if let Some(review) = new.review_id {
-                        ensure_exists(
-                            transaction,
-                            "alignment_reviews",
-                            organization,
-                            review,
-                            "review_id",
-                        )
-                        .await?;
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO actions (organization_id, title, owner_person_id, \
-                            due_on, topic_id, session_id, review_id, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING \
-                            {ACTION_COLUMNS}"
-                    ))
-                    .bind(organization.0)
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.owner_person_id.0)
-                    .bind(new.due_on.to_string())
-                    .bind(new.topic_id)
-                    .bind(new.session_id)
-                    .bind(new.review_id)
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    let action = action_from_row(&row)?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "action.created",
-                        "action",
-                        action.id,
-                        format!("created {}", action.title),
-                    )
-                    .await?;
-                    Ok(action)
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_action(transaction, audit, new))
+        })
+        .await
     }
 
     pub async fn action(&self, id: i64) -> Result<Action, StoreError> {
@@ -190,11 +188,7 @@ impl Scoped<'_> {
         .bind(page.fetch_limit())
         .fetch_all(self.store.reader())
         .await?;
-        let items = rows
-            .iter()
-            .map(action_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page.into_listing(items, |action| action.id))
+        page.listing_from(&rows, action_from_row, |action| action.id)
     }
 
     /// Every action unfinished after its due date, most overdue first.
@@ -215,6 +209,7 @@ impl Scoped<'_> {
         rows.iter().map(action_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_action(
         &self,
         id: i64,
@@ -223,62 +218,45 @@ impl Scoped<'_> {
         today: Date,
     ) -> Result<Action, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("title", changes.title.is_set()),
             ("owner_person_id", changes.owner_person_id.is_set()),
             ("due_on", changes.due_on.is_set()),
             ("status", changes.status.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "actions", organization, id).await?;
-                    let current = fetch_action(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let owner = changes.owner_person_id.or(current.owner_person_id);
-                    ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        owner.0,
-                        "owner_person_id",
-                    )
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current: Action =
+                    crate::locked(transaction, organization, id, Some(expected_version)).await?;
+                let owner = changes.owner_person_id.or(current.owner_person_id);
+                crate::ensure_reference(transaction, organization, owner, "owner_person_id")
                     .await?;
-                    let status = changes.status.or(current.status);
-                    let done_on = done_on_after(current.status, current.done_on, status, today);
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    let row = sqlx::query(&format!(
-                        "UPDATE actions SET title = $1, owner_person_id = $2, due_on = \
+                let status = changes.status.or(current.status);
+                let done_on = done_on_after(current.status, current.done_on, status, today);
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE actions SET title = $1, owner_person_id = $2, due_on = \
                             $3, status = $4, done_on = $5, version = version + 1, updated_at \
                             = $6 WHERE organization_id = $7 AND id = $8 RETURNING \
                             {ACTION_COLUMNS}"
-                    ))
-                    .bind(title)
-                    .bind(owner.0)
-                    .bind(changes.due_on.or(current.due_on).to_string())
-                    .bind(status.as_str())
-                    .bind(done_on.map(|day| day.to_string()))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .fetch_one(&mut **transaction)
+                ))
+                .bind(title)
+                .bind(owner.0)
+                .bind(changes.due_on.or(current.due_on).to_string())
+                .bind(status.as_str())
+                .bind(done_on.map(|day| day.to_string()))
+                .bind_now_and_row(organization, id)
+                .fetch_one(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "action.updated", id, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "action.updated",
-                        "action",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    action_from_row(&row)
-                })
+                action_from_row(&row)
             })
-            .await
+        })
+        .await
     }
 }

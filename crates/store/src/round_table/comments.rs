@@ -1,7 +1,7 @@
 //! Comments on topics.
 
 use super::topics::fetch_topic;
-use crate::time::{from_db, now, to_db};
+use crate::time::{instant, now, to_db};
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::ids::PersonId;
@@ -23,11 +23,12 @@ fn comment_from_row(row: &AnyRow) -> Result<Comment, StoreError> {
         topic_id: row.try_get("topic_id")?,
         author_person_id: PersonId(row.try_get("author_person_id")?),
         body: row.try_get("body")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id, author = author.0))]
     pub async fn add_topic_comment(
         &self,
         id: i64,

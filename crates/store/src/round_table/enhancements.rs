@@ -1,10 +1,10 @@
 //! Enhancements: proposed by departments, confirmed by each, sponsored by
 //! an executive, delivered or declined.
 
-use super::{conflict, corrupt, optional_instant, person};
+use super::{conflict, corrupt, person};
 use crate::objectives::placeholders;
-use crate::time::{from_db, now, to_db};
-use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
+use crate::time::{instant, now, optional_instant, to_db};
+use crate::{Listing, PageRequest, Scoped, StoreError, WriteTransaction};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
 use roundtable_domain::notices;
@@ -79,8 +79,8 @@ fn enhancement_from_row(row: &AnyRow) -> Result<Enhancement, StoreError> {
         decline_reason: row.try_get("decline_reason")?,
         proposed_by: person(row, "proposed_by")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -219,122 +219,134 @@ async fn tell_executives_to_sponsor(
     .await
 }
 
+/// Locks the enhancement for the rest of the write and reads it.
+async fn locked(
+    transaction: &mut WriteTransaction,
+    organization: OrganizationId,
+    id: i64,
+) -> Result<Enhancement, StoreError> {
+    crate::lock_row(transaction, "enhancements", organization, id).await?;
+    fetch_enhancement(transaction, organization, id).await
+}
+
+/// Tells `recipients` of a step of enhancement `id`, in `wording`, as the
+/// doing of the change's actor.
+async fn tell_status(
+    transaction: &mut WriteTransaction,
+    change: crate::audit::Context,
+    id: i64,
+    recipients: &[PersonId],
+    wording: notices::Wording,
+    stamp: &str,
+) -> Result<(), StoreError> {
+    let notice = crate::notifications::Notice {
+        recipient: PersonId(0),
+        kind: "enhancement_status",
+        subject_kind: "enhancement",
+        subject_id: Some(id),
+        title: wording.title,
+        body: wording.body,
+        link: format!("/enhancements/{id}"),
+    };
+    let organization = change.organization;
+    crate::notifications::notify_each(
+        transaction,
+        organization,
+        recipients,
+        change.actor,
+        notice,
+        stamp,
+    )
+    .await
+}
+
+/// Inserts an enhancement, once the references it makes are checked, and records
+/// it in the audit log.
+async fn insert_enhancement(
+    transaction: &mut WriteTransaction,
+    audit: crate::audit::Context,
+    new: NewEnhancement,
+) -> Result<Enhancement, StoreError> {
+    let organization = audit.organization;
+    crate::objectives::ensure_objective(transaction, organization, new.objective_id).await?;
+    for (index, department) in new.department_ids.iter().enumerate() {
+        crate::ensure_reference(
+            transaction,
+            organization,
+            *department,
+            &format!("department_ids[{index}]"),
+        )
+        .await?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO enhancements (organization_id, objective_id, title, \
+                description, proposed_by, created_at, updated_at) VALUES ($1, \
+                $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(organization.0)
+    .bind(new.objective_id)
+    .bind(new.title.as_str().to_owned())
+    .bind(new.description.clone())
+    .bind(audit.actor.map(|person| person.0))
+    .bind(to_db(now()))
+    .fetch_one(&mut **transaction)
+    .await?;
+    // The proposer speaks for the departments they lead; each
+    // other department confirms for itself.
+    let proposer_leads = match audit.actor {
+        Some(proposer) => departments_led_by(transaction, organization, proposer).await?,
+        None => Vec::new(),
+    };
+    let stamp = to_db(now());
+    for department in &new.department_ids {
+        let confirmed = proposer_leads.contains(department);
+        sqlx::query(
+            "INSERT INTO enhancement_departments (organization_id, \
+                    enhancement_id, department_id, confirmed_at, confirmed_by) \
+                    VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(organization.0)
+        .bind(id)
+        .bind(department.0)
+        .bind(confirmed.then(|| stamp.clone()))
+        .bind(if confirmed {
+            audit.actor.map(|person| person.0)
+        } else {
+            None
+        })
+        .execute(&mut **transaction)
+        .await?;
+    }
+    audit
+        .record(
+            transaction,
+            "enhancement.proposed",
+            id,
+            format!("proposed {}", new.title.as_str()),
+        )
+        .await?;
+    let enhancement = fetch_enhancement(transaction, organization, id).await?;
+    let awaiting = enhancement.awaiting_confirmation();
+    let mut recipients = Vec::new();
+    for department in &awaiting {
+        recipients
+            .extend(crate::notifications::leads_of(transaction, organization, department.0).await?);
+    }
+    let wording = notices::confirm_to_co_propose(&enhancement.title);
+    tell_status(transaction, audit, id, &recipients, wording, &stamp).await?;
+    if awaiting.is_empty() {
+        tell_executives_to_sponsor(transaction, organization, audit.actor, &enhancement).await?;
+    }
+    Ok(enhancement)
+}
+
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_enhancement(&self, new: NewEnhancement) -> Result<Enhancement, StoreError> {
-        let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    ensure_exists(
-                        transaction,
-                        "objectives",
-                        organization,
-                        new.objective_id,
-                        "objective_id",
-                    )
-                    .await?;
-                    for (index, department) in new.department_ids.iter().enumerate() {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            department.0,
-                            &format!("department_ids[{index}]"),
-                        )
-                        .await?;
-                    }
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO enhancements (organization_id, objective_id, title, \
-                            description, proposed_by, created_at, updated_at) VALUES ($1, \
-                            $2, $3, $4, $5, $6, $6) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(new.objective_id)
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.description.clone())
-                    .bind(audit.actor.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    // The proposer speaks for the departments they lead; each
-                    // other department confirms for itself.
-                    let proposer_leads = match audit.actor {
-                        Some(proposer) => {
-                            departments_led_by(transaction, organization, proposer).await?
-                        }
-                        None => Vec::new(),
-                    };
-                    let stamp = to_db(now());
-                    for department in &new.department_ids {
-                        let confirmed = proposer_leads.contains(department);
-                        sqlx::query(
-                            "INSERT INTO enhancement_departments (organization_id, \
-                                enhancement_id, department_id, confirmed_at, confirmed_by) \
-                                VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(department.0)
-                        .bind(confirmed.then(|| stamp.clone()))
-                        .bind(if confirmed {
-                            audit.actor.map(|person| person.0)
-                        } else {
-                            None
-                        })
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "enhancement.proposed",
-                        "enhancement",
-                        id,
-                        format!("proposed {}", new.title.as_str()),
-                    )
-                    .await?;
-                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
-                    let awaiting = enhancement.awaiting_confirmation();
-                    let mut recipients = Vec::new();
-                    for department in &awaiting {
-                        recipients.extend(
-                            crate::notifications::leads_of(transaction, organization, department.0)
-                                .await?,
-                        );
-                    }
-                    let wording = notices::confirm_to_co_propose(&enhancement.title);
-                    let notice = crate::notifications::Notice {
-                        recipient: PersonId(0),
-                        kind: "enhancement_status",
-                        subject_kind: "enhancement",
-                        subject_id: Some(id),
-                        title: wording.title,
-                        body: wording.body,
-                        link: format!("/enhancements/{id}"),
-                    };
-                    crate::notifications::notify_each(
-                        transaction,
-                        organization,
-                        &recipients,
-                        audit.actor,
-                        notice,
-                        &stamp,
-                    )
-                    .await?;
-                    if awaiting.is_empty() {
-                        tell_executives_to_sponsor(
-                            transaction,
-                            organization,
-                            audit.actor,
-                            &enhancement,
-                        )
-                        .await?;
-                    }
-                    Ok(enhancement)
-                })
-            })
-            .await
+        self.write_audited(move |transaction, audit| {
+            Box::pin(insert_enhancement(transaction, audit, new))
+        })
+        .await
     }
 
     pub async fn enhancement(&self, id: i64) -> Result<Enhancement, StoreError> {
@@ -372,6 +384,7 @@ impl Scoped<'_> {
     /// Moves an enhancement along its way (`sponsored` records this scope's
     /// person as the sponsor). A step the workflow refuses is a conflict on
     /// `status`; a decline without a reason is invalid at `reason`.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn advance_enhancement(
         &self,
         id: i64,
@@ -380,103 +393,79 @@ impl Scoped<'_> {
         expected_version: Option<i64>,
     ) -> Result<Enhancement, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "enhancements", organization, id).await?;
-                    let current = fetch_enhancement(transaction, organization, id).await?;
-                    crate::check_version(current.version, expected_version)?;
-                    let awaiting = current.awaiting_confirmation();
-                    let status =
-                        match current
-                            .status
-                            .move_to(next, reason.as_deref(), awaiting.len())
-                        {
-                            Ok(status) => status,
-                            Err(EnhancementStepError::Transition(transition)) => {
-                                return Err(conflict(transition));
-                            }
-                            Err(EnhancementStepError::Invalid(errors)) => {
-                                return Err(StoreError::Invalid(errors));
-                            }
-                            Err(EnhancementStepError::AwaitingConfirmation(_)) => {
-                                let names =
-                                    department_names(transaction, organization, &awaiting).await?;
-                                return Err(StoreError::Conflict {
-                                    field: Some("status".to_owned()),
-                                    message: format!(
-                                        "cannot be sponsored before every proposing department \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current = locked(transaction, organization, id).await?;
+                crate::check_version(current.version, expected_version)?;
+                let awaiting = current.awaiting_confirmation();
+                let status = match current
+                    .status
+                    .move_to(next, reason.as_deref(), awaiting.len())
+                {
+                    Ok(status) => status,
+                    Err(EnhancementStepError::Transition(transition)) => {
+                        return Err(conflict(transition));
+                    }
+                    Err(EnhancementStepError::Invalid(errors)) => {
+                        return Err(StoreError::Invalid(errors));
+                    }
+                    Err(EnhancementStepError::AwaitingConfirmation(_)) => {
+                        let names = department_names(transaction, organization, &awaiting).await?;
+                        return Err(StoreError::Conflict {
+                            field: Some("status".to_owned()),
+                            message: format!(
+                                "cannot be sponsored before every proposing department \
                                     confirms it; waiting for {names}"
-                                    ),
-                                });
-                            }
-                        };
-                    let stamp = to_db(now());
-                    let sponsoring = status == EnhancementStatus::Sponsored;
-                    sqlx::query(
-                        "UPDATE enhancements SET status = $1, sponsor_person_id = CASE \
+                            ),
+                        });
+                    }
+                };
+                let stamp = to_db(now());
+                let sponsoring = status == EnhancementStatus::Sponsored;
+                sqlx::query(
+                    "UPDATE enhancements SET status = $1, sponsor_person_id = CASE \
                             WHEN $2 = 1 THEN $3 ELSE sponsor_person_id END, sponsored_at = \
                             CASE WHEN $2 = 1 THEN $4 ELSE sponsored_at END, decline_reason = \
                             CASE WHEN $1 = 'declined' THEN $5 ELSE decline_reason END, \
                             version = version + 1, updated_at = $4 WHERE organization_id = \
                             $6 AND id = $7",
-                    )
-                    .bind(status.as_str())
-                    .bind(i64::from(sponsoring))
-                    .bind(audit.actor.map(|person| person.0))
-                    .bind(stamp)
-                    .bind(reason.map(|text| text.trim().to_owned()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
-                    .await?;
-                    crate::audit::record(
+                )
+                .bind(status.as_str())
+                .bind(i64::from(sponsoring))
+                .bind(audit.actor.map(|person| person.0))
+                .bind(stamp)
+                .bind(reason.map(|text| text.trim().to_owned()))
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "enhancement.advanced",
-                        "enhancement",
                         id,
                         format!("moved to {}", status.as_str()),
                     )
                     .await?;
-                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
-                    // The proposer and the leads of the departments behind it hear of each step.
-                    let mut recipients: Vec<PersonId> =
-                        enhancement.proposed_by.into_iter().collect();
-                    for department in &enhancement.department_ids {
-                        recipients.extend(
-                            crate::notifications::leads_of(transaction, organization, department.0)
-                                .await?,
-                        );
-                    }
-                    let wording = notices::enhancement_moved(
-                        &enhancement.title,
-                        status,
-                        enhancement.decline_reason.as_deref(),
+                let enhancement = fetch_enhancement(transaction, organization, id).await?;
+                // The proposer and the leads of the departments behind it hear of each step.
+                let mut recipients: Vec<PersonId> = enhancement.proposed_by.into_iter().collect();
+                for department in &enhancement.department_ids {
+                    recipients.extend(
+                        crate::notifications::leads_of(transaction, organization, department.0)
+                            .await?,
                     );
-                    let notice = crate::notifications::Notice {
-                        recipient: PersonId(0),
-                        kind: "enhancement_status",
-                        subject_kind: "enhancement",
-                        subject_id: Some(id),
-                        title: wording.title,
-                        body: wording.body,
-                        link: format!("/enhancements/{id}"),
-                    };
-                    crate::notifications::notify_each(
-                        transaction,
-                        organization,
-                        &recipients,
-                        audit.actor,
-                        notice,
-                        &to_db(now()),
-                    )
-                    .await?;
-                    Ok(enhancement)
-                })
+                }
+                let wording = notices::enhancement_moved(
+                    &enhancement.title,
+                    status,
+                    enhancement.decline_reason.as_deref(),
+                );
+                tell_status(transaction, audit, id, &recipients, wording, &to_db(now())).await?;
+                Ok(enhancement)
             })
-            .await
+        })
+        .await
     }
 
     /// Confirms a proposed enhancement for the given proposing departments
@@ -484,98 +473,95 @@ impl Scoped<'_> {
     /// left, the executives are told it waits for a sponsor. A department
     /// not named on it is invalid at `department_id`; an enhancement no longer
     /// `proposed`, or already confirmed by all of them, is a conflict.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn confirm_enhancement(
         &self,
         id: i64,
         departments: Vec<DepartmentId>,
     ) -> Result<Enhancement, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "enhancements", organization, id).await?;
-                    let current = fetch_enhancement(transaction, organization, id).await?;
-                    if current.status != EnhancementStatus::Proposed {
-                        return Err(StoreError::Conflict {
-                            field: Some("status".to_owned()),
-                            message: format!(
-                                "only a proposed enhancement is confirmed; this one is {}",
-                                current.status.as_str()
-                            ),
-                        });
-                    }
-                    if let Some(stranger) = departments
-                        .iter()
-                        .find(|department| !current.department_ids.contains(department))
-                    {
-                        return Err(StoreError::invalid(
-                            "department_id",
-                            format!("department {} is not named on this enhancement", stranger.0),
-                        ));
-                    }
-                    let awaiting = current.awaiting_confirmation();
-                    let confirming: Vec<DepartmentId> = departments
-                        .into_iter()
-                        .filter(|department| awaiting.contains(department))
-                        .collect();
-                    if confirming.is_empty() {
-                        return Err(StoreError::Conflict {
-                            field: Some("department_id".to_owned()),
-                            message: "already confirmed".to_owned(),
-                        });
-                    }
-                    let stamp = to_db(now());
-                    for department in &confirming {
-                        sqlx::query(
-                            "UPDATE enhancement_departments SET confirmed_at = $1, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let current = locked(transaction, organization, id).await?;
+                if current.status != EnhancementStatus::Proposed {
+                    return Err(StoreError::Conflict {
+                        field: Some("status".to_owned()),
+                        message: format!(
+                            "only a proposed enhancement is confirmed; this one is {}",
+                            current.status.as_str()
+                        ),
+                    });
+                }
+                if let Some(stranger) = departments
+                    .iter()
+                    .find(|department| !current.department_ids.contains(department))
+                {
+                    return Err(StoreError::invalid(
+                        "department_id",
+                        format!("department {} is not named on this enhancement", stranger.0),
+                    ));
+                }
+                let awaiting = current.awaiting_confirmation();
+                let confirming: Vec<DepartmentId> = departments
+                    .into_iter()
+                    .filter(|department| awaiting.contains(department))
+                    .collect();
+                if confirming.is_empty() {
+                    return Err(StoreError::Conflict {
+                        field: Some("department_id".to_owned()),
+                        message: "already confirmed".to_owned(),
+                    });
+                }
+                let stamp = to_db(now());
+                for department in &confirming {
+                    sqlx::query(
+                        "UPDATE enhancement_departments SET confirmed_at = $1, \
                                 confirmed_by = $2 WHERE organization_id = $3 AND \
                                 enhancement_id = $4 AND department_id = $5",
-                        )
-                        .bind(stamp.clone())
-                        .bind(audit.actor.map(|person| person.0))
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(department.0)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    sqlx::query(
-                        "UPDATE enhancements SET version = version + 1, updated_at = $1 WHERE \
-                        organization_id = $2 AND id = $3",
                     )
                     .bind(stamp.clone())
+                    .bind(audit.actor.map(|person| person.0))
                     .bind(organization.0)
                     .bind(id)
+                    .bind(department.0)
                     .execute(&mut **transaction)
                     .await?;
-                    let named = confirming
-                        .iter()
-                        .map(|department| department.0.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    crate::audit::record(
+                }
+                sqlx::query(
+                    "UPDATE enhancements SET version = version + 1, updated_at = $1 WHERE \
+                        organization_id = $2 AND id = $3",
+                )
+                .bind(stamp.clone())
+                .bind(organization.0)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+                let named = confirming
+                    .iter()
+                    .map(|department| department.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "enhancement.confirmed",
-                        "enhancement",
                         id,
                         format!("confirmed for department(s) {named}"),
                     )
                     .await?;
-                    let enhancement = fetch_enhancement(transaction, organization, id).await?;
-                    if enhancement.awaiting_confirmation().is_empty() {
-                        tell_executives_to_sponsor(
-                            transaction,
-                            organization,
-                            audit.actor,
-                            &enhancement,
-                        )
-                        .await?;
-                    }
-                    Ok(enhancement)
-                })
+                let enhancement = fetch_enhancement(transaction, organization, id).await?;
+                if enhancement.awaiting_confirmation().is_empty() {
+                    tell_executives_to_sponsor(
+                        transaction,
+                        organization,
+                        audit.actor,
+                        &enhancement,
+                    )
+                    .await?;
+                }
+                Ok(enhancement)
             })
-            .await
+        })
+        .await
     }
 }

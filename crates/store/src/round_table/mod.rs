@@ -24,8 +24,6 @@ pub use topics::{Answer, NewTopic, Topic, TopicChanges, TopicFilter};
 
 use crate::StoreError;
 use crate::objectives::date_from_db;
-use crate::time::from_db;
-use jiff::Timestamp;
 use jiff::civil::Date;
 use roundtable_domain::ids::PersonId;
 use roundtable_domain::round_table::InvalidTransition;
@@ -41,15 +39,6 @@ pub(super) fn conflict(transition: InvalidTransition) -> StoreError {
 
 pub(super) fn corrupt(what: &str, text: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {text:?}"))
-}
-
-pub(super) fn optional_instant(
-    row: &AnyRow,
-    column: &str,
-) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|text| from_db(&text))
-        .transpose()
 }
 
 pub(super) fn optional_date(row: &AnyRow, column: &str) -> Result<Option<Date>, StoreError> {

@@ -1,7 +1,8 @@
 //! Round-table sessions with their agenda and rotating facilitator.
 
 use crate::objectives::placeholders;
-use crate::time::{from_db, now, to_db};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{OrganizationId, PersonId};
@@ -48,14 +49,14 @@ const SESSION_COLUMNS: &str =
 fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     Ok(Session {
         id: row.try_get("id")?,
-        scheduled_at: from_db(&row.try_get::<String, _>("scheduled_at")?)?,
+        scheduled_at: instant(row, "scheduled_at")?,
         facilitator_person_id: PersonId(row.try_get("facilitator_person_id")?),
         topic_ids: Vec::new(),
         notes: row.try_get("notes")?,
         outcomes: row.try_get("outcomes")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -133,97 +134,94 @@ async fn next_facilitator(
 impl Scoped<'_> {
     // ------------------------------------------------------------ sessions
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_round_table_session(&self, new: NewSession) -> Result<Session, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    let facilitator = match new.facilitator_person_id {
-                        Some(person) => {
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                let facilitator = match new.facilitator_person_id {
+                    Some(person) => {
+                        crate::ensure_reference(
+                            transaction,
+                            organization,
+                            person,
+                            "facilitator_person_id",
+                        )
+                        .await?;
+                        person
+                    }
+                    None => next_facilitator(transaction, organization).await?,
+                };
+                let topic_ids = match &new.topic_ids {
+                    Some(ids) => {
+                        for (index, topic) in ids.iter().enumerate() {
                             ensure_exists(
                                 transaction,
-                                "people",
+                                "topics",
                                 organization,
-                                person.0,
-                                "facilitator_person_id",
+                                *topic,
+                                &format!("topic_ids[{index}]"),
                             )
                             .await?;
-                            person
                         }
-                        None => next_facilitator(transaction, organization).await?,
-                    };
-                    let topic_ids = match &new.topic_ids {
-                        Some(ids) => {
-                            for (index, topic) in ids.iter().enumerate() {
-                                ensure_exists(
-                                    transaction,
-                                    "topics",
-                                    organization,
-                                    *topic,
-                                    &format!("topic_ids[{index}]"),
-                                )
-                                .await?;
+                        let mut unique = Vec::new();
+                        for id in ids {
+                            if !unique.contains(id) {
+                                unique.push(*id);
                             }
-                            let mut unique = Vec::new();
-                            for id in ids {
-                                if !unique.contains(id) {
-                                    unique.push(*id);
-                                }
-                            }
-                            unique
                         }
-                        None => {
-                            sqlx::query_scalar::<_, i64>(
-                                "SELECT t.id FROM topics t WHERE t.organization_id = $1 AND \
+                        unique
+                    }
+                    None => {
+                        sqlx::query_scalar::<_, i64>(
+                            "SELECT t.id FROM topics t WHERE t.organization_id = $1 AND \
                                 t.status = 'open' ORDER BY (SELECT COUNT(*) FROM topic_votes \
                                 v WHERE v.organization_id = t.organization_id AND v.topic_id \
                                 = t.id) DESC, t.id LIMIT $2",
-                            )
-                            .bind(organization.0)
-                            .bind(i64::try_from(new.agenda_size).unwrap_or(i64::MAX))
-                            .fetch_all(&mut **transaction)
-                            .await?
-                        }
-                    };
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO round_table_sessions (organization_id, scheduled_at, \
-                            facilitator_person_id, notes, created_at, updated_at) VALUES \
-                            ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(organization.0)
-                    .bind(to_db(new.scheduled_at))
-                    .bind(facilitator.0)
-                    .bind(new.notes.clone())
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
-                    .await?;
-                    for (position, topic) in topic_ids.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO session_topics (organization_id, session_id, \
-                            topic_id, position) VALUES ($1, $2, $3, $4)",
                         )
                         .bind(organization.0)
-                        .bind(id)
-                        .bind(*topic)
-                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                        .execute(&mut **transaction)
-                        .await?;
+                        .bind(i64::try_from(new.agenda_size).unwrap_or(i64::MAX))
+                        .fetch_all(&mut **transaction)
+                        .await?
                     }
-                    crate::audit::record(
+                };
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO round_table_sessions (organization_id, scheduled_at, \
+                            facilitator_person_id, notes, created_at, updated_at) VALUES \
+                            ($1, $2, $3, $4, $5, $5) RETURNING id",
+                )
+                .bind(organization.0)
+                .bind(to_db(new.scheduled_at))
+                .bind(facilitator.0)
+                .bind(new.notes.clone())
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await?;
+                for (position, topic) in topic_ids.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO session_topics (organization_id, session_id, \
+                            topic_id, position) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(organization.0)
+                    .bind(id)
+                    .bind(*topic)
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                    .execute(&mut **transaction)
+                    .await?;
+                }
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "session.created",
-                        "session",
                         id,
                         format!("scheduled with {} topics", topic_ids.len()),
                     )
                     .await?;
-                    fetch_session(transaction, organization, id).await
-                })
+                fetch_session(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn round_table_session(&self, id: i64) -> Result<Session, StoreError> {
@@ -244,6 +242,7 @@ impl Scoped<'_> {
         Ok(listing)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_round_table_session(
         &self,
         id: i64,
@@ -251,7 +250,6 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Session, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("scheduled_at", changes.scheduled_at.is_set()),
             (
@@ -261,50 +259,40 @@ impl Scoped<'_> {
             ("notes", changes.notes.is_set()),
             ("outcomes", changes.outcomes.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "round_table_sessions", organization, id).await?;
-                    let current = fetch_session(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let facilitator = changes
-                        .facilitator_person_id
-                        .or(current.facilitator_person_id);
-                    ensure_exists(
-                        transaction,
-                        "people",
-                        organization,
-                        facilitator.0,
-                        "facilitator_person_id",
-                    )
-                    .await?;
-                    sqlx::query(
-                        "UPDATE round_table_sessions SET scheduled_at = $1, \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "round_table_sessions", organization, id).await?;
+                let current = fetch_session(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let facilitator = changes
+                    .facilitator_person_id
+                    .or(current.facilitator_person_id);
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    facilitator,
+                    "facilitator_person_id",
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE round_table_sessions SET scheduled_at = $1, \
                             facilitator_person_id = $2, notes = $3, outcomes = $4, version = \
                             version + 1, updated_at = $5 WHERE organization_id = $6 AND id = \
                             $7",
-                    )
-                    .bind(to_db(changes.scheduled_at.or(current.scheduled_at)))
-                    .bind(facilitator.0)
-                    .bind(changes.notes.or(current.notes))
-                    .bind(changes.outcomes.or(current.outcomes))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
+                )
+                .bind(to_db(changes.scheduled_at.or(current.scheduled_at)))
+                .bind(facilitator.0)
+                .bind(changes.notes.or(current.notes))
+                .bind(changes.outcomes.or(current.outcomes))
+                .bind_now_and_row(organization, id)
+                .execute(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "session.updated", id, detail)
                     .await?;
-                    crate::audit::record(
-                        transaction,
-                        audit,
-                        "session.updated",
-                        "session",
-                        id,
-                        detail,
-                    )
-                    .await?;
-                    fetch_session(transaction, organization, id).await
-                })
+                fetch_session(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 }

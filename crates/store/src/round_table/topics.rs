@@ -1,9 +1,10 @@
 //! Topics: frustrations (with the mirror), assumptions (answered by the
 //! department they are about) and suggestions, with the requests they cite.
 
-use super::{conflict, corrupt, optional_instant, person};
+use super::{conflict, corrupt, person};
 use crate::objectives::placeholders;
-use crate::time::{from_db, now, to_db};
+use crate::rows::BindCommon;
+use crate::time::{instant, now, optional_instant, to_db};
 use crate::{Change, Listing, PageRequest, Scoped, StoreError, WriteTransaction, ensure_exists};
 use jiff::Timestamp;
 use roundtable_domain::ids::{DepartmentId, OrganizationId, PersonId};
@@ -124,8 +125,8 @@ fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
         votes: row.try_get("votes")?,
         comments: row.try_get("comments")?,
         version: row.try_get("version")?,
-        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: instant(row, "created_at")?,
+        updated_at: instant(row, "updated_at")?,
     })
 }
 
@@ -164,113 +165,113 @@ pub(super) async fn fetch_topic(
     organization: OrganizationId,
     id: i64,
 ) -> Result<Topic, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
-    ))
-    .bind(organization.0)
-    .bind(id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = crate::rows::one_where(
+        &mut **transaction,
+        &format!("SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"),
+        organization,
+        id,
+    )
+    .await?;
     let mut topics = vec![topic_from_row(&row)?];
     attach_requests(&mut **transaction, organization, &mut topics).await?;
     topics.pop().ok_or(StoreError::NotFound)
 }
 
 impl Scoped<'_> {
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0))]
     pub async fn create_topic(&self, new: NewTopic) -> Result<Topic, StoreError> {
         let organization = self.organization;
-        let mut audit = self.audit_context();
-        if new.author_person_id.is_none() {
-            // Anonymous: not even the audit log may say who wrote it.
-            audit.actor = None;
-        }
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
+        self.write_audited(move |transaction, mut audit| {
+            Box::pin(async move {
+                if new.author_person_id.is_none() {
+                    // Anonymous: not even the audit log may say who wrote it.
+                    audit.actor = None;
+                }
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    new.from_department_id,
+                    "from_department_id",
+                )
+                .await?;
+                crate::ensure_reference(
+                    transaction,
+                    organization,
+                    new.about_department_id,
+                    "about_department_id",
+                )
+                .await?;
+                ensure_exists(
+                    transaction,
+                    "services",
+                    organization,
+                    new.service_id,
+                    "service_id",
+                )
+                .await?;
+                for (index, request) in new.request_ids.iter().enumerate() {
                     ensure_exists(
                         transaction,
-                        "departments",
+                        "requests",
                         organization,
-                        new.from_department_id.0,
-                        "from_department_id",
+                        *request,
+                        &format!("request_ids[{index}]"),
                     )
                     .await?;
-                    if let Some(about) = new.about_department_id {
-                        ensure_exists(
-                            transaction,
-                            "departments",
-                            organization,
-                            about.0,
-                            "about_department_id",
-                        )
-                        .await?;
-                    }
-                    if let Some(service) = new.service_id {
-                        ensure_exists(transaction, "services", organization, service, "service_id")
-                            .await?;
-                    }
-                    for (index, request) in new.request_ids.iter().enumerate() {
-                        ensure_exists(
-                            transaction,
-                            "requests",
-                            organization,
-                            *request,
-                            &format!("request_ids[{index}]"),
-                        )
-                        .await?;
-                    }
-                    let stamp = to_db(now());
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO topics (organization_id, kind, title, body, mirror, \
+                }
+                let stamp = to_db(now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO topics (organization_id, kind, title, body, mirror, \
                             from_department_id, about_department_id, author_person_id, \
                             service_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
                             $6, $7, $8, $9, $10, $10) RETURNING id",
+                )
+                .bind(organization.0)
+                .bind(new.kind.as_str())
+                .bind(new.title.as_str().to_owned())
+                .bind(new.body.clone())
+                .bind(new.mirror.clone())
+                .bind(new.from_department_id.0)
+                .bind(new.about_department_id.map(|department| department.0))
+                .bind(new.author_person_id.map(|person| person.0))
+                .bind(new.service_id)
+                .bind(stamp)
+                .fetch_one(&mut **transaction)
+                .await?;
+                let mut request_ids = new.request_ids.clone();
+                request_ids.sort_unstable();
+                request_ids.dedup();
+                for request in request_ids {
+                    sqlx::query(
+                        "INSERT INTO topic_requests (organization_id, topic_id, \
+                            request_id) VALUES ($1, $2, $3)",
                     )
                     .bind(organization.0)
-                    .bind(new.kind.as_str())
-                    .bind(new.title.as_str().to_owned())
-                    .bind(new.body.clone())
-                    .bind(new.mirror.clone())
-                    .bind(new.from_department_id.0)
-                    .bind(new.about_department_id.map(|department| department.0))
-                    .bind(new.author_person_id.map(|person| person.0))
-                    .bind(new.service_id)
-                    .bind(stamp)
-                    .fetch_one(&mut **transaction)
+                    .bind(id)
+                    .bind(request)
+                    .execute(&mut **transaction)
                     .await?;
-                    let mut request_ids = new.request_ids.clone();
-                    request_ids.sort_unstable();
-                    request_ids.dedup();
-                    for request in request_ids {
-                        sqlx::query(
-                            "INSERT INTO topic_requests (organization_id, topic_id, \
-                            request_id) VALUES ($1, $2, $3)",
-                        )
-                        .bind(organization.0)
-                        .bind(id)
-                        .bind(request)
-                        .execute(&mut **transaction)
-                        .await?;
-                    }
-                    let detail = format!("raised a {}", new.kind.as_str());
-                    crate::audit::record(transaction, audit, "topic.created", "topic", id, detail)
-                        .await?;
-                    fetch_topic(transaction, organization, id).await
-                })
+                }
+                let detail = format!("raised a {}", new.kind.as_str());
+                audit
+                    .record(transaction, "topic.created", id, detail)
+                    .await?;
+                fetch_topic(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     pub async fn topic(&self, id: i64) -> Result<Topic, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
-        ))
-        .bind(self.organization.0)
-        .bind(id)
-        .fetch_optional(self.store.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = crate::rows::one_where(
+            self.store.reader(),
+            &format!(
+                "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.organization_id = $1 AND t.id = $2"
+            ),
+            self.organization,
+            id,
+        )
+        .await?;
         let mut topics = vec![topic_from_row(&row)?];
         attach_requests(self.store.reader(), self.organization, &mut topics).await?;
         topics.pop().ok_or(StoreError::NotFound)
@@ -324,6 +325,7 @@ impl Scoped<'_> {
         Ok(topics)
     }
 
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn update_topic(
         &self,
         id: i64,
@@ -331,58 +333,56 @@ impl Scoped<'_> {
         expected_version: i64,
     ) -> Result<Topic, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
         let detail = crate::departments::changed_fields(&[
             ("title", changes.title.is_set()),
             ("body", changes.body.is_set()),
             ("mirror", changes.mirror.is_set()),
             ("status", changes.status.is_set()),
         ]);
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "topics", organization, id).await?;
-                    let current = fetch_topic(transaction, organization, id).await?;
-                    crate::check_version(current.version, Some(expected_version))?;
-                    let status = match changes.status {
-                        Change::Set(next) if next != current.status => {
-                            current.status.move_to(next).map_err(conflict)?
-                        }
-                        _ => current.status,
-                    };
-                    let mirror = match changes.mirror {
-                        Change::Set(mirror) => Some(mirror),
-                        Change::Keep => current.mirror,
-                    };
-                    roundtable_domain::round_table::check_topic(current.kind, mirror.as_deref())
-                        .map_err(StoreError::Invalid)?;
-                    let title = match changes.title {
-                        Change::Set(title) => title.into_string(),
-                        Change::Keep => current.title,
-                    };
-                    sqlx::query(
-                        "UPDATE topics SET title = $1, body = $2, mirror = $3, status = \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "topics", organization, id).await?;
+                let current = fetch_topic(transaction, organization, id).await?;
+                crate::check_version(current.version, Some(expected_version))?;
+                let status = match changes.status {
+                    Change::Set(next) if next != current.status => {
+                        current.status.move_to(next).map_err(conflict)?
+                    }
+                    _ => current.status,
+                };
+                let mirror = match changes.mirror {
+                    Change::Set(mirror) => Some(mirror),
+                    Change::Keep => current.mirror,
+                };
+                roundtable_domain::round_table::check_topic(current.kind, mirror.as_deref())
+                    .map_err(StoreError::Invalid)?;
+                let title = match changes.title {
+                    Change::Set(title) => title.into_string(),
+                    Change::Keep => current.title,
+                };
+                sqlx::query(
+                    "UPDATE topics SET title = $1, body = $2, mirror = $3, status = \
                             $4, version = version + 1, updated_at = $5 WHERE organization_id \
                             = $6 AND id = $7",
-                    )
-                    .bind(title)
-                    .bind(changes.body.or(current.body))
-                    .bind(mirror)
-                    .bind(status.as_str())
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
+                )
+                .bind(title)
+                .bind(changes.body.or(current.body))
+                .bind(mirror)
+                .bind(status.as_str())
+                .bind_now_and_row(organization, id)
+                .execute(&mut **transaction)
+                .await?;
+                audit
+                    .record(transaction, "topic.updated", id, detail)
                     .await?;
-                    crate::audit::record(transaction, audit, "topic.updated", "topic", id, detail)
-                        .await?;
-                    fetch_topic(transaction, organization, id).await
-                })
+                fetch_topic(transaction, organization, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Records the answer of the department an assumption is about.
+    #[tracing::instrument(skip_all, fields(organization = self.organization.0, id = id))]
     pub async fn answer_topic(
         &self,
         id: i64,
@@ -390,73 +390,68 @@ impl Scoped<'_> {
         note: String,
     ) -> Result<Topic, StoreError> {
         let organization = self.organization;
-        let audit = self.audit_context();
-        self.store
-            .write(move |transaction| {
-                Box::pin(async move {
-                    crate::lock_row(transaction, "topics", organization, id).await?;
-                    let current = fetch_topic(transaction, organization, id).await?;
-                    check_answerable(
-                        current.kind,
-                        current.about_department_id.is_some(),
-                        current.answer.is_some(),
-                    )
-                    .map_err(|message| StoreError::Conflict {
-                        field: Some("answer".to_owned()),
-                        message: message.to_owned(),
-                    })?;
-                    sqlx::query(
-                        "UPDATE topics SET answer = $1, answer_note = $2, answered_by = \
+        self.write_audited(move |transaction, audit| {
+            Box::pin(async move {
+                crate::lock_row(transaction, "topics", organization, id).await?;
+                let current = fetch_topic(transaction, organization, id).await?;
+                check_answerable(
+                    current.kind,
+                    current.about_department_id.is_some(),
+                    current.answer.is_some(),
+                )
+                .map_err(|message| StoreError::Conflict {
+                    field: Some("answer".to_owned()),
+                    message: message.to_owned(),
+                })?;
+                sqlx::query(
+                    "UPDATE topics SET answer = $1, answer_note = $2, answered_by = \
                             $3, answered_at = $4, version = version + 1, updated_at = $4 \
                             WHERE organization_id = $5 AND id = $6",
-                    )
-                    .bind(answer.as_str())
-                    .bind(note)
-                    .bind(audit.actor.map(|person| person.0))
-                    .bind(to_db(now()))
-                    .bind(organization.0)
-                    .bind(id)
-                    .execute(&mut **transaction)
-                    .await?;
-                    crate::audit::record(
+                )
+                .bind(answer.as_str())
+                .bind(note)
+                .bind(audit.actor.map(|person| person.0))
+                .bind_now_and_row(organization, id)
+                .execute(&mut **transaction)
+                .await?;
+                audit
+                    .record(
                         transaction,
-                        audit,
                         "topic.answered",
-                        "topic",
                         id,
                         format!("answered {}", answer.as_str()),
                     )
                     .await?;
-                    let topic = fetch_topic(transaction, organization, id).await?;
-                    // The author hears the answer (an anonymous topic has no one to tell).
-                    if let Some(author) = topic.author_person_id {
-                        let note = topic
-                            .answer
-                            .as_ref()
-                            .map_or("", |answer| answer.note.as_str());
-                        let wording = notices::assumption_answered(&topic.title, answer, note);
-                        let notice = crate::notifications::Notice {
-                            recipient: author,
-                            kind: "assumption_answered",
-                            subject_kind: "topic",
-                            subject_id: Some(id),
-                            title: wording.title,
-                            body: wording.body,
-                            link: format!("/topics/{id}"),
-                        };
-                        crate::notifications::notify_each(
-                            transaction,
-                            organization,
-                            &[author],
-                            audit.actor,
-                            notice,
-                            &to_db(now()),
-                        )
-                        .await?;
-                    }
-                    Ok(topic)
-                })
+                let topic = fetch_topic(transaction, organization, id).await?;
+                // The author hears the answer (an anonymous topic has no one to tell).
+                if let Some(author) = topic.author_person_id {
+                    let note = topic
+                        .answer
+                        .as_ref()
+                        .map_or("", |answer| answer.note.as_str());
+                    let wording = notices::assumption_answered(&topic.title, answer, note);
+                    let notice = crate::notifications::Notice {
+                        recipient: author,
+                        kind: "assumption_answered",
+                        subject_kind: "topic",
+                        subject_id: Some(id),
+                        title: wording.title,
+                        body: wording.body,
+                        link: format!("/topics/{id}"),
+                    };
+                    crate::notifications::notify_each(
+                        transaction,
+                        organization,
+                        &[author],
+                        audit.actor,
+                        notice,
+                        &to_db(now()),
+                    )
+                    .await?;
+                }
+                Ok(topic)
             })
-            .await
+        })
+        .await
     }
 }

@@ -225,7 +225,7 @@ impl From<Commitment> for CommitmentView {
             proposed_by: commitment.proposed_by.0,
             due_at: commitment.due_at.to_string(),
             note: commitment.note,
-            status: commitment.status,
+            status: commitment.status.as_str().to_owned(),
             decided_by: commitment.decided_by.map(|person| person.0),
             decided_at: commitment.decided_at.map(|instant| instant.to_string()),
             created_at: commitment.created_at.to_string(),

@@ -29,7 +29,7 @@ use roundtable_app::requests::workflow;
 use roundtable_app::requests::{self, commitments};
 use roundtable_app::{Caller, credits, policy};
 use roundtable_domain::requests::{Roles, Status, check_transition};
-use roundtable_store::requests::CommitmentSide;
+use roundtable_store::requests::{CommitmentSide, CommitmentStatus};
 
 #[derive(Debug, Clone)]
 pub struct ClockPanel {
@@ -419,7 +419,7 @@ pub(super) async fn request_page(
             .map(|commitment| CommitmentRow {
                 id: commitment.id,
                 can_accept: open
-                    && commitment.status == "proposed"
+                    && commitment.status == CommitmentStatus::Proposed
                     && my_side.is_some_and(|side| side != commitment.proposed_by_side),
                 side: match commitment.proposed_by_side {
                     CommitmentSide::Provider => "Provider's offer",
@@ -428,7 +428,7 @@ pub(super) async fn request_page(
                 who: directory.person_name(Some(commitment.proposed_by.0)),
                 due: moment(commitment.due_at),
                 note: commitment.note,
-                status: commitment.status,
+                status: commitment.status.as_str().to_owned(),
             })
             .collect(),
         deferral: request.deferred_until.as_deref().map(|until| {
