@@ -9,6 +9,7 @@
 use crate::notifications::{Notice, notify};
 use crate::pulses::PulseRound;
 use crate::time::{from_db, to_db};
+use crate::work::TOPIC_WAITS;
 use crate::{Scoped, StoreError};
 use jiff::Timestamp;
 use roundtable_domain::agreements::Side;
@@ -38,8 +39,8 @@ impl ProposedSide {
     }
 }
 
-/// An assumption or frustration about a department that waits on it (the
-/// inbox's rule: see `work::topics_waiting_on`).
+/// An assumption or frustration about a department that waits on it
+/// (`work::TOPIC_WAITS`, the inbox's own rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicRaised {
     pub topic_id: i64,
@@ -140,13 +141,11 @@ impl Scoped<'_> {
 
     /// Assumptions and frustrations about a department still waiting on it.
     pub async fn topics_raised(&self) -> Result<Vec<TopicRaised>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT t.id, t.kind, t.title, t.about_department_id, t.author_person_id FROM \
                 topics t WHERE t.organization_id = $1 AND t.about_department_id IS NOT NULL \
-                AND ((t.kind = 'assumption' AND t.answer IS NULL AND t.status NOT IN \
-                ('resolved', 'parked')) OR (t.kind = 'frustration' AND t.status = 'open')) \
-                ORDER BY t.id",
-        )
+                AND {TOPIC_WAITS} ORDER BY t.id"
+        ))
         .bind(self.organization.0)
         .fetch_all(self.store.reader())
         .await?;

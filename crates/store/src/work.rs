@@ -87,6 +87,16 @@ pub struct MeasureContribution {
     pub last_checkin: Option<Date>,
 }
 
+/// When an assumption or frustration (`t`) waits on the department it is
+/// about: an assumption until someone answers it (unless resolved or
+/// parked), a frustration while it is open and nobody of that department
+/// has responded. The inbox and the hand-over sweep ask the same question.
+pub(crate) const TOPIC_WAITS: &str = "((t.kind = 'assumption' AND t.answer IS NULL AND \
+    t.status NOT IN ('resolved', 'parked')) OR (t.kind = 'frustration' AND t.status = 'open' \
+    AND NOT EXISTS (SELECT 1 FROM topic_comments c JOIN people p ON p.organization_id = \
+    c.organization_id AND p.id = c.author_person_id WHERE c.organization_id = \
+    t.organization_id AND c.topic_id = t.id AND p.department_id = t.about_department_id)))";
+
 /// The departments `person` leads: the ground of every lead-only kind.
 const LED: &str = "SELECT department_id FROM department_leads WHERE organization_id = $1 \
                    AND person_id = $2";
@@ -237,12 +247,7 @@ impl Scoped<'_> {
     ) -> Result<Vec<TopicWaiting>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT t.id, t.kind, t.title, t.created_at FROM topics t WHERE t.organization_id \
-                = $1 AND t.about_department_id IN ({LED}) AND ((t.kind = 'assumption' AND \
-                t.answer IS NULL AND t.status NOT IN ('resolved', 'parked')) OR (t.kind = \
-                'frustration' AND t.status = 'open' AND NOT EXISTS (SELECT 1 FROM \
-                topic_comments c JOIN people p ON p.organization_id = c.organization_id AND \
-                p.id = c.author_person_id WHERE c.organization_id = t.organization_id AND \
-                c.topic_id = t.id AND p.department_id = t.about_department_id))) ORDER BY t.id"
+                = $1 AND t.about_department_id IN ({LED}) AND {TOPIC_WAITS} ORDER BY t.id"
         ))
         .bind(self.organization.0)
         .bind(person.0)
